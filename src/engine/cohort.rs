@@ -1,0 +1,197 @@
+//! Children held in aggregate: counts by group (locality x need level) and month of birth.
+//!
+//! Most children are never in contact in a given month, so they are not simulated one by one:
+//! they sit here as counts. Ageing is free (a cohort's age is `month - birth month`), band totals
+//! are kept up to date incrementally, and the cohort that turns 18 drops out each month.
+
+use crate::model::{AgeBand, MONTHS_TO_18};
+
+/// Band boundaries in months of age: a child moves to band `i + 1` at `BAND_START[i + 1]` months.
+const BAND_START: [i32; 6] = [0, 12, 60, 120, 192, MONTHS_TO_18];
+
+/// Counts of children by group and birth month, with running totals by age band.
+#[derive(Debug, Clone)]
+pub struct CohortTable {
+    groups: usize,
+    /// Birth month of cohort index 0 (months relative to the run start; negative = before it).
+    first_birth: i32,
+    cohorts: usize,
+    counts: Vec<u32>,
+    band_totals: Vec<u64>,
+}
+
+impl CohortTable {
+    /// An empty table for `groups` groups, covering children alive at month 0 and those born in
+    /// the following `months` months.
+    pub fn new(groups: usize, months: usize) -> Self {
+        let cohorts = MONTHS_TO_18 as usize + months;
+        Self {
+            groups,
+            first_birth: 1 - MONTHS_TO_18,
+            cohorts,
+            counts: vec![0; groups * cohorts],
+            band_totals: vec![0; groups * 5],
+        }
+    }
+
+    #[inline]
+    fn slot(&self, group: usize, birth: i32) -> usize {
+        group * self.cohorts + (birth - self.first_birth) as usize
+    }
+
+    /// The band of a child born in `birth` at month `t`, or `None` if outside 0-17.
+    #[inline]
+    pub fn band_at(birth: i32, t: i32) -> Option<AgeBand> {
+        let age = t - birth;
+        if !(0..MONTHS_TO_18).contains(&age) {
+            return None;
+        }
+        Some(AgeBand::of_age((age / 12) as u32))
+    }
+
+    /// Add `n` children of group `group` born in month `birth`, alive at month `t`.
+    #[inline]
+    pub fn add(&mut self, group: usize, birth: i32, n: u32, t: i32) {
+        if n == 0 {
+            return;
+        }
+        if let Some(band) = Self::band_at(birth, t) {
+            let s = self.slot(group, birth);
+            self.counts[s] += n;
+            self.band_totals[group * 5 + band.index()] += u64::from(n);
+        }
+    }
+
+    /// Remove one child (group, birth) at month `t`. Returns false if there was none.
+    #[inline]
+    pub fn remove(&mut self, group: usize, birth: i32, t: i32) -> bool {
+        let Some(band) = Self::band_at(birth, t) else { return false };
+        let s = self.slot(group, birth);
+        if self.counts[s] == 0 {
+            return false;
+        }
+        self.counts[s] -= 1;
+        self.band_totals[group * 5 + band.index()] -= 1;
+        true
+    }
+
+    /// Count of (group, birth).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn count(&self, group: usize, birth: i32) -> u32 {
+        if birth < self.first_birth || birth >= self.first_birth + self.cohorts as i32 {
+            return 0;
+        }
+        self.counts[self.slot(group, birth)]
+    }
+
+    /// Children of `group` in `band`.
+    #[inline]
+    pub fn band_total(&self, group: usize, band: usize) -> u64 {
+        self.band_totals[group * 5 + band]
+    }
+
+    /// Children of `group` in all bands.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn group_total(&self, group: usize) -> u64 {
+        self.band_totals[group * 5..group * 5 + 5].iter().sum()
+    }
+
+    /// Move to month `t`: cohorts whose birthday crosses a band boundary change band, and the
+    /// cohort turning 18 leaves. Returns how many children turned 18, per group.
+    pub fn age_to(&mut self, t: i32, turned_18: &mut [u32]) {
+        for g in 0..self.groups {
+            // Boundaries 1..=4 move a cohort up a band; boundary 5 is the 18th birthday.
+            for b in 1..BAND_START.len() {
+                let birth = t - BAND_START[b];
+                if birth < self.first_birth {
+                    continue;
+                }
+                let n = self.counts[self.slot(g, birth)];
+                if n == 0 {
+                    continue;
+                }
+                self.band_totals[g * 5 + b - 1] -= u64::from(n);
+                if b < 5 {
+                    self.band_totals[g * 5 + b] += u64::from(n);
+                } else {
+                    let s = self.slot(g, birth);
+                    self.counts[s] = 0;
+                    turned_18[g] += n;
+                }
+            }
+        }
+    }
+
+    /// Birth month of a child drawn uniformly from those of `group` in `band` at month `t`,
+    /// given `u` uniform in [0, 1). `None` if the band is empty.
+    pub fn pick_in_band(&self, group: usize, band: usize, t: i32, u: f64) -> Option<i32> {
+        let total = self.band_total(group, band);
+        if total == 0 {
+            return None;
+        }
+        let mut target = ((u * total as f64) as u64).min(total - 1);
+        // Youngest birth month in the band is t - BAND_START[band]; oldest is t - BAND_START[band+1] + 1.
+        let youngest = t - BAND_START[band];
+        let oldest = (t - BAND_START[band + 1] + 1).max(self.first_birth);
+        let mut birth = youngest;
+        while birth >= oldest {
+            let n = u64::from(self.counts[self.slot(group, birth)]);
+            if target < n {
+                return Some(birth);
+            }
+            target -= n;
+            birth -= 1;
+        }
+        None
+    }
+
+    /// The birth month nearest to `wanted` (within ages 0-17 at month `t`) that has a child of
+    /// `group`, searching at most `radius` months either side.
+    pub fn nearest(&self, group: usize, wanted: i32, t: i32, radius: i32) -> Option<i32> {
+        let lo = (t - MONTHS_TO_18 + 1).max(self.first_birth);
+        let hi = t;
+        let wanted = wanted.clamp(lo, hi);
+        for d in 0..=radius {
+            for birth in [wanted - d, wanted + d] {
+                if birth >= lo && birth <= hi && self.counts[self.slot(group, birth)] > 0 {
+                    return Some(birth);
+                }
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ageing_moves_bands_and_drops_eighteen_year_olds() {
+        let mut t = CohortTable::new(1, 24);
+        // One child born 11 months before the start (age 11 months), one aged 17y11m.
+        t.add(0, -11, 1, 0);
+        t.add(0, -215, 1, 0);
+        assert_eq!(t.band_total(0, 0), 1);
+        assert_eq!(t.band_total(0, 4), 1);
+        let mut gone = [0u32];
+        t.age_to(1, &mut gone);
+        assert_eq!(t.band_total(0, 0), 0);
+        assert_eq!(t.band_total(0, 1), 1);
+        assert_eq!(t.band_total(0, 4), 0);
+        assert_eq!(gone[0], 1);
+        assert_eq!(t.group_total(0), 1);
+    }
+
+    #[test]
+    fn pick_and_nearest_find_children() {
+        let mut t = CohortTable::new(2, 12);
+        t.add(1, -30, 3, 0);
+        assert_eq!(t.pick_in_band(1, 1, 0, 0.5), Some(-30));
+        assert_eq!(t.pick_in_band(0, 1, 0, 0.5), None);
+        assert_eq!(t.nearest(1, -40, 0, 12), Some(-30));
+        assert_eq!(t.nearest(1, -60, 0, 12), None);
+        assert!(t.remove(1, -30, 0));
+        assert_eq!(t.count(1, -30), 2);
+    }
+}

@@ -1,0 +1,310 @@
+//! A scenario compiled for the engine: monthly hazards, the policy in force each month, and the
+//! per-replication draws of uncertain parameters.
+//!
+//! Compiling is done once per scenario; each replication only draws its uncertain parameters, so
+//! re-running with a changed parameter set is cheap.
+
+use crate::calendar::YearMonth;
+use crate::error::Result;
+use crate::model::NeedLevel;
+use crate::rng::{self, Purpose};
+use crate::scenario::{Allocation, Bounds, ByBand, Param, PlaceDistribution, Policy, Scenario};
+
+/// Annual rate to monthly hazard.
+#[inline]
+pub fn monthly(rate_per_year: f64) -> f64 {
+    rate_per_year / 12.0
+}
+
+/// Monthly hazards by age band from annual rates.
+fn bands(b: &ByBand) -> [f64; 5] {
+    b.to_array().map(monthly)
+}
+
+/// Contact hazards (per child-month) by route and band.
+#[derive(Debug, Clone)]
+pub(crate) struct ContactHazards {
+    /// Identification for early help.
+    pub(crate) identification: [f64; 5],
+    /// Referral to social care.
+    pub(crate) referral: [f64; 5],
+    /// Crisis entry to care.
+    pub(crate) crisis: [f64; 5],
+}
+
+/// Hazards of one social care level (per month).
+#[derive(Debug, Clone)]
+pub(crate) struct SocialCareHazards {
+    pub(crate) close: f64,
+    pub(crate) step_up: f64,
+    pub(crate) step_down: f64,
+    pub(crate) close_to_early_help: f64,
+    pub(crate) care_entry: [f64; 5],
+}
+
+/// The policy in force in one period, with uncertain parameters resolved for one replication.
+#[derive(Debug, Clone)]
+pub(crate) struct PeriodPolicy {
+    /// Early help places per locality.
+    pub(crate) places: Vec<u32>,
+    pub(crate) allocation: Allocation,
+    pub(crate) over_fives_target: f64,
+    pub(crate) whole_family: bool,
+    /// Monthly probability that early help closes once past its first three months.
+    pub(crate) eh_close_prob: f64,
+    pub(crate) eh_effect_escalation: f64,
+    pub(crate) eh_effect_care: f64,
+    pub(crate) eh_effect_after: f64,
+    pub(crate) eh_after_months: i32,
+    pub(crate) identification_multiplier: f64,
+    pub(crate) over_fives_multiplier: f64,
+    pub(crate) high_need_multiplier: f64,
+    pub(crate) sis_places: u32,
+    pub(crate) sis_min_age: u32,
+    pub(crate) sis_max_age: u32,
+    pub(crate) sis_include_cin: bool,
+    pub(crate) sis_end_prob: f64,
+    pub(crate) sis_effect_care: f64,
+    /// Cumulative placement mix for entries aged under ten and ten or over.
+    pub(crate) mix_under_10: [f64; 6],
+    pub(crate) mix_10_plus: [f64; 6],
+    pub(crate) reunification_multiplier: f64,
+    pub(crate) reentry_multiplier: f64,
+}
+
+/// A scenario ready to run.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The scenario this was compiled from.
+    pub scenario: Scenario,
+    /// First simulated month.
+    pub start: YearMonth,
+    /// Number of localities.
+    pub localities: usize,
+    /// Locality names.
+    pub locality_names: Vec<String>,
+    /// Population share of each locality.
+    pub(crate) locality_share: Vec<f64>,
+    /// Need mix of each locality (low, moderate, high).
+    pub(crate) locality_need: Vec<[f64; 3]>,
+    /// Cumulative family-size distribution (index 0 = one child).
+    pub(crate) family_size_cdf: Vec<f64>,
+    pub(crate) sibling_gap_months: f64,
+    pub(crate) family_birth_hazard: f64,
+    pub(crate) move_away_hazard: f64,
+    pub(crate) contact_need: [f64; 3],
+    pub(crate) escalation_need: [f64; 3],
+    pub(crate) not_known: ContactHazards,
+    pub(crate) previously_known: ContactHazards,
+    pub(crate) recently_closed_multiplier: f64,
+    pub(crate) recently_closed_months: i32,
+    /// Assessment outcomes: child in need, child protection, early help (rest: none).
+    pub(crate) assessment: [f64; 3],
+    pub(crate) eh_step_up: f64,
+    pub(crate) eh_step_up_to_cp: f64,
+    pub(crate) eh_care_entry: [f64; 5],
+    pub(crate) waiting_dropout: f64,
+    pub(crate) cin: SocialCareHazards,
+    pub(crate) cp: SocialCareHazards,
+    /// Return home by time in care (<6, 6-24, >24 months).
+    pub(crate) return_home: [f64; 3],
+    pub(crate) adoption_under_5: f64,
+    pub(crate) adoption_min_months: i32,
+    pub(crate) special_guardianship: f64,
+    pub(crate) other_exit: f64,
+    pub(crate) placement_move: f64,
+    /// Return destinations: child protection, child in need, closed.
+    pub(crate) return_to: [f64; 3],
+    pub(crate) reentry_multiplier: f64,
+    pub(crate) reentry_months: i32,
+    pub(crate) care_proceedings_share: f64,
+    pub(crate) sibling_group_entry: f64,
+    pub(crate) abuse_neglect: [f64; 5],
+    pub(crate) abuse_neglect_care_multiplier: f64,
+    /// Policy periods: first month index (from the start) and the policy.
+    pub(crate) periods: Vec<(i32, Policy)>,
+}
+
+impl Model {
+    /// Compile `scenario`.
+    ///
+    /// # Errors
+    /// Any validation error of the scenario or its policy changes.
+    pub fn new(scenario: &Scenario) -> Result<Model> {
+        scenario.validate()?;
+        let timeline = scenario.policy_timeline()?;
+        let p = &scenario.population;
+        let h = &scenario.hazards;
+        let mut cdf = Vec::with_capacity(p.family_size.len());
+        let mut acc = 0.0;
+        for s in &p.family_size {
+            acc += s;
+            cdf.push(acc);
+        }
+        let contact = |c: &crate::scenario::ContactRates| ContactHazards {
+            identification: bands(&c.identification),
+            referral: bands(&c.referral),
+            crisis: bands(&c.crisis_care_entry),
+        };
+        let social = |s: &crate::scenario::SocialCareRates| SocialCareHazards {
+            close: monthly(s.close),
+            step_up: monthly(s.step_up),
+            step_down: monthly(s.step_down),
+            close_to_early_help: s.close_to_early_help,
+            care_entry: bands(&s.care_entry),
+        };
+        let c = &h.looked_after;
+        Ok(Model {
+            scenario: scenario.clone(),
+            start: scenario.start,
+            localities: p.localities.len(),
+            locality_names: p.localities.iter().map(|l| l.name.clone()).collect(),
+            locality_share: p.localities.iter().map(|l| l.population_share).collect(),
+            locality_need: p.localities.iter().map(|l| l.need.to_array()).collect(),
+            family_size_cdf: cdf,
+            sibling_gap_months: p.sibling_gap_years * 12.0,
+            family_birth_hazard: monthly(p.family_birth_rate),
+            move_away_hazard: monthly(p.move_away_rate),
+            contact_need: h.contact_need_multiplier.to_array(),
+            escalation_need: h.escalation_need_multiplier.to_array(),
+            not_known: contact(&h.not_known),
+            previously_known: contact(&h.previously_known),
+            recently_closed_multiplier: h.recently_closed_multiplier,
+            recently_closed_months: h.recently_closed_months as i32,
+            assessment: [h.assessment.child_in_need, h.assessment.child_protection, h.assessment.early_help],
+            eh_step_up: monthly(h.early_help.step_up),
+            eh_step_up_to_cp: h.early_help.step_up_to_protection,
+            eh_care_entry: bands(&h.early_help.care_entry),
+            waiting_dropout: monthly(h.early_help.waiting_dropout),
+            cin: social(&h.child_in_need),
+            cp: social(&h.child_protection),
+            return_home: [c.return_home.under_6_months, c.return_home.months_6_to_24, c.return_home.over_24_months]
+                .map(monthly),
+            adoption_under_5: monthly(c.adoption_under_5),
+            adoption_min_months: c.adoption_min_months as i32,
+            special_guardianship: monthly(c.special_guardianship),
+            other_exit: monthly(c.other_exit),
+            placement_move: monthly(c.placement_move),
+            return_to: [c.return_to.child_protection, c.return_to.child_in_need, c.return_to.known_closed],
+            reentry_multiplier: c.reentry_multiplier,
+            reentry_months: c.reentry_months as i32,
+            care_proceedings_share: c.care_proceedings_share,
+            sibling_group_entry: h.sibling_group_entry,
+            abuse_neglect: h.abuse_neglect.to_array(),
+            abuse_neglect_care_multiplier: h.abuse_neglect_care_multiplier,
+            periods: timeline
+                .into_iter()
+                .map(|(m, pol)| (scenario.start.months_until(m) as i32, pol))
+                .collect(),
+        })
+    }
+
+    /// Resolve every policy period for replication `replication` of a run seeded `seed`.
+    ///
+    /// Each uncertain parameter is drawn from a stream keyed by its field name (not by period or
+    /// scenario), so scenarios sharing a distribution share its draw: common random numbers for
+    /// parameter uncertainty too.
+    pub(crate) fn resolve_periods(&self, seed: u64, replication: u64) -> Vec<(i32, PeriodPolicy)> {
+        let draw = |name: &str, p: &Param, bounds: Bounds| -> f64 {
+            if p.is_uncertain() {
+                let mut s = rng::stream(seed, replication, Purpose::Parameter, rng::hash_str(name), 0);
+                p.draw(&mut s, bounds)
+            } else {
+                p.central()
+            }
+        };
+        let nn = Bounds::NON_NEGATIVE;
+        self.periods
+            .iter()
+            .map(|(start, pol)| {
+                let e = &pol.early_help;
+                let s = &pol.intensive_support;
+                let pl = &pol.placements;
+                let cum = |a: [f64; 6]| {
+                    let mut acc = 0.0;
+                    a.map(|x| {
+                        acc += x;
+                        acc
+                    })
+                };
+                let resolved = PeriodPolicy {
+                    places: self.distribute_places(e.places, e.distribution),
+                    allocation: e.allocation,
+                    over_fives_target: e.over_fives_target,
+                    whole_family: e.whole_family,
+                    eh_close_prob: 1.0 / (e.mean_duration_months - 2.0),
+                    eh_effect_escalation: draw("early_help.effect_on_escalation", &e.effect_on_escalation, nn),
+                    eh_effect_care: draw("early_help.effect_on_care_entry", &e.effect_on_care_entry, nn),
+                    eh_effect_after: draw("early_help.effect_after_closure", &e.effect_after_closure, nn),
+                    eh_after_months: e.effect_after_months as i32,
+                    identification_multiplier: draw(
+                        "outreach.identification_multiplier",
+                        &pol.outreach.identification_multiplier,
+                        nn,
+                    ),
+                    over_fives_multiplier: pol.outreach.over_fives_multiplier,
+                    high_need_multiplier: pol.outreach.high_need_multiplier,
+                    sis_places: s.places,
+                    sis_min_age: s.min_age,
+                    sis_max_age: s.max_age,
+                    sis_include_cin: s.include_child_in_need,
+                    sis_end_prob: 1.0 / s.mean_duration_months,
+                    sis_effect_care: draw("intensive_support.effect_on_care_entry", &s.effect_on_care_entry, nn),
+                    mix_under_10: cum(pl.mix_under_10.to_array()),
+                    mix_10_plus: cum(pl.mix_10_plus.to_array()),
+                    reunification_multiplier: draw("placements.reunification_multiplier", &pl.reunification_multiplier, nn),
+                    reentry_multiplier: draw("placements.reentry_multiplier", &pl.reentry_multiplier, nn),
+                };
+                (*start, resolved)
+            })
+            .collect()
+    }
+
+    /// Split `total` places over localities by the chosen rule, by largest remainder so the
+    /// parts add up exactly.
+    pub fn distribute_places(&self, total: u32, rule: PlaceDistribution) -> Vec<u32> {
+        let weights: Vec<f64> = (0..self.localities)
+            .map(|l| match rule {
+                PlaceDistribution::Even => 1.0,
+                PlaceDistribution::ByPopulation => self.locality_share[l],
+                PlaceDistribution::ByNeed => {
+                    self.locality_share[l]
+                        * NeedLevel::ALL
+                            .iter()
+                            .map(|n| self.locality_need[l][n.index()] * self.contact_need[n.index()])
+                            .sum::<f64>()
+                }
+            })
+            .collect();
+        largest_remainder(total, &weights)
+    }
+}
+
+/// Split `total` into whole parts proportional to `weights`, summing exactly to `total`.
+pub fn largest_remainder(total: u32, weights: &[f64]) -> Vec<u32> {
+    let sum: f64 = weights.iter().sum();
+    if sum <= 0.0 || weights.is_empty() {
+        let mut v = vec![0; weights.len()];
+        if let Some(first) = v.first_mut() {
+            *first = total;
+        }
+        return v;
+    }
+    let exact: Vec<f64> = weights.iter().map(|w| f64::from(total) * w / sum).collect();
+    let mut parts: Vec<u32> = exact.iter().map(|x| x.floor() as u32).collect();
+    let mut left = total - parts.iter().sum::<u32>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| {
+        let ra = exact[a] - exact[a].floor();
+        let rb = exact[b] - exact[b].floor();
+        rb.partial_cmp(&ra).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(&b))
+    });
+    for i in order {
+        if left == 0 {
+            break;
+        }
+        parts[i] += 1;
+        left -= 1;
+    }
+    parts
+}

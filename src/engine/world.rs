@@ -1,0 +1,1320 @@
+//! One replication: the authority's children and families, month by month.
+//!
+//! Children with no open case are held in aggregate [`CohortTable`]s (never known; known long
+//! ago), and cost nothing until contact. A contact draws a family out of the table (an index
+//! child and brothers and sisters of nearby ages) and from then on the family is simulated
+//! explicitly, with its own random stream. A family whose case closes goes to sleep: its next
+//! contact month is drawn once, from its hazards over the months ahead, and it is touched again
+//! only then. Work per month therefore grows with open cases and contacts, not with population.
+
+use super::cohort::CohortTable;
+use super::compiled::{Model, PeriodPolicy};
+use crate::model::{AgeBand, Move, State, MONTHS_TO_18};
+use crate::outputs::{LoggedEvent, RepOutput, Series};
+use crate::rng::{self, chance, uniform, Purpose, Stream};
+use crate::scenario::Allocation;
+use std::collections::VecDeque;
+
+/// A family's open case (for its children living at home).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Closed,
+    Waiting,
+    EarlyHelp,
+    ChildInNeed,
+    ChildProtection,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Home,
+    Care,
+    Left,
+}
+
+#[derive(Debug, Clone)]
+struct Child {
+    birth: i32,
+    status: Status,
+    care_since: i32,
+    placement: u8,
+    entered_under_5: bool,
+    returned_at: i32,
+}
+
+#[derive(Debug, Clone)]
+struct Family {
+    rng: Stream,
+    children: Vec<u32>,
+    index_child: u32,
+    locality: u8,
+    need: u8,
+    abuse_neglect: bool,
+    case: Case,
+    case_since: i32,
+    queue_since: i32,
+    in_sis: bool,
+    eh_index_5_plus: bool,
+    eh_closed_at: i32,
+    sleeping: bool,
+    done: bool,
+    logged: bool,
+}
+
+/// Which aggregate table a family came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pool {
+    NotKnown,
+    Known,
+}
+
+/// Routes of contact out of a pool or a closed case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Identification,
+    Referral,
+    Crisis,
+}
+
+const NEVER: i32 = i32::MIN / 2;
+const SIBLING_SEARCH_MONTHS: i32 = 18;
+
+/// The state of one replication.
+pub struct World<'m> {
+    m: &'m Model,
+    seed: u64,
+    rep: u64,
+    months: i32,
+    periods: Vec<(i32, PeriodPolicy)>,
+    period: usize,
+    t: i32,
+    not_known: CohortTable,
+    known: CohortTable,
+    closed: CohortTable,
+    families: Vec<Family>,
+    children: Vec<Child>,
+    active: Vec<u32>,
+    newly_active: Vec<u32>,
+    wake: Vec<Vec<u32>>,
+    queues: Vec<VecDeque<(u32, i32)>>,
+    waiting: Vec<u32>,
+    in_eh: Vec<u32>,
+    in_eh_5_plus: Vec<u32>,
+    in_sis: u32,
+    sis_candidates: Vec<u32>,
+    explicit_births: Vec<u32>,
+    birth_carry: Vec<f64>,
+    scratch_18: Vec<u32>,
+    log_families: u32,
+    out: RepOutput,
+}
+
+#[inline]
+fn p_any(h: f64) -> f64 {
+    -(-h).exp_m1()
+}
+
+impl<'m> World<'m> {
+    /// Build replication `rep` of a run seeded `seed` lasting `months`, with the starting
+    /// caseload in place. `log_families` families (the first to come into contact) have their
+    /// events logged.
+    pub fn new(m: &'m Model, seed: u64, rep: u64, months: usize, log_families: u32) -> Self {
+        let groups = m.localities * 3;
+        let mut w = World {
+            m,
+            seed,
+            rep,
+            months: months as i32,
+            periods: m.resolve_periods(seed, rep),
+            period: 0,
+            t: 0,
+            not_known: CohortTable::new(groups, months),
+            known: CohortTable::new(groups, months),
+            closed: CohortTable::new(groups, months),
+            families: Vec::new(),
+            children: Vec::new(),
+            active: Vec::new(),
+            newly_active: Vec::new(),
+            wake: vec![Vec::new(); months],
+            queues: vec![VecDeque::new(); m.localities],
+            waiting: vec![0; m.localities],
+            in_eh: vec![0; m.localities],
+            in_eh_5_plus: vec![0; m.localities],
+            in_sis: 0,
+            sis_candidates: Vec::new(),
+            explicit_births: vec![0; groups],
+            birth_carry: vec![0.0; groups],
+            scratch_18: vec![0; groups],
+            log_families,
+            out: RepOutput::new(months, m.localities),
+        };
+        w.initialise();
+        w
+    }
+
+    #[inline]
+    fn pol(&self) -> &PeriodPolicy {
+        &self.periods[self.period].1
+    }
+
+    /// Run every month and hand back the outputs.
+    ///
+    /// `keep_going` is polled between months; when it returns false the replication stops early
+    /// and `None` is returned.
+    pub fn run(mut self, keep_going: &dyn Fn() -> bool) -> Option<RepOutput> {
+        for t in 0..self.months {
+            if t % 12 == 0 && !keep_going() {
+                return None;
+            }
+            self.step(t);
+        }
+        Some(self.out)
+    }
+
+    // ----- starting position -----
+
+    fn initialise(&mut self) {
+        let m = self.m;
+        let init = &m.scenario.population.initial;
+        let total = f64::from(m.scenario.population.under_18);
+        let cohorts = MONTHS_TO_18 as usize;
+        for l in 0..m.localities {
+            for n in 0..3 {
+                let g = l * 3 + n;
+                let per_cohort = total * m.locality_share[l] * m.locality_need[l][n] / cohorts as f64;
+                let (mut carry, mut carry_known) = (0.0, 0.0);
+                for k in 0..cohorts {
+                    let birth = -(k as i32);
+                    carry += per_cohort;
+                    let count = carry.floor();
+                    carry -= count;
+                    carry_known += count * init.previously_known_share;
+                    let known = carry_known.floor().min(count);
+                    carry_known -= known;
+                    self.known.add(g, birth, known as u32, 0);
+                    self.not_known.add(g, birth, (count - known) as u32, 0);
+                }
+            }
+        }
+        let mut rng = rng::stream(self.seed, self.rep, Purpose::Initial, 0, 0);
+        // Children looked after, in sibling groups.
+        let ages = m.scenario.population.initial.looked_after_ages.to_array();
+        let mut placed = 0u32;
+        let mut k = 0u64;
+        while placed < init.looked_after {
+            let band = rng::categorical(&mut rng, &ages);
+            let Some(f) = self.draw_initial_family(&mut rng, band, 2.0, k) else { break };
+            k += 1;
+            let kids = self.families[f as usize].children.clone();
+            let index = self.families[f as usize].index_child;
+            let together = chance(&mut rng, m.sibling_group_entry);
+            for &c in &kids {
+                if placed >= init.looked_after {
+                    break;
+                }
+                if c != index && !together {
+                    continue;
+                }
+                let age_months = -self.children[c as usize].birth;
+                let months_in = (-(init.looked_after_mean_months) * (1.0 - uniform(&mut rng)).ln()) as i32;
+                let months_in = months_in.min(age_months);
+                let entry_age = age_months - months_in;
+                let mix = if entry_age < 120 { self.pol().mix_under_10 } else { self.pol().mix_10_plus };
+                let child = &mut self.children[c as usize];
+                child.status = Status::Care;
+                child.care_since = -months_in;
+                child.entered_under_5 = entry_age < 60;
+                child.placement = pick_cumulative(&mix, uniform(&mut rng)) as u8;
+                placed += 1;
+            }
+            self.activate(f);
+        }
+        // Open social care cases and early help, counted in children (plans) or families.
+        let cases = [
+            (Case::ChildProtection, init.child_protection, true, 8.0),
+            (Case::ChildInNeed, init.child_in_need, true, 9.0),
+            (Case::EarlyHelp, init.early_help_families, false, 6.0),
+            (Case::Waiting, init.waiting_families, false, 2.0),
+        ];
+        for (case, target, count_children, mean_months) in cases {
+            let mut counted = 0u32;
+            while counted < target {
+                let weights: Vec<f64> = (0..5)
+                    .map(|b| {
+                        let total: u64 = (0..m.localities * 3).map(|g| self.known.band_total(g, b)).sum();
+                        total as f64 * (m.not_known.referral[b] + m.not_known.identification[b])
+                    })
+                    .collect();
+                let band = rng::categorical(&mut rng, &weights);
+                let strength = if case == Case::ChildProtection { 2.0 } else { 1.0 };
+                let Some(f) = self.draw_initial_family(&mut rng, band, strength, k) else { break };
+                k += 1;
+                let since = -((uniform(&mut rng) * 2.0 * mean_months) as i32);
+                let n = self.families[f as usize].children.len() as u32;
+                counted += if count_children { n } else { 1 };
+                match case {
+                    Case::Waiting => self.join_waiting(f),
+                    Case::EarlyHelp => self.start_early_help(f),
+                    other => self.set_case(f, other),
+                }
+                let fam = &mut self.families[f as usize];
+                fam.case_since = since;
+                if case == Case::Waiting {
+                    fam.queue_since = since;
+                    if let Some(back) = self.queues[fam.locality as usize].back_mut() {
+                        back.1 = since;
+                    }
+                }
+                self.activate(f);
+            }
+        }
+        self.active.append(&mut self.newly_active);
+        self.out.initial_lac = self.children.iter().filter(|c| c.status == Status::Care).count() as u32;
+    }
+
+    /// Draw a family for the starting caseload: a locality and need level weighted towards need
+    /// (`strength` is the power on the need multiplier), an index child in `band`.
+    fn draw_initial_family(&mut self, rng: &mut Stream, band: usize, strength: f64, k: u64) -> Option<u32> {
+        let m = self.m;
+        let weights: Vec<f64> = (0..m.localities * 3)
+            .map(|g| self.known.band_total(g, band) as f64 * m.escalation_need[g % 3].powf(strength))
+            .collect();
+        let g = rng::categorical(rng, &weights);
+        let (pool, birth) = match self.known.pick_in_band(g, band, 0, uniform(rng)) {
+            Some(b) => (Pool::Known, b),
+            None => (Pool::NotKnown, self.not_known.pick_in_band(g, band, 0, uniform(rng))?),
+        };
+        let key = rng::key(&[0xFFFF, k]);
+        Some(self.materialise(pool, g, birth, key))
+    }
+
+    // ----- the monthly step -----
+
+    fn step(&mut self, t: i32) {
+        self.t = t;
+        while self.period + 1 < self.periods.len() && self.periods[self.period + 1].0 <= t {
+            self.period += 1;
+        }
+        if t > 0 {
+            self.age_pools(t);
+        }
+        self.explicit_births.iter_mut().for_each(|b| *b = 0);
+        self.pool_contacts(Pool::NotKnown);
+        self.pool_contacts(Pool::Known);
+        let waking = std::mem::take(&mut self.wake[t as usize]);
+        for f in waking {
+            self.wake_family(f);
+        }
+        let active = std::mem::take(&mut self.active);
+        for &f in &active {
+            if !self.families[f as usize].done && !self.families[f as usize].sleeping {
+                self.step_family(f);
+            }
+        }
+        self.active = active;
+        self.allocate_early_help();
+        self.allocate_intensive_support();
+        self.pool_births(t);
+        self.active.append(&mut self.newly_active);
+        self.active.retain(|&f| {
+            let fam = &self.families[f as usize];
+            !fam.done && !fam.sleeping
+        });
+        self.record(t);
+    }
+
+    fn age_pools(&mut self, t: i32) {
+        let mut turned = 0u32;
+        for table in [&mut self.not_known, &mut self.known, &mut self.closed] {
+            self.scratch_18.iter_mut().for_each(|x| *x = 0);
+            table.age_to(t, &mut self.scratch_18);
+            turned += self.scratch_18.iter().sum::<u32>();
+        }
+        self.out.flow(Move::TurnedEighteen, t, turned);
+    }
+
+    /// Contacts out of one aggregate table this month, route by route, each route with its own
+    /// stream so that a change to one (say, identification) leaves the others' draws alone.
+    fn pool_contacts(&mut self, pool: Pool) {
+        let m = self.m;
+        let t = self.t;
+        let pol = self.pol().clone();
+        let rates = match pool {
+            Pool::NotKnown => &m.not_known,
+            Pool::Known => &m.previously_known,
+        };
+        for g in 0..m.localities * 3 {
+            let need = g % 3;
+            let contact = m.contact_need[need];
+            for (r, route) in [Route::Identification, Route::Referral, Route::Crisis].into_iter().enumerate() {
+                let mut weights = [0.0f64; 5];
+                for b in 0..5 {
+                    let base = match route {
+                        Route::Identification => {
+                            let mut h = rates.identification[b] * pol.identification_multiplier;
+                            if b >= 2 {
+                                h *= pol.over_fives_multiplier;
+                            }
+                            if need == 2 {
+                                h *= pol.high_need_multiplier;
+                            }
+                            h
+                        }
+                        Route::Referral => rates.referral[b],
+                        Route::Crisis => rates.crisis[b],
+                    };
+                    let table = match pool {
+                        Pool::NotKnown => &self.not_known,
+                        Pool::Known => &self.known,
+                    };
+                    weights[b] = table.band_total(g, b) as f64 * base * contact;
+                }
+                let mean: f64 = weights.iter().sum();
+                if mean <= 0.0 {
+                    continue;
+                }
+                let cell = rng::key(&[pool as u64, g as u64, r as u64, t as u64]);
+                let mut s = rng::stream(self.seed, self.rep, Purpose::PoolCell, cell, 0);
+                let n = rng::poisson(&mut s, mean);
+                for k in 0..n {
+                    let band = rng::categorical(&mut s, &weights);
+                    let u = uniform(&mut s);
+                    let table = match pool {
+                        Pool::NotKnown => &self.not_known,
+                        Pool::Known => &self.known,
+                    };
+                    let Some(birth) = table.pick_in_band(g, band, t, u) else { continue };
+                    let f = self.materialise(pool, g, birth, rng::key(&[cell, u64::from(k)]));
+                    let mv = match (pool, route) {
+                        (Pool::NotKnown, Route::Identification) => Move::NotKnownToEarlyHelp,
+                        (Pool::NotKnown, Route::Referral) => Move::NotKnownToReferral,
+                        (Pool::NotKnown, Route::Crisis) => Move::NotKnownToCare,
+                        (Pool::Known, Route::Identification) => Move::KnownToEarlyHelp,
+                        (Pool::Known, Route::Referral) => Move::KnownToReferral,
+                        (Pool::Known, Route::Crisis) => Move::KnownToCare,
+                    };
+                    self.contact(f, route, mv, pool == Pool::NotKnown);
+                    self.activate(f);
+                }
+            }
+        }
+    }
+
+    /// Take a family out of an aggregate table: the index child born in `birth` and brothers
+    /// and sisters of nearby ages from the same locality and need level.
+    fn materialise(&mut self, pool: Pool, g: usize, birth: i32, key: u64) -> u32 {
+        let m = self.m;
+        let t = self.t;
+        let mut rng = rng::stream(self.seed, self.rep, Purpose::Family, key, 0);
+        let size = pick_cumulative(&m.family_size_cdf, uniform(&mut rng)) + 1;
+        let id = self.families.len() as u32;
+        let mut kids = Vec::with_capacity(size);
+        let table = match pool {
+            Pool::NotKnown => &mut self.not_known,
+            Pool::Known => &mut self.known,
+        };
+        table.remove(g, birth, t);
+        let index = self.children.len() as u32;
+        self.children.push(Child::at_home(birth));
+        kids.push(index);
+        let mut older = birth;
+        let mut younger = birth;
+        for _ in 1..size {
+            let gap = (m.sibling_gap_months * (0.5 + uniform(&mut rng))).round() as i32;
+            let wanted = if chance(&mut rng, 0.5) { older - gap } else { younger + gap };
+            let Some(b) = table.nearest(g, wanted, t, SIBLING_SEARCH_MONTHS) else { continue };
+            table.remove(g, b, t);
+            older = older.min(b);
+            younger = younger.max(b);
+            kids.push(self.children.len() as u32);
+            self.children.push(Child::at_home(b));
+        }
+        let band = AgeBand::of_age(((t - birth) / 12) as u32);
+        let abuse_neglect = chance(&mut rng, m.abuse_neglect[band.index()]);
+        self.families.push(Family {
+            rng,
+            children: kids,
+            index_child: index,
+            locality: (g / 3) as u8,
+            need: (g % 3) as u8,
+            abuse_neglect,
+            case: Case::Closed,
+            case_since: t,
+            queue_since: NEVER,
+            in_sis: false,
+            eh_index_5_plus: false,
+            eh_closed_at: NEVER,
+            sleeping: false,
+            done: false,
+            logged: id < self.log_families,
+        });
+        id
+    }
+
+    /// Put a family that is not in the active list into it.
+    fn activate(&mut self, f: u32) {
+        self.newly_active.push(f);
+    }
+
+    /// A contact by `route`: identification, referral or crisis.
+    fn contact(&mut self, f: u32, route: Route, mv: Move, not_previously_known: bool) {
+        self.flow_children_at_home(f, mv);
+        match route {
+            Route::Identification => self.join_waiting(f),
+            Route::Referral => self.assess(f),
+            Route::Crisis => {
+                let index = self.home_index(f);
+                if let Some(c) = index {
+                    self.enter_care(f, c, mv, not_previously_known);
+                }
+            }
+        }
+        self.settle(f);
+    }
+
+    fn flow_children_at_home(&mut self, f: u32, mv: Move) {
+        let n = self.at_home(f) as u32;
+        self.out.flow(mv, self.t, n);
+        self.log(f, None, mv);
+    }
+
+    fn assess(&mut self, f: u32) {
+        let t = self.t;
+        let n = self.at_home(f) as u32;
+        self.out.add(Series::Assessments, t, f64::from(n));
+        let a = self.m.assessment;
+        let u = uniform(&mut self.families[f as usize].rng);
+        if u < a[0] {
+            self.out.flow(Move::ReferralToChildInNeed, t, n);
+            self.set_case(f, Case::ChildInNeed);
+        } else if u < a[0] + a[1] {
+            self.out.flow(Move::ReferralToChildProtection, t, n);
+            self.set_case(f, Case::ChildProtection);
+        } else if u < a[0] + a[1] + a[2] {
+            self.out.flow(Move::ReferralToEarlyHelp, t, n);
+            self.join_waiting(f);
+        } else {
+            self.out.flow(Move::ReferralToClosed, t, n);
+            if matches!(self.families[f as usize].case, Case::Waiting | Case::EarlyHelp) {
+                return;
+            }
+            self.set_case(f, Case::Closed);
+        }
+    }
+
+    /// Change a family's case, keeping the counters of early help, waiting and intensive
+    /// support right.
+    fn set_case(&mut self, f: u32, case: Case) {
+        let t = self.t;
+        let fam = &mut self.families[f as usize];
+        let l = fam.locality as usize;
+        if fam.case == case {
+            return;
+        }
+        match fam.case {
+            Case::EarlyHelp => {
+                self.in_eh[l] -= 1;
+                if fam.eh_index_5_plus {
+                    self.in_eh_5_plus[l] -= 1;
+                }
+                fam.eh_closed_at = t;
+            }
+            Case::Waiting => self.waiting[l] -= 1,
+            _ => {}
+        }
+        if fam.in_sis && !matches!(case, Case::ChildProtection | Case::ChildInNeed) {
+            fam.in_sis = false;
+            self.in_sis -= 1;
+        }
+        fam.case = case;
+        fam.case_since = t;
+        if case == Case::Waiting {
+            self.waiting[l] += 1;
+        }
+    }
+
+    fn join_waiting(&mut self, f: u32) {
+        let fam = &self.families[f as usize];
+        if matches!(fam.case, Case::Waiting | Case::EarlyHelp) {
+            return;
+        }
+        self.set_case(f, Case::Waiting);
+        let t = self.t;
+        let fam = &mut self.families[f as usize];
+        fam.queue_since = t;
+        self.queues[fam.locality as usize].push_back((f, t));
+    }
+
+    fn start_early_help(&mut self, f: u32) {
+        let t = self.t;
+        let wait = {
+            let fam = &self.families[f as usize];
+            if fam.case == Case::Waiting { t - fam.queue_since } else { 0 }
+        };
+        self.set_case(f, Case::EarlyHelp);
+        let five_plus = self.home_index(f).is_some_and(|c| t - self.children[c as usize].birth >= 60);
+        let fam = &mut self.families[f as usize];
+        fam.eh_index_5_plus = five_plus;
+        let l = fam.locality as usize;
+        self.in_eh[l] += 1;
+        if five_plus {
+            self.in_eh_5_plus[l] += 1;
+        }
+        let n = self.at_home(f) as u32;
+        self.out.flow(Move::EarlyHelpStart, t, n);
+        self.log(f, None, Move::EarlyHelpStart);
+        self.out.add(Series::EarlyHelpStarts, t, 1.0);
+        if five_plus {
+            self.out.add(Series::EarlyHelpStartsOverFives, t, 1.0);
+        }
+        self.out.add(Series::EarlyHelpWaitMonths, t, f64::from(wait.max(0)));
+    }
+
+    /// The index child if still at home, else the eldest child at home (who becomes the index).
+    fn home_index(&mut self, f: u32) -> Option<u32> {
+        let fam = &self.families[f as usize];
+        let idx = fam.index_child;
+        if self.children[idx as usize].status == Status::Home {
+            return Some(idx);
+        }
+        let eldest = fam
+            .children
+            .iter()
+            .copied()
+            .filter(|&c| self.children[c as usize].status == Status::Home)
+            .min_by_key(|&c| self.children[c as usize].birth)?;
+        self.families[f as usize].index_child = eldest;
+        Some(eldest)
+    }
+
+    fn at_home(&self, f: u32) -> usize {
+        self.families[f as usize].children.iter().filter(|&&c| self.children[c as usize].status == Status::Home).count()
+    }
+
+    fn in_care(&self, f: u32) -> usize {
+        self.families[f as usize].children.iter().filter(|&&c| self.children[c as usize].status == Status::Care).count()
+    }
+
+    /// Child `c` enters care, and with it (with probability `sibling_group_entry`) the brothers
+    /// and sisters living at home.
+    fn enter_care(&mut self, f: u32, c: u32, mv: Move, not_previously_known: bool) {
+        let together = chance(&mut self.families[f as usize].rng, self.m.sibling_group_entry);
+        let kids = self.families[f as usize].children.clone();
+        for k in kids {
+            if self.children[k as usize].status != Status::Home || (k != c && !together) {
+                continue;
+            }
+            self.place_in_care(f, k, mv, not_previously_known);
+        }
+        if self.at_home(f) > 0 {
+            let case = self.families[f as usize].case;
+            if matches!(case, Case::Closed | Case::Waiting | Case::EarlyHelp) {
+                self.set_case(f, Case::ChildInNeed);
+            }
+        } else {
+            self.set_case(f, Case::Closed);
+        }
+    }
+
+    fn place_in_care(&mut self, f: u32, c: u32, mv: Move, not_previously_known: bool) {
+        let t = self.t;
+        let age = t - self.children[c as usize].birth;
+        let pol = &self.periods[self.period].1;
+        let mix = if age < 120 { pol.mix_under_10 } else { pol.mix_10_plus };
+        let fam = &mut self.families[f as usize];
+        let placement = pick_cumulative(&mix, uniform(&mut fam.rng)) as u8;
+        let proceedings = chance(&mut fam.rng, self.m.care_proceedings_share);
+        let abuse_neglect = fam.abuse_neglect;
+        let child = &mut self.children[c as usize];
+        child.status = Status::Care;
+        child.care_since = t;
+        child.placement = placement;
+        child.entered_under_5 = age < 60;
+        let o = &mut self.out;
+        o.flow(mv, t, 1);
+        o.add(Series::LacEntries, t, 1.0);
+        if not_previously_known {
+            o.add(Series::EntriesNotPreviouslyKnown, t, 1.0);
+        }
+        if age >= 60 {
+            o.add(Series::EntriesAged5Plus, t, 1.0);
+        }
+        if abuse_neglect {
+            o.add(Series::EntriesAbuseNeglect, t, 1.0);
+        }
+        if proceedings {
+            o.add(Series::CareProceedings, t, 1.0);
+        }
+        self.log(f, Some(c), mv);
+    }
+
+    /// After anything happens to a family: it sleeps if its case is closed with children at
+    /// home and none in care; it is done if no children remain.
+    fn settle(&mut self, f: u32) {
+        let home = self.at_home(f);
+        let care = self.in_care(f);
+        if home == 0 && care == 0 {
+            self.set_case(f, Case::Closed);
+            self.families[f as usize].done = true;
+            return;
+        }
+        if home == 0 && self.families[f as usize].case != Case::Closed {
+            self.set_case(f, Case::Closed);
+        }
+        if home > 0 && care == 0 && self.families[f as usize].case == Case::Closed {
+            self.sleep(f);
+        }
+    }
+
+    // ----- closed families: sleeping until their next contact -----
+
+    /// Hazards of renewed contact for a closed family in month `t`: identification, referral,
+    /// crisis, moving away. Zero when no child under 18 remains at home.
+    fn closed_hazards(&self, f: u32, t: i32, pol: &PeriodPolicy) -> [f64; 4] {
+        let m = self.m;
+        let fam = &self.families[f as usize];
+        let need = fam.need as usize;
+        let (mut ident, mut referral, mut crisis) = (0.0, 0.0, 0.0);
+        let mut any = false;
+        for &c in &fam.children {
+            let ch = &self.children[c as usize];
+            if ch.status != Status::Home {
+                continue;
+            }
+            let Some(band) = CohortTable::band_at(ch.birth, t) else { continue };
+            any = true;
+            let b = band.index();
+            let mut id = m.previously_known.identification[b] * pol.identification_multiplier;
+            if band.five_plus() {
+                id *= pol.over_fives_multiplier;
+            }
+            ident += id;
+            referral += m.previously_known.referral[b];
+            crisis += m.previously_known.crisis[b];
+        }
+        if !any {
+            return [0.0; 4];
+        }
+        let mut contact = m.contact_need[need];
+        if need == 2 {
+            ident *= pol.high_need_multiplier;
+        }
+        if t - fam.case_since < m.recently_closed_months {
+            contact *= m.recently_closed_multiplier;
+        }
+        let mut after = 1.0;
+        if t - fam.eh_closed_at < pol.eh_after_months {
+            after = pol.eh_effect_after;
+        }
+        [ident * contact, referral * contact * after, crisis * contact * after, m.move_away_hazard]
+    }
+
+    /// The next month at which a closed family's hazards may change.
+    fn next_change(&self, f: u32, t: i32) -> i32 {
+        const BOUNDS: [i32; 5] = [12, 60, 120, 192, MONTHS_TO_18];
+        let fam = &self.families[f as usize];
+        let mut next = self.months;
+        for &c in &fam.children {
+            let ch = &self.children[c as usize];
+            if ch.status != Status::Home {
+                continue;
+            }
+            let age = t - ch.birth;
+            if let Some(b) = BOUNDS.iter().find(|&&b| b > age) {
+                next = next.min(ch.birth + b);
+            }
+        }
+        for edge in [
+            fam.case_since + self.m.recently_closed_months,
+            fam.eh_closed_at + self.periods[self.period_at(t)].1.eh_after_months,
+        ] {
+            if edge > t {
+                next = next.min(edge);
+            }
+        }
+        if let Some((start, _)) = self.periods.iter().find(|(s, _)| *s > t) {
+            next = next.min(*start);
+        }
+        next.max(t + 1)
+    }
+
+    fn period_at(&self, t: i32) -> usize {
+        self.periods.iter().rposition(|(s, _)| *s <= t).unwrap_or(0)
+    }
+
+    fn sleep(&mut self, f: u32) {
+        let t = self.t;
+        let g = {
+            let fam = &self.families[f as usize];
+            fam.locality as usize * 3 + fam.need as usize
+        };
+        for i in 0..self.families[f as usize].children.len() {
+            let c = self.families[f as usize].children[i];
+            if self.children[c as usize].status == Status::Home {
+                self.closed.add(g, self.children[c as usize].birth, 1, t);
+            }
+        }
+        self.families[f as usize].sleeping = true;
+        // Draw the next contact month: walk the piecewise-constant hazard forward from next
+        // month until the unit exponential is used up.
+        let mut e = -(1.0 - uniform(&mut self.families[f as usize].rng)).ln();
+        let mut s = t + 1;
+        while s < self.months {
+            if !self.any_home_under_18(f, s) {
+                return; // everyone at home has turned 18: no further contact
+            }
+            let pol = &self.periods[self.period_at(s)].1;
+            let h: f64 = self.closed_hazards(f, s, pol).iter().sum();
+            let end = self.next_change(f, s).min(self.months);
+            let span = f64::from(end - s);
+            if h > 0.0 && e < h * span {
+                let month = s + (e / h) as i32;
+                self.wake[month.min(end - 1) as usize].push(f);
+                return;
+            }
+            e -= h * span;
+            s = end;
+        }
+    }
+
+    fn any_home_under_18(&self, f: u32, t: i32) -> bool {
+        self.families[f as usize]
+            .children
+            .iter()
+            .any(|&c| self.children[c as usize].status == Status::Home && t - self.children[c as usize].birth < MONTHS_TO_18)
+    }
+
+    fn wake_family(&mut self, f: u32) {
+        let t = self.t;
+        let fam = &self.families[f as usize];
+        if !fam.sleeping || fam.done {
+            return;
+        }
+        let g = fam.locality as usize * 3 + fam.need as usize;
+        let kids = fam.children.clone();
+        for c in kids {
+            let ch = &mut self.children[c as usize];
+            if ch.status != Status::Home {
+                continue;
+            }
+            if t - ch.birth >= MONTHS_TO_18 {
+                ch.status = Status::Left; // counted when its cohort turned 18
+            } else {
+                self.closed.remove(g, ch.birth, t);
+            }
+        }
+        self.families[f as usize].sleeping = false;
+        if self.at_home(f) == 0 {
+            self.families[f as usize].done = true;
+            return;
+        }
+        let pol = self.pol().clone();
+        let h = self.closed_hazards(f, t, &pol);
+        let pick = rng::categorical(&mut self.families[f as usize].rng, &h);
+        match pick {
+            0 => self.contact(f, Route::Identification, Move::KnownToEarlyHelp, false),
+            1 => self.contact(f, Route::Referral, Move::KnownToReferral, false),
+            2 => self.contact(f, Route::Crisis, Move::KnownToCare, false),
+            _ => self.move_away(f),
+        }
+        if !self.families[f as usize].done && !self.families[f as usize].sleeping {
+            self.activate(f);
+        }
+    }
+
+    /// The family leaves the authority; newcomers of the same ages take their place among the
+    /// never-known, so the population keeps its size.
+    fn move_away(&mut self, f: u32) {
+        let t = self.t;
+        let g = {
+            let fam = &self.families[f as usize];
+            fam.locality as usize * 3 + fam.need as usize
+        };
+        let kids = self.families[f as usize].children.clone();
+        let mut n = 0;
+        for c in kids {
+            if self.children[c as usize].status == Status::Home {
+                self.children[c as usize].status = Status::Left;
+                self.not_known.add(g, self.children[c as usize].birth, 1, t);
+                n += 1;
+            }
+        }
+        self.out.flow(Move::MovedAway, t, n);
+        self.log(f, None, Move::MovedAway);
+        self.set_case(f, Case::Closed);
+        if self.in_care(f) == 0 {
+            self.families[f as usize].done = true;
+        }
+    }
+
+    // ----- open cases -----
+
+    fn step_family(&mut self, f: u32) {
+        let t = self.t;
+        // Birthdays and children in care.
+        let kids = self.families[f as usize].children.clone();
+        for &c in &kids {
+            let ch = &self.children[c as usize];
+            if ch.status == Status::Left {
+                continue;
+            }
+            if t - ch.birth >= MONTHS_TO_18 {
+                let mv = if ch.status == Status::Care { Move::CareToLeaver } else { Move::TurnedEighteen };
+                if ch.status == Status::Care {
+                    self.out.add(Series::LacExits, t, 1.0);
+                }
+                self.children[c as usize].status = Status::Left;
+                self.out.flow(mv, t, 1);
+                self.log(f, Some(c), mv);
+                continue;
+            }
+            if ch.status == Status::Care && ch.care_since < t {
+                self.step_in_care(f, c);
+            }
+        }
+        // Intensive support ends.
+        let end_prob = self.pol().sis_end_prob;
+        let fam = &mut self.families[f as usize];
+        if fam.in_sis && chance(&mut fam.rng, end_prob) {
+            fam.in_sis = false;
+            self.in_sis -= 1;
+        }
+        if self.at_home(f) > 0 {
+            self.step_at_home(f);
+        }
+        self.settle(f);
+        let fam = &self.families[f as usize];
+        if !fam.done && !fam.sleeping && !fam.in_sis && self.at_home(f) > 0 {
+            let pol = self.pol();
+            let eligible_case = fam.case == Case::ChildProtection || (pol.sis_include_cin && fam.case == Case::ChildInNeed);
+            if eligible_case && pol.sis_places > 0 {
+                let idx = fam.index_child as usize;
+                let age = ((t - self.children[idx].birth) / 12) as u32;
+                if (pol.sis_min_age..=pol.sis_max_age).contains(&age) {
+                    self.sis_candidates.push(f);
+                }
+            }
+        }
+    }
+
+    fn step_in_care(&mut self, f: u32, c: u32) {
+        let t = self.t;
+        let m = self.m;
+        let pol = &self.periods[self.period].1;
+        let ch = &self.children[c as usize];
+        let months_in = t - ch.care_since;
+        let d = if months_in < 6 { 0 } else if months_in < 24 { 1 } else { 2 };
+        let hz = [
+            m.return_home[d] * pol.reunification_multiplier,
+            if ch.entered_under_5 && months_in >= m.adoption_min_months { m.adoption_under_5 } else { 0.0 },
+            m.special_guardianship,
+            m.other_exit,
+            m.placement_move,
+        ];
+        let total: f64 = hz.iter().sum();
+        let age = t - ch.birth;
+        let fam = &mut self.families[f as usize];
+        let u = uniform(&mut fam.rng);
+        let p = p_any(total);
+        if u >= p {
+            return;
+        }
+        // One more draw decides the new placement or where a child returning home goes.
+        let u2 = uniform(&mut fam.rng);
+        let which = pick_scaled(&hz, u / p * total);
+        let (mv, leaves) = match which {
+            0 => (Move::CareToHome, false),
+            1 => (Move::CareToAdoption, true),
+            2 => (Move::CareToSpecialGuardianship, true),
+            3 => (Move::CareToOtherExit, true),
+            _ => (Move::PlacementMove, false),
+        };
+        if mv == Move::PlacementMove {
+            let mix = if age < 120 { pol.mix_under_10 } else { pol.mix_10_plus };
+            let current = self.children[c as usize].placement;
+            let new = pick_cumulative(&mix, u2) as u8;
+            if new != current {
+                self.children[c as usize].placement = new;
+                self.out.flow(mv, t, 1);
+            }
+            return;
+        }
+        self.out.flow(mv, t, 1);
+        self.out.add(Series::LacExits, t, 1.0);
+        self.log(f, Some(c), mv);
+        if leaves {
+            self.children[c as usize].status = Status::Left;
+            return;
+        }
+        let to = pick_scaled(&m.return_to, u2 * m.return_to.iter().sum::<f64>());
+        let child = &mut self.children[c as usize];
+        child.status = Status::Home;
+        child.returned_at = t;
+        let case = self.families[f as usize].case;
+        let wanted = [Case::ChildProtection, Case::ChildInNeed, Case::Closed][to];
+        if case == Case::Closed || rank(wanted) > rank(case) {
+            self.set_case(f, wanted);
+        }
+    }
+
+    /// Care entry, case changes, moving away and births for a family with children at home:
+    /// competing risks, at most one event a month.
+    fn step_at_home(&mut self, f: u32) {
+        let t = self.t;
+        let m = self.m;
+        let pol = self.periods[self.period].1.clone();
+        let fam = &self.families[f as usize];
+        let case = fam.case;
+        let need = fam.need as usize;
+        let any_in_care = self.in_care(f) > 0;
+        let escalation = m.escalation_need[need] * if fam.abuse_neglect { m.abuse_neglect_care_multiplier } else { 1.0 };
+        let after = if t - fam.eh_closed_at < pol.eh_after_months { pol.eh_effect_after } else { 1.0 };
+        // Events: 0..n = child c enters care; then family events.
+        let mut hz: Vec<f64> = Vec::with_capacity(fam.children.len() + 6);
+        let mut who: Vec<u32> = Vec::with_capacity(fam.children.len());
+        let mut youngest = i32::MAX;
+        if case == Case::Closed {
+            // Children at home in a closed case beside a sibling in care: renewed contact.
+            let h = self.closed_hazards(f, t, &pol);
+            let total = h[0] + h[1] + h[2];
+            let fam = &mut self.families[f as usize];
+            let u = uniform(&mut fam.rng);
+            if u < p_any(total) {
+                let pick = rng::categorical(&mut fam.rng, &h[..3]);
+                match pick {
+                    0 => self.contact(f, Route::Identification, Move::KnownToEarlyHelp, false),
+                    1 => self.contact(f, Route::Referral, Move::KnownToReferral, false),
+                    _ => self.contact(f, Route::Crisis, Move::KnownToCare, false),
+                }
+            }
+            return;
+        }
+        for &c in &fam.children {
+            let ch = &self.children[c as usize];
+            if ch.status != Status::Home || ch.returned_at == t {
+                continue;
+            }
+            let age = t - ch.birth;
+            youngest = youngest.min(age);
+            let b = AgeBand::of_age((age / 12) as u32).index();
+            let base = match case {
+                Case::Waiting | Case::EarlyHelp => m.eh_care_entry[b],
+                Case::ChildInNeed => m.cin.care_entry[b],
+                Case::ChildProtection => m.cp.care_entry[b],
+                Case::Closed => 0.0,
+            };
+            let mut h = base * escalation * after;
+            if case == Case::EarlyHelp && (pol.whole_family || c == fam.index_child) {
+                h *= pol.eh_effect_care;
+            }
+            if fam.in_sis {
+                h *= pol.sis_effect_care;
+            }
+            if t - ch.returned_at < m.reentry_months {
+                h *= 1.0 + (m.reentry_multiplier - 1.0) * pol.reentry_multiplier;
+            }
+            hz.push(h);
+            who.push(c);
+        }
+        let n_children = hz.len();
+        let esc = m.escalation_need[need];
+        let months_in = t - fam.case_since;
+        // Family events, in a fixed order: close, step up, step down, move away, birth.
+        let (close, up, down) = match case {
+            Case::Waiting => (m.waiting_dropout, m.eh_step_up * esc, 0.0),
+            Case::EarlyHelp => (
+                if months_in >= 3 { -(1.0 - pol.eh_close_prob).ln() } else { 0.0 },
+                m.eh_step_up * esc * pol.eh_effect_escalation,
+                0.0,
+            ),
+            Case::ChildInNeed => (m.cin.close, m.cin.step_up * esc, m.cin.step_down),
+            Case::ChildProtection => (m.cp.close, 0.0, m.cp.step_down),
+            Case::Closed => (0.0, 0.0, 0.0),
+        };
+        hz.push(close);
+        hz.push(up);
+        hz.push(down);
+        hz.push(if any_in_care { 0.0 } else { m.move_away_hazard });
+        hz.push(if youngest < 120 { m.family_birth_hazard } else { 0.0 });
+        let total: f64 = hz.iter().sum();
+        let fam = &mut self.families[f as usize];
+        let u = uniform(&mut fam.rng);
+        let p = p_any(total);
+        if u >= p {
+            return;
+        }
+        let which = pick_scaled(&hz, u / p * total);
+        if which < n_children {
+            let mv = match case {
+                Case::ChildInNeed => Move::ChildInNeedToCare,
+                Case::ChildProtection => Move::ChildProtectionToCare,
+                _ => Move::EarlyHelpToCare,
+            };
+            self.enter_care(f, who[which], mv, false);
+            return;
+        }
+        let n = self.at_home(f) as u32;
+        match which - n_children {
+            0 => {
+                // Close (or, from social care, sometimes step down to early help).
+                let to_eh = match case {
+                    Case::ChildInNeed => chance(&mut self.families[f as usize].rng, m.cin.close_to_early_help),
+                    Case::ChildProtection => chance(&mut self.families[f as usize].rng, m.cp.close_to_early_help),
+                    _ => false,
+                };
+                let mv = match case {
+                    Case::Waiting => Move::WaitingToClosed,
+                    Case::EarlyHelp => Move::EarlyHelpToClosed,
+                    _ if to_eh => Move::SocialCareToEarlyHelp,
+                    _ => Move::SocialCareToClosed,
+                };
+                self.out.flow(mv, t, n);
+                self.log(f, None, mv);
+                if to_eh {
+                    self.set_case(f, Case::Closed);
+                    self.join_waiting(f);
+                } else {
+                    self.set_case(f, Case::Closed);
+                }
+            }
+            1 => {
+                let to_cp = match case {
+                    Case::ChildInNeed => true,
+                    _ => chance(&mut self.families[f as usize].rng, m.eh_step_up_to_cp),
+                };
+                let mv = match (case, to_cp) {
+                    (Case::ChildInNeed, _) => Move::ChildInNeedToChildProtection,
+                    (_, true) => Move::EarlyHelpToChildProtection,
+                    (_, false) => Move::EarlyHelpToChildInNeed,
+                };
+                self.out.flow(mv, t, n);
+                self.log(f, None, mv);
+                self.set_case(f, if to_cp { Case::ChildProtection } else { Case::ChildInNeed });
+            }
+            2 => {
+                let (mv, to) = match case {
+                    Case::ChildProtection => (Move::ChildProtectionToChildInNeed, Case::ChildInNeed),
+                    _ => (Move::SocialCareToEarlyHelp, Case::Waiting),
+                };
+                self.out.flow(mv, t, n);
+                self.log(f, None, mv);
+                if to == Case::Waiting {
+                    self.set_case(f, Case::Closed);
+                    self.join_waiting(f);
+                } else {
+                    self.set_case(f, to);
+                }
+            }
+            3 => self.move_away(f),
+            _ => {
+                let id = self.children.len() as u32;
+                self.children.push(Child::at_home(t));
+                self.families[f as usize].children.push(id);
+                let g = self.group_of(f);
+                self.explicit_births[g] += 1;
+                self.out.flow(Move::Birth, t, 1);
+                self.log(f, Some(id), Move::Birth);
+            }
+        }
+    }
+
+    fn group_of(&self, f: u32) -> usize {
+        let fam = &self.families[f as usize];
+        fam.locality as usize * 3 + fam.need as usize
+    }
+
+    // ----- capacity -----
+
+    fn allocate_early_help(&mut self) {
+        let t = self.t;
+        let pol = self.pol().clone();
+        for l in 0..self.m.localities {
+            let mut free = pol.places[l].saturating_sub(self.in_eh[l]);
+            while free > 0 {
+                // Drop stale entries (families that left the list) from the front.
+                while let Some(&(f, since)) = self.queues[l].front() {
+                    if self.is_waiting(f, since) {
+                        break;
+                    }
+                    self.queues[l].pop_front();
+                }
+                if self.queues[l].is_empty() {
+                    break;
+                }
+                let pos = match pol.allocation {
+                    Allocation::FirstCome => self.first_valid(l, |_, _| true),
+                    Allocation::ByNeed => {
+                        let best = (0..3).rev().find_map(|need| self.first_valid(l, |w, f| w.families[f as usize].need as usize == need));
+                        best
+                    }
+                    Allocation::OverFivesShare => {
+                        let share = if self.in_eh[l] == 0 {
+                            0.0
+                        } else {
+                            f64::from(self.in_eh_5_plus[l]) / f64::from(self.in_eh[l])
+                        };
+                        let prefer_older = share < pol.over_fives_target;
+                        self.first_valid(l, |w, f| {
+                            let idx = w.families[f as usize].index_child as usize;
+                            (t - w.children[idx].birth >= 60) == prefer_older
+                        })
+                        .or_else(|| self.first_valid(l, |_, _| true))
+                    }
+                };
+                let Some(pos) = pos else { break };
+                let (f, _) = self.queues[l].remove(pos).expect("position is in the queue");
+                self.start_early_help(f);
+                free -= 1;
+            }
+        }
+    }
+
+    fn is_waiting(&self, f: u32, since: i32) -> bool {
+        let fam = &self.families[f as usize];
+        fam.case == Case::Waiting && fam.queue_since == since && !fam.done && !fam.sleeping
+    }
+
+    fn first_valid(&self, l: usize, pred: impl Fn(&Self, u32) -> bool) -> Option<usize> {
+        self.queues[l].iter().position(|&(f, since)| self.is_waiting(f, since) && pred(self, f))
+    }
+
+    fn allocate_intensive_support(&mut self) {
+        let t = self.t;
+        let places = self.pol().sis_places;
+        let mut candidates = std::mem::take(&mut self.sis_candidates);
+        if self.in_sis < places && !candidates.is_empty() {
+            // Highest need first, then the longest on a plan, then family id (deterministic).
+            candidates.sort_by_key(|&f| {
+                let fam = &self.families[f as usize];
+                (std::cmp::Reverse(fam.need), fam.case_since, f)
+            });
+            for f in candidates.drain(..) {
+                if self.in_sis >= places {
+                    break;
+                }
+                let fam = &mut self.families[f as usize];
+                if fam.in_sis || fam.done || fam.sleeping {
+                    continue;
+                }
+                fam.in_sis = true;
+                self.in_sis += 1;
+                self.out.flow(Move::IntensiveSupportStart, t, 1);
+                self.log(f, None, Move::IntensiveSupportStart);
+            }
+        }
+        candidates.clear();
+        self.sis_candidates = candidates;
+    }
+
+    // ----- births and the record -----
+
+    fn pool_births(&mut self, t: i32) {
+        let m = self.m;
+        let per_month = f64::from(m.scenario.population.under_18) / f64::from(MONTHS_TO_18);
+        for l in 0..m.localities {
+            for n in 0..3 {
+                let g = l * 3 + n;
+                self.birth_carry[g] += per_month * m.locality_share[l] * m.locality_need[l][n];
+                let due = self.birth_carry[g].floor();
+                self.birth_carry[g] -= due;
+                let pool = (due as u32).saturating_sub(self.explicit_births[g]);
+                self.not_known.add(g, t, pool, t);
+                self.out.flow(Move::Birth, t, pool);
+            }
+        }
+    }
+
+    fn record(&mut self, t: i32) {
+        let m = self.m;
+        let o = &mut self.out;
+        for l in 0..m.localities {
+            for n in 0..3 {
+                let g = l * 3 + n;
+                for b in 0..5 {
+                    o.stock(State::NotKnown, b, l, t, self.not_known.band_total(g, b) as u32);
+                    o.stock(State::KnownClosed, b, l, t, (self.known.band_total(g, b) + self.closed.band_total(g, b)) as u32);
+                }
+            }
+            o.queue(l, t, self.waiting[l]);
+            o.caseload(l, t, self.in_eh[l]);
+        }
+        for &f in &self.active {
+            let fam = &self.families[f as usize];
+            let l = fam.locality as usize;
+            let state = match fam.case {
+                Case::Closed => State::KnownClosed,
+                Case::Waiting => State::WaitingEarlyHelp,
+                Case::EarlyHelp => State::EarlyHelp,
+                Case::ChildInNeed => State::ChildInNeed,
+                Case::ChildProtection => State::ChildProtection,
+            };
+            for &c in &fam.children {
+                let ch = &self.children[c as usize];
+                let Some(band) = CohortTable::band_at(ch.birth, t) else { continue };
+                match ch.status {
+                    Status::Home => o.stock(state, band.index(), l, t, 1),
+                    Status::Care => {
+                        o.stock(State::LookedAfter, band.index(), l, t, 1);
+                        o.placement(ch.placement as usize, t);
+                    }
+                    Status::Left => {}
+                }
+            }
+        }
+        let families_eh: u32 = self.in_eh.iter().sum();
+        let waiting: u32 = self.waiting.iter().sum();
+        o.set(Series::EarlyHelpFamilies, t, f64::from(families_eh));
+        o.set(Series::EarlyHelpWaiting, t, f64::from(waiting));
+        o.set(Series::IntensiveSupportCases, t, f64::from(self.in_sis));
+        o.finish_month(t);
+    }
+
+    fn log(&mut self, f: u32, child: Option<u32>, mv: Move) {
+        if !self.families[f as usize].logged {
+            return;
+        }
+        self.out.events.push(LoggedEvent { month: self.t, family: f, child, kind: mv });
+    }
+}
+
+impl Child {
+    fn at_home(birth: i32) -> Self {
+        Child { birth, status: Status::Home, care_since: NEVER, placement: 0, entered_under_5: false, returned_at: NEVER }
+    }
+}
+
+/// Escalation rank of a case, for "at least this level" decisions.
+fn rank(c: Case) -> u8 {
+    match c {
+        Case::Closed => 0,
+        Case::Waiting => 1,
+        Case::EarlyHelp => 2,
+        Case::ChildInNeed => 3,
+        Case::ChildProtection => 4,
+    }
+}
+
+/// Index into a cumulative distribution for uniform `u`.
+#[inline]
+fn pick_cumulative(cdf: &[f64], u: f64) -> usize {
+    let total = cdf.last().copied().unwrap_or(1.0);
+    let target = u * total;
+    cdf.iter().position(|&c| target < c).unwrap_or(cdf.len().saturating_sub(1))
+}
+
+/// Index of the weight that position `x` (in [0, sum)) falls in.
+#[inline]
+fn pick_scaled(weights: &[f64], x: f64) -> usize {
+    let mut acc = 0.0;
+    let mut last = 0;
+    for (i, &w) in weights.iter().enumerate() {
+        if w > 0.0 {
+            last = i;
+            acc += w;
+            if x < acc {
+                return i;
+            }
+        }
+    }
+    last
+}

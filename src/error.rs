@@ -1,0 +1,84 @@
+//! Typed errors. Every way a scenario or a run can fail is a variant here; nothing panics on bad
+//! input.
+
+use std::fmt;
+
+/// A scenario value that is not allowed: which field, what it was, and what is allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConfigError {
+    /// Dotted path of the field, e.g. `policy.early_help.places` or `localities[2].need.high`.
+    pub path: String,
+    /// The offending value as written (or a short description of it).
+    pub value: String,
+    /// What the field accepts.
+    pub allowed: String,
+}
+
+impl ConfigError {
+    /// Build an error for field `path` holding `value`, which should satisfy `allowed`.
+    pub fn new(path: impl Into<String>, value: impl fmt::Display, allowed: impl Into<String>) -> Self {
+        Self { path: path.into(), value: value.to_string(), allowed: allowed.into() }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: got {}; allowed: {}", self.path, self.value, self.allowed)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Everything that can go wrong in carecast.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CarecastError {
+    /// A scenario field failed validation.
+    #[error("invalid scenario: {0}")]
+    Config(#[from] ConfigError),
+    /// A scenario file could not be parsed (syntax, unknown field, wrong type).
+    #[error("could not read scenario {source_name}: {message}")]
+    Parse {
+        /// File name or `<string>`.
+        source_name: String,
+        /// The parser's message, with the field path where known.
+        message: String,
+    },
+    /// No preset of that name.
+    #[error("unknown preset `{name}`; available presets: {available}")]
+    UnknownPreset {
+        /// The name asked for.
+        name: String,
+        /// Comma-separated list of preset names.
+        available: String,
+    },
+    /// Invalid run options (replications, years, threads).
+    #[error("invalid run option {option}: {message}")]
+    RunOption {
+        /// Option name.
+        option: &'static str,
+        /// What was wrong.
+        message: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file concerned.
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The run was cancelled (Ctrl-C, or a progress callback asked to stop).
+    #[error("run cancelled after {completed} of {total} replications")]
+    Cancelled {
+        /// Replications finished before the cancellation was seen.
+        completed: usize,
+        /// Replications asked for.
+        total: usize,
+    },
+}
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = CarecastError> = std::result::Result<T, E>;

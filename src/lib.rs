@@ -1,0 +1,34 @@
+//! # carecast
+//!
+//! Monte Carlo microsimulation of children's services demand: children and families moving from
+//! no contact through early help, child in need and child protection (the edge of care) into
+//! care and out of it, under early-intervention and locality-hub policies.
+//!
+//! The core is plain Rust and knows nothing of Python; the bindings live in `src/python/`
+//! behind the `python` feature.
+//!
+//! ```
+//! use carecast::{Model, RunOptions, Scenario, Silent};
+//!
+//! let scenario = Scenario::preset("wolverhampton-2015").unwrap();
+//! let model = Model::new(&scenario).unwrap();
+//! let results = model.run(&RunOptions::new(8, 2, 42), &Silent).unwrap();
+//! let lac = results.mean("lac_stock").unwrap();
+//! assert!(lac[0] > 600.0 && lac[0] < 1000.0);
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod calendar;
+pub mod engine;
+pub mod error;
+pub mod model;
+pub mod outputs;
+pub mod rng;
+pub mod scenario;
+
+pub use calendar::YearMonth;
+pub use engine::{run, CancelFlag, Model, Progress, RunOptions, Silent};
+pub use error::{CarecastError, ConfigError, Result};
+pub use outputs::RunResults;
+pub use scenario::{preset_names, Scenario, DEFAULT_PRESET};

@@ -1,0 +1,547 @@
+//! What a run produces: per-replication records and their summaries across replications.
+//!
+//! Headline indicators and totals by state are kept per replication (replications x months).
+//! Detailed breakdowns (state x age band x locality, flows by move, queues and caseloads per
+//! locality) are summarised as they stream in: exact mean and standard deviation over all
+//! replications, and quantiles over the first `quantile_sample` replications, so memory does not
+//! grow with replications beyond that unless the full arrays are asked for.
+
+use crate::calendar::YearMonth;
+use crate::model::{AgeBand, Move, Placement, State};
+use ndarray::{Array1, Array2, Array3, Axis};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Monthly series recorded per replication. Names are the public indicator names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Series {
+    /// Entries to care in the month.
+    LacEntries,
+    /// Exits from care in the month (including 18th birthdays).
+    LacExits,
+    /// Families waiting for early help at the end of the month.
+    EarlyHelpWaiting,
+    /// Families in early help at the end of the month (family-months, for costs).
+    EarlyHelpFamilies,
+    /// Families receiving the Specialist Intensive Support Service (case-months).
+    IntensiveSupportCases,
+    /// Children assessed after a referral to social care.
+    Assessments,
+    /// Entries to care through care proceedings.
+    CareProceedings,
+    /// Entries of children not previously known.
+    EntriesNotPreviouslyKnown,
+    /// Entries of children aged five or over.
+    EntriesAged5Plus,
+    /// Entries whose reason is abuse or neglect.
+    EntriesAbuseNeglect,
+    /// Early help episodes started (families).
+    EarlyHelpStarts,
+    /// Early help episodes started whose index child is five or over.
+    EarlyHelpStartsOverFives,
+    /// Total months waited by the families that started early help in the month.
+    EarlyHelpWaitMonths,
+}
+
+impl Series {
+    /// Number of recorded series.
+    pub const COUNT: usize = 13;
+    /// Names, in discriminant order.
+    pub const NAMES: [&'static str; Series::COUNT] = [
+        "lac_entries",
+        "lac_exits",
+        "early_help_waiting",
+        "early_help_families",
+        "intensive_support_cases",
+        "assessments",
+        "care_proceedings",
+        "entries_not_previously_known",
+        "entries_aged_5_plus",
+        "entries_abuse_neglect",
+        "early_help_starts",
+        "early_help_starts_over_fives",
+        "early_help_wait_months",
+    ];
+}
+
+/// The shares reported over the first 12 months and per financial year: name, numerator,
+/// denominator.
+pub const SHARES: [(&str, Series, Series); 4] = [
+    ("share_entries_not_previously_known", Series::EntriesNotPreviouslyKnown, Series::LacEntries),
+    ("share_entries_aged_5_plus", Series::EntriesAged5Plus, Series::LacEntries),
+    ("share_entries_abuse_neglect", Series::EntriesAbuseNeglect, Series::LacEntries),
+    ("share_early_help_starts_over_fives", Series::EarlyHelpStartsOverFives, Series::EarlyHelpStarts),
+];
+
+/// One event in the per-family event log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoggedEvent {
+    /// Month index from the start.
+    pub month: i32,
+    /// Family number within the replication.
+    pub family: u32,
+    /// Child number, for events of one child; `None` for whole-family events.
+    pub child: Option<u32>,
+    /// What happened.
+    pub kind: Move,
+}
+
+impl Serialize for Move {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(Move::LABELS[self.index()])
+    }
+}
+
+/// Everything one replication records.
+#[derive(Debug, Clone)]
+pub struct RepOutput {
+    months: usize,
+    localities: usize,
+    /// Children looked after at the start (before month 0).
+    pub initial_lac: u32,
+    series: Vec<f64>,
+    /// Stocks: state x band x locality x month.
+    stocks: Vec<u32>,
+    /// Looked after by placement: placement x month.
+    placements: Vec<u32>,
+    /// Flows: move x month.
+    flows: Vec<u32>,
+    queues: Vec<u32>,
+    caseloads: Vec<u32>,
+    /// Logged events (only for the families asked for).
+    pub events: Vec<LoggedEvent>,
+}
+
+const STATES: usize = 7;
+const BANDS: usize = 5;
+
+impl RepOutput {
+    /// Empty record for `months` months and `localities` localities.
+    pub fn new(months: usize, localities: usize) -> Self {
+        Self {
+            months,
+            localities,
+            initial_lac: 0,
+            series: vec![0.0; Series::COUNT * months],
+            stocks: vec![0; STATES * BANDS * localities * months],
+            placements: vec![0; 6 * months],
+            flows: vec![0; Move::COUNT * months],
+            queues: vec![0; localities * months],
+            caseloads: vec![0; localities * months],
+            events: Vec::new(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn add(&mut self, s: Series, t: i32, v: f64) {
+        self.series[s as usize * self.months + t as usize] += v;
+    }
+
+    #[inline]
+    pub(crate) fn set(&mut self, s: Series, t: i32, v: f64) {
+        self.series[s as usize * self.months + t as usize] = v;
+    }
+
+    #[inline]
+    pub(crate) fn flow(&mut self, mv: Move, t: i32, n: u32) {
+        self.flows[mv.index() * self.months + t as usize] += n;
+    }
+
+    #[inline]
+    pub(crate) fn stock(&mut self, state: State, band: usize, locality: usize, t: i32, n: u32) {
+        let i = ((state.index() * BANDS + band) * self.localities + locality) * self.months + t as usize;
+        self.stocks[i] += n;
+    }
+
+    #[inline]
+    pub(crate) fn placement(&mut self, p: usize, t: i32) {
+        self.placements[p * self.months + t as usize] += 1;
+    }
+
+    pub(crate) fn queue(&mut self, l: usize, t: i32, n: u32) {
+        self.queues[l * self.months + t as usize] = n;
+    }
+
+    pub(crate) fn caseload(&mut self, l: usize, t: i32, n: u32) {
+        self.caseloads[l * self.months + t as usize] = n;
+    }
+
+    pub(crate) fn finish_month(&mut self, _t: i32) {}
+
+    /// A recorded series over months.
+    pub fn series(&self, s: Series) -> &[f64] {
+        &self.series[s as usize * self.months..(s as usize + 1) * self.months]
+    }
+
+    /// Children in `state` at the end of month `t`, summed over bands and localities.
+    pub fn state_total(&self, state: State, t: usize) -> u32 {
+        let mut total = 0;
+        for b in 0..BANDS {
+            for l in 0..self.localities {
+                total += self.stocks[((state.index() * BANDS + b) * self.localities + l) * self.months + t];
+            }
+        }
+        total
+    }
+
+    /// Flow of kind `mv` in month `t`.
+    pub fn flow_at(&self, mv: Move, t: usize) -> u32 {
+        self.flows[mv.index() * self.months + t]
+    }
+
+    /// Early help caseload (families) of locality `l` in month `t`.
+    pub fn caseload_at(&self, l: usize, t: usize) -> u32 {
+        self.caseloads[l * self.months + t]
+    }
+}
+
+/// Mean, standard deviation and quantiles of a quantity across replications.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary<D: ndarray::Dimension> {
+    /// Mean over all replications.
+    pub mean: ndarray::Array<f64, D>,
+    /// Standard deviation over all replications (n - 1 denominator).
+    pub sd: ndarray::Array<f64, D>,
+    /// 5th percentile.
+    pub p5: ndarray::Array<f64, D>,
+    /// Median.
+    pub p50: ndarray::Array<f64, D>,
+    /// 95th percentile.
+    pub p95: ndarray::Array<f64, D>,
+}
+
+/// Streaming accumulator: Welford mean/variance over every replication, and a sample of the
+/// first `keep` replications for quantiles. Replications must be added in replication order so
+/// that results do not depend on thread scheduling.
+#[derive(Debug, Clone)]
+struct Accumulator {
+    n: usize,
+    mean: Vec<f64>,
+    m2: Vec<f64>,
+    keep: usize,
+    sample: Vec<Vec<u32>>,
+}
+
+impl Accumulator {
+    fn new(len: usize, keep: usize) -> Self {
+        Self { n: 0, mean: vec![0.0; len], m2: vec![0.0; len], keep, sample: Vec::new() }
+    }
+
+    fn push(&mut self, values: &[u32]) {
+        self.n += 1;
+        let n = self.n as f64;
+        for ((m, m2), &x) in self.mean.iter_mut().zip(self.m2.iter_mut()).zip(values) {
+            let x = f64::from(x);
+            let d = x - *m;
+            *m += d / n;
+            *m2 += d * (x - *m);
+        }
+        if self.sample.len() < self.keep {
+            self.sample.push(values.to_vec());
+        }
+    }
+
+    fn summary<D: ndarray::Dimension>(&self, shape: D) -> Summary<D> {
+        let len = self.mean.len();
+        let sd: Vec<f64> =
+            self.m2.iter().map(|&m2| if self.n > 1 { (m2 / (self.n - 1) as f64).sqrt() } else { 0.0 }).collect();
+        let mut p5 = vec![0.0; len];
+        let mut p50 = vec![0.0; len];
+        let mut p95 = vec![0.0; len];
+        let mut column = vec![0.0; self.sample.len()];
+        for i in 0..len {
+            for (k, s) in self.sample.iter().enumerate() {
+                column[k] = f64::from(s[i]);
+            }
+            column.sort_by(f64::total_cmp);
+            p5[i] = quantile_sorted(&column, 0.05);
+            p50[i] = quantile_sorted(&column, 0.5);
+            p95[i] = quantile_sorted(&column, 0.95);
+        }
+        let arr = |v: Vec<f64>| ndarray::Array::from_shape_vec(shape.clone(), v).expect("shape matches");
+        Summary { mean: arr(self.mean.clone()), sd: arr(sd), p5: arr(p5), p50: arr(p50), p95: arr(p95) }
+    }
+}
+
+/// Quantile `q` of sorted data, by linear interpolation (NumPy's default, "linear").
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        1 => sorted[0],
+        n => {
+            let pos = q * (n - 1) as f64;
+            let lo = pos.floor() as usize;
+            let hi = pos.ceil() as usize;
+            sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+        }
+    }
+}
+
+/// Full per-replication detail arrays, kept only when asked for.
+#[derive(Debug, Clone, Serialize)]
+pub struct FullDetail {
+    /// replication x state x band x locality x month, flattened in that order.
+    pub stocks: Vec<u32>,
+    /// replication x move x month, flattened.
+    pub flows: Vec<u32>,
+}
+
+/// The results of a run.
+#[derive(Debug, Clone)]
+pub struct RunResults {
+    /// First simulated month.
+    pub start: YearMonth,
+    /// Months simulated.
+    pub months: usize,
+    /// Replications run.
+    pub replications: usize,
+    /// The run seed.
+    pub seed: u64,
+    /// Locality names.
+    pub localities: Vec<String>,
+    /// Under-18 population the scenario gives (for rates per 10,000).
+    pub under_18: u32,
+    /// Children looked after at the start, per replication.
+    pub initial_lac: Array1<f64>,
+    /// Recorded series per replication: series x replication x month.
+    pub series: Array3<f64>,
+    /// Children in each state at the end of each month: replication x state x month.
+    pub state_totals: Array3<f64>,
+    /// Children looked after by placement type: replication x placement x month.
+    pub placement_totals: Array3<f64>,
+    /// Children in the authority at the end of each month: replication x month.
+    pub population: Array2<f64>,
+    /// Stocks by state x age band x locality x month, summarised across replications.
+    pub stocks: Summary<ndarray::Ix4>,
+    /// Flows by move x month, summarised.
+    pub flows: Summary<ndarray::Ix2>,
+    /// Families waiting for early help by locality x month, summarised.
+    pub queues: Summary<ndarray::Ix2>,
+    /// Families in early help by locality x month, summarised.
+    pub caseloads: Summary<ndarray::Ix2>,
+    /// Flows per replication: replication x move x month (always kept; small).
+    pub flows_by_replication: Array3<f64>,
+    /// Replications behind the quantiles of the detailed summaries.
+    pub quantile_sample: usize,
+    /// Full detail per replication, when asked for.
+    pub full: Option<FullDetail>,
+    /// Event log of the first replication, for the families asked for.
+    pub events: Vec<LoggedEvent>,
+}
+
+/// Builds [`RunResults`] from replications added in order.
+pub(crate) struct ResultsBuilder {
+    months: usize,
+    localities: usize,
+    series: Vec<f64>,
+    state_totals: Vec<f64>,
+    placements: Vec<f64>,
+    population: Vec<f64>,
+    flows_rep: Vec<f64>,
+    initial_lac: Vec<f64>,
+    stocks: Accumulator,
+    flows: Accumulator,
+    queues: Accumulator,
+    caseloads: Accumulator,
+    full: Option<FullDetail>,
+    events: Vec<LoggedEvent>,
+    count: usize,
+}
+
+impl ResultsBuilder {
+    pub(crate) fn new(months: usize, localities: usize, quantile_sample: usize, keep_full: bool) -> Self {
+        Self {
+            months,
+            localities,
+            series: Vec::new(),
+            state_totals: Vec::new(),
+            placements: Vec::new(),
+            population: Vec::new(),
+            flows_rep: Vec::new(),
+            initial_lac: Vec::new(),
+            stocks: Accumulator::new(STATES * BANDS * localities * months, quantile_sample),
+            flows: Accumulator::new(Move::COUNT * months, quantile_sample),
+            queues: Accumulator::new(localities * months, quantile_sample),
+            caseloads: Accumulator::new(localities * months, quantile_sample),
+            full: keep_full.then(|| FullDetail { stocks: Vec::new(), flows: Vec::new() }),
+            events: Vec::new(),
+            count: 0,
+        }
+    }
+
+    pub(crate) fn push(&mut self, rep: RepOutput) {
+        let months = self.months;
+        self.series.extend_from_slice(&rep.series);
+        for s in State::ALL {
+            for t in 0..months {
+                self.state_totals.push(f64::from(rep.state_total(s, t)));
+            }
+        }
+        for t in 0..months {
+            let pop: u32 = State::ALL.iter().map(|&s| rep.state_total(s, t)).sum();
+            self.population.push(f64::from(pop));
+        }
+        self.placements.extend(rep.placements.iter().map(|&x| f64::from(x)));
+        self.flows_rep.extend(rep.flows.iter().map(|&x| f64::from(x)));
+        self.initial_lac.push(f64::from(rep.initial_lac));
+        self.stocks.push(&rep.stocks);
+        self.flows.push(&rep.flows);
+        self.queues.push(&rep.queues);
+        self.caseloads.push(&rep.caseloads);
+        if let Some(full) = &mut self.full {
+            full.stocks.extend_from_slice(&rep.stocks);
+            full.flows.extend_from_slice(&rep.flows);
+        }
+        if self.count == 0 {
+            self.events = rep.events;
+        }
+        self.count += 1;
+    }
+
+    pub(crate) fn finish(self, start: YearMonth, seed: u64, names: Vec<String>, under_18: u32) -> RunResults {
+        let r = self.count;
+        let m = self.months;
+        let l = self.localities;
+        // Series were pushed replication-major (series x month inside); reorder to series x rep x month.
+        let by_rep = Array3::from_shape_vec((r, Series::COUNT, m), self.series).expect("series shape");
+        let series = by_rep.permuted_axes([1, 0, 2]).as_standard_layout().to_owned();
+        RunResults {
+            start,
+            months: m,
+            replications: r,
+            seed,
+            localities: names,
+            under_18,
+            initial_lac: Array1::from(self.initial_lac),
+            series,
+            state_totals: Array3::from_shape_vec((r, STATES, m), self.state_totals).expect("state shape"),
+            placement_totals: Array3::from_shape_vec((r, 6, m), self.placements).expect("placement shape"),
+            population: Array2::from_shape_vec((r, m), self.population).expect("population shape"),
+            stocks: self.stocks.summary(ndarray::Dim([STATES, BANDS, l, m])),
+            flows: self.flows.summary(ndarray::Dim([Move::COUNT, m])),
+            queues: self.queues.summary(ndarray::Dim([l, m])),
+            caseloads: self.caseloads.summary(ndarray::Dim([l, m])),
+            flows_by_replication: Array3::from_shape_vec((r, Move::COUNT, m), self.flows_rep).expect("flows shape"),
+            quantile_sample: self.stocks.sample.len(),
+            full: self.full,
+            events: self.events,
+        }
+    }
+}
+
+/// Names of the headline indicators, as [`RunResults::indicator`] and the Python layer use them.
+pub const HEADLINE_SERIES: [&str; 4] = ["lac_stock", "lac_entries", "lac_rate_per_10k", "early_help_waiting"];
+
+impl RunResults {
+    /// A monthly indicator per replication (replications x months): any name in
+    /// [`HEADLINE_SERIES`], any recorded series ([`Series::NAMES`]), `stock_<state>` for each
+    /// state label, `looked_after_<placement>` for each placement label, or `population`.
+    pub fn indicator(&self, name: &str) -> Option<Array2<f64>> {
+        let state = |s: State| self.state_totals.index_axis(Axis(1), s.index()).to_owned();
+        match name {
+            "lac_stock" => Some(state(State::LookedAfter)),
+            "lac_rate_per_10k" => {
+                let lac = state(State::LookedAfter);
+                Some(lac / &self.population * 10_000.0)
+            }
+            "population" => Some(self.population.clone()),
+            _ => {
+                if let Some(i) = Series::NAMES.iter().position(|&n| n == name) {
+                    return Some(self.series.index_axis(Axis(0), i).to_owned());
+                }
+                if let Some(rest) = name.strip_prefix("stock_") {
+                    let i = State::LABELS.iter().position(|&n| n == rest)?;
+                    return Some(self.state_totals.index_axis(Axis(1), i).to_owned());
+                }
+                if let Some(rest) = name.strip_prefix("looked_after_") {
+                    let i = Placement::LABELS.iter().position(|&n| n == rest)?;
+                    return Some(self.placement_totals.index_axis(Axis(1), i).to_owned());
+                }
+                None
+            }
+        }
+    }
+
+    /// Every name [`RunResults::indicator`] accepts.
+    pub fn indicator_names() -> Vec<String> {
+        let mut names: Vec<String> = HEADLINE_SERIES.iter().map(|s| s.to_string()).collect();
+        names.push("population".into());
+        names.extend(Series::NAMES.iter().filter(|n| **n != "lac_entries" && **n != "early_help_waiting").map(|s| s.to_string()));
+        names.extend(State::LABELS.iter().map(|s| format!("stock_{s}")));
+        names.extend(Placement::LABELS.iter().map(|s| format!("looked_after_{s}")));
+        names
+    }
+
+    /// The calendar month of month index `t`.
+    pub fn month(&self, t: usize) -> YearMonth {
+        self.start.plus(t as i64)
+    }
+
+    /// Financial years covered (start years), in order, e.g. `[2015, 2016, ...]`.
+    pub fn financial_years(&self) -> Vec<i32> {
+        let mut years: Vec<i32> = (0..self.months).map(|t| self.month(t).financial_year()).collect();
+        years.dedup();
+        years
+    }
+
+    /// A share per replication over months `[from, to)`: sum of numerator / sum of denominator.
+    /// NaN where the denominator is zero.
+    fn share_over(&self, num: Series, den: Series, from: usize, to: usize) -> Array1<f64> {
+        let n = self.series.index_axis(Axis(0), num as usize);
+        let d = self.series.index_axis(Axis(0), den as usize);
+        let to = to.min(self.months);
+        Array1::from_iter((0..self.replications).map(|r| {
+            let a: f64 = (from..to).map(|t| n[[r, t]]).sum();
+            let b: f64 = (from..to).map(|t| d[[r, t]]).sum();
+            if b > 0.0 { a / b } else { f64::NAN }
+        }))
+    }
+
+    /// The four headline shares over the first 12 months, per replication.
+    pub fn shares_first_year(&self) -> BTreeMap<&'static str, Array1<f64>> {
+        SHARES.iter().map(|&(name, num, den)| (name, self.share_over(num, den, 0, 12))).collect()
+    }
+
+    /// The four headline shares per financial year: name -> replication x financial year (in
+    /// the order of [`RunResults::financial_years`]).
+    pub fn shares_by_financial_year(&self) -> BTreeMap<&'static str, Array2<f64>> {
+        let years = self.financial_years();
+        let spans: Vec<(usize, usize)> = years
+            .iter()
+            .map(|&y| {
+                let from = (0..self.months).position(|t| self.month(t).financial_year() == y).unwrap_or(0);
+                let to = (0..self.months).rposition(|t| self.month(t).financial_year() == y).map_or(0, |x| x + 1);
+                (from, to)
+            })
+            .collect();
+        SHARES
+            .iter()
+            .map(|&(name, num, den)| {
+                let mut a = Array2::from_elem((self.replications, years.len()), f64::NAN);
+                for (j, &(from, to)) in spans.iter().enumerate() {
+                    a.column_mut(j).assign(&self.share_over(num, den, from, to));
+                }
+                (name, a)
+            })
+            .collect()
+    }
+
+    /// Mean of an indicator over replications, per month.
+    pub fn mean(&self, name: &str) -> Option<Array1<f64>> {
+        self.indicator(name).and_then(|a| a.mean_axis(Axis(0)))
+    }
+
+    /// Stocks per replication, replication x state x band x locality x month, if the full
+    /// detail was kept.
+    pub fn full_stocks(&self) -> Option<ndarray::ArrayD<f64>> {
+        let full = self.full.as_ref()?;
+        let shape = vec![self.replications, STATES, BANDS, self.localities.len(), self.months];
+        ndarray::ArrayD::from_shape_vec(shape, full.stocks.iter().map(|&x| f64::from(x)).collect()).ok()
+    }
+
+    /// Band labels for the detailed stocks.
+    pub fn band_labels() -> [&'static str; 5] {
+        AgeBand::LABELS
+    }
+}

@@ -1,0 +1,28 @@
+//! Scenarios embedded in the library, from the TOML files in `scenarios/`.
+
+use crate::error::{CarecastError, Result};
+use serde_json::Value;
+
+/// The preset used wherever none is named.
+pub const DEFAULT_PRESET: &str = "wolverhampton-2015";
+
+/// (name, TOML text). A preset may start from another with `base = "..."`.
+const PRESETS: [(&str, &str); 2] = [
+    ("wolverhampton-2015", include_str!("../../scenarios/wolverhampton-2015.toml")),
+    ("wolverhampton-2015-redesign", include_str!("../../scenarios/wolverhampton-2015-redesign.toml")),
+];
+
+/// Names of the embedded presets.
+pub fn preset_names() -> Vec<&'static str> {
+    PRESETS.iter().map(|(n, _)| *n).collect()
+}
+
+/// The preset's fully merged value (its `base` resolved).
+pub(super) fn preset_value(name: &str) -> Result<Value> {
+    let (_, text) = PRESETS.iter().find(|(n, _)| *n == name).ok_or_else(|| CarecastError::UnknownPreset {
+        name: name.to_string(),
+        available: preset_names().join(", "),
+    })?;
+    let value = super::toml_to_value(text, &format!("preset {name}"))?;
+    super::resolve_base(value, name)
+}

@@ -1,0 +1,429 @@
+//! The scenario file format: an authority (population, need, hazards, existing services) and a
+//! policy that can change by calendar month. Every field is documented here; `docs/scenario.md`
+//! and the embedded presets in `scenarios/` show them in use.
+//!
+//! Rates are per year (converted to monthly hazards inside the engine); probabilities and shares
+//! are in [0, 1]; durations are in months; capacities are whole numbers of families.
+
+use super::param::Param;
+use crate::calendar::YearMonth;
+use serde::{Deserialize, Serialize};
+
+/// A complete scenario: one authority under one policy timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name, e.g. `wolverhampton-2015`.
+    pub name: String,
+    /// Free text describing the scenario.
+    #[serde(default)]
+    pub description: String,
+    /// Identifier of the authority. Only scenarios of the same authority can be compared.
+    pub authority: String,
+    /// First simulated month (the starting caseload is the position at the start of it).
+    pub start: YearMonth,
+    /// Who lives in the authority and the caseload on the start date.
+    pub population: Population,
+    /// How children and families move between states (the authority's own practice).
+    pub hazards: Hazards,
+    /// The policy in force at `start`.
+    pub policy: Policy,
+    /// Later policy changes, each applied from its calendar month (phasing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<PolicyChange>,
+}
+
+/// A dated change to the policy: the fields in `set` replace those in force from month `from`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyChange {
+    /// First month in which the change applies, `YYYY-MM`.
+    pub from: YearMonth,
+    /// What the change is (for reports).
+    #[serde(default)]
+    pub note: String,
+    /// A partial policy, deep-merged over the policy in force before `from`; e.g.
+    /// `{ early_help = { places = 900 } }`.
+    pub set: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Values per age band of the child concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ByBand {
+    /// Under one.
+    pub age_0: f64,
+    /// One to four.
+    pub age_1_4: f64,
+    /// Five to nine.
+    pub age_5_9: f64,
+    /// Ten to fifteen.
+    pub age_10_15: f64,
+    /// Sixteen and seventeen.
+    pub age_16_17: f64,
+}
+
+impl ByBand {
+    /// Values in band order.
+    pub fn to_array(&self) -> [f64; 5] {
+        [self.age_0, self.age_1_4, self.age_5_9, self.age_10_15, self.age_16_17]
+    }
+    /// Field names in band order.
+    pub const FIELDS: [&'static str; 5] = ["age_0", "age_1_4", "age_5_9", "age_10_15", "age_16_17"];
+}
+
+/// Values per level of family need.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ByNeed {
+    /// Low need.
+    pub low: f64,
+    /// Moderate need.
+    pub moderate: f64,
+    /// High need.
+    pub high: f64,
+}
+
+impl ByNeed {
+    /// Values in need order (low, moderate, high).
+    pub fn to_array(&self) -> [f64; 3] {
+        [self.low, self.moderate, self.high]
+    }
+    /// Field names in need order.
+    pub const FIELDS: [&'static str; 3] = ["low", "moderate", "high"];
+}
+
+/// The authority's children and families, and its caseload on the start date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Population {
+    /// Children aged 0-17 living in the authority. Births and migration keep it near this size.
+    pub under_18: u32,
+    /// The localities (each served by its own hub). At least one.
+    pub localities: Vec<Locality>,
+    /// Shares of families with 1, 2, 3, ... children (one entry per size; sums to 1).
+    pub family_size: Vec<f64>,
+    /// Mean gap in years between the ages of siblings.
+    pub sibling_gap_years: f64,
+    /// Births per year to a family with an open case whose youngest child is under ten.
+    pub family_birth_rate: f64,
+    /// Rate per year at which known families move out of the authority (replaced by newcomers).
+    pub move_away_rate: f64,
+    /// The caseload on the start date.
+    pub initial: InitialCaseload,
+}
+
+/// One locality and its hub.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Locality {
+    /// Name used in outputs.
+    pub name: String,
+    /// Share of the authority's under-18s living here (shares over localities sum to 1).
+    pub population_share: f64,
+    /// Shares of its children in families of low, moderate and high need (sum to 1).
+    pub need: ByNeed,
+}
+
+/// Who is where on the start date, and since when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialCaseload {
+    /// Children looked after.
+    pub looked_after: u32,
+    /// Age mix of the children looked after (shares by band; sum to 1).
+    pub looked_after_ages: ByBand,
+    /// Mean time already spent in care by the children looked after, in months.
+    pub looked_after_mean_months: f64,
+    /// Children on child protection plans.
+    pub child_protection: u32,
+    /// Children on child in need plans.
+    pub child_in_need: u32,
+    /// Families receiving early help.
+    pub early_help_families: u32,
+    /// Families waiting for early help.
+    pub waiting_families: u32,
+    /// Share of the other children who were known to children's services before (no open case).
+    pub previously_known_share: f64,
+}
+
+/// Rates of first contact (or renewed contact) per child-year, by the child's age band.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactRates {
+    /// Identified for early help (by schools, health visitors, hub outreach).
+    pub identification: ByBand,
+    /// Referred to social care (leads to an assessment).
+    pub referral: ByBand,
+    /// Straight into care in a crisis, with no plan beforehand.
+    pub crisis_care_entry: ByBand,
+}
+
+/// How families and children move between states.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hazards {
+    /// Multipliers by need level on the contact rates (identification, referral, crisis).
+    pub contact_need_multiplier: ByNeed,
+    /// Multipliers by need level on stepping up and on entering care.
+    pub escalation_need_multiplier: ByNeed,
+    /// Contact rates for children never known to children's services.
+    pub not_known: ContactRates,
+    /// Contact rates for children known before whose case is closed.
+    pub previously_known: ContactRates,
+    /// Multiplier on `previously_known` contact in the first months after a case closes.
+    pub recently_closed_multiplier: f64,
+    /// How many months after closing the `recently_closed_multiplier` applies.
+    pub recently_closed_months: u32,
+    /// What an assessment after a referral leads to (the rest: no further action).
+    pub assessment: AssessmentOutcomes,
+    /// Rates for families in early help or waiting for it.
+    pub early_help: EarlyHelpRates,
+    /// Rates for children in need (section 17).
+    pub child_in_need: SocialCareRates,
+    /// Rates for children on child protection plans.
+    pub child_protection: SocialCareRates,
+    /// Rates for children looked after.
+    pub looked_after: CareRates,
+    /// Probability that brothers and sisters living at home enter care with a child who does.
+    pub sibling_group_entry: f64,
+    /// Probability that a family's need is abuse or neglect, by the age band of its index child.
+    pub abuse_neglect: ByBand,
+    /// Multiplier on entering care for families whose need is abuse or neglect.
+    pub abuse_neglect_care_multiplier: f64,
+}
+
+/// Outcomes of an assessment after a referral to social care.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentOutcomes {
+    /// Probability of a child in need plan.
+    pub child_in_need: f64,
+    /// Probability of a child protection plan (after a section 47 enquiry).
+    pub child_protection: f64,
+    /// Probability of being signposted to early help.
+    pub early_help: f64,
+}
+
+/// Rates for families in early help (and those waiting for it), without any policy effect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarlyHelpRates {
+    /// Step up to social care, per family-year.
+    pub step_up: f64,
+    /// Share of step-ups that go straight to a child protection plan (the rest: child in need).
+    pub step_up_to_protection: f64,
+    /// Entering care, per child-year, by age band.
+    pub care_entry: ByBand,
+    /// Rate per year at which waiting families give up or no longer need help.
+    pub waiting_dropout: f64,
+}
+
+/// Rates for children in need or on child protection plans (per family-year unless stated).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SocialCareRates {
+    /// Case closed (needs met or below threshold).
+    pub close: f64,
+    /// Step up (child in need to child protection; unused for child protection).
+    pub step_up: f64,
+    /// Step down (child protection to child in need; for child in need: to early help).
+    pub step_down: f64,
+    /// Share of closures that step down to early help instead of closing outright.
+    pub close_to_early_help: f64,
+    /// Entering care, per child-year, by age band.
+    pub care_entry: ByBand,
+}
+
+/// Rates for children looked after (per child-year).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CareRates {
+    /// Return home, by time in care.
+    pub return_home: ByDuration,
+    /// Adoption, for children who entered care under five.
+    pub adoption_under_5: f64,
+    /// Earliest month in care at which adoption can happen.
+    pub adoption_min_months: u32,
+    /// Special guardianship order.
+    pub special_guardianship: f64,
+    /// Other exits (moved away, other reasons).
+    pub other_exit: f64,
+    /// Changes of placement type.
+    pub placement_move: f64,
+    /// Where a child returning home goes (shares; sum to 1).
+    pub return_to: ReturnTo,
+    /// Multiplier on entering care again in the months after returning home.
+    pub reentry_multiplier: f64,
+    /// How many months after returning home the `reentry_multiplier` applies.
+    pub reentry_months: u32,
+    /// Share of entries to care through care proceedings (the rest: voluntary, section 20).
+    pub care_proceedings_share: f64,
+}
+
+/// Rates by time spent in care.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ByDuration {
+    /// In care under 6 months.
+    pub under_6_months: f64,
+    /// 6 to 24 months.
+    pub months_6_to_24: f64,
+    /// Over 24 months.
+    pub over_24_months: f64,
+}
+
+/// Where children returning home from care go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnTo {
+    /// Child protection plan.
+    pub child_protection: f64,
+    /// Child in need plan.
+    pub child_in_need: f64,
+    /// No open case.
+    pub known_closed: f64,
+}
+
+/// The levers of a scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Early help from the locality hubs.
+    pub early_help: EarlyHelpPolicy,
+    /// Community outreach from the hubs.
+    pub outreach: OutreachPolicy,
+    /// The Specialist Intensive Support Service for families on the edge of care.
+    pub intensive_support: IntensiveSupportPolicy,
+    /// Placements and reunification.
+    pub placements: PlacementPolicy,
+}
+
+/// How early help places are spread over localities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlaceDistribution {
+    /// The same number of places in every locality.
+    Even,
+    /// In proportion to each locality's under-18 population.
+    ByPopulation,
+    /// In proportion to measured need (population weighted by need multipliers): the seed's
+    /// "service development role", resources aligned to local need.
+    ByNeed,
+}
+
+/// Who gets a free early help place first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Allocation {
+    /// The family that has waited longest.
+    FirstCome,
+    /// The family with the highest need, then the longest wait.
+    ByNeed,
+    /// First come, but families whose index child is five or over are preferred while their
+    /// share of the hub's caseload is below `over_fives_target`.
+    OverFivesShare,
+}
+
+/// Early help capacity, targeting and effect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarlyHelpPolicy {
+    /// Number of buildings or hubs the service runs from (for costs and reports).
+    pub hubs: u32,
+    /// Early help places across the authority, in families.
+    pub places: u32,
+    /// How places are spread over localities.
+    pub distribution: PlaceDistribution,
+    /// Who gets a free place first.
+    pub allocation: Allocation,
+    /// Target share of places for families whose index child is five or over (used by
+    /// `allocation = "over_fives_share"`).
+    pub over_fives_target: f64,
+    /// Whole-family working: one place serves all the children of a family and its effect
+    /// reaches all of them; otherwise it reaches the index child only.
+    pub whole_family: bool,
+    /// Typical length of an episode, in months (episodes last at least 3 months).
+    pub mean_duration_months: f64,
+    /// Hazard ratio on stepping up to social care while in early help.
+    pub effect_on_escalation: Param,
+    /// Hazard ratio on entering care while in early help.
+    pub effect_on_care_entry: Param,
+    /// Hazard ratio on renewed contact and care entry after early help has closed.
+    pub effect_after_closure: Param,
+    /// Months after closure for which `effect_after_closure` applies.
+    pub effect_after_months: u32,
+}
+
+/// Outreach from the hubs, which finds families before they reach crisis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutreachPolicy {
+    /// Multiplier on the identification of families for early help (1 = as at the start).
+    pub identification_multiplier: Param,
+    /// Further multiplier on identification when the index child is five or over.
+    pub over_fives_multiplier: f64,
+    /// Further multiplier on identification of high-need families.
+    pub high_need_multiplier: f64,
+}
+
+/// The Specialist Intensive Support Service (edge of care).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntensiveSupportPolicy {
+    /// Places, in families (0 = no service).
+    pub places: u32,
+    /// Youngest index child eligible, in years.
+    pub min_age: u32,
+    /// Oldest index child eligible, in years.
+    pub max_age: u32,
+    /// Whether families on child in need plans are eligible (families on child protection
+    /// plans always are).
+    pub include_child_in_need: bool,
+    /// Typical length of the intervention, in months.
+    pub mean_duration_months: f64,
+    /// Hazard ratio on entering care during the intervention.
+    pub effect_on_care_entry: Param,
+}
+
+/// Placement mix for new entries and reunification work.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementPolicy {
+    /// Placement types of children entering care aged under ten (shares; sum to 1).
+    pub mix_under_10: PlacementMix,
+    /// Placement types of children entering care aged ten or over (shares; sum to 1).
+    pub mix_10_plus: PlacementMix,
+    /// Multiplier on the rate of returning home (reunification support).
+    pub reunification_multiplier: Param,
+    /// Multiplier on the extra risk of re-entering care after returning home.
+    pub reentry_multiplier: Param,
+}
+
+/// Shares of placement types.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementMix {
+    /// In-house foster care.
+    pub in_house_foster: f64,
+    /// Independent fostering agency.
+    pub ifa: f64,
+    /// Kinship or connected carers.
+    pub kinship: f64,
+    /// Residential care.
+    pub residential: f64,
+    /// Placed with parents.
+    pub with_parents: f64,
+    /// Other placements.
+    pub other: f64,
+}
+
+impl PlacementMix {
+    /// Shares in [`crate::model::Placement::ALL`] order.
+    pub fn to_array(&self) -> [f64; 6] {
+        [self.in_house_foster, self.ifa, self.kinship, self.residential, self.with_parents, self.other]
+    }
+    /// Field names in the same order.
+    pub const FIELDS: [&'static str; 6] =
+        ["in_house_foster", "ifa", "kinship", "residential", "with_parents", "other"];
+}

@@ -1,0 +1,254 @@
+//! Range checks for every scenario field. Each check names the field path, the value and what
+//! is allowed.
+
+use super::param::{Bounds, Param};
+use super::schema::*;
+use crate::error::ConfigError;
+
+type Check = Result<(), ConfigError>;
+
+const SUM_TOLERANCE: f64 = 1e-6;
+
+fn probability(path: &str, v: f64) -> Check {
+    if v.is_finite() && (0.0..=1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(ConfigError::new(path, v, "a probability in [0, 1]"))
+    }
+}
+
+fn rate(path: &str, v: f64) -> Check {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(ConfigError::new(path, v, "a finite rate >= 0"))
+    }
+}
+
+fn positive(path: &str, v: f64) -> Check {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(ConfigError::new(path, v, "a finite number > 0"))
+    }
+}
+
+fn shares(path: &str, fields: &[&str], values: &[f64]) -> Check {
+    for (f, &v) in fields.iter().zip(values) {
+        probability(&format!("{path}.{f}"), v)?;
+    }
+    let sum: f64 = values.iter().sum();
+    if (sum - 1.0).abs() > SUM_TOLERANCE {
+        return Err(ConfigError::new(path, format!("shares summing to {sum}"), "shares that sum to 1"));
+    }
+    Ok(())
+}
+
+fn band_rates(path: &str, b: &ByBand) -> Check {
+    for (f, v) in ByBand::FIELDS.iter().zip(b.to_array()) {
+        rate(&format!("{path}.{f}"), v)?;
+    }
+    Ok(())
+}
+
+fn band_probabilities(path: &str, b: &ByBand) -> Check {
+    for (f, v) in ByBand::FIELDS.iter().zip(b.to_array()) {
+        probability(&format!("{path}.{f}"), v)?;
+    }
+    Ok(())
+}
+
+fn need_rates(path: &str, b: &ByNeed) -> Check {
+    for (f, v) in ByNeed::FIELDS.iter().zip(b.to_array()) {
+        rate(&format!("{path}.{f}"), v)?;
+    }
+    Ok(())
+}
+
+fn contact(path: &str, c: &ContactRates) -> Check {
+    band_rates(&format!("{path}.identification"), &c.identification)?;
+    band_rates(&format!("{path}.referral"), &c.referral)?;
+    band_rates(&format!("{path}.crisis_care_entry"), &c.crisis_care_entry)
+}
+
+fn social_care(path: &str, s: &SocialCareRates) -> Check {
+    rate(&format!("{path}.close"), s.close)?;
+    rate(&format!("{path}.step_up"), s.step_up)?;
+    rate(&format!("{path}.step_down"), s.step_down)?;
+    probability(&format!("{path}.close_to_early_help"), s.close_to_early_help)?;
+    band_rates(&format!("{path}.care_entry"), &s.care_entry)
+}
+
+/// Check a whole scenario except its policy changes (see `Scenario::policy_timeline`).
+pub(super) fn scenario(s: &Scenario) -> Check {
+    if s.name.trim().is_empty() {
+        return Err(ConfigError::new("name", "\"\"", "a non-empty name"));
+    }
+    if s.authority.trim().is_empty() {
+        return Err(ConfigError::new("authority", "\"\"", "a non-empty authority identifier"));
+    }
+    population(&s.population)?;
+    hazards(&s.hazards)?;
+    policy(&s.policy, "policy", s.population.localities.len())
+}
+
+fn population(p: &Population) -> Check {
+    if p.under_18 == 0 || p.under_18 > 20_000_000 {
+        return Err(ConfigError::new("population.under_18", p.under_18, "a whole number of children from 1 to 20,000,000"));
+    }
+    if p.localities.is_empty() || p.localities.len() > 255 {
+        return Err(ConfigError::new(
+            "population.localities",
+            format!("{} localities", p.localities.len()),
+            "between 1 and 255 localities",
+        ));
+    }
+    for (i, l) in p.localities.iter().enumerate() {
+        let path = format!("population.localities[{i}]");
+        if l.name.trim().is_empty() {
+            return Err(ConfigError::new(format!("{path}.name"), "\"\"", "a non-empty name"));
+        }
+        probability(&format!("{path}.population_share"), l.population_share)?;
+        shares(&format!("{path}.need"), &ByNeed::FIELDS, &l.need.to_array())?;
+    }
+    let total: f64 = p.localities.iter().map(|l| l.population_share).sum();
+    if (total - 1.0).abs() > SUM_TOLERANCE {
+        return Err(ConfigError::new(
+            "population.localities[*].population_share",
+            format!("shares summing to {total}"),
+            "shares that sum to 1",
+        ));
+    }
+    if p.family_size.is_empty() || p.family_size.len() > 10 {
+        return Err(ConfigError::new(
+            "population.family_size",
+            format!("{} entries", p.family_size.len()),
+            "1 to 10 shares, for families of 1, 2, ... children",
+        ));
+    }
+    let fields: Vec<String> = (0..p.family_size.len()).map(|i| format!("[{i}]")).collect();
+    for (f, &v) in fields.iter().zip(&p.family_size) {
+        probability(&format!("population.family_size{f}"), v)?;
+    }
+    let sum: f64 = p.family_size.iter().sum();
+    if (sum - 1.0).abs() > SUM_TOLERANCE {
+        return Err(ConfigError::new("population.family_size", format!("shares summing to {sum}"), "shares that sum to 1"));
+    }
+    positive("population.sibling_gap_years", p.sibling_gap_years)?;
+    rate("population.family_birth_rate", p.family_birth_rate)?;
+    rate("population.move_away_rate", p.move_away_rate)?;
+    let i = &p.initial;
+    shares("population.initial.looked_after_ages", &ByBand::FIELDS, &i.looked_after_ages.to_array())?;
+    if !(i.looked_after_mean_months.is_finite() && i.looked_after_mean_months >= 1.0) {
+        return Err(ConfigError::new(
+            "population.initial.looked_after_mean_months",
+            i.looked_after_mean_months,
+            "a number of months >= 1",
+        ));
+    }
+    probability("population.initial.previously_known_share", i.previously_known_share)?;
+    let open = u64::from(i.looked_after) + u64::from(i.child_protection) + u64::from(i.child_in_need);
+    if open * 2 > u64::from(p.under_18) {
+        return Err(ConfigError::new(
+            "population.initial",
+            format!("{open} children with open social care cases"),
+            format!("at most half of population.under_18 ({})", p.under_18),
+        ));
+    }
+    Ok(())
+}
+
+fn hazards(h: &Hazards) -> Check {
+    need_rates("hazards.contact_need_multiplier", &h.contact_need_multiplier)?;
+    need_rates("hazards.escalation_need_multiplier", &h.escalation_need_multiplier)?;
+    contact("hazards.not_known", &h.not_known)?;
+    contact("hazards.previously_known", &h.previously_known)?;
+    rate("hazards.recently_closed_multiplier", h.recently_closed_multiplier)?;
+    let a = &h.assessment;
+    probability("hazards.assessment.child_in_need", a.child_in_need)?;
+    probability("hazards.assessment.child_protection", a.child_protection)?;
+    probability("hazards.assessment.early_help", a.early_help)?;
+    let sum = a.child_in_need + a.child_protection + a.early_help;
+    if sum > 1.0 + SUM_TOLERANCE {
+        return Err(ConfigError::new(
+            "hazards.assessment",
+            format!("outcome probabilities summing to {sum}"),
+            "probabilities summing to at most 1 (the rest is no further action)",
+        ));
+    }
+    let e = &h.early_help;
+    rate("hazards.early_help.step_up", e.step_up)?;
+    probability("hazards.early_help.step_up_to_protection", e.step_up_to_protection)?;
+    band_rates("hazards.early_help.care_entry", &e.care_entry)?;
+    rate("hazards.early_help.waiting_dropout", e.waiting_dropout)?;
+    social_care("hazards.child_in_need", &h.child_in_need)?;
+    social_care("hazards.child_protection", &h.child_protection)?;
+    let c = &h.looked_after;
+    rate("hazards.looked_after.return_home.under_6_months", c.return_home.under_6_months)?;
+    rate("hazards.looked_after.return_home.months_6_to_24", c.return_home.months_6_to_24)?;
+    rate("hazards.looked_after.return_home.over_24_months", c.return_home.over_24_months)?;
+    rate("hazards.looked_after.adoption_under_5", c.adoption_under_5)?;
+    rate("hazards.looked_after.special_guardianship", c.special_guardianship)?;
+    rate("hazards.looked_after.other_exit", c.other_exit)?;
+    rate("hazards.looked_after.placement_move", c.placement_move)?;
+    shares(
+        "hazards.looked_after.return_to",
+        &["child_protection", "child_in_need", "known_closed"],
+        &[c.return_to.child_protection, c.return_to.child_in_need, c.return_to.known_closed],
+    )?;
+    rate("hazards.looked_after.reentry_multiplier", c.reentry_multiplier)?;
+    probability("hazards.looked_after.care_proceedings_share", c.care_proceedings_share)?;
+    probability("hazards.sibling_group_entry", h.sibling_group_entry)?;
+    band_probabilities("hazards.abuse_neglect", &h.abuse_neglect)?;
+    rate("hazards.abuse_neglect_care_multiplier", h.abuse_neglect_care_multiplier)
+}
+
+/// Check a policy; `path` is where it sits (`policy` or `changes[i].set`).
+pub(super) fn policy(p: &Policy, path: &str, _localities: usize) -> Check {
+    let e = &p.early_help;
+    let eh = format!("{path}.early_help");
+    if e.places > 1_000_000 {
+        return Err(ConfigError::new(format!("{eh}.places"), e.places, "a whole number of family places from 0 to 1,000,000"));
+    }
+    probability(&format!("{eh}.over_fives_target"), e.over_fives_target)?;
+    if !(e.mean_duration_months.is_finite() && (3.0..=60.0).contains(&e.mean_duration_months)) {
+        return Err(ConfigError::new(format!("{eh}.mean_duration_months"), e.mean_duration_months, "a number of months in [3, 60]"));
+    }
+    let ratio = Bounds::NON_NEGATIVE;
+    e.effect_on_escalation.validate(&format!("{eh}.effect_on_escalation"), ratio)?;
+    e.effect_on_care_entry.validate(&format!("{eh}.effect_on_care_entry"), ratio)?;
+    e.effect_after_closure.validate(&format!("{eh}.effect_after_closure"), ratio)?;
+    let o = &p.outreach;
+    let or = format!("{path}.outreach");
+    o.identification_multiplier.validate(&format!("{or}.identification_multiplier"), ratio)?;
+    rate(&format!("{or}.over_fives_multiplier"), o.over_fives_multiplier)?;
+    rate(&format!("{or}.high_need_multiplier"), o.high_need_multiplier)?;
+    let s = &p.intensive_support;
+    let sp = format!("{path}.intensive_support");
+    if s.places > 1_000_000 {
+        return Err(ConfigError::new(format!("{sp}.places"), s.places, "a whole number of family places from 0 to 1,000,000"));
+    }
+    if s.max_age > 17 {
+        return Err(ConfigError::new(format!("{sp}.max_age"), s.max_age, "an age from 0 to 17"));
+    }
+    if s.min_age > s.max_age {
+        return Err(ConfigError::new(format!("{sp}.min_age"), s.min_age, format!("an age no greater than max_age ({})", s.max_age)));
+    }
+    if !(s.mean_duration_months.is_finite() && (1.0..=60.0).contains(&s.mean_duration_months)) {
+        return Err(ConfigError::new(format!("{sp}.mean_duration_months"), s.mean_duration_months, "a number of months in [1, 60]"));
+    }
+    s.effect_on_care_entry.validate(&format!("{sp}.effect_on_care_entry"), ratio)?;
+    let pl = &p.placements;
+    let pp = format!("{path}.placements");
+    shares(&format!("{pp}.mix_under_10"), &PlacementMix::FIELDS, &pl.mix_under_10.to_array())?;
+    shares(&format!("{pp}.mix_10_plus"), &PlacementMix::FIELDS, &pl.mix_10_plus.to_array())?;
+    pl.reunification_multiplier.validate(&format!("{pp}.reunification_multiplier"), ratio)?;
+    pl.reentry_multiplier.validate(&format!("{pp}.reentry_multiplier"), ratio)?;
+    Ok(())
+}
+
+/// Validate a parameter that must be a probability.
+#[allow(dead_code)]
+pub(super) fn probability_param(path: &str, p: &Param) -> Check {
+    p.validate(path, Bounds::PROBABILITY)
+}
