@@ -69,11 +69,12 @@ fn main() {
     println!("  {:20} {:8.0} (families, month 12)", "eh waiting", w[11.min(results.months - 1)]);
     let f = results.indicator("early_help_families").unwrap().mean_axis(ndarray::Axis(0)).unwrap();
     println!("  {:20} {:8.0} (families, month 12)", "eh families", f[11.min(results.months - 1)]);
-    println!("\nflows per year (children, mean):");
+    println!("\nflows (children, mean): first 12 months, and per year over the run");
     let flows = &results.flows.mean;
     let yrs = results.months as f64 / 12.0;
     for (i, label) in Move::LABELS.iter().enumerate() {
+        let first: f64 = flows.row(i).iter().take(12).sum();
         let total: f64 = flows.row(i).sum() / yrs;
-        println!("  {label:36} {total:9.0}");
+        println!("  {label:36} {first:9.0} {total:9.0}");
     }
 }

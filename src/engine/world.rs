@@ -458,7 +458,9 @@ impl<'m> World<'m> {
 
     /// A contact by `route`: identification, referral or crisis.
     fn contact(&mut self, f: u32, route: Route, mv: Move, not_previously_known: bool) {
-        self.flow_children_at_home(f, mv);
+        if route != Route::Crisis {
+            self.flow_children_at_home(f, mv); // entries to care are counted child by child
+        }
         match route {
             Route::Identification => self.join_waiting(f),
             Route::Referral => self.assess(f),
