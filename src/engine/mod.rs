@@ -178,6 +178,32 @@ impl Model {
     }
 }
 
+/// Run replication `replication` month by month, checking the engine's invariants after every
+/// month: nobody aged 18 or over in the model, early help and intensive support counters equal
+/// to the families they count, early help starts never taking a locality above its places (a
+/// caseload above them can only be inherited from the start or a cut in places), intensive
+/// support within its places. For tests; returns the first violation.
+///
+/// # Errors
+/// A description of the first invariant that failed.
+#[doc(hidden)]
+pub fn audit(model: &Model, seed: u64, replication: u64, months: usize) -> std::result::Result<(), String> {
+    let mut world = world::World::new(model, seed, replication, months, 0);
+    let mut before: Vec<u32> = world.early_help_caseload().to_vec();
+    for t in 0..months as i32 {
+        world.step_month(t);
+        world.audit(t)?;
+        let places = world.early_help_places();
+        for (l, (&now, &was)) in world.early_help_caseload().iter().zip(&before).enumerate() {
+            if now > places[l].max(was) {
+                return Err(format!("month {t}: locality {l} has {now} families in early help for {} places", places[l]));
+            }
+        }
+        before = world.early_help_caseload().to_vec();
+    }
+    Ok(())
+}
+
 /// Compile `scenario` and run it: a shortcut for [`Model::new`] then [`Model::run`].
 ///
 /// # Errors

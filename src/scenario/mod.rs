@@ -177,7 +177,30 @@ impl Scenario {
 fn toml_to_value(text: &str, source_name: &str) -> Result<Value> {
     let table: toml::Table = toml::from_str(text)
         .map_err(|e| CarecastError::Parse { source_name: source_name.into(), message: e.to_string().trim().to_string() })?;
-    serde_json::to_value(table).map_err(|e| CarecastError::Parse { source_name: source_name.into(), message: e.to_string() })
+    convert_toml(toml::Value::Table(table), "")
+}
+
+/// TOML to JSON, refusing what JSON cannot hold (`nan`, `inf`, dates) with the field's path.
+fn convert_toml(value: toml::Value, path: &str) -> Result<Value> {
+    let join = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+    Ok(match value {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => match serde_json::Number::from_f64(f) {
+            Some(n) => Value::Number(n),
+            None => return Err(ConfigError::new(path, f, "a finite number").into()),
+        },
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => {
+            return Err(ConfigError::new(path, d, "a quoted month such as \"2016-02\" (not a TOML date)").into());
+        }
+        toml::Value::Array(items) => Value::Array(
+            items.into_iter().enumerate().map(|(i, v)| convert_toml(v, &format!("{path}[{i}]"))).collect::<Result<_>>()?,
+        ),
+        toml::Value::Table(t) => Value::Object(
+            t.into_iter().map(|(k, v)| Ok((k.clone(), convert_toml(v, &join(&k))?))).collect::<Result<_>>()?,
+        ),
+    })
 }
 
 /// Resolve a top-level `base` preset: the preset, with the rest of `value` merged over it.
