@@ -10,6 +10,7 @@ test: test-rust
 
 test-rust:
 	cargo test --release --all-targets
+	cargo test --release --doc
 
 # Benchmarks (criterion); see BENCHMARKS.md.
 bench:

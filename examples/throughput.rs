@@ -1,0 +1,32 @@
+//! The speed goal's workload: 1,000 replications x 10 years of the default preset, on every core.
+//! Prints each of three runs and their median.
+//!
+//! ```text
+//! cargo run --release --example throughput [REPLICATIONS]
+//! ```
+
+use carecast::{Model, RunOptions, Scenario, Silent};
+use std::time::Instant;
+
+fn main() {
+    let reps: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let model = Model::new(&Scenario::default_preset()).expect("default preset");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut times = Vec::new();
+    for run in 0..3 {
+        let t = Instant::now();
+        let r = model.run(&RunOptions::new(reps, 10, 1 + run), &Silent).expect("run");
+        let secs = t.elapsed().as_secs_f64();
+        let child_months = f64::from(model.scenario.population.under_18) * 120.0 * reps as f64;
+        println!(
+            "run {}: {reps} replications x 10 years in {secs:.2} s ({:.0} replications/s, {:.2e} child-months/s), mean LAC at 10 years {:.0}",
+            run + 1,
+            reps as f64 / secs,
+            child_months / secs,
+            r.mean("lac_stock").unwrap()[119]
+        );
+        times.push(secs);
+    }
+    times.sort_by(f64::total_cmp);
+    println!("median {:.2} s on {threads} threads", times[1]);
+}
