@@ -35,8 +35,12 @@ enum Status {
 
 #[derive(Debug, Clone)]
 struct Child {
+    family: u32,
     birth: i32,
     status: Status,
+    /// Month of this child's next event in care (exit or placement move); `NO_EVENT` if none
+    /// before the 18th birthday or the horizon.
+    care_event: i32,
     care_since: i32,
     placement: u8,
     entered_under_5: bool,
@@ -59,6 +63,9 @@ struct Family {
     eh_closed_at: i32,
     sleeping: bool,
     done: bool,
+    /// Earliest month the family needs stepping: next month while any child is at home; for a
+    /// family whose children are all in care, the next care event or 18th birthday.
+    next_touch: i32,
     logged: bool,
 }
 
@@ -78,6 +85,12 @@ enum Route {
 }
 
 const NEVER: i32 = i32::MIN / 2;
+const NO_EVENT: i32 = i32::MAX;
+/// Slots of the explicit-children table: a family's case for children at home, then one slot
+/// per placement type for children in care.
+const SLOT_CLOSED: usize = 0;
+const SLOT_CARE: usize = 5;
+const SLOTS: usize = SLOT_CARE + 6;
 const SIBLING_SEARCH_MONTHS: i32 = 18;
 
 /// The state of one replication.
@@ -91,7 +104,10 @@ pub struct World<'m> {
     t: i32,
     not_known: CohortTable,
     known: CohortTable,
-    closed: CohortTable,
+    /// Every child of an explicit family (at home or in care), by slot x locality and birth month.
+    explicit: CohortTable,
+    /// Explicit children by the month of their 18th birthday.
+    eighteenth: Vec<Vec<u32>>,
     families: Vec<Family>,
     children: Vec<Child>,
     active: Vec<u32>,
@@ -140,7 +156,8 @@ impl<'m> World<'m> {
             t: 0,
             not_known: CohortTable::new(groups, months),
             known: CohortTable::new(groups, months),
-            closed: CohortTable::new(groups, months),
+            explicit: CohortTable::new(SLOTS * m.localities, months),
+            eighteenth: vec![Vec::new(); months],
             families: Vec::new(),
             children: Vec::new(),
             active: Vec::new(),
@@ -232,11 +249,14 @@ impl<'m> World<'m> {
                 let months_in = months_in.min(age_months);
                 let entry_age = age_months - months_in;
                 let mix = if entry_age < 120 { self.pol().mix_under_10 } else { self.pol().mix_10_plus };
+                let placement = pick_cumulative(&mix, uniform(&mut rng)) as u8;
+                self.retable(f, c, Some(SLOT_CLOSED), Some(SLOT_CARE + placement as usize));
                 let child = &mut self.children[c as usize];
                 child.status = Status::Care;
                 child.care_since = -months_in;
                 child.entered_under_5 = entry_age < 60;
-                child.placement = pick_cumulative(&mix, uniform(&mut rng)) as u8;
+                child.placement = placement;
+                self.schedule_care(f, c, 0);
                 placed += 1;
             }
             self.activate(f);
@@ -319,7 +339,8 @@ impl<'m> World<'m> {
         }
         let active = std::mem::take(&mut self.active);
         for &f in &active {
-            if !self.families[f as usize].done && !self.families[f as usize].sleeping {
+            let fam = &self.families[f as usize];
+            if !fam.done && !fam.sleeping && fam.next_touch <= t {
                 self.step_family(f);
             }
         }
@@ -337,12 +358,16 @@ impl<'m> World<'m> {
 
     fn age_pools(&mut self, t: i32) {
         let mut turned = 0u32;
-        for table in [&mut self.not_known, &mut self.known, &mut self.closed] {
+        for table in [&mut self.not_known, &mut self.known] {
             self.scratch_18.iter_mut().for_each(|x| *x = 0);
             table.age_to(t, &mut self.scratch_18);
             turned += self.scratch_18.iter().sum::<u32>();
         }
         self.out.flow(Move::TurnedEighteen, t, turned);
+        // Explicit children leave one by one (their flows depend on where they are).
+        let mut ignored = vec![0u32; SLOTS * self.m.localities];
+        self.explicit.age_to(t, &mut ignored);
+        self.eighteenth_birthdays(t);
     }
 
     /// Contacts out of one aggregate table this month, route by route, each route with its own
@@ -427,9 +452,7 @@ impl<'m> World<'m> {
             Pool::Known => &mut self.known,
         };
         table.remove(g, birth, t);
-        let index = self.children.len() as u32;
-        self.children.push(Child::at_home(birth));
-        kids.push(index);
+        let mut births = vec![birth];
         let mut older = birth;
         let mut younger = birth;
         for _ in 1..size {
@@ -439,9 +462,12 @@ impl<'m> World<'m> {
             table.remove(g, b, t);
             older = older.min(b);
             younger = younger.max(b);
-            kids.push(self.children.len() as u32);
-            self.children.push(Child::at_home(b));
+            births.push(b);
         }
+        for b in births {
+            kids.push(self.new_child(id, g / 3, b, SLOT_CLOSED));
+        }
+        let index = kids[0];
         let band = AgeBand::of_age(((t - birth) / 12) as u32);
         let abuse_neglect = chance(&mut rng, m.abuse_neglect[band.index()]);
         self.families.push(Family {
@@ -459,6 +485,7 @@ impl<'m> World<'m> {
             eh_closed_at: NEVER,
             sleeping: false,
             done: false,
+            next_touch: 0,
             logged: id < self.log_families,
         });
         id
@@ -521,11 +548,21 @@ impl<'m> World<'m> {
     /// support right.
     fn set_case(&mut self, f: u32, case: Case) {
         let t = self.t;
-        let fam = &mut self.families[f as usize];
-        let l = fam.locality as usize;
+        let fam = &self.families[f as usize];
         if fam.case == case {
             return;
         }
+        let (from, to) = (case_slot(fam.case), case_slot(case));
+        if from != to {
+            for i in 0..fam.children.len() {
+                let c = self.families[f as usize].children[i];
+                if self.children[c as usize].status == Status::Home {
+                    self.retable(f, c, Some(from), Some(to));
+                }
+            }
+        }
+        let fam = &mut self.families[f as usize];
+        let l = fam.locality as usize;
         match fam.case {
             Case::EarlyHelp => {
                 self.in_eh[l] -= 1;
@@ -653,11 +690,14 @@ impl<'m> World<'m> {
         let placement = pick_cumulative(&mix, uniform(&mut fam.rng)) as u8;
         let proceedings = chance(&mut fam.rng, self.m.care_proceedings_share);
         let abuse_neglect = fam.abuse_neglect;
+        let from = case_slot(fam.case);
+        self.retable(f, c, Some(from), Some(SLOT_CARE + placement as usize));
         let child = &mut self.children[c as usize];
         child.status = Status::Care;
         child.care_since = t;
         child.placement = placement;
         child.entered_under_5 = age < 60;
+        self.schedule_care(f, c, t + 1);
         let o = &mut self.out;
         o.flow(mv, t, 1);
         o.add(Series::LacEntries, t, 1.0);
@@ -694,7 +734,22 @@ impl<'m> World<'m> {
         }
         if home > 0 && care == 0 && self.families[f as usize].case == Case::Closed {
             self.sleep(f);
+            return;
         }
+        // Children at home are stepped every month; children in care only at their events.
+        let touch = if home > 0 {
+            self.t + 1
+        } else {
+            let fam = &self.families[f as usize];
+            fam.children
+                .iter()
+                .map(|&c| &self.children[c as usize])
+                .filter(|ch| ch.status == Status::Care)
+                .map(|ch| ch.care_event.min(ch.birth + MONTHS_TO_18))
+                .min()
+                .unwrap_or(self.t + 1)
+        };
+        self.families[f as usize].next_touch = touch;
     }
 
     // ----- closed families: sleeping until their next contact -----
@@ -775,16 +830,6 @@ impl<'m> World<'m> {
 
     fn sleep(&mut self, f: u32) {
         let t = self.t;
-        let g = {
-            let fam = &self.families[f as usize];
-            fam.locality as usize * 3 + fam.need as usize
-        };
-        for i in 0..self.families[f as usize].children.len() {
-            let c = self.families[f as usize].children[i];
-            if self.children[c as usize].status == Status::Home {
-                self.closed.add(g, self.children[c as usize].birth, 1, t);
-            }
-        }
         self.families[f as usize].sleeping = true;
         // Draw the next contact month: walk the piecewise-constant hazard forward from next
         // month until the unit exponential is used up.
@@ -821,19 +866,6 @@ impl<'m> World<'m> {
         if !fam.sleeping || fam.done {
             return;
         }
-        let g = fam.locality as usize * 3 + fam.need as usize;
-        for i in 0..fam.children.len() {
-            let c = self.families[f as usize].children[i];
-            let ch = &mut self.children[c as usize];
-            if ch.status != Status::Home {
-                continue;
-            }
-            if t - ch.birth >= MONTHS_TO_18 {
-                ch.status = Status::Left; // counted when its cohort turned 18
-            } else {
-                self.closed.remove(g, ch.birth, t);
-            }
-        }
         self.families[f as usize].sleeping = false;
         if self.at_home(f) == 0 {
             self.families[f as usize].done = true;
@@ -862,9 +894,11 @@ impl<'m> World<'m> {
             fam.locality as usize * 3 + fam.need as usize
         };
         let mut n = 0;
+        let slot = case_slot(self.families[f as usize].case);
         for i in 0..self.families[f as usize].children.len() {
             let c = self.families[f as usize].children[i];
             if self.children[c as usize].status == Status::Home {
+                self.retable(f, c, Some(slot), None);
                 self.children[c as usize].status = Status::Left;
                 self.not_known.add(g, self.children[c as usize].birth, 1, t);
                 n += 1;
@@ -882,25 +916,12 @@ impl<'m> World<'m> {
 
     fn step_family(&mut self, f: u32) {
         let t = self.t;
-        // Birthdays and children in care.
+        // Children in care whose scheduled event falls this month.
         for i in 0..self.families[f as usize].children.len() {
             let c = self.families[f as usize].children[i];
             let ch = &self.children[c as usize];
-            if ch.status == Status::Left {
-                continue;
-            }
-            if t - ch.birth >= MONTHS_TO_18 {
-                let mv = if ch.status == Status::Care { Move::CareToLeaver } else { Move::TurnedEighteen };
-                if ch.status == Status::Care {
-                    self.out.add(Series::LacExits, t, 1.0);
-                }
-                self.children[c as usize].status = Status::Left;
-                self.out.flow(mv, t, 1);
-                self.log(f, Some(c), mv);
-                continue;
-            }
-            if ch.status == Status::Care && ch.care_since < t {
-                self.step_in_care(f, c);
+            if ch.status == Status::Care && ch.care_event == t {
+                self.care_event(f, c);
             }
         }
         // Intensive support ends.
@@ -928,31 +949,72 @@ impl<'m> World<'m> {
         }
     }
 
-    fn step_in_care(&mut self, f: u32, c: u32) {
-        let t = self.t;
+    /// Hazards (per month) of the events of child `c` in care in month `s`: return home,
+    /// adoption, special guardianship, other exit, placement move.
+    fn care_hazards(&self, c: u32, s: i32, pol: &PeriodPolicy) -> [f64; 5] {
         let m = self.m;
-        let pol = &self.periods[self.period].1;
         let ch = &self.children[c as usize];
-        let months_in = t - ch.care_since;
+        let months_in = s - ch.care_since;
         let d = if months_in < 6 { 0 } else if months_in < 24 { 1 } else { 2 };
-        let hz = [
+        [
             m.return_home[d] * pol.reunification_multiplier,
             if ch.entered_under_5 && months_in >= m.adoption_min_months { m.adoption_under_5 } else { 0.0 },
             m.special_guardianship,
             m.other_exit,
             m.placement_move,
-        ];
-        let total: f64 = hz.iter().sum();
-        let age = t - ch.birth;
+        ]
+    }
+
+    /// Draw the month of child `c`'s next event in care, from month `from` on: the hazards are
+    /// constant between the 6- and 24-month marks, eligibility for adoption and policy changes,
+    /// so one unit exponential is spent segment by segment. The same distribution as a draw
+    /// every month, for a fraction of the work. No event before the 18th birthday: none.
+    fn schedule_care(&mut self, f: u32, c: u32, from: i32) {
+        let m = self.m;
+        let mut e = -(1.0 - uniform(&mut self.families[f as usize].rng)).ln();
+        let ch = &self.children[c as usize];
+        let since = ch.care_since;
+        let adoption_edge = if ch.entered_under_5 { since + m.adoption_min_months } else { NO_EVENT };
+        let stop = (ch.birth + MONTHS_TO_18).min(self.months);
+        let mut s = from;
+        let mut event = NO_EVENT;
+        while s < stop {
+            let p = self.period_at(s);
+            let h: f64 = self.care_hazards(c, s, &self.periods[p].1).iter().sum();
+            let mut end = stop;
+            for edge in [since + 6, since + 24, adoption_edge] {
+                if edge > s {
+                    end = end.min(edge);
+                }
+            }
+            if let Some((next_period, _)) = self.periods.get(p + 1) {
+                end = end.min(*next_period);
+            }
+            let span = f64::from(end - s);
+            if h > 0.0 && e < h * span {
+                event = (s + (e / h) as i32).min(end - 1);
+                break;
+            }
+            e -= h * span;
+            s = end;
+        }
+        self.children[c as usize].care_event = event;
+    }
+
+    /// The scheduled event of child `c` in care happens now: which one, in proportion to the
+    /// hazards this month.
+    fn care_event(&mut self, f: u32, c: u32) {
+        let t = self.t;
+        let m = self.m;
+        let periods = Rc::clone(&self.periods);
+        let pol = &periods[self.period].1;
+        let hz = self.care_hazards(c, t, pol);
+        let age = t - self.children[c as usize].birth;
         let fam = &mut self.families[f as usize];
         let u = uniform(&mut fam.rng);
-        let p = p_any(total);
-        if u >= p {
-            return;
-        }
         // One more draw decides the new placement or where a child returning home goes.
         let u2 = uniform(&mut fam.rng);
-        let which = pick_scaled(&hz, u / p * total);
+        let which = pick_scaled(&hz, u * hz.iter().sum::<f64>());
         let (mv, leaves) = match which {
             0 => (Move::CareToHome, false),
             1 => (Move::CareToAdoption, true),
@@ -960,31 +1022,92 @@ impl<'m> World<'m> {
             3 => (Move::CareToOtherExit, true),
             _ => (Move::PlacementMove, false),
         };
+        let current = self.children[c as usize].placement as usize;
         if mv == Move::PlacementMove {
             let mix = if age < 120 { pol.mix_under_10 } else { pol.mix_10_plus };
-            let current = self.children[c as usize].placement;
-            let new = pick_cumulative(&mix, u2) as u8;
+            let new = pick_cumulative(&mix, u2);
             if new != current {
-                self.children[c as usize].placement = new;
+                self.retable(f, c, Some(SLOT_CARE + current), Some(SLOT_CARE + new));
+                self.children[c as usize].placement = new as u8;
                 self.out.flow(mv, t, 1);
             }
+            self.schedule_care(f, c, t + 1);
             return;
         }
         self.out.flow(mv, t, 1);
         self.out.add(Series::LacExits, t, 1.0);
         self.log(f, Some(c), mv);
+        self.children[c as usize].care_event = NO_EVENT;
         if leaves {
+            self.retable(f, c, Some(SLOT_CARE + current), None);
             self.children[c as usize].status = Status::Left;
             return;
         }
         let to = pick_scaled(&m.return_to, u2 * m.return_to.iter().sum::<f64>());
+        let case = self.families[f as usize].case;
+        self.retable(f, c, Some(SLOT_CARE + current), Some(case_slot(case)));
         let child = &mut self.children[c as usize];
         child.status = Status::Home;
         child.returned_at = t;
-        let case = self.families[f as usize].case;
         let wanted = [Case::ChildProtection, Case::ChildInNeed, Case::Closed][to];
         if case == Case::Closed || rank(wanted) > rank(case) {
             self.set_case(f, wanted);
+        }
+    }
+
+    /// Move child `c` of family `f` between slots of the explicit table (`None`: out of it).
+    fn retable(&mut self, f: u32, c: u32, from: Option<usize>, to: Option<usize>) {
+        let localities = self.m.localities;
+        let l = self.families[f as usize].locality as usize;
+        let birth = self.children[c as usize].birth;
+        if let Some(slot) = from {
+            self.explicit.remove(slot * localities + l, birth, self.t);
+        }
+        if let Some(slot) = to {
+            self.explicit.add(slot * localities + l, birth, 1, self.t);
+        }
+    }
+
+    /// A new child of family `f` in locality `l`, counted in `slot` of the explicit table.
+    fn new_child(&mut self, f: u32, l: usize, birth: i32, slot: usize) -> u32 {
+        let id = self.children.len() as u32;
+        self.children.push(Child {
+            family: f,
+            birth,
+            status: Status::Home,
+            care_event: NO_EVENT,
+            care_since: NEVER,
+            placement: 0,
+            entered_under_5: false,
+            returned_at: NEVER,
+        });
+        self.explicit.add(slot * self.m.localities + l, birth, 1, self.t);
+        let eighteen = birth + MONTHS_TO_18;
+        if (0..self.months).contains(&eighteen) {
+            self.eighteenth[eighteen as usize].push(id);
+        }
+        id
+    }
+
+    /// Explicit children whose 18th birthday falls in month `t` leave the model (the explicit
+    /// table has already dropped their cohort).
+    fn eighteenth_birthdays(&mut self, t: i32) {
+        let turning = std::mem::take(&mut self.eighteenth[t as usize]);
+        for &c in &turning {
+            let status = self.children[c as usize].status;
+            let f = self.children[c as usize].family;
+            let mv = match status {
+                Status::Left => continue,
+                Status::Care => {
+                    self.out.add(Series::LacExits, t, 1.0);
+                    Move::CareToLeaver
+                }
+                Status::Home => Move::TurnedEighteen,
+            };
+            self.children[c as usize].status = Status::Left;
+            self.children[c as usize].care_event = NO_EVENT;
+            self.out.flow(mv, t, 1);
+            self.log(f, Some(c), mv);
         }
     }
 
@@ -1142,8 +1265,8 @@ impl<'m> World<'m> {
             }
             3 => self.move_away(f),
             _ => {
-                let id = self.children.len() as u32;
-                self.children.push(Child::at_home(t));
+                let l = self.families[f as usize].locality as usize;
+                let id = self.new_child(f, l, t, case_slot(case));
                 self.families[f as usize].children.push(id);
                 let g = self.group_of(f);
                 self.explicit_births[g] += 1;
@@ -1268,34 +1391,21 @@ impl<'m> World<'m> {
                 let g = l * 3 + n;
                 for b in 0..5 {
                     o.stock(State::NotKnown, b, l, t, self.not_known.band_total(g, b) as u32);
-                    o.stock(State::KnownClosed, b, l, t, (self.known.band_total(g, b) + self.closed.band_total(g, b)) as u32);
+                    o.stock(State::KnownClosed, b, l, t, self.known.band_total(g, b) as u32);
+                }
+            }
+            for (slot, state) in SLOT_STATES.iter().enumerate() {
+                let g = slot * m.localities + l;
+                for b in 0..5 {
+                    let n = self.explicit.band_total(g, b) as u32;
+                    o.stock(*state, b, l, t, n);
+                    if slot >= SLOT_CARE {
+                        o.placement(slot - SLOT_CARE, t, n);
+                    }
                 }
             }
             o.queue(l, t, self.waiting[l]);
             o.caseload(l, t, self.in_eh[l]);
-        }
-        for &f in &self.active {
-            let fam = &self.families[f as usize];
-            let l = fam.locality as usize;
-            let state = match fam.case {
-                Case::Closed => State::KnownClosed,
-                Case::Waiting => State::WaitingEarlyHelp,
-                Case::EarlyHelp => State::EarlyHelp,
-                Case::ChildInNeed => State::ChildInNeed,
-                Case::ChildProtection => State::ChildProtection,
-            };
-            for &c in &fam.children {
-                let ch = &self.children[c as usize];
-                let Some(band) = CohortTable::band_at(ch.birth, t) else { continue };
-                match ch.status {
-                    Status::Home => o.stock(state, band.index(), l, t, 1),
-                    Status::Care => {
-                        o.stock(State::LookedAfter, band.index(), l, t, 1);
-                        o.placement(ch.placement as usize, t);
-                    }
-                    Status::Left => {}
-                }
-            }
         }
         let families_eh: u32 = self.in_eh.iter().sum();
         let waiting: u32 = self.waiting.iter().sum();
@@ -1313,11 +1423,32 @@ impl<'m> World<'m> {
     }
 }
 
-impl Child {
-    fn at_home(birth: i32) -> Self {
-        Child { birth, status: Status::Home, care_since: NEVER, placement: 0, entered_under_5: false, returned_at: NEVER }
+/// The explicit-table slot of children at home in a family with this case.
+#[inline]
+fn case_slot(case: Case) -> usize {
+    match case {
+        Case::Closed => SLOT_CLOSED,
+        Case::Waiting => 1,
+        Case::EarlyHelp => 2,
+        Case::ChildInNeed => 3,
+        Case::ChildProtection => 4,
     }
 }
+
+/// The state reported for a slot of the explicit table.
+const SLOT_STATES: [State; SLOTS] = [
+    State::KnownClosed,
+    State::WaitingEarlyHelp,
+    State::EarlyHelp,
+    State::ChildInNeed,
+    State::ChildProtection,
+    State::LookedAfter,
+    State::LookedAfter,
+    State::LookedAfter,
+    State::LookedAfter,
+    State::LookedAfter,
+    State::LookedAfter,
+];
 
 /// Escalation rank of a case, for "at least this level" decisions.
 fn rank(c: Case) -> u8 {
@@ -1392,6 +1523,36 @@ impl World<'_> {
             }
             if !self.active.contains(&(f as u32)) {
                 return Err(format!("month {t}: family {f} is neither active, sleeping nor done"));
+            }
+        }
+        // The explicit table holds exactly the children of explicit families, where they are.
+        let localities = self.m.localities;
+        let mut counted = vec![0u64; SLOTS * localities * 5];
+        for fam in &self.families {
+            for &c in &fam.children {
+                let ch = &self.children[c as usize];
+                let slot = match ch.status {
+                    Status::Left => continue,
+                    Status::Care => SLOT_CARE + ch.placement as usize,
+                    Status::Home => case_slot(fam.case),
+                };
+                let Some(band) = CohortTable::band_at(ch.birth, t) else {
+                    return Err(format!("month {t}: child {c} is in the model aged 18 or over"));
+                };
+                counted[(slot * localities + fam.locality as usize) * 5 + band.index()] += 1;
+            }
+        }
+        for g in 0..SLOTS * localities {
+            for b in 0..5 {
+                let table = self.explicit.band_total(g, b);
+                if table != counted[g * 5 + b] {
+                    return Err(format!(
+                        "month {t}: slot {} locality {} band {b}: table {table}, children {}",
+                        g / localities,
+                        g % localities,
+                        counted[g * 5 + b]
+                    ));
+                }
             }
         }
         if in_eh != self.in_eh {

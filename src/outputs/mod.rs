@@ -155,8 +155,8 @@ impl RepOutput {
     }
 
     #[inline]
-    pub(crate) fn placement(&mut self, p: usize, t: i32) {
-        self.placements[p * self.months + t as usize] += 1;
+    pub(crate) fn placement(&mut self, p: usize, t: i32, n: u32) {
+        self.placements[p * self.months + t as usize] += n;
     }
 
     pub(crate) fn queue(&mut self, l: usize, t: i32, n: u32) {
