@@ -167,9 +167,9 @@ fn bad_month_and_bad_change_order() {
     assert!(msg.contains("start"), "{msg}");
     let s = Scenario::preset("wolverhampton-2015-redesign").unwrap();
     let mut value = s.to_value();
-    value["changes"][1]["from"] = json!("2015-06");
+    value["changes"][2]["from"] = json!("2015-06"); // before changes[1] (2015-10)
     let c = config_error(Scenario::from_value(value, "t").unwrap_err());
-    assert_eq!(c.path, "changes[1].from");
+    assert_eq!(c.path, "changes[2].from");
     assert!(c.allowed.contains("calendar order"));
 }
 
@@ -177,12 +177,13 @@ fn bad_month_and_bad_change_order() {
 fn bad_values_inside_a_change_name_the_change() {
     let s = Scenario::preset("wolverhampton-2015-redesign").unwrap();
     let mut value = s.to_value();
-    value["changes"][1]["set"]["early_help"]["over_fives_target"] = json!(2.0);
+    value["changes"][2]["set"]["early_help"]["over_fives_target"] = json!(2.0);
     let c = config_error(Scenario::from_value(value.clone(), "t").unwrap_err());
-    assert_eq!(c.path, "changes[1].set.early_help.over_fives_target");
-    value["changes"][1]["set"]["early_help"]["spare"] = json!(1);
+    assert_eq!(c.path, "changes[2].set.early_help.over_fives_target");
+    value["changes"][2]["set"]["early_help"]["over_fives_target"] = json!(0.5);
+    value["changes"][2]["set"]["early_help"]["spare"] = json!(1);
     let msg = Scenario::from_value(value, "t").unwrap_err().to_string();
-    assert!(msg.contains("changes[1].set.early_help") && msg.contains("unknown field `spare`"), "{msg}");
+    assert!(msg.contains("changes[2].set.early_help") && msg.contains("unknown field `spare`"), "{msg}");
 }
 
 #[test]

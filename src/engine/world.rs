@@ -208,8 +208,17 @@ impl<'m> World<'m> {
         let total = f64::from(m.scenario.population.under_18);
         let cohorts = MONTHS_TO_18 as usize;
         for l in 0..m.localities {
+            // Children known before the start came into contact at rates that rise with need, so
+            // the known share of each need level is proportional to its contact multiplier
+            // (capped at all of them), averaging `previously_known_share` over the locality.
+            let mean_contact: f64 = (0..3).map(|n| m.locality_need[l][n] * m.contact_need[n]).sum();
             for n in 0..3 {
                 let g = l * 3 + n;
+                let known_share = if mean_contact > 0.0 {
+                    (init.previously_known_share * m.contact_need[n] / mean_contact).min(1.0)
+                } else {
+                    init.previously_known_share
+                };
                 let per_cohort = total * m.locality_share[l] * m.locality_need[l][n] / cohorts as f64;
                 let (mut carry, mut carry_known) = (0.0, 0.0);
                 for k in 0..cohorts {
@@ -217,7 +226,7 @@ impl<'m> World<'m> {
                     carry += per_cohort;
                     let count = carry.floor();
                     carry -= count;
-                    carry_known += count * init.previously_known_share;
+                    carry_known += count * known_share;
                     let known = carry_known.floor().min(count);
                     carry_known -= known;
                     self.known.add(g, birth, known as u32, 0);
@@ -1129,6 +1138,8 @@ impl<'m> World<'m> {
         let mut who = std::mem::take(&mut self.scratch_children);
         hz.clear();
         who.clear();
+        let contact = m.contact_need[need];
+        let mut underlying_referral = 0.0;
         let mut youngest = i32::MAX;
         if case == Case::Closed {
             // Children at home in a closed case beside a sibling in care: renewed contact.
@@ -1154,13 +1165,15 @@ impl<'m> World<'m> {
             let age = t - ch.birth;
             youngest = youngest.min(age);
             let b = AgeBand::of_age((age / 12) as u32).index();
-            let base = match case {
-                Case::Waiting | Case::EarlyHelp => m.eh_care_entry[b],
-                Case::ChildInNeed => m.cin.care_entry[b],
-                Case::ChildProtection => m.cp.care_entry[b],
+            underlying_referral += m.not_known.referral[b];
+            let mut h = match case {
+                // Early help and waiting: relative to the child's underlying crisis risk.
+                Case::Waiting | Case::EarlyHelp => m.eh_care_entry_multiplier * m.not_known.crisis[b] * contact,
+                Case::ChildInNeed => m.cin.care_entry[b] * escalation,
+                Case::ChildProtection => m.cp.care_entry[b] * escalation,
                 Case::Closed => 0.0,
             };
-            let mut h = base * escalation * after;
+            h *= after;
             if case == Case::EarlyHelp && (pol.whole_family || c == fam.index_child) {
                 h *= pol.eh_effect_care;
             }
@@ -1176,12 +1189,13 @@ impl<'m> World<'m> {
         let n_children = hz.len();
         let esc = m.escalation_need[need];
         let months_in = t - fam.case_since;
+        let eh_step_up = m.eh_step_up_multiplier * underlying_referral * contact;
         // Family events, in a fixed order: close, step up, step down, move away, birth.
         let (close, up, down) = match case {
-            Case::Waiting => (m.waiting_dropout, m.eh_step_up * esc, 0.0),
+            Case::Waiting => (m.waiting_dropout, eh_step_up, 0.0),
             Case::EarlyHelp => (
-                if months_in >= 3 { -(1.0 - pol.eh_close_prob).ln() } else { 0.0 },
-                m.eh_step_up * esc * pol.eh_effect_escalation,
+                if months_in >= 3 { pol.eh_close_hazard } else { 0.0 },
+                eh_step_up * pol.eh_effect_escalation,
                 0.0,
             ),
             Case::ChildInNeed => (m.cin.close, m.cin.step_up * esc, m.cin.step_down),

@@ -205,16 +205,21 @@ pub struct AssessmentOutcomes {
     pub early_help: f64,
 }
 
-/// Rates for families in early help (and those waiting for it), without any policy effect.
+/// Rates for families in early help (and those waiting for it), before any policy effect.
+///
+/// They are relative to the family's own underlying risk: the referral and crisis rates it would
+/// face if it had never been known (`not_known` rates for its children's ages, times its need
+/// multiplier). Early help then multiplies them by its effects, so finding a family earlier can
+/// only change its risk through those effects, not through who it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EarlyHelpRates {
-    /// Step up to social care, per family-year.
-    pub step_up: f64,
+    /// Step up to social care, as a multiple of the family's underlying referral rate.
+    pub step_up_multiplier: f64,
     /// Share of step-ups that go straight to a child protection plan (the rest: child in need).
     pub step_up_to_protection: f64,
-    /// Entering care, per child-year, by age band.
-    pub care_entry: ByBand,
+    /// Entering care, as a multiple of each child's underlying crisis entry rate.
+    pub care_entry_multiplier: f64,
     /// Rate per year at which waiting families give up or no longer need help.
     pub waiting_dropout: f64,
 }

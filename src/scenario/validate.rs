@@ -177,9 +177,9 @@ fn hazards(h: &Hazards) -> Check {
         ));
     }
     let e = &h.early_help;
-    rate("hazards.early_help.step_up", e.step_up)?;
+    rate("hazards.early_help.step_up_multiplier", e.step_up_multiplier)?;
     probability("hazards.early_help.step_up_to_protection", e.step_up_to_protection)?;
-    band_rates("hazards.early_help.care_entry", &e.care_entry)?;
+    rate("hazards.early_help.care_entry_multiplier", e.care_entry_multiplier)?;
     rate("hazards.early_help.waiting_dropout", e.waiting_dropout)?;
     social_care("hazards.child_in_need", &h.child_in_need)?;
     social_care("hazards.child_protection", &h.child_protection)?;
