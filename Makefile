@@ -11,6 +11,7 @@ test: test-rust
 test-rust:
 	cargo test --release --all-targets
 	cargo test --release --doc
+	python3 scripts/scenario_reference.py --check
 
 # Benchmarks (criterion); see BENCHMARKS.md.
 bench:

@@ -45,8 +45,12 @@ pub fn scaled_population(factor: u32) -> Scenario {
             }
         }
     }
-    // Births in open cases stay as they are; pool births scale with the population.
-    let _: &Value = &value;
+    // Early help hazards are relative to the never-known rates just divided: scale them back so
+    // families in early help keep their risk.
+    for key in ["step_up_multiplier", "care_entry_multiplier"] {
+        let v: &mut Value = &mut value["hazards"]["early_help"][key];
+        *v = json!(v.as_f64().unwrap() * f64::from(factor));
+    }
     Scenario::from_value(value, "scaled").unwrap()
 }
 

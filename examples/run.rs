@@ -38,6 +38,10 @@ fn main() {
     let (m, lo, hi) = stats(results.initial_lac.as_slice().unwrap());
     println!("\nlooked after at start: {m:.0} (90% {lo:.0}-{hi:.0})");
     let lac = results.indicator("lac_stock").unwrap();
+    if results.months > 6 {
+        let (m, lo, hi) = stats(&lac.column(6).to_vec());
+        println!("looked after at the end of {}: {m:.0} (90% {lo:.0}-{hi:.0})", results.month(6));
+    }
     println!("looked after at the end of March each year (mean, 90% interval):");
     for t in (11..results.months).step_by(12) {
         let (m, lo, hi) = stats(&lac.column(t).to_vec());

@@ -2,7 +2,7 @@
 //! Prints each of three runs and their median.
 //!
 //! ```text
-//! cargo run --release --example throughput [REPLICATIONS]
+//! cargo run --release --example throughput [REPLICATIONS] [THREADS]
 //! ```
 
 use carecast::{Model, RunOptions, Scenario, Silent};
@@ -11,11 +11,14 @@ use std::time::Instant;
 fn main() {
     let reps: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
     let model = Model::new(&Scenario::default_preset()).expect("default preset");
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads: usize = std::env::args()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let mut times = Vec::new();
     for run in 0..3 {
         let t = Instant::now();
-        let r = model.run(&RunOptions::new(reps, 10, 1 + run), &Silent).expect("run");
+        let r = model.run(&RunOptions::new(reps, 10, 1 + run).threads(threads), &Silent).expect("run");
         let secs = t.elapsed().as_secs_f64();
         let child_months = f64::from(model.scenario.population.under_18) * 120.0 * reps as f64;
         println!(

@@ -32,3 +32,8 @@ pub use engine::{run, CancelFlag, Model, Progress, RunOptions, Silent};
 pub use error::{CarecastError, ConfigError, Result};
 pub use outputs::RunResults;
 pub use scenario::{preset_names, Scenario, DEFAULT_PRESET};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

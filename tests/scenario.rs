@@ -228,3 +228,13 @@ fn base_must_name_a_preset() {
     let e = Scenario::from_value(json!([1, 2]), "t").unwrap_err();
     assert!(matches!(e, CarecastError::Parse { .. }));
 }
+
+#[test]
+fn readme_scenario_example_is_valid() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let block = readme.split("```toml\n").nth(1).expect("README has a TOML example").split("```").next().unwrap();
+    let s = Scenario::from_toml_str(block, "README example").unwrap();
+    assert_eq!(s.name, "more-early-help");
+    let timeline = s.policy_timeline().unwrap();
+    assert_eq!(timeline.last().unwrap().1.early_help.places, 960);
+}

@@ -1,0 +1,118 @@
+"""Write docs/scenario.md from the field documentation in src/scenario/schema.rs.
+
+Run: python3 scripts/scenario_reference.py            (rewrites docs/scenario.md)
+     python3 scripts/scenario_reference.py --check    (exit 1 if docs/scenario.md is stale)
+"""
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT / "src" / "scenario" / "schema.rs"
+OUT = ROOT / "docs" / "scenario.md"
+
+# Where each struct sits in a scenario file.
+PLACES = {
+    "Scenario": "top level",
+    "PolicyChange": "[[changes]]",
+    "ByBand": "any by-age-band table",
+    "ByNeed": "any by-need table",
+    "Population": "[population]",
+    "Locality": "[[population.localities]]",
+    "InitialCaseload": "[population.initial]",
+    "ContactRates": "[hazards.not_known], [hazards.previously_known]",
+    "Hazards": "[hazards]",
+    "AssessmentOutcomes": "[hazards.assessment]",
+    "EarlyHelpRates": "[hazards.early_help]",
+    "SocialCareRates": "[hazards.child_in_need], [hazards.child_protection]",
+    "CareRates": "[hazards.looked_after]",
+    "ByDuration": "hazards.looked_after.return_home",
+    "ReturnTo": "hazards.looked_after.return_to",
+    "Policy": "[policy]",
+    "EarlyHelpPolicy": "[policy.early_help]",
+    "OutreachPolicy": "[policy.outreach]",
+    "IntensiveSupportPolicy": "[policy.intensive_support]",
+    "PlacementPolicy": "[policy.placements]",
+    "PlacementMix": "policy.placements.mix_under_10, mix_10_plus",
+}
+
+HEADER = """# Scenario file reference
+
+Generated from the field documentation in `src/scenario/schema.rs` by
+`scripts/scenario_reference.py`; do not edit by hand. The embedded presets in `scenarios/` show
+every field in use, with sources.
+
+Conventions: rates are **per year** (the engine converts them to monthly hazards); probabilities
+and shares are in [0, 1]; shares that make up a whole must sum to 1 (within 1e-6); durations are in
+**months**; capacities are whole numbers of **families**; months are written `"YYYY-MM"`.
+Unknown fields are errors. Every value is checked when a scenario is read, and an error names the
+field path, the value and what is allowed, e.g.
+`hazards.sibling_group_entry: got 1.2; allowed: a probability in [0, 1]`.
+
+A file may start from a preset with `base = "wolverhampton-2015"` and give only what differs;
+tables are merged key by key, anything else replaces. Policy changes over time are
+`[[changes]]` entries, each with a month `from` and a partial policy `set` merged over the policy in
+force before it; they must be in calendar order.
+
+Fields marked *Param* take a number or a distribution drawn once per replication:
+`{ dist = "normal", mean, sd }`, `{ dist = "lognormal", median, sigma }` (sigma of the log),
+`{ dist = "beta", alpha, beta }`, `{ dist = "gamma", shape, scale }`,
+`{ dist = "uniform", low, high }`, `{ dist = "triangular", min, mode, max }`. Draws outside the
+field's allowed range are clamped to it. Each is drawn from a stream named by the field, so two
+scenarios that share a distribution share its draw (common random numbers).
+
+Enumerations: `distribution` is `"even"`, `"by_population"` or `"by_need"`; `allocation` is
+`"first_come"`, `"by_need"` or `"over_fives_share"`.
+"""
+
+
+def parse(text):
+    structs = []
+    doc = []
+    current = None
+    for line in text.splitlines():
+        s = line.strip()
+        m = re.match(r"pub (struct|enum) (\w+)", s)
+        if m:
+            current = {"name": m.group(2), "kind": m.group(1), "doc": " ".join(doc), "fields": []}
+            structs.append(current)
+            doc = []
+            continue
+        if s.startswith("///"):
+            doc.append(s[3:].strip())
+            continue
+        m = re.match(r"pub (\w+): (.+),$", s)
+        if m and current is not None and current["kind"] == "struct":
+            ty = m.group(2).replace("serde_json::Map<String, serde_json::Value>", "table")
+            ty = {"Param": "Param", "f64": "number", "u32": "whole number", "bool": "true/false",
+                  "String": "text", "YearMonth": "\"YYYY-MM\"", "Vec<f64>": "list of numbers"}.get(ty, ty)
+            current["fields"].append((m.group(1), ty, " ".join(doc)))
+        if not s.startswith("#") and not s.startswith("///"):
+            doc = []
+    return structs
+
+
+def render(structs):
+    out = [HEADER]
+    for st in structs:
+        if st["kind"] != "struct" or not st["fields"]:
+            continue
+        out.append(f"\n## `{st['name']}` ({PLACES.get(st['name'], '')})\n\n{st['doc']}\n")
+        out.append("| field | type | meaning |\n|---|---|---|")
+        for name, ty, doc in st["fields"]:
+            out.append(f"| `{name}` | {ty} | {doc} |")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    text = render(parse(SCHEMA.read_text()))
+    if "--check" in sys.argv:
+        if not OUT.exists() or OUT.read_text() != text:
+            print(f"{OUT} is stale: run python3 scripts/scenario_reference.py", file=sys.stderr)
+            sys.exit(1)
+        return
+    OUT.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
