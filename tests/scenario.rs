@@ -119,7 +119,10 @@ fn negative_capacity_is_rejected_with_its_path() {
     let msg = e.to_string();
     assert!(matches!(e, CarecastError::Parse { .. }), "{e:?}");
     assert!(msg.contains("policy.early_help.places"), "{msg}");
-    assert!(msg.contains("-5"), "{msg}");
+    assert!(msg.contains("expected a whole number from 0"), "{msg}");
+    assert!(msg.contains("got -5"), "{msg}");
+    let toml = base_toml().replace("places = 760", "places = 7.5");
+    assert!(error_of(&toml).to_string().contains("got 7.5"));
 }
 
 #[test]

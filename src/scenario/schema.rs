@@ -7,7 +7,23 @@
 
 use super::param::Param;
 use crate::calendar::YearMonth;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Read a whole, non-negative number (a count, a capacity, months), with an error a user can
+/// read: `expected a whole number from 0 to 4294967295, got -3`.
+fn whole<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    let bad = || {
+        serde::de::Error::custom(format!("expected a whole number from 0 to {}, got {v}", u32::MAX))
+    };
+    match v.as_u64() {
+        Some(n) => u32::try_from(n).map_err(|_| bad()),
+        None => match v.as_f64() {
+            Some(f) if f >= 0.0 && f.fract() == 0.0 && f <= f64::from(u32::MAX) => Ok(f as u32),
+            _ => Err(bad()),
+        },
+    }
+}
 
 /// A complete scenario: one authority under one policy timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +114,7 @@ impl ByNeed {
 #[serde(deny_unknown_fields)]
 pub struct Population {
     /// Children aged 0-17 living in the authority. Births and migration keep it near this size.
+    #[serde(deserialize_with = "whole")]
     pub under_18: u32,
     /// The localities (each served by its own hub). At least one.
     pub localities: Vec<Locality>,
@@ -130,18 +147,23 @@ pub struct Locality {
 #[serde(deny_unknown_fields)]
 pub struct InitialCaseload {
     /// Children looked after.
+    #[serde(deserialize_with = "whole")]
     pub looked_after: u32,
     /// Age mix of the children looked after (shares by band; sum to 1).
     pub looked_after_ages: ByBand,
     /// Mean time already spent in care by the children looked after, in months.
     pub looked_after_mean_months: f64,
     /// Children on child protection plans.
+    #[serde(deserialize_with = "whole")]
     pub child_protection: u32,
     /// Children on child in need plans.
+    #[serde(deserialize_with = "whole")]
     pub child_in_need: u32,
     /// Families receiving early help.
+    #[serde(deserialize_with = "whole")]
     pub early_help_families: u32,
     /// Families waiting for early help.
+    #[serde(deserialize_with = "whole")]
     pub waiting_families: u32,
     /// Share of the other children who were known to children's services before (no open case).
     pub previously_known_share: f64,
@@ -174,6 +196,7 @@ pub struct Hazards {
     /// Multiplier on `previously_known` contact in the first months after a case closes.
     pub recently_closed_multiplier: f64,
     /// How many months after closing the `recently_closed_multiplier` applies.
+    #[serde(deserialize_with = "whole")]
     pub recently_closed_months: u32,
     /// What an assessment after a referral leads to (the rest: no further action).
     pub assessment: AssessmentOutcomes,
@@ -249,6 +272,7 @@ pub struct CareRates {
     /// Adoption, for children who entered care under five.
     pub adoption_under_5: f64,
     /// Earliest month in care at which adoption can happen.
+    #[serde(deserialize_with = "whole")]
     pub adoption_min_months: u32,
     /// Special guardianship order.
     pub special_guardianship: f64,
@@ -261,6 +285,7 @@ pub struct CareRates {
     /// Multiplier on entering care again in the months after returning home.
     pub reentry_multiplier: f64,
     /// How many months after returning home the `reentry_multiplier` applies.
+    #[serde(deserialize_with = "whole")]
     pub reentry_months: u32,
     /// Share of entries to care through care proceedings (the rest: voluntary, section 20).
     pub care_proceedings_share: f64,
@@ -335,8 +360,10 @@ pub enum Allocation {
 #[serde(deny_unknown_fields)]
 pub struct EarlyHelpPolicy {
     /// Number of buildings or hubs the service runs from (for costs and reports).
+    #[serde(deserialize_with = "whole")]
     pub hubs: u32,
     /// Early help places across the authority, in families.
+    #[serde(deserialize_with = "whole")]
     pub places: u32,
     /// How places are spread over localities.
     pub distribution: PlaceDistribution,
@@ -357,6 +384,7 @@ pub struct EarlyHelpPolicy {
     /// Hazard ratio on renewed contact and care entry after early help has closed.
     pub effect_after_closure: Param,
     /// Months after closure for which `effect_after_closure` applies.
+    #[serde(deserialize_with = "whole")]
     pub effect_after_months: u32,
 }
 
@@ -377,10 +405,13 @@ pub struct OutreachPolicy {
 #[serde(deny_unknown_fields)]
 pub struct IntensiveSupportPolicy {
     /// Places, in families (0 = no service).
+    #[serde(deserialize_with = "whole")]
     pub places: u32,
     /// Youngest index child eligible, in years.
+    #[serde(deserialize_with = "whole")]
     pub min_age: u32,
     /// Oldest index child eligible, in years.
+    #[serde(deserialize_with = "whole")]
     pub max_age: u32,
     /// Whether families on child in need plans are eligible (families on child protection
     /// plans always are).
