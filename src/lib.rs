@@ -17,7 +17,7 @@
 //! assert!(lac[0] > 600.0 && lac[0] < 1000.0);
 //! ```
 
-#![warn(missing_docs)]
+
 
 pub mod calendar;
 pub mod engine;

@@ -228,14 +228,18 @@ fn monte_carlo_mean_agrees_with_expected_values() {
 #[test]
 fn cancellation_stops_a_run() {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    struct StopAfterFirst(AtomicUsize);
-    impl carecast::Progress for StopAfterFirst {
+    /// Asks to stop at the first report, and counts the reports.
+    struct StopAtFirstReport(AtomicUsize);
+    impl carecast::Progress for StopAtFirstReport {
         fn update(&self, _done: usize, _total: usize) -> bool {
-            self.0.fetch_add(1, Ordering::Relaxed) == 0 && false
+            self.0.fetch_add(1, Ordering::Relaxed);
+            false
         }
     }
     let m = model("wolverhampton-2015");
-    let e = m.run(&RunOptions::new(100, 1, 1).threads(1), &StopAfterFirst(AtomicUsize::new(0))).unwrap_err();
+    let progress = StopAtFirstReport(AtomicUsize::new(0));
+    let e = m.run(&RunOptions::new(100, 1, 1).threads(1), &progress).unwrap_err();
+    assert_eq!(progress.0.load(Ordering::Relaxed), 1, "the run went on after being told to stop");
     match e {
         carecast::CarecastError::Cancelled { completed, total } => {
             assert!(completed < total);

@@ -32,7 +32,7 @@ fn presets_are_listed_and_valid() {
         let s = Scenario::preset(name).unwrap();
         assert_eq!(s.name, name);
         assert_eq!(s.authority, "wolverhampton");
-        assert!(s.policy_timeline().unwrap().len() >= 1);
+        assert!(!s.policy_timeline().unwrap().is_empty());
     }
     let redesign = Scenario::preset("wolverhampton-2015-redesign").unwrap();
     let timeline = redesign.policy_timeline().unwrap();

@@ -122,6 +122,7 @@ pub struct World<'m> {
     explicit_births: Vec<u32>,
     birth_carry: Vec<f64>,
     scratch_18: Vec<u32>,
+    scratch_explicit_18: Vec<u32>,
     scratch_hazards: Vec<f64>,
     scratch_children: Vec<u32>,
     log_families: u32,
@@ -172,6 +173,7 @@ impl<'m> World<'m> {
             explicit_births: vec![0; groups],
             birth_carry: vec![0.0; groups],
             scratch_18: vec![0; groups],
+            scratch_explicit_18: vec![0; SLOTS * m.localities],
             scratch_hazards: Vec::new(),
             scratch_children: Vec::new(),
             log_families,
@@ -373,9 +375,11 @@ impl<'m> World<'m> {
             turned += self.scratch_18.iter().sum::<u32>();
         }
         self.out.flow(Move::TurnedEighteen, t, turned);
-        // Explicit children leave one by one (their flows depend on where they are).
-        let mut ignored = vec![0u32; SLOTS * self.m.localities];
+        // Explicit children leave one by one (their flows depend on where they are), so the
+        // table's own count of 18-year-olds is not used.
+        let mut ignored = std::mem::take(&mut self.scratch_explicit_18);
         self.explicit.age_to(t, &mut ignored);
+        self.scratch_explicit_18 = ignored;
         self.eighteenth_birthdays(t);
     }
 
@@ -1316,10 +1320,9 @@ impl<'m> World<'m> {
                 }
                 let pos = match pol.allocation {
                     Allocation::FirstCome => self.first_valid(l, |_, _| true),
-                    Allocation::ByNeed => {
-                        let best = (0..3).rev().find_map(|need| self.first_valid(l, |w, f| w.families[f as usize].need as usize == need));
-                        best
-                    }
+                    Allocation::ByNeed => (0..3)
+                        .rev()
+                        .find_map(|need| self.first_valid(l, |w, f| w.families[f as usize].need as usize == need)),
                     Allocation::OverFivesShare => {
                         let share = if self.in_eh[l] == 0 {
                             0.0
@@ -1426,7 +1429,6 @@ impl<'m> World<'m> {
         o.set(Series::EarlyHelpFamilies, t, f64::from(families_eh));
         o.set(Series::EarlyHelpWaiting, t, f64::from(waiting));
         o.set(Series::IntensiveSupportCases, t, f64::from(self.in_sis));
-        o.finish_month(t);
     }
 
     fn log(&mut self, f: u32, child: Option<u32>, mv: Move) {

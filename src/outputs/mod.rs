@@ -167,8 +167,6 @@ impl RepOutput {
         self.caseloads[l * self.months + t as usize] = n;
     }
 
-    pub(crate) fn finish_month(&mut self, _t: i32) {}
-
     /// A recorded series over months.
     pub fn series(&self, s: Series) -> &[f64] {
         &self.series[s as usize * self.months..(s as usize + 1) * self.months]

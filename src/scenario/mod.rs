@@ -152,7 +152,7 @@ impl Scenario {
                 source_name: self.name.clone(),
                 message: format!("{path}.set.{}: {}", e.path(), e.inner()),
             })?;
-            validate::policy(&policy, &format!("{path}.set"), self.population.localities.len())?;
+            validate::policy(&policy, &format!("{path}.set"))?;
             if i == 0 && change.from == self.start {
                 timeline[0].1 = policy;
             } else {

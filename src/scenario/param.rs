@@ -213,7 +213,7 @@ impl Param {
                     Distribution::Triangular { min, mode, max } => {
                         within("min", min)?;
                         within("max", max)?;
-                        if !(min <= mode && mode <= max) || !mode.is_finite() {
+                        if !(min <= mode && mode <= max && mode.is_finite()) {
                             return Err(ConfigError::new(
                                 format!("{path}.mode"),
                                 mode,

@@ -1,7 +1,7 @@
 //! Range checks for every scenario field. Each check names the field path, the value and what
 //! is allowed.
 
-use super::param::{Bounds, Param};
+use super::param::Bounds;
 use super::schema::*;
 use crate::error::ConfigError;
 
@@ -89,7 +89,7 @@ pub(super) fn scenario(s: &Scenario) -> Check {
     }
     population(&s.population)?;
     hazards(&s.hazards)?;
-    policy(&s.policy, "policy", s.population.localities.len())
+    policy(&s.policy, "policy")
 }
 
 fn population(p: &Population) -> Check {
@@ -204,7 +204,7 @@ fn hazards(h: &Hazards) -> Check {
 }
 
 /// Check a policy; `path` is where it sits (`policy` or `changes[i].set`).
-pub(super) fn policy(p: &Policy, path: &str, _localities: usize) -> Check {
+pub(super) fn policy(p: &Policy, path: &str) -> Check {
     let e = &p.early_help;
     let eh = format!("{path}.early_help");
     if e.places > 1_000_000 {
@@ -245,10 +245,4 @@ pub(super) fn policy(p: &Policy, path: &str, _localities: usize) -> Check {
     pl.reunification_multiplier.validate(&format!("{pp}.reunification_multiplier"), ratio)?;
     pl.reentry_multiplier.validate(&format!("{pp}.reentry_multiplier"), ratio)?;
     Ok(())
-}
-
-/// Validate a parameter that must be a probability.
-#[allow(dead_code)]
-pub(super) fn probability_param(path: &str, p: &Param) -> Check {
-    p.validate(path, Bounds::PROBABILITY)
 }
