@@ -59,6 +59,10 @@ struct Family {
     case_since: i32,
     queue_since: i32,
     in_sis: bool,
+    /// Month intensive support ends (meaningful while `in_sis`).
+    sis_until: i32,
+    /// Month of the next event of the children at home (`NO_EVENT`: none scheduled).
+    home_event: i32,
     eh_index_5_plus: bool,
     eh_closed_at: i32,
     sleeping: bool,
@@ -127,18 +131,6 @@ pub struct World<'m> {
     scratch_children: Vec<u32>,
     log_families: u32,
     out: RepOutput,
-}
-
-/// Probability of at least one event in a month with total hazard `h`: 1 - exp(-h). Monthly
-/// hazards are mostly small, where a short series is exact to well under 1e-7 and much cheaper
-/// than `expm1`.
-#[inline]
-fn p_any(h: f64) -> f64 {
-    if h < 0.05 {
-        h * (1.0 - h * (0.5 - h * (1.0 / 6.0 - h * (1.0 / 24.0))))
-    } else {
-        -(-h).exp_m1()
-    }
 }
 
 impl<'m> World<'m> {
@@ -312,6 +304,11 @@ impl<'m> World<'m> {
             }
         }
         self.active.append(&mut self.newly_active);
+        // Everyone's first events are drawn from month 0.
+        for i in 0..self.active.len() {
+            let f = self.active[i];
+            self.refresh(f, 0);
+        }
         self.out.initial_lac = self.children.iter().filter(|c| c.status == Status::Care).count() as u32;
     }
 
@@ -494,6 +491,8 @@ impl<'m> World<'m> {
             case_since: t,
             queue_since: NEVER,
             in_sis: false,
+            sis_until: NEVER,
+            home_event: NO_EVENT,
             eh_index_5_plus: false,
             eh_closed_at: NEVER,
             sleeping: false,
@@ -633,6 +632,7 @@ impl<'m> World<'m> {
             self.out.add(Series::EarlyHelpStartsOverFives, t, 1.0);
         }
         self.out.add(Series::EarlyHelpWaitMonths, t, f64::from(wait.max(0)));
+        self.refresh(f, t + 1);
     }
 
     /// The index child if still at home, else the eldest child at home (who becomes the index).
@@ -749,20 +749,7 @@ impl<'m> World<'m> {
             self.sleep(f);
             return;
         }
-        // Children at home are stepped every month; children in care only at their events.
-        let touch = if home > 0 {
-            self.t + 1
-        } else {
-            let fam = &self.families[f as usize];
-            fam.children
-                .iter()
-                .map(|&c| &self.children[c as usize])
-                .filter(|ch| ch.status == Status::Care)
-                .map(|ch| ch.care_event.min(ch.birth + MONTHS_TO_18))
-                .min()
-                .unwrap_or(self.t + 1)
-        };
-        self.families[f as usize].next_touch = touch;
+        self.refresh(f, self.t + 1);
     }
 
     // ----- closed families: sleeping until their next contact -----
@@ -937,29 +924,41 @@ impl<'m> World<'m> {
                 self.care_event(f, c);
             }
         }
-        // Intensive support ends.
-        let end_prob = self.pol().sis_end_prob;
         let fam = &mut self.families[f as usize];
-        if fam.in_sis && chance(&mut fam.rng, end_prob) {
+        if fam.in_sis && fam.sis_until <= t {
             fam.in_sis = false;
             self.in_sis -= 1;
         }
-        if self.at_home(f) > 0 {
-            self.step_at_home(f);
+        if self.families[f as usize].home_event == t && self.at_home(f) > 0 {
+            self.home_event(f);
         }
         self.settle(f);
+    }
+
+    /// Re-draw family `f`'s next home event from month `from` and set the month it next needs
+    /// stepping: its next home event, a child's event in care, an 18th birthday, or the end of
+    /// intensive support. Called whenever the family's hazards change.
+    fn refresh(&mut self, f: u32, from: i32) {
+        let (home, _) = self.counts(f);
+        if home > 0 {
+            self.schedule_home(f, from);
+        } else {
+            self.families[f as usize].home_event = NO_EVENT;
+        }
         let fam = &self.families[f as usize];
-        if !fam.done && !fam.sleeping && !fam.in_sis && self.at_home(f) > 0 {
-            let pol = self.pol();
-            let eligible_case = fam.case == Case::ChildProtection || (pol.sis_include_cin && fam.case == Case::ChildInNeed);
-            if eligible_case && pol.sis_places > 0 {
-                let idx = fam.index_child as usize;
-                let age = ((t - self.children[idx].birth) / 12) as u32;
-                if (pol.sis_min_age..=pol.sis_max_age).contains(&age) {
-                    self.sis_candidates.push(f);
-                }
+        let mut touch = fam.home_event;
+        if fam.in_sis {
+            touch = touch.min(fam.sis_until);
+        }
+        for &c in &fam.children {
+            let ch = &self.children[c as usize];
+            match ch.status {
+                Status::Home => touch = touch.min(ch.birth + MONTHS_TO_18),
+                Status::Care => touch = touch.min(ch.care_event.min(ch.birth + MONTHS_TO_18)),
+                Status::Left => {}
             }
         }
+        self.families[f as usize].next_touch = touch;
     }
 
     /// Hazards (per month) of the events of child `c` in care in month `s`: return home,
@@ -1124,49 +1123,37 @@ impl<'m> World<'m> {
         }
     }
 
-    /// Care entry, case changes, moving away and births for a family with children at home:
-    /// competing risks, at most one event a month.
-    fn step_at_home(&mut self, f: u32) {
-        let t = self.t;
+    /// Monthly hazards of the events of family `f`'s children at home in month `s`, in a fixed
+    /// order: one per child at home (entering care; `who` names them), then close, step up,
+    /// step down, move away, birth. For a closed case (children at home beside a brother or
+    /// sister in care) they are renewed contact: identification, referral, crisis.
+    fn home_hazards(&self, f: u32, s: i32, pol: &PeriodPolicy, hz: &mut Vec<f64>, who: &mut Vec<u32>) {
         let m = self.m;
-        let periods = Rc::clone(&self.periods);
-        let pol = &periods[self.period].1;
-        let fam = &self.families[f as usize];
-        let case = fam.case;
-        let need = fam.need as usize;
-        let any_in_care = self.in_care(f) > 0;
-        let escalation = m.escalation_need[need] * if fam.abuse_neglect { m.abuse_neglect_care_multiplier } else { 1.0 };
-        let after = if t - fam.eh_closed_at < pol.eh_after_months { pol.eh_effect_after } else { 1.0 };
-        // Events: 0..n = child c enters care; then family events.
-        let mut hz = std::mem::take(&mut self.scratch_hazards);
-        let mut who = std::mem::take(&mut self.scratch_children);
         hz.clear();
         who.clear();
-        let contact = m.contact_need[need];
-        let mut underlying_referral = 0.0;
-        let mut youngest = i32::MAX;
+        let fam = &self.families[f as usize];
+        let case = fam.case;
         if case == Case::Closed {
-            // Children at home in a closed case beside a sibling in care: renewed contact.
-            let h = self.closed_hazards(f, t, pol);
-            let total = h[0] + h[1] + h[2];
-            let fam = &mut self.families[f as usize];
-            let u = uniform(&mut fam.rng);
-            if u < p_any(total) {
-                let pick = rng::categorical(&mut fam.rng, &h[..3]);
-                match pick {
-                    0 => self.contact(f, Route::Identification, Move::KnownToEarlyHelp, false),
-                    1 => self.contact(f, Route::Referral, Move::KnownToReferral, false),
-                    _ => self.contact(f, Route::Crisis, Move::KnownToCare, false),
-                }
-            }
+            hz.extend_from_slice(&self.closed_hazards(f, s, pol)[..3]);
             return;
         }
+        let need = fam.need as usize;
+        let contact = m.contact_need[need];
+        let escalation = m.escalation_need[need] * if fam.abuse_neglect { m.abuse_neglect_care_multiplier } else { 1.0 };
+        let after = if s - fam.eh_closed_at < pol.eh_after_months { pol.eh_effect_after } else { 1.0 };
+        let in_sis = fam.in_sis && s < fam.sis_until;
+        let mut any_in_care = false;
+        let mut underlying_referral = 0.0;
+        let mut youngest = i32::MAX;
         for &c in &fam.children {
             let ch = &self.children[c as usize];
-            if ch.status != Status::Home || ch.returned_at == t {
+            let age = s - ch.birth;
+            if ch.status == Status::Care && age < MONTHS_TO_18 {
+                any_in_care = true;
+            }
+            if ch.status != Status::Home || age >= MONTHS_TO_18 || ch.returned_at == s {
                 continue;
             }
-            let age = t - ch.birth;
             youngest = youngest.min(age);
             let b = AgeBand::of_age((age / 12) as u32).index();
             underlying_referral += m.not_known.referral[b];
@@ -1181,20 +1168,18 @@ impl<'m> World<'m> {
             if case == Case::EarlyHelp && (pol.whole_family || c == fam.index_child) {
                 h *= pol.eh_effect_care;
             }
-            if fam.in_sis {
+            if in_sis {
                 h *= pol.sis_effect_care;
             }
-            if t - ch.returned_at < m.reentry_months {
+            if s - ch.returned_at < m.reentry_months {
                 h *= 1.0 + (m.reentry_multiplier - 1.0) * pol.reentry_multiplier;
             }
             hz.push(h);
             who.push(c);
         }
-        let n_children = hz.len();
         let esc = m.escalation_need[need];
-        let months_in = t - fam.case_since;
+        let months_in = s - fam.case_since;
         let eh_step_up = m.eh_step_up_multiplier * underlying_referral * contact;
-        // Family events, in a fixed order: close, step up, step down, move away, birth.
         let (close, up, down) = match case {
             Case::Waiting => (m.waiting_dropout, eh_step_up, 0.0),
             Case::EarlyHelp => (
@@ -1206,20 +1191,109 @@ impl<'m> World<'m> {
             Case::ChildProtection => (m.cp.close, 0.0, m.cp.step_down),
             Case::Closed => (0.0, 0.0, 0.0),
         };
-        hz.push(close);
-        hz.push(up);
-        hz.push(down);
-        hz.push(if any_in_care { 0.0 } else { m.move_away_hazard });
-        hz.push(if youngest < 120 { m.family_birth_hazard } else { 0.0 });
+        let births = if youngest < 120 { m.family_birth_hazard } else { 0.0 };
+        if who.is_empty() {
+            hz.extend_from_slice(&[0.0; 5]); // nobody at home: no family events
+            return;
+        }
+        hz.extend_from_slice(&[close, up, down, if any_in_care { 0.0 } else { m.move_away_hazard }, births]);
+    }
+
+    /// The next month after `s` at which family `f`'s home hazards may change: a birthday that
+    /// crosses an age band (or the 18th), the end of the first three months of early help, of
+    /// the early help after-effect, of a re-entry window, of the recently-closed window, of
+    /// intensive support, or a policy change.
+    fn home_next_change(&self, f: u32, s: i32) -> i32 {
+        const BOUNDS: [i32; 5] = [12, 60, 120, 192, MONTHS_TO_18];
+        let m = self.m;
+        let fam = &self.families[f as usize];
+        let mut next = self.months;
+        let mut consider = |edge: i32| {
+            if edge > s {
+                next = next.min(edge);
+            }
+        };
+        for &c in &fam.children {
+            let ch = &self.children[c as usize];
+            if ch.status != Status::Home {
+                continue;
+            }
+            let age = s - ch.birth;
+            if let Some(b) = BOUNDS.iter().find(|&&b| b > age) {
+                consider(ch.birth + b);
+            }
+            consider(ch.returned_at + m.reentry_months);
+            consider(ch.returned_at + 1);
+        }
+        let p = self.period_at(s);
+        match fam.case {
+            Case::EarlyHelp => consider(fam.case_since + 3),
+            Case::Closed => consider(fam.case_since + m.recently_closed_months),
+            _ => {}
+        }
+        consider(fam.eh_closed_at + self.periods[p].1.eh_after_months);
+        if fam.in_sis {
+            consider(fam.sis_until);
+        }
+        if let Some((start, _)) = self.periods.get(p + 1) {
+            consider(*start);
+        }
+        next
+    }
+
+    /// Draw the month of family `f`'s next home event from month `from` on, walking its
+    /// piecewise-constant hazards (the same distribution as a draw every month).
+    fn schedule_home(&mut self, f: u32, from: i32) {
+        let mut hz = std::mem::take(&mut self.scratch_hazards);
+        let mut who = std::mem::take(&mut self.scratch_children);
+        let mut e = -(1.0 - uniform(&mut self.families[f as usize].rng)).ln();
+        let mut s = from;
+        let mut event = NO_EVENT;
+        while s < self.months {
+            let p = self.period_at(s);
+            self.home_hazards(f, s, &self.periods[p].1, &mut hz, &mut who);
+            let h: f64 = hz.iter().sum();
+            let end = self.home_next_change(f, s).min(self.months);
+            let span = f64::from(end - s);
+            if h > 0.0 && e < h * span {
+                event = (s + (e / h) as i32).min(end - 1);
+                break;
+            }
+            e -= h * span;
+            s = end;
+        }
+        self.scratch_hazards = hz;
+        self.scratch_children = who;
+        self.families[f as usize].home_event = event;
+    }
+
+    /// Family `f`'s scheduled home event happens now: which one, in proportion to the hazards
+    /// this month.
+    fn home_event(&mut self, f: u32) {
+        let t = self.t;
+        let m = self.m;
+        let periods = Rc::clone(&self.periods);
+        let pol = &periods[self.period].1;
+        let mut hz = std::mem::take(&mut self.scratch_hazards);
+        let mut who = std::mem::take(&mut self.scratch_children);
+        self.home_hazards(f, t, pol, &mut hz, &mut who);
         let total: f64 = hz.iter().sum();
-        let fam = &mut self.families[f as usize];
-        let u = uniform(&mut fam.rng);
-        let p = p_any(total);
-        let which = if u < p { Some(pick_scaled(&hz, u / p * total)) } else { None };
+        let u = uniform(&mut self.families[f as usize].rng);
+        let which = (total > 0.0).then(|| pick_scaled(&hz, u * total));
         let entering = which.and_then(|w| who.get(w).copied());
+        let n_children = who.len();
         self.scratch_hazards = hz;
         self.scratch_children = who;
         let Some(which) = which else { return };
+        let case = self.families[f as usize].case;
+        if case == Case::Closed {
+            match which {
+                0 => self.contact(f, Route::Identification, Move::KnownToEarlyHelp, false),
+                1 => self.contact(f, Route::Referral, Move::KnownToReferral, false),
+                _ => self.contact(f, Route::Crisis, Move::KnownToCare, false),
+            }
+            return;
+        }
         if let Some(c) = entering {
             let mv = match case {
                 Case::ChildInNeed => Move::ChildInNeedToCare,
@@ -1356,29 +1430,47 @@ impl<'m> World<'m> {
 
     fn allocate_intensive_support(&mut self) {
         let t = self.t;
-        let places = self.pol().sis_places;
+        let periods = Rc::clone(&self.periods);
+        let pol = &periods[self.period].1;
+        if self.in_sis >= pol.sis_places {
+            return;
+        }
+        // Eligible families: on a plan of the right level, an index child of the right age.
         let mut candidates = std::mem::take(&mut self.sis_candidates);
-        if self.in_sis < places && !candidates.is_empty() {
-            // Highest need first, then the longest on a plan, then family id (deterministic).
-            candidates.sort_by_key(|&f| {
-                let fam = &self.families[f as usize];
-                (std::cmp::Reverse(fam.need), fam.case_since, f)
-            });
-            for f in candidates.drain(..) {
-                if self.in_sis >= places {
-                    break;
-                }
-                let fam = &mut self.families[f as usize];
-                if fam.in_sis || fam.done || fam.sleeping {
-                    continue;
-                }
-                fam.in_sis = true;
-                self.in_sis += 1;
-                self.out.flow(Move::IntensiveSupportStart, t, 1);
-                self.log(f, None, Move::IntensiveSupportStart);
+        candidates.clear();
+        for &f in &self.active {
+            let fam = &self.families[f as usize];
+            let eligible_case =
+                fam.case == Case::ChildProtection || (pol.sis_include_cin && fam.case == Case::ChildInNeed);
+            if fam.done || fam.sleeping || fam.in_sis || !eligible_case || self.at_home(f) == 0 {
+                continue;
+            }
+            let age = ((t - self.children[fam.index_child as usize].birth) / 12) as u32;
+            if (pol.sis_min_age..=pol.sis_max_age).contains(&age) {
+                candidates.push(f);
             }
         }
-        candidates.clear();
+        // Highest need first, then the longest on a plan, then family number (deterministic).
+        candidates.sort_by_key(|&f| {
+            let fam = &self.families[f as usize];
+            (std::cmp::Reverse(fam.need), fam.case_since, f)
+        });
+        let end = pol.sis_end_prob.min(1.0);
+        for &f in &candidates {
+            if self.in_sis >= pol.sis_places {
+                break;
+            }
+            let fam = &mut self.families[f as usize];
+            // Months of support: the first month with an end, at monthly probability `end`.
+            let u = uniform(&mut fam.rng);
+            let extra = if end >= 1.0 { 0 } else { ((1.0 - u).ln() / (1.0 - end).ln()) as i32 };
+            fam.in_sis = true;
+            fam.sis_until = t + 1 + extra.min(self.months);
+            self.in_sis += 1;
+            self.out.flow(Move::IntensiveSupportStart, t, 1);
+            self.log(f, None, Move::IntensiveSupportStart);
+            self.refresh(f, t + 1);
+        }
         self.sis_candidates = candidates;
     }
 
@@ -1596,19 +1688,5 @@ impl World<'_> {
     /// Step one month (for tests that audit month by month).
     pub fn step_month(&mut self, t: i32) {
         self.step(t);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::p_any;
-
-    #[test]
-    fn series_matches_expm1() {
-        for i in 0..2000 {
-            let h = i as f64 * 1e-4;
-            let exact = -(-h).exp_m1();
-            assert!((p_any(h) - exact).abs() <= 1e-9 + 1e-7 * exact, "h = {h}");
-        }
     }
 }
