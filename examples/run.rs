@@ -58,7 +58,7 @@ fn main() {
         a.sum() / results.replications as f64 / yrs
     };
     println!("\nper year (mean over the run):");
-    for name in ["lac_entries", "lac_exits", "assessments", "early_help_starts", "care_proceedings"] {
+    for name in ["lac_entries", "lac_reentries", "lac_exits", "assessments", "early_help_starts", "care_proceedings"] {
         println!("  {name:28} {:8.0}", per_year(name));
     }
     println!("\nmean stocks at months 1, 12, 24, 60, 120:");

@@ -32,6 +32,11 @@ fn every_child_is_accounted_for_every_month() {
                 let expected = results.population[[r, t - 1]] + births - left;
                 assert_eq!(results.population[[r, t]], expected, "{name} replication {r} month {t}");
             }
+            // Re-entries are a part of entries, and happen.
+            let entries = results.indicator("lac_entries").unwrap();
+            let reentries = results.indicator("lac_reentries").unwrap();
+            assert!(reentries.row(r).iter().zip(entries.row(r)).all(|(re, e)| re <= e));
+            assert!(reentries.row(r).sum() > 0.0, "{name}: no child re-entered care in 10 years");
             // And the population stays near its published size.
             let pop = results.population[[r, results.months - 1]];
             assert!((pop - 57_000.0).abs() < 57_000.0 * 0.03, "{name}: population drifted to {pop}");

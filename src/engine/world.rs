@@ -45,6 +45,8 @@ struct Child {
     placement: u8,
     entered_under_5: bool,
     returned_at: i32,
+    /// Periods in care so far, including the current one.
+    care_episodes: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -259,6 +261,7 @@ impl<'m> World<'m> {
                 child.care_since = -months_in;
                 child.entered_under_5 = entry_age < 60;
                 child.placement = placement;
+                child.care_episodes = 1;
                 self.schedule_care(f, c, 0);
                 placed += 1;
             }
@@ -710,7 +713,12 @@ impl<'m> World<'m> {
         child.care_since = t;
         child.placement = placement;
         child.entered_under_5 = age < 60;
+        let reentry = child.care_episodes > 0;
+        child.care_episodes = child.care_episodes.saturating_add(1);
         self.schedule_care(f, c, t + 1);
+        if reentry {
+            self.out.add(Series::LacReentries, t, 1.0);
+        }
         let o = &mut self.out;
         o.flow(mv, t, 1);
         o.add(Series::LacEntries, t, 1.0);
@@ -1092,6 +1100,7 @@ impl<'m> World<'m> {
             placement: 0,
             entered_under_5: false,
             returned_at: NEVER,
+            care_episodes: 0,
         });
         self.explicit.add(slot * self.m.localities + l, birth, 1, self.t);
         let eighteen = birth + MONTHS_TO_18;

@@ -42,11 +42,13 @@ pub enum Series {
     EarlyHelpStartsOverFives,
     /// Total months waited by the families that started early help in the month.
     EarlyHelpWaitMonths,
+    /// Entries to care of children who had been in care before (re-entries).
+    LacReentries,
 }
 
 impl Series {
     /// Number of recorded series.
-    pub const COUNT: usize = 13;
+    pub const COUNT: usize = 14;
     /// Names, in discriminant order.
     pub const NAMES: [&'static str; Series::COUNT] = [
         "lac_entries",
@@ -62,6 +64,7 @@ impl Series {
         "early_help_starts",
         "early_help_starts_over_fives",
         "early_help_wait_months",
+        "lac_reentries",
     ];
 }
 
