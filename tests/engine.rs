@@ -273,3 +273,28 @@ fn event_log_records_the_families_asked_for() {
     let none = m.run(&RunOptions::new(2, 1, 4), &Silent).unwrap();
     assert!(none.events.is_empty());
 }
+
+#[test]
+fn parameter_uncertainty_widens_the_spread() {
+    // The redesign draws its effects once per replication; fixing them at their central values
+    // leaves only chance, so the spread across replications must shrink.
+    let uncertain = Scenario::preset("wolverhampton-2015-redesign").unwrap();
+    let mut value = uncertain.to_value();
+    for change in value["changes"].as_array_mut().unwrap() {
+        for section in change["set"].as_object_mut().unwrap().values_mut() {
+            for field in section.as_object_mut().unwrap().values_mut() {
+                if let Some(median) = field.get("median").cloned() {
+                    *field = median; // every distribution in the preset is a lognormal
+                }
+            }
+        }
+    }
+    let fixed = Scenario::from_value(value, "fixed").unwrap();
+    let spread = |s: &Scenario| {
+        let r = Model::new(s).unwrap().run(&RunOptions::new(200, 5, 8), &Silent).unwrap();
+        r.indicator("lac_stock").unwrap().column(59).var(1.0)
+    };
+    let (with, without) = (spread(&uncertain), spread(&fixed));
+    eprintln!("variance of children looked after at 5 years: uncertain {with:.0}, fixed {without:.0}");
+    assert!(with > 1.5 * without, "uncertain {with} vs fixed {without}");
+}

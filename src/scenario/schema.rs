@@ -395,9 +395,9 @@ pub struct OutreachPolicy {
     /// Multiplier on the identification of families for early help (1 = as at the start).
     pub identification_multiplier: Param,
     /// Further multiplier on identification when the index child is five or over.
-    pub over_fives_multiplier: f64,
+    pub over_fives_multiplier: Param,
     /// Further multiplier on identification of high-need families.
-    pub high_need_multiplier: f64,
+    pub high_need_multiplier: Param,
 }
 
 /// The Specialist Intensive Support Service (edge of care).

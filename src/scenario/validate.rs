@@ -221,8 +221,8 @@ pub(super) fn policy(p: &Policy, path: &str) -> Check {
     let o = &p.outreach;
     let or = format!("{path}.outreach");
     o.identification_multiplier.validate(&format!("{or}.identification_multiplier"), ratio)?;
-    rate(&format!("{or}.over_fives_multiplier"), o.over_fives_multiplier)?;
-    rate(&format!("{or}.high_need_multiplier"), o.high_need_multiplier)?;
+    o.over_fives_multiplier.validate(&format!("{or}.over_fives_multiplier"), ratio)?;
+    o.high_need_multiplier.validate(&format!("{or}.high_need_multiplier"), ratio)?;
     let s = &p.intensive_support;
     let sp = format!("{path}.intensive_support");
     if s.places > 1_000_000 {
