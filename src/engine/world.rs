@@ -1533,7 +1533,7 @@ impl<'m> World<'m> {
     }
 
     fn log(&mut self, f: u32, child: Option<u32>, mv: Move) {
-        if !self.families[f as usize].logged {
+        if self.log_families == 0 || !self.families[f as usize].logged {
             return;
         }
         self.out.events.push(LoggedEvent { month: self.t, family: f, child, kind: mv });
