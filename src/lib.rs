@@ -37,3 +37,6 @@ pub use scenario::{preset_names, Scenario, DEFAULT_PRESET};
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+#[cfg(feature = "python")]
+mod python;

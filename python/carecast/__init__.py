@@ -1,0 +1,347 @@
+"""carecast: Monte Carlo models of demand and savings in children's services.
+
+>>> import carecast
+>>> "wolverhampton-2015" in carecast.presets()
+True
+>>> scenario = carecast.Scenario.preset("wolverhampton-2015")
+>>> results = scenario.run(replications=4, years=1, seed=1, progress=False)
+>>> results.array("lac_stock").shape
+(4, 12)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Union
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from . import _core
+from ._errors import CarecastError, ConfigError, ScenarioFileError
+
+__all__ = [
+    "CarecastError",
+    "ConfigError",
+    "HEADLINE_INDICATORS",
+    "Results",
+    "Scenario",
+    "ScenarioFileError",
+    "SHARES",
+    "presets",
+]
+__version__: str = _core.__version__
+
+#: Monthly headline indicators, per replication.
+HEADLINE_INDICATORS = ("lac_stock", "lac_entries", "lac_rate_per_10k", "early_help_waiting")
+#: Shares reported over the first 12 months and per financial year.
+SHARES = (
+    "share_entries_not_previously_known",
+    "share_entries_aged_5_plus",
+    "share_entries_abuse_neglect",
+    "share_early_help_starts_over_fives",
+)
+
+Progress = Union[bool, None, Callable[[int, int], object]]
+
+
+def presets() -> list[str]:
+    """Names of the embedded presets; the first is the default.
+
+    >>> carecast.presets()[0]
+    'wolverhampton-2015'
+    """
+    return list(_core.presets())
+
+
+class Scenario:
+    """An authority and a policy timeline, validated on construction.
+
+    Build one from a preset, a file or a dict; derive variants with :meth:`updated`.
+
+    >>> base = carecast.Scenario.preset("wolverhampton-2015")
+    >>> more = base.updated({"policy": {"early_help": {"places": 900}}})
+    >>> more.to_dict()["policy"]["early_help"]["places"]
+    900
+    """
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: _core.Scenario) -> None:
+        self._inner = inner
+
+    @classmethod
+    def preset(cls, name: str) -> Scenario:
+        """The embedded preset ``name`` (see :func:`presets`)."""
+        return cls(_core.Scenario.preset(name))
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Scenario:
+        """Read a ``.toml`` or ``.json`` scenario file."""
+        return cls(_core.Scenario.from_file(os.fspath(path)))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Scenario:
+        """Build a scenario from a nested dict (the same fields as a scenario file).
+
+        ``{"base": "wolverhampton-2015", ...}`` starts from a preset.
+        """
+        if not isinstance(d, Mapping):
+            raise ConfigError(f"a scenario must be a dict of fields, got {type(d).__name__}")
+        return cls(_core.Scenario.from_json(_to_json(d), "dict"))
+
+    @classmethod
+    def load(cls, preset_or_path: str | os.PathLike[str]) -> Scenario:
+        """A preset by name, or a scenario file by path."""
+        text = os.fspath(preset_or_path)
+        if text in presets():
+            return cls.preset(text)
+        if os.path.exists(text) or text.endswith((".toml", ".json")):
+            return cls.from_file(text)
+        raise ConfigError(
+            f"`{text}` is neither a preset ({', '.join(presets())}) nor an existing scenario file",
+            path="scenario", value=text, allowed="a preset name or a .toml/.json file",
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as a nested dict that :meth:`from_dict` reads back."""
+        result: dict[str, Any] = json.loads(self._inner.to_json())
+        return result
+
+    def to_toml(self) -> str:
+        """The scenario as TOML text, fully resolved."""
+        return self._inner.to_toml()
+
+    def updated(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A new scenario with ``overrides`` deep-merged over this one (tables merge key by key,
+        anything else is replaced), validated."""
+        if not isinstance(overrides, Mapping):
+            raise ConfigError(f"overrides must be a dict, got {type(overrides).__name__}")
+        return Scenario(self._inner.updated_json(_to_json(overrides)))
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self._inner.name
+
+    @property
+    def authority(self) -> str:
+        """The authority it describes (only scenarios of one authority can be compared)."""
+        return self._inner.authority
+
+    def run(
+        self,
+        replications: int = 100,
+        years: int = 10,
+        seed: int = 20150401,
+        threads: int | None = None,
+        progress: Progress = None,
+    ) -> Results:
+        """Run the Monte Carlo model.
+
+        The same ``seed`` gives the same numbers whatever ``threads`` is. ``progress``: ``None``
+        shows a progress bar if the run takes more than a second, ``True`` always, ``False``
+        never, or a callable ``progress(done, total)``. Ctrl-C stops the run with
+        ``KeyboardInterrupt``; the GIL is released while it runs.
+        """
+        for name, value, low in (("replications", replications, 1), ("years", years, 1), ("seed", seed, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ConfigError(f"{name} must be a whole number >= {low}, got {value!r}",
+                                  path=name, value=repr(value), allowed=f"a whole number >= {low}")
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+            raise ConfigError(f"threads must be a whole number >= 1 or None, got {threads!r}",
+                              path="threads", value=repr(threads), allowed="a whole number >= 1, or None")
+        callback, bar = _progress_callback(progress, replications)
+        try:
+            inner = self._inner.run(replications, years, seed, threads, callback)
+        finally:
+            if bar is not None:
+                bar.close()
+        return Results(inner)
+
+    def __repr__(self) -> str:
+        return f"Scenario({self.name!r}, authority={self.authority!r})"
+
+
+def _to_json(d: Mapping[str, Any]) -> str:
+    try:
+        return json.dumps(d, allow_nan=False, default=_not_json)
+    except ValueError as e:  # NaN or infinity
+        raise ConfigError(f"scenario values must be finite numbers: {e}") from None
+
+
+def _not_json(value: object) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise ConfigError(f"cannot use a {type(value).__name__} in a scenario: {value!r}")
+
+
+def _progress_callback(progress: Progress, total: int) -> tuple[Callable[[int, int], object] | None, Any]:
+    if progress is False:
+        return None, None
+    if callable(progress):
+        return progress, None
+    from tqdm.auto import tqdm
+
+    # Shown only once the run has taken a second, unless asked for outright.
+    bar = tqdm(total=total, unit="rep", desc="replications", delay=0 if progress is True else 1.0)
+
+    def update(done: int, _total: int) -> None:
+        bar.update(done - bar.n)
+
+    return update, bar
+
+
+class Results:
+    """The results of a run: NumPy arrays per replication and tidy pandas tables.
+
+    Months are labelled by their last day: stocks are positions at the end of the month, flows
+    happen during it.
+    """
+
+    __slots__ = ("_inner", "_months")
+
+    def __init__(self, inner: _core.RunResults) -> None:
+        self._inner = inner
+        self._months = pd.date_range(pd.Period(inner.start, freq="M").to_timestamp(how="end").normalize(),
+                                     periods=inner.months, freq="ME")
+
+    @property
+    def replications(self) -> int:
+        """Number of replications."""
+        return self._inner.replications
+
+    @property
+    def seed(self) -> int:
+        """The run's seed."""
+        return self._inner.seed
+
+    @property
+    def months(self) -> pd.DatetimeIndex:
+        """The simulated months (their last days)."""
+        return self._months
+
+    @property
+    def localities(self) -> list[str]:
+        """Locality names."""
+        return list(self._inner.localities)
+
+    @staticmethod
+    def indicator_names() -> list[str]:
+        """Every name :meth:`array` accepts."""
+        return list(_core.RunResults.indicator_names())
+
+    def array(self, name: str) -> npt.NDArray[np.float64]:
+        """A monthly indicator per replication, shape (replications, months).
+
+        >>> r = carecast.Scenario.preset("wolverhampton-2015").run(2, 1, seed=3, progress=False)
+        >>> r.array("lac_rate_per_10k").shape
+        (2, 12)
+        """
+        return self._inner.array(name)
+
+    def indicators(self, names: Iterable[str] = HEADLINE_INDICATORS) -> pd.DataFrame:
+        """Monthly indicators in long form: replication, month, indicator, value."""
+        frames = []
+        for name in names:
+            a = self.array(name)
+            frames.append(pd.DataFrame({
+                "replication": np.repeat(np.arange(a.shape[0]), a.shape[1]),
+                "month": np.tile(self._months, a.shape[0]),
+                "indicator": name,
+                "value": a.ravel(),
+            }))
+        return pd.concat(frames, ignore_index=True)
+
+    def summary(self, names: Iterable[str] = HEADLINE_INDICATORS) -> pd.DataFrame:
+        """Mean and 5th/50th/95th percentiles across replications, per indicator and month.
+
+        >>> r = carecast.Scenario.preset("wolverhampton-2015").run(8, 1, seed=3, progress=False)
+        >>> list(r.summary().columns)
+        ['indicator', 'month', 'mean', 'p5', 'p50', 'p95']
+        """
+        rows = []
+        for name in names:
+            a = self.array(name)
+            p5, p50, p95 = np.percentile(a, [5, 50, 95], axis=0)
+            rows.append(pd.DataFrame({"indicator": name, "month": self._months, "mean": a.mean(axis=0),
+                                      "p5": p5, "p50": p50, "p95": p95}))
+        return pd.concat(rows, ignore_index=True)
+
+    def shares(self) -> pd.DataFrame:
+        """The four headline shares over the first 12 months and per financial year, with mean and
+        5th/50th/95th percentiles across replications."""
+        rows = []
+        first = self._inner.shares_first_year()
+        by_year = self._inner.shares_by_financial_year()
+        years = self._inner.financial_years()
+        for name in SHARES:
+            periods: list[tuple[str, npt.NDArray[np.float64]]] = [("first 12 months", first[name])]
+            periods += [(fy, by_year[name][:, j]) for j, fy in enumerate(years)]
+            for period, values in periods:
+                v = values[np.isfinite(values)]
+                stats = np.percentile(v, [5, 50, 95]) if v.size else [np.nan] * 3
+                rows.append({"share": name, "period": period, "mean": v.mean() if v.size else np.nan,
+                             "p5": stats[0], "p50": stats[1], "p95": stats[2]})
+        return pd.DataFrame(rows)
+
+    def stocks(self, by: Sequence[str] = ("state",)) -> pd.DataFrame:
+        """Children by month and by any of ``state``, ``age_band``, ``locality``.
+
+        By ``state`` alone the statistics are exact over every replication. Broken down further,
+        the mean is exact and the spread (sd, percentiles) is given only for the full breakdown
+        by state, age band and locality, from the first replications kept for quantiles.
+        """
+        dims = ("state", "age_band", "locality")
+        by = list(by)
+        if not set(by) <= set(dims) or len(set(by)) != len(by):
+            raise ConfigError(f"by must name some of {dims} once each, got {by}",
+                              path="by", value=repr(by), allowed=f"a subset of {dims}")
+        if by == ["state"]:
+            return self._exact("stock_", _core.STATES, "state")
+        summary = self._inner.stocks()
+        labels = {"state": _core.STATES, "age_band": _core.AGE_BANDS, "locality": self.localities}
+        keep = [dims.index(d) for d in by]
+        drop = tuple(i for i in range(3) if i not in keep)
+        stats = ["mean", "sd", "p5", "p50", "p95"] if not drop else ["mean"]
+        arrays = {s: summary[s].sum(axis=drop) if drop else summary[s] for s in stats}
+        # Move the kept dims into the order asked for, then month last.
+        order = sorted(range(len(keep)), key=lambda i: keep[i])
+        perm = [order.index(i) for i in range(len(keep))] + [len(keep)]
+        arrays = {s: np.transpose(a, perm) for s, a in arrays.items()}
+        index = pd.MultiIndex.from_product([labels[d] for d in by] + [self._months], names=by + ["month"])
+        return pd.DataFrame({s: a.ravel() for s, a in arrays.items()}, index=index).reset_index()
+
+    def flows(self, by: Sequence[str] = ("move",)) -> pd.DataFrame:
+        """Children moving, per month, by ``move`` (or in total with ``by=[]``), with mean and
+        5th/50th/95th percentiles across replications."""
+        by = list(by)
+        if by not in (["move"], []):
+            raise ConfigError(f"flows can be broken down by ['move'] or [], got {by}",
+                              path="by", value=repr(by), allowed="['move'] or []")
+        a = self._inner.flows_by_replication()  # replications x moves x months
+        if not by:
+            a = a.sum(axis=1, keepdims=True)
+        labels = list(_core.MOVES) if by else ["all"]
+        p5, p50, p95 = np.percentile(a, [5, 50, 95], axis=0)
+        index = pd.MultiIndex.from_product([labels, self._months], names=["move", "month"])
+        df = pd.DataFrame({"mean": a.mean(axis=0).ravel(), "p5": p5.ravel(), "p50": p50.ravel(),
+                           "p95": p95.ravel()}, index=index).reset_index()
+        return df if by else df.drop(columns="move")
+
+    def _exact(self, prefix: str, labels: Sequence[str], column: str) -> pd.DataFrame:
+        rows = []
+        for label in labels:
+            a = self.array(prefix + label)
+            p5, p50, p95 = np.percentile(a, [5, 50, 95], axis=0)
+            rows.append(pd.DataFrame({column: label, "month": self._months, "mean": a.mean(axis=0),
+                                      "sd": a.std(axis=0, ddof=1) if a.shape[0] > 1 else 0.0,
+                                      "p5": p5, "p50": p50, "p95": p95}))
+        return pd.concat(rows, ignore_index=True)
+
+    def __repr__(self) -> str:
+        return (f"Results({self.replications} replications x {len(self._months)} months from "
+                f"{self._months[0]:%Y-%m}, seed {self.seed})")

@@ -1,0 +1,276 @@
+//! Python bindings (the private `carecast._core` module). Every pyo3 line of the project lives
+//! in this folder; the functions here only convert between Python and the core's types. The
+//! public, typed Python API is the facade in `python/carecast/`.
+
+mod errors;
+
+use crate::model::{AgeBand, Move, Placement, State};
+use crate::outputs::{RunResults, Summary};
+use crate::{Model, Progress, RunOptions};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayDyn};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::sync::Mutex;
+
+/// A validated scenario.
+#[pyclass(frozen, module = "carecast._core", name = "Scenario")]
+struct PyScenario {
+    inner: crate::Scenario,
+}
+
+#[pymethods]
+impl PyScenario {
+    /// The embedded preset `name`.
+    #[staticmethod]
+    fn preset(name: &str) -> PyResult<Self> {
+        Ok(Self { inner: crate::Scenario::preset(name).map_err(errors::to_py)? })
+    }
+
+    /// Read a `.toml` or `.json` scenario file.
+    #[staticmethod]
+    fn from_file(path: std::path::PathBuf) -> PyResult<Self> {
+        Ok(Self { inner: crate::Scenario::from_file(path).map_err(errors::to_py)? })
+    }
+
+    /// Build a scenario from JSON text (what a dict becomes); `source` names it in errors.
+    #[staticmethod]
+    fn from_json(text: &str, source: &str) -> PyResult<Self> {
+        Ok(Self { inner: crate::Scenario::from_json_str(text, source).map_err(errors::to_py)? })
+    }
+
+    /// The scenario as JSON text.
+    fn to_json(&self) -> String {
+        self.inner.to_value().to_string()
+    }
+
+    /// The scenario as TOML text.
+    fn to_toml(&self) -> String {
+        self.inner.to_toml()
+    }
+
+    /// A new scenario with the JSON object `overrides` deep-merged over this one.
+    fn updated_json(&self, overrides: &str) -> PyResult<Self> {
+        let value: serde_json::Value = serde_json::from_str(overrides).map_err(|e| {
+            errors::to_py(crate::CarecastError::Parse { source_name: "overrides".into(), message: e.to_string() })
+        })?;
+        Ok(Self { inner: self.inner.updated(value).map_err(errors::to_py)? })
+    }
+
+    #[getter]
+    fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    #[getter]
+    fn authority(&self) -> &str {
+        &self.inner.authority
+    }
+
+    #[getter]
+    fn start(&self) -> String {
+        self.inner.start.to_string()
+    }
+
+    /// Run the scenario. The GIL is released for the whole run; Ctrl-C stops it between
+    /// batches of replications with `KeyboardInterrupt`. `progress(done, total)` is called after
+    /// each batch.
+    #[pyo3(signature = (replications, years, seed, threads=None, progress=None))]
+    fn run(
+        &self,
+        py: Python<'_>,
+        replications: usize,
+        years: usize,
+        seed: u64,
+        threads: Option<usize>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<PyRunResults> {
+        let model = Model::new(&self.inner).map_err(errors::to_py)?;
+        let mut options = RunOptions::new(replications, years, seed);
+        options.threads = threads;
+        let results = run_interruptibly(py, progress, |p| model.run(&options, p))?;
+        Ok(PyRunResults { inner: results })
+    }
+}
+
+/// Reports progress to Python and watches for Ctrl-C, attaching to the interpreter briefly
+/// after each batch.
+struct PythonProgress {
+    callback: Option<Py<PyAny>>,
+    error: Mutex<Option<PyErr>>,
+}
+
+impl Progress for PythonProgress {
+    fn update(&self, done: usize, total: usize) -> bool {
+        Python::attach(|py| {
+            let result = py.check_signals().and_then(|()| match &self.callback {
+                Some(cb) => cb.call1(py, (done, total)).map(|_| ()),
+                None => Ok(()),
+            });
+            match result {
+                Ok(()) => true,
+                Err(e) => {
+                    *self.error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    false
+                }
+            }
+        })
+    }
+}
+
+/// Run `f` with the GIL released, reporting progress and stopping on Ctrl-C; the one helper
+/// every long entry point uses.
+fn run_interruptibly<T: Send>(
+    py: Python<'_>,
+    callback: Option<Py<PyAny>>,
+    f: impl FnOnce(&dyn Progress) -> crate::Result<T> + Send,
+) -> PyResult<T> {
+    let progress = PythonProgress { callback, error: Mutex::new(None) };
+    let result = py.detach(|| f(&progress));
+    match result {
+        Ok(v) => Ok(v),
+        Err(e) => match progress.error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            Some(py_err) => Err(py_err),
+            None => Err(errors::to_py(e)),
+        },
+    }
+}
+
+/// Summary arrays (mean, sd, p5, p50, p95) as a dict of NumPy arrays.
+fn summary_dict<'py, D: ndarray::Dimension>(py: Python<'py>, s: &Summary<D>) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (k, a) in [("mean", &s.mean), ("sd", &s.sd), ("p5", &s.p5), ("p50", &s.p50), ("p95", &s.p95)] {
+        d.set_item(k, a.clone().into_dyn().into_pyarray(py))?;
+    }
+    Ok(d)
+}
+
+/// The results of a run.
+#[pyclass(frozen, module = "carecast._core", name = "RunResults")]
+struct PyRunResults {
+    inner: RunResults,
+}
+
+#[pymethods]
+impl PyRunResults {
+    /// A monthly indicator, replications x months.
+    fn array<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        match self.inner.indicator(name) {
+            Some(a) => Ok(a.into_pyarray(py)),
+            None => Err(errors::config(
+                "indicator",
+                name,
+                &format!("one of: {}", RunResults::indicator_names().join(", ")),
+            )),
+        }
+    }
+
+    /// Names `array` accepts.
+    #[staticmethod]
+    fn indicator_names() -> Vec<String> {
+        RunResults::indicator_names()
+    }
+
+    #[getter]
+    fn replications(&self) -> usize {
+        self.inner.replications
+    }
+
+    #[getter]
+    fn months(&self) -> usize {
+        self.inner.months
+    }
+
+    #[getter]
+    fn seed(&self) -> u64 {
+        self.inner.seed
+    }
+
+    /// First simulated month, `YYYY-MM`.
+    #[getter]
+    fn start(&self) -> String {
+        self.inner.start.to_string()
+    }
+
+    #[getter]
+    fn localities(&self) -> Vec<String> {
+        self.inner.localities.clone()
+    }
+
+    #[getter]
+    fn quantile_sample(&self) -> usize {
+        self.inner.quantile_sample
+    }
+
+    /// Children looked after at the start, per replication.
+    fn initial_lac<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.initial_lac.clone().into_pyarray(py)
+    }
+
+    /// Financial year labels, e.g. `2015/16`, in order.
+    fn financial_years(&self) -> Vec<String> {
+        self.inner.financial_years().into_iter().map(crate::YearMonth::financial_year_label).collect()
+    }
+
+    /// The four shares over the first 12 months: name -> per replication.
+    fn shares_first_year<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in self.inner.shares_first_year() {
+            d.set_item(k, v.into_pyarray(py))?;
+        }
+        Ok(d)
+    }
+
+    /// The four shares per financial year: name -> replications x financial years.
+    fn shares_by_financial_year<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in self.inner.shares_by_financial_year() {
+            d.set_item(k, v.into_pyarray(py))?;
+        }
+        Ok(d)
+    }
+
+    /// Stocks summary over state x age band x locality x month.
+    fn stocks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        summary_dict(py, &self.inner.stocks)
+    }
+
+    /// Flows summary over move x month.
+    fn flows<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        summary_dict(py, &self.inner.flows)
+    }
+
+    /// Waiting families summary over locality x month.
+    fn queues<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        summary_dict(py, &self.inner.queues)
+    }
+
+    /// Early help caseload summary over locality x month.
+    fn caseloads<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        summary_dict(py, &self.inner.caseloads)
+    }
+
+    /// Flows per replication: replications x moves x months.
+    fn flows_by_replication<'py>(&self, py: Python<'py>) -> Bound<'py, PyArrayDyn<f64>> {
+        self.inner.flows_by_replication.clone().into_dyn().into_pyarray(py)
+    }
+}
+
+/// Names of the embedded presets.
+#[pyfunction]
+fn presets() -> Vec<&'static str> {
+    crate::preset_names()
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyScenario>()?;
+    m.add_class::<PyRunResults>()?;
+    m.add_function(wrap_pyfunction!(presets, m)?)?;
+    m.add("DEFAULT_PRESET", crate::DEFAULT_PRESET)?;
+    m.add("STATES", State::LABELS.to_vec())?;
+    m.add("AGE_BANDS", AgeBand::LABELS.to_vec())?;
+    m.add("PLACEMENTS", Placement::LABELS.to_vec())?;
+    m.add("MOVES", Move::LABELS.to_vec())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
