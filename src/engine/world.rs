@@ -839,25 +839,16 @@ impl<'m> World<'m> {
     fn sleep(&mut self, f: u32) {
         let t = self.t;
         self.families[f as usize].sleeping = true;
-        // Draw the next contact month: walk the piecewise-constant hazard forward from next
-        // month until the unit exponential is used up.
-        let mut e = -(1.0 - uniform(&mut self.families[f as usize].rng)).ln();
-        let mut s = t + 1;
-        while s < self.months {
+        let e = unit_exponential(&mut self.families[f as usize].rng);
+        let month = first_event(e, t + 1, self.months, |s| {
             if !self.any_home_under_18(f, s) {
-                return; // everyone at home has turned 18: no further contact
+                return (0.0, self.months); // everyone at home has turned 18: no further contact
             }
             let pol = &self.periods[self.period_at(s)].1;
-            let h: f64 = self.closed_hazards(f, s, pol).iter().sum();
-            let end = self.next_change(f, s).min(self.months);
-            let span = f64::from(end - s);
-            if h > 0.0 && e < h * span {
-                let month = s + (e / h) as i32;
-                self.wake[month.min(end - 1) as usize].push(f);
-                return;
-            }
-            e -= h * span;
-            s = end;
+            (self.closed_hazards(f, s, pol).iter().sum(), self.next_change(f, s))
+        });
+        if month != NO_EVENT {
+            self.wake[month as usize].push(f);
         }
     }
 
@@ -991,16 +982,13 @@ impl<'m> World<'m> {
     /// every month, for a fraction of the work. No event before the 18th birthday: none.
     fn schedule_care(&mut self, f: u32, c: u32, from: i32) {
         let m = self.m;
-        let mut e = -(1.0 - uniform(&mut self.families[f as usize].rng)).ln();
+        let e = unit_exponential(&mut self.families[f as usize].rng);
         let ch = &self.children[c as usize];
         let since = ch.care_since;
         let adoption_edge = if ch.entered_under_5 { since + m.adoption_min_months } else { NO_EVENT };
         let stop = (ch.birth + MONTHS_TO_18).min(self.months);
-        let mut s = from;
-        let mut event = NO_EVENT;
-        while s < stop {
+        let event = first_event(e, from, stop, |s| {
             let p = self.period_at(s);
-            let h: f64 = self.care_hazards(c, s, &self.periods[p].1).iter().sum();
             let mut end = stop;
             for edge in [since + 6, since + 24, adoption_edge] {
                 if edge > s {
@@ -1010,14 +998,8 @@ impl<'m> World<'m> {
             if let Some((next_period, _)) = self.periods.get(p + 1) {
                 end = end.min(*next_period);
             }
-            let span = f64::from(end - s);
-            if h > 0.0 && e < h * span {
-                event = (s + (e / h) as i32).min(end - 1);
-                break;
-            }
-            e -= h * span;
-            s = end;
-        }
+            (self.care_hazards(c, s, &self.periods[p].1).iter().sum(), end)
+        });
         self.children[c as usize].care_event = event;
     }
 
@@ -1255,22 +1237,12 @@ impl<'m> World<'m> {
     fn schedule_home(&mut self, f: u32, from: i32) {
         let mut hz = std::mem::take(&mut self.scratch_hazards);
         let mut who = std::mem::take(&mut self.scratch_children);
-        let mut e = -(1.0 - uniform(&mut self.families[f as usize].rng)).ln();
-        let mut s = from;
-        let mut event = NO_EVENT;
-        while s < self.months {
+        let e = unit_exponential(&mut self.families[f as usize].rng);
+        let event = first_event(e, from, self.months, |s| {
             let p = self.period_at(s);
             self.home_hazards(f, s, &self.periods[p].1, &mut hz, &mut who);
-            let h: f64 = hz.iter().sum();
-            let end = self.home_next_change(f, s).min(self.months);
-            let span = f64::from(end - s);
-            if h > 0.0 && e < h * span {
-                event = (s + (e / h) as i32).min(end - 1);
-                break;
-            }
-            e -= h * span;
-            s = end;
-        }
+            (hz.iter().sum(), self.home_next_change(f, s))
+        });
         self.scratch_hazards = hz;
         self.scratch_children = who;
         self.families[f as usize].home_event = event;
@@ -1566,6 +1538,30 @@ const SLOT_STATES: [State; SLOTS] = [
     State::LookedAfter,
     State::LookedAfter,
 ];
+
+/// A unit exponential draw: the amount of cumulative hazard until the next event.
+fn unit_exponential(rng: &mut Stream) -> f64 {
+    -(1.0 - uniform(rng)).ln()
+}
+
+/// The month in which cumulative hazard reaches `e`, from month `from`, giving up at `until`
+/// (`NO_EVENT`). `segment(s)` gives the monthly hazard from month `s` and the month it next
+/// changes; spending `e` segment by segment has the same distribution as a draw every month,
+/// for a fraction of the work.
+fn first_event(mut e: f64, from: i32, until: i32, mut segment: impl FnMut(i32) -> (f64, i32)) -> i32 {
+    let mut s = from;
+    while s < until {
+        let (h, next) = segment(s);
+        let end = next.clamp(s + 1, until);
+        let span = f64::from(end - s);
+        if h > 0.0 && e < h * span {
+            return (s + (e / h) as i32).min(end - 1);
+        }
+        e -= h * span;
+        s = end;
+    }
+    NO_EVENT
+}
 
 /// Escalation rank of a case, for "at least this level" decisions.
 fn rank(c: Case) -> u8 {
