@@ -298,3 +298,32 @@ fn parameter_uncertainty_widens_the_spread() {
     eprintln!("variance of children looked after at 5 years: uncertain {with:.0}, fixed {without:.0}");
     assert!(with > 1.5 * without, "uncertain {with} vs fixed {without}");
 }
+
+#[test]
+fn costed_activity_agrees_with_the_series() {
+    use carecast::outputs::Activity;
+    let r = model("wolverhampton-2015-redesign").run(&RunOptions::new(3, 3, 12), &Silent).unwrap();
+    // Sum the activity over localities: replication x activity x month.
+    let by_month = r.activity.sum_axis(Axis(2));
+    let series = |name: &str| r.indicator(name).unwrap();
+    let check = |a: Activity, expected: ndarray::Array2<f64>| {
+        let got = by_month.index_axis(Axis(1), a as usize);
+        assert_eq!(got, expected, "{}", Activity::NAMES[a as usize]);
+    };
+    check(Activity::InHouseFoster, series("looked_after_in_house_foster"));
+    check(Activity::Residential, series("looked_after_residential"));
+    check(Activity::ChildInNeed, series("stock_child_in_need"));
+    check(Activity::ChildProtection, series("stock_child_protection"));
+    check(Activity::EarlyHelp, series("early_help_families"));
+    check(Activity::IntensiveSupport, series("intensive_support_cases"));
+    check(Activity::Assessments, series("assessments"));
+    check(Activity::CareEntries, series("lac_entries"));
+    check(Activity::CareProceedings, series("care_proceedings"));
+    let leavers = r.flows_by_replication.index_axis(Axis(1), Move::CareToLeaver.index()).to_owned();
+    check(Activity::CareLeavers, leavers);
+    let placements: ndarray::Array2<f64> = (0..6).map(|p| by_month.index_axis(Axis(1), p).to_owned()).fold(
+        ndarray::Array2::zeros((3, 36)),
+        |acc, x| acc + x,
+    );
+    assert_eq!(placements, series("lac_stock"));
+}

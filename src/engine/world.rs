@@ -10,7 +10,7 @@
 use super::cohort::CohortTable;
 use super::compiled::{Model, PeriodPolicy};
 use crate::model::{AgeBand, Move, State, MONTHS_TO_18};
-use crate::outputs::{LoggedEvent, RepOutput, Series};
+use crate::outputs::{Activity, LoggedEvent, RepOutput, Series};
 use crate::rng::{self, chance, uniform, Purpose, Stream};
 use crate::scenario::Allocation;
 use std::collections::VecDeque;
@@ -124,6 +124,7 @@ pub struct World<'m> {
     in_eh: Vec<u32>,
     in_eh_5_plus: Vec<u32>,
     in_sis: u32,
+    in_sis_by_locality: Vec<u32>,
     sis_candidates: Vec<u32>,
     explicit_births: Vec<u32>,
     birth_carry: Vec<f64>,
@@ -163,6 +164,7 @@ impl<'m> World<'m> {
             in_eh: vec![0; m.localities],
             in_eh_5_plus: vec![0; m.localities],
             in_sis: 0,
+            in_sis_by_locality: vec![0; m.localities],
             sis_candidates: Vec::new(),
             explicit_births: vec![0; groups],
             birth_carry: vec![0.0; groups],
@@ -539,6 +541,8 @@ impl<'m> World<'m> {
         let t = self.t;
         let n = self.at_home(f) as u32;
         self.out.add(Series::Assessments, t, f64::from(n));
+        let l = self.families[f as usize].locality as usize;
+        self.out.activity(Activity::Assessments, l, t, n);
         let a = self.m.assessment;
         let u = uniform(&mut self.families[f as usize].rng);
         if u < a[0] {
@@ -592,6 +596,7 @@ impl<'m> World<'m> {
         if fam.in_sis && !matches!(case, Case::ChildProtection | Case::ChildInNeed) {
             fam.in_sis = false;
             self.in_sis -= 1;
+            self.in_sis_by_locality[l] -= 1;
         }
         fam.case = case;
         fam.case_since = t;
@@ -706,6 +711,7 @@ impl<'m> World<'m> {
         let placement = pick_cumulative(&mix, uniform(&mut fam.rng)) as u8;
         let proceedings = chance(&mut fam.rng, self.m.care_proceedings_share);
         let abuse_neglect = fam.abuse_neglect;
+        let l = fam.locality as usize;
         let from = case_slot(fam.case);
         self.retable(f, c, Some(from), Some(SLOT_CARE + placement as usize));
         let child = &mut self.children[c as usize];
@@ -731,8 +737,10 @@ impl<'m> World<'m> {
         if abuse_neglect {
             o.add(Series::EntriesAbuseNeglect, t, 1.0);
         }
+        o.activity(Activity::CareEntries, l, t, 1);
         if proceedings {
             o.add(Series::CareProceedings, t, 1.0);
+            o.activity(Activity::CareProceedings, l, t, 1);
         }
         self.log(f, Some(c), mv);
     }
@@ -927,6 +935,7 @@ impl<'m> World<'m> {
         if fam.in_sis && fam.sis_until <= t {
             fam.in_sis = false;
             self.in_sis -= 1;
+            self.in_sis_by_locality[fam.locality as usize] -= 1;
         }
         if self.families[f as usize].home_event == t && self.at_home(f) > 0 {
             self.home_event(f);
@@ -1103,6 +1112,8 @@ impl<'m> World<'m> {
                 Status::Left => continue,
                 Status::Care => {
                     self.out.add(Series::LacExits, t, 1.0);
+                    let l = self.families[f as usize].locality as usize;
+                    self.out.activity(Activity::CareLeavers, l, t, 1);
                     Move::CareToLeaver
                 }
                 Status::Home => Move::TurnedEighteen,
@@ -1448,6 +1459,7 @@ impl<'m> World<'m> {
             fam.in_sis = true;
             fam.sis_until = t + 1 + extra.min(self.months);
             self.in_sis += 1;
+            self.in_sis_by_locality[fam.locality as usize] += 1;
             self.out.flow(Move::IntensiveSupportStart, t, 1);
             self.log(f, None, Move::IntensiveSupportStart);
             self.refresh(f, t + 1);
@@ -1496,6 +1508,25 @@ impl<'m> World<'m> {
             }
             o.queue(l, t, self.waiting[l]);
             o.caseload(l, t, self.in_eh[l]);
+            // Stocks that costs are charged on.
+            let slot_total = |slot: usize| -> u32 {
+                (0..5).map(|b| self.explicit.band_total(slot * m.localities + l, b) as u32).sum()
+            };
+            const PLACEMENTS: [Activity; 6] = [
+                Activity::InHouseFoster,
+                Activity::Ifa,
+                Activity::Kinship,
+                Activity::Residential,
+                Activity::WithParents,
+                Activity::OtherPlacement,
+            ];
+            for (p, a) in PLACEMENTS.into_iter().enumerate() {
+                o.activity(a, l, t, slot_total(SLOT_CARE + p));
+            }
+            o.activity(Activity::ChildInNeed, l, t, slot_total(case_slot(Case::ChildInNeed)));
+            o.activity(Activity::ChildProtection, l, t, slot_total(case_slot(Case::ChildProtection)));
+            o.activity(Activity::EarlyHelp, l, t, self.in_eh[l]);
+            o.activity(Activity::IntensiveSupport, l, t, self.in_sis_by_locality[l]);
         }
         let families_eh: u32 = self.in_eh.iter().sum();
         let waiting: u32 = self.waiting.iter().sum();

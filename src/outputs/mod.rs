@@ -68,6 +68,62 @@ impl Series {
     ];
 }
 
+/// Activity that costs are charged on, recorded per replication by locality and month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Activity {
+    /// Child-months in in-house foster care (end-of-month counts).
+    InHouseFoster,
+    /// Child-months with independent fostering agencies.
+    Ifa,
+    /// Child-months in kinship care.
+    Kinship,
+    /// Child-months in residential care.
+    Residential,
+    /// Child-months placed with parents.
+    WithParents,
+    /// Child-months in other placements.
+    OtherPlacement,
+    /// Child-months on child in need plans.
+    ChildInNeed,
+    /// Child-months on child protection plans.
+    ChildProtection,
+    /// Family-months in early help.
+    EarlyHelp,
+    /// Family-months of Specialist Intensive Support.
+    IntensiveSupport,
+    /// Children assessed after a referral.
+    Assessments,
+    /// Children entering care.
+    CareEntries,
+    /// Entries to care through care proceedings.
+    CareProceedings,
+    /// Children leaving care on their 18th birthday (care leavers).
+    CareLeavers,
+}
+
+impl Activity {
+    /// Number of kinds of activity.
+    pub const COUNT: usize = 14;
+    /// Names, in discriminant order.
+    pub const NAMES: [&'static str; Activity::COUNT] = [
+        "in_house_foster",
+        "ifa",
+        "kinship",
+        "residential",
+        "with_parents",
+        "other_placement",
+        "child_in_need",
+        "child_protection",
+        "early_help",
+        "intensive_support",
+        "assessments",
+        "care_entries",
+        "care_proceedings",
+        "care_leavers",
+    ];
+}
+
 /// The shares reported over the first 12 months and per financial year: name, numerator,
 /// denominator.
 pub const SHARES: [(&str, Series, Series); 4] = [
@@ -112,6 +168,8 @@ pub struct RepOutput {
     flows: Vec<u32>,
     queues: Vec<u32>,
     caseloads: Vec<u32>,
+    /// Costed activity: kind x locality x month.
+    activity: Vec<u32>,
     /// Logged events (only for the families asked for).
     pub events: Vec<LoggedEvent>,
 }
@@ -132,8 +190,15 @@ impl RepOutput {
             flows: vec![0; Move::COUNT * months],
             queues: vec![0; localities * months],
             caseloads: vec![0; localities * months],
+            activity: vec![0; Activity::COUNT * localities * months],
             events: Vec::new(),
         }
+    }
+
+    /// Record `n` of activity `a` in locality `l` in month `t`.
+    #[inline]
+    pub(crate) fn activity(&mut self, a: Activity, l: usize, t: i32, n: u32) {
+        self.activity[(a as usize * self.localities + l) * self.months + t as usize] += n;
     }
 
     #[inline]
@@ -323,6 +388,9 @@ pub struct RunResults {
     pub caseloads: Summary<ndarray::Ix2>,
     /// Flows per replication: replication x move x month (always kept; small).
     pub flows_by_replication: Array3<f64>,
+    /// Costed activity per replication: replication x activity x locality x month
+    /// ([`Activity`] order).
+    pub activity: ndarray::Array4<f64>,
     /// Replications behind the quantiles of the detailed summaries.
     pub quantile_sample: usize,
     /// Full detail per replication, when asked for.
@@ -340,6 +408,7 @@ pub(crate) struct ResultsBuilder {
     placements: Vec<f64>,
     population: Vec<f64>,
     flows_rep: Vec<f64>,
+    activity: Vec<f64>,
     initial_lac: Vec<f64>,
     stocks: Accumulator,
     flows: Accumulator,
@@ -360,6 +429,7 @@ impl ResultsBuilder {
             placements: Vec::new(),
             population: Vec::new(),
             flows_rep: Vec::new(),
+            activity: Vec::new(),
             initial_lac: Vec::new(),
             stocks: Accumulator::new(STATES * BANDS * localities * months, quantile_sample),
             flows: Accumulator::new(Move::COUNT * months, quantile_sample),
@@ -385,6 +455,7 @@ impl ResultsBuilder {
         }
         self.placements.extend(rep.placements.iter().map(|&x| f64::from(x)));
         self.flows_rep.extend(rep.flows.iter().map(|&x| f64::from(x)));
+        self.activity.extend(rep.activity.iter().map(|&x| f64::from(x)));
         self.initial_lac.push(f64::from(rep.initial_lac));
         self.stocks.push(&rep.stocks);
         self.flows.push(&rep.flows);
@@ -424,6 +495,7 @@ impl ResultsBuilder {
             queues: self.queues.summary(ndarray::Dim([l, m])),
             caseloads: self.caseloads.summary(ndarray::Dim([l, m])),
             flows_by_replication: Array3::from_shape_vec((r, Move::COUNT, m), self.flows_rep).expect("flows shape"),
+            activity: ndarray::Array4::from_shape_vec((r, Activity::COUNT, l, m), self.activity).expect("activity shape"),
             quantile_sample: self.stocks.sample.len(),
             full: self.full,
             events: self.events,
