@@ -8,7 +8,11 @@ use serde_json::Value;
 fn numeric_leaves(v: &Value, path: String, out: &mut Vec<String>) {
     match v {
         Value::Number(_) => out.push(path),
-        Value::Object(m) => m.iter().for_each(|(k, x)| numeric_leaves(x, format!("{path}/{k}"), out)),
+        Value::Object(m) => m.iter().for_each(|(k, x)| {
+            // JSON pointer escaping: `~` as `~0`, `/` (as in "2015/16") as `~1`.
+            let key = k.replace('~', "~0").replace('/', "~1");
+            numeric_leaves(x, format!("{path}/{key}"), out)
+        }),
         Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| numeric_leaves(x, format!("{path}/{i}"), out)),
         _ => {}
     }

@@ -47,6 +47,8 @@ pub struct Scenario {
     /// Later policy changes, each applied from its calendar month (phasing).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<PolicyChange>,
+    /// Unit costs, inflation and discounting, for costs and savings.
+    pub costs: Costs,
 }
 
 /// A dated change to the policy: the fields in `set` replace those in force from month `from`.
@@ -462,4 +464,177 @@ impl PlacementMix {
     /// Field names in the same order.
     pub const FIELDS: [&'static str; 6] =
         ["in_house_foster", "ifa", "kinship", "residential", "with_parents", "other"];
+}
+
+/// A financial year, written `"2015/16"` (April 2015 to March 2016).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FinancialYear(pub i32);
+
+impl std::fmt::Display for FinancialYear {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&YearMonth::financial_year_label(self.0))
+    }
+}
+
+impl std::str::FromStr for FinancialYear {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a financial year; write it like 2015/16");
+        let (a, b) = s.trim().split_once('/').ok_or_else(bad)?;
+        let start: i32 = a.parse().map_err(|_| bad())?;
+        let end: i32 = b.parse().map_err(|_| bad())?;
+        if !(1900..=2200).contains(&start) || b.len() != 2 || end != (start + 1).rem_euclid(100) {
+            return Err(bad());
+        }
+        Ok(FinancialYear(start))
+    }
+}
+
+impl Serialize for FinancialYear {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for FinancialYear {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// What a unit cost is charged per.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Per {
+    /// Per week (of a child or family in a state; 52.18 weeks a year).
+    Week,
+    /// Per month.
+    Month,
+    /// Per year.
+    Year,
+    /// Per event (an assessment, an entry to care).
+    Each,
+}
+
+/// A unit cost: an amount (a number or a distribution) per unit, in the prices of one year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitCost {
+    /// Pounds per unit.
+    pub amount: Param,
+    /// The unit: `week`, `month` or `year` for a child or family in a state, `each` for events.
+    pub per: Per,
+    /// Financial year whose prices `amount` is in, e.g. `"2015/16"`.
+    pub price_year: FinancialYear,
+}
+
+/// Whether placement costs are fees only or all-in (fees plus social work, overheads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CostBasis {
+    /// Fees and allowances only.
+    FeeOnly,
+    /// Fees, allowances, social work support and overheads (about 40% more than fee-only).
+    AllIn,
+}
+
+/// Price inflation: an annual rate per financial year (growth into that year), extended beyond
+/// the years given at a flat rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inflation {
+    /// Rate per financial year, e.g. `{ "2016/17" = 0.031 }` (growth from 2015/16 to 2016/17).
+    #[serde(default)]
+    pub rates: std::collections::BTreeMap<String, f64>,
+    /// Rate for every year not in `rates`.
+    pub otherwise: f64,
+}
+
+/// Unit costs per placement type (per child).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementCosts {
+    /// In-house foster care.
+    pub in_house_foster: UnitCost,
+    /// Independent fostering agency.
+    pub ifa: UnitCost,
+    /// Kinship or connected carers.
+    pub kinship: UnitCost,
+    /// Residential care.
+    pub residential: UnitCost,
+    /// Placed with parents.
+    pub with_parents: UnitCost,
+    /// Other placements.
+    pub other: UnitCost,
+}
+
+/// The running cost of a service (per year), from the month it opens until the month it closes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceCost {
+    /// Name used in reports.
+    pub name: String,
+    /// Whether it is one of the new services (the cost of a redesign) or existed before.
+    pub new: bool,
+    /// Running cost, `per = "year"` or `"month"`.
+    pub cost: UnitCost,
+    /// First month it runs (default: the start of the run).
+    #[serde(default)]
+    pub from: Option<YearMonth>,
+    /// First month it no longer runs (default: never closes).
+    #[serde(default)]
+    pub until: Option<YearMonth>,
+}
+
+/// A one-off cost in a given month (implementation, set-up, redundancy).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OneOffCost {
+    /// Name used in reports.
+    pub name: String,
+    /// The cost, `per = "each"`.
+    pub cost: UnitCost,
+    /// Month it falls in.
+    pub month: YearMonth,
+}
+
+/// What things cost, how prices move, and how the future is discounted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Costs {
+    /// Whether placement costs are fee-only or all-in (a stated choice; they differ by ~40%).
+    pub basis: CostBasis,
+    /// The financial year whose prices real-terms results are in, and from which discounting runs.
+    pub base_year: FinancialYear,
+    /// Discount rate per year (HM Treasury Green Book: 0.035).
+    pub discount_rate: f64,
+    /// Price inflation.
+    pub inflation: Inflation,
+    /// Children looked after, per child, by placement type.
+    pub placements: PlacementCosts,
+    /// Social work for a child on a child in need plan, per child.
+    pub child_in_need: UnitCost,
+    /// Social work for a child on a child protection plan, per child.
+    pub child_protection: UnitCost,
+    /// Early help, per family.
+    pub early_help: UnitCost,
+    /// Specialist Intensive Support, per family.
+    pub intensive_support: UnitCost,
+    /// An assessment after a referral, per child (`per = "each"`).
+    pub assessment: UnitCost,
+    /// Entering care (placement finding, reviews), per child (`per = "each"`).
+    pub entering_care: UnitCost,
+    /// Care proceedings, per entry through proceedings (`per = "each"`).
+    pub care_proceedings: UnitCost,
+    /// Support for a care leaver after 18, per leaver.
+    pub care_leaver_support: UnitCost,
+    /// Years of support after 18.
+    #[serde(deserialize_with = "whole")]
+    pub care_leaver_years: u32,
+    /// Running costs of services, existing and new.
+    #[serde(default)]
+    pub services: Vec<ServiceCost>,
+    /// One-off costs.
+    #[serde(default)]
+    pub implementation: Vec<OneOffCost>,
 }

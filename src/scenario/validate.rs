@@ -89,6 +89,7 @@ pub(super) fn scenario(s: &Scenario) -> Check {
     }
     population(&s.population)?;
     hazards(&s.hazards)?;
+    costs(&s.costs)?;
     policy(&s.policy, "policy")
 }
 
@@ -201,6 +202,78 @@ fn hazards(h: &Hazards) -> Check {
     probability("hazards.sibling_group_entry", h.sibling_group_entry)?;
     band_probabilities("hazards.abuse_neglect", &h.abuse_neglect)?;
     rate("hazards.abuse_neglect_care_multiplier", h.abuse_neglect_care_multiplier)
+}
+
+/// Check a unit cost: a non-negative amount, charged per one of `pers`.
+fn unit_cost(path: &str, c: &UnitCost, pers: &[Per]) -> Check {
+    c.amount.validate(&format!("{path}.amount"), Bounds::NON_NEGATIVE)?;
+    if !pers.contains(&c.per) {
+        let names: Vec<String> = pers.iter().map(|p| format!("\"{}\"", per_name(*p))).collect();
+        return Err(ConfigError::new(format!("{path}.per"), format!("\"{}\"", per_name(c.per)), names.join(" or ")));
+    }
+    Ok(())
+}
+
+fn per_name(p: Per) -> &'static str {
+    match p {
+        Per::Week => "week",
+        Per::Month => "month",
+        Per::Year => "year",
+        Per::Each => "each",
+    }
+}
+
+fn costs(c: &Costs) -> Check {
+    let stock = [Per::Week, Per::Month, Per::Year];
+    let event = [Per::Each];
+    if !(c.discount_rate.is_finite() && (0.0..1.0).contains(&c.discount_rate)) {
+        return Err(ConfigError::new("costs.discount_rate", c.discount_rate, "a rate in [0, 1), e.g. 0.035"));
+    }
+    for (year, rate) in &c.inflation.rates {
+        year.parse::<FinancialYear>()
+            .map_err(|e| ConfigError::new(format!("costs.inflation.rates.\"{year}\""), year, e))?;
+        if !(rate.is_finite() && *rate > -1.0 && *rate < 10.0) {
+            return Err(ConfigError::new(format!("costs.inflation.rates.\"{year}\""), rate, "an annual rate above -1 and below 10 (0.03 is 3%)"));
+        }
+    }
+    let o = c.inflation.otherwise;
+    if !(o.is_finite() && o > -1.0 && o < 10.0) {
+        return Err(ConfigError::new("costs.inflation.otherwise", o, "an annual rate above -1 and below 10"));
+    }
+    let p = &c.placements;
+    for (name, u) in [
+        ("in_house_foster", &p.in_house_foster),
+        ("ifa", &p.ifa),
+        ("kinship", &p.kinship),
+        ("residential", &p.residential),
+        ("with_parents", &p.with_parents),
+        ("other", &p.other),
+    ] {
+        unit_cost(&format!("costs.placements.{name}"), u, &stock)?;
+    }
+    unit_cost("costs.child_in_need", &c.child_in_need, &stock)?;
+    unit_cost("costs.child_protection", &c.child_protection, &stock)?;
+    unit_cost("costs.early_help", &c.early_help, &stock)?;
+    unit_cost("costs.intensive_support", &c.intensive_support, &stock)?;
+    unit_cost("costs.assessment", &c.assessment, &event)?;
+    unit_cost("costs.entering_care", &c.entering_care, &event)?;
+    unit_cost("costs.care_proceedings", &c.care_proceedings, &event)?;
+    unit_cost("costs.care_leaver_support", &c.care_leaver_support, &stock)?;
+    if c.care_leaver_years > 10 {
+        return Err(ConfigError::new("costs.care_leaver_years", c.care_leaver_years, "a number of years from 0 to 10"));
+    }
+    for (i, s) in c.services.iter().enumerate() {
+        unit_cost(&format!("costs.services[{i}].cost"), &s.cost, &[Per::Month, Per::Year])?;
+        if let (Some(from), Some(until)) = (s.from, s.until) {
+            if until <= from {
+                return Err(ConfigError::new(format!("costs.services[{i}].until"), until, format!("a month after `from` ({from})")));
+            }
+        }
+    }
+    for (i, o) in c.implementation.iter().enumerate() {
+        unit_cost(&format!("costs.implementation[{i}].cost"), &o.cost, &event)?;
+    }
+    Ok(())
 }
 
 /// Check a policy; `path` is where it sits (`policy` or `changes[i].set`).
