@@ -22,6 +22,7 @@
 pub mod calendar;
 pub mod engine;
 pub mod error;
+pub mod finance;
 pub mod model;
 pub mod outputs;
 pub mod rng;
