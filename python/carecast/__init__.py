@@ -25,12 +25,14 @@ from ._errors import CarecastError, ConfigError, ScenarioFileError
 
 __all__ = [
     "CarecastError",
+    "Comparison",
     "ConfigError",
     "HEADLINE_INDICATORS",
     "Results",
     "Scenario",
     "ScenarioFileError",
     "SHARES",
+    "compare",
     "presets",
 ]
 __version__: str = _core.__version__
@@ -345,3 +347,6 @@ class Results:
     def __repr__(self) -> str:
         return (f"Results({self.replications} replications x {len(self._months)} months from "
                 f"{self._months[0]:%Y-%m}, seed {self.seed})")
+
+
+from .finance import Comparison, compare  # noqa: E402  (needs Scenario and Results above)

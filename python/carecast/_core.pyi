@@ -2,7 +2,7 @@
 from collections.abc import Callable
 from os import PathLike
 
-from typing import final
+from typing import Any, final
 
 import numpy as np
 import numpy.typing as npt
@@ -70,3 +70,4 @@ class RunResults:
     def queues(self) -> dict[str, npt.NDArray[np.float64]]: ...
     def caseloads(self) -> dict[str, npt.NDArray[np.float64]]: ...
     def flows_by_replication(self) -> npt.NDArray[np.float64]: ...
+    def costs(self, scenario: Scenario) -> dict[str, Any]: ...

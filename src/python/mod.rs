@@ -253,6 +253,33 @@ impl PyRunResults {
     fn flows_by_replication<'py>(&self, py: Python<'py>) -> Bound<'py, PyArrayDyn<f64>> {
         self.inner.flows_by_replication.clone().into_dyn().into_pyarray(py)
     }
+
+    /// Costs of this run priced by `scenario`'s costs: a dict with `nominal`, `real` and
+    /// `discounted` arrays (replications x categories x (localities + 1) x months; the last
+    /// locality is authority-wide), `month_years` (financial year of each month), `categories`,
+    /// `base_year` and `discount_rate`.
+    fn costs<'py>(&self, py: Python<'py>, scenario: &PyScenario) -> PyResult<Bound<'py, PyDict>> {
+        let model = crate::finance::CostModel::new(&scenario.inner).map_err(errors::to_py)?;
+        let (nominal, real, discounted, years) = py.detach(|| {
+            let c = model.costs(&self.inner);
+            (c.nominal.clone(), c.real(), c.discounted(), c.month_years.clone())
+        });
+        let d = PyDict::new(py);
+        d.set_item("nominal", nominal.into_dyn().into_pyarray(py))?;
+        d.set_item("real", real.into_dyn().into_pyarray(py))?;
+        d.set_item("discounted", discounted.into_dyn().into_pyarray(py))?;
+        d.set_item("month_years", years)?;
+        d.set_item("categories", crate::finance::Category::NAMES.to_vec())?;
+        use crate::finance::Category;
+        let new_spending: Vec<&str> = [Category::NewServices, Category::Implementation]
+            .iter()
+            .map(|&c| Category::NAMES[c as usize])
+            .collect();
+        d.set_item("new_spending", new_spending)?;
+        d.set_item("base_year", crate::YearMonth::financial_year_label(model.prices.base_year))?;
+        d.set_item("discount_rate", model.prices.discount_rate)?;
+        Ok(d)
+    }
 }
 
 /// Names of the embedded presets.

@@ -1,0 +1,232 @@
+"""Costs and savings: comparing a scenario with a baseline.
+
+>>> import carecast
+>>> base = carecast.Scenario.preset("wolverhampton-2015")
+>>> redesign = carecast.Scenario.preset("wolverhampton-2015-redesign")
+>>> c = carecast.compare(base, redesign, replications=8, years=2, seed=1, progress=False)
+>>> list(c.savings()["measure"].unique())[:3]
+['gross_savings', 'new_spending', 'net_savings']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ._errors import ConfigError
+
+Array = npt.NDArray[np.float64]
+BASES = ("nominal", "real", "discounted")
+
+
+def _stats(values: Array) -> dict[str, float]:
+    """Mean, 5th/50th/95th percentiles and the Monte Carlo standard error of the mean, over
+    replications (NaN replications, e.g. never paid back, are left out)."""
+    v = values[np.isfinite(values)]
+    if v.size == 0:
+        return {"mean": np.nan, "p5": np.nan, "p50": np.nan, "p95": np.nan, "mcse": np.nan}
+    p5, p50, p95 = np.percentile(v, [5, 50, 95])
+    mcse = float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else np.nan
+    return {"mean": float(v.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95), "mcse": mcse}
+
+
+def central(scenario: Any) -> Any:
+    """The scenario with every uncertain parameter fixed at its central value (mean; median for
+    log-normal), so that a comparison shows chance alone."""
+    from . import Scenario
+
+    def fix(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "dist" in node:
+                d = node
+                kind = d["dist"]
+                if kind == "normal":
+                    return d["mean"]
+                if kind == "lognormal":
+                    return d["median"]
+                if kind == "beta":
+                    return d["alpha"] / (d["alpha"] + d["beta"])
+                if kind == "gamma":
+                    return d["shape"] * d["scale"]
+                if kind == "uniform":
+                    return (d["low"] + d["high"]) / 2
+                if kind == "triangular":
+                    return (d["min"] + d["mode"] + d["max"]) / 3
+            return {k: fix(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [fix(v) for v in node]
+        return node
+
+    return Scenario.from_dict(fix(scenario.to_dict()))
+
+
+class Comparison:
+    """A scenario against a baseline of the same authority, run with common random numbers.
+
+    Savings are baseline minus scenario: gross savings are the costs the scenario avoids (every
+    category but new services and implementation), new spending is what it spends on new services
+    and implementation, and net savings are their difference (total baseline cost minus total
+    scenario cost). Every figure comes with its mean, 5th/50th/95th percentiles across
+    replications and the Monte Carlo standard error (``mcse``) of the paired difference.
+    """
+
+    def __init__(self, baseline: Any, scenario: Any, baseline_results: Any, scenario_results: Any) -> None:
+        self.baseline = baseline
+        self.scenario = scenario
+        self.baseline_results = baseline_results
+        self.scenario_results = scenario_results
+        self._costs = {
+            "baseline": baseline_results._inner.costs(baseline._inner),
+            "scenario": scenario_results._inner.costs(scenario._inner),
+        }
+        meta = self._costs["baseline"]
+        self.categories: list[str] = list(meta["categories"])
+        self._new = [self.categories.index(n) for n in meta["new_spending"]]
+        self._avoidable = [i for i in range(len(self.categories)) if i not in self._new]
+        self._years = np.array(meta["month_years"])
+        self.financial_years = [f"{y}/{(y + 1) % 100:02d}" for y in dict.fromkeys(meta["month_years"])]
+        self.localities = list(baseline_results.localities) + ["authority-wide"]
+        self.base_year: str = meta["base_year"]
+        self.n_months = len(baseline_results.months)
+
+    def _array(self, which: str, basis: str) -> Array:
+        if basis not in BASES:
+            raise ConfigError(f"basis must be one of {BASES}, got {basis!r}", path="basis", value=repr(basis),
+                              allowed=", ".join(BASES))
+        a: Array = self._costs[which][basis]
+        return a
+
+    def _by_year(self, a: Array) -> Array:
+        """Sum the last axis (months) by financial year."""
+        out = [a[..., self._years == y].sum(axis=-1) for y in dict.fromkeys(self._years.tolist())]
+        return np.stack(out, axis=-1)
+
+    def costs(self, basis: str = "real", by_locality: bool = False) -> pd.DataFrame:
+        """Cost by category and financial year in each run, in pounds (``basis``: ``nominal``
+        cash, ``real`` in base-year prices, or ``discounted``)."""
+        rows = []
+        for which in ("baseline", "scenario"):
+            a = self._by_year(self._array(which, basis))  # rep x cat x loc x fy
+            if not by_locality:
+                a = a.sum(axis=2, keepdims=True)
+            locs = self.localities if by_locality else ["all"]
+            for c, cat in enumerate(self.categories):
+                for li, loc in enumerate(locs):
+                    for j, fy in enumerate(self.financial_years):
+                        rows.append({"run": which, "category": cat, "locality": loc, "financial_year": fy,
+                                     **_stats(a[:, c, li, j])})
+        df = pd.DataFrame(rows)
+        return df if by_locality else df.drop(columns="locality")
+
+    def _flows(self, basis: str) -> dict[str, Array]:
+        """Per replication and month: gross savings, new spending, net savings (all localities)."""
+        b = self._array("baseline", basis).sum(axis=2)
+        s = self._array("scenario", basis).sum(axis=2)
+        gross = (b[:, self._avoidable] - s[:, self._avoidable]).sum(axis=1)
+        new = (s[:, self._new] - b[:, self._new]).sum(axis=1)
+        return {"gross_savings": gross, "new_spending": new, "net_savings": gross - new}
+
+    def savings(self, basis: str = "real") -> pd.DataFrame:
+        """Per financial year: gross savings, new spending, net savings, cumulative net savings
+        (pounds), children in care avoided (average over the year) and care-months avoided."""
+        f = self._flows(basis)
+        yearly = {k: self._by_year(v) for k, v in f.items()}
+        yearly["cumulative_net_savings"] = np.cumsum(yearly["net_savings"], axis=1)
+        lac_diff = self.baseline_results.array("lac_stock") - self.scenario_results.array("lac_stock")
+        yearly["care_months_avoided"] = self._by_year(lac_diff)
+        counts = self._by_year(np.ones_like(lac_diff))
+        yearly["children_in_care_avoided"] = yearly["care_months_avoided"] / counts
+        rows = []
+        for measure, a in yearly.items():
+            for j, fy in enumerate(self.financial_years):
+                rows.append({"measure": measure, "financial_year": fy, **_stats(a[:, j])})
+        return pd.DataFrame(rows)
+
+    def savings_by_locality(self, basis: str = "real") -> pd.DataFrame:
+        """Net savings per financial year and locality (services and one-offs are
+        ``authority-wide``)."""
+        b = self._by_year(self._array("baseline", basis).sum(axis=1))  # rep x loc x fy
+        s = self._by_year(self._array("scenario", basis).sum(axis=1))
+        d = b - s
+        rows = [{"locality": loc, "financial_year": fy, **_stats(d[:, li, j])}
+                for li, loc in enumerate(self.localities) for j, fy in enumerate(self.financial_years)]
+        return pd.DataFrame(rows)
+
+    def summary(self) -> pd.DataFrame:
+        """Over the whole horizon and cumulatively to the end of each financial year: net present
+        value (discounted net savings), return on investment (NPV per pound of discounted new
+        spending), payback month (first month from which cumulative discounted net savings stay
+        above zero) and the probability that net savings are above zero."""
+        f = self._flows("discounted")
+        cum_net = np.cumsum(f["net_savings"], axis=1)
+        cum_new = np.cumsum(f["new_spending"], axis=1)
+        rows = []
+        ends = [int(np.nonzero(self._years == y)[0][-1]) for y in dict.fromkeys(self._years.tolist())]
+        periods = [(f"to end of {fy}", end) for fy, end in zip(self.financial_years, ends)]
+        periods.append(("whole horizon", self.n_months - 1))
+        for label, end in periods:
+            npv = cum_net[:, end]
+            new = cum_new[:, end]
+            roi = np.where(new > 0, npv / np.where(new > 0, new, 1.0), np.nan)
+            payback = np.array([_payback(cum_net[r, : end + 1]) for r in range(cum_net.shape[0])])
+            paid = np.isfinite(payback)
+            rows.append({"period": label, "measure": "npv", **_stats(npv)})
+            rows.append({"period": label, "measure": "roi", **_stats(roi)})
+            rows.append({"period": label, "measure": "payback_month_index", **_stats(payback)})
+            rows.append({"period": label, "measure": "probability_paid_back", **_stats(paid.astype(float))})
+            rows.append({"period": label, "measure": "probability_net_savings_positive",
+                         **_stats((npv > 0).astype(float))})
+        return pd.DataFrame(rows)
+
+    def payback_month(self) -> str | None:
+        """The median payback month over the horizon as ``YYYY-MM``, or None if most
+        replications never pay back."""
+        s = self.summary()
+        row = s[(s.period == "whole horizon") & (s.measure == "payback_month_index")].iloc[0]
+        if not np.isfinite(row["p50"]):
+            return None
+        start = pd.Period(self.baseline_results.months[0], freq="M")
+        return str(start + int(row["p50"]))
+
+    def __repr__(self) -> str:
+        return (f"Comparison({self.scenario.name!r} against {self.baseline.name!r}, "
+                f"{self.baseline_results.replications} replications, seed {self.baseline_results.seed})")
+
+
+def _payback(cumulative: Array) -> float:
+    """First month index from which the cumulative series stays above zero; NaN if never."""
+    below = np.nonzero(cumulative <= 0)[0]
+    if below.size == 0:
+        return 0.0
+    last = int(below[-1])
+    return float(last + 1) if last + 1 < cumulative.size else np.nan
+
+
+def compare(baseline: Any, scenario: Any, replications: int = 100, years: int = 10, seed: int = 20150401,
+            threads: int | None = None, progress: bool | None | Callable[[int, int], object] = None,
+            parameter_uncertainty: bool = True) -> Comparison:
+    """Run ``scenario`` against ``baseline`` with the same seed (common random numbers) and
+    compare costs and savings.
+
+    Both must describe the same authority from the same start month. With
+    ``parameter_uncertainty=False`` every uncertain effect size and unit cost is fixed at its
+    central value, so the intervals show chance alone; comparing the two tells parameter
+    uncertainty from chance.
+    """
+    if baseline.authority != scenario.authority:
+        raise ConfigError(
+            f"cannot compare scenarios of different authorities: baseline `{baseline.authority}`, "
+            f"scenario `{scenario.authority}`",
+            path="authority", value=scenario.authority, allowed=f"`{baseline.authority}`, the baseline's authority")
+    if baseline.to_dict()["start"] != scenario.to_dict()["start"]:
+        raise ConfigError("cannot compare scenarios that start in different months", path="start",
+                          value=scenario.to_dict()["start"], allowed=baseline.to_dict()["start"])
+    if not parameter_uncertainty:
+        baseline, scenario = central(baseline), central(scenario)
+    b = baseline.run(replications, years, seed, threads, progress)
+    s = scenario.run(replications, years, seed, threads, progress)
+    return Comparison(baseline, scenario, b, s)
