@@ -5,6 +5,7 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
     carecast presets
     carecast validate SCENARIO
     carecast run [SCENARIO] [--replications N] [--years Y] [--seed S] [--threads T] [--out DIR]
+    carecast compare BASELINE SCENARIO [same options] [--basis real|nominal|discounted]
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import sys
 import tempfile
 from collections.abc import Sequence
 
+from collections.abc import Callable
+
 import numpy as np
 
-from . import HEADLINE_INDICATORS, Results, Scenario, __version__, presets
+from . import HEADLINE_INDICATORS, Results, Scenario, __version__, compare, presets
 from ._errors import CarecastError
 
 EXIT_ERROR = 2
@@ -60,6 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--threads", type=_positive, default=None)
     r.add_argument("--out", help="directory to write CSV (and Parquet) results, the scenario and the seed")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    c = sub.add_parser("compare", help="costs and savings of a scenario against a baseline")
+    c.add_argument("baseline", help="preset name or file")
+    c.add_argument("scenario", help="preset name or file")
+    c.add_argument("--replications", type=_positive, default=200)
+    c.add_argument("--years", type=_positive, default=10)
+    c.add_argument("--seed", type=_seed, default=20150401)
+    c.add_argument("--threads", type=_positive, default=None)
+    c.add_argument("--basis", choices=["real", "nominal", "discounted"], default="real",
+                   help="prices of the tables (default: %(default)s, the base year's prices)")
+    c.add_argument("--out", help="directory for CSV tables, an Excel workbook (with openpyxl) and both scenarios")
+    c.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
@@ -75,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             s = Scenario.load(args.scenario)
             print(f"{args.scenario}: valid ({s.name}, authority {s.authority})")
             return 0
+        if args.command == "compare":
+            return _compare(args)
         return _run(args)
     except CarecastError as e:
         print(f"carecast: error: {e}", file=sys.stderr)
@@ -112,13 +128,77 @@ def _summary_table(scenario: Scenario, results: Results, args: argparse.Namespac
     return "\n".join(lines)
 
 
-def _write_outputs(out: str, scenario: Scenario, results: Results, args: argparse.Namespace) -> None:
-    """Write everything into a temporary directory beside ``out``, then move it into place, so
-    an error or Ctrl-C leaves no half-written output."""
+def _compare(args: argparse.Namespace) -> int:
+    baseline, scenario = Scenario.load(args.baseline), Scenario.load(args.scenario)
+    c = compare(baseline, scenario, args.replications, args.years, args.seed, args.threads,
+                progress=False if args.quiet else None)
+    unit = {"nominal": "£m cash", "real": f"£m {c.base_year} prices", "discounted": f"£m {c.base_year} prices, discounted"}
+    s = c.savings(args.basis)
+    lines = [f"{scenario.name} against {baseline.name}: {args.replications} replications x {args.years} years, "
+             f"seed {args.seed}", "", f"Net savings by financial year ({unit[args.basis]}; mean, 90% interval)"]
+    for rec in s[s.measure == "net_savings"].to_dict("records"):
+        fy, mean, p5, p95 = str(rec["financial_year"]), float(rec["mean"]), float(rec["p5"]), float(rec["p95"])
+        lines.append(f"  {fy}  {mean / 1e6:7.2f}  ({p5 / 1e6:.2f} to {p95 / 1e6:.2f})")
+    summary = c.summary()
+    whole = {str(r["measure"]): r for r in summary[summary.period == "whole horizon"].to_dict("records")}
+    npv = whole["npv"]
+    positive = float(whole["probability_net_savings_positive"]["mean"])
+    lines += ["", f"Net present value: {_millions(float(npv['mean']))} "
+                  f"({_millions(float(npv['p5']))} to {_millions(float(npv['p95']))})",
+              f"Probability net savings are above zero: {positive:.0%}",
+              f"Median payback month: {c.payback_month() or 'not within the horizon'}"]
+    print("\n".join(lines))
+    if args.out:
+        def fill(tmp: str) -> None:
+            c.to_csv(tmp, args.basis)
+            try:
+                c.to_excel(os.path.join(tmp, "comparison.xlsx"), args.basis)
+            except ImportError:
+                pass  # openpyxl not installed: CSV only
+            with open(os.path.join(tmp, "baseline.toml"), "w", encoding="utf-8") as f:
+                f.write(baseline.to_toml())
+            with open(os.path.join(tmp, "scenario.toml"), "w", encoding="utf-8") as f:
+                f.write(scenario.to_toml())
+            with open(os.path.join(tmp, "run.json"), "w", encoding="utf-8") as f:
+                json.dump({"baseline": args.baseline, "scenario": args.scenario, "replications": args.replications,
+                           "years": args.years, "seed": args.seed, "basis": args.basis,
+                           "carecast": __version__}, f, indent=2)
+
+        _atomic_directory(args.out, fill)
+        print(f"\nwrote {args.out}/")
+    return 0
+
+
+def _millions(x: float) -> str:
+    return f"{'-' if x < 0 else ''}£{abs(x) / 1e6:.2f}m"
+
+
+def _atomic_directory(out: str, fill: Callable[[str], None]) -> None:
+    """Fill a temporary directory beside ``out``, then move it into place, so an error or Ctrl-C
+    leaves no half-written output."""
     parent = os.path.dirname(os.path.abspath(out)) or "."
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".carecast-", dir=parent)
     try:
+        fill(tmp)
+        if os.path.exists(out):
+            if not os.path.isdir(out):
+                raise CarecastError(f"--out {out} exists and is not a directory")
+            old = out.rstrip("/") + ".old-" + os.path.basename(tmp)
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write_outputs(out: str, scenario: Scenario, results: Results, args: argparse.Namespace) -> None:
+    """Write the run's tables, its resolved scenario and its seed into ``out``, atomically."""
+
+    def fill(tmp: str) -> None:
         tables = {
             "indicators": results.indicators(),
             "summary": results.summary(),
@@ -138,18 +218,8 @@ def _write_outputs(out: str, scenario: Scenario, results: Results, args: argpars
             json.dump({"scenario": args.scenario, "replications": results.replications, "years": args.years,
                        "seed": results.seed, "threads": args.threads, "carecast": __version__,
                        "headline_indicators": list(HEADLINE_INDICATORS)}, f, indent=2)
-        if os.path.exists(out):
-            if not os.path.isdir(out):
-                raise CarecastError(f"--out {out} exists and is not a directory")
-            old = out.rstrip("/") + ".old-" + os.path.basename(tmp)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    _atomic_directory(out, fill)
 
 
 if __name__ == "__main__":

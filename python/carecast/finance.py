@@ -192,6 +192,77 @@ class Comparison:
         start = pd.Period(self.baseline_results.months[0], freq="M")
         return str(start + int(row["p50"]))
 
+    def tables(self, basis: str = "real") -> dict[str, pd.DataFrame]:
+        """Every table of the comparison, by name, with units in the column names."""
+        unit = {"nominal": "£ cash", "real": f"£ {self.base_year} prices",
+                "discounted": f"£ {self.base_year} prices, discounted"}[basis]
+        money = ["mean", "p5", "p50", "p95", "mcse"]
+
+        def label(df: pd.DataFrame, what: str) -> pd.DataFrame:
+            return df.rename(columns={c: f"{c} ({what})" for c in money if c in df.columns})
+
+        savings = self.savings(basis)
+        in_pounds = savings[~savings.measure.isin(["children_in_care_avoided", "care_months_avoided"])]
+        children = savings[savings.measure.isin(["children_in_care_avoided", "care_months_avoided"])]
+        summary = self.summary()
+        return {
+            "savings": label(in_pounds, unit),
+            "children_in_care": label(children, "children or child-months"),
+            "savings_by_locality": label(self.savings_by_locality(basis), unit),
+            "costs": label(self.costs(basis), unit),
+            "summary": label(summary, "£ discounted; ROI per £; month index from start; probabilities"),
+        }
+
+    def assumptions(self) -> pd.DataFrame:
+        """The two scenarios' settings, field by field, side by side."""
+        def flatten(node: Any, prefix: str = "") -> dict[str, str]:
+            out: dict[str, str] = {}
+            if isinstance(node, dict) and "dist" not in node:
+                for k, v in node.items():
+                    out.update(flatten(v, f"{prefix}.{k}" if prefix else k))
+            elif isinstance(node, list) and node and isinstance(node[0], dict):
+                for i, v in enumerate(node):
+                    out.update(flatten(v, f"{prefix}[{i}]"))
+            else:
+                out[prefix] = str(node)
+            return out
+
+        b, s = flatten(self.baseline.to_dict()), flatten(self.scenario.to_dict())
+        keys = list(dict.fromkeys(list(b) + list(s)))
+        return pd.DataFrame({"field": keys, "baseline": [b.get(k, "") for k in keys],
+                             "scenario": [s.get(k, "") for k in keys]})
+
+    def to_excel(self, path: str, basis: str = "real") -> None:
+        """Write a workbook: one sheet per table (units in the headers) and the assumptions of
+        both scenarios on a sheet of their own. Written to a temporary file, then moved into
+        place. Needs openpyxl (``pip install carecast[excel]``)."""
+        import os
+        import tempfile
+
+        tables = self.tables(basis)
+        tables["assumptions"] = self.assumptions()
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=directory)
+        os.close(fd)
+        try:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+                for name, df in tables.items():
+                    df.to_excel(writer, sheet_name=name[:31], index=False)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+
+    def to_csv(self, directory: str, basis: str = "real") -> None:
+        """Write every table and the assumptions as CSV files into ``directory`` (created)."""
+        import os
+
+        os.makedirs(directory, exist_ok=True)
+        tables = self.tables(basis)
+        tables["assumptions"] = self.assumptions()
+        for name, df in tables.items():
+            df.to_csv(os.path.join(directory, f"{name}.csv"), index=False)
+
     def __repr__(self) -> str:
         return (f"Comparison({self.scenario.name!r} against {self.baseline.name!r}, "
                 f"{self.baseline_results.replications} replications, seed {self.baseline_results.seed})")

@@ -92,3 +92,38 @@ def test_tables_have_units_and_localities(comparison):
     assert ((p >= 0) & (p <= 1)).all()
     with pytest.raises(carecast.ConfigError):
         comparison.costs("cash")
+
+
+def test_excel_and_csv_exports(tmp_path, comparison):
+    import openpyxl
+
+    path = tmp_path / "comparison.xlsx"
+    comparison.to_excel(str(path))
+    wb = openpyxl.load_workbook(path)
+    assert {"savings", "summary", "costs", "savings_by_locality", "assumptions"} <= set(wb.sheetnames)
+    header = [c.value for c in wb["savings"][1]]
+    assert "mean (£ 2015/16 prices)" in header
+    assumptions = wb["assumptions"]
+    assert [c.value for c in assumptions[1]] == ["field", "baseline", "scenario"]
+    assert assumptions.max_row > 100
+    comparison.to_csv(str(tmp_path / "csv"))
+    assert (tmp_path / "csv" / "summary.csv").exists()
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".xlsx" and p.name != "comparison.xlsx"]
+
+
+def test_compare_command(tmp_path, capsys):
+    from carecast.cli import main
+
+    out = tmp_path / "cmp"
+    assert main(["compare", "wolverhampton-2015", "wolverhampton-2015-redesign", "--replications", "6",
+                 "--years", "2", "--quiet", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Net savings by financial year" in text and "2016/17" in text and "Net present value" in text
+    assert {"savings.csv", "summary.csv", "comparison.xlsx", "baseline.toml", "scenario.toml", "run.json"} <= {
+        p.name for p in out.iterdir()}
+    bad = tmp_path / "other.toml"
+    bad.write_text('base = "wolverhampton-2015"\nauthority = "elsewhere"\n')
+    assert main(["compare", "wolverhampton-2015", str(bad), "--replications", "2", "--years", "1", "--quiet",
+                 "--out", str(tmp_path / "never")]) == 2
+    assert "different authorities" in capsys.readouterr().err
+    assert not (tmp_path / "never").exists()
