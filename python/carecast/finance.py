@@ -147,13 +147,32 @@ class Comparison:
         return pd.DataFrame(rows)
 
     def savings_by_locality(self, basis: str = "real") -> pd.DataFrame:
-        """Net savings per financial year and locality (services and one-offs are
-        ``authority-wide``)."""
+        """Per financial year and locality: net savings (services and one-offs are
+        ``authority-wide``) and children in care avoided (average over the year)."""
         b = self._by_year(self._array("baseline", basis).sum(axis=1))  # rep x loc x fy
         s = self._by_year(self._array("scenario", basis).sum(axis=1))
         d = b - s
-        rows = [{"locality": loc, "financial_year": fy, **_stats(d[:, li, j])}
-                for li, loc in enumerate(self.localities) for j, fy in enumerate(self.financial_years)]
+        # Children in care by locality: the six placement kinds of the activity record.
+        care_months = self._by_year(_in_care_by_locality(self.baseline_results)
+                                    - _in_care_by_locality(self.scenario_results))
+        months = self._by_year(np.ones(self.n_months))
+        rows = []
+        for li, loc in enumerate(self.localities):
+            for j, fy in enumerate(self.financial_years):
+                rows.append({"locality": loc, "financial_year": fy, "measure": "net_savings", **_stats(d[:, li, j])})
+                if li < care_months.shape[1]:
+                    rows.append({"locality": loc, "financial_year": fy, "measure": "children_in_care_avoided",
+                                 **_stats(care_months[:, li, j] / months[j])})
+        return pd.DataFrame(rows)
+
+    def monthly(self, basis: str = "real") -> pd.DataFrame:
+        """Month by month: gross savings, new spending and net savings (pounds) and children in
+        care avoided."""
+        f = self._flows(basis)
+        f["children_in_care_avoided"] = (self.baseline_results.array("lac_stock")
+                                         - self.scenario_results.array("lac_stock"))
+        rows = [{"measure": k, "month": m, **_stats(v[:, t])}
+                for k, v in f.items() for t, m in enumerate(self.baseline_results.months)]
         return pd.DataFrame(rows)
 
     def summary(self) -> pd.DataFrame:
@@ -266,6 +285,14 @@ class Comparison:
     def __repr__(self) -> str:
         return (f"Comparison({self.scenario.name!r} against {self.baseline.name!r}, "
                 f"{self.baseline_results.replications} replications, seed {self.baseline_results.seed})")
+
+
+def _in_care_by_locality(results: Any) -> Array:
+    """Children in care per replication, locality and month (the placement kinds of the
+    activity record)."""
+    activity: Array = results._inner.activity()
+    in_care: Array = activity[:, :6].sum(axis=1)
+    return in_care
 
 
 def _payback(cumulative: Array) -> float:

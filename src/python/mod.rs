@@ -254,6 +254,11 @@ impl PyRunResults {
         self.inner.flows_by_replication.clone().into_dyn().into_pyarray(py)
     }
 
+    /// Costed activity per replication: replications x activity kinds x localities x months.
+    fn activity<'py>(&self, py: Python<'py>) -> Bound<'py, PyArrayDyn<f64>> {
+        self.inner.activity.clone().into_dyn().into_pyarray(py)
+    }
+
     /// Costs of this run priced by `scenario`'s costs: a dict with `nominal`, `real` and
     /// `discounted` arrays (replications x categories x (localities + 1) x months; the last
     /// locality is authority-wide), `month_years` (financial year of each month), `categories`,

@@ -127,3 +127,17 @@ def test_compare_command(tmp_path, capsys):
                  "--out", str(tmp_path / "never")]) == 2
     assert "different authorities" in capsys.readouterr().err
     assert not (tmp_path / "never").exists()
+
+
+def test_monthly_detail_and_localities_add_up(comparison):
+    monthly = comparison.monthly("real").query("measure == 'net_savings'")
+    yearly = comparison.savings("real").query("measure == 'net_savings'")
+    first_year = monthly[monthly.month <= "2016-03-31"]["mean"].sum()
+    assert first_year == pytest.approx(yearly["mean"].iloc[0], rel=1e-9)
+    by_loc = comparison.savings_by_locality("real")
+    avoided = by_loc.query("measure == 'children_in_care_avoided' and financial_year == '2016/17'")["mean"].sum()
+    total = comparison.savings("real").query(
+        "measure == 'children_in_care_avoided' and financial_year == '2016/17'")["mean"].iloc[0]
+    assert avoided == pytest.approx(total, rel=1e-9)
+    net = by_loc.query("measure == 'net_savings' and financial_year == '2016/17'")["mean"].sum()
+    assert net == pytest.approx(yearly["mean"].iloc[1], rel=1e-9)
