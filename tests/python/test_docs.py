@@ -12,8 +12,12 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_docstring_examples():
-    failures, tried = doctest.testmod(carecast, extraglobs={"carecast": carecast}, verbose=False)
-    assert tried > 5 and failures == 0
+    import carecast.finance
+    import carecast.plots
+
+    for module in (carecast, carecast.finance, carecast.plots):
+        failures, tried = doctest.testmod(module, extraglobs={"carecast": carecast}, verbose=False)
+        assert tried > 0 and failures == 0, module.__name__
 
 
 def test_readme_python_examples():

@@ -1,0 +1,225 @@
+"""Charts for commissioners and finance teams (matplotlib). Every function returns the figure,
+titled, with labelled axes and units, and shows uncertainty across replications.
+
+>>> import carecast, carecast.plots as cp
+>>> r = carecast.Scenario.preset("wolverhampton-2015").run(8, 2, seed=1, progress=False)
+>>> fig = cp.fan_chart(r, "lac_stock")
+>>> fig.axes[0].get_ylabel()
+'children'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from matplotlib.axes import Axes
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+
+from . import Results
+from .finance import Comparison
+
+Array = npt.NDArray[np.float64]
+
+#: Units of each indicator, for axis labels.
+UNITS = {
+    "lac_stock": "children",
+    "lac_entries": "children a month",
+    "lac_exits": "children a month",
+    "lac_rate_per_10k": "per 10,000 children",
+    "early_help_waiting": "families",
+    "early_help_families": "families",
+    "intensive_support_cases": "families",
+    "assessments": "children a month",
+    "population": "children",
+}
+#: Readable names of indicators, for titles.
+NAMES = {
+    "lac_stock": "Children looked after",
+    "lac_entries": "Children entering care",
+    "lac_rate_per_10k": "Children looked after per 10,000",
+    "early_help_waiting": "Families waiting for early help",
+    "early_help_families": "Families in early help",
+    "intensive_support_cases": "Families in intensive support",
+}
+
+
+def _new_axes(ax: Axes | None, size: tuple[float, float] = (9, 4.5)) -> tuple[Figure, Axes]:
+    if ax is not None:
+        fig = ax.get_figure()
+        assert isinstance(fig, Figure)
+        return fig, ax
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _time_axis(ax: Axes) -> None:
+    """Month labels that stay readable in narrow panels."""
+    # matplotlib leaves these two constructors unannotated.
+    locator = AutoDateLocator(minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+
+
+def _fan(ax: Axes, months: Any, a: Array, label: str, color: str) -> None:
+    p5, p25, p50, p75, p95 = np.percentile(a, [5, 25, 50, 75, 95], axis=0)
+    ax.fill_between(months, p5, p95, color=color, alpha=0.15, linewidth=0, label=f"{label}: 90% interval")
+    ax.fill_between(months, p25, p75, color=color, alpha=0.3, linewidth=0, label=f"{label}: 50% interval")
+    ax.plot(months, p50, color=color, linewidth=2, label=f"{label}: median")
+
+
+def fan_chart(results: Results, indicator: str = "lac_stock", ax: Axes | None = None,
+              label: str = "scenario", title: str | None = None) -> Figure:
+    """A monthly indicator with its median and 50% and 90% intervals across replications."""
+    fig, ax = _new_axes(ax)
+    _fan(ax, results.months, results.array(indicator), label, "C0")
+    ax.set_title(title or f"{NAMES.get(indicator, indicator)} ({results.replications} replications)")
+    ax.set_xlabel("month")
+    _time_axis(ax)
+    ax.set_ylabel(UNITS.get(indicator, indicator))
+    ax.legend(loc="best", fontsize="small")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def compare_fans(baseline: Results, scenario: Results, indicator: str = "lac_stock",
+                 labels: Sequence[str] = ("baseline", "scenario"), title: str | None = None) -> Figure:
+    """Baseline and scenario fans of one indicator, overlaid."""
+    fig, ax = _new_axes(None)
+    _fan(ax, baseline.months, baseline.array(indicator), labels[0], "C7")
+    _fan(ax, scenario.months, scenario.array(indicator), labels[1], "C0")
+    ax.set_title(title or f"{NAMES.get(indicator, indicator)}: {labels[1]} against {labels[0]}")
+    ax.set_xlabel("month")
+    _time_axis(ax)
+    ax.set_ylabel(UNITS.get(indicator, indicator))
+    ax.legend(loc="best", fontsize="small", ncol=2)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def flows(results: Results, first_month: int = 0, months: int = 12, top: int = 16,
+          exclude: Sequence[str] = ("birth", "turned_eighteen")) -> Figure:
+    """Children moving between states over a period (mean and 90% interval across
+    replications), the largest moves first: a bar-chart equivalent of a Sankey diagram. Births
+    and 18th birthdays outside care are left out by default (they dwarf the service moves)."""
+    raw = results._inner.flows_by_replication()[:, :, first_month:first_month + months].sum(axis=2)
+    from . import _core
+
+    means = raw.mean(axis=0)
+    keep = np.array([name not in exclude for name in _core.MOVES])
+    order = [i for i in np.argsort(means)[::-1] if keep[i]][:top]
+    p5, p95 = np.percentile(raw[:, order], [5, 95], axis=0)
+    names = [_core.MOVES[i].replace("_", " ") for i in order]
+    fig, ax = _new_axes(None, (9, 0.35 * len(order) + 1.5))
+    y = np.arange(len(order))[::-1]
+    ax.barh(y, means[order], xerr=[means[order] - p5, p95 - means[order]], color="C0", alpha=0.8,
+            error_kw={"elinewidth": 1, "capsize": 2})
+    ax.set_yticks(y, names)
+    start = results.months[first_month]
+    end = results.months[min(first_month + months, len(results.months)) - 1]
+    ax.set_title(f"Moves between states, {start:%b %Y} to {end:%b %Y} (mean, 90% interval)")
+    ax.set_xlabel("children (families for intensive support starts)")
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def stocks_by_locality(results: Results, state: str = "looked_after") -> Figure:
+    """Mean children in one state in each locality, month by month."""
+    df = results.stocks(by=["state", "locality"])
+    df = df[df.state == state]
+    fig, ax = _new_axes(None)
+    for i, (loc, part) in enumerate(df.groupby("locality", sort=False)):
+        ax.plot(part["month"], part["mean"], label=str(loc), color=f"C{i % 10}")
+    ax.set_title(f"Children {state.replace('_', ' ')}, by locality (mean of {results.replications} replications)")
+    ax.set_xlabel("month")
+    _time_axis(ax)
+    ax.set_ylabel("children")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def waiting_lists(results: Results) -> Figure:
+    """Families waiting for early help: the authority's fan, and each locality's mean."""
+    fig = Figure(figsize=(11, 4.5), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    fan_chart(results, "early_help_waiting", ax=left, title="Families waiting for early help")
+    queues = results._inner.queues()["mean"]  # locality x month
+    for i, loc in enumerate(results.localities):
+        right.plot(results.months, queues[i], label=loc, color=f"C{i % 10}")
+    right.set_title("Waiting, by locality (mean)")
+    right.set_xlabel("month")
+    _time_axis(right)
+    right.set_ylabel("families")
+    right.legend(fontsize="x-small", ncol=2)
+    right.grid(alpha=0.3)
+    return fig
+
+
+def savings_by_year(comparison: Comparison, basis: str = "real") -> Figure:
+    """Gross savings, new spending and net savings by financial year (mean and 90% interval)."""
+    s = comparison.savings(basis)
+    measures = [("gross_savings", "costs avoided", "C2"), ("new_spending", "new spending", "C3"),
+                ("net_savings", "net savings", "C0")]
+    fig, ax = _new_axes(None)
+    years = comparison.financial_years
+    x = np.arange(len(years))
+    width = 0.27
+    for k, (m, label, color) in enumerate(measures):
+        part = s[s.measure == m]
+        mean = part["mean"].to_numpy() / 1e6
+        lo, hi = part["p5"].to_numpy() / 1e6, part["p95"].to_numpy() / 1e6
+        ax.bar(x + (k - 1) * width, mean, width, yerr=[mean - lo, hi - mean], label=label, color=color,
+               capsize=3, alpha=0.85)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, years)
+    ax.set_xlabel("financial year")
+    ax.set_ylabel(f"£ million ({_basis_label(comparison, basis)})")
+    ax.set_title(f"Savings of {comparison.scenario.name} against {comparison.baseline.name} (mean, 90% interval)")
+    ax.legend(fontsize="small")
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def cumulative_savings(comparison: Comparison, basis: str = "discounted") -> Figure:
+    """Cumulative net savings month by month, with 50% and 90% intervals."""
+    net = np.cumsum(comparison._flows(basis)["net_savings"], axis=1) / 1e6
+    fig, ax = _new_axes(None)
+    _fan(ax, comparison.baseline_results.months, net, "cumulative net savings", "C0")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_title(f"Cumulative net savings of {comparison.scenario.name}")
+    ax.set_xlabel("month")
+    _time_axis(ax)
+    ax.set_ylabel(f"£ million ({_basis_label(comparison, basis)})")
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def cost_breakdown(comparison: Comparison, basis: str = "real") -> Figure:
+    """Mean cost by category and financial year, baseline beside scenario (stacked bars)."""
+    costs = comparison.costs(basis)
+    table = costs.pivot_table(index=["run", "financial_year"], columns="category", values="mean", sort=False) / 1e6
+    table = table.loc[:, table.abs().max() > 0.01]  # leave out categories below £10,000
+    fig, ax = _new_axes(None, (11, 5))
+    labels = [f"{fy}\n{run}" for run, fy in table.index]
+    bottom = np.zeros(len(table))
+    for i, cat in enumerate(table.columns):
+        values = table[cat].to_numpy()
+        ax.bar(range(len(table)), values, bottom=bottom, label=cat.replace("_", " "), color=f"C{i % 10}",
+               hatch="//" if i >= 10 else None)
+        bottom += values
+    ax.set_xticks(range(len(table)), labels, fontsize="small")
+    ax.set_ylabel(f"£ million ({_basis_label(comparison, basis)})")
+    ax.set_title("Cost by category (mean over replications)")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def _basis_label(comparison: Comparison, basis: str) -> str:
+    return {"nominal": "cash", "real": f"{comparison.base_year} prices",
+            "discounted": f"{comparison.base_year} prices, discounted"}[basis]

@@ -1,0 +1,54 @@
+"""Charts: each function returns a titled figure with labelled axes that renders."""
+
+import io
+
+import pytest
+from matplotlib.figure import Figure
+
+import carecast
+import carecast.plots as cp
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    base = carecast.Scenario.preset("wolverhampton-2015")
+    red = carecast.Scenario.preset("wolverhampton-2015-redesign")
+    return carecast.compare(base, red, replications=10, years=2, seed=3, progress=False)
+
+
+def charts(c):
+    r = c.scenario_results
+    return {
+        "fan_chart": cp.fan_chart(r),
+        "compare_fans": cp.compare_fans(c.baseline_results, r),
+        "flows": cp.flows(r),
+        "stocks_by_locality": cp.stocks_by_locality(r),
+        "waiting_lists": cp.waiting_lists(r),
+        "savings_by_year": cp.savings_by_year(c),
+        "cumulative_savings": cp.cumulative_savings(c),
+        "cost_breakdown": cp.cost_breakdown(c),
+    }
+
+
+def test_every_chart_is_titled_labelled_and_renders(comparison):
+    for name, fig in charts(comparison).items():
+        assert isinstance(fig, Figure), name
+        for ax in fig.axes:
+            assert ax.get_title(), f"{name}: an axes without a title"
+            assert ax.get_xlabel() or ax.get_xticklabels(), name
+            assert ax.get_ylabel() or name == "flows", f"{name}: no y label"
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=50)
+        assert buf.tell() > 5000, f"{name}: an empty picture"
+
+
+def test_flows_leave_out_births_and_18th_birthdays(comparison):
+    fig = cp.flows(comparison.scenario_results)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "birth" not in labels and "turned eighteen" not in labels
+    assert "early help start" in labels
+
+
+def test_units_follow_the_basis(comparison):
+    assert "cash" in cp.savings_by_year(comparison, "nominal").axes[0].get_ylabel()
+    assert "2015/16 prices" in cp.savings_by_year(comparison, "real").axes[0].get_ylabel()
