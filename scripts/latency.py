@@ -2,7 +2,8 @@
 
 - the Python path: a run, then the tables a notebook draws from;
 - Ctrl-C: from SIGINT to KeyboardInterrupt during a long run;
-- the GIL: how much another Python thread gets done during a run.
+- the GIL: how much another Python thread gets done during a run;
+- a slider in the scenario explorer: change a lever, re-run, redraw the chart.
 
 Run: .venv/bin/python scripts/latency.py
 """
@@ -82,6 +83,23 @@ def gil(scenario: carecast.Scenario) -> None:
     print(f"  another thread's loop ran at {rate / base_rate:.0%} of its idle rate during a run")
 
 
+def slider(scenario: carecast.Scenario) -> None:
+    import io
+
+    import carecast.plots as cp
+
+    as_now = scenario.run(40, 3, seed=1, progress=False)
+    places = iter(range(700, 2000, 20))
+
+    def redraw():
+        s = scenario.updated({"changes": [{"from": "2016-02", "set": {"early_help": {"places": next(places)}}}]})
+        r = s.run(40, 3, seed=1, progress=False)
+        fig = cp.compare_fans(as_now, r)
+        fig.savefig(io.BytesIO(), format="png", dpi=80)
+
+    print(f"  slider redraw (40 replications x 3 years, chart rendered): median {timed(redraw, 5):.3f} s of 5")
+
+
 def main() -> None:
     base = carecast.Scenario.preset("wolverhampton-2015")
     print("Python path (run, then summary/shares/stocks tables):")
@@ -92,6 +110,8 @@ def main() -> None:
           f"({', '.join(f'{w:.3f}' for w in waits)})")
     print("GIL released during a run:")
     gil(base)
+    print("Scenario explorer:")
+    slider(base)
 
 
 if __name__ == "__main__":
