@@ -6,6 +6,7 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
     carecast validate SCENARIO
     carecast run [SCENARIO] [--replications N] [--years Y] [--seed S] [--threads T] [--out DIR]
     carecast compare BASELINE SCENARIO [same options] [--basis real|nominal|discounted]
+    carecast report [SCENARIO | --compare BASELINE SCENARIO] --out report.html
 """
 
 from __future__ import annotations
@@ -74,6 +75,15 @@ def _parser() -> argparse.ArgumentParser:
                    help="prices of the tables (default: %(default)s, the base year's prices)")
     c.add_argument("--out", help="directory for CSV tables, an Excel workbook (with openpyxl) and both scenarios")
     c.add_argument("--quiet", action="store_true", help="no progress bar")
+    rp = sub.add_parser("report", help="a self-contained HTML report of a scenario or a comparison")
+    rp.add_argument("scenario", nargs="?", default=None, help="preset name or file (default: the default preset)")
+    rp.add_argument("--compare", nargs=2, metavar=("BASELINE", "SCENARIO"), help="report a comparison instead")
+    rp.add_argument("--out", required=True, help="the HTML file to write")
+    rp.add_argument("--replications", type=_positive, default=200)
+    rp.add_argument("--years", type=_positive, default=5)
+    rp.add_argument("--seed", type=_seed, default=20150401)
+    rp.add_argument("--threads", type=_positive, default=None)
+    rp.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
@@ -91,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "compare":
             return _compare(args)
+        if args.command == "report":
+            return _report(args)
         return _run(args)
     except CarecastError as e:
         print(f"carecast: error: {e}", file=sys.stderr)
@@ -166,6 +178,25 @@ def _compare(args: argparse.Namespace) -> int:
 
         _atomic_directory(args.out, fill)
         print(f"\nwrote {args.out}/")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from . import report
+
+    progress = False if args.quiet else None
+    if args.compare:
+        if args.scenario is not None:
+            raise CarecastError("give either a SCENARIO or --compare BASELINE SCENARIO, not both")
+        baseline, scenario = (Scenario.load(x) for x in args.compare)
+        text = report.report(compare(baseline, scenario, args.replications, args.years, args.seed, args.threads,
+                                     progress=progress))
+    else:
+        scenario = Scenario.load(args.scenario or presets()[0])
+        results = scenario.run(args.replications, args.years, args.seed, args.threads, progress=progress)
+        text = report.report(scenario, results)
+    report.write(args.out, text)
+    print(f"wrote {args.out}")
     return 0
 
 

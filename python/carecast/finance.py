@@ -267,6 +267,9 @@ class Comparison:
             with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
                 for name, df in tables.items():
                     df.to_excel(writer, sheet_name=name[:31], index=False)
+            from .report import _usual_permissions
+
+            _usual_permissions(tmp)
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)

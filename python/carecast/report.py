@@ -1,0 +1,139 @@
+"""Self-contained HTML reports a commissioner can email: key figures, charts (embedded as
+images) and the assumptions, for one scenario or a comparison."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import tempfile
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import Results, Scenario, __version__
+from . import plots as cp
+from .finance import Comparison
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 1000px; margin: 2em auto; color: #222; }
+h1 { font-size: 1.6em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; font-size: 0.9em; margin: 0.6em 0; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; }
+th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
+img { max-width: 100%; } .note { color: #555; font-size: 0.9em; }
+details { margin: 1em 0; }
+"""
+
+
+def _img(fig: Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img alt="{html.escape(fig.axes[0].get_title())}" src="data:image/png;base64,{data}">'
+
+
+def _table(df: pd.DataFrame) -> str:
+    return df.to_html(index=False, float_format=lambda x: f"{x:,.2f}", border=0)
+
+
+def _lac_table(results: Results) -> pd.DataFrame:
+    lac = results.array("lac_stock")
+    rows = []
+    for t, month in enumerate(results.months):
+        if month.month == 3:
+            p5, p95 = np.percentile(lac[:, t], [5, 95])
+            rows.append({"31 March": f"{month:%Y}", "mean": lac[:, t].mean(), "5th percentile": p5,
+                         "95th percentile": p95})
+    return pd.DataFrame(rows)
+
+
+def scenario_report(scenario: Scenario, results: Results) -> str:
+    """HTML for one scenario's run."""
+    shares = results.shares().query("period == 'first 12 months'")[["share", "mean", "p5", "p95"]]
+    body = [
+        f"<h1>{html.escape(scenario.name)}</h1>",
+        f"<p class=note>{results.replications} replications from {results.months[0]:%B %Y}, seed "
+        f"{results.seed}; carecast {__version__}. Intervals are 90% across replications.</p>",
+        "<h2>Children looked after</h2>", _img(cp.fan_chart(results)), _table(_lac_table(results)),
+        "<h2>The first year</h2>", _table(shares),
+        "<h2>By locality</h2>", _img(cp.stocks_by_locality(results)),
+        "<h2>Early help waiting lists</h2>", _img(cp.waiting_lists(results)),
+        "<h2>Moves between states</h2>", _img(cp.flows(results)),
+        _assumptions({"scenario": scenario}),
+    ]
+    return _page(scenario.name, body)
+
+
+def comparison_report(c: Comparison) -> str:
+    """HTML for a comparison: children in care and money."""
+    s = c.savings("real")
+    money = s[s.measure.isin(["gross_savings", "new_spending", "net_savings"])].copy()
+    money[["mean", "p5", "p50", "p95", "mcse"]] /= 1e6
+    kids = s[s.measure.isin(["children_in_care_avoided"])]
+    whole = c.summary().query("period == 'whole horizon'")
+    body = [
+        f"<h1>{html.escape(c.scenario.name)} against {html.escape(c.baseline.name)}</h1>",
+        f"<p class=note>{c.baseline_results.replications} replications, common random numbers (seed "
+        f"{c.baseline_results.seed}); money in £ million at {c.base_year} prices unless stated. "
+        f"carecast {__version__}.</p>",
+        "<h2>Children looked after</h2>",
+        _img(cp.compare_fans(c.baseline_results, c.scenario_results, labels=("baseline", "scenario"))),
+        _table(kids[["financial_year", "mean", "p5", "p95"]]),
+        "<h2>Savings by financial year</h2>", _img(cp.savings_by_year(c, "real")),
+        _table(money[["measure", "financial_year", "mean", "p5", "p95", "mcse"]]),
+        "<h2>Over the horizon</h2>", _img(cp.cumulative_savings(c)),
+        _table(whole[["measure", "mean", "p5", "p50", "p95"]]),
+        "<p class=note>NPV in £ discounted at the Green Book rate; ROI per £ of discounted new spending; "
+        "payback as a month index from the start.</p>",
+        "<h2>Where the money goes</h2>", _img(cp.cost_breakdown(c)),
+        _assumptions({"baseline": c.baseline, "scenario": c.scenario}),
+    ]
+    return _page(f"{c.scenario.name} against {c.baseline.name}", body)
+
+
+def _assumptions(scenarios: dict[str, Scenario]) -> str:
+    parts = ["<h2>Assumptions</h2>"]
+    for label, s in scenarios.items():
+        parts.append(f"<details><summary>{html.escape(label)}: {html.escape(s.name)} (scenario file)</summary>"
+                     f"<pre>{html.escape(s.to_toml())}</pre></details>")
+    return "\n".join(parts)
+
+
+def _page(title: str, body: list[str]) -> str:
+    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def write(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (a temporary file beside it, then renamed)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".html", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        _usual_permissions(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _usual_permissions(path: str) -> None:
+    """Give a temporary file the permissions a new file would have (mkstemp makes it private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+def report(target: Scenario | Comparison, results: Any = None) -> str:
+    """HTML for a scenario (with its ``results``) or a :class:`Comparison`."""
+    if isinstance(target, Comparison):
+        return comparison_report(target)
+    if results is None:
+        raise ValueError("a scenario report needs the scenario's results")
+    return scenario_report(target, results)
