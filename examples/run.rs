@@ -22,7 +22,8 @@ fn main() {
     let reps: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200);
     let years: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
     let seed: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20150401);
-    let scenario = if std::path::Path::new(which).exists() { Scenario::from_file(which) } else { Scenario::preset(which) };
+    let scenario =
+        if std::path::Path::new(which).exists() { Scenario::from_file(which) } else { Scenario::preset(which) };
     let scenario = match scenario {
         Ok(s) => s,
         Err(e) => {
@@ -65,8 +66,11 @@ fn main() {
     for s in State::ALL {
         let a = results.indicator(&format!("stock_{}", State::LABELS[s.index()])).unwrap();
         let mean = a.mean_axis(ndarray::Axis(0)).unwrap();
-        let row: Vec<String> =
-            [0usize, 11, 23, 59, 119].iter().filter(|&&t| t < results.months).map(|&t| format!("{:8.0}", mean[t])).collect();
+        let row: Vec<String> = [0usize, 11, 23, 59, 119]
+            .iter()
+            .filter(|&&t| t < results.months)
+            .map(|&t| format!("{:8.0}", mean[t]))
+            .collect();
         println!("  {:20} {}", State::LABELS[s.index()], row.join(""));
     }
     let w = results.indicator("early_help_waiting").unwrap().mean_axis(ndarray::Axis(0)).unwrap();

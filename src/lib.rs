@@ -17,8 +17,6 @@
 //! assert!(lac[0] > 600.0 && lac[0] < 1000.0);
 //! ```
 
-
-
 pub mod calendar;
 pub mod engine;
 pub mod error;
@@ -29,10 +27,10 @@ pub mod rng;
 pub mod scenario;
 
 pub use calendar::YearMonth;
-pub use engine::{run, CancelFlag, Model, Progress, RunOptions, Silent};
+pub use engine::{CancelFlag, Model, Progress, RunOptions, Silent, run};
 pub use error::{CarecastError, ConfigError, Result};
 pub use outputs::RunResults;
-pub use scenario::{preset_names, Scenario, DEFAULT_PRESET};
+pub use scenario::{DEFAULT_PRESET, Scenario, preset_names};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

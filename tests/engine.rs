@@ -112,9 +112,8 @@ fn golden_values_for_a_fixed_seed() {
 fn common_random_numbers_make_paired_differences_precise() {
     // A policy with no parameter uncertainty: intensive support for 60 families, hazard ratio 0.6.
     let base = Scenario::default_preset();
-    let policy = base
-        .updated(json!({"policy": {"intensive_support": {"places": 60, "effect_on_care_entry": 0.6}}}))
-        .unwrap();
+    let policy =
+        base.updated(json!({"policy": {"intensive_support": {"places": 60, "effect_on_care_entry": 0.6}}})).unwrap();
     let reps = 60;
     let opts = |seed| RunOptions::new(reps, 3, seed);
     let a = Model::new(&base).unwrap().run(&opts(1), &Silent).unwrap();
@@ -321,9 +320,8 @@ fn costed_activity_agrees_with_the_series() {
     check(Activity::CareProceedings, series("care_proceedings"));
     let leavers = r.flows_by_replication.index_axis(Axis(1), Move::CareToLeaver.index()).to_owned();
     check(Activity::CareLeavers, leavers);
-    let placements: ndarray::Array2<f64> = (0..6).map(|p| by_month.index_axis(Axis(1), p).to_owned()).fold(
-        ndarray::Array2::zeros((3, 36)),
-        |acc, x| acc + x,
-    );
+    let placements: ndarray::Array2<f64> = (0..6)
+        .map(|p| by_month.index_axis(Axis(1), p).to_owned())
+        .fold(ndarray::Array2::zeros((3, 36)), |acc, x| acc + x);
     assert_eq!(placements, series("lac_stock"));
 }

@@ -1,9 +1,9 @@
 //! Costs computed by hand: one child, known durations, the financial-year boundary, inflation,
 //! discounting, services, one-offs and care leavers' support.
 
+use carecast::Scenario;
 use carecast::finance::{Category, CostModel, WEEKS_PER_MONTH};
 use carecast::outputs::Activity;
-use carecast::Scenario;
 use ndarray::{Array4, Axis};
 use serde_json::json;
 

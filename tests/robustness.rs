@@ -58,4 +58,3 @@ fn large_values_in_any_field_are_rejected_or_run() {
     let (accepted, _) = check(&base, Value::from(-1.0));
     assert_eq!(accepted, 0, "a field accepted -1");
 }
-

@@ -197,11 +197,15 @@ fn distributions_are_checked() {
         .unwrap();
     assert!(ok.policy.early_help.effect_on_care_entry.is_uncertain());
     let e = base
-        .updated(json!({"policy": {"early_help": {"effect_on_care_entry": {"dist": "normal", "mean": 0.8, "sd": -1.0}}}}))
+        .updated(
+            json!({"policy": {"early_help": {"effect_on_care_entry": {"dist": "normal", "mean": 0.8, "sd": -1.0}}}}),
+        )
         .unwrap_err();
     assert_eq!(config_error(e).path, "policy.early_help.effect_on_care_entry.sd");
     let e = base
-        .updated(json!({"policy": {"early_help": {"effect_on_care_entry": {"dist": "uniform", "low": 0.9, "high": 0.5}}}}))
+        .updated(
+            json!({"policy": {"early_help": {"effect_on_care_entry": {"dist": "uniform", "low": 0.9, "high": 0.5}}}}),
+        )
         .unwrap_err();
     assert_eq!(config_error(e).path, "policy.early_help.effect_on_care_entry.high");
     let e = base

@@ -192,10 +192,7 @@ impl Model {
             sibling_group_entry: h.sibling_group_entry,
             abuse_neglect: h.abuse_neglect.to_array(),
             abuse_neglect_care_multiplier: h.abuse_neglect_care_multiplier,
-            periods: timeline
-                .into_iter()
-                .map(|(m, pol)| (scenario.start.months_until(m) as i32, pol))
-                .collect(),
+            periods: timeline.into_iter().map(|(m, pol)| (scenario.start.months_until(m) as i32, pol)).collect(),
         })
     }
 
@@ -242,7 +239,11 @@ impl Model {
                         &pol.outreach.identification_multiplier,
                         nn,
                     ),
-                    over_fives_multiplier: draw("outreach.over_fives_multiplier", &pol.outreach.over_fives_multiplier, nn),
+                    over_fives_multiplier: draw(
+                        "outreach.over_fives_multiplier",
+                        &pol.outreach.over_fives_multiplier,
+                        nn,
+                    ),
                     high_need_multiplier: draw("outreach.high_need_multiplier", &pol.outreach.high_need_multiplier, nn),
                     sis_places: s.places,
                     sis_min_age: s.min_age,
@@ -252,7 +253,11 @@ impl Model {
                     sis_effect_care: draw("intensive_support.effect_on_care_entry", &s.effect_on_care_entry, nn),
                     mix_under_10: cum(pl.mix_under_10.to_array()),
                     mix_10_plus: cum(pl.mix_10_plus.to_array()),
-                    reunification_multiplier: draw("placements.reunification_multiplier", &pl.reunification_multiplier, nn),
+                    reunification_multiplier: draw(
+                        "placements.reunification_multiplier",
+                        &pl.reunification_multiplier,
+                        nn,
+                    ),
                     reentry_multiplier: draw("placements.reentry_multiplier", &pl.reentry_multiplier, nn),
                 };
                 (*start, resolved)

@@ -136,7 +136,8 @@ impl Model {
             .build()
             .map_err(|e| CarecastError::RunOption { option: "threads", message: e.to_string() })?;
         let total = options.replications;
-        let mut builder = ResultsBuilder::new(options.months, self.localities, options.quantile_sample, options.keep_full_detail);
+        let mut builder =
+            ResultsBuilder::new(options.months, self.localities, options.quantile_sample, options.keep_full_detail);
         let stop = AtomicBool::new(false);
         let batch = (threads * 4).max(8);
         let mut done = 0;
@@ -169,12 +170,7 @@ impl Model {
                 }
             }
         }
-        Ok(builder.finish(
-            self.start,
-            options.seed,
-            self.locality_names.clone(),
-            self.scenario.population.under_18,
-        ))
+        Ok(builder.finish(self.start, options.seed, self.locality_names.clone(), self.scenario.population.under_18))
     }
 }
 
@@ -196,7 +192,10 @@ pub fn audit(model: &Model, seed: u64, replication: u64, months: usize) -> std::
         let places = world.early_help_places();
         for (l, (&now, &was)) in world.early_help_caseload().iter().zip(&before).enumerate() {
             if now > places[l].max(was) {
-                return Err(format!("month {t}: locality {l} has {now} families in early help for {} places", places[l]));
+                return Err(format!(
+                    "month {t}: locality {l} has {now} families in early help for {} places",
+                    places[l]
+                ));
             }
         }
         before = world.early_help_caseload().to_vec();

@@ -9,9 +9,9 @@
 
 use super::cohort::CohortTable;
 use super::compiled::{Model, PeriodPolicy};
-use crate::model::{AgeBand, Move, State, MONTHS_TO_18};
+use crate::model::{AgeBand, MONTHS_TO_18, Move, State};
 use crate::outputs::{Activity, LoggedEvent, RepOutput, Series};
-use crate::rng::{self, chance, uniform, Purpose, Stream};
+use crate::rng::{self, Purpose, Stream, chance, uniform};
 use crate::scenario::Allocation;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -861,10 +861,9 @@ impl<'m> World<'m> {
     }
 
     fn any_home_under_18(&self, f: u32, t: i32) -> bool {
-        self.families[f as usize]
-            .children
-            .iter()
-            .any(|&c| self.children[c as usize].status == Status::Home && t - self.children[c as usize].birth < MONTHS_TO_18)
+        self.families[f as usize].children.iter().any(|&c| {
+            self.children[c as usize].status == Status::Home && t - self.children[c as usize].birth < MONTHS_TO_18
+        })
     }
 
     fn wake_family(&mut self, f: u32) {
@@ -975,7 +974,13 @@ impl<'m> World<'m> {
         let m = self.m;
         let ch = &self.children[c as usize];
         let months_in = s - ch.care_since;
-        let d = if months_in < 6 { 0 } else if months_in < 24 { 1 } else { 2 };
+        let d = if months_in < 6 {
+            0
+        } else if months_in < 24 {
+            1
+        } else {
+            2
+        };
         [
             m.return_home[d] * pol.reunification_multiplier,
             if ch.entered_under_5 && months_in >= m.adoption_min_months { m.adoption_under_5 } else { 0.0 },
@@ -1141,7 +1146,8 @@ impl<'m> World<'m> {
         }
         let need = fam.need as usize;
         let contact = m.contact_need[need];
-        let escalation = m.escalation_need[need] * if fam.abuse_neglect { m.abuse_neglect_care_multiplier } else { 1.0 };
+        let escalation =
+            m.escalation_need[need] * if fam.abuse_neglect { m.abuse_neglect_care_multiplier } else { 1.0 };
         let after = if s - fam.eh_closed_at < pol.eh_after_months { pol.eh_effect_after } else { 1.0 };
         let in_sis = fam.in_sis && s < fam.sis_until;
         let mut any_in_care = false;
@@ -1184,11 +1190,9 @@ impl<'m> World<'m> {
         let eh_step_up = m.eh_step_up_multiplier * underlying_referral * contact;
         let (close, up, down) = match case {
             Case::Waiting => (m.waiting_dropout, eh_step_up, 0.0),
-            Case::EarlyHelp => (
-                if months_in >= 3 { pol.eh_close_hazard } else { 0.0 },
-                eh_step_up * pol.eh_effect_escalation,
-                0.0,
-            ),
+            Case::EarlyHelp => {
+                (if months_in >= 3 { pol.eh_close_hazard } else { 0.0 }, eh_step_up * pol.eh_effect_escalation, 0.0)
+            }
             Case::ChildInNeed => (m.cin.close, m.cin.step_up * esc, m.cin.step_down),
             Case::ChildProtection => (m.cp.close, 0.0, m.cp.step_down),
             Case::Closed => (0.0, 0.0, 0.0),
@@ -1662,7 +1666,10 @@ impl World<'_> {
             for &c in &fam.children {
                 let ch = &self.children[c as usize];
                 if ch.status != Status::Left && t - ch.birth >= MONTHS_TO_18 {
-                    return Err(format!("month {t}: child {c} of family {f} is {} months old and still in the model", t - ch.birth));
+                    return Err(format!(
+                        "month {t}: child {c} of family {f} is {} months old and still in the model",
+                        t - ch.birth
+                    ));
                 }
             }
             if !self.active.contains(&(f as u32)) {
@@ -1706,7 +1713,11 @@ impl World<'_> {
             return Err(format!("month {t}: waiting counters {:?} but families {:?}", self.waiting, waiting));
         }
         if in_sis != self.in_sis || in_sis > self.pol().sis_places {
-            return Err(format!("month {t}: intensive support {in_sis} families (counter {}) for {} places", self.in_sis, self.pol().sis_places));
+            return Err(format!(
+                "month {t}: intensive support {in_sis} families (counter {}) for {} places",
+                self.in_sis,
+                self.pol().sis_places
+            ));
         }
         Ok(())
     }

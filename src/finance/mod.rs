@@ -108,7 +108,12 @@ impl Prices {
             .filter_map(|(k, v)| k.parse::<crate::scenario::FinancialYear>().ok().map(|fy| (fy.0, *v)))
             .collect();
         rates.sort_by_key(|(y, _)| *y);
-        Prices { base_year: costs.base_year.0, discount_rate: costs.discount_rate, rates, otherwise: costs.inflation.otherwise }
+        Prices {
+            base_year: costs.base_year.0,
+            discount_rate: costs.discount_rate,
+            rates,
+            otherwise: costs.inflation.otherwise,
+        }
     }
 
     /// Inflation into financial year `fy` (from the year before).
@@ -118,11 +123,7 @@ impl Prices {
 
     /// The price level of year `to` relative to year `from` (1 when they are the same).
     pub fn factor(&self, from: i32, to: i32) -> f64 {
-        if to >= from {
-            ((from + 1)..=to).map(|y| 1.0 + self.rate(y)).product()
-        } else {
-            1.0 / self.factor(to, from)
-        }
+        if to >= from { ((from + 1)..=to).map(|y| 1.0 + self.rate(y)).product() } else { 1.0 / self.factor(to, from) }
     }
 
     /// Discount factor of year `fy`: 1 in the base year, 1/(1+r)^n n years later.
@@ -257,7 +258,8 @@ impl CostModel {
                 let t = self.start.months_until(o.month);
                 if (0..months as i64).contains(&t) {
                     let t = t as usize;
-                    nominal[[r, Category::Implementation as usize, localities, t]] += unit * inflate(o.cost.price_year.0, t);
+                    nominal[[r, Category::Implementation as usize, localities, t]] +=
+                        unit * inflate(o.cost.price_year.0, t);
                 }
             }
         }

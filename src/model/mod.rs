@@ -117,8 +117,7 @@ impl Placement {
         Placement::Other,
     ];
     /// Labels used in outputs.
-    pub const LABELS: [&'static str; 6] =
-        ["in_house_foster", "ifa", "kinship", "residential", "with_parents", "other"];
+    pub const LABELS: [&'static str; 6] = ["in_house_foster", "ifa", "kinship", "residential", "with_parents", "other"];
     /// Position in [`Placement::ALL`].
     #[inline]
     pub fn index(self) -> usize {

@@ -495,7 +495,8 @@ impl ResultsBuilder {
             queues: self.queues.summary(ndarray::Dim([l, m])),
             caseloads: self.caseloads.summary(ndarray::Dim([l, m])),
             flows_by_replication: Array3::from_shape_vec((r, Move::COUNT, m), self.flows_rep).expect("flows shape"),
-            activity: ndarray::Array4::from_shape_vec((r, Activity::COUNT, l, m), self.activity).expect("activity shape"),
+            activity: ndarray::Array4::from_shape_vec((r, Activity::COUNT, l, m), self.activity)
+                .expect("activity shape"),
             quantile_sample: self.stocks.sample.len(),
             full: self.full,
             events: self.events,
@@ -540,7 +541,9 @@ impl RunResults {
     pub fn indicator_names() -> Vec<String> {
         let mut names: Vec<String> = HEADLINE_SERIES.iter().map(|s| s.to_string()).collect();
         names.push("population".into());
-        names.extend(Series::NAMES.iter().filter(|n| **n != "lac_entries" && **n != "early_help_waiting").map(|s| s.to_string()));
+        names.extend(
+            Series::NAMES.iter().filter(|n| **n != "lac_entries" && **n != "early_help_waiting").map(|s| s.to_string()),
+        );
         names.extend(State::LABELS.iter().map(|s| format!("stock_{s}")));
         names.extend(Placement::LABELS.iter().map(|s| format!("looked_after_{s}")));
         names

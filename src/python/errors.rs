@@ -16,7 +16,9 @@ fn exception(py: Python<'_>, class: &str, message: String, fields: Option<(&str,
         };
         Ok(PyErr::from_value(instance))
     })();
-    built.unwrap_or_else(|e| PyRuntimeError::new_err(format!("{message} (and the error class could not be loaded: {e})")))
+    built.unwrap_or_else(|e| {
+        PyRuntimeError::new_err(format!("{message} (and the error class could not be loaded: {e})"))
+    })
 }
 
 /// A `ConfigError` for `field` holding `value`, which should be `allowed`.

@@ -156,11 +156,9 @@ impl PyRunResults {
     fn array<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyArray2<f64>>> {
         match self.inner.indicator(name) {
             Some(a) => Ok(a.into_pyarray(py)),
-            None => Err(errors::config(
-                "indicator",
-                name,
-                &format!("one of: {}", RunResults::indicator_names().join(", ")),
-            )),
+            None => {
+                Err(errors::config("indicator", name, &format!("one of: {}", RunResults::indicator_names().join(", "))))
+            }
         }
     }
 
@@ -276,10 +274,8 @@ impl PyRunResults {
         d.set_item("month_years", years)?;
         d.set_item("categories", crate::finance::Category::NAMES.to_vec())?;
         use crate::finance::Category;
-        let new_spending: Vec<&str> = [Category::NewServices, Category::Implementation]
-            .iter()
-            .map(|&c| Category::NAMES[c as usize])
-            .collect();
+        let new_spending: Vec<&str> =
+            [Category::NewServices, Category::Implementation].iter().map(|&c| Category::NAMES[c as usize]).collect();
         d.set_item("new_spending", new_spending)?;
         d.set_item("base_year", crate::YearMonth::financial_year_label(model.prices.base_year))?;
         d.set_item("discount_rate", model.prices.discount_rate)?;

@@ -11,7 +11,7 @@ mod schema;
 mod validate;
 
 pub use param::{Bounds, Distribution, Param};
-pub use presets::{preset_names, DEFAULT_PRESET};
+pub use presets::{DEFAULT_PRESET, preset_names};
 pub use schema::*;
 
 use crate::calendar::YearMonth;
@@ -87,11 +87,8 @@ impl Scenario {
         let value = resolve_base(value, source_name)?;
         let scenario: Scenario = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
-            let message = if path == "." || path.is_empty() {
-                e.inner().to_string()
-            } else {
-                format!("{path}: {}", e.inner())
-            };
+            let message =
+                if path == "." || path.is_empty() { e.inner().to_string() } else { format!("{path}: {}", e.inner()) };
             CarecastError::Parse { source_name: source_name.into(), message }
         })?;
         scenario.validate()?;
@@ -148,10 +145,11 @@ impl Scenario {
                 .into());
             }
             merge(&mut current, Value::Object(change.set.clone()));
-            let policy: Policy = serde_path_to_error::deserialize(current.clone()).map_err(|e| CarecastError::Parse {
-                source_name: self.name.clone(),
-                message: format!("{path}.set.{}: {}", e.path(), e.inner()),
-            })?;
+            let policy: Policy =
+                serde_path_to_error::deserialize(current.clone()).map_err(|e| CarecastError::Parse {
+                    source_name: self.name.clone(),
+                    message: format!("{path}.set.{}: {}", e.path(), e.inner()),
+                })?;
             validate::policy(&policy, &format!("{path}.set"))?;
             if i == 0 && change.from == self.start {
                 timeline[0].1 = policy;
@@ -175,8 +173,10 @@ impl Scenario {
 
 /// Parse TOML text into a JSON value.
 fn toml_to_value(text: &str, source_name: &str) -> Result<Value> {
-    let table: toml::Table = toml::from_str(text)
-        .map_err(|e| CarecastError::Parse { source_name: source_name.into(), message: e.to_string().trim().to_string() })?;
+    let table: toml::Table = toml::from_str(text).map_err(|e| CarecastError::Parse {
+        source_name: source_name.into(),
+        message: e.to_string().trim().to_string(),
+    })?;
     convert_toml(toml::Value::Table(table), "")
 }
 
@@ -195,7 +195,11 @@ fn convert_toml(value: toml::Value, path: &str) -> Result<Value> {
             return Err(ConfigError::new(path, d, "a quoted month such as \"2016-02\" (not a TOML date)").into());
         }
         toml::Value::Array(items) => Value::Array(
-            items.into_iter().enumerate().map(|(i, v)| convert_toml(v, &format!("{path}[{i}]"))).collect::<Result<_>>()?,
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| convert_toml(v, &format!("{path}[{i}]")))
+                .collect::<Result<_>>()?,
         ),
         toml::Value::Table(t) => Value::Object(
             t.into_iter().map(|(k, v)| Ok((k.clone(), convert_toml(v, &join(&k))?))).collect::<Result<_>>()?,
@@ -218,7 +222,9 @@ fn resolve_base(value: Value, source_name: &str) -> Result<Value> {
             merge(&mut merged, Value::Object(map));
             Ok(merged)
         }
-        Some(other) => Err(ConfigError::new("base", other, format!("the name of a preset: {}", preset_names().join(", "))).into()),
+        Some(other) => {
+            Err(ConfigError::new("base", other, format!("the name of a preset: {}", preset_names().join(", "))).into())
+        }
     }
 }
 

@@ -79,9 +79,9 @@ impl<'de> Deserialize<'de> for Param {
         let value = serde_json::Value::deserialize(d)?;
         match value {
             serde_json::Value::Number(n) => Ok(Param::Fixed(n.as_f64().unwrap_or(f64::NAN))),
-            serde_json::Value::Object(_) => Distribution::deserialize(value)
-                .map(Param::Uncertain)
-                .map_err(D::Error::custom),
+            serde_json::Value::Object(_) => {
+                Distribution::deserialize(value).map(Param::Uncertain).map_err(D::Error::custom)
+            }
             other => Err(D::Error::custom(format!(
                 "expected a number or a distribution such as {{ dist = \"normal\", mean = 0.8, sd = 0.05 }}, got {other}"
             ))),
@@ -233,9 +233,7 @@ impl Param {
         let v = match self {
             Param::Fixed(v) => *v,
             Param::Uncertain(d) => match *d {
-                Distribution::Normal { mean, sd } => {
-                    Normal::new(mean, sd).map(|n| n.sample(rng)).unwrap_or(mean)
-                }
+                Distribution::Normal { mean, sd } => Normal::new(mean, sd).map(|n| n.sample(rng)).unwrap_or(mean),
                 Distribution::Lognormal { median, sigma } => {
                     LogNormal::new(median.ln(), sigma).map(|n| n.sample(rng)).unwrap_or(median)
                 }

@@ -19,10 +19,10 @@ pub fn preset_names() -> Vec<&'static str> {
 
 /// The preset's fully merged value (its `base` resolved).
 pub(super) fn preset_value(name: &str) -> Result<Value> {
-    let (_, text) = PRESETS.iter().find(|(n, _)| *n == name).ok_or_else(|| CarecastError::UnknownPreset {
-        name: name.to_string(),
-        available: preset_names().join(", "),
-    })?;
+    let (_, text) = PRESETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .ok_or_else(|| CarecastError::UnknownPreset { name: name.to_string(), available: preset_names().join(", ") })?;
     let value = super::toml_to_value(text, &format!("preset {name}"))?;
     super::resolve_base(value, name)
 }

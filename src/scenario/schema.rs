@@ -13,9 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// read: `expected a whole number from 0 to 4294967295, got -3`.
 fn whole<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     let v = serde_json::Value::deserialize(d)?;
-    let bad = || {
-        serde::de::Error::custom(format!("expected a whole number from 0 to {}, got {v}", u32::MAX))
-    };
+    let bad = || serde::de::Error::custom(format!("expected a whole number from 0 to {}, got {v}", u32::MAX));
     match v.as_u64() {
         Some(n) => u32::try_from(n).map_err(|_| bad()),
         None => match v.as_f64() {
@@ -462,8 +460,7 @@ impl PlacementMix {
         [self.in_house_foster, self.ifa, self.kinship, self.residential, self.with_parents, self.other]
     }
     /// Field names in the same order.
-    pub const FIELDS: [&'static str; 6] =
-        ["in_house_foster", "ifa", "kinship", "residential", "with_parents", "other"];
+    pub const FIELDS: [&'static str; 6] = ["in_house_foster", "ifa", "kinship", "residential", "with_parents", "other"];
 }
 
 /// A financial year, written `"2015/16"` (April 2015 to March 2016).

@@ -18,19 +18,11 @@ fn probability(path: &str, v: f64) -> Check {
 }
 
 fn rate(path: &str, v: f64) -> Check {
-    if v.is_finite() && v >= 0.0 {
-        Ok(())
-    } else {
-        Err(ConfigError::new(path, v, "a finite rate >= 0"))
-    }
+    if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(ConfigError::new(path, v, "a finite rate >= 0")) }
 }
 
 fn positive(path: &str, v: f64) -> Check {
-    if v.is_finite() && v > 0.0 {
-        Ok(())
-    } else {
-        Err(ConfigError::new(path, v, "a finite number > 0"))
-    }
+    if v.is_finite() && v > 0.0 { Ok(()) } else { Err(ConfigError::new(path, v, "a finite number > 0")) }
 }
 
 fn shares(path: &str, fields: &[&str], values: &[f64]) -> Check {
@@ -95,7 +87,11 @@ pub(super) fn scenario(s: &Scenario) -> Check {
 
 fn population(p: &Population) -> Check {
     if p.under_18 == 0 || p.under_18 > 20_000_000 {
-        return Err(ConfigError::new("population.under_18", p.under_18, "a whole number of children from 1 to 20,000,000"));
+        return Err(ConfigError::new(
+            "population.under_18",
+            p.under_18,
+            "a whole number of children from 1 to 20,000,000",
+        ));
     }
     if p.localities.is_empty() || p.localities.len() > 255 {
         return Err(ConfigError::new(
@@ -133,7 +129,11 @@ fn population(p: &Population) -> Check {
     }
     let sum: f64 = p.family_size.iter().sum();
     if (sum - 1.0).abs() > SUM_TOLERANCE {
-        return Err(ConfigError::new("population.family_size", format!("shares summing to {sum}"), "shares that sum to 1"));
+        return Err(ConfigError::new(
+            "population.family_size",
+            format!("shares summing to {sum}"),
+            "shares that sum to 1",
+        ));
     }
     positive("population.sibling_gap_years", p.sibling_gap_years)?;
     rate("population.family_birth_rate", p.family_birth_rate)?;
@@ -233,7 +233,11 @@ fn costs(c: &Costs) -> Check {
         year.parse::<FinancialYear>()
             .map_err(|e| ConfigError::new(format!("costs.inflation.rates.\"{year}\""), year, e))?;
         if !(rate.is_finite() && *rate > -1.0 && *rate < 10.0) {
-            return Err(ConfigError::new(format!("costs.inflation.rates.\"{year}\""), rate, "an annual rate above -1 and below 10 (0.03 is 3%)"));
+            return Err(ConfigError::new(
+                format!("costs.inflation.rates.\"{year}\""),
+                rate,
+                "an annual rate above -1 and below 10 (0.03 is 3%)",
+            ));
         }
     }
     let o = c.inflation.otherwise;
@@ -266,7 +270,11 @@ fn costs(c: &Costs) -> Check {
         unit_cost(&format!("costs.services[{i}].cost"), &s.cost, &[Per::Month, Per::Year])?;
         if let (Some(from), Some(until)) = (s.from, s.until) {
             if until <= from {
-                return Err(ConfigError::new(format!("costs.services[{i}].until"), until, format!("a month after `from` ({from})")));
+                return Err(ConfigError::new(
+                    format!("costs.services[{i}].until"),
+                    until,
+                    format!("a month after `from` ({from})"),
+                ));
             }
         }
     }
@@ -281,11 +289,19 @@ pub(super) fn policy(p: &Policy, path: &str) -> Check {
     let e = &p.early_help;
     let eh = format!("{path}.early_help");
     if e.places > 1_000_000 {
-        return Err(ConfigError::new(format!("{eh}.places"), e.places, "a whole number of family places from 0 to 1,000,000"));
+        return Err(ConfigError::new(
+            format!("{eh}.places"),
+            e.places,
+            "a whole number of family places from 0 to 1,000,000",
+        ));
     }
     probability(&format!("{eh}.over_fives_target"), e.over_fives_target)?;
     if !(e.mean_duration_months.is_finite() && (3.0..=60.0).contains(&e.mean_duration_months)) {
-        return Err(ConfigError::new(format!("{eh}.mean_duration_months"), e.mean_duration_months, "a number of months in [3, 60]"));
+        return Err(ConfigError::new(
+            format!("{eh}.mean_duration_months"),
+            e.mean_duration_months,
+            "a number of months in [3, 60]",
+        ));
     }
     let ratio = Bounds::NON_NEGATIVE;
     e.effect_on_escalation.validate(&format!("{eh}.effect_on_escalation"), ratio)?;
@@ -299,16 +315,28 @@ pub(super) fn policy(p: &Policy, path: &str) -> Check {
     let s = &p.intensive_support;
     let sp = format!("{path}.intensive_support");
     if s.places > 1_000_000 {
-        return Err(ConfigError::new(format!("{sp}.places"), s.places, "a whole number of family places from 0 to 1,000,000"));
+        return Err(ConfigError::new(
+            format!("{sp}.places"),
+            s.places,
+            "a whole number of family places from 0 to 1,000,000",
+        ));
     }
     if s.max_age > 17 {
         return Err(ConfigError::new(format!("{sp}.max_age"), s.max_age, "an age from 0 to 17"));
     }
     if s.min_age > s.max_age {
-        return Err(ConfigError::new(format!("{sp}.min_age"), s.min_age, format!("an age no greater than max_age ({})", s.max_age)));
+        return Err(ConfigError::new(
+            format!("{sp}.min_age"),
+            s.min_age,
+            format!("an age no greater than max_age ({})", s.max_age),
+        ));
     }
     if !(s.mean_duration_months.is_finite() && (1.0..=60.0).contains(&s.mean_duration_months)) {
-        return Err(ConfigError::new(format!("{sp}.mean_duration_months"), s.mean_duration_months, "a number of months in [1, 60]"));
+        return Err(ConfigError::new(
+            format!("{sp}.mean_duration_months"),
+            s.mean_duration_months,
+            "a number of months in [1, 60]",
+        ));
     }
     s.effect_on_care_entry.validate(&format!("{sp}.effect_on_care_entry"), ratio)?;
     let pl = &p.placements;
