@@ -36,3 +36,25 @@ def test_facade_is_strictly_typed():
     r = subprocess.run([sys.executable, "-m", "mypy", "--strict", str(ROOT / "python" / "carecast")],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_docs_name_only_files_in_the_repository():
+    """Docs, presets and code comments cite files of this repository only: every relative
+    Markdown link resolves, and nothing points outside (``../`` or the project's shared folder)."""
+    texts = [*ROOT.glob("*.md"), *ROOT.glob("docs/*.md"), *ROOT.glob("scenarios/*.toml"),
+             *ROOT.glob("python/carecast/*.py"), *ROOT.glob("src/**/*.rs"), *ROOT.glob("notebooks/*.ipynb")]
+    assert len(texts) > 20
+    outside = re.compile(r"\bshared/(reference|seeds|design)|\bDF §|MODEL\.md")
+    relative = re.compile(r"(?<![\w.])(?:\.\./)+[\w./-]+")
+    for path in texts:
+        text = path.read_text(encoding="utf-8")
+        for n, line in enumerate(text.splitlines(), 1):
+            where = f"{path.relative_to(ROOT)}:{n}"
+            assert not outside.search(line), f"{where} points outside the repository: {line}"
+            for target in relative.findall(line):
+                resolved = (path.parent / target).resolve()
+                assert resolved.is_relative_to(ROOT) and resolved.exists(), f"{where} names {target}, not in the repository"
+        if path.suffix == ".md":
+            for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+                if "://" not in target and not target.startswith("mailto:"):
+                    assert (path.parent / target).exists(), f"{path.relative_to(ROOT)} links to missing {target}"
