@@ -4,29 +4,42 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
 
     carecast presets
     carecast validate SCENARIO
-    carecast run [SCENARIO] [--replications N] [--years Y] [--seed S] [--threads T] [--out DIR]
-    carecast compare BASELINE SCENARIO [same options] [--basis real|nominal|discounted]
-    carecast report [SCENARIO | --compare BASELINE SCENARIO] --out report.html
+    carecast run [SCENARIO] [--replications N] [--years Y] [--seed S] [--threads T]
+                 [--out DIR [--overwrite] [--parquet]]
+    carecast compare BASELINE SCENARIO [same options] [--basis real|nominal|discounted] [--out DIR [--overwrite]]
+    carecast report [SCENARIO | --compare BASELINE SCENARIO] --out report.html [--overwrite]
+
+Outputs are never written over a user's files: ``--out`` must be a new or empty directory (or,
+with ``--overwrite``, an earlier carecast output holding nothing else), checked before the
+simulation runs, and appears whole or not at all (see ``carecast._outputs``). Errors are one line
+on standard error and exit status 2; SIGINT, SIGTERM and SIGHUP stop a run, remove its temporary
+files and exit with 128 + the signal's number.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import errno
 import os
-import shutil
+import signal
 import sys
-import tempfile
-from collections.abc import Sequence
-
-from collections.abc import Callable
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any, NoReturn
 
 import numpy as np
 
 from . import HEADLINE_INDICATORS, Results, Scenario, __version__, compare, presets
-from ._errors import CarecastError
+from ._errors import CarecastError, ConfigError
+from ._outputs import DirectoryOutput, FileOutput
+from .extras import require
 
 EXIT_ERROR = 2
+OUT_HELP = ("a new or empty directory (an existing one that is not empty is refused; see --overwrite). "
+            "It appears whole or not at all")
+OVERWRITE_HELP = ("replace --out if it holds an earlier carecast output and nothing else (the files its run.json "
+                  "lists); any other file there means refusal")
 
 
 def _positive(text: str) -> int:
@@ -49,8 +62,17 @@ def _seed(text: str) -> int:
     return value
 
 
+def _run_options(p: argparse.ArgumentParser, years: int) -> None:
+    p.add_argument("--replications", type=_positive, default=200)
+    p.add_argument("--years", type=_positive, default=years)
+    p.add_argument("--seed", type=_seed, default=20150401)
+    p.add_argument("--threads", type=_positive, default=None)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="carecast", description="Monte Carlo models of children's services demand.")
+    p = argparse.ArgumentParser(prog="carecast", description="Monte Carlo models of children's services demand.",
+                                epilog="Outputs never replace a user's files: see --out and --overwrite.")
     p.add_argument("--version", action="version", version=f"carecast {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("presets", help="list the embedded presets")
@@ -58,69 +80,208 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("scenario")
     r = sub.add_parser("run", help="run a scenario and print a summary")
     r.add_argument("scenario", nargs="?", default=presets()[0], help="preset name or file (default: %(default)s)")
-    r.add_argument("--replications", type=_positive, default=200)
-    r.add_argument("--years", type=_positive, default=10)
-    r.add_argument("--seed", type=_seed, default=20150401)
-    r.add_argument("--threads", type=_positive, default=None)
-    r.add_argument("--out", help="directory to write CSV (and Parquet) results, the scenario and the seed")
-    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    _run_options(r, years=10)
+    r.add_argument("--out", metavar="DIR", help="write the tables as CSV, the resolved scenario.toml and run.json "
+                   "(seed, options, the files written) into DIR: " + OUT_HELP)
+    r.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+    r.add_argument("--parquet", action="store_true",
+                   help="with --out, also write each table as Parquet (needs pip install 'carecast[parquet]')")
     c = sub.add_parser("compare", help="costs and savings of a scenario against a baseline")
     c.add_argument("baseline", help="preset name or file")
     c.add_argument("scenario", help="preset name or file")
-    c.add_argument("--replications", type=_positive, default=200)
-    c.add_argument("--years", type=_positive, default=10)
-    c.add_argument("--seed", type=_seed, default=20150401)
-    c.add_argument("--threads", type=_positive, default=None)
+    _run_options(c, years=10)
     c.add_argument("--basis", choices=["real", "nominal", "discounted"], default="real",
                    help="prices of the tables (default: %(default)s, the base year's prices)")
-    c.add_argument("--out", help="directory for CSV tables, an Excel workbook (with openpyxl) and both scenarios")
-    c.add_argument("--quiet", action="store_true", help="no progress bar")
+    c.add_argument("--out", metavar="DIR", help="write CSV tables, an Excel workbook (comparison.xlsx), both "
+                   "scenarios and run.json into DIR: " + OUT_HELP)
+    c.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     rp = sub.add_parser("report", help="a self-contained HTML report of a scenario or a comparison")
     rp.add_argument("scenario", nargs="?", default=None, help="preset name or file (default: the default preset)")
     rp.add_argument("--compare", nargs=2, metavar=("BASELINE", "SCENARIO"), help="report a comparison instead")
-    rp.add_argument("--out", required=True, help="the HTML file to write")
-    rp.add_argument("--replications", type=_positive, default=200)
-    rp.add_argument("--years", type=_positive, default=5)
-    rp.add_argument("--seed", type=_seed, default=20150401)
-    rp.add_argument("--threads", type=_positive, default=None)
-    rp.add_argument("--quiet", action="store_true", help="no progress bar")
+    rp.add_argument("--out", metavar="FILE", required=True,
+                    help="the HTML file to write (an existing file is refused without --overwrite)")
+    rp.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+    _run_options(rp, years=5)
     return p
+
+
+class _Signalled(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind (running every ``finally``) and exit with 128 + signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_signalled(signum: int, _frame: object) -> NoReturn:
+    raise _Signalled(signum)
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into :class:`_Signalled` (SIGINT is already KeyboardInterrupt)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    saved = {n: signal.signal(getattr(signal, n), _raise_signalled) for n in names}
+    try:
+        yield
+    finally:
+        for n, handler in saved.items():
+            signal.signal(getattr(signal, n), signal.SIG_DFL if handler is None else handler)
+
+
+class _Stdout:
+    """Standard output that never stops the work: a full device or a closed pipe is noted, the
+    rest of the output dropped, and reported at the end."""
+
+    def __init__(self) -> None:
+        self.error: OSError | None = None
+
+    def say(self, text: str = "") -> None:
+        if self.error is not None:
+            return
+        try:
+            print(text, flush=True)
+        except OSError as e:
+            self._failed(e)
+
+    def flush(self) -> None:
+        if self.error is None:
+            try:
+                sys.stdout.flush()
+            except OSError as e:
+                self._failed(e)
+            except ValueError:  # closed
+                pass
+
+    def _failed(self, e: OSError) -> None:
+        self.error = e
+        # Let the interpreter's last flush of what is still buffered go nowhere, quietly.
+        with contextlib.suppress(Exception):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+
+
+def _error(message: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        print(f"carecast: error: {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``carecast`` console script; returns the exit code."""
+    out = _Stdout()
+    with _stop_on_signals():
+        try:
+            code = _main(argv, out)
+        except SystemExit as e:  # argparse: --help, --version, usage errors
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_ERROR)
+        except _Signalled as s:
+            _error(f"stopped by {signal.Signals(s.signum).name}")
+            code = 128 + s.signum
+    out.flush()
+    if out.error is not None:
+        if out.error.errno == errno.EPIPE:  # the reader has gone (`| head`): stop quietly, as tools do
+            return 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else EXIT_ERROR
+        _error(f"cannot write to standard output: {out.error.strerror or out.error}")
+        return EXIT_ERROR
+    return code
+
+
+def _main(argv: Sequence[str] | None, out: _Stdout) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "presets":
             for name in presets():
-                print(name)
+                out.say(name)
             return 0
         if args.command == "validate":
             s = Scenario.load(args.scenario)
-            print(f"{args.scenario}: valid ({s.name}, authority {s.authority})")
+            out.say(f"{args.scenario}: valid ({s.name}, authority {s.authority})")
             return 0
         if args.command == "compare":
-            return _compare(args)
+            return _compare(args, out)
         if args.command == "report":
-            return _report(args)
-        return _run(args)
+            return _report(args, out)
+        return _run(args, out)
     except CarecastError as e:
-        print(f"carecast: error: {e}", file=sys.stderr)
+        _error(str(e))
+        return EXIT_ERROR
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        _error(f"{where}{e.strerror or e}")
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("carecast: interrupted; nothing written", file=sys.stderr)
+        _error("interrupted; nothing written")
         return 130
 
 
-def _run(args: argparse.Namespace) -> int:
+def _directory(args: argparse.Namespace) -> contextlib.AbstractContextManager[DirectoryOutput | None]:
+    """The checked output directory of ``--out``, or nothing."""
+    if args.out is None:
+        return contextlib.nullcontext()
+    return DirectoryOutput(args.out, args.overwrite)
+
+
+def _progress(args: argparse.Namespace) -> bool | None:
+    return False if args.quiet else None
+
+
+def _run(args: argparse.Namespace, out: _Stdout) -> int:
+    if args.parquet:
+        if args.out is None:
+            raise ConfigError("--parquet writes Parquet files into --out DIR; give --out too",
+                              path="--parquet", value="true", allowed="with --out DIR")
+        require("pyarrow")
+    if args.overwrite and args.out is None:
+        raise ConfigError("--overwrite applies to --out; give --out too", path="--overwrite", value="true",
+                          allowed="with --out DIR")
     scenario = Scenario.load(args.scenario)
-    results = scenario.run(args.replications, args.years, args.seed, args.threads,
-                           progress=False if args.quiet else None)
-    print(_summary_table(scenario, results, args))
-    if args.out:
-        _write_outputs(args.out, scenario, results, args)
-        print(f"\nwrote {args.out}/")
+    with _directory(args) as target:  # checked now, before the run
+        results = scenario.run(args.replications, args.years, args.seed, args.threads, progress=_progress(args))
+        out.say(_summary_table(scenario, results, args))
+        if target is not None:
+            target.write(lambda tmp: _write_run(tmp, scenario, results, args.parquet),
+                         {"command": "run", "scenario": args.scenario, "replications": results.replications,
+                          "years": args.years, "seed": results.seed, "threads": args.threads,
+                          "parquet": args.parquet, "carecast": __version__,
+                          "headline_indicators": list(HEADLINE_INDICATORS)})
+            _said_written(out, target)
     return 0
+
+
+def _said_written(out: _Stdout, target: DirectoryOutput) -> None:
+    out.say(f"\nwrote {target.display}")
+    if target.replaced_cwd:
+        _note(f"{target.display} was replaced whole: a shell whose current directory it is sees the new files "
+              "after `cd` back into it")
+
+
+def _note(message: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        print(f"carecast: note: {message}", file=sys.stderr, flush=True)
+
+
+def _write_run(directory: str, scenario: Scenario, results: Results, parquet: bool) -> None:
+    tables = {
+        "indicators": results.indicators(),
+        "summary": results.summary(),
+        "shares": results.shares(),
+        "stocks": results.stocks(by=["state"]),
+        "flows": results.flows(by=["move"]),
+    }
+    for name, df in tables.items():
+        df.to_csv(os.path.join(directory, f"{name}.csv"), index=False)
+        if parquet:
+            df.to_parquet(os.path.join(directory, f"{name}.parquet"), index=False, engine="pyarrow")
+    _write_text(os.path.join(directory, "scenario.toml"), scenario.to_toml())
+
+
+def _write_text(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def _summary_table(scenario: Scenario, results: Results, args: argparse.Namespace) -> str:
@@ -140,14 +301,35 @@ def _summary_table(scenario: Scenario, results: Results, args: argparse.Namespac
     return "\n".join(lines)
 
 
-def _compare(args: argparse.Namespace) -> int:
+def _compare(args: argparse.Namespace, out: _Stdout) -> int:
+    if args.overwrite and args.out is None:
+        raise ConfigError("--overwrite applies to --out; give --out too", path="--overwrite", value="true",
+                          allowed="with --out DIR")
     baseline, scenario = Scenario.load(args.baseline), Scenario.load(args.scenario)
-    c = compare(baseline, scenario, args.replications, args.years, args.seed, args.threads,
-                progress=False if args.quiet else None)
-    unit = {"nominal": "£m cash", "real": f"£m {c.base_year} prices", "discounted": f"£m {c.base_year} prices, discounted"}
+    with _directory(args) as target:  # checked now, before the runs
+        c = compare(baseline, scenario, args.replications, args.years, args.seed, args.threads,
+                    progress=_progress(args))
+        out.say(_comparison_summary(c, baseline, scenario, args))
+        if target is not None:
+            def fill(tmp: str) -> None:
+                c.to_csv(tmp, args.basis)
+                c.to_excel(os.path.join(tmp, "comparison.xlsx"), args.basis)
+                _write_text(os.path.join(tmp, "baseline.toml"), baseline.to_toml())
+                _write_text(os.path.join(tmp, "scenario.toml"), scenario.to_toml())
+
+            target.write(fill, {"command": "compare", "baseline": args.baseline, "scenario": args.scenario,
+                                "replications": args.replications, "years": args.years, "seed": args.seed,
+                                "threads": args.threads, "basis": args.basis, "carecast": __version__})
+            _said_written(out, target)
+    return 0
+
+
+def _comparison_summary(c: Any, baseline: Scenario, scenario: Scenario, args: argparse.Namespace) -> str:
+    unit = {"nominal": "£m cash", "real": f"£m {c.base_year} prices",
+            "discounted": f"£m {c.base_year} prices, discounted"}
     s = c.savings(args.basis)
-    lines = [f"{scenario.name} against {baseline.name}: {args.replications} replications x {args.years} years, "
-             f"seed {args.seed}", "", f"Net savings by financial year ({unit[args.basis]}; mean, 90% interval)"]
+    lines = [(f"{scenario.name} against {baseline.name}: {args.replications} replications x {args.years} years, "
+              f"seed {args.seed}"), "", f"Net savings by financial year ({unit[args.basis]}; mean, 90% interval)"]
     for rec in s[s.measure == "net_savings"].to_dict("records"):
         fy, mean, p5, p95 = str(rec["financial_year"]), float(rec["mean"]), float(rec["p5"]), float(rec["p95"])
         lines.append(f"  {fy}  {mean / 1e6:7.2f}  ({p5 / 1e6:.2f} to {p95 / 1e6:.2f})")
@@ -155,102 +337,37 @@ def _compare(args: argparse.Namespace) -> int:
     whole = {str(r["measure"]): r for r in summary[summary.period == "whole horizon"].to_dict("records")}
     npv = whole["npv"]
     positive = float(whole["probability_net_savings_positive"]["mean"])
-    lines += ["", f"Net present value: {_millions(float(npv['mean']))} "
-                  f"({_millions(float(npv['p5']))} to {_millions(float(npv['p95']))})",
+    lines += ["", (f"Net present value: {_millions(float(npv['mean']))} "
+                   f"({_millions(float(npv['p5']))} to {_millions(float(npv['p95']))})"),
               f"Probability net savings are above zero: {positive:.0%}",
               f"Median payback month: {c.payback_month() or 'not within the horizon'}"]
-    print("\n".join(lines))
-    if args.out:
-        def fill(tmp: str) -> None:
-            c.to_csv(tmp, args.basis)
-            try:
-                c.to_excel(os.path.join(tmp, "comparison.xlsx"), args.basis)
-            except ImportError:
-                pass  # openpyxl not installed: CSV only
-            with open(os.path.join(tmp, "baseline.toml"), "w", encoding="utf-8") as f:
-                f.write(baseline.to_toml())
-            with open(os.path.join(tmp, "scenario.toml"), "w", encoding="utf-8") as f:
-                f.write(scenario.to_toml())
-            with open(os.path.join(tmp, "run.json"), "w", encoding="utf-8") as f:
-                json.dump({"baseline": args.baseline, "scenario": args.scenario, "replications": args.replications,
-                           "years": args.years, "seed": args.seed, "basis": args.basis,
-                           "carecast": __version__}, f, indent=2)
-
-        _atomic_directory(args.out, fill)
-        print(f"\nwrote {args.out}/")
-    return 0
+    return "\n".join(lines)
 
 
-def _report(args: argparse.Namespace) -> int:
+def _report(args: argparse.Namespace, out: _Stdout) -> int:
+    require("matplotlib", "carecast report")
     from . import report
 
-    progress = False if args.quiet else None
-    if args.compare:
-        if args.scenario is not None:
-            raise CarecastError("give either a SCENARIO or --compare BASELINE SCENARIO, not both")
-        baseline, scenario = (Scenario.load(x) for x in args.compare)
-        text = report.report(compare(baseline, scenario, args.replications, args.years, args.seed, args.threads,
-                                     progress=progress))
-    else:
-        scenario = Scenario.load(args.scenario or presets()[0])
-        results = scenario.run(args.replications, args.years, args.seed, args.threads, progress=progress)
-        text = report.report(scenario, results)
-    report.write(args.out, text)
-    print(f"wrote {args.out}")
+    if args.compare and args.scenario is not None:
+        raise ConfigError("give either a SCENARIO or --compare BASELINE SCENARIO, not both", path="--compare",
+                          value=" ".join(args.compare), allowed="either SCENARIO or --compare BASELINE SCENARIO")
+    scenarios = [Scenario.load(x) for x in (args.compare or [args.scenario or presets()[0]])]
+    with FileOutput(args.out, args.overwrite) as target:  # checked now, before the run
+        if len(scenarios) == 2:
+            c = compare(scenarios[0], scenarios[1], args.replications, args.years, args.seed, args.threads,
+                        progress=_progress(args))
+            text = report.report(c)
+        else:
+            results = scenarios[0].run(args.replications, args.years, args.seed, args.threads,
+                                       progress=_progress(args))
+            text = report.report(scenarios[0], results)
+        target.write(lambda tmp: _write_text(tmp, text))
+    out.say(f"wrote {args.out}")
     return 0
 
 
 def _millions(x: float) -> str:
     return f"{'-' if x < 0 else ''}£{abs(x) / 1e6:.2f}m"
-
-
-def _atomic_directory(out: str, fill: Callable[[str], None]) -> None:
-    """Fill a temporary directory beside ``out``, then move it into place, so an error or Ctrl-C
-    leaves no half-written output."""
-    parent = os.path.dirname(os.path.abspath(out)) or "."
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".carecast-", dir=parent)
-    try:
-        fill(tmp)
-        if os.path.exists(out):
-            if not os.path.isdir(out):
-                raise CarecastError(f"--out {out} exists and is not a directory")
-            old = out.rstrip("/") + ".old-" + os.path.basename(tmp)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _write_outputs(out: str, scenario: Scenario, results: Results, args: argparse.Namespace) -> None:
-    """Write the run's tables, its resolved scenario and its seed into ``out``, atomically."""
-
-    def fill(tmp: str) -> None:
-        tables = {
-            "indicators": results.indicators(),
-            "summary": results.summary(),
-            "shares": results.shares(),
-            "stocks": results.stocks(by=["state"]),
-            "flows": results.flows(by=["move"]),
-        }
-        for name, df in tables.items():
-            df.to_csv(os.path.join(tmp, f"{name}.csv"), index=False)
-            try:
-                df.to_parquet(os.path.join(tmp, f"{name}.parquet"), index=False)
-            except ImportError:
-                pass  # pyarrow (or fastparquet) not installed: CSV only
-        with open(os.path.join(tmp, "scenario.toml"), "w", encoding="utf-8") as f:
-            f.write(scenario.to_toml())
-        with open(os.path.join(tmp, "run.json"), "w", encoding="utf-8") as f:
-            json.dump({"scenario": args.scenario, "replications": results.replications, "years": args.years,
-                       "seed": results.seed, "threads": args.threads, "carecast": __version__,
-                       "headline_indicators": list(HEADLINE_INDICATORS)}, f, indent=2)
-
-    _atomic_directory(out, fill)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, SupportsIndex
 
 import numpy as np
 import numpy.typing as npt
@@ -89,7 +90,7 @@ class Comparison:
         self._avoidable = [i for i in range(len(self.categories)) if i not in self._new]
         self._years = np.array(meta["month_years"])
         self.financial_years = [f"{y}/{(y + 1) % 100:02d}" for y in dict.fromkeys(meta["month_years"])]
-        self.localities = list(baseline_results.localities) + ["authority-wide"]
+        self.localities = [*baseline_results.localities, "authority-wide"]
         self.base_year: str = meta["base_year"]
         self.n_months = len(baseline_results.months)
 
@@ -185,7 +186,7 @@ class Comparison:
         cum_new = np.cumsum(f["new_spending"], axis=1)
         rows = []
         ends = [int(np.nonzero(self._years == y)[0][-1]) for y in dict.fromkeys(self._years.tolist())]
-        periods = [(f"to end of {fy}", end) for fy, end in zip(self.financial_years, ends)]
+        periods = [(f"to end of {fy}", end) for fy, end in zip(self.financial_years, ends, strict=True)]
         periods.append(("whole horizon", self.n_months - 1))
         for label, end in periods:
             npv = cum_net[:, end]
@@ -251,43 +252,46 @@ class Comparison:
         return pd.DataFrame({"field": keys, "baseline": [b.get(k, "") for k in keys],
                              "scenario": [s.get(k, "") for k in keys]})
 
-    def to_excel(self, path: str, basis: str = "real") -> None:
+    def to_excel(self, path: str | os.PathLike[str], basis: str = "real") -> None:
         """Write a workbook: one sheet per table (units in the headers) and the assumptions of
         both scenarios on a sheet of their own. Written to a temporary file, then moved into
-        place. Needs openpyxl (``pip install carecast[excel]``)."""
-        import os
-        import tempfile
+        place, with the user's usual permissions."""
+        from ._outputs import write_file
+        from .extras import require
 
+        require("openpyxl", "The Excel workbook")
         tables = self.tables(basis)
         tables["assumptions"] = self.assumptions()
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=directory)
-        os.close(fd)
-        try:
+
+        def fill(tmp: str) -> None:
             with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
                 for name, df in tables.items():
                     df.to_excel(writer, sheet_name=name[:31], index=False)
-            from .report import _usual_permissions
 
-            _usual_permissions(tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_file(path, fill)
 
-    def to_csv(self, directory: str, basis: str = "real") -> None:
-        """Write every table and the assumptions as CSV files into ``directory`` (created)."""
-        import os
-
+    def to_csv(self, directory: str | os.PathLike[str], basis: str = "real") -> None:
+        """Write every table and the assumptions as CSV files into ``directory`` (created), each
+        file atomically."""
         os.makedirs(directory, exist_ok=True)
         tables = self.tables(basis)
         tables["assumptions"] = self.assumptions()
         for name, df in tables.items():
-            df.to_csv(os.path.join(directory, f"{name}.csv"), index=False)
+            write_csv(os.path.join(directory, f"{name}.csv"), df)
 
     def __repr__(self) -> str:
         return (f"Comparison({self.scenario.name!r} against {self.baseline.name!r}, "
                 f"{self.baseline_results.replications} replications, seed {self.baseline_results.seed})")
+
+
+def write_csv(path: str | os.PathLike[str], df: pd.DataFrame) -> None:
+    """Write ``df`` (without its index) as CSV to ``path``, atomically."""
+    from ._outputs import write_file
+
+    def fill(tmp: str) -> None:
+        df.to_csv(tmp, index=False)
+
+    write_file(path, fill)
 
 
 def _in_care_by_locality(results: Any) -> Array:
@@ -307,8 +311,9 @@ def _payback(cumulative: Array) -> float:
     return float(last + 1) if last + 1 < cumulative.size else np.nan
 
 
-def compare(baseline: Any, scenario: Any, replications: int = 100, years: int = 10, seed: int = 20150401,
-            threads: int | None = None, progress: bool | None | Callable[[int, int], object] = None,
+def compare(baseline: Any, scenario: Any, replications: SupportsIndex = 100, years: SupportsIndex = 10,
+            seed: SupportsIndex = 20150401, threads: SupportsIndex | None = None,
+            progress: bool | Callable[[int, int], object] | None = None,
             parameter_uncertainty: bool = True) -> Comparison:
     """Run ``scenario`` against ``baseline`` with the same seed (common random numbers) and
     compare costs and savings.

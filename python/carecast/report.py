@@ -7,7 +7,6 @@ import base64
 import html
 import io
 import os
-import tempfile
 from typing import Any
 
 import numpy as np
@@ -16,6 +15,7 @@ from matplotlib.figure import Figure
 
 from . import Results, Scenario, __version__
 from . import plots as cp
+from ._outputs import write_file
 from .finance import Comparison
 
 STYLE = """
@@ -56,8 +56,8 @@ def scenario_report(scenario: Scenario, results: Results) -> str:
     shares = results.shares().query("period == 'first 12 months'")[["share", "mean", "p5", "p95"]]
     body = [
         f"<h1>{html.escape(scenario.name)}</h1>",
-        f"<p class=note>{results.replications} replications from {results.months[0]:%B %Y}, seed "
-        f"{results.seed}; carecast {__version__}. Intervals are 90% across replications.</p>",
+        (f"<p class=note>{results.replications} replications from {results.months[0]:%B %Y}, seed "
+         f"{results.seed}; carecast {__version__}. Intervals are 90% across replications.</p>"),
         "<h2>Children looked after</h2>", _img(cp.fan_chart(results)), _table(_lac_table(results)),
         "<h2>The first year</h2>", _table(shares),
         "<h2>By locality</h2>", _img(cp.stocks_by_locality(results)),
@@ -77,9 +77,9 @@ def comparison_report(c: Comparison) -> str:
     whole = c.summary().query("period == 'whole horizon'")
     body = [
         f"<h1>{html.escape(c.scenario.name)} against {html.escape(c.baseline.name)}</h1>",
-        f"<p class=note>{c.baseline_results.replications} replications, common random numbers (seed "
-        f"{c.baseline_results.seed}); money in £ million at {c.base_year} prices unless stated. "
-        f"carecast {__version__}.</p>",
+        (f"<p class=note>{c.baseline_results.replications} replications, common random numbers (seed "
+         f"{c.baseline_results.seed}); money in £ million at {c.base_year} prices unless stated. "
+         f"carecast {__version__}.</p>"),
         "<h2>Children looked after</h2>",
         _img(cp.compare_fans(c.baseline_results, c.scenario_results, labels=("baseline", "scenario"))),
         _table(kids[["financial_year", "mean", "p5", "p95"]]),
@@ -87,8 +87,8 @@ def comparison_report(c: Comparison) -> str:
         _table(money[["measure", "financial_year", "mean", "p5", "p95", "mcse"]]),
         "<h2>Over the horizon</h2>", _img(cp.cumulative_savings(c)),
         _table(whole[["measure", "mean", "p5", "p50", "p95"]]),
-        "<p class=note>NPV in £ discounted at the Green Book rate; ROI per £ of discounted new spending; "
-        "payback as a month index from the start.</p>",
+        ("<p class=note>NPV in £ discounted at the Green Book rate; ROI per £ of discounted new spending; "
+         "payback as a month index from the start.</p>"),
         "<h2>Where the money goes</h2>", _img(cp.cost_breakdown(c)),
         _assumptions({"baseline": c.baseline, "scenario": c.scenario}),
     ]
@@ -108,26 +108,16 @@ def _page(title: str, body: list[str]) -> str:
             f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
-def write(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (a temporary file beside it, then renamed)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".html", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+def write(path: str | os.PathLike[str], text: str, overwrite: bool = True) -> None:
+    """Write ``text`` to ``path`` atomically (a temporary file beside it, then renamed), with
+    the user's usual permissions. With ``overwrite=False`` an existing file is refused
+    (:class:`carecast._outputs.OutputError`, an ``OSError``)."""
+
+    def fill(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
-        _usual_permissions(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
-
-def _usual_permissions(path: str) -> None:
-    """Give a temporary file the permissions a new file would have (mkstemp makes it private)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+    write_file(path, fill, overwrite)
 
 
 def report(target: Scenario | Comparison, results: Any = None) -> str:

@@ -44,7 +44,8 @@ def test_run_writes_reproducible_outputs(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "Children looked after at 31 March" in text and "share_entries_aged_5_plus" in text
     files = set(os.listdir(out))
-    assert {"indicators.csv", "summary.csv", "shares.csv", "stocks.csv", "flows.csv", "scenario.toml", "run.json"} <= files
+    expected = {"indicators.csv", "summary.csv", "shares.csv", "stocks.csv", "flows.csv", "scenario.toml", "run.json"}
+    assert expected <= files
     meta = json.loads((out / "run.json").read_text())
     assert meta["seed"] == 9 and meta["replications"] == 4
     # The written scenario and seed reproduce the numbers.
@@ -54,8 +55,12 @@ def test_run_writes_reproducible_outputs(tmp_path, capsys):
     a = pd.read_csv(out / "indicators.csv")
     b = pd.read_csv(again / "indicators.csv")
     pd.testing.assert_frame_equal(a, b)
-    # Rewriting an existing output directory replaces it whole.
-    assert main(["run", "--replications", "2", "--years", "1", "--out", str(out), "--quiet"]) == 0
+    assert sorted(meta["files"]) == sorted(files)
+    # An earlier output is replaced (whole) only when asked.
+    assert main(["run", "--replications", "2", "--years", "1", "--out", str(out), "--quiet"]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert json.loads((out / "run.json").read_text())["replications"] == 4
+    assert main(["run", "--replications", "2", "--years", "1", "--out", str(out), "--quiet", "--overwrite"]) == 0
     assert json.loads((out / "run.json").read_text())["replications"] == 2
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".carecast-")]
 
