@@ -305,6 +305,8 @@ def _compare(args: argparse.Namespace, out: _Stdout) -> int:
     if args.overwrite and args.out is None:
         raise ConfigError("--overwrite applies to --out; give --out too", path="--overwrite", value="true",
                           allowed="with --out DIR")
+    if args.out is not None:
+        require("openpyxl", "The Excel workbook of compare --out")
     baseline, scenario = Scenario.load(args.baseline), Scenario.load(args.scenario)
     with _directory(args) as target:  # checked now, before the runs
         c = compare(baseline, scenario, args.replications, args.years, args.seed, args.threads,
