@@ -12,9 +12,13 @@ True
 from __future__ import annotations
 
 import json
+import math
+import numbers
+import operator
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Union
+from typing import Any, SupportsIndex, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -92,7 +96,8 @@ class Scenario:
         ``{"base": "wolverhampton-2015", ...}`` starts from a preset.
         """
         if not isinstance(d, Mapping):
-            raise ConfigError(f"a scenario must be a dict of fields, got {type(d).__name__}")
+            raise ConfigError(f"a scenario must be a dict of fields, got {type(d).__name__}",
+                              path="scenario", value=type(d).__name__, allowed="a dict of fields")
         return cls(_core.Scenario.from_json(_to_json(d), "dict"))
 
     @classmethod
@@ -121,7 +126,8 @@ class Scenario:
         """A new scenario with ``overrides`` deep-merged over this one (tables merge key by key,
         anything else is replaced), validated."""
         if not isinstance(overrides, Mapping):
-            raise ConfigError(f"overrides must be a dict, got {type(overrides).__name__}")
+            raise ConfigError(f"overrides must be a dict, got {type(overrides).__name__}",
+                              path="overrides", value=type(overrides).__name__, allowed="a dict of fields")
         return Scenario(self._inner.updated_json(_to_json(overrides)))
 
     @property
@@ -136,10 +142,10 @@ class Scenario:
 
     def run(
         self,
-        replications: int = 100,
-        years: int = 10,
-        seed: int = 20150401,
-        threads: int | None = None,
+        replications: SupportsIndex = 100,
+        years: SupportsIndex = 10,
+        seed: SupportsIndex = 20150401,
+        threads: SupportsIndex | None = None,
         progress: Progress = None,
     ) -> Results:
         """Run the Monte Carlo model.
@@ -149,16 +155,13 @@ class Scenario:
         never, or a callable ``progress(done, total)``. Ctrl-C stops the run with
         ``KeyboardInterrupt``; the GIL is released while it runs.
         """
-        for name, value, low in (("replications", replications, 1), ("years", years, 1), ("seed", seed, 0)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ConfigError(f"{name} must be a whole number >= {low}, got {value!r}",
-                                  path=name, value=repr(value), allowed=f"a whole number >= {low}")
-        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-            raise ConfigError(f"threads must be a whole number >= 1 or None, got {threads!r}",
-                              path="threads", value=repr(threads), allowed="a whole number >= 1, or None")
-        callback, bar = _progress_callback(progress, replications)
+        n = _whole("replications", replications, 1, _USIZE_MAX)
+        y = _whole("years", years, 1, _USIZE_MAX)
+        s = _whole("seed", seed, 0, _U64_MAX)
+        t = None if threads is None else _whole("threads", threads, 1, _USIZE_MAX, "or None")
+        callback, bar = _progress_callback(progress, n)
         try:
-            inner = self._inner.run(replications, years, seed, threads, callback)
+            inner = self._inner.run(n, y, s, t, callback)
         finally:
             if bar is not None:
                 bar.close()
@@ -168,20 +171,87 @@ class Scenario:
         return f"Scenario({self.name!r}, authority={self.authority!r})"
 
 
-def _to_json(d: Mapping[str, Any]) -> str:
-    try:
-        return json.dumps(d, allow_nan=False, default=_not_json)
-    except ValueError as e:  # NaN or infinity
-        raise ConfigError(f"scenario values must be finite numbers: {e}") from None
+_U64_MAX = 2**64 - 1
+_USIZE_MAX = 2 * sys.maxsize + 1
+#: Deepest nesting of a scenario dict (the real ones are 5 levels deep).
+_MAX_DEPTH = 64
 
 
-def _not_json(value: object) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise ConfigError(f"cannot use a {type(value).__name__} in a scenario: {value!r}")
+def _whole(name: str, value: object, low: int, high: int, also: str = "") -> int:
+    """``value`` as an int if it is a whole number (an ``int``, ``np.int64``, anything with
+    ``__index__`` but a bool) from ``low`` to ``high``; otherwise a :class:`ConfigError`."""
+    allowed = f"a whole number >= {low}" + (f" {also}" if also else "")
+    number: int | None = None
+    if not isinstance(value, (bool, np.bool_)):
+        try:
+            number = operator.index(value)  # type: ignore[arg-type]
+        except TypeError:
+            pass
+    if number is None or number < low:
+        raise ConfigError(f"{name} must be {allowed}, got {_short(value)}", path=name, value=_short(value),
+                          allowed=allowed)
+    if number > high:
+        allowed = f"a whole number from {low} to {high}"
+        raise ConfigError(f"{name} must be {allowed}, got {_short(number)}", path=name, value=_short(number),
+                          allowed=allowed)
+    return number
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:40] + "..." + text[-10:]
+
+
+def _to_json(d: Mapping[str, Any], prefix: str = "") -> str:
+    """A scenario dict as JSON text, checked first so that every error names its field
+    (``prefix`` is the path of ``d`` itself, if it is part of a scenario)."""
+    return json.dumps(_plain(d, prefix, 0), allow_nan=False)
+
+
+def _plain(value: Any, path: str, depth: int) -> Any:
+    """``value`` as plain JSON data: finite numbers, whole numbers that fit 64 bits, text keys,
+    at most ``_MAX_DEPTH`` levels. NumPy scalars and arrays become numbers and lists."""
+    where = path or "the scenario"
+    if depth > _MAX_DEPTH:
+        raise ConfigError(f"{where}: nested too deeply (more than {_MAX_DEPTH} levels)", path=path,
+                          value="a dict or list", allowed=f"at most {_MAX_DEPTH} levels of nesting")
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        whole = int(value)
+        if not -(2**63) <= whole <= _U64_MAX:
+            raise ConfigError(f"{where}: the whole number {_short(whole)} is too large", path=path,
+                              value=_short(whole), allowed="a whole number from -2^63 to 2^64-1")
+        return whole
+    if isinstance(value, numbers.Real):
+        real = float(value)
+        if not math.isfinite(real):
+            raise ConfigError(f"{where}: got {real}; scenario values must be finite numbers", path=path,
+                              value=repr(real), allowed="a finite number")
+        return real
+    if isinstance(value, Mapping):
+        plain = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ConfigError(f"{where}: field names must be text, got {key!r}", path=path, value=repr(key),
+                                  allowed="text")
+            plain[key] = _plain(item, f"{path}.{key}" if path else key, depth + 1)
+        return plain
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value)]
+    raise ConfigError(f"{where}: cannot use a {type(value).__name__} in a scenario: {_short(value)}", path=path,
+                      value=_short(value), allowed="a number, text, true/false, a list or a dict")
 
 
 def _progress_callback(progress: Progress, total: int) -> tuple[Callable[[int, int], object] | None, Any]:
+    if not (progress is None or progress is True or progress is False or callable(progress)):
+        raise ConfigError(f"progress must be None, True, False or a function progress(done, total), got "
+                          f"{_short(progress)}", path="progress", value=_short(progress),
+                          allowed="None, True, False or a callable")
     if progress is False:
         return None, None
     if callable(progress):
