@@ -44,6 +44,8 @@ pub enum CarecastError {
         source_name: String,
         /// The parser's message, with the field path where known.
         message: String,
+        /// The field concerned, what it held and what is allowed, where the parser says.
+        field: Option<ConfigError>,
     },
     /// No preset of that name.
     #[error("unknown preset `{name}`; available presets: {available}")]
@@ -78,6 +80,23 @@ pub enum CarecastError {
         /// Replications asked for.
         total: usize,
     },
+}
+
+impl CarecastError {
+    /// A parse error with no particular field (syntax errors, unreadable text).
+    pub fn parse(source_name: impl Into<String>, message: impl Into<String>) -> Self {
+        CarecastError::Parse { source_name: source_name.into(), message: message.into(), field: None }
+    }
+
+    /// The field concerned, its value and what is allowed, where known: the [`ConfigError`] of
+    /// an invalid value, or what the parser could tell of a wrong type, unknown or missing field.
+    pub fn field(&self) -> Option<&ConfigError> {
+        match self {
+            CarecastError::Config(c) => Some(c),
+            CarecastError::Parse { field, .. } => field.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 /// Result alias used throughout the crate.

@@ -119,7 +119,7 @@ fn negative_capacity_is_rejected_with_its_path() {
     let msg = e.to_string();
     assert!(matches!(e, CarecastError::Parse { .. }), "{e:?}");
     assert!(msg.contains("policy.early_help.places"), "{msg}");
-    assert!(msg.contains("expected a whole number from 0"), "{msg}");
+    assert!(msg.contains("expected a whole number, 0 or more"), "{msg}");
     assert!(msg.contains("got -5"), "{msg}");
     let toml = base_toml().replace("places = 760", "places = 7.5");
     assert!(error_of(&toml).to_string().contains("got 7.5"));
@@ -229,7 +229,9 @@ fn intensive_support_ages_must_be_ordered() {
 #[test]
 fn base_must_name_a_preset() {
     let e = Scenario::from_value(json!({"base": "atlantis"}), "t").unwrap_err();
-    assert!(matches!(e, CarecastError::UnknownPreset { .. }));
+    let c = config_error(e);
+    assert_eq!((c.path.as_str(), c.value.as_str()), ("base", "\"atlantis\""));
+    assert!(c.allowed.contains("wolverhampton-2015") && c.allowed.contains(".toml"), "{}", c.allowed);
     let e = Scenario::from_value(json!({"base": 3}), "t").unwrap_err();
     assert_eq!(config_error(e).path, "base");
     let e = Scenario::from_value(json!([1, 2]), "t").unwrap_err();
@@ -244,4 +246,107 @@ fn readme_scenario_example_is_valid() {
     assert_eq!(s.name, "more-early-help");
     let timeline = s.policy_timeline().unwrap();
     assert_eq!(timeline.last().unwrap().1.early_help.places, 960);
+}
+
+/// The field error of a parse error (wrong type, unknown or missing field).
+fn parse_field(e: CarecastError) -> carecast::ConfigError {
+    match &e {
+        CarecastError::Parse { field: Some(f), .. } => f.clone(),
+        other => panic!("expected a parse error naming its field, got {other:?}"),
+    }
+}
+
+#[test]
+fn structural_errors_name_field_value_and_allowed() {
+    let toml = base_toml().replace("sibling_group_entry = 0.45", "sibling_group_entry = \"41%\"");
+    let f = parse_field(error_of(&toml));
+    assert_eq!((f.path.as_str(), f.value.as_str()), ("hazards.sibling_group_entry", "\"41%\""));
+    assert!(f.allowed.contains("a number") && f.allowed.contains("write 0.41"), "{}", f.allowed);
+
+    let toml = base_toml().replace("[policy.outreach]\n", "[policy.outreach]\nintensity = 2.0\n");
+    let f = parse_field(error_of(&toml));
+    assert_eq!((f.path.as_str(), f.value.as_str()), ("policy.outreach.intensity", "intensity"));
+    assert!(f.allowed.contains("identification_multiplier"), "{}", f.allowed);
+
+    let toml = base_toml().replace("places = 760", "places = -5");
+    let f = parse_field(error_of(&toml));
+    assert_eq!((f.path.as_str(), f.value.as_str()), ("policy.early_help.places", "-5"));
+    assert_eq!(f.allowed, "a whole number, 0 or more");
+
+    let toml = base_toml().replace("authority = \"wolverhampton\"\n", "");
+    let f = parse_field(error_of(&toml));
+    assert_eq!(f.path, "authority");
+
+    let e = Scenario::default_preset().updated(json!({"policy": {"early_help": {"allocation": "lottery"}}}));
+    let f = parse_field(e.unwrap_err());
+    assert_eq!((f.path.as_str(), f.value.as_str()), ("policy.early_help.allocation", "\"lottery\""));
+    assert!(f.allowed.contains("over_fives_share"), "{}", f.allowed);
+}
+
+#[test]
+fn a_change_with_a_wrong_type_names_the_change() {
+    let base = Scenario::default_preset();
+    let e = base.with_change("2016-02".parse().unwrap(), json!({"early_help": {"places": "lots"}}), "").unwrap_err();
+    let f = parse_field(e);
+    assert_eq!(f.path, "changes[0].set.early_help.places");
+}
+
+#[test]
+fn with_change_keeps_the_existing_changes_in_calendar_order() {
+    let redesign = Scenario::preset("wolverhampton-2015-redesign").unwrap();
+    let before: Vec<_> = redesign.changes.iter().map(|c| c.from).collect();
+    let late = redesign.with_change("2018-01".parse().unwrap(), json!({"early_help": {"places": 1000}}), "late").unwrap();
+    assert_eq!(late.changes.len(), before.len() + 1);
+    assert_eq!(late.changes.last().unwrap().note, "late");
+    let early = redesign.with_change("2015-06".parse().unwrap(), json!({"early_help": {"places": 800}}), "").unwrap();
+    let months: Vec<_> = early.changes.iter().map(|c| c.from).collect();
+    assert!(months.windows(2).all(|w| w[0] < w[1]), "{months:?}");
+    assert_eq!(months.len(), before.len() + 1);
+    // Same month as an existing change: merged over it, keeping what it set.
+    let first = before[0];
+    let same = redesign.with_change(first, json!({"intensive_support": {"places": 5}}), "also").unwrap();
+    assert_eq!(same.changes.len(), before.len());
+    let merged = &same.changes[0];
+    for key in redesign.changes[0].set.keys() {
+        assert!(merged.set.contains_key(key), "kept {key}");
+    }
+    assert!(merged.note.ends_with("also"));
+    // Before the start, or not a table.
+    let e = redesign.with_change("2014-01".parse().unwrap(), json!({}), "").unwrap_err();
+    assert_eq!(config_error(e).path, "from");
+    let e = redesign.with_change("2017-01".parse().unwrap(), json!(3), "").unwrap_err();
+    assert_eq!(config_error(e).path, "set");
+}
+
+#[test]
+fn base_may_be_another_scenario_file_relative_to_the_one_naming_it() {
+    let dir = std::env::temp_dir().join(format!("carecast-base-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("variants")).unwrap();
+    std::fs::write(
+        dir.join("council.toml"),
+        "base = \"wolverhampton-2015\"\nname = \"council\"\n[policy.early_help]\nplaces = 700\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("variants/more.toml"),
+        "base = \"../council.toml\"\nname = \"more\"\n[policy.intensive_support]\nplaces = 30\n",
+    )
+    .unwrap();
+    let s = Scenario::from_file(dir.join("variants/more.toml")).unwrap();
+    assert_eq!(s.name, "more");
+    assert_eq!(s.policy.early_help.places, 700, "from the base file");
+    assert_eq!(s.policy.intensive_support.places, 30, "its own");
+
+    // A cycle of bases is an error naming the chain.
+    std::fs::write(dir.join("a.toml"), "base = \"b.toml\"\n").unwrap();
+    std::fs::write(dir.join("b.toml"), "base = \"a.toml\"\n").unwrap();
+    let c = config_error(Scenario::from_file(dir.join("a.toml")).unwrap_err());
+    assert_eq!(c.path, "base");
+    assert!(c.value.contains("a.toml -> ") && c.value.contains("b.toml -> ") && c.value.ends_with("a.toml"), "{}", c.value);
+
+    // A missing base file names where it was looked for.
+    std::fs::write(dir.join("lost.toml"), "base = \"nowhere.toml\"\n").unwrap();
+    let c = config_error(Scenario::from_file(dir.join("lost.toml")).unwrap_err());
+    assert!(c.value.contains("nowhere.toml"), "{}", c.value);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

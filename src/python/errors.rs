@@ -28,16 +28,28 @@ pub(super) fn config(field: &str, value: &str, allowed: &str) -> PyErr {
     })
 }
 
-/// Convert a core error.
+/// Convert a core error. Every error about a field or option fills `path`, `value` and
+/// `allowed` where the core knows them.
 pub(super) fn to_py(e: CarecastError) -> PyErr {
+    let message = e.to_string();
     Python::attach(|py| match &e {
-        CarecastError::Config(c) => {
-            exception(py, "ConfigError", e.to_string(), Some((c.path.as_str(), c.value.as_str(), c.allowed.as_str())))
+        CarecastError::Config(_) | CarecastError::Parse { .. } => {
+            let fields = e.field().map(|c| (c.path.as_str(), c.value.as_str(), c.allowed.as_str()));
+            exception(py, "ConfigError", message, fields)
         }
-        CarecastError::Parse { .. } | CarecastError::UnknownPreset { .. } | CarecastError::RunOption { .. } => {
-            exception(py, "ConfigError", e.to_string(), None)
+        CarecastError::UnknownPreset { name, available } => {
+            let allowed = format!("one of {available}");
+            exception(py, "ConfigError", message, Some(("preset", name.as_str(), allowed.as_str())))
         }
-        CarecastError::Io { .. } => exception(py, "ScenarioFileError", e.to_string(), None),
-        CarecastError::Cancelled { .. } => PyKeyboardInterrupt::new_err(e.to_string()),
+        CarecastError::RunOption { option, message: detail } => {
+            // Run-option messages read "got VALUE; allowed: WHAT".
+            let (value, allowed) = detail
+                .strip_prefix("got ")
+                .and_then(|rest| rest.split_once("; allowed: "))
+                .unwrap_or(("", detail.as_str()));
+            exception(py, "ConfigError", message, Some((option, value, allowed)))
+        }
+        CarecastError::Io { .. } => exception(py, "ScenarioFileError", message, None),
+        CarecastError::Cancelled { .. } => PyKeyboardInterrupt::new_err(message),
     })
 }

@@ -5,6 +5,7 @@
 //! the field path) -> [`Scenario::validate`] (every value checked, with the field path, the value
 //! and what is allowed).
 
+mod explain;
 mod param;
 mod presets;
 mod schema;
@@ -17,7 +18,7 @@ pub use schema::*;
 use crate::calendar::YearMonth;
 use crate::error::{CarecastError, ConfigError, Result};
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 impl Scenario {
     /// The embedded preset called `name` (see [`preset_names`]).
@@ -47,15 +48,8 @@ impl Scenario {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Scenario> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| CarecastError::Io { path: name.clone(), source })?;
-        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-            Some("json") => Scenario::from_json_str(&text, &name),
-            Some("toml") => Scenario::from_toml_str(&text, &name),
-            _ => Err(CarecastError::Parse {
-                source_name: name,
-                message: "scenario files must end in .toml or .json".into(),
-            }),
-        }
+        let value = file_value(path)?;
+        Scenario::from_value_at(value, &name, &Origin::file(path))
     }
 
     /// Parse a TOML scenario. `source_name` names it in error messages.
@@ -71,26 +65,25 @@ impl Scenario {
     /// # Errors
     /// As [`Scenario::from_file`].
     pub fn from_json_str(text: &str, source_name: &str) -> Result<Scenario> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| CarecastError::Parse { source_name: source_name.into(), message: e.to_string() })?;
-        Scenario::from_value(value, source_name)
+        Scenario::from_value(json_to_value(text, source_name)?, source_name)
     }
 
     /// Build a scenario from a JSON-like value (what a Python dict becomes). A top-level
-    /// `base = "<preset>"` starts from that preset and deep-merges the rest over it.
+    /// `base` names a preset, or a scenario file (relative to the current directory here; to the
+    /// naming file in a file), and the rest is deep-merged over it.
     ///
     /// # Errors
     /// [`CarecastError::Parse`] for unknown fields or wrong types (with the field path),
-    /// [`CarecastError::Config`] for invalid values, [`CarecastError::UnknownPreset`] for a bad
-    /// `base`.
+    /// [`CarecastError::Config`] for invalid values or a cycle of bases,
+    /// [`CarecastError::UnknownPreset`] for a `base` that is neither a preset nor a file path.
     pub fn from_value(value: Value, source_name: &str) -> Result<Scenario> {
-        let value = resolve_base(value, source_name)?;
-        let scenario: Scenario = serde_path_to_error::deserialize(value).map_err(|e| {
-            let path = e.path().to_string();
-            let message =
-                if path == "." || path.is_empty() { e.inner().to_string() } else { format!("{path}: {}", e.inner()) };
-            CarecastError::Parse { source_name: source_name.into(), message }
-        })?;
+        Scenario::from_value_at(value, source_name, &Origin::here())
+    }
+
+    fn from_value_at(value: Value, source_name: &str, origin: &Origin) -> Result<Scenario> {
+        let value = resolve_base(value, source_name, origin)?;
+        let scenario: Scenario =
+            serde_path_to_error::deserialize(value).map_err(|e| structural(source_name, "", &e))?;
         scenario.validate()?;
         Ok(scenario)
     }
@@ -107,6 +100,10 @@ impl Scenario {
 
     /// A new scenario with `overrides` deep-merged over this one, validated.
     ///
+    /// Tables merge key by key; anything else, lists included, is replaced whole: overriding
+    /// `changes` replaces every policy change. To add one change and keep the others, use
+    /// [`Scenario::with_change`].
+    ///
     /// # Errors
     /// As [`Scenario::from_value`].
     ///
@@ -122,6 +119,52 @@ impl Scenario {
         let mut value = self.to_value();
         merge(&mut value, overrides);
         Scenario::from_value(value, &format!("{} (updated)", self.name))
+    }
+
+    /// A new scenario with one more dated policy change, keeping the existing ones: `set` (a
+    /// partial policy) applies from month `from`. The change is placed in calendar order; if a
+    /// change already starts in that month, `set` is merged over it.
+    ///
+    /// # Errors
+    /// [`CarecastError::Config`] if `from` is before the start, [`CarecastError::Parse`] or
+    /// [`CarecastError::Config`] if `set` names unknown fields or invalid values.
+    ///
+    /// # Examples
+    /// ```
+    /// use carecast::{Scenario, YearMonth};
+    /// let redesign = Scenario::preset("wolverhampton-2015-redesign").unwrap();
+    /// let from: YearMonth = "2017-04".parse().unwrap();
+    /// let more = redesign
+    ///     .with_change(from, serde_json::json!({"early_help": {"places": 1000}}), "more places")
+    ///     .unwrap();
+    /// assert_eq!(more.changes.len(), redesign.changes.len() + 1);
+    /// ```
+    pub fn with_change(&self, from: YearMonth, set: Value, note: &str) -> Result<Scenario> {
+        let Value::Object(set) = set else {
+            return Err(ConfigError::new("set", set, "a table of policy fields, e.g. {early_help = {places = 900}}").into());
+        };
+        if from < self.start {
+            return Err(ConfigError::new("from", from, format!("a month from the scenario's start ({}) on", self.start)).into());
+        }
+        let mut scenario = self.clone();
+        match scenario.changes.iter_mut().find(|c| c.from == from) {
+            Some(existing) => {
+                let mut merged = Value::Object(std::mem::take(&mut existing.set));
+                merge(&mut merged, Value::Object(set));
+                let Value::Object(merged) = merged else { unreachable!("merging tables gives a table") };
+                existing.set = merged;
+                if !note.is_empty() {
+                    existing.note =
+                        if existing.note.is_empty() { note.to_string() } else { format!("{}; {note}", existing.note) };
+                }
+            }
+            None => {
+                let at = scenario.changes.partition_point(|c| c.from < from);
+                scenario.changes.insert(at, PolicyChange { from, note: note.to_string(), set });
+            }
+        }
+        scenario.validate()?;
+        Ok(scenario)
     }
 
     /// The policy in force in each period: `(first month, policy)` pairs in calendar order, the
@@ -145,11 +188,8 @@ impl Scenario {
                 .into());
             }
             merge(&mut current, Value::Object(change.set.clone()));
-            let policy: Policy =
-                serde_path_to_error::deserialize(current.clone()).map_err(|e| CarecastError::Parse {
-                    source_name: self.name.clone(),
-                    message: format!("{path}.set.{}: {}", e.path(), e.inner()),
-                })?;
+            let policy: Policy = serde_path_to_error::deserialize(current.clone())
+                .map_err(|e| structural(&self.name, &format!("{path}.set"), &e))?;
             validate::policy(&policy, &format!("{path}.set"))?;
             if i == 0 && change.from == self.start {
                 timeline[0].1 = policy;
@@ -173,11 +213,46 @@ impl Scenario {
 
 /// Parse TOML text into a JSON value.
 fn toml_to_value(text: &str, source_name: &str) -> Result<Value> {
-    let table: toml::Table = toml::from_str(text).map_err(|e| CarecastError::Parse {
-        source_name: source_name.into(),
-        message: e.to_string().trim().to_string(),
-    })?;
+    let table: toml::Table =
+        toml::from_str(text).map_err(|e| CarecastError::parse(source_name, e.to_string().trim()))?;
     convert_toml(toml::Value::Table(table), "")
+}
+
+/// Parse JSON text into a value.
+fn json_to_value(text: &str, source_name: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| CarecastError::parse(source_name, e.to_string()))
+}
+
+/// The value of the `.toml` or `.json` scenario file at `path`, its `base` not yet resolved.
+fn file_value(path: &Path) -> Result<Value> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| CarecastError::Io { path: name.clone(), source })?;
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("json") => json_to_value(&text, &name),
+        Some("toml") => toml_to_value(&text, &name),
+        _ => Err(CarecastError::parse(name, "scenario files must end in .toml or .json")),
+    }
+}
+
+/// A wrong type, unknown or missing field found while reading the scenario at `prefix`, as a
+/// parse error that names the field, what it held and what is allowed.
+fn structural(source_name: &str, prefix: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> CarecastError {
+    let inner = e.path().to_string();
+    let path = match (prefix.is_empty(), inner == ".") {
+        (true, _) => inner,
+        (false, true) => prefix.to_string(),
+        (false, false) => format!("{prefix}.{inner}"),
+    };
+    let message = e.inner().to_string();
+    let field = explain::field_error(&path, &message);
+    // serde's "invalid type: string \"41%\", expected f64" reads better in the words of a range
+    // error; its other messages (unknown field `x`, expected ...) read well as they are.
+    let message = match &field {
+        Some(f) if message.starts_with("invalid ") => f.to_string(),
+        _ if path == "." => message,
+        _ => format!("{path}: {message}"),
+    };
+    CarecastError::Parse { source_name: source_name.into(), message, field }
 }
 
 /// TOML to JSON, refusing what JSON cannot hold (`nan`, `inf`, dates) with the field's path.
@@ -207,25 +282,72 @@ fn convert_toml(value: toml::Value, path: &str) -> Result<Value> {
     })
 }
 
-/// Resolve a top-level `base` preset: the preset, with the rest of `value` merged over it.
-fn resolve_base(value: Value, source_name: &str) -> Result<Value> {
-    let Value::Object(mut map) = value else {
-        return Err(CarecastError::Parse {
-            source_name: source_name.into(),
-            message: format!("a scenario must be a table of fields, got {value}"),
-        });
-    };
-    match map.remove("base") {
-        None => Ok(Value::Object(map)),
-        Some(Value::String(name)) => {
-            let mut merged = presets::preset_value(&name)?;
-            merge(&mut merged, Value::Object(map));
-            Ok(merged)
-        }
-        Some(other) => {
-            Err(ConfigError::new("base", other, format!("the name of a preset: {}", preset_names().join(", "))).into())
-        }
+/// Where a scenario came from, for finding a `base` file named relative to it and for refusing
+/// a cycle of bases.
+struct Origin {
+    /// Directory a relative `base` path is taken from.
+    dir: PathBuf,
+    /// The files already being read, outermost first.
+    chain: Vec<PathBuf>,
+}
+
+impl Origin {
+    /// A scenario given as a value: `base` paths are relative to the current directory.
+    fn here() -> Self {
+        Origin { dir: PathBuf::from("."), chain: Vec::new() }
     }
+
+    /// A scenario read from the file at `path`.
+    fn file(path: &Path) -> Self {
+        Origin::here().then(path)
+    }
+
+    /// The origin of a base file `path` named from here.
+    fn then(&self, path: &Path) -> Self {
+        let full = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let dir = full.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        let mut chain = self.chain.clone();
+        chain.push(full);
+        Origin { dir, chain }
+    }
+}
+
+/// Resolve a top-level `base`: a preset, or another scenario file (its own `base` resolved in
+/// turn), with the rest of `value` merged over it.
+fn resolve_base(value: Value, source_name: &str, origin: &Origin) -> Result<Value> {
+    let Value::Object(mut map) = value else {
+        return Err(CarecastError::parse(source_name, format!("a scenario must be a table of fields, got {value}")));
+    };
+    let allowed = || {
+        format!(
+            "the name of a preset ({}) or the path of a .toml or .json scenario file, relative to the file that \
+             names it",
+            preset_names().join(", ")
+        )
+    };
+    let mut merged = match map.remove("base") {
+        None => return Ok(Value::Object(map)),
+        Some(Value::String(name)) if preset_names().contains(&name.as_str()) => presets::preset_value(&name)?,
+        Some(Value::String(name)) if name.ends_with(".toml") || name.ends_with(".json") || name.contains('/') => {
+            let path = origin.dir.join(&name);
+            let next = origin.then(&path);
+            let here = next.chain.last().expect("then() adds the file");
+            if origin.chain.contains(here) {
+                let names: Vec<String> = next.chain.iter().map(|p| p.display().to_string()).collect();
+                return Err(ConfigError::new("base", names.join(" -> "), "bases that do not lead back to themselves")
+                    .into());
+            }
+            if !path.is_file() {
+                return Err(ConfigError::new("base", format!("\"{name}\" (no file at {})", path.display()), allowed())
+                    .into());
+            }
+            resolve_base(file_value(&path)?, &path.display().to_string(), &next)?
+        }
+        Some(Value::String(name)) => return Err(ConfigError::new("base", format!("\"{name}\""), allowed()).into()),
+        Some(other) => return Err(ConfigError::new("base", other, allowed()).into()),
+    };
+    merge(&mut merged, Value::Object(map));
+    Ok(merged)
 }
 
 /// Deep-merge `overlay` into `target`: tables merge key by key, anything else is replaced. A

@@ -24,5 +24,5 @@ pub(super) fn preset_value(name: &str) -> Result<Value> {
         .find(|(n, _)| *n == name)
         .ok_or_else(|| CarecastError::UnknownPreset { name: name.to_string(), available: preset_names().join(", ") })?;
     let value = super::toml_to_value(text, &format!("preset {name}"))?;
-    super::resolve_base(value, name)
+    super::resolve_base(value, name, &super::Origin::here())
 }

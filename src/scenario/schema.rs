@@ -10,15 +10,17 @@ use crate::calendar::YearMonth;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// Read a whole, non-negative number (a count, a capacity, months), with an error a user can
-/// read: `expected a whole number from 0 to 4294967295, got -3`.
+/// read: `expected a whole number, 0 or more, got -3`.
 fn whole<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     let v = serde_json::Value::deserialize(d)?;
-    let bad = || serde::de::Error::custom(format!("expected a whole number from 0 to {}, got {v}", u32::MAX));
+    let bad = |allowed: String| serde::de::Error::custom(format!("expected {allowed}, got {v}"));
+    let too_big = || bad(format!("a whole number from 0 to {}", u32::MAX));
     match v.as_u64() {
-        Some(n) => u32::try_from(n).map_err(|_| bad()),
+        Some(n) => u32::try_from(n).map_err(|_| too_big()),
         None => match v.as_f64() {
             Some(f) if f >= 0.0 && f.fract() == 0.0 && f <= f64::from(u32::MAX) => Ok(f as u32),
-            _ => Err(bad()),
+            Some(f) if f.fract() == 0.0 && f > f64::from(u32::MAX) => Err(too_big()),
+            _ => Err(bad("a whole number, 0 or more".into())),
         },
     }
 }
