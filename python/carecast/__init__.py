@@ -18,7 +18,7 @@ import operator
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, SupportsIndex, Union
+from typing import Any, SupportsIndex
 
 import numpy as np
 import numpy.typing as npt
@@ -28,14 +28,14 @@ from . import _core
 from ._errors import CarecastError, ConfigError, ScenarioFileError
 
 __all__ = [
+    "HEADLINE_INDICATORS",
+    "SHARES",
     "CarecastError",
     "Comparison",
     "ConfigError",
-    "HEADLINE_INDICATORS",
     "Results",
     "Scenario",
     "ScenarioFileError",
-    "SHARES",
     "compare",
     "presets",
 ]
@@ -51,7 +51,7 @@ SHARES = (
     "share_early_help_starts_over_fives",
 )
 
-Progress = Union[bool, None, Callable[[int, int], object]]
+Progress = bool | Callable[[int, int], object] | None
 
 
 def presets() -> list[str]:
@@ -123,12 +123,39 @@ class Scenario:
         return self._inner.to_toml()
 
     def updated(self, overrides: Mapping[str, Any]) -> Scenario:
-        """A new scenario with ``overrides`` deep-merged over this one (tables merge key by key,
-        anything else is replaced), validated."""
+        """A new scenario with ``overrides`` deep-merged over this one, validated.
+
+        Dicts merge key by key; anything else, **lists included, is replaced whole**. So
+        ``updated({"changes": [...]})`` replaces every dated policy change the scenario had (the
+        redesign preset's three programme changes would be gone): to add a change and keep the
+        others, use :meth:`with_change`.
+        """
         if not isinstance(overrides, Mapping):
             raise ConfigError(f"overrides must be a dict, got {type(overrides).__name__}",
                               path="overrides", value=type(overrides).__name__, allowed="a dict of fields")
         return Scenario(self._inner.updated_json(_to_json(overrides)))
+
+    def with_change(self, from_: str, set: Mapping[str, Any], note: str | None = None) -> Scenario:
+        """A new scenario with one more dated policy change, keeping the existing ones.
+
+        ``set`` (a partial policy, as in a scenario file's ``[[changes]]``) applies from month
+        ``from_`` (``"YYYY-MM"``). The change is placed in calendar order; if a change already
+        starts that month, ``set`` is merged over it.
+
+        >>> redesign = carecast.Scenario.preset("wolverhampton-2015-redesign")
+        >>> more = redesign.with_change("2017-04", {"early_help": {"places": 1000}}, note="more places")
+        >>> len(more.to_dict()["changes"]) - len(redesign.to_dict()["changes"])
+        1
+        """
+        if not isinstance(from_, str):
+            raise ConfigError(f"from_ must be a month written YYYY-MM, got {from_!r}",
+                              path="from", value=repr(from_), allowed="a month, YYYY-MM")
+        if not isinstance(set, Mapping):
+            raise ConfigError(f"set must be a dict of policy fields, got {type(set).__name__}",
+                              path="set", value=repr(set), allowed="a dict of policy fields")
+        if note is not None and not isinstance(note, str):
+            raise ConfigError(f"note must be text, got {note!r}", path="note", value=repr(note), allowed="text or None")
+        return Scenario(self._inner.with_change(from_, _to_json(set), note or ""))
 
     @property
     def name(self) -> str:
@@ -382,9 +409,9 @@ class Results:
         arrays = {s: summary[s].sum(axis=drop) if drop else summary[s] for s in stats}
         # Move the kept dims into the order asked for, then month last.
         order = sorted(range(len(keep)), key=lambda i: keep[i])
-        perm = [order.index(i) for i in range(len(keep))] + [len(keep)]
+        perm = [*(order.index(i) for i in range(len(keep))), len(keep)]
         arrays = {s: np.transpose(a, perm) for s, a in arrays.items()}
-        index = pd.MultiIndex.from_product([labels[d] for d in by] + [self._months], names=by + ["month"])
+        index = pd.MultiIndex.from_product([labels[d] for d in by] + [self._months], names=[*by, "month"])
         return pd.DataFrame({s: a.ravel() for s, a in arrays.items()}, index=index).reset_index()
 
     def flows(self, by: Sequence[str] = ("move",)) -> pd.DataFrame:

@@ -1,13 +1,22 @@
 # Hand-written stub of the compiled module, checked by `python -m mypy.stubtest carecast._core`.
 from collections.abc import Callable
 from os import PathLike
-
 from typing import Any, final
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Scenario", "RunResults", "presets", "DEFAULT_PRESET", "STATES", "AGE_BANDS", "PLACEMENTS", "MOVES", "__version__"]
+__all__ = [
+    "AGE_BANDS",
+    "DEFAULT_PRESET",
+    "MOVES",
+    "PLACEMENTS",
+    "STATES",
+    "RunResults",
+    "Scenario",
+    "__version__",
+    "presets",
+]
 
 DEFAULT_PRESET: str
 STATES: list[str]
@@ -29,6 +38,7 @@ class Scenario:
     def to_json(self) -> str: ...
     def to_toml(self) -> str: ...
     def updated_json(self, overrides: str) -> Scenario: ...
+    def with_change(self, from_: str, set: str, note: str) -> Scenario: ...
     @property
     def name(self) -> str: ...
     @property

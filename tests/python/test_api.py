@@ -60,7 +60,7 @@ def test_config_error_names_field_value_and_range(baseline):
 
 @pytest.mark.parametrize("overrides, fragment", [
     ({"policy": {"outreach": {"intensity": 2}}}, "unknown field `intensity`"),
-    ({"policy": {"early_help": {"places": -4}}}, "expected a whole number from 0"),
+    ({"policy": {"early_help": {"places": -4}}}, "expected a whole number, 0 or more"),
     ({"policy": {"early_help": {"places": "many"}}}, "policy.early_help.places"),
     ({"population": {"under_18": 0}}, "population.under_18"),
     ({"policy": {"early_help": {"effect_on_care_entry": {"dist": "normal", "mean": 0.8, "sd": -1}}}},
@@ -210,3 +210,57 @@ def test_gil_is_released_during_a_run(baseline):
     stop.set()
     t.join()
     assert during > 5, f"the other thread made {during} steps during the run"
+
+
+@pytest.mark.parametrize("overrides, path, value, allowed", [
+    ({"hazards": {"sibling_group_entry": "41%"}}, "hazards.sibling_group_entry", '"41%"', "write 0.41"),
+    ({"policy": {"outreach": {"intensity": 2}}}, "policy.outreach.intensity", "intensity", "identification_multiplier"),
+    ({"policy": {"early_help": {"places": -4}}}, "policy.early_help.places", "-4", "a whole number, 0 or more"),
+    ({"policy": {"early_help": {"allocation": "lottery"}}}, "policy.early_help.allocation", '"lottery"',
+     "over_fives_share"),
+])
+def test_structural_errors_fill_path_value_and_allowed(baseline, overrides, path, value, allowed):
+    with pytest.raises(carecast.ConfigError) as info:
+        baseline.updated(overrides)
+    e = info.value
+    assert (e.path, e.value) == (path, value)
+    assert e.allowed is not None and allowed in e.allowed, e.allowed
+
+
+def test_unknown_preset_fills_path():
+    with pytest.raises(carecast.ConfigError) as info:
+        carecast.Scenario.preset("atlantis")
+    assert (info.value.path, info.value.value) == ("preset", "atlantis")
+    assert "wolverhampton-2015" in (info.value.allowed or "")
+
+
+def test_with_change_keeps_the_existing_changes():
+    redesign = carecast.Scenario.preset("wolverhampton-2015-redesign")
+    before = redesign.to_dict()["changes"]
+    later = redesign.with_change("2017-04", {"early_help": {"places": 1000}}, note="more places")
+    after = later.to_dict()["changes"]
+    assert after[:len(before)] == before
+    assert after[-1] == {"from": "2017-04", "note": "more places", "set": {"early_help": {"places": 1000}}}
+    # updated() with a list replaces it whole, as its docstring says.
+    replaced = redesign.updated({"changes": [{"from": "2017-04", "set": {"early_help": {"places": 1000}}}]})
+    assert len(replaced.to_dict()["changes"]) == 1
+    with pytest.raises(carecast.ConfigError) as info:
+        redesign.with_change("2017-13", {})
+    assert info.value.path == "from"
+    with pytest.raises(carecast.ConfigError) as info:
+        redesign.with_change("2017-04", {"early_help": {"places": "lots"}})
+    assert info.value.path == f"changes[{len(before)}].set.early_help.places"
+
+
+def test_base_may_be_a_scenario_file(tmp_path):
+    (tmp_path / "council.toml").write_text('base = "wolverhampton-2015"\nname = "council"\n'
+                                          "[policy.early_help]\nplaces = 700\n")
+    (tmp_path / "variants").mkdir()
+    (tmp_path / "variants" / "v.toml").write_text('base = "../council.toml"\nname = "v"\n')
+    s = carecast.Scenario.from_file(tmp_path / "variants" / "v.toml")
+    assert s.name == "v" and s.to_dict()["policy"]["early_help"]["places"] == 700
+    (tmp_path / "a.toml").write_text('base = "b.toml"\n')
+    (tmp_path / "b.toml").write_text('base = "a.toml"\n')
+    with pytest.raises(carecast.ConfigError) as info:
+        carecast.Scenario.from_file(tmp_path / "a.toml")
+    assert info.value.path == "base" and " -> " in (info.value.value or "")
