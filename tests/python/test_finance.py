@@ -59,17 +59,23 @@ def test_common_random_numbers_shrink_the_standard_error(baseline, redesign):
     # The same scenario run with another seed is independent of the baseline run.
     other = red.run(40, 3, seed=99, progress=False)
     independent = Comparison(base, red, paired.baseline_results, other)
+
+    def mcse(c: Comparison, measure: str) -> float:
+        rows = c.savings("real").query(f"measure == '{measure}' and financial_year == '2016/17'")
+        return float(rows["mcse"].iloc[0])
+
     for measure in ("care_months_avoided", "gross_savings"):
-        pick = lambda c: c.savings("real").query(
-            f"measure == '{measure}' and financial_year == '2016/17'")["mcse"].iloc[0]
-        assert pick(paired) < pick(independent) / 2, (measure, pick(paired), pick(independent))
+        assert mcse(paired, measure) < mcse(independent, measure) / 2, (measure, mcse(paired, measure),
+                                                                          mcse(independent, measure))
 
 
 def test_parameter_uncertainty_and_chance_can_be_told_apart(baseline, redesign, comparison):
     chance = carecast.compare(baseline, redesign, replications=40, years=3, seed=4, progress=False,
                               parameter_uncertainty=False)
-    width = lambda c: (lambda r: r["p95"] - r["p5"])(
-        c.savings("real").query("measure == 'net_savings' and financial_year == '2017/18'").iloc[0])
+    def width(c: Comparison) -> float:
+        row = c.savings("real").query("measure == 'net_savings' and financial_year == '2017/18'").iloc[0]
+        return float(row["p95"] - row["p5"])
+
     assert width(chance) < width(comparison)
     # central() fixes every distribution.
     def distributions(node):
