@@ -61,6 +61,15 @@ Fields marked *Param* take a number or a distribution drawn once per replication
 field's allowed range are clamped to it. Each is drawn from a stream named by the field, so two
 scenarios that share a distribution share its draw (common random numbers).
 
+Limits, so that every accepted scenario runs to the end in bounded time and with finite costs:
+the largest **multiplier** or hazard ratio is **1,000** (the presets' largest is 9); the largest
+**rate** is **120 a year**; the largest **combined monthly hazard** of contact (a contact rate
+times its need, outreach and recently-closed multipliers) is **100 a month**, checked on fixed
+values and the central values of distributions, and a draw above it is capped (contact that
+month is certain either way); the largest **unit cost** is **£1e9**; a log-normal's `sigma` is
+at most **5**; month fields are **0 to 1,200**. A distribution's parameters must lie within its
+field's range, and its draws are clamped to it. A scenario file or text may be at most **10 MB**.
+
 Enumerations: `distribution` is `"even"`, `"by_population"` or `"by_need"`; `allocation` is
 `"first_come"`, `"by_need"` or `"over_fives_share"`.
 """

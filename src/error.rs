@@ -80,6 +80,16 @@ pub enum CarecastError {
         /// Replications asked for.
         total: usize,
     },
+    /// The run would need more memory than is available; refused before it starts.
+    #[error("{message}")]
+    TooLarge {
+        /// Bytes the run is estimated to need.
+        needed: u64,
+        /// Bytes available (`MemAvailable`, or the `CARECAST_MEMORY_LIMIT` override).
+        available: u64,
+        /// Both figures for people, and what to change.
+        message: String,
+    },
 }
 
 impl CarecastError {

@@ -24,3 +24,8 @@ class ConfigError(CarecastError, ValueError):
 
 class ScenarioFileError(CarecastError, OSError):
     """A scenario file could not be read."""
+
+
+class ResourceError(CarecastError, MemoryError):
+    """A run would need more memory than is available; it is refused before it starts, with
+    the figure needed and the figure available."""

@@ -210,7 +210,7 @@ impl Model {
                 p.central()
             }
         };
-        let nn = Bounds::NON_NEGATIVE;
+        let nn = Bounds::MULTIPLIER;
         self.periods
             .iter()
             .map(|(start, pol)| {

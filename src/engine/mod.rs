@@ -2,14 +2,34 @@
 
 mod cohort;
 mod compiled;
+mod memory;
 mod world;
 
 pub use compiled::Model;
+pub use memory::{MemoryEstimate, available_memory, format_bytes};
 
 use crate::error::{CarecastError, Result};
-use crate::outputs::{ResultsBuilder, RunResults};
+use crate::outputs::{RepOutput, ResultsBuilder, RunResults};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How often the calling thread reports progress (and so can be cancelled) while replications run.
+pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Most worker threads a run may use, per core: more only adds memory (each thread holds a
+/// replication's world and its batch share of outputs), not speed.
+pub const MAX_THREADS_PER_CORE: usize = 4;
+
+/// Memory the replications waiting to be folded into the results may hold, in bytes (512 MiB);
+/// batches are made smaller when a replication's output is large.
+pub const BATCH_MEMORY_BUDGET: u64 = 512 << 20;
+
+/// Cores available to this process (1 if unknown).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
 
 /// How to run a scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,11 +37,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub struct RunOptions {
     /// Number of replications (1 to 1,000,000).
     pub replications: usize,
-    /// Months to simulate (1 to 1,200).
+    /// Months to simulate (1 to 1,200). [`RunOptions::new`] saturates `years * 12` rather than
+    /// wrapping, so an absurd number of years is refused, not silently shortened.
     pub months: usize,
     /// Seed; the same seed gives the same results whatever the thread count.
     pub seed: u64,
-    /// Worker threads; `None` uses every core.
+    /// Worker threads, 1 to [`MAX_THREADS_PER_CORE`] x the cores; `None` uses every core.
     pub threads: Option<usize>,
     /// Replications whose detailed breakdowns are kept for quantiles.
     pub quantile_sample: usize,
@@ -33,8 +54,9 @@ pub struct RunOptions {
 
 impl RunOptions {
     /// `replications` replications of `years` years with `seed`, other options at defaults.
+    /// (`years * 12` saturates: more than 100 years is refused when the run starts.)
     pub fn new(replications: usize, years: usize, seed: u64) -> Self {
-        Self { replications, months: years * 12, seed, ..Self::default() }
+        Self { replications, months: years.saturating_mul(12), seed, ..Self::default() }
     }
 
     /// Set the number of worker threads.
@@ -61,14 +83,31 @@ impl RunOptions {
             return bad("replications", format!("got {}; allowed: 1 to 1,000,000", self.replications));
         }
         if !(1..=1200).contains(&self.months) {
-            return bad("months", format!("got {}; allowed: 1 to 1,200 (100 years)", self.months));
+            let got = if self.months > 1200 * 12 {
+                format!("{} months (more than 100 years)", self.months)
+            } else {
+                self.months.to_string()
+            };
+            return bad("months", format!("got {got}; allowed: 1 to 1,200 (100 years)"));
         }
         if let Some(t) = self.threads {
-            if !(1..=1024).contains(&t) {
-                return bad("threads", format!("got {t}; allowed: 1 to 1,024"));
+            let most = MAX_THREADS_PER_CORE * cores();
+            if !(1..=most).contains(&t) {
+                return bad(
+                    "threads",
+                    format!(
+                        "got {t}; allowed: 1 to {most} ({MAX_THREADS_PER_CORE} per core on this machine's {} cores)",
+                        cores()
+                    ),
+                );
             }
         }
         Ok(())
+    }
+
+    /// The worker threads a run with these options uses.
+    pub fn worker_threads(&self) -> usize {
+        self.threads.unwrap_or_else(cores)
     }
 }
 
@@ -88,8 +127,12 @@ impl Default for RunOptions {
 
 /// Progress reports and cancellation for a run.
 pub trait Progress: Sync {
-    /// Called after each batch of replications with how many are done. Return `false` to stop
-    /// the run (it then fails with [`CarecastError::Cancelled`]).
+    /// Called from the thread that called [`Model::run`], while the replications run on worker
+    /// threads: every [`PROGRESS_INTERVAL`] (about 0.1 s; at least every 0.2 s unless the
+    /// machine is overloaded) with the count so far, which may not have changed, and after each
+    /// batch of replications. Return `false` to stop the run: the workers notice within a
+    /// fraction of a second, whatever the scenario, and the run fails with
+    /// [`CarecastError::Cancelled`].
     fn update(&self, done: usize, total: usize) -> bool;
 }
 
@@ -114,12 +157,18 @@ impl Progress for CancelFlag<'_> {
 impl Model {
     /// Run the model.
     ///
-    /// Replications run in parallel in batches; results are folded in replication order, so
-    /// they are identical for any thread count. `progress` is told after each batch and may
-    /// cancel the run.
+    /// Replications run in parallel on worker threads, in batches; results are folded in
+    /// replication order, so they are identical for any thread count. Meanwhile the calling
+    /// thread reports to `progress` every [`PROGRESS_INTERVAL`] and after each batch, and
+    /// `progress` may cancel the run; the workers look at the stop flag before every month and
+    /// inside each month's long loops, so a cancelled run ends within a fraction of a second.
+    ///
+    /// Before anything runs, the memory the run needs is estimated ([`Model::memory_estimate`])
+    /// and a run that would not fit in the memory available is refused.
     ///
     /// # Errors
-    /// [`CarecastError::RunOption`] for bad options, [`CarecastError::Cancelled`] if cancelled.
+    /// [`CarecastError::RunOption`] for bad options, [`CarecastError::TooLarge`] for a run that
+    /// would not fit in memory, [`CarecastError::Cancelled`] if cancelled.
     ///
     /// # Examples
     /// ```
@@ -130,7 +179,9 @@ impl Model {
     /// ```
     pub fn run(&self, options: &RunOptions, progress: &dyn Progress) -> Result<RunResults> {
         options.check()?;
-        let threads = options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let estimate = self.memory_estimate(options);
+        estimate.check(available_memory())?;
+        let threads = options.worker_threads();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
@@ -139,37 +190,79 @@ impl Model {
         let mut builder =
             ResultsBuilder::new(options.months, self.localities, options.quantile_sample, options.keep_full_detail);
         let stop = AtomicBool::new(false);
-        let batch = (threads * 4).max(8);
-        let mut done = 0;
-        while done < total {
-            let end = (done + batch).min(total);
-            let outputs: Vec<_> = pool.install(|| {
-                (done..end)
-                    .into_par_iter()
-                    .map(|rep| {
-                        if stop.load(Ordering::Relaxed) {
-                            return None;
+        let batch = estimate.batch;
+        // Workers compute batch after batch on the pool, from a thread of their own; this thread
+        // folds each batch in order as it arrives and reports progress in between. The channel
+        // holds no batch: a finished batch waits for this thread to take it, so at most two
+        // batches of outputs exist at once.
+        let (sender, receiver) = mpsc::sync_channel::<Vec<Option<RepOutput>>>(0);
+        let outcome = std::thread::scope(|scope| {
+            let stop = &stop;
+            scope.spawn(move || {
+                pool.install(|| {
+                    let mut start = 0;
+                    while start < total && !stop.load(Ordering::Relaxed) {
+                        let end = (start + batch).min(total);
+                        let outputs: Vec<Option<RepOutput>> = (start..end)
+                            .into_par_iter()
+                            .map(|rep| {
+                                if stop.load(Ordering::Relaxed) {
+                                    return None;
+                                }
+                                let log = if rep == 0 { options.log_families } else { 0 };
+                                world::World::with_stop(self, options.seed, rep as u64, options.months, log, Some(stop))
+                                    .run()
+                            })
+                            .collect();
+                        if sender.send(outputs).is_err() {
+                            return; // the calling thread has stopped listening
                         }
-                        let log = if rep == 0 { options.log_families } else { 0 };
-                        let world = world::World::new(self, options.seed, rep as u64, options.months, log);
-                        world.run(&|| !stop.load(Ordering::Relaxed))
-                    })
-                    .collect()
+                        start = end;
+                    }
+                });
             });
-            for out in outputs {
-                match out {
-                    Some(o) => builder.push(o),
-                    None => return Err(CarecastError::Cancelled { completed: done, total }),
+            let mut done = 0;
+            let outcome = loop {
+                match receiver.recv_timeout(PROGRESS_INTERVAL) {
+                    Ok(outputs) => {
+                        let mut cancelled = false;
+                        for out in outputs {
+                            match out {
+                                Some(o) if !cancelled => {
+                                    builder.push(o);
+                                    done += 1;
+                                }
+                                _ => cancelled = true,
+                            }
+                        }
+                        if cancelled {
+                            break Err(CarecastError::Cancelled { completed: done, total });
+                        }
+                        if !progress.update(done, total) && done < total {
+                            break Err(CarecastError::Cancelled { completed: done, total });
+                        }
+                        if done == total {
+                            break Ok(());
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        if !progress.update(done, total) {
+                            break Err(CarecastError::Cancelled { completed: done, total });
+                        }
+                    }
+                    // The workers stopped without finishing: only a stop does that.
+                    Err(mpsc::RecvTimeoutError::Disconnected) => {
+                        break Err(CarecastError::Cancelled { completed: done, total });
+                    }
                 }
-            }
-            done = end;
-            if !progress.update(done, total) {
-                stop.store(true, Ordering::Relaxed);
-                if done < total {
-                    return Err(CarecastError::Cancelled { completed: done, total });
-                }
-            }
-        }
+            };
+            // Stop the workers and stop listening (a worker waiting to hand over a batch then
+            // gives up); leaving the scope waits for them, a fraction of a second once stopped.
+            stop.store(true, Ordering::Relaxed);
+            drop(receiver);
+            outcome
+        });
+        outcome?;
         Ok(builder.finish(self.start, options.seed, self.locality_names.clone(), self.scenario.population.under_18))
     }
 }

@@ -12,9 +12,15 @@ use super::compiled::{Model, PeriodPolicy};
 use crate::model::{AgeBand, MONTHS_TO_18, Move, State};
 use crate::outputs::{Activity, LoggedEvent, RepOutput, Series};
 use crate::rng::{self, Purpose, Stream, chance, uniform};
-use crate::scenario::Allocation;
+use crate::scenario::{Allocation, MAX_MONTHLY_HAZARD};
 use std::collections::VecDeque;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Units of work (contacts drawn, families stepped, places allocated) between two looks at the
+/// stop flag inside a month: a look costs one relaxed atomic load, and 1,024 units take well
+/// under a millisecond.
+const STOP_CHECK_EVERY: u32 = 1_024;
 
 /// A family's open case (for its children living at home).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +140,12 @@ pub struct World<'m> {
     scratch_children: Vec<u32>,
     log_families: u32,
     out: RepOutput,
+    /// Set from outside to stop the replication early (`None`: never stops).
+    stop: Option<&'m AtomicBool>,
+    /// Work done since the stop flag was last read.
+    work: u32,
+    /// The stop flag was seen: every loop unwinds and the replication's output is dropped.
+    stopped: bool,
 }
 
 impl<'m> World<'m> {
@@ -141,6 +153,19 @@ impl<'m> World<'m> {
     /// caseload in place. `log_families` families (the first to come into contact) have their
     /// events logged.
     pub fn new(m: &'m Model, seed: u64, rep: u64, months: usize, log_families: u32) -> Self {
+        Self::with_stop(m, seed, rep, months, log_families, None)
+    }
+
+    /// As [`World::new`], watching `stop`: once it is set, building the starting caseload and
+    /// every month's long loops give up within [`STOP_CHECK_EVERY`] units of work.
+    pub fn with_stop(
+        m: &'m Model,
+        seed: u64,
+        rep: u64,
+        months: usize,
+        log_families: u32,
+        stop: Option<&'m AtomicBool>,
+    ) -> Self {
         let groups = m.localities * 3;
         let mut w = World {
             m,
@@ -174,6 +199,9 @@ impl<'m> World<'m> {
             scratch_children: Vec::new(),
             log_families,
             out: RepOutput::new(months, m.localities),
+            stop,
+            work: 0,
+            stopped: false,
         };
         w.initialise();
         w
@@ -184,18 +212,33 @@ impl<'m> World<'m> {
         &self.periods[self.period].1
     }
 
-    /// Run every month and hand back the outputs.
-    ///
-    /// `keep_going` is polled between months; when it returns false the replication stops early
-    /// and `None` is returned.
-    pub fn run(mut self, keep_going: &dyn Fn() -> bool) -> Option<RepOutput> {
+    /// Run every month and hand back the outputs, or `None` if the stop flag was set (it is
+    /// read before every month and inside each month's long loops).
+    pub fn run(mut self) -> Option<RepOutput> {
         for t in 0..self.months {
-            if t % 12 == 0 && !keep_going() {
+            if self.stopped || self.stop_now() {
                 return None;
             }
             self.step(t);
         }
-        Some(self.out)
+        (!self.stopped).then_some(self.out)
+    }
+
+    /// Read the stop flag now; remembers a stop.
+    fn stop_now(&mut self) -> bool {
+        self.work = 0;
+        if !self.stopped && self.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            self.stopped = true;
+        }
+        self.stopped
+    }
+
+    /// Count one unit of work and read the stop flag every [`STOP_CHECK_EVERY`] units; true
+    /// once the replication should stop.
+    #[inline]
+    fn should_stop(&mut self) -> bool {
+        self.work += 1;
+        if self.work >= STOP_CHECK_EVERY { self.stop_now() } else { self.stopped }
     }
 
     // ----- starting position -----
@@ -238,6 +281,9 @@ impl<'m> World<'m> {
         let mut placed = 0u32;
         let mut k = 0u64;
         while placed < init.looked_after {
+            if self.should_stop() {
+                return;
+            }
             let band = rng::categorical(&mut rng, &ages);
             let Some(f) = self.draw_initial_family(&mut rng, band, 2.0, k) else { break };
             k += 1;
@@ -279,6 +325,9 @@ impl<'m> World<'m> {
         for (case, target, count_children, mean_months) in cases {
             let mut counted = 0u32;
             while counted < target {
+                if self.should_stop() {
+                    return;
+                }
                 let weights: Vec<f64> = (0..5)
                     .map(|b| {
                         let total: u64 = (0..m.localities * 3).map(|g| self.known.band_total(g, b)).sum();
@@ -348,16 +397,25 @@ impl<'m> World<'m> {
         self.pool_contacts(Pool::Known);
         let waking = std::mem::take(&mut self.wake[t as usize]);
         for f in waking {
+            if self.should_stop() {
+                return;
+            }
             self.wake_family(f);
         }
         let active = std::mem::take(&mut self.active);
         for &f in &active {
+            if self.should_stop() {
+                break;
+            }
             let fam = &self.families[f as usize];
             if !fam.done && !fam.sleeping && fam.next_touch <= t {
                 self.step_family(f);
             }
         }
         self.active = active;
+        if self.stopped {
+            return;
+        }
         self.allocate_early_help();
         self.allocate_intensive_support();
         self.pool_births(t);
@@ -420,7 +478,9 @@ impl<'m> World<'m> {
                         Pool::NotKnown => &self.not_known,
                         Pool::Known => &self.known,
                     };
-                    weights[b] = table.band_total(g, b) as f64 * base * contact;
+                    // A child-month hazard above the largest allowed (a distribution's draw) is
+                    // capped: contact that month is certain either way.
+                    weights[b] = table.band_total(g, b) as f64 * (base * contact).min(MAX_MONTHLY_HAZARD);
                 }
                 let mean: f64 = weights.iter().sum();
                 if mean <= 0.0 {
@@ -428,8 +488,17 @@ impl<'m> World<'m> {
                 }
                 let cell = rng::key(&[pool as u64, g as u64, r as u64, t as u64]);
                 let mut s = rng::stream(self.seed, self.rep, Purpose::PoolCell, cell, 0);
-                let n = rng::poisson(&mut s, mean);
+                // Never more contacts than children who can be drawn.
+                let table = match pool {
+                    Pool::NotKnown => &self.not_known,
+                    Pool::Known => &self.known,
+                };
+                let people: u64 = (0..5).map(|b| table.band_total(g, b)).sum();
+                let n = u64::from(rng::poisson(&mut s, mean)).min(people) as u32;
                 for k in 0..n {
+                    if self.should_stop() {
+                        return;
+                    }
                     let band = rng::categorical(&mut s, &weights);
                     let u = uniform(&mut s);
                     let table = match pool {
@@ -1378,6 +1447,10 @@ impl<'m> World<'m> {
         for l in 0..self.m.localities {
             let mut free = pol.places[l].saturating_sub(self.in_eh[l]);
             while free > 0 {
+                // Each place may scan the whole queue: look at the flag every time.
+                if self.stop_now() {
+                    return;
+                }
                 // Drop stale entries (families that left the list) from the front.
                 while let Some(&(f, since)) = self.queues[l].front() {
                     if self.is_waiting(f, since) {

@@ -270,7 +270,7 @@ impl CostModel {
 fn draw(name: &str, p: &Param, seed: u64, replication: u64) -> f64 {
     if p.is_uncertain() {
         let mut s = rng::stream(seed, replication, Purpose::Parameter, rng::hash_str(&format!("costs.{name}")), 0);
-        p.draw(&mut s, Bounds::NON_NEGATIVE)
+        p.draw(&mut s, Bounds::COST)
     } else {
         p.central()
     }

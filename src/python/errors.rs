@@ -51,5 +51,6 @@ pub(super) fn to_py(e: CarecastError) -> PyErr {
         }
         CarecastError::Io { .. } => exception(py, "ScenarioFileError", message, None),
         CarecastError::Cancelled { .. } => PyKeyboardInterrupt::new_err(message),
+        CarecastError::TooLarge { .. } => exception(py, "ResourceError", message, None),
     })
 }

@@ -80,9 +80,9 @@ impl PyScenario {
         self.inner.start.to_string()
     }
 
-    /// Run the scenario. The GIL is released for the whole run; Ctrl-C stops it between
-    /// batches of replications with `KeyboardInterrupt`. `progress(done, total)` is called after
-    /// each batch.
+    /// Run the scenario. The GIL is released for the whole run; Ctrl-C stops it within a
+    /// fraction of a second with `KeyboardInterrupt`. `progress(done, total)` is called when the
+    /// count of finished replications changes.
     #[pyo3(signature = (replications, years, seed, threads=None, progress=None))]
     fn run(
         &self,
@@ -102,18 +102,24 @@ impl PyScenario {
 }
 
 /// Reports progress to Python and watches for Ctrl-C, attaching to the interpreter briefly
-/// after each batch.
+/// every tenth of a second (the core calls it from the thread that started the run, which is
+/// the one that can see Ctrl-C). The callback is called only when the count has changed.
 struct PythonProgress {
     callback: Option<Py<PyAny>>,
     error: Mutex<Option<PyErr>>,
+    /// The count last passed to the callback (`usize::MAX`: none yet).
+    reported: std::sync::atomic::AtomicUsize,
 }
 
 impl Progress for PythonProgress {
     fn update(&self, done: usize, total: usize) -> bool {
+        use std::sync::atomic::Ordering;
         Python::attach(|py| {
             let result = py.check_signals().and_then(|()| match &self.callback {
-                Some(cb) => cb.call1(py, (done, total)).map(|_| ()),
-                None => Ok(()),
+                Some(cb) if self.reported.swap(done, Ordering::Relaxed) != done => {
+                    cb.call1(py, (done, total)).map(|_| ())
+                }
+                _ => Ok(()),
             });
             match result {
                 Ok(()) => true,
@@ -133,7 +139,8 @@ fn run_interruptibly<T: Send>(
     callback: Option<Py<PyAny>>,
     f: impl FnOnce(&dyn Progress) -> crate::Result<T> + Send,
 ) -> PyResult<T> {
-    let progress = PythonProgress { callback, error: Mutex::new(None) };
+    let progress =
+        PythonProgress { callback, error: Mutex::new(None), reported: std::sync::atomic::AtomicUsize::new(usize::MAX) };
     let result = py.detach(|| f(&progress));
     match result {
         Ok(v) => Ok(v),

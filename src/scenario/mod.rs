@@ -11,9 +11,10 @@ mod presets;
 mod schema;
 mod validate;
 
-pub use param::{Bounds, Distribution, Param};
+pub use param::{Bounds, Distribution, MAX_COST, MAX_LOG_SIGMA, MAX_MONTHLY_HAZARD, MAX_MULTIPLIER, MAX_RATE, Param};
 pub use presets::{DEFAULT_PRESET, preset_names};
 pub use schema::*;
+pub use validate::MAX_SCENARIO_BYTES;
 
 use crate::calendar::YearMonth;
 use crate::error::{CarecastError, ConfigError, Result};
@@ -206,13 +207,15 @@ impl Scenario {
     /// The first invalid field, as a [`ConfigError`] with its path, value and allowed range.
     pub fn validate(&self) -> Result<()> {
         validate::scenario(self)?;
-        self.policy_timeline()?;
+        let timeline = self.policy_timeline()?;
+        validate::combined(self, &timeline)?;
         Ok(())
     }
 }
 
 /// Parse TOML text into a JSON value.
 fn toml_to_value(text: &str, source_name: &str) -> Result<Value> {
+    validate::text_size(text.len() as u64, source_name)?;
     let table: toml::Table =
         toml::from_str(text).map_err(|e| CarecastError::parse(source_name, e.to_string().trim()))?;
     convert_toml(toml::Value::Table(table), "")
@@ -220,13 +223,14 @@ fn toml_to_value(text: &str, source_name: &str) -> Result<Value> {
 
 /// Parse JSON text into a value.
 fn json_to_value(text: &str, source_name: &str) -> Result<Value> {
+    validate::text_size(text.len() as u64, source_name)?;
     serde_json::from_str(text).map_err(|e| CarecastError::parse(source_name, e.to_string()))
 }
 
 /// The value of the `.toml` or `.json` scenario file at `path`, its `base` not yet resolved.
 fn file_value(path: &Path) -> Result<Value> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| CarecastError::Io { path: name.clone(), source })?;
+    let text = validate::read_scenario_file(path)?;
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("json") => json_to_value(&text, &name),
         Some("toml") => toml_to_value(&text, &name),

@@ -98,18 +98,52 @@ pub struct Bounds {
     pub max: f64,
 }
 
+/// The largest multiplier or hazard ratio a scenario may give (1,000). The largest in the
+/// presets is 9 (re-entry to care); 1,000 leaves room for any real effect while keeping every
+/// product of rates and multipliers finite and every monthly draw bounded.
+pub const MAX_MULTIPLIER: f64 = 1_000.0;
+/// The largest annual rate a scenario may give (120 a year: 10 a month, an event within the month
+/// with probability 0.99995). The largest in the presets is 1 a year.
+pub const MAX_RATE: f64 = 120.0;
+/// The largest combined monthly hazard of contact (100 a month): a contact rate times its need,
+/// outreach and recently-closed multipliers. Checked on fixed values and on the central values of
+/// distributions; a draw that takes it higher is capped at it (the contact is certain either way).
+pub const MAX_MONTHLY_HAZARD: f64 = 100.0;
+/// The largest unit cost, in pounds per unit (1e9): costs summed over a run stay finite.
+pub const MAX_COST: f64 = 1e9;
+/// The largest standard deviation of the logarithm of a log-normal parameter (5: a factor of
+/// about 150 either way for one standard deviation).
+pub const MAX_LOG_SIGMA: f64 = 5.0;
+
 impl Bounds {
-    /// Non-negative values (rates, multipliers, costs).
+    /// Non-negative values with no upper bound of their own.
     pub const NON_NEGATIVE: Bounds = Bounds { min: 0.0, max: f64::INFINITY };
     /// Probabilities and shares.
     pub const PROBABILITY: Bounds = Bounds { min: 0.0, max: 1.0 };
+    /// Multipliers and hazard ratios: 0 to [`MAX_MULTIPLIER`].
+    pub const MULTIPLIER: Bounds = Bounds { min: 0.0, max: MAX_MULTIPLIER };
+    /// Unit costs: 0 to [`MAX_COST`] pounds.
+    pub const COST: Bounds = Bounds { min: 0.0, max: MAX_COST };
 
     fn describe(&self) -> String {
         if self.max.is_infinite() {
             format!("a finite number >= {}", self.min)
         } else {
-            format!("a number in [{}, {}]", self.min, self.max)
+            format!("a number from {} to {}", self.min, fmt_bound(self.max))
         }
+    }
+}
+
+/// A bound written for people: `1,000`, `1e9`.
+fn fmt_bound(v: f64) -> String {
+    if v >= 1e6 {
+        format!("{v:e}")
+    } else if v >= 1_000.0 && v.fract() == 0.0 {
+        let s = format!("{v:.0}");
+        let (head, tail) = s.split_at(s.len() - 3);
+        format!("{head},{tail}")
+    } else {
+        format!("{v}")
     }
 }
 
@@ -185,6 +219,13 @@ impl Param {
                         positive("median", median)?;
                         within("median", median)?;
                         non_negative("sigma", sigma)?;
+                        if sigma > MAX_LOG_SIGMA {
+                            return Err(ConfigError::new(
+                                format!("{path}.sigma"),
+                                sigma,
+                                format!("a number from 0 to {MAX_LOG_SIGMA} (the spread of the logarithm)"),
+                            ));
+                        }
                     }
                     Distribution::Beta { alpha, beta } => {
                         positive("alpha", alpha)?;
@@ -228,7 +269,8 @@ impl Param {
     }
 
     /// Draw a value (the fixed value itself, or one draw from the distribution), clamped to
-    /// `bounds` so that an unbounded distribution cannot produce, say, a negative rate.
+    /// `bounds` so that an unbounded distribution cannot produce, say, a negative rate or a
+    /// multiplier above [`MAX_MULTIPLIER`].
     pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R, bounds: Bounds) -> f64 {
         let v = match self {
             Param::Fixed(v) => *v,
@@ -259,6 +301,8 @@ impl Param {
                 }
             },
         };
-        v.clamp(bounds.min, bounds.max)
+        // A draw that is not a number (a degenerate distribution) falls back to the central value.
+        let v = if v.is_nan() { self.central() } else { v };
+        if v.is_nan() { bounds.min } else { v.clamp(bounds.min, bounds.max) }
     }
 }

@@ -122,11 +122,12 @@ pub struct Population {
     pub localities: Vec<Locality>,
     /// Shares of families with 1, 2, 3, ... children (one entry per size; sums to 1).
     pub family_size: Vec<f64>,
-    /// Mean gap in years between the ages of siblings.
+    /// Mean gap in years between the ages of siblings (above 0, at most 18).
     pub sibling_gap_years: f64,
-    /// Births per year to a family with an open case whose youngest child is under ten.
+    /// Births per year to a family with an open case whose youngest child is under ten (0 to 120).
     pub family_birth_rate: f64,
-    /// Rate per year at which known families move out of the authority (replaced by newcomers).
+    /// Rate per year at which known families move out of the authority (replaced by newcomers;
+    /// 0 to 120).
     pub move_away_rate: f64,
     /// The caseload on the start date.
     pub initial: InitialCaseload,
@@ -144,7 +145,9 @@ pub struct Locality {
     pub need: ByNeed,
 }
 
-/// Who is where on the start date, and since when.
+/// Who is where on the start date, and since when. Children with open social care cases are at
+/// most half of `population.under_18`, and with the families in early help or waiting at most
+/// half of it together: a larger caseload is refused, not cut down.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InitialCaseload {
@@ -153,7 +156,7 @@ pub struct InitialCaseload {
     pub looked_after: u32,
     /// Age mix of the children looked after (shares by band; sum to 1).
     pub looked_after_ages: ByBand,
-    /// Mean time already spent in care by the children looked after, in months.
+    /// Mean time already spent in care by the children looked after, in months (1 to 216).
     pub looked_after_mean_months: f64,
     /// Children on child protection plans.
     #[serde(deserialize_with = "whole")]
@@ -171,7 +174,10 @@ pub struct InitialCaseload {
     pub previously_known_share: f64,
 }
 
-/// Rates of first contact (or renewed contact) per child-year, by the child's age band.
+/// Rates of first contact (or renewed contact) per child-year, by the child's age band. Each is
+/// 0 to 120 a year; times its need multiplier, the outreach multipliers (identification) and
+/// the recently-closed multiplier (previously known), at most 100 a month (1,200 a year), the
+/// largest combined monthly hazard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContactRates {
@@ -187,17 +193,19 @@ pub struct ContactRates {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Hazards {
-    /// Multipliers by need level on the contact rates (identification, referral, crisis).
+    /// Multipliers by need level on the contact rates (identification, referral, crisis); each 0
+    /// to 1,000, the largest multiplier.
     pub contact_need_multiplier: ByNeed,
-    /// Multipliers by need level on stepping up and on entering care.
+    /// Multipliers by need level on stepping up and on entering care (0 to 1,000).
     pub escalation_need_multiplier: ByNeed,
     /// Contact rates for children never known to children's services.
     pub not_known: ContactRates,
     /// Contact rates for children known before whose case is closed.
     pub previously_known: ContactRates,
-    /// Multiplier on `previously_known` contact in the first months after a case closes.
+    /// Multiplier on `previously_known` contact in the first months after a case closes (0 to
+    /// 1,000).
     pub recently_closed_multiplier: f64,
-    /// How many months after closing the `recently_closed_multiplier` applies.
+    /// How many months after closing the `recently_closed_multiplier` applies (0 to 1,200).
     #[serde(deserialize_with = "whole")]
     pub recently_closed_months: u32,
     /// What an assessment after a referral leads to (the rest: no further action).
@@ -214,7 +222,7 @@ pub struct Hazards {
     pub sibling_group_entry: f64,
     /// Probability that a family's need is abuse or neglect, by the age band of its index child.
     pub abuse_neglect: ByBand,
-    /// Multiplier on entering care for families whose need is abuse or neglect.
+    /// Multiplier on entering care for families whose need is abuse or neglect (0 to 1,000).
     pub abuse_neglect_care_multiplier: f64,
 }
 
@@ -239,17 +247,19 @@ pub struct AssessmentOutcomes {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EarlyHelpRates {
-    /// Step up to social care, as a multiple of the family's underlying referral rate.
+    /// Step up to social care, as a multiple of the family's underlying referral rate (0 to
+    /// 1,000).
     pub step_up_multiplier: f64,
     /// Share of step-ups that go straight to a child protection plan (the rest: child in need).
     pub step_up_to_protection: f64,
-    /// Entering care, as a multiple of each child's underlying crisis entry rate.
+    /// Entering care, as a multiple of each child's underlying crisis entry rate (0 to 1,000).
     pub care_entry_multiplier: f64,
-    /// Rate per year at which waiting families give up or no longer need help.
+    /// Rate per year at which waiting families give up or no longer need help (0 to 120).
     pub waiting_dropout: f64,
 }
 
-/// Rates for children in need or on child protection plans (per family-year unless stated).
+/// Rates for children in need or on child protection plans (per family-year unless stated; each
+/// 0 to 120).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SocialCareRates {
@@ -265,7 +275,7 @@ pub struct SocialCareRates {
     pub care_entry: ByBand,
 }
 
-/// Rates for children looked after (per child-year).
+/// Rates for children looked after (per child-year; each 0 to 120).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CareRates {
@@ -273,7 +283,7 @@ pub struct CareRates {
     pub return_home: ByDuration,
     /// Adoption, for children who entered care under five.
     pub adoption_under_5: f64,
-    /// Earliest month in care at which adoption can happen.
+    /// Earliest month in care at which adoption can happen (0 to 1,200).
     #[serde(deserialize_with = "whole")]
     pub adoption_min_months: u32,
     /// Special guardianship order.
@@ -284,9 +294,9 @@ pub struct CareRates {
     pub placement_move: f64,
     /// Where a child returning home goes (shares; sum to 1).
     pub return_to: ReturnTo,
-    /// Multiplier on entering care again in the months after returning home.
+    /// Multiplier on entering care again in the months after returning home (0 to 1,000).
     pub reentry_multiplier: f64,
-    /// How many months after returning home the `reentry_multiplier` applies.
+    /// How many months after returning home the `reentry_multiplier` applies (0 to 1,200).
     #[serde(deserialize_with = "whole")]
     pub reentry_months: u32,
     /// Share of entries to care through care proceedings (the rest: voluntary, section 20).
@@ -379,13 +389,13 @@ pub struct EarlyHelpPolicy {
     pub whole_family: bool,
     /// Typical length of an episode, in months (episodes last at least 3 months).
     pub mean_duration_months: f64,
-    /// Hazard ratio on stepping up to social care while in early help.
+    /// Hazard ratio on stepping up to social care while in early help (0 to 1,000).
     pub effect_on_escalation: Param,
-    /// Hazard ratio on entering care while in early help.
+    /// Hazard ratio on entering care while in early help (0 to 1,000).
     pub effect_on_care_entry: Param,
-    /// Hazard ratio on renewed contact and care entry after early help has closed.
+    /// Hazard ratio on renewed contact and care entry after early help has closed (0 to 1,000).
     pub effect_after_closure: Param,
-    /// Months after closure for which `effect_after_closure` applies.
+    /// Months after closure for which `effect_after_closure` applies (0 to 1,200).
     #[serde(deserialize_with = "whole")]
     pub effect_after_months: u32,
 }
@@ -394,11 +404,12 @@ pub struct EarlyHelpPolicy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutreachPolicy {
-    /// Multiplier on the identification of families for early help (1 = as at the start).
+    /// Multiplier on the identification of families for early help (1 = as at the start; 0 to
+    /// 1,000).
     pub identification_multiplier: Param,
-    /// Further multiplier on identification when the index child is five or over.
+    /// Further multiplier on identification when the index child is five or over (0 to 1,000).
     pub over_fives_multiplier: Param,
-    /// Further multiplier on identification of high-need families.
+    /// Further multiplier on identification of high-need families (0 to 1,000).
     pub high_need_multiplier: Param,
 }
 
@@ -420,7 +431,7 @@ pub struct IntensiveSupportPolicy {
     pub include_child_in_need: bool,
     /// Typical length of the intervention, in months.
     pub mean_duration_months: f64,
-    /// Hazard ratio on entering care during the intervention.
+    /// Hazard ratio on entering care during the intervention (0 to 1,000).
     pub effect_on_care_entry: Param,
 }
 
@@ -432,9 +443,9 @@ pub struct PlacementPolicy {
     pub mix_under_10: PlacementMix,
     /// Placement types of children entering care aged ten or over (shares; sum to 1).
     pub mix_10_plus: PlacementMix,
-    /// Multiplier on the rate of returning home (reunification support).
+    /// Multiplier on the rate of returning home (reunification support; 0 to 1,000).
     pub reunification_multiplier: Param,
-    /// Multiplier on the extra risk of re-entering care after returning home.
+    /// Multiplier on the extra risk of re-entering care after returning home (0 to 1,000).
     pub reentry_multiplier: Param,
 }
 
@@ -519,7 +530,7 @@ pub enum Per {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UnitCost {
-    /// Pounds per unit.
+    /// Pounds per unit (0 to 1e9, the largest unit cost).
     pub amount: Param,
     /// The unit: `week`, `month` or `year` for a child or family in a state, `each` for events.
     pub per: Per,

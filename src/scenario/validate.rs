@@ -1,7 +1,7 @@
 //! Range checks for every scenario field. Each check names the field path, the value and what
 //! is allowed.
 
-use super::param::Bounds;
+use super::param::{Bounds, MAX_MONTHLY_HAZARD, MAX_MULTIPLIER, MAX_RATE};
 use super::schema::*;
 use crate::error::ConfigError;
 
@@ -18,7 +18,26 @@ fn probability(path: &str, v: f64) -> Check {
 }
 
 fn rate(path: &str, v: f64) -> Check {
-    if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(ConfigError::new(path, v, "a finite rate >= 0")) }
+    if v.is_finite() && (0.0..=MAX_RATE).contains(&v) {
+        Ok(())
+    } else {
+        Err(ConfigError::new(path, v, format!("a finite rate >= 0 and at most {MAX_RATE} a year")))
+    }
+}
+
+fn multiplier(path: &str, v: f64) -> Check {
+    if v.is_finite() && (0.0..=MAX_MULTIPLIER).contains(&v) {
+        Ok(())
+    } else {
+        Err(ConfigError::new(path, v, "a multiplier from 0 to 1,000"))
+    }
+}
+
+/// The longest duration a month field may give: 1,200 months (100 years, the longest run).
+pub(crate) const MAX_MONTHS: u32 = 1_200;
+
+fn months(path: &str, v: u32) -> Check {
+    if v <= MAX_MONTHS { Ok(()) } else { Err(ConfigError::new(path, v, "a number of months from 0 to 1,200")) }
 }
 
 fn positive(path: &str, v: f64) -> Check {
@@ -50,9 +69,9 @@ fn band_probabilities(path: &str, b: &ByBand) -> Check {
     Ok(())
 }
 
-fn need_rates(path: &str, b: &ByNeed) -> Check {
+fn need_multipliers(path: &str, b: &ByNeed) -> Check {
     for (f, v) in ByNeed::FIELDS.iter().zip(b.to_array()) {
-        rate(&format!("{path}.{f}"), v)?;
+        multiplier(&format!("{path}.{f}"), v)?;
     }
     Ok(())
 }
@@ -136,15 +155,22 @@ fn population(p: &Population) -> Check {
         ));
     }
     positive("population.sibling_gap_years", p.sibling_gap_years)?;
+    if p.sibling_gap_years > 18.0 {
+        return Err(ConfigError::new(
+            "population.sibling_gap_years",
+            p.sibling_gap_years,
+            "a number of years above 0 and at most 18",
+        ));
+    }
     rate("population.family_birth_rate", p.family_birth_rate)?;
     rate("population.move_away_rate", p.move_away_rate)?;
     let i = &p.initial;
     shares("population.initial.looked_after_ages", &ByBand::FIELDS, &i.looked_after_ages.to_array())?;
-    if !(i.looked_after_mean_months.is_finite() && i.looked_after_mean_months >= 1.0) {
+    if !(i.looked_after_mean_months.is_finite() && (1.0..=216.0).contains(&i.looked_after_mean_months)) {
         return Err(ConfigError::new(
             "population.initial.looked_after_mean_months",
             i.looked_after_mean_months,
-            "a number of months >= 1",
+            "a number of months from 1 to 216",
         ));
     }
     probability("population.initial.previously_known_share", i.previously_known_share)?;
@@ -156,15 +182,34 @@ fn population(p: &Population) -> Check {
             format!("at most half of population.under_18 ({})", p.under_18),
         ));
     }
+    // Every family in early help or waiting has at least one child, and the starting caseload is
+    // drawn from the population: more than it holds would be cut down without a word.
+    let families = u64::from(i.early_help_families) + u64::from(i.waiting_families);
+    if (open + families) * 2 > u64::from(p.under_18) {
+        let field =
+            if i.early_help_families >= i.waiting_families { "early_help_families" } else { "waiting_families" };
+        return Err(ConfigError::new(
+            format!("population.initial.{field}"),
+            format!(
+                "{} families in early help and {} waiting, beside {open} children with open social care cases",
+                i.early_help_families, i.waiting_families
+            ),
+            format!(
+                "families and children with open cases together at most half of population.under_18 ({})",
+                p.under_18
+            ),
+        ));
+    }
     Ok(())
 }
 
 fn hazards(h: &Hazards) -> Check {
-    need_rates("hazards.contact_need_multiplier", &h.contact_need_multiplier)?;
-    need_rates("hazards.escalation_need_multiplier", &h.escalation_need_multiplier)?;
+    need_multipliers("hazards.contact_need_multiplier", &h.contact_need_multiplier)?;
+    need_multipliers("hazards.escalation_need_multiplier", &h.escalation_need_multiplier)?;
     contact("hazards.not_known", &h.not_known)?;
     contact("hazards.previously_known", &h.previously_known)?;
-    rate("hazards.recently_closed_multiplier", h.recently_closed_multiplier)?;
+    multiplier("hazards.recently_closed_multiplier", h.recently_closed_multiplier)?;
+    months("hazards.recently_closed_months", h.recently_closed_months)?;
     let a = &h.assessment;
     probability("hazards.assessment.child_in_need", a.child_in_need)?;
     probability("hazards.assessment.child_protection", a.child_protection)?;
@@ -178,9 +223,9 @@ fn hazards(h: &Hazards) -> Check {
         ));
     }
     let e = &h.early_help;
-    rate("hazards.early_help.step_up_multiplier", e.step_up_multiplier)?;
+    multiplier("hazards.early_help.step_up_multiplier", e.step_up_multiplier)?;
     probability("hazards.early_help.step_up_to_protection", e.step_up_to_protection)?;
-    rate("hazards.early_help.care_entry_multiplier", e.care_entry_multiplier)?;
+    multiplier("hazards.early_help.care_entry_multiplier", e.care_entry_multiplier)?;
     rate("hazards.early_help.waiting_dropout", e.waiting_dropout)?;
     social_care("hazards.child_in_need", &h.child_in_need)?;
     social_care("hazards.child_protection", &h.child_protection)?;
@@ -189,6 +234,7 @@ fn hazards(h: &Hazards) -> Check {
     rate("hazards.looked_after.return_home.months_6_to_24", c.return_home.months_6_to_24)?;
     rate("hazards.looked_after.return_home.over_24_months", c.return_home.over_24_months)?;
     rate("hazards.looked_after.adoption_under_5", c.adoption_under_5)?;
+    months("hazards.looked_after.adoption_min_months", c.adoption_min_months)?;
     rate("hazards.looked_after.special_guardianship", c.special_guardianship)?;
     rate("hazards.looked_after.other_exit", c.other_exit)?;
     rate("hazards.looked_after.placement_move", c.placement_move)?;
@@ -197,16 +243,17 @@ fn hazards(h: &Hazards) -> Check {
         &["child_protection", "child_in_need", "known_closed"],
         &[c.return_to.child_protection, c.return_to.child_in_need, c.return_to.known_closed],
     )?;
-    rate("hazards.looked_after.reentry_multiplier", c.reentry_multiplier)?;
+    multiplier("hazards.looked_after.reentry_multiplier", c.reentry_multiplier)?;
+    months("hazards.looked_after.reentry_months", c.reentry_months)?;
     probability("hazards.looked_after.care_proceedings_share", c.care_proceedings_share)?;
     probability("hazards.sibling_group_entry", h.sibling_group_entry)?;
     band_probabilities("hazards.abuse_neglect", &h.abuse_neglect)?;
-    rate("hazards.abuse_neglect_care_multiplier", h.abuse_neglect_care_multiplier)
+    multiplier("hazards.abuse_neglect_care_multiplier", h.abuse_neglect_care_multiplier)
 }
 
 /// Check a unit cost: a non-negative amount, charged per one of `pers`.
 fn unit_cost(path: &str, c: &UnitCost, pers: &[Per]) -> Check {
-    c.amount.validate(&format!("{path}.amount"), Bounds::NON_NEGATIVE)?;
+    c.amount.validate(&format!("{path}.amount"), Bounds::COST)?;
     if !pers.contains(&c.per) {
         let names: Vec<String> = pers.iter().map(|p| format!("\"{}\"", per_name(*p))).collect();
         return Err(ConfigError::new(format!("{path}.per"), format!("\"{}\"", per_name(c.per)), names.join(" or ")));
@@ -303,10 +350,11 @@ pub(super) fn policy(p: &Policy, path: &str) -> Check {
             "a number of months in [3, 60]",
         ));
     }
-    let ratio = Bounds::NON_NEGATIVE;
+    let ratio = Bounds::MULTIPLIER;
     e.effect_on_escalation.validate(&format!("{eh}.effect_on_escalation"), ratio)?;
     e.effect_on_care_entry.validate(&format!("{eh}.effect_on_care_entry"), ratio)?;
     e.effect_after_closure.validate(&format!("{eh}.effect_after_closure"), ratio)?;
+    months(&format!("{eh}.effect_after_months"), e.effect_after_months)?;
     let o = &p.outreach;
     let or = format!("{path}.outreach");
     o.identification_multiplier.validate(&format!("{or}.identification_multiplier"), ratio)?;
@@ -346,4 +394,94 @@ pub(super) fn policy(p: &Policy, path: &str) -> Check {
     pl.reunification_multiplier.validate(&format!("{pp}.reunification_multiplier"), ratio)?;
     pl.reentry_multiplier.validate(&format!("{pp}.reentry_multiplier"), ratio)?;
     Ok(())
+}
+
+/// Check the combined monthly hazards of contact in every policy period: a contact rate times
+/// the largest need multiplier, the outreach multipliers (identification) and the
+/// recently-closed multiplier (previously known families) must be at most
+/// [`MAX_MONTHLY_HAZARD`]. Distributions count at their central value; the engine caps a draw
+/// that goes higher. The error names the rate and every multiplier above 1 in the product.
+pub(super) fn combined(s: &Scenario, timeline: &[(crate::calendar::YearMonth, Policy)]) -> Check {
+    let h = &s.hazards;
+    let need = h.contact_need_multiplier.to_array();
+    let need_path = |n: usize| format!("hazards.contact_need_multiplier.{}", ByNeed::FIELDS[n]);
+    let routes = |r: &ContactRates| {
+        [("identification", r.identification), ("referral", r.referral), ("crisis_care_entry", r.crisis_care_entry)]
+    };
+    for (p, (_, pol)) in timeline.iter().enumerate() {
+        let pol_path = if p == 0 { "policy".to_string() } else { format!("changes[{}].set", p - 1) };
+        let o = &pol.outreach;
+        for (pool, rates) in [("not_known", &h.not_known), ("previously_known", &h.previously_known)] {
+            for (route, band_rates) in routes(rates) {
+                for (b, (field, r)) in ByBand::FIELDS.iter().zip(band_rates.to_array()).enumerate() {
+                    for n in 0..3 {
+                        let mut factors = vec![(format!("hazards.{pool}.{route}.{field}"), r), (need_path(n), need[n])];
+                        if pool == "previously_known" {
+                            factors.push(("hazards.recently_closed_multiplier".into(), h.recently_closed_multiplier));
+                        }
+                        if route == "identification" {
+                            let out = |name: &str, p: &super::param::Param| {
+                                (format!("{pol_path}.outreach.{name}"), p.central())
+                            };
+                            factors.push(out("identification_multiplier", &o.identification_multiplier));
+                            if b >= 2 {
+                                factors.push(out("over_fives_multiplier", &o.over_fives_multiplier));
+                            }
+                            if n == 2 {
+                                factors.push(out("high_need_multiplier", &o.high_need_multiplier));
+                            }
+                        }
+                        let monthly = factors.iter().map(|(_, v)| *v).product::<f64>() / 12.0;
+                        if monthly > MAX_MONTHLY_HAZARD {
+                            let named: Vec<&str> = factors
+                                .iter()
+                                .enumerate()
+                                .filter(|(i, (_, v))| *i == 0 || *v > 1.0)
+                                .map(|(_, (p, _))| p.as_str())
+                                .collect();
+                            return Err(ConfigError::new(
+                                named.join(" x "),
+                                format!("a combined hazard of {monthly:.4} a month"),
+                                format!("a rate times its multipliers of at most {MAX_MONTHLY_HAZARD} a month"),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The largest scenario text read, in bytes (10 MB): the presets are about 15 KB, and a parser
+/// given hundreds of megabytes sizes buffers from them.
+pub const MAX_SCENARIO_BYTES: u64 = 10_000_000;
+
+/// Refuse scenario text of `len` bytes from `source_name` if it is over [`MAX_SCENARIO_BYTES`].
+pub(super) fn text_size(len: u64, source_name: &str) -> crate::error::Result<()> {
+    if len <= MAX_SCENARIO_BYTES {
+        return Ok(());
+    }
+    Err(crate::error::CarecastError::parse(
+        source_name,
+        format!(
+            "{source_name} is {}; a scenario may be at most {}",
+            crate::engine::format_bytes(len),
+            crate::engine::format_bytes(MAX_SCENARIO_BYTES)
+        ),
+    ))
+}
+
+/// Read the scenario file at `path`, refusing one over [`MAX_SCENARIO_BYTES`] before reading it
+/// (and, for files whose size is not known in advance, once that much has been read).
+pub(super) fn read_scenario_file(path: &std::path::Path) -> crate::error::Result<String> {
+    use std::io::Read;
+    let name = path.display().to_string();
+    let io = |source| crate::error::CarecastError::Io { path: name.clone(), source };
+    let file = std::fs::File::open(path).map_err(io)?;
+    text_size(file.metadata().map_err(io)?.len(), &name)?;
+    let mut text = String::new();
+    file.take(MAX_SCENARIO_BYTES + 1).read_to_string(&mut text).map_err(io)?;
+    text_size(text.len() as u64, &name)?;
+    Ok(text)
 }
