@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import fcntl
 import json
 import os
 import re
@@ -44,6 +43,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._errors import CarecastError
+
+if sys.platform != "win32":
+    import fcntl
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -88,7 +90,7 @@ def _temp_name(suffix: str = "") -> str:
 
 
 def _alive(pid: int) -> bool:
-    if pid <= 0:
+    if pid <= 0 or sys.platform == "win32":  # (os.kill would end the process there)
         return True
     try:
         os.kill(pid, 0)
@@ -241,7 +243,11 @@ class _Output:
     def _locked(self, pending: list[int]) -> Iterator[None]:
         """Hold the exclusive lock of this target: ``.<name>.carecast-lock`` beside it (removed
         afterwards; a lock left by a killed process holds nothing), or the target directory itself
-        where its parent cannot be written."""
+        where its parent cannot be written. (Not on Windows, where runs writing one place at the
+        same time are not serialised.)"""
+        if sys.platform == "win32":
+            yield
+            return
         path = os.path.join(self.parent, f".{self.name}{LOCK_SUFFIX}")
         deadline = time.monotonic() + LOCK_TIMEOUT
         while True:
@@ -466,7 +472,7 @@ class FileOutput(_Output):
             temp = os.path.join(self.parent, _temp_name(suffix if re.fullmatch(r"\.[A-Za-z0-9_]{1,10}", suffix)
                                                         else ".tmp"))
             try:
-                os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666))
+                os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666))
             except OSError as e:
                 raise self._fail(e) from None
             self.temp = temp
