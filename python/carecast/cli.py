@@ -123,7 +123,9 @@ def _stop_on_signals() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    # A signal the caller ignores stays ignored (``nohup carecast run ...`` survives a hangup).
+    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)
+             and signal.getsignal(getattr(signal, n)) is not signal.SIG_IGN]
     saved = {n: signal.signal(getattr(signal, n), _raise_signalled) for n in names}
     try:
         yield

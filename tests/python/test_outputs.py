@@ -21,8 +21,16 @@ TINY = ["--replications", "2", "--years", "1", "--quiet"]
 LONG = ["--replications", "200", "--years", "10", "--quiet"]
 
 
+def default_signals():
+    """In the child: the signals' default actions, however the tests were started (a background
+    job ignores SIGINT, nohup ignores SIGHUP)."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def cli(*args, **kwargs):
-    return subprocess.Popen([sys.executable, "-m", "carecast.cli", *args], text=True, **kwargs)
+    return subprocess.Popen([sys.executable, "-m", "carecast.cli", *args], text=True, preexec_fn=default_signals,
+                            **kwargs)
 
 
 def leftovers(directory):
@@ -219,6 +227,23 @@ def test_signals_leave_no_temporaries(tmp_path, sig):
     assert proc.returncode == 128 + sig, err
     assert "Traceback" not in err and out == ""
     assert os.listdir(tmp_path) == []
+
+
+def test_an_ignored_hangup_stays_ignored(tmp_path):
+    # nohup carecast run ...: a hangup does not stop the run.
+    proc = subprocess.Popen([sys.executable, "-c", "import signal, sys; from carecast.cli import main; "
+                             "signal.signal(signal.SIGHUP, signal.SIG_IGN); sys.exit(main(sys.argv[1:]))",
+                             "run", "--replications", "100", "--years", "2", "--quiet", "--out", str(tmp_path / "out")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_temporary(tmp_path, proc)
+        proc.send_signal(signal.SIGHUP)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 0, err
+    assert (tmp_path / "out" / MANIFEST).exists()
 
 
 def test_a_killed_runs_temporaries_are_cleaned_by_the_next_run(tmp_path):
