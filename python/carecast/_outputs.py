@@ -57,7 +57,18 @@ LOCK_SUFFIX = ".carecast-lock"
 #: milliseconds; a longer wait means a stopped process).
 LOCK_TIMEOUT = 60.0
 
-_HOST = re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname())[:32] or "host"
+
+def _host() -> str:
+    """This machine, and this process-id namespace (containers sharing a folder can have the same
+    host name and the same process ids), as a name part."""
+    host = re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname())[:32] or "host"
+    try:
+        return f"{host}_{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:
+        return host
+
+
+_HOST = _host()
 _TEMP = re.compile(r"\.carecast-(?P<host>[A-Za-z0-9_]+)-(?P<pid>[0-9]+)-[0-9a-f]{8}(?:\.[A-Za-z0-9_]{1,10})?")
 _SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -170,6 +181,16 @@ def _exchange(a: str, b: str) -> bool:
     raise OSError(err, os.strerror(err), b)
 
 
+def _open_lock(path: str) -> int:
+    """Open (creating) a lock file; read-only if it is another user's (flock works either way)."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    except PermissionError:
+        if not os.path.exists(path):
+            raise
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+
+
 def _is_cwd(path: str) -> bool:
     try:
         return os.path.samefile(path, os.getcwd())
@@ -209,7 +230,8 @@ class _Output:
 
     def _fail(self, e: OSError, doing: str = "write") -> OutputError:
         where = self.display
-        if e.filename and not str(e.filename).startswith((self.path, self.parent + os.sep + TEMP_PREFIX)):
+        ours = (self.path, os.path.join(self.parent, TEMP_PREFIX), os.path.join(self.parent, f".{self.name}"))
+        if e.filename and not str(e.filename).startswith(ours):
             where = f"{self.display} ({e.filename})"
         return OutputError(f"cannot {doing} {where}: {_reason(e)}")
 
@@ -253,11 +275,14 @@ class _Output:
         while True:
             own_file = True
             try:
-                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+                fd = _open_lock(path)
             except OSError as e:
                 if not os.path.isdir(self.path) or e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
                     raise self._fail(e) from None
-                fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+                except OSError as e2:
+                    raise self._fail(e2) from None
                 own_file = False
             try:
                 while True:
