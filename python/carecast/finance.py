@@ -323,6 +323,12 @@ def compare(baseline: Any, scenario: Any, replications: SupportsIndex = 100, yea
     central value, so the intervals show chance alone; comparing the two tells parameter
     uncertainty from chance.
     """
+    from . import Scenario
+
+    for name, value in (("baseline", baseline), ("scenario", scenario)):
+        if not isinstance(value, Scenario):
+            raise ConfigError(f"{name} must be a carecast.Scenario, got {type(value).__name__}", path=name,
+                              value=type(value).__name__, allowed="a carecast.Scenario")
     if baseline.authority != scenario.authority:
         raise ConfigError(
             f"cannot compare scenarios of different authorities: baseline `{baseline.authority}`, "

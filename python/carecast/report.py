@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from . import Results, Scenario, __version__
 from . import plots as cp
+from ._errors import ConfigError
 from ._outputs import write_file
 from .finance import Comparison
 
@@ -125,5 +126,6 @@ def report(target: Scenario | Comparison, results: Any = None) -> str:
     if isinstance(target, Comparison):
         return comparison_report(target)
     if results is None:
-        raise ValueError("a scenario report needs the scenario's results")
+        raise ConfigError("a scenario report needs the scenario's results", path="results", value="None",
+                          allowed="the Results of a run of the scenario")
     return scenario_report(target, results)

@@ -110,3 +110,14 @@ def test_numpy_integers_are_whole_numbers(baseline):
 
 def test_the_largest_seed_is_accepted(baseline):
     assert baseline.run(1, 1, seed=2**64 - 1, progress=False).seed == 2**64 - 1
+
+
+def test_compare_and_report_arguments_name_themselves(baseline):
+    from carecast import report
+
+    with pytest.raises(carecast.ConfigError) as info:
+        carecast.compare(baseline, "wolverhampton-2015-redesign", 2, 1, progress=False)  # type: ignore[arg-type]
+    assert (info.value.path, info.value.value) == ("scenario", "str")
+    with pytest.raises(carecast.ConfigError) as info:
+        report.report(baseline)
+    assert info.value.path == "results"
