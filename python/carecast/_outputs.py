@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import hashlib
 import json
 import os
 import re
@@ -69,7 +70,8 @@ def _host() -> str:
 
 
 _HOST = _host()
-_TEMP = re.compile(r"\.carecast-(?P<host>[A-Za-z0-9_]+)-(?P<pid>[0-9]+)-[0-9a-f]{8}(?:\.[A-Za-z0-9_]{1,10})?")
+_TEMP = re.compile(r"\.carecast-(?P<host>[A-Za-z0-9_]+)-(?P<pid>[0-9]+)-[0-9a-f]{8}"
+                   r"(?:\.(?P<tag>t[0-9a-f]{10}))?(?:\.[A-Za-z0-9_]{1,10})?")
 _SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
@@ -96,8 +98,24 @@ def usual_permissions(path: str, directory: bool = False) -> None:
     os.chmod(path, (0o777 if directory else 0o666) & ~umask())
 
 
-def _temp_name(suffix: str = "") -> str:
-    return f"{TEMP_PREFIX}{_HOST}-{os.getpid()}-{secrets.token_hex(4)}{suffix}"
+def _temp_name(suffix: str = "", tag: str = "") -> str:
+    """``.carecast-<host>-<pid>-<random>[.<tag>][<suffix>]``: the tag says which target it is for."""
+    return f"{TEMP_PREFIX}{_HOST}-{os.getpid()}-{secrets.token_hex(4)}{'.' + tag if tag else ''}{suffix}"
+
+
+def _tag(name: str) -> str:
+    return "t" + hashlib.sha1(os.fsencode(name)).hexdigest()[:10]
+
+
+def _writers(directory: str, name: str) -> list[int]:
+    """Process ids of other carecast runs, still running, writing the output ``name`` in ``directory``."""
+    tag = _tag(name)
+    pids = []
+    for temp, alive in _temporaries(directory):
+        m = _TEMP.fullmatch(temp)
+        if alive and m and m["tag"] == tag and int(m["pid"]) != os.getpid():
+            pids.append(int(m["pid"]))
+    return pids
 
 
 def _alive(pid: int) -> bool:
@@ -317,6 +335,17 @@ class _Output:
                     os.unlink(path)
             os.close(fd)
 
+    def _refuse_a_second_writer(self) -> None:
+        """Without ``overwrite``, only one run at a time may be on its way to writing a target: a
+        second would be refused at the end, so it is refused now. (With ``overwrite`` they take
+        turns, the last to finish replacing the others.)"""
+        if self.overwrite:
+            return
+        busy = _writers(self.parent, self.name)
+        if busy:
+            raise OutputError(f"another carecast (process {busy[0]}) is already writing {self.display}; wait "
+                              "for it, or choose another place")
+
     def _cleanup(self) -> None:
         with _signals_deferred():
             if self.temp is not None and not self.committed:
@@ -347,12 +376,14 @@ class DirectoryOutput(_Output):
             clean_stale(self.parent)
             with self._locked([]):  # a steady view: no other carecast is moving an output here
                 self._inside = self._check()
-            temp = os.path.join(self.path if self._inside else self.parent, _temp_name())
-            try:
-                os.mkdir(temp)  # with the umask's permissions
-            except OSError as e:
-                raise self._fail(e) from None
-            self.temp = temp
+                self._refuse_a_second_writer()
+                temp = os.path.join(self.path, _temp_name()) if self._inside else \
+                    os.path.join(self.parent, _temp_name(tag=_tag(self.name)))
+                try:
+                    os.mkdir(temp)  # with the umask's permissions
+                except OSError as e:
+                    raise self._fail(e) from None
+                self.temp = temp
         except BaseException:
             self._cleanup()
             raise
@@ -491,16 +522,19 @@ class FileOutput(_Output):
         try:
             self._make_parents()
             clean_stale(self.parent)
+            suffix = os.path.splitext(self.name)[1]
+            if not re.fullmatch(r"\.[A-Za-z0-9_]{1,10}", suffix):
+                suffix = ".tmp"
             with self._locked([]):
                 self._check()
-            suffix = os.path.splitext(self.name)[1]
-            temp = os.path.join(self.parent, _temp_name(suffix if re.fullmatch(r"\.[A-Za-z0-9_]{1,10}", suffix)
-                                                        else ".tmp"))
-            try:
-                os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666))
-            except OSError as e:
-                raise self._fail(e) from None
-            self.temp = temp
+                self._refuse_a_second_writer()
+                temp = os.path.join(self.parent, _temp_name(suffix, tag=_tag(self.name)))
+                try:
+                    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
+                                     0o666))
+                except OSError as e:
+                    raise self._fail(e) from None
+                self.temp = temp
         except BaseException:
             self._cleanup()
             raise

@@ -336,6 +336,21 @@ def test_concurrent_runs_without_overwrite_one_wins_the_others_are_refused(tmp_p
     assert sorted(os.listdir(tmp_path)) == ["out"]
 
 
+def test_a_second_run_to_the_same_place_is_refused_before_it_runs(tmp_path, capsys):
+    from carecast import _outputs
+
+    # A run (here a stand-in: process 1, which is running) on its way to writing tmp_path/out.
+    busy = tmp_path / f".carecast-{_outputs._HOST}-1-0123abcd.{_outputs._tag('out')}"
+    busy.mkdir()
+    assert main(["run", *LONG, "--out", str(tmp_path / "out")]) == 2
+    captured = capsys.readouterr()
+    assert "another carecast (process 1) is already writing" in captured.err and captured.out == ""
+    assert main(["run", *TINY, "--out", str(tmp_path / "other")]) == 0  # another target is not refused
+    # With --overwrite they take turns instead.
+    assert main(["run", *TINY, "--out", str(tmp_path / "out"), "--overwrite"]) == 0
+    assert busy.exists(), "a running process's temporary is left alone"
+
+
 def test_the_output_classes_refuse_directly(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(OutputError, match="exists"), FileOutput(tmp_path / "f", overwrite=False):
