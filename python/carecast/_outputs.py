@@ -8,16 +8,17 @@ The rules:
   Any other file (or no ``run.json``) means refusal even with ``overwrite``.
 * A file target that exists is refused unless ``overwrite`` is given.
 * The target is checked when the output is opened (before the simulation runs) and again, under
-  an exclusive lock beside the target, just before the output is moved into place; two runs
-  writing the same target take turns.
+  an exclusive lock beside the target, just before the output is moved into place. Two runs
+  writing the same target take turns with ``overwrite``; without it, the second is refused as
+  soon as it starts.
 * Every output appears atomically: it is written into a temporary directory or file beside the
   target and renamed into place. A carecast directory being overwritten is swapped with the new
   one in one step where the system can (Linux ``renameat2``), so a reader sees the old outputs
   or the new, never a mixture. An existing empty directory (``--out .``) is kept: the files are
   moved into it one by one, ``run.json`` last.
-* Temporaries are named ``.carecast-<host>-<pid>-<token>``; ones left by a process that no longer
-  runs (killed with SIGKILL, say) are removed by the next output in the same place. Nothing else is
-  ever removed.
+* Temporaries are named ``.carecast-<host>-<pid>-<token>[.<tag of the target>]``; ones left by a
+  process that no longer runs on this host (killed with SIGKILL, say) are removed by the next output
+  in the same place. Nothing else is ever removed.
 * Outputs get the user's usual permissions (``0o666``/``0o777`` less the umask).
 * Every failure is an :class:`OutputError` naming the path.
 """
