@@ -216,7 +216,7 @@ def _main(argv: Sequence[str] | None, out: _Stdout) -> int:
         _error(f"{where}{e.strerror or e}")
         return EXIT_ERROR
     except KeyboardInterrupt:
-        _error("interrupted; nothing written")
+        _error("interrupted")
         return 130
 
 
