@@ -5,8 +5,9 @@
 //! quantile sample, at most `R`):
 //!
 //! 1. **Kept per replication** by the results: series, totals by state and placement, flows and
-//!    costed activity, as `f64`: `8 x (60 m + 14 L m + 1)` a replication, times `R`; plus the
-//!    headline series copied once when the results are finished (`8 x 14 m x R`).
+//!    costed activity, as `f64`: `8 x (60 m + 14 L m + 1)` a replication, counted twice (the
+//!    caller gets a copy of each array it asks for: Python copies them into NumPy), plus the
+//!    series reordered once when the results are finished (`8 x 14 m`); all times `R`.
 //! 2. **Quantile sample**: the detailed stocks, flows, queues and caseloads of the first `Q`
 //!    replications, as `u32`: `4 x m x (37 L + 32)` each; with the running means and variances
 //!    of the same (`16 x m x (37 L + 32)`, once); and the full detail when asked for
@@ -21,9 +22,8 @@
 //!    rates), in families of the mean size, at about 100 bytes a child and 200 a family.
 //!
 //! It is an estimate, meant to be above what a run uses, not a promise (measured against the peak
-//! resident memory with `examples/memory_estimate.rs`: from 1.3 to 3 times it, the most for
-//! large populations); it leaves out what the caller does with the results afterwards (Python
-//! copies arrays as they are asked for).
+//! resident memory with `examples/memory_estimate.rs`: from 1.3 to 2.6 times it, the most for
+//! large populations), and counts one copy of the results for the caller.
 
 use super::{BATCH_MEMORY_BUDGET, Model, RunOptions};
 use crate::error::{CarecastError, Result};
@@ -67,7 +67,7 @@ impl Model {
         let r = options.replications as u64;
         let q = (options.quantile_sample as u64).min(r);
         let threads = options.worker_threads() as u64;
-        let per_replication = 8 * (60 * m + 14 * l * m + 1) + 8 * 14 * m;
+        let per_replication = 2 * 8 * (60 * m + 14 * l * m + 1) + 8 * 14 * m;
         let detail = m * (37 * l + 32);
         let mut summaries = 4 * q * detail + 16 * detail;
         if options.keep_full_detail {

@@ -83,10 +83,10 @@ impl RunOptions {
             return bad("replications", format!("got {}; allowed: 1 to 1,000,000", self.replications));
         }
         if !(1..=1200).contains(&self.months) {
-            let got = if self.months > 1200 * 12 {
-                format!("{} months (more than 100 years)", self.months)
-            } else {
-                self.months.to_string()
+            let got = match self.months {
+                usize::MAX => "more than 100 years".to_string(),
+                m if m > 1200 && m % 12 == 0 => format!("{m} months ({} years)", m / 12),
+                m => m.to_string(),
             };
             return bad("months", format!("got {got}; allowed: 1 to 1,200 (100 years)"));
         }
