@@ -1,0 +1,71 @@
+"""Limits seen from Python: values too large for the engine are a ConfigError naming the field, a
+run that will not fit in memory is a ResourceError before it starts, and Ctrl-C stops a run inside
+its first replication (tests/limits.rs checks the same in the core)."""
+
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import carecast
+from carecast._errors import ResourceError
+
+
+def test_a_huge_multiplier_names_its_field(baseline: carecast.Scenario) -> None:
+    with pytest.raises(carecast.ConfigError) as e:
+        baseline.updated({"hazards": {"contact_need_multiplier": {"high": 1e18}}})
+    assert e.value.path == "hazards.contact_need_multiplier.high"
+    assert e.value.allowed is not None and "1,000" in e.value.allowed
+
+
+def test_a_run_that_will_not_fit_is_a_resource_error(baseline: carecast.Scenario,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CARECAST_MEMORY_LIMIT", "1000000")
+    with pytest.raises(ResourceError) as e:
+        baseline.run(100, 10, seed=1, progress=False)
+    assert isinstance(e.value, MemoryError) and isinstance(e.value, carecast.CarecastError)
+    assert "this run needs about" in str(e.value) and "1.0 MB is available" in str(e.value)
+
+
+def test_too_many_threads_or_years_are_config_errors(baseline: carecast.Scenario) -> None:
+    with pytest.raises(carecast.ConfigError) as e:
+        baseline.run(1, 1, seed=1, threads=100_000, progress=False)
+    assert e.value.path == "threads" and e.value.allowed is not None and "per core" in e.value.allowed
+    with pytest.raises(carecast.ConfigError) as e:
+        baseline.run(1, 1_500_000_000_000_000_000, seed=1, progress=False)
+    assert e.value.path == "months"
+
+
+RUN = textwrap.dedent("""
+    import carecast
+    base = carecast.Scenario.preset("wolverhampton-2015")
+    big = base.updated({"population": {"under_18": 2_000_000, "initial": {
+        "looked_after": 18_000, "child_protection": 10_000, "child_in_need": 35_000,
+        "early_help_families": 20_000, "waiting_families": 0}}})
+    done = []
+    print("ready", flush=True)
+    try:
+        big.run(8, 10, seed=1, threads=1, progress=lambda d, t: done.append(d))
+        print("finished")
+    except KeyboardInterrupt:
+        print("KeyboardInterrupt; progress heard", done)
+""")
+
+
+def test_ctrl_c_stops_a_run_inside_its_first_replication() -> None:
+    # One replication of 2 million children takes several seconds and the interrupt comes one
+    # second in: progress has been reported while the first replication ran (that is when Ctrl-C
+    # is seen), and no replication finished. A run that reported only after a batch would have
+    # reported nothing by then, and finished its batch before stopping.
+    p = subprocess.Popen([sys.executable, "-c", RUN], stdout=subprocess.PIPE, text=True)
+    assert p.stdout is not None
+    assert p.stdout.readline().strip() == "ready"
+    try:
+        subprocess.run([sys.executable, "-c", "import time; time.sleep(1)"], check=True)
+        p.send_signal(signal.SIGINT)
+        out, _ = p.communicate(timeout=600)
+    finally:
+        p.kill()
+    assert out.strip().endswith("KeyboardInterrupt; progress heard [0]"), out
