@@ -155,7 +155,7 @@ class Scenario:
                               path="set", value=repr(set), allowed="a dict of policy fields")
         if note is not None and not isinstance(note, str):
             raise ConfigError(f"note must be text, got {note!r}", path="note", value=repr(note), allowed="text or None")
-        return Scenario(self._inner.with_change(from_, _to_json(set), note or ""))
+        return Scenario(self._inner.with_change(from_, _to_json(set, "set"), note or ""))
 
     @property
     def name(self) -> str:

@@ -264,3 +264,10 @@ def test_base_may_be_a_scenario_file(tmp_path):
     with pytest.raises(carecast.ConfigError) as info:
         carecast.Scenario.from_file(tmp_path / "a.toml")
     assert info.value.path == "base" and " -> " in (info.value.value or "")
+
+
+def test_with_change_names_a_bad_value_in_set():
+    redesign = carecast.Scenario.preset("wolverhampton-2015-redesign")
+    with pytest.raises(carecast.ConfigError) as info:
+        redesign.with_change("2017-04", {"early_help": {"over_fives_target": float("nan")}})
+    assert info.value.path == "set.early_help.over_fives_target"
