@@ -289,6 +289,25 @@ fn progress_hears_of_every_replication_and_results_do_not_depend_on_it() {
     assert_eq!(a.activity, b.activity);
 }
 
+/// Lets every replication run, then stops.
+struct StopAtTheEnd;
+
+impl Progress for StopAtTheEnd {
+    fn update(&self, done: usize, total: usize) -> bool {
+        done < total
+    }
+}
+
+#[test]
+fn a_stop_after_the_last_replication_still_cancels() {
+    // Ctrl-C while the results are being put together is not lost.
+    let model = Model::new(&base()).unwrap();
+    match model.run(&RunOptions::new(3, 1, 1), &StopAtTheEnd) {
+        Err(CarecastError::Cancelled { completed: 3, total: 3 }) => {}
+        other => panic!("expected Cancelled after 3 of 3, got {:?}", other.map(|r| r.replications)),
+    }
+}
+
 // ----- scenario size -----
 
 #[test]

@@ -13,7 +13,7 @@ use crate::outputs::{RepOutput, ResultsBuilder, RunResults};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How often the calling thread reports progress (and so can be cancelled) while replications run.
 pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
@@ -129,8 +129,9 @@ impl Default for RunOptions {
 pub trait Progress: Sync {
     /// Called from the thread that called [`Model::run`], while the replications run on worker
     /// threads: every [`PROGRESS_INTERVAL`] (about 0.1 s; at least every 0.2 s unless the
-    /// machine is overloaded) with the count so far, which may not have changed, and after each
-    /// batch of replications. Return `false` to stop the run: the workers notice within a
+    /// machine is overloaded) with the count so far, which may not have changed, after each
+    /// batch of replications, and while the results are summarised at the end (with `done ==
+    /// total`). Return `false` to stop the run, at any of these: the workers notice within a
     /// fraction of a second, whatever the scenario, and the run fails with
     /// [`CarecastError::Cancelled`].
     fn update(&self, done: usize, total: usize) -> bool;
@@ -226,11 +227,17 @@ impl Model {
                 match receiver.recv_timeout(PROGRESS_INTERVAL) {
                     Ok(outputs) => {
                         let mut cancelled = false;
+                        let mut polled = Instant::now();
                         for out in outputs {
                             match out {
                                 Some(o) if !cancelled => {
                                     builder.push(o);
                                     done += 1;
+                                    // Folding a batch of large outputs takes a while: keep reporting.
+                                    if polled.elapsed() >= PROGRESS_INTERVAL && done < total {
+                                        polled = Instant::now();
+                                        cancelled = !progress.update(done, total);
+                                    }
                                 }
                                 _ => cancelled = true,
                             }
@@ -238,7 +245,7 @@ impl Model {
                         if cancelled {
                             break Err(CarecastError::Cancelled { completed: done, total });
                         }
-                        if !progress.update(done, total) && done < total {
+                        if !progress.update(done, total) {
                             break Err(CarecastError::Cancelled { completed: done, total });
                         }
                         if done == total {
@@ -263,7 +270,19 @@ impl Model {
             outcome
         });
         outcome?;
-        Ok(builder.finish(self.start, options.seed, self.locality_names.clone(), self.scenario.population.under_18))
+        // Summarising a large run takes seconds: keep reporting, and a stop still stops.
+        let mut polled = Instant::now();
+        let mut keep_going = || {
+            if polled.elapsed() < PROGRESS_INTERVAL {
+                return true;
+            }
+            polled = Instant::now();
+            progress.update(total, total)
+        };
+        let under_18 = self.scenario.population.under_18;
+        builder
+            .finish(self.start, options.seed, self.locality_names.clone(), under_18, &mut keep_going)
+            .ok_or(CarecastError::Cancelled { completed: total, total })
     }
 }
 

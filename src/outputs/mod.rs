@@ -308,7 +308,9 @@ impl Accumulator {
         }
     }
 
-    fn summary<D: ndarray::Dimension>(&self, shape: D) -> Summary<D> {
+    /// The summary, or `None` if `keep_going` (asked every 4,096 elements: sorting the quantile
+    /// sample of a large run takes seconds) says to stop.
+    fn summary<D: ndarray::Dimension>(&self, shape: D, keep_going: &mut dyn FnMut() -> bool) -> Option<Summary<D>> {
         let len = self.mean.len();
         let sd: Vec<f64> =
             self.m2.iter().map(|&m2| if self.n > 1 { (m2 / (self.n - 1) as f64).sqrt() } else { 0.0 }).collect();
@@ -317,6 +319,9 @@ impl Accumulator {
         let mut p95 = vec![0.0; len];
         let mut column = vec![0.0; self.sample.len()];
         for i in 0..len {
+            if i % 4096 == 0 && !keep_going() {
+                return None;
+            }
             for (k, s) in self.sample.iter().enumerate() {
                 column[k] = f64::from(s[i]);
             }
@@ -326,7 +331,7 @@ impl Accumulator {
             p95[i] = quantile_sorted(&column, 0.95);
         }
         let arr = |v: Vec<f64>| ndarray::Array::from_shape_vec(shape.clone(), v).expect("shape matches");
-        Summary { mean: arr(self.mean.clone()), sd: arr(sd), p5: arr(p5), p50: arr(p50), p95: arr(p95) }
+        Some(Summary { mean: arr(self.mean.clone()), sd: arr(sd), p5: arr(p5), p50: arr(p50), p95: arr(p95) })
     }
 }
 
@@ -471,14 +476,26 @@ impl ResultsBuilder {
         self.count += 1;
     }
 
-    pub(crate) fn finish(self, start: YearMonth, seed: u64, names: Vec<String>, under_18: u32) -> RunResults {
+    /// The results, or `None` if `keep_going` says to stop while the summaries are made.
+    pub(crate) fn finish(
+        self,
+        start: YearMonth,
+        seed: u64,
+        names: Vec<String>,
+        under_18: u32,
+        keep_going: &mut dyn FnMut() -> bool,
+    ) -> Option<RunResults> {
         let r = self.count;
         let m = self.months;
         let l = self.localities;
         // Series were pushed replication-major (series x month inside); reorder to series x rep x month.
         let by_rep = Array3::from_shape_vec((r, Series::COUNT, m), self.series).expect("series shape");
         let series = by_rep.permuted_axes([1, 0, 2]).as_standard_layout().to_owned();
-        RunResults {
+        let stocks = self.stocks.summary(ndarray::Dim([STATES, BANDS, l, m]), keep_going)?;
+        let flows = self.flows.summary(ndarray::Dim([Move::COUNT, m]), keep_going)?;
+        let queues = self.queues.summary(ndarray::Dim([l, m]), keep_going)?;
+        let caseloads = self.caseloads.summary(ndarray::Dim([l, m]), keep_going)?;
+        Some(RunResults {
             start,
             months: m,
             replications: r,
@@ -490,17 +507,17 @@ impl ResultsBuilder {
             state_totals: Array3::from_shape_vec((r, STATES, m), self.state_totals).expect("state shape"),
             placement_totals: Array3::from_shape_vec((r, 6, m), self.placements).expect("placement shape"),
             population: Array2::from_shape_vec((r, m), self.population).expect("population shape"),
-            stocks: self.stocks.summary(ndarray::Dim([STATES, BANDS, l, m])),
-            flows: self.flows.summary(ndarray::Dim([Move::COUNT, m])),
-            queues: self.queues.summary(ndarray::Dim([l, m])),
-            caseloads: self.caseloads.summary(ndarray::Dim([l, m])),
+            stocks,
+            flows,
+            queues,
+            caseloads,
             flows_by_replication: Array3::from_shape_vec((r, Move::COUNT, m), self.flows_rep).expect("flows shape"),
             activity: ndarray::Array4::from_shape_vec((r, Activity::COUNT, l, m), self.activity)
                 .expect("activity shape"),
             quantile_sample: self.stocks.sample.len(),
             full: self.full,
             events: self.events,
-        }
+        })
     }
 }
 
