@@ -295,7 +295,8 @@ fn a_change_with_a_wrong_type_names_the_change() {
 fn with_change_keeps_the_existing_changes_in_calendar_order() {
     let redesign = Scenario::preset("wolverhampton-2015-redesign").unwrap();
     let before: Vec<_> = redesign.changes.iter().map(|c| c.from).collect();
-    let late = redesign.with_change("2018-01".parse().unwrap(), json!({"early_help": {"places": 1000}}), "late").unwrap();
+    let late =
+        redesign.with_change("2018-01".parse().unwrap(), json!({"early_help": {"places": 1000}}), "late").unwrap();
     assert_eq!(late.changes.len(), before.len() + 1);
     assert_eq!(late.changes.last().unwrap().note, "late");
     let early = redesign.with_change("2015-06".parse().unwrap(), json!({"early_help": {"places": 800}}), "").unwrap();
@@ -342,7 +343,11 @@ fn base_may_be_another_scenario_file_relative_to_the_one_naming_it() {
     std::fs::write(dir.join("b.toml"), "base = \"a.toml\"\n").unwrap();
     let c = config_error(Scenario::from_file(dir.join("a.toml")).unwrap_err());
     assert_eq!(c.path, "base");
-    assert!(c.value.contains("a.toml -> ") && c.value.contains("b.toml -> ") && c.value.ends_with("a.toml"), "{}", c.value);
+    assert!(
+        c.value.contains("a.toml -> ") && c.value.contains("b.toml -> ") && c.value.ends_with("a.toml"),
+        "{}",
+        c.value
+    );
 
     // A missing base file names where it was looked for.
     std::fs::write(dir.join("lost.toml"), "base = \"nowhere.toml\"\n").unwrap();

@@ -50,9 +50,8 @@ impl PyScenario {
 
     /// A new scenario with the JSON object `overrides` deep-merged over this one.
     fn updated_json(&self, overrides: &str) -> PyResult<Self> {
-        let value: serde_json::Value = serde_json::from_str(overrides).map_err(|e| {
-            errors::to_py(crate::CarecastError::parse("overrides", e.to_string()))
-        })?;
+        let value: serde_json::Value = serde_json::from_str(overrides)
+            .map_err(|e| errors::to_py(crate::CarecastError::parse("overrides", e.to_string())))?;
         Ok(Self { inner: self.inner.updated(value).map_err(errors::to_py)? })
     }
 
@@ -60,8 +59,8 @@ impl PyScenario {
     fn with_change(&self, from_: &str, set: &str, note: &str) -> PyResult<Self> {
         let month: crate::YearMonth =
             from_.parse().map_err(|_: String| errors::config("from", &format!("\"{from_}\""), "a month, YYYY-MM"))?;
-        let set: serde_json::Value = serde_json::from_str(set)
-            .map_err(|e| errors::to_py(crate::CarecastError::parse("set", e.to_string())))?;
+        let set: serde_json::Value =
+            serde_json::from_str(set).map_err(|e| errors::to_py(crate::CarecastError::parse("set", e.to_string())))?;
         Ok(Self { inner: self.inner.with_change(month, set, note).map_err(errors::to_py)? })
     }
 

@@ -104,7 +104,10 @@ mod tests {
     #[test]
     fn unknown_and_missing_fields_name_the_key() {
         let e = field_error("policy.outreach", "unknown field `intensity`, expected one of `a`, `b`").unwrap();
-        assert_eq!((e.path.as_str(), e.value.as_str(), e.allowed.as_str()), ("policy.outreach.intensity", "intensity", "one of a, b"));
+        assert_eq!(
+            (e.path.as_str(), e.value.as_str(), e.allowed.as_str()),
+            ("policy.outreach.intensity", "intensity", "one of a, b")
+        );
         let e = field_error(".", "missing field `name`").unwrap();
         assert_eq!(e.path, "name");
     }

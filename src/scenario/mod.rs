@@ -142,10 +142,17 @@ impl Scenario {
     /// ```
     pub fn with_change(&self, from: YearMonth, set: Value, note: &str) -> Result<Scenario> {
         let Value::Object(set) = set else {
-            return Err(ConfigError::new("set", set, "a table of policy fields, e.g. {early_help = {places = 900}}").into());
+            return Err(
+                ConfigError::new("set", set, "a table of policy fields, e.g. {early_help = {places = 900}}").into()
+            );
         };
         if from < self.start {
-            return Err(ConfigError::new("from", from, format!("a month from the scenario's start ({}) on", self.start)).into());
+            return Err(ConfigError::new(
+                "from",
+                from,
+                format!("a month from the scenario's start ({}) on", self.start),
+            )
+            .into());
         }
         let mut scenario = self.clone();
         match scenario.changes.iter_mut().find(|c| c.from == from) {
@@ -338,12 +345,14 @@ fn resolve_base(value: Value, source_name: &str, origin: &Origin) -> Result<Valu
             let here = next.chain.last().expect("then() adds the file");
             if origin.chain.contains(here) {
                 let names: Vec<String> = next.chain.iter().map(|p| p.display().to_string()).collect();
-                return Err(ConfigError::new("base", names.join(" -> "), "bases that do not lead back to themselves")
-                    .into());
+                return Err(
+                    ConfigError::new("base", names.join(" -> "), "bases that do not lead back to themselves").into()
+                );
             }
             if !path.is_file() {
-                return Err(ConfigError::new("base", format!("\"{name}\" (no file at {})", path.display()), allowed())
-                    .into());
+                return Err(
+                    ConfigError::new("base", format!("\"{name}\" (no file at {})", path.display()), allowed()).into()
+                );
             }
             resolve_base(file_value(&path)?, &path.display().to_string(), &next)?
         }
