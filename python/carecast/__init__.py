@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _core
-from ._errors import CarecastError, ConfigError, ScenarioFileError
+from ._errors import CarecastError, ConfigError, ResourceError, ScenarioFileError
 
 __all__ = [
     "HEADLINE_INDICATORS",
@@ -33,6 +33,7 @@ __all__ = [
     "CarecastError",
     "Comparison",
     "ConfigError",
+    "ResourceError",
     "Results",
     "Scenario",
     "ScenarioFileError",

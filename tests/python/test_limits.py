@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 import carecast
-from carecast._errors import ResourceError
+from carecast import ResourceError
 
 
 def test_a_huge_multiplier_names_its_field(baseline: carecast.Scenario) -> None:
