@@ -1,0 +1,124 @@
+//! Who is due when. Each family and child in care has the month of its next event, drawn
+//! once from its piecewise-constant hazards and redrawn when they change; closed families
+//! sleep until their next contact.
+
+use super::*;
+
+impl World<'_> {
+    pub(super) fn period_at(&self, t: i32) -> usize {
+        self.periods.iter().rposition(|(s, _)| *s <= t).unwrap_or(0)
+    }
+
+    pub(super) fn sleep(&mut self, f: u32) {
+        let t = self.t;
+        self.families[f as usize].sleeping = true;
+        let e = unit_exponential(&mut self.families[f as usize].rng);
+        let month = first_event(e, t + 1, self.months, |s| {
+            if !self.any_home_under_18(f, s) {
+                return (0.0, self.months); // everyone at home has turned 18: no further contact
+            }
+            let pol = &self.periods[self.period_at(s)].1;
+            (self.closed_hazards(f, s, pol).iter().sum(), self.next_change(f, s))
+        });
+        if month != NO_EVENT {
+            self.wake[month as usize].push(f);
+        }
+    }
+
+    pub(super) fn wake_family(&mut self, f: u32) {
+        let t = self.t;
+        let fam = &self.families[f as usize];
+        if !fam.sleeping || fam.done {
+            return;
+        }
+        self.families[f as usize].sleeping = false;
+        if self.at_home(f) == 0 {
+            self.families[f as usize].done = true;
+            return;
+        }
+        let periods = Rc::clone(&self.periods);
+        let h = self.closed_hazards(f, t, &periods[self.period].1);
+        let pick = rng::categorical(&mut self.families[f as usize].rng, &h);
+        match pick {
+            0 => self.contact(f, Route::Identification, Move::KnownToEarlyHelp, false),
+            1 => self.contact(f, Route::Referral, Move::KnownToReferral, false),
+            2 => self.contact(f, Route::Crisis, Move::KnownToCare, false),
+            _ => self.move_away(f),
+        }
+        if !self.families[f as usize].done && !self.families[f as usize].sleeping {
+            self.activate(f);
+        }
+    }
+
+    pub(super) fn step_family(&mut self, f: u32) {
+        let t = self.t;
+        // Children in care whose scheduled event falls this month.
+        for i in 0..self.families[f as usize].children.len() {
+            let c = self.families[f as usize].children[i];
+            let ch = &self.children[c as usize];
+            if ch.status == Status::Care && ch.care_event == t {
+                self.care_event(f, c);
+            }
+        }
+        let fam = &mut self.families[f as usize];
+        if fam.in_sis && fam.sis_until <= t {
+            fam.in_sis = false;
+            self.in_sis -= 1;
+            self.in_sis_by_locality[fam.locality as usize] -= 1;
+        }
+        if self.families[f as usize].home_event == t && self.at_home(f) > 0 {
+            self.home_event(f);
+        }
+        self.settle(f);
+    }
+
+    /// Re-draw family `f`'s next home event from month `from` and set the month it next needs
+    /// stepping: its next home event, a child's event in care, an 18th birthday, or the end of
+    /// intensive support. Called whenever the family's hazards change.
+    pub(super) fn refresh(&mut self, f: u32, from: i32) {
+        let (home, _) = self.counts(f);
+        if home > 0 {
+            self.schedule_home(f, from);
+        } else {
+            self.families[f as usize].home_event = NO_EVENT;
+        }
+        let fam = &self.families[f as usize];
+        let mut touch = fam.home_event;
+        if fam.in_sis {
+            touch = touch.min(fam.sis_until);
+        }
+        for &c in &fam.children {
+            let ch = &self.children[c as usize];
+            match ch.status {
+                Status::Home => touch = touch.min(ch.birth + MONTHS_TO_18),
+                Status::Care => touch = touch.min(ch.care_event.min(ch.birth + MONTHS_TO_18)),
+                Status::Left => {}
+            }
+        }
+        self.families[f as usize].next_touch = touch;
+    }
+}
+
+/// A unit exponential draw: the amount of cumulative hazard until the next event.
+pub(super) fn unit_exponential(rng: &mut Stream) -> f64 {
+    -(1.0 - uniform(rng)).ln()
+}
+
+/// The month in which cumulative hazard reaches `e`, from month `from`, giving up at `until`
+/// (`NO_EVENT`). `segment(s)` gives the monthly hazard from month `s` and the month it next
+/// changes; spending `e` segment by segment has the same distribution as a draw every month,
+/// for a fraction of the work.
+pub(super) fn first_event(mut e: f64, from: i32, until: i32, mut segment: impl FnMut(i32) -> (f64, i32)) -> i32 {
+    let mut s = from;
+    while s < until {
+        let (h, next) = segment(s);
+        let end = next.clamp(s + 1, until);
+        let span = f64::from(end - s);
+        if h > 0.0 && e < h * span {
+            return (s + (e / h) as i32).min(end - 1);
+        }
+        e -= h * span;
+        s = end;
+    }
+    NO_EVENT
+}

@@ -1,0 +1,173 @@
+//! Children in care: entering (with brothers and sisters), placements and placement moves,
+//! exits (home, adoption, special guardianship, other), reunification and re-entry.
+
+use super::*;
+
+impl World<'_> {
+    /// Child `c` enters care, and with it (with probability `sibling_group_entry`) the brothers
+    /// and sisters living at home.
+    pub(super) fn enter_care(&mut self, f: u32, c: u32, mv: Move, not_previously_known: bool) {
+        let together = chance(&mut self.families[f as usize].rng, self.m.sibling_group_entry);
+        for i in 0..self.families[f as usize].children.len() {
+            let k = self.families[f as usize].children[i];
+            if self.children[k as usize].status != Status::Home || (k != c && !together) {
+                continue;
+            }
+            self.place_in_care(f, k, mv, not_previously_known);
+        }
+        if self.at_home(f) > 0 {
+            let case = self.families[f as usize].case;
+            if matches!(case, Case::Closed | Case::Waiting | Case::EarlyHelp) {
+                self.set_case(f, Case::ChildInNeed);
+            }
+        } else {
+            self.set_case(f, Case::Closed);
+        }
+    }
+
+    pub(super) fn place_in_care(&mut self, f: u32, c: u32, mv: Move, not_previously_known: bool) {
+        let t = self.t;
+        let age = t - self.children[c as usize].birth;
+        let pol = &self.periods[self.period].1;
+        let mix = if age < 120 { pol.mix_under_10 } else { pol.mix_10_plus };
+        let fam = &mut self.families[f as usize];
+        let placement = pick_cumulative(&mix, uniform(&mut fam.rng)) as u8;
+        let proceedings = chance(&mut fam.rng, self.m.care_proceedings_share);
+        let abuse_neglect = fam.abuse_neglect;
+        let l = fam.locality as usize;
+        let from = case_slot(fam.case);
+        self.retable(f, c, Some(from), Some(SLOT_CARE + placement as usize));
+        let child = &mut self.children[c as usize];
+        child.status = Status::Care;
+        child.care_since = t;
+        child.placement = placement;
+        child.entered_under_5 = age < 60;
+        let reentry = child.care_episodes > 0;
+        child.care_episodes = child.care_episodes.saturating_add(1);
+        self.schedule_care(f, c, t + 1);
+        if reentry {
+            self.out.add(Series::LacReentries, t, 1.0);
+        }
+        let o = &mut self.out;
+        o.flow(mv, t, 1);
+        o.add(Series::LacEntries, t, 1.0);
+        if not_previously_known {
+            o.add(Series::EntriesNotPreviouslyKnown, t, 1.0);
+        }
+        if age >= 60 {
+            o.add(Series::EntriesAged5Plus, t, 1.0);
+        }
+        if abuse_neglect {
+            o.add(Series::EntriesAbuseNeglect, t, 1.0);
+        }
+        o.activity(Activity::CareEntries, l, t, 1);
+        if proceedings {
+            o.add(Series::CareProceedings, t, 1.0);
+            o.activity(Activity::CareProceedings, l, t, 1);
+        }
+        self.log(f, Some(c), mv);
+    }
+
+    /// Hazards (per month) of the events of child `c` in care in month `s`: return home,
+    /// adoption, special guardianship, other exit, placement move.
+    pub(super) fn care_hazards(&self, c: u32, s: i32, pol: &PeriodPolicy) -> [f64; 5] {
+        let m = self.m;
+        let ch = &self.children[c as usize];
+        let months_in = s - ch.care_since;
+        let d = if months_in < 6 {
+            0
+        } else if months_in < 24 {
+            1
+        } else {
+            2
+        };
+        [
+            m.return_home[d] * pol.reunification_multiplier,
+            if ch.entered_under_5 && months_in >= m.adoption_min_months { m.adoption_under_5 } else { 0.0 },
+            m.special_guardianship,
+            m.other_exit,
+            m.placement_move,
+        ]
+    }
+
+    /// Draw the month of child `c`'s next event in care, from month `from` on: the hazards are
+    /// constant between the 6- and 24-month marks, eligibility for adoption and policy changes,
+    /// so one unit exponential is spent segment by segment. The same distribution as a draw
+    /// every month, for a fraction of the work. No event before the 18th birthday: none.
+    pub(super) fn schedule_care(&mut self, f: u32, c: u32, from: i32) {
+        let m = self.m;
+        let e = unit_exponential(&mut self.families[f as usize].rng);
+        let ch = &self.children[c as usize];
+        let since = ch.care_since;
+        let adoption_edge = if ch.entered_under_5 { since + m.adoption_min_months } else { NO_EVENT };
+        let stop = (ch.birth + MONTHS_TO_18).min(self.months);
+        let event = first_event(e, from, stop, |s| {
+            let p = self.period_at(s);
+            let mut end = stop;
+            for edge in [since + 6, since + 24, adoption_edge] {
+                if edge > s {
+                    end = end.min(edge);
+                }
+            }
+            if let Some((next_period, _)) = self.periods.get(p + 1) {
+                end = end.min(*next_period);
+            }
+            (self.care_hazards(c, s, &self.periods[p].1).iter().sum(), end)
+        });
+        self.children[c as usize].care_event = event;
+    }
+
+    /// The scheduled event of child `c` in care happens now: which one, in proportion to the
+    /// hazards this month.
+    pub(super) fn care_event(&mut self, f: u32, c: u32) {
+        let t = self.t;
+        let m = self.m;
+        let periods = Rc::clone(&self.periods);
+        let pol = &periods[self.period].1;
+        let hz = self.care_hazards(c, t, pol);
+        let age = t - self.children[c as usize].birth;
+        let fam = &mut self.families[f as usize];
+        let u = uniform(&mut fam.rng);
+        // One more draw decides the new placement or where a child returning home goes.
+        let u2 = uniform(&mut fam.rng);
+        let which = pick_scaled(&hz, u * hz.iter().sum::<f64>());
+        let (mv, leaves) = match which {
+            0 => (Move::CareToHome, false),
+            1 => (Move::CareToAdoption, true),
+            2 => (Move::CareToSpecialGuardianship, true),
+            3 => (Move::CareToOtherExit, true),
+            _ => (Move::PlacementMove, false),
+        };
+        let current = self.children[c as usize].placement as usize;
+        if mv == Move::PlacementMove {
+            let mix = if age < 120 { pol.mix_under_10 } else { pol.mix_10_plus };
+            let new = pick_cumulative(&mix, u2);
+            if new != current {
+                self.retable(f, c, Some(SLOT_CARE + current), Some(SLOT_CARE + new));
+                self.children[c as usize].placement = new as u8;
+                self.out.flow(mv, t, 1);
+            }
+            self.schedule_care(f, c, t + 1);
+            return;
+        }
+        self.out.flow(mv, t, 1);
+        self.out.add(Series::LacExits, t, 1.0);
+        self.log(f, Some(c), mv);
+        self.children[c as usize].care_event = NO_EVENT;
+        if leaves {
+            self.retable(f, c, Some(SLOT_CARE + current), None);
+            self.children[c as usize].status = Status::Left;
+            return;
+        }
+        let to = pick_scaled(&m.return_to, u2 * m.return_to.iter().sum::<f64>());
+        let case = self.families[f as usize].case;
+        self.retable(f, c, Some(SLOT_CARE + current), Some(case_slot(case)));
+        let child = &mut self.children[c as usize];
+        child.status = Status::Home;
+        child.returned_at = t;
+        let wanted = [Case::ChildProtection, Case::ChildInNeed, Case::Closed][to];
+        if case == Case::Closed || rank(wanted) > rank(case) {
+            self.set_case(f, wanted);
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! Families and children: who they are, where each child is, the family's case, and the
+//! table of explicit children by slot (case at home, or placement in care).
+
+use super::*;
+
+/// A family's open case (for its children living at home).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Case {
+    Closed,
+    Waiting,
+    EarlyHelp,
+    ChildInNeed,
+    ChildProtection,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Status {
+    Home,
+    Care,
+    Left,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Child {
+    pub(super) family: u32,
+    pub(super) birth: i32,
+    pub(super) status: Status,
+    /// Month of this child's next event in care (exit or placement move); `NO_EVENT` if none
+    /// before the 18th birthday or the horizon.
+    pub(super) care_event: i32,
+    pub(super) care_since: i32,
+    pub(super) placement: u8,
+    pub(super) entered_under_5: bool,
+    pub(super) returned_at: i32,
+    /// Periods in care so far, including the current one.
+    pub(super) care_episodes: u8,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Family {
+    pub(super) rng: Stream,
+    pub(super) children: Vec<u32>,
+    pub(super) index_child: u32,
+    pub(super) locality: u8,
+    pub(super) need: u8,
+    pub(super) abuse_neglect: bool,
+    pub(super) case: Case,
+    pub(super) case_since: i32,
+    pub(super) queue_since: i32,
+    pub(super) in_sis: bool,
+    /// Month intensive support ends (meaningful while `in_sis`).
+    pub(super) sis_until: i32,
+    /// Month of the next event of the children at home (`NO_EVENT`: none scheduled).
+    pub(super) home_event: i32,
+    pub(super) eh_index_5_plus: bool,
+    pub(super) eh_closed_at: i32,
+    pub(super) sleeping: bool,
+    pub(super) done: bool,
+    /// Earliest month the family needs stepping: next month while any child is at home; for a
+    /// family whose children are all in care, the next care event or 18th birthday.
+    pub(super) next_touch: i32,
+    pub(super) logged: bool,
+}
+
+/// Slots of the explicit-children table: a family's case for children at home, then one slot
+/// per placement type for children in care.
+pub(super) const SLOT_CLOSED: usize = 0;
+
+pub(super) const SLOT_CARE: usize = 5;
+
+pub(super) const SLOTS: usize = SLOT_CARE + 6;
+
+impl World<'_> {
+    /// Put a family that is not in the active list into it.
+    pub(super) fn activate(&mut self, f: u32) {
+        self.newly_active.push(f);
+    }
+
+    /// Change a family's case, keeping the counters of early help, waiting and intensive
+    /// support right.
+    pub(super) fn set_case(&mut self, f: u32, case: Case) {
+        let t = self.t;
+        let fam = &self.families[f as usize];
+        if fam.case == case {
+            return;
+        }
+        let (from, to) = (case_slot(fam.case), case_slot(case));
+        if from != to {
+            for i in 0..fam.children.len() {
+                let c = self.families[f as usize].children[i];
+                if self.children[c as usize].status == Status::Home {
+                    self.retable(f, c, Some(from), Some(to));
+                }
+            }
+        }
+        let fam = &mut self.families[f as usize];
+        let l = fam.locality as usize;
+        match fam.case {
+            Case::EarlyHelp => {
+                self.in_eh[l] -= 1;
+                if fam.eh_index_5_plus {
+                    self.in_eh_5_plus[l] -= 1;
+                }
+                fam.eh_closed_at = t;
+            }
+            Case::Waiting => self.waiting[l] -= 1,
+            _ => {}
+        }
+        if fam.in_sis && !matches!(case, Case::ChildProtection | Case::ChildInNeed) {
+            fam.in_sis = false;
+            self.in_sis -= 1;
+            self.in_sis_by_locality[l] -= 1;
+        }
+        fam.case = case;
+        fam.case_since = t;
+        if case == Case::Waiting {
+            self.waiting[l] += 1;
+        }
+    }
+
+    /// The index child if still at home, else the eldest child at home (who becomes the index).
+    pub(super) fn home_index(&mut self, f: u32) -> Option<u32> {
+        let fam = &self.families[f as usize];
+        let idx = fam.index_child;
+        if self.children[idx as usize].status == Status::Home {
+            return Some(idx);
+        }
+        let eldest = fam
+            .children
+            .iter()
+            .copied()
+            .filter(|&c| self.children[c as usize].status == Status::Home)
+            .min_by_key(|&c| self.children[c as usize].birth)?;
+        self.families[f as usize].index_child = eldest;
+        Some(eldest)
+    }
+
+    /// Children at home and in care, in one pass.
+    pub(super) fn counts(&self, f: u32) -> (usize, usize) {
+        let (mut home, mut care) = (0, 0);
+        for &c in &self.families[f as usize].children {
+            match self.children[c as usize].status {
+                Status::Home => home += 1,
+                Status::Care => care += 1,
+                Status::Left => {}
+            }
+        }
+        (home, care)
+    }
+
+    pub(super) fn at_home(&self, f: u32) -> usize {
+        self.families[f as usize].children.iter().filter(|&&c| self.children[c as usize].status == Status::Home).count()
+    }
+
+    pub(super) fn in_care(&self, f: u32) -> usize {
+        self.families[f as usize].children.iter().filter(|&&c| self.children[c as usize].status == Status::Care).count()
+    }
+
+    /// After anything happens to a family: it sleeps if its case is closed with children at
+    /// home and none in care; it is done if no children remain.
+    pub(super) fn settle(&mut self, f: u32) {
+        let fam = &self.families[f as usize];
+        if fam.sleeping || fam.done {
+            return; // already settled earlier this month
+        }
+        let (home, care) = self.counts(f);
+        if home == 0 && care == 0 {
+            self.set_case(f, Case::Closed);
+            self.families[f as usize].done = true;
+            return;
+        }
+        if home == 0 && self.families[f as usize].case != Case::Closed {
+            self.set_case(f, Case::Closed);
+        }
+        if home > 0 && care == 0 && self.families[f as usize].case == Case::Closed {
+            self.sleep(f);
+            return;
+        }
+        self.refresh(f, self.t + 1);
+    }
+
+    /// Move child `c` of family `f` between slots of the explicit table (`None`: out of it).
+    pub(super) fn retable(&mut self, f: u32, c: u32, from: Option<usize>, to: Option<usize>) {
+        let localities = self.m.localities;
+        let l = self.families[f as usize].locality as usize;
+        let birth = self.children[c as usize].birth;
+        if let Some(slot) = from {
+            self.explicit.remove(slot * localities + l, birth, self.t);
+        }
+        if let Some(slot) = to {
+            self.explicit.add(slot * localities + l, birth, 1, self.t);
+        }
+    }
+
+    /// A new child of family `f` in locality `l`, counted in `slot` of the explicit table.
+    pub(super) fn new_child(&mut self, f: u32, l: usize, birth: i32, slot: usize) -> u32 {
+        let id = self.children.len() as u32;
+        self.children.push(Child {
+            family: f,
+            birth,
+            status: Status::Home,
+            care_event: NO_EVENT,
+            care_since: NEVER,
+            placement: 0,
+            entered_under_5: false,
+            returned_at: NEVER,
+            care_episodes: 0,
+        });
+        self.explicit.add(slot * self.m.localities + l, birth, 1, self.t);
+        let eighteen = birth + MONTHS_TO_18;
+        if (0..self.months).contains(&eighteen) {
+            self.eighteenth[eighteen as usize].push(id);
+        }
+        id
+    }
+
+    pub(super) fn group_of(&self, f: u32) -> usize {
+        let fam = &self.families[f as usize];
+        fam.locality as usize * 3 + fam.need as usize
+    }
+}
+
+/// The explicit-table slot of children at home in a family with this case.
+#[inline]
+pub(super) fn case_slot(case: Case) -> usize {
+    match case {
+        Case::Closed => SLOT_CLOSED,
+        Case::Waiting => 1,
+        Case::EarlyHelp => 2,
+        Case::ChildInNeed => 3,
+        Case::ChildProtection => 4,
+    }
+}
+
+/// The state reported for a slot of the explicit table.
+pub(super) const SLOT_STATES: [State; SLOTS] = [
+    State::KnownClosed,
+    State::WaitingEarlyHelp,
+    State::EarlyHelp,
+    State::ChildInNeed,
+    State::ChildProtection,
+    State::LookedAfter,
+    State::LookedAfter,
+    State::LookedAfter,
+    State::LookedAfter,
+    State::LookedAfter,
+    State::LookedAfter,
+];
+
+/// Escalation rank of a case, for "at least this level" decisions.
+pub(super) fn rank(c: Case) -> u8 {
+    match c {
+        Case::Closed => 0,
+        Case::Waiting => 1,
+        Case::EarlyHelp => 2,
+        Case::ChildInNeed => 3,
+        Case::ChildProtection => 4,
+    }
+}

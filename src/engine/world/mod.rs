@@ -1,0 +1,264 @@
+//! One replication: the authority's children and families, month by month.
+//!
+//! Children with no open case are held in aggregate [`CohortTable`]s (never known; known long
+//! ago), and cost nothing until contact. A contact draws a family out of the table (an index
+//! child and brothers and sisters of nearby ages) and from then on the family is simulated
+//! explicitly, with its own random stream. A family whose case closes goes to sleep: its next
+//! contact month is drawn once, from its hazards over the months ahead, and it is touched again
+//! only then. Work per month therefore grows with open cases and contacts, not with population.
+//!
+//! The replication is one [`World`]; each mechanism lives in a file of its own, as an `impl
+//! World` block over the shared state:
+//!
+//! - `start`: the starting position (the caseload on the start date);
+//! - `population`: the never-known and known-long-ago pools, contacts out of them, births,
+//!   18th birthdays, and renewed contact of closed families;
+//! - `family`: families and children, their cases, and the table of explicit children;
+//! - `calendar`: who is due when (event months drawn from piecewise-constant hazards),
+//!   sleeping and waking families;
+//! - `home`: events of children at home (assessment, early help, child in need and
+//!   protection: stepping up, down and closing, entering care);
+//! - `care`: entering care, placements and moves, exits, reunification and re-entry;
+//! - `early_help`: the early help places and waiting lists;
+//! - `intensive_support`: the Specialist Intensive Support Service;
+//! - `record`: what each month records;
+//! - `audit`: the invariants the tests check every month.
+
+mod audit;
+mod calendar;
+mod care;
+mod early_help;
+mod family;
+mod home;
+mod intensive_support;
+mod population;
+mod record;
+mod start;
+
+use super::cohort::CohortTable;
+use super::compiled::{Model, PeriodPolicy};
+use crate::model::{AgeBand, MONTHS_TO_18, Move, State};
+use crate::outputs::{Activity, LoggedEvent, RepOutput, Series};
+use crate::rng::{self, Purpose, Stream, chance, uniform};
+use crate::scenario::{Allocation, MAX_MONTHLY_HAZARD};
+use calendar::{first_event, unit_exponential};
+use family::{Case, Child, Family, SLOT_CARE, SLOT_CLOSED, SLOT_STATES, SLOTS, Status, case_slot, rank};
+use population::{Pool, Route};
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Units of work (contacts drawn, families stepped, places allocated) between two looks at the
+/// stop flag inside a month: a look costs one relaxed atomic load, and 1,024 units take well
+/// under a millisecond.
+const STOP_CHECK_EVERY: u32 = 1_024;
+
+/// A month long before the run: "never happened".
+const NEVER: i32 = i32::MIN / 2;
+/// No event scheduled (before the horizon or the 18th birthday).
+const NO_EVENT: i32 = i32::MAX;
+
+/// The state of one replication.
+pub struct World<'m> {
+    m: &'m Model,
+    seed: u64,
+    rep: u64,
+    months: i32,
+    periods: Rc<[(i32, PeriodPolicy)]>,
+    period: usize,
+    t: i32,
+    not_known: CohortTable,
+    known: CohortTable,
+    /// Every child of an explicit family (at home or in care), by slot x locality and birth month.
+    explicit: CohortTable,
+    /// Explicit children by the month of their 18th birthday.
+    eighteenth: Vec<Vec<u32>>,
+    families: Vec<Family>,
+    children: Vec<Child>,
+    active: Vec<u32>,
+    newly_active: Vec<u32>,
+    wake: Vec<Vec<u32>>,
+    queues: Vec<VecDeque<(u32, i32)>>,
+    waiting: Vec<u32>,
+    in_eh: Vec<u32>,
+    in_eh_5_plus: Vec<u32>,
+    in_sis: u32,
+    in_sis_by_locality: Vec<u32>,
+    sis_candidates: Vec<u32>,
+    explicit_births: Vec<u32>,
+    birth_carry: Vec<f64>,
+    scratch_18: Vec<u32>,
+    scratch_explicit_18: Vec<u32>,
+    scratch_hazards: Vec<f64>,
+    scratch_children: Vec<u32>,
+    log_families: u32,
+    out: RepOutput,
+    /// Set from outside to stop the replication early (`None`: never stops).
+    stop: Option<&'m AtomicBool>,
+    /// Work done since the stop flag was last read.
+    work: u32,
+    /// The stop flag was seen: every loop unwinds and the replication's output is dropped.
+    stopped: bool,
+}
+
+impl<'m> World<'m> {
+    /// Build replication `rep` of a run seeded `seed` lasting `months`, with the starting
+    /// caseload in place. `log_families` families (the first to come into contact) have their
+    /// events logged.
+    pub fn new(m: &'m Model, seed: u64, rep: u64, months: usize, log_families: u32) -> Self {
+        Self::with_stop(m, seed, rep, months, log_families, None)
+    }
+
+    /// As [`World::new`], watching `stop`: once it is set, building the starting caseload and
+    /// every month's long loops give up within [`STOP_CHECK_EVERY`] units of work.
+    pub fn with_stop(
+        m: &'m Model,
+        seed: u64,
+        rep: u64,
+        months: usize,
+        log_families: u32,
+        stop: Option<&'m AtomicBool>,
+    ) -> Self {
+        let groups = m.localities * 3;
+        let mut w = World {
+            m,
+            seed,
+            rep,
+            months: months as i32,
+            periods: m.resolve_periods(seed, rep).into(),
+            period: 0,
+            t: 0,
+            not_known: CohortTable::new(groups, months),
+            known: CohortTable::new(groups, months),
+            explicit: CohortTable::new(SLOTS * m.localities, months),
+            eighteenth: vec![Vec::new(); months],
+            families: Vec::new(),
+            children: Vec::new(),
+            active: Vec::new(),
+            newly_active: Vec::new(),
+            wake: vec![Vec::new(); months],
+            queues: vec![VecDeque::new(); m.localities],
+            waiting: vec![0; m.localities],
+            in_eh: vec![0; m.localities],
+            in_eh_5_plus: vec![0; m.localities],
+            in_sis: 0,
+            in_sis_by_locality: vec![0; m.localities],
+            sis_candidates: Vec::new(),
+            explicit_births: vec![0; groups],
+            birth_carry: vec![0.0; groups],
+            scratch_18: vec![0; groups],
+            scratch_explicit_18: vec![0; SLOTS * m.localities],
+            scratch_hazards: Vec::new(),
+            scratch_children: Vec::new(),
+            log_families,
+            out: RepOutput::new(months, m.localities),
+            stop,
+            work: 0,
+            stopped: false,
+        };
+        w.initialise();
+        w
+    }
+
+    #[inline]
+    fn pol(&self) -> &PeriodPolicy {
+        &self.periods[self.period].1
+    }
+
+    /// Run every month and hand back the outputs, or `None` if the stop flag was set (it is
+    /// read before every month and inside each month's long loops).
+    pub fn run(mut self) -> Option<RepOutput> {
+        for t in 0..self.months {
+            if self.stopped || self.stop_now() {
+                return None;
+            }
+            self.step(t);
+        }
+        (!self.stopped).then_some(self.out)
+    }
+
+    /// Read the stop flag now; remembers a stop.
+    fn stop_now(&mut self) -> bool {
+        self.work = 0;
+        if !self.stopped && self.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            self.stopped = true;
+        }
+        self.stopped
+    }
+
+    /// Count one unit of work and read the stop flag every [`STOP_CHECK_EVERY`] units; true
+    /// once the replication should stop.
+    #[inline]
+    fn should_stop(&mut self) -> bool {
+        self.work += 1;
+        if self.work >= STOP_CHECK_EVERY { self.stop_now() } else { self.stopped }
+    }
+
+    fn step(&mut self, t: i32) {
+        self.t = t;
+        while self.period + 1 < self.periods.len() && self.periods[self.period + 1].0 <= t {
+            self.period += 1;
+        }
+        if t > 0 {
+            self.age_pools(t);
+        }
+        self.explicit_births.iter_mut().for_each(|b| *b = 0);
+        self.pool_contacts(Pool::NotKnown);
+        self.pool_contacts(Pool::Known);
+        let waking = std::mem::take(&mut self.wake[t as usize]);
+        for f in waking {
+            if self.should_stop() {
+                return;
+            }
+            self.wake_family(f);
+        }
+        let active = std::mem::take(&mut self.active);
+        for &f in &active {
+            if self.should_stop() {
+                break;
+            }
+            let fam = &self.families[f as usize];
+            if !fam.done && !fam.sleeping && fam.next_touch <= t {
+                self.step_family(f);
+            }
+        }
+        self.active = active;
+        if self.stopped {
+            return;
+        }
+        self.allocate_early_help();
+        self.allocate_intensive_support();
+        self.pool_births(t);
+        self.active.append(&mut self.newly_active);
+        self.active.retain(|&f| {
+            let fam = &self.families[f as usize];
+            !fam.done && !fam.sleeping
+        });
+        self.record(t);
+    }
+}
+
+/// Index into a cumulative distribution for uniform `u`.
+#[inline]
+fn pick_cumulative(cdf: &[f64], u: f64) -> usize {
+    let total = cdf.last().copied().unwrap_or(1.0);
+    let target = u * total;
+    cdf.iter().position(|&c| target < c).unwrap_or(cdf.len().saturating_sub(1))
+}
+
+/// Index of the weight that position `x` (in [0, sum)) falls in.
+#[inline]
+fn pick_scaled(weights: &[f64], x: f64) -> usize {
+    let mut acc = 0.0;
+    let mut last = 0;
+    for (i, &w) in weights.iter().enumerate() {
+        if w > 0.0 {
+            last = i;
+            acc += w;
+            if x < acc {
+                return i;
+            }
+        }
+    }
+    last
+}

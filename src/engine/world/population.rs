@@ -1,0 +1,334 @@
+//! The population pools (children never known, and known long ago) held as counts, contacts
+//! out of them and out of closed families, births, ageing and 18th birthdays.
+
+use super::*;
+
+/// Which aggregate table a family came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Pool {
+    NotKnown,
+    Known,
+}
+
+/// Routes of contact out of a pool or a closed case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Route {
+    Identification,
+    Referral,
+    Crisis,
+}
+
+pub(super) const SIBLING_SEARCH_MONTHS: i32 = 18;
+
+impl World<'_> {
+    pub(super) fn age_pools(&mut self, t: i32) {
+        let mut turned = 0u32;
+        for table in [&mut self.not_known, &mut self.known] {
+            self.scratch_18.iter_mut().for_each(|x| *x = 0);
+            table.age_to(t, &mut self.scratch_18);
+            turned += self.scratch_18.iter().sum::<u32>();
+        }
+        self.out.flow(Move::TurnedEighteen, t, turned);
+        // Explicit children leave one by one (their flows depend on where they are), so the
+        // table's own count of 18-year-olds is not used.
+        let mut ignored = std::mem::take(&mut self.scratch_explicit_18);
+        self.explicit.age_to(t, &mut ignored);
+        self.scratch_explicit_18 = ignored;
+        self.eighteenth_birthdays(t);
+    }
+
+    /// Contacts out of one aggregate table this month, route by route, each route with its own
+    /// stream so that a change to one (say, identification) leaves the others' draws alone.
+    pub(super) fn pool_contacts(&mut self, pool: Pool) {
+        let m = self.m;
+        let t = self.t;
+        let periods = Rc::clone(&self.periods);
+        let pol = &periods[self.period].1;
+        let rates = match pool {
+            Pool::NotKnown => &m.not_known,
+            Pool::Known => &m.previously_known,
+        };
+        for g in 0..m.localities * 3 {
+            let need = g % 3;
+            let contact = m.contact_need[need];
+            for (r, route) in [Route::Identification, Route::Referral, Route::Crisis].into_iter().enumerate() {
+                let mut weights = [0.0f64; 5];
+                for b in 0..5 {
+                    let base = match route {
+                        Route::Identification => {
+                            let mut h = rates.identification[b] * pol.identification_multiplier;
+                            if b >= 2 {
+                                h *= pol.over_fives_multiplier;
+                            }
+                            if need == 2 {
+                                h *= pol.high_need_multiplier;
+                            }
+                            h
+                        }
+                        Route::Referral => rates.referral[b],
+                        Route::Crisis => rates.crisis[b],
+                    };
+                    let table = match pool {
+                        Pool::NotKnown => &self.not_known,
+                        Pool::Known => &self.known,
+                    };
+                    // A child-month hazard above the largest allowed (a distribution's draw) is
+                    // capped: contact that month is certain either way.
+                    weights[b] = table.band_total(g, b) as f64 * (base * contact).min(MAX_MONTHLY_HAZARD);
+                }
+                let mean: f64 = weights.iter().sum();
+                if mean <= 0.0 {
+                    continue;
+                }
+                let cell = rng::key(&[pool as u64, g as u64, r as u64, t as u64]);
+                let mut s = rng::stream(self.seed, self.rep, Purpose::PoolCell, cell, 0);
+                // Never more contacts than children who can be drawn.
+                let table = match pool {
+                    Pool::NotKnown => &self.not_known,
+                    Pool::Known => &self.known,
+                };
+                let people: u64 = (0..5).map(|b| table.band_total(g, b)).sum();
+                let n = u64::from(rng::poisson(&mut s, mean)).min(people) as u32;
+                for k in 0..n {
+                    if self.should_stop() {
+                        return;
+                    }
+                    let band = rng::categorical(&mut s, &weights);
+                    let u = uniform(&mut s);
+                    let table = match pool {
+                        Pool::NotKnown => &self.not_known,
+                        Pool::Known => &self.known,
+                    };
+                    let Some(birth) = table.pick_in_band(g, band, t, u) else { continue };
+                    let f = self.materialise(pool, g, birth, rng::key(&[cell, u64::from(k)]));
+                    let mv = match (pool, route) {
+                        (Pool::NotKnown, Route::Identification) => Move::NotKnownToEarlyHelp,
+                        (Pool::NotKnown, Route::Referral) => Move::NotKnownToReferral,
+                        (Pool::NotKnown, Route::Crisis) => Move::NotKnownToCare,
+                        (Pool::Known, Route::Identification) => Move::KnownToEarlyHelp,
+                        (Pool::Known, Route::Referral) => Move::KnownToReferral,
+                        (Pool::Known, Route::Crisis) => Move::KnownToCare,
+                    };
+                    self.contact(f, route, mv, pool == Pool::NotKnown);
+                    self.activate(f);
+                }
+            }
+        }
+    }
+
+    /// Take a family out of an aggregate table: the index child born in `birth` and brothers
+    /// and sisters of nearby ages from the same locality and need level.
+    pub(super) fn materialise(&mut self, pool: Pool, g: usize, birth: i32, key: u64) -> u32 {
+        let m = self.m;
+        let t = self.t;
+        let mut rng = rng::stream(self.seed, self.rep, Purpose::Family, key, 0);
+        let size = pick_cumulative(&m.family_size_cdf, uniform(&mut rng)) + 1;
+        let id = self.families.len() as u32;
+        let mut kids = Vec::with_capacity(size);
+        let table = match pool {
+            Pool::NotKnown => &mut self.not_known,
+            Pool::Known => &mut self.known,
+        };
+        table.remove(g, birth, t);
+        let mut births = vec![birth];
+        let mut older = birth;
+        let mut younger = birth;
+        for _ in 1..size {
+            let gap = (m.sibling_gap_months * (0.5 + uniform(&mut rng))).round() as i32;
+            let wanted = if chance(&mut rng, 0.5) { older - gap } else { younger + gap };
+            let Some(b) = table.nearest(g, wanted, t, SIBLING_SEARCH_MONTHS) else { continue };
+            table.remove(g, b, t);
+            older = older.min(b);
+            younger = younger.max(b);
+            births.push(b);
+        }
+        for b in births {
+            kids.push(self.new_child(id, g / 3, b, SLOT_CLOSED));
+        }
+        let index = kids[0];
+        let band = AgeBand::of_age(((t - birth) / 12) as u32);
+        let abuse_neglect = chance(&mut rng, m.abuse_neglect[band.index()]);
+        self.families.push(Family {
+            rng,
+            children: kids,
+            index_child: index,
+            locality: (g / 3) as u8,
+            need: (g % 3) as u8,
+            abuse_neglect,
+            case: Case::Closed,
+            case_since: t,
+            queue_since: NEVER,
+            in_sis: false,
+            sis_until: NEVER,
+            home_event: NO_EVENT,
+            eh_index_5_plus: false,
+            eh_closed_at: NEVER,
+            sleeping: false,
+            done: false,
+            next_touch: 0,
+            logged: id < self.log_families,
+        });
+        id
+    }
+
+    /// A contact by `route`: identification, referral or crisis.
+    pub(super) fn contact(&mut self, f: u32, route: Route, mv: Move, not_previously_known: bool) {
+        if route != Route::Crisis {
+            self.flow_children_at_home(f, mv); // entries to care are counted child by child
+        }
+        match route {
+            Route::Identification => self.join_waiting(f),
+            Route::Referral => self.assess(f),
+            Route::Crisis => {
+                let index = self.home_index(f);
+                if let Some(c) = index {
+                    self.enter_care(f, c, mv, not_previously_known);
+                }
+            }
+        }
+        self.settle(f);
+    }
+
+    /// Hazards of renewed contact for a closed family in month `t`: identification, referral,
+    /// crisis, moving away. Zero when no child under 18 remains at home.
+    pub(super) fn closed_hazards(&self, f: u32, t: i32, pol: &PeriodPolicy) -> [f64; 4] {
+        let m = self.m;
+        let fam = &self.families[f as usize];
+        let need = fam.need as usize;
+        let (mut ident, mut referral, mut crisis) = (0.0, 0.0, 0.0);
+        let mut any = false;
+        for &c in &fam.children {
+            let ch = &self.children[c as usize];
+            if ch.status != Status::Home {
+                continue;
+            }
+            let Some(band) = CohortTable::band_at(ch.birth, t) else { continue };
+            any = true;
+            let b = band.index();
+            let mut id = m.previously_known.identification[b] * pol.identification_multiplier;
+            if band.five_plus() {
+                id *= pol.over_fives_multiplier;
+            }
+            ident += id;
+            referral += m.previously_known.referral[b];
+            crisis += m.previously_known.crisis[b];
+        }
+        if !any {
+            return [0.0; 4];
+        }
+        let mut contact = m.contact_need[need];
+        if need == 2 {
+            ident *= pol.high_need_multiplier;
+        }
+        if t - fam.case_since < m.recently_closed_months {
+            contact *= m.recently_closed_multiplier;
+        }
+        let mut after = 1.0;
+        if t - fam.eh_closed_at < pol.eh_after_months {
+            after = pol.eh_effect_after;
+        }
+        [ident * contact, referral * contact * after, crisis * contact * after, m.move_away_hazard]
+    }
+
+    /// The next month at which a closed family's hazards may change.
+    pub(super) fn next_change(&self, f: u32, t: i32) -> i32 {
+        const BOUNDS: [i32; 5] = [12, 60, 120, 192, MONTHS_TO_18];
+        let fam = &self.families[f as usize];
+        let mut next = self.months;
+        for &c in &fam.children {
+            let ch = &self.children[c as usize];
+            if ch.status != Status::Home {
+                continue;
+            }
+            let age = t - ch.birth;
+            if let Some(b) = BOUNDS.iter().find(|&&b| b > age) {
+                next = next.min(ch.birth + b);
+            }
+        }
+        for edge in [
+            fam.case_since + self.m.recently_closed_months,
+            fam.eh_closed_at + self.periods[self.period_at(t)].1.eh_after_months,
+        ] {
+            if edge > t {
+                next = next.min(edge);
+            }
+        }
+        if let Some((start, _)) = self.periods.iter().find(|(s, _)| *s > t) {
+            next = next.min(*start);
+        }
+        next.max(t + 1)
+    }
+
+    pub(super) fn any_home_under_18(&self, f: u32, t: i32) -> bool {
+        self.families[f as usize].children.iter().any(|&c| {
+            self.children[c as usize].status == Status::Home && t - self.children[c as usize].birth < MONTHS_TO_18
+        })
+    }
+
+    /// The family leaves the authority; newcomers of the same ages take their place among the
+    /// never-known, so the population keeps its size.
+    pub(super) fn move_away(&mut self, f: u32) {
+        let t = self.t;
+        let g = {
+            let fam = &self.families[f as usize];
+            fam.locality as usize * 3 + fam.need as usize
+        };
+        let mut n = 0;
+        let slot = case_slot(self.families[f as usize].case);
+        for i in 0..self.families[f as usize].children.len() {
+            let c = self.families[f as usize].children[i];
+            if self.children[c as usize].status == Status::Home {
+                self.retable(f, c, Some(slot), None);
+                self.children[c as usize].status = Status::Left;
+                self.not_known.add(g, self.children[c as usize].birth, 1, t);
+                n += 1;
+            }
+        }
+        self.out.flow(Move::MovedAway, t, n);
+        self.log(f, None, Move::MovedAway);
+        self.set_case(f, Case::Closed);
+        if self.in_care(f) == 0 {
+            self.families[f as usize].done = true;
+        }
+    }
+
+    /// Explicit children whose 18th birthday falls in month `t` leave the model (the explicit
+    /// table has already dropped their cohort).
+    pub(super) fn eighteenth_birthdays(&mut self, t: i32) {
+        let turning = std::mem::take(&mut self.eighteenth[t as usize]);
+        for &c in &turning {
+            let status = self.children[c as usize].status;
+            let f = self.children[c as usize].family;
+            let mv = match status {
+                Status::Left => continue,
+                Status::Care => {
+                    self.out.add(Series::LacExits, t, 1.0);
+                    let l = self.families[f as usize].locality as usize;
+                    self.out.activity(Activity::CareLeavers, l, t, 1);
+                    Move::CareToLeaver
+                }
+                Status::Home => Move::TurnedEighteen,
+            };
+            self.children[c as usize].status = Status::Left;
+            self.children[c as usize].care_event = NO_EVENT;
+            self.out.flow(mv, t, 1);
+            self.log(f, Some(c), mv);
+        }
+    }
+
+    pub(super) fn pool_births(&mut self, t: i32) {
+        let m = self.m;
+        let per_month = f64::from(m.scenario.population.under_18) / f64::from(MONTHS_TO_18);
+        for l in 0..m.localities {
+            for n in 0..3 {
+                let g = l * 3 + n;
+                self.birth_carry[g] += per_month * m.locality_share[l] * m.locality_need[l][n];
+                let due = self.birth_carry[g].floor();
+                self.birth_carry[g] -= due;
+                let pool = (due as u32).saturating_sub(self.explicit_births[g]);
+                self.not_known.add(g, t, pool, t);
+                self.out.flow(Move::Birth, t, pool);
+            }
+        }
+    }
+}
