@@ -4,8 +4,8 @@
 //! cargo run --release --example run -- [PRESET|FILE] [REPLICATIONS] [YEARS] [SEED]
 //! ```
 
-use carecast::model::{Move, State};
 use carecast::outputs::quantile_sorted;
+use carecast::vocab::{Move, State};
 use carecast::{Model, RunOptions, Scenario, Silent};
 use std::time::Instant;
 

@@ -21,10 +21,10 @@ pub mod calendar;
 pub mod engine;
 pub mod error;
 pub mod finance;
-pub mod model;
 pub mod outputs;
 pub mod rng;
 pub mod scenario;
+pub mod vocab;
 
 pub use calendar::YearMonth;
 pub use engine::{CancelFlag, Model, Progress, RunOptions, Silent, run};

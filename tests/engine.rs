@@ -2,7 +2,7 @@
 //! and agreement with an expected-value calculation written separately from the engine.
 
 use carecast::engine::audit;
-use carecast::model::Move;
+use carecast::vocab::{Move, Placement};
 use carecast::{Model, RunOptions, Scenario, Silent};
 use ndarray::Axis;
 use serde_json::json;
@@ -306,11 +306,11 @@ fn costed_activity_agrees_with_the_series() {
     let by_month = r.activity.sum_axis(Axis(2));
     let series = |name: &str| r.indicator(name).unwrap();
     let check = |a: Activity, expected: ndarray::Array2<f64>| {
-        let got = by_month.index_axis(Axis(1), a as usize);
-        assert_eq!(got, expected, "{}", Activity::NAMES[a as usize]);
+        let got = by_month.index_axis(Axis(1), a.index());
+        assert_eq!(got, expected, "{}", Activity::NAMES[a.index()]);
     };
-    check(Activity::InHouseFoster, series("looked_after_in_house_foster"));
-    check(Activity::Residential, series("looked_after_residential"));
+    check(Activity::Placement(Placement::InHouseFoster), series("looked_after_in_house_foster"));
+    check(Activity::Placement(Placement::Residential), series("looked_after_residential"));
     check(Activity::ChildInNeed, series("stock_child_in_need"));
     check(Activity::ChildProtection, series("stock_child_protection"));
     check(Activity::EarlyHelp, series("early_help_families"));

@@ -4,6 +4,7 @@
 use carecast::Scenario;
 use carecast::finance::{Category, CostModel, WEEKS_PER_MONTH};
 use carecast::outputs::Activity;
+use carecast::vocab::Placement;
 use ndarray::{Array4, Axis};
 use serde_json::json;
 
@@ -39,11 +40,11 @@ fn one_child_in_residential_care_across_the_year_boundary() {
     // One child in locality 2, in residential care at the end of months 0..=12 (April 2015 to
     // April 2016).
     for t in 0..=12 {
-        a[[0, Activity::Residential as usize, 2, t]] = 1.0;
+        a[[0, Activity::Placement(Placement::Residential).index(), 2, t]] = 1.0;
     }
     let c = m.costs_of(&a, 1);
     let month = 3000.0 * WEEKS_PER_MONTH; // £13,044.64 a month in 2015/16 prices
-    let n = |t: usize| c.nominal[[0, Category::Residential as usize, 2, t]];
+    let n = |t: usize| c.nominal[[0, Category::Placement(Placement::Residential).index(), 2, t]];
     assert!((n(0) - month).abs() < 1e-6);
     assert!((n(11) - month).abs() < 1e-6, "March 2016 is still 2015/16");
     assert!((n(12) - month * 1.031).abs() < 1e-6, "April 2016 is 2016/17: inflation 3.1%");
@@ -52,27 +53,27 @@ fn one_child_in_residential_care_across_the_year_boundary() {
     // Real terms (2015/16 prices) undo the inflation; discounting takes 3.5% off 2016/17.
     let real = c.real();
     let disc = c.discounted();
-    assert!((real[[0, Category::Residential as usize, 2, 12]] - month).abs() < 1e-6);
-    assert!((disc[[0, Category::Residential as usize, 2, 12]] - month / 1.035).abs() < 1e-6);
-    assert!((disc[[0, Category::Residential as usize, 2, 11]] - month).abs() < 1e-6);
+    assert!((real[[0, Category::Placement(Placement::Residential).index(), 2, 12]] - month).abs() < 1e-6);
+    assert!((disc[[0, Category::Placement(Placement::Residential).index(), 2, 12]] - month / 1.035).abs() < 1e-6);
+    assert!((disc[[0, Category::Placement(Placement::Residential).index(), 2, 11]] - month).abs() < 1e-6);
     // By financial year: twelve months in 2015/16, one in 2016/17.
     let fy = c.by_financial_year(&c.nominal);
     assert_eq!(c.financial_years()[..2], [2015, 2016]);
-    assert!((fy[[0, Category::Residential as usize, 2, 0]] - 12.0 * month).abs() < 1e-6);
-    assert!((fy[[0, Category::Residential as usize, 2, 1]] - month * 1.031).abs() < 1e-6);
+    assert!((fy[[0, Category::Placement(Placement::Residential).index(), 2, 0]] - 12.0 * month).abs() < 1e-6);
+    assert!((fy[[0, Category::Placement(Placement::Residential).index(), 2, 1]] - month * 1.031).abs() < 1e-6);
 }
 
 #[test]
 fn events_are_charged_once_and_stocks_per_month() {
     let m = model(json!({}));
     let mut a = activity();
-    a[[0, Activity::Assessments as usize, 0, 5]] = 3.0;
-    a[[0, Activity::CareEntries as usize, 0, 5]] = 2.0;
-    a[[0, Activity::CareProceedings as usize, 0, 5]] = 1.0;
-    a[[0, Activity::ChildInNeed as usize, 1, 5]] = 4.0;
-    a[[0, Activity::EarlyHelp as usize, 1, 5]] = 10.0;
+    a[[0, Activity::Assessments.index(), 0, 5]] = 3.0;
+    a[[0, Activity::CareEntries.index(), 0, 5]] = 2.0;
+    a[[0, Activity::CareProceedings.index(), 0, 5]] = 1.0;
+    a[[0, Activity::ChildInNeed.index(), 1, 5]] = 4.0;
+    a[[0, Activity::EarlyHelp.index(), 1, 5]] = 10.0;
     let c = m.costs_of(&a, 1);
-    let at = |cat: Category, l: usize| c.nominal[[0, cat as usize, l, 5]];
+    let at = |cat: Category, l: usize| c.nominal[[0, cat.index(), l, 5]];
     assert_eq!(at(Category::Assessments, 0), 3000.0);
     assert_eq!(at(Category::EnteringCare, 0), 3000.0);
     assert_eq!(at(Category::CareProceedings, 0), 20000.0);
@@ -84,11 +85,11 @@ fn events_are_charged_once_and_stocks_per_month() {
 fn care_leavers_are_supported_for_their_years_after_18() {
     let m = model(json!({}));
     let mut a = activity();
-    a[[0, Activity::CareLeavers as usize, 4, 2]] = 1.0; // turns 18 in care in June 2015
+    a[[0, Activity::CareLeavers.index(), 4, 2]] = 1.0; // turns 18 in care in June 2015
     let c = m.costs_of(&a, 1);
-    let support = c.nominal.index_axis(Axis(1), Category::CareLeavers as usize).index_axis(Axis(1), 4).to_owned();
+    let support = c.nominal.index_axis(Axis(1), Category::CareLeavers.index()).index_axis(Axis(1), 4).to_owned();
     let real = c.real();
-    let real_support = real.index_axis(Axis(1), Category::CareLeavers as usize).index_axis(Axis(1), 4).to_owned();
+    let real_support = real.index_axis(Axis(1), Category::CareLeavers.index()).index_axis(Axis(1), 4).to_owned();
     assert_eq!(support[[0, 2]], 0.0, "support starts the month after the birthday");
     for t in 3..3 + 36 {
         assert!((real_support[[0, t]] - 500.0).abs() < 1e-9, "month {t}: {}", real_support[[0, t]]);
@@ -110,14 +111,14 @@ fn services_run_from_opening_until_closing_and_one_offs_fall_in_their_month() {
     }));
     let c = m.costs_of(&activity(), 1);
     let wide = LOCALITIES; // the authority-wide column
-    let at = |cat: Category, t: usize| c.nominal[[0, cat as usize, wide, t]];
+    let at = |cat: Category, t: usize| c.nominal[[0, cat.index(), wide, t]];
     assert_eq!(at(Category::ExistingServices, 9), 100000.0, "January 2016: the old estate runs");
     assert_eq!(at(Category::ExistingServices, 10), 0.0, "February 2016: closed");
     assert_eq!(at(Category::NewServices, 9), 0.0);
     assert_eq!(at(Category::NewServices, 10), 100000.0, "February 2016: hubs open");
     assert!((at(Category::NewServices, 12) - 100000.0 * 1.031).abs() < 1e-6);
     assert_eq!(at(Category::Implementation, 6), 500000.0);
-    assert_eq!(c.by_financial_year(&c.nominal).index_axis(Axis(1), Category::Implementation as usize).sum(), 500000.0);
+    assert_eq!(c.by_financial_year(&c.nominal).index_axis(Axis(1), Category::Implementation.index()).sum(), 500000.0);
 }
 
 #[test]

@@ -295,10 +295,12 @@ def write_csv(path: str | os.PathLike[str], df: pd.DataFrame) -> None:
 
 
 def _in_care_by_locality(results: Any) -> Array:
-    """Children in care per replication, locality and month (the placement kinds of the
-    activity record)."""
+    """Children in care per replication, locality and month (the placement kinds, which come
+    first in the activity record)."""
+    from . import _core
+
     activity: Array = results._inner.activity()
-    in_care: Array = activity[:, :6].sum(axis=1)
+    in_care: Array = activity[:, : len(_core.PLACEMENTS)].sum(axis=1)
     return in_care
 
 

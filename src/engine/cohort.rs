@@ -4,10 +4,18 @@
 //! they sit here as counts. Ageing is free (a cohort's age is `month - birth month`), band totals
 //! are kept up to date incrementally, and the cohort that turns 18 drops out each month.
 
-use crate::model::{AgeBand, MONTHS_TO_18};
+use crate::vocab::{AgeBand, MONTHS_TO_18};
 
 /// Band boundaries in months of age: a child moves to band `i + 1` at `BAND_START[i + 1]` months.
-const BAND_START: [i32; 6] = [0, 12, 60, 120, 192, MONTHS_TO_18];
+const BAND_START: [i32; AgeBand::COUNT + 1] = {
+    let mut start = [MONTHS_TO_18; AgeBand::COUNT + 1];
+    let mut i = 0;
+    while i < AgeBand::COUNT {
+        start[i] = AgeBand::START_MONTHS[i];
+        i += 1;
+    }
+    start
+};
 
 /// Counts of children by group and birth month, with running totals by age band.
 #[derive(Debug, Clone)]
@@ -46,7 +54,7 @@ impl CohortTable {
         if !(0..MONTHS_TO_18).contains(&age) {
             return None;
         }
-        Some(AgeBand::of_age((age / 12) as u32))
+        Some(AgeBand::of_months(age))
     }
 
     /// Add `n` children of group `group` born in month `birth`, alive at month `t`.

@@ -6,9 +6,9 @@
 
 use crate::calendar::YearMonth;
 use crate::error::Result;
-use crate::model::NeedLevel;
 use crate::rng::{self, Purpose};
 use crate::scenario::{Allocation, Bounds, ByBand, Param, PlaceDistribution, Policy, Scenario};
+use crate::vocab::{AgeBand, NeedLevel, Placement};
 
 /// Annual rate to monthly hazard.
 #[inline]
@@ -17,7 +17,7 @@ pub fn monthly(rate_per_year: f64) -> f64 {
 }
 
 /// Monthly hazards by age band from annual rates.
-fn bands(b: &ByBand) -> [f64; 5] {
+fn bands(b: &ByBand) -> [f64; AgeBand::COUNT] {
     b.to_array().map(monthly)
 }
 
@@ -25,11 +25,11 @@ fn bands(b: &ByBand) -> [f64; 5] {
 #[derive(Debug, Clone)]
 pub(crate) struct ContactHazards {
     /// Identification for early help.
-    pub(crate) identification: [f64; 5],
+    pub(crate) identification: [f64; AgeBand::COUNT],
     /// Referral to social care.
-    pub(crate) referral: [f64; 5],
+    pub(crate) referral: [f64; AgeBand::COUNT],
     /// Crisis entry to care.
-    pub(crate) crisis: [f64; 5],
+    pub(crate) crisis: [f64; AgeBand::COUNT],
 }
 
 /// Hazards of one social care level (per month).
@@ -39,7 +39,7 @@ pub(crate) struct SocialCareHazards {
     pub(crate) step_up: f64,
     pub(crate) step_down: f64,
     pub(crate) close_to_early_help: f64,
-    pub(crate) care_entry: [f64; 5],
+    pub(crate) care_entry: [f64; AgeBand::COUNT],
 }
 
 /// The policy in force in one period, with uncertain parameters resolved for one replication.
@@ -66,8 +66,8 @@ pub(crate) struct PeriodPolicy {
     pub(crate) sis_end_prob: f64,
     pub(crate) sis_effect_care: f64,
     /// Cumulative placement mix for entries aged under ten and ten or over.
-    pub(crate) mix_under_10: [f64; 6],
-    pub(crate) mix_10_plus: [f64; 6],
+    pub(crate) mix_under_10: [f64; Placement::COUNT],
+    pub(crate) mix_10_plus: [f64; Placement::COUNT],
     pub(crate) reunification_multiplier: f64,
     pub(crate) reentry_multiplier: f64,
 }
@@ -119,7 +119,7 @@ pub struct Model {
     pub(crate) reentry_months: i32,
     pub(crate) care_proceedings_share: f64,
     pub(crate) sibling_group_entry: f64,
-    pub(crate) abuse_neglect: [f64; 5],
+    pub(crate) abuse_neglect: [f64; AgeBand::COUNT],
     pub(crate) abuse_neglect_care_multiplier: f64,
     /// Policy periods: first month index (from the start) and the policy.
     pub(crate) periods: Vec<(i32, Policy)>,
@@ -217,7 +217,7 @@ impl Model {
                 let e = &pol.early_help;
                 let s = &pol.intensive_support;
                 let pl = &pol.placements;
-                let cum = |a: [f64; 6]| {
+                let cum = |a: [f64; Placement::COUNT]| {
                     let mut acc = 0.0;
                     a.map(|x| {
                         acc += x;

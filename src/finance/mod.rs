@@ -11,27 +11,17 @@ use crate::error::Result;
 use crate::outputs::{Activity, RunResults};
 use crate::rng::{self, Purpose};
 use crate::scenario::{Bounds, Costs, Param, Per, Scenario, UnitCost};
+use crate::vocab::Placement;
 use ndarray::{Array4, Axis};
 
 /// Weeks in a month on average (365.25 / 7 / 12).
 pub const WEEKS_PER_MONTH: f64 = 365.25 / 7.0 / 12.0;
 
-/// Cost categories, in output order.
+/// Cost categories, in output order: one per placement type, then the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(usize)]
 pub enum Category {
-    /// In-house foster care.
-    InHouseFoster,
-    /// Independent fostering agencies.
-    Ifa,
-    /// Kinship care.
-    Kinship,
-    /// Residential care.
-    Residential,
-    /// Placed with parents.
-    WithParents,
-    /// Other placements.
-    OtherPlacement,
+    /// Placements of this type.
+    Placement(Placement),
     /// Child in need social work.
     ChildInNeed,
     /// Child protection social work.
@@ -57,28 +47,61 @@ pub enum Category {
 }
 
 impl Category {
-    /// Number of categories.
-    pub const COUNT: usize = 17;
-    /// Names, in output order.
-    pub const NAMES: [&'static str; Category::COUNT] = [
-        "in_house_foster",
-        "ifa",
-        "kinship",
-        "residential",
-        "with_parents",
-        "other_placement",
-        "child_in_need",
-        "child_protection",
-        "early_help",
-        "intensive_support",
-        "assessments",
-        "entering_care",
-        "care_proceedings",
-        "care_leavers",
-        "existing_services",
-        "new_services",
-        "implementation",
+    /// The categories after the placement types, in output order, with their names.
+    const REST: [(Category, &'static str); 11] = [
+        (Category::ChildInNeed, "child_in_need"),
+        (Category::ChildProtection, "child_protection"),
+        (Category::EarlyHelp, "early_help"),
+        (Category::IntensiveSupport, "intensive_support"),
+        (Category::Assessments, "assessments"),
+        (Category::EnteringCare, "entering_care"),
+        (Category::CareProceedings, "care_proceedings"),
+        (Category::CareLeavers, "care_leavers"),
+        (Category::ExistingServices, "existing_services"),
+        (Category::NewServices, "new_services"),
+        (Category::Implementation, "implementation"),
     ];
+    /// Number of categories.
+    pub const COUNT: usize = Placement::COUNT + Category::REST.len();
+    /// Names, in output order.
+    pub const NAMES: [&'static str; Category::COUNT] = {
+        let mut names = [""; Category::COUNT];
+        let mut i = 0;
+        while i < Category::COUNT {
+            names[i] = if i < Placement::COUNT {
+                Placement::ALL[i].activity_label()
+            } else {
+                Category::REST[i - Placement::COUNT].1
+            };
+            i += 1;
+        }
+        names
+    };
+
+    /// Position in cost arrays: the placement types first, then [`Category::REST`] order.
+    #[inline]
+    pub const fn index(self) -> usize {
+        let rest = match self {
+            Category::Placement(p) => return p.index(),
+            Category::ChildInNeed => 0,
+            Category::ChildProtection => 1,
+            Category::EarlyHelp => 2,
+            Category::IntensiveSupport => 3,
+            Category::Assessments => 4,
+            Category::EnteringCare => 5,
+            Category::CareProceedings => 6,
+            Category::CareLeavers => 7,
+            Category::ExistingServices => 8,
+            Category::NewServices => 9,
+            Category::Implementation => 10,
+        };
+        Placement::COUNT + rest
+    }
+
+    /// The category's name in outputs.
+    pub const fn name(self) -> &'static str {
+        Category::NAMES[self.index()]
+    }
 
     /// Whether the category is the cost of new services (what a redesign spends), as opposed to
     /// costs it may avoid.
@@ -197,30 +220,30 @@ impl CostModel {
         let c = &self.costs;
         let p = &c.placements;
         // (activity, category, cost name, unit cost)
-        let per_unit: [(Activity, Category, &str, &UnitCost); 13] = [
-            (Activity::InHouseFoster, Category::InHouseFoster, "placements.in_house_foster", &p.in_house_foster),
-            (Activity::Ifa, Category::Ifa, "placements.ifa", &p.ifa),
-            (Activity::Kinship, Category::Kinship, "placements.kinship", &p.kinship),
-            (Activity::Residential, Category::Residential, "placements.residential", &p.residential),
-            (Activity::WithParents, Category::WithParents, "placements.with_parents", &p.with_parents),
-            (Activity::OtherPlacement, Category::OtherPlacement, "placements.other", &p.other),
-            (Activity::ChildInNeed, Category::ChildInNeed, "child_in_need", &c.child_in_need),
-            (Activity::ChildProtection, Category::ChildProtection, "child_protection", &c.child_protection),
-            (Activity::EarlyHelp, Category::EarlyHelp, "early_help", &c.early_help),
-            (Activity::IntensiveSupport, Category::IntensiveSupport, "intensive_support", &c.intensive_support),
-            (Activity::Assessments, Category::Assessments, "assessment", &c.assessment),
-            (Activity::CareEntries, Category::EnteringCare, "entering_care", &c.entering_care),
-            (Activity::CareProceedings, Category::CareProceedings, "care_proceedings", &c.care_proceedings),
-        ];
+        let mut per_unit: Vec<(Activity, Category, String, &UnitCost)> = Placement::ALL
+            .iter()
+            .map(|&pl| {
+                (Activity::Placement(pl), Category::Placement(pl), format!("placements.{}", pl.label()), p.get(pl))
+            })
+            .collect();
+        per_unit.extend([
+            (Activity::ChildInNeed, Category::ChildInNeed, "child_in_need".into(), &c.child_in_need),
+            (Activity::ChildProtection, Category::ChildProtection, "child_protection".into(), &c.child_protection),
+            (Activity::EarlyHelp, Category::EarlyHelp, "early_help".into(), &c.early_help),
+            (Activity::IntensiveSupport, Category::IntensiveSupport, "intensive_support".into(), &c.intensive_support),
+            (Activity::Assessments, Category::Assessments, "assessment".into(), &c.assessment),
+            (Activity::CareEntries, Category::EnteringCare, "entering_care".into(), &c.entering_care),
+            (Activity::CareProceedings, Category::CareProceedings, "care_proceedings".into(), &c.care_proceedings),
+        ]);
         let inflate = |price_year: i32, t: usize| self.prices.factor(price_year, month_years[t]);
         for r in 0..reps {
-            for (kind, category, name, cost) in per_unit {
+            for (kind, category, name, cost) in &per_unit {
                 let unit = self.amount(name, cost, seed, r as u64);
                 for l in 0..localities {
                     for t in 0..months {
-                        let n = activity[[r, kind as usize, l, t]];
+                        let n = activity[[r, kind.index(), l, t]];
                         if n != 0.0 {
-                            nominal[[r, category as usize, l, t]] = n * unit * inflate(cost.price_year.0, t);
+                            nominal[[r, category.index(), l, t]] = n * unit * inflate(cost.price_year.0, t);
                         }
                     }
                 }
@@ -232,12 +255,12 @@ impl CostModel {
                 let mut supported = 0.0;
                 for t in 0..months {
                     if t >= 1 {
-                        supported += activity[[r, Activity::CareLeavers as usize, l, t - 1]];
+                        supported += activity[[r, Activity::CareLeavers.index(), l, t - 1]];
                     }
                     if t > span {
-                        supported -= activity[[r, Activity::CareLeavers as usize, l, t - 1 - span]];
+                        supported -= activity[[r, Activity::CareLeavers.index(), l, t - 1 - span]];
                     }
-                    nominal[[r, Category::CareLeavers as usize, l, t]] =
+                    nominal[[r, Category::CareLeavers.index(), l, t]] =
                         supported * unit * inflate(c.care_leaver_support.price_year.0, t);
                 }
             }
@@ -249,7 +272,7 @@ impl CostModel {
                 let until = s.until.map_or(i64::MAX, |m| self.start.months_until(m));
                 for t in 0..months {
                     if (from..until).contains(&(t as i64)) {
-                        nominal[[r, category as usize, localities, t]] += unit * inflate(s.cost.price_year.0, t);
+                        nominal[[r, category.index(), localities, t]] += unit * inflate(s.cost.price_year.0, t);
                     }
                 }
             }
@@ -258,7 +281,7 @@ impl CostModel {
                 let t = self.start.months_until(o.month);
                 if (0..months as i64).contains(&t) {
                     let t = t as usize;
-                    nominal[[r, Category::Implementation as usize, localities, t]] +=
+                    nominal[[r, Category::Implementation.index(), localities, t]] +=
                         unit * inflate(o.cost.price_year.0, t);
                 }
             }

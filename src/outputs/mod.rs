@@ -7,7 +7,7 @@
 //! grow with replications beyond that unless the full arrays are asked for.
 
 use crate::calendar::YearMonth;
-use crate::model::{AgeBand, Move, Placement, State};
+use crate::vocab::{AgeBand, Move, Placement, State};
 use ndarray::{Array1, Array2, Array3, Axis};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -68,22 +68,12 @@ impl Series {
     ];
 }
 
-/// Activity that costs are charged on, recorded per replication by locality and month.
+/// Activity that costs are charged on, recorded per replication by locality and month: one
+/// kind per placement type (child-months, end-of-month counts), then the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(usize)]
 pub enum Activity {
-    /// Child-months in in-house foster care (end-of-month counts).
-    InHouseFoster,
-    /// Child-months with independent fostering agencies.
-    Ifa,
-    /// Child-months in kinship care.
-    Kinship,
-    /// Child-months in residential care.
-    Residential,
-    /// Child-months placed with parents.
-    WithParents,
-    /// Child-months in other placements.
-    OtherPlacement,
+    /// Child-months in a placement of this type.
+    Placement(Placement),
     /// Child-months on child in need plans.
     ChildInNeed,
     /// Child-months on child protection plans.
@@ -103,25 +93,50 @@ pub enum Activity {
 }
 
 impl Activity {
-    /// Number of kinds of activity.
-    pub const COUNT: usize = 14;
-    /// Names, in discriminant order.
-    pub const NAMES: [&'static str; Activity::COUNT] = [
-        "in_house_foster",
-        "ifa",
-        "kinship",
-        "residential",
-        "with_parents",
-        "other_placement",
-        "child_in_need",
-        "child_protection",
-        "early_help",
-        "intensive_support",
-        "assessments",
-        "care_entries",
-        "care_proceedings",
-        "care_leavers",
+    /// The kinds after the placement types, in output order, with their names.
+    const REST: [(Activity, &'static str); 8] = [
+        (Activity::ChildInNeed, "child_in_need"),
+        (Activity::ChildProtection, "child_protection"),
+        (Activity::EarlyHelp, "early_help"),
+        (Activity::IntensiveSupport, "intensive_support"),
+        (Activity::Assessments, "assessments"),
+        (Activity::CareEntries, "care_entries"),
+        (Activity::CareProceedings, "care_proceedings"),
+        (Activity::CareLeavers, "care_leavers"),
     ];
+    /// Number of kinds of activity.
+    pub const COUNT: usize = Placement::COUNT + Activity::REST.len();
+    /// Names, in index order.
+    pub const NAMES: [&'static str; Activity::COUNT] = {
+        let mut names = [""; Activity::COUNT];
+        let mut i = 0;
+        while i < Activity::COUNT {
+            names[i] = if i < Placement::COUNT {
+                Placement::ALL[i].activity_label()
+            } else {
+                Activity::REST[i - Placement::COUNT].1
+            };
+            i += 1;
+        }
+        names
+    };
+
+    /// Position in activity arrays: the placement types first, then [`Activity::REST`] order.
+    #[inline]
+    pub const fn index(self) -> usize {
+        let rest = match self {
+            Activity::Placement(p) => return p.index(),
+            Activity::ChildInNeed => 0,
+            Activity::ChildProtection => 1,
+            Activity::EarlyHelp => 2,
+            Activity::IntensiveSupport => 3,
+            Activity::Assessments => 4,
+            Activity::CareEntries => 5,
+            Activity::CareProceedings => 6,
+            Activity::CareLeavers => 7,
+        };
+        Placement::COUNT + rest
+    }
 }
 
 /// The shares reported over the first 12 months and per financial year: name, numerator,
@@ -174,8 +189,8 @@ pub struct RepOutput {
     pub events: Vec<LoggedEvent>,
 }
 
-const STATES: usize = 7;
-const BANDS: usize = 5;
+const STATES: usize = State::COUNT;
+const BANDS: usize = AgeBand::COUNT;
 
 impl RepOutput {
     /// Empty record for `months` months and `localities` localities.
@@ -186,7 +201,7 @@ impl RepOutput {
             initial_lac: 0,
             series: vec![0.0; Series::COUNT * months],
             stocks: vec![0; STATES * BANDS * localities * months],
-            placements: vec![0; 6 * months],
+            placements: vec![0; Placement::COUNT * months],
             flows: vec![0; Move::COUNT * months],
             queues: vec![0; localities * months],
             caseloads: vec![0; localities * months],
@@ -198,7 +213,7 @@ impl RepOutput {
     /// Record `n` of activity `a` in locality `l` in month `t`.
     #[inline]
     pub(crate) fn activity(&mut self, a: Activity, l: usize, t: i32, n: u32) {
-        self.activity[(a as usize * self.localities + l) * self.months + t as usize] += n;
+        self.activity[(a.index() * self.localities + l) * self.months + t as usize] += n;
     }
 
     #[inline]
@@ -505,7 +520,8 @@ impl ResultsBuilder {
             initial_lac: Array1::from(self.initial_lac),
             series,
             state_totals: Array3::from_shape_vec((r, STATES, m), self.state_totals).expect("state shape"),
-            placement_totals: Array3::from_shape_vec((r, 6, m), self.placements).expect("placement shape"),
+            placement_totals: Array3::from_shape_vec((r, Placement::COUNT, m), self.placements)
+                .expect("placement shape"),
             population: Array2::from_shape_vec((r, m), self.population).expect("population shape"),
             stocks,
             flows,
@@ -634,7 +650,7 @@ impl RunResults {
     }
 
     /// Band labels for the detailed stocks.
-    pub fn band_labels() -> [&'static str; 5] {
+    pub fn band_labels() -> [&'static str; AgeBand::COUNT] {
         AgeBand::LABELS
     }
 }

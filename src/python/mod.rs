@@ -4,8 +4,8 @@
 
 mod errors;
 
-use crate::model::{AgeBand, Move, Placement, State};
 use crate::outputs::{RunResults, Summary};
+use crate::vocab::{AgeBand, Move, Placement, State};
 use crate::{Model, Progress, RunOptions};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayDyn};
 use pyo3::prelude::*;
@@ -290,7 +290,7 @@ impl PyRunResults {
         d.set_item("categories", crate::finance::Category::NAMES.to_vec())?;
         use crate::finance::Category;
         let new_spending: Vec<&str> =
-            [Category::NewServices, Category::Implementation].iter().map(|&c| Category::NAMES[c as usize]).collect();
+            [Category::NewServices, Category::Implementation].iter().map(|c| c.name()).collect();
         d.set_item("new_spending", new_spending)?;
         d.set_item("base_year", crate::YearMonth::financial_year_label(model.prices.base_year))?;
         d.set_item("discount_rate", model.prices.discount_rate)?;

@@ -468,12 +468,12 @@ pub struct PlacementMix {
 }
 
 impl PlacementMix {
-    /// Shares in [`crate::model::Placement::ALL`] order.
-    pub fn to_array(&self) -> [f64; 6] {
+    /// Shares in [`crate::vocab::Placement::ALL`] order.
+    pub fn to_array(&self) -> [f64; crate::vocab::Placement::COUNT] {
         [self.in_house_foster, self.ifa, self.kinship, self.residential, self.with_parents, self.other]
     }
     /// Field names in the same order.
-    pub const FIELDS: [&'static str; 6] = ["in_house_foster", "ifa", "kinship", "residential", "with_parents", "other"];
+    pub const FIELDS: [&'static str; crate::vocab::Placement::COUNT] = crate::vocab::Placement::LABELS;
 }
 
 /// A financial year, written `"2015/16"` (April 2015 to March 2016).
@@ -576,6 +576,21 @@ pub struct PlacementCosts {
     pub with_parents: UnitCost,
     /// Other placements.
     pub other: UnitCost,
+}
+
+impl PlacementCosts {
+    /// The unit cost of placement type `p`.
+    pub fn get(&self, p: crate::vocab::Placement) -> &UnitCost {
+        use crate::vocab::Placement;
+        match p {
+            Placement::InHouseFoster => &self.in_house_foster,
+            Placement::Ifa => &self.ifa,
+            Placement::Kinship => &self.kinship,
+            Placement::Residential => &self.residential,
+            Placement::WithParents => &self.with_parents,
+            Placement::Other => &self.other,
+        }
+    }
 }
 
 /// The running cost of a service (per year), from the month it opens until the month it closes.

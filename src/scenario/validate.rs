@@ -424,7 +424,7 @@ pub(super) fn combined(s: &Scenario, timeline: &[(crate::calendar::YearMonth, Po
                                 (format!("{pol_path}.outreach.{name}"), p.central())
                             };
                             factors.push(out("identification_multiplier", &o.identification_multiplier));
-                            if b >= 2 {
+                            if crate::vocab::AgeBand::ALL[b].five_plus() {
                                 factors.push(out("over_fives_multiplier", &o.over_fives_multiplier));
                             }
                             if n == 2 {

@@ -46,7 +46,7 @@ impl World<'_> {
         }
         // The explicit table holds exactly the children of explicit families, where they are.
         let localities = self.m.localities;
-        let mut counted = vec![0u64; SLOTS * localities * 5];
+        let mut counted = vec![0u64; SLOTS * localities * AgeBand::COUNT];
         for fam in &self.families {
             for &c in &fam.children {
                 let ch = &self.children[c as usize];
@@ -58,18 +58,18 @@ impl World<'_> {
                 let Some(band) = CohortTable::band_at(ch.birth, t) else {
                     return Err(format!("month {t}: child {c} is in the model aged 18 or over"));
                 };
-                counted[(slot * localities + fam.locality as usize) * 5 + band.index()] += 1;
+                counted[(slot * localities + fam.locality as usize) * AgeBand::COUNT + band.index()] += 1;
             }
         }
         for g in 0..SLOTS * localities {
-            for b in 0..5 {
+            for b in 0..AgeBand::COUNT {
                 let table = self.explicit.band_total(g, b);
-                if table != counted[g * 5 + b] {
+                if table != counted[g * AgeBand::COUNT + b] {
                     return Err(format!(
                         "month {t}: slot {} locality {} band {b}: table {table}, children {}",
                         g / localities,
                         g % localities,
-                        counted[g * 5 + b]
+                        counted[g * AgeBand::COUNT + b]
                     ));
                 }
             }

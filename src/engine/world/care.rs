@@ -29,7 +29,7 @@ impl World<'_> {
         let t = self.t;
         let age = t - self.children[c as usize].birth;
         let pol = &self.periods[self.period].1;
-        let mix = if age < 120 { pol.mix_under_10 } else { pol.mix_10_plus };
+        let mix = if age < TEN_YEARS { pol.mix_under_10 } else { pol.mix_10_plus };
         let fam = &mut self.families[f as usize];
         let placement = pick_cumulative(&mix, uniform(&mut fam.rng)) as u8;
         let proceedings = chance(&mut fam.rng, self.m.care_proceedings_share);
@@ -41,7 +41,7 @@ impl World<'_> {
         child.status = Status::Care;
         child.care_since = t;
         child.placement = placement;
-        child.entered_under_5 = age < 60;
+        child.entered_under_5 = age < FIVE_YEARS;
         let reentry = child.care_episodes > 0;
         child.care_episodes = child.care_episodes.saturating_add(1);
         self.schedule_care(f, c, t + 1);
@@ -54,7 +54,7 @@ impl World<'_> {
         if not_previously_known {
             o.add(Series::EntriesNotPreviouslyKnown, t, 1.0);
         }
-        if age >= 60 {
+        if age >= FIVE_YEARS {
             o.add(Series::EntriesAged5Plus, t, 1.0);
         }
         if abuse_neglect {
@@ -140,7 +140,7 @@ impl World<'_> {
         };
         let current = self.children[c as usize].placement as usize;
         if mv == Move::PlacementMove {
-            let mix = if age < 120 { pol.mix_under_10 } else { pol.mix_10_plus };
+            let mix = if age < TEN_YEARS { pol.mix_under_10 } else { pol.mix_10_plus };
             let new = pick_cumulative(&mix, u2);
             if new != current {
                 self.retable(f, c, Some(SLOT_CARE + current), Some(SLOT_CARE + new));

@@ -23,7 +23,7 @@ impl World<'_> {
             if fam.case == Case::Waiting { t - fam.queue_since } else { 0 }
         };
         self.set_case(f, Case::EarlyHelp);
-        let five_plus = self.home_index(f).is_some_and(|c| t - self.children[c as usize].birth >= 60);
+        let five_plus = self.home_index(f).is_some_and(|c| t - self.children[c as usize].birth >= FIVE_YEARS);
         let fam = &mut self.families[f as usize];
         fam.eh_index_5_plus = five_plus;
         let l = fam.locality as usize;
@@ -77,7 +77,7 @@ impl World<'_> {
                         let prefer_older = share < pol.over_fives_target;
                         self.first_valid(l, |w, f| {
                             let idx = w.families[f as usize].index_child as usize;
-                            (t - w.children[idx].birth >= 60) == prefer_older
+                            (t - w.children[idx].birth >= FIVE_YEARS) == prefer_older
                         })
                         .or_else(|| self.first_valid(l, |_, _| true))
                     }

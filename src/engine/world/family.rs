@@ -68,7 +68,7 @@ pub(super) const SLOT_CLOSED: usize = 0;
 
 pub(super) const SLOT_CARE: usize = 5;
 
-pub(super) const SLOTS: usize = SLOT_CARE + 6;
+pub(super) const SLOTS: usize = SLOT_CARE + Placement::COUNT;
 
 impl World<'_> {
     /// Put a family that is not in the active list into it.
@@ -233,19 +233,17 @@ pub(super) fn case_slot(case: Case) -> usize {
 }
 
 /// The state reported for a slot of the explicit table.
-pub(super) const SLOT_STATES: [State; SLOTS] = [
-    State::KnownClosed,
-    State::WaitingEarlyHelp,
-    State::EarlyHelp,
-    State::ChildInNeed,
-    State::ChildProtection,
-    State::LookedAfter,
-    State::LookedAfter,
-    State::LookedAfter,
-    State::LookedAfter,
-    State::LookedAfter,
-    State::LookedAfter,
-];
+pub(super) const SLOT_STATES: [State; SLOTS] = {
+    let mut states = [State::LookedAfter; SLOTS];
+    let at_home =
+        [State::KnownClosed, State::WaitingEarlyHelp, State::EarlyHelp, State::ChildInNeed, State::ChildProtection];
+    let mut i = 0;
+    while i < SLOT_CARE {
+        states[i] = at_home[i];
+        i += 1;
+    }
+    states
+};
 
 /// Escalation rank of a case, for "at least this level" decisions.
 pub(super) fn rank(c: Case) -> u8 {

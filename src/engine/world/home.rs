@@ -104,7 +104,7 @@ impl World<'_> {
             Case::ChildProtection => (m.cp.close, 0.0, m.cp.step_down),
             Case::Closed => (0.0, 0.0, 0.0),
         };
-        let births = if youngest < 120 { m.family_birth_hazard } else { 0.0 };
+        let births = if youngest < TEN_YEARS { m.family_birth_hazard } else { 0.0 };
         if who.is_empty() {
             hz.extend_from_slice(&[0.0; 5]); // nobody at home: no family events
             return;
@@ -117,7 +117,6 @@ impl World<'_> {
     /// the early help after-effect, of a re-entry window, of the recently-closed window, of
     /// intensive support, or a policy change.
     pub(super) fn home_next_change(&self, f: u32, s: i32) -> i32 {
-        const BOUNDS: [i32; 5] = [12, 60, 120, 192, MONTHS_TO_18];
         let m = self.m;
         let fam = &self.families[f as usize];
         let mut next = self.months;
@@ -132,7 +131,7 @@ impl World<'_> {
                 continue;
             }
             let age = s - ch.birth;
-            if let Some(b) = BOUNDS.iter().find(|&&b| b > age) {
+            if let Some(b) = AgeBand::END_MONTHS.iter().find(|&&b| b > age) {
                 consider(ch.birth + b);
             }
             consider(ch.returned_at + m.reentry_months);

@@ -52,12 +52,12 @@ impl World<'_> {
             let need = g % 3;
             let contact = m.contact_need[need];
             for (r, route) in [Route::Identification, Route::Referral, Route::Crisis].into_iter().enumerate() {
-                let mut weights = [0.0f64; 5];
-                for b in 0..5 {
+                let mut weights = [0.0f64; AgeBand::COUNT];
+                for b in 0..AgeBand::COUNT {
                     let base = match route {
                         Route::Identification => {
                             let mut h = rates.identification[b] * pol.identification_multiplier;
-                            if b >= 2 {
+                            if AgeBand::ALL[b].five_plus() {
                                 h *= pol.over_fives_multiplier;
                             }
                             if need == 2 {
@@ -87,7 +87,7 @@ impl World<'_> {
                     Pool::NotKnown => &self.not_known,
                     Pool::Known => &self.known,
                 };
-                let people: u64 = (0..5).map(|b| table.band_total(g, b)).sum();
+                let people: u64 = (0..AgeBand::COUNT).map(|b| table.band_total(g, b)).sum();
                 let n = u64::from(rng::poisson(&mut s, mean)).min(people) as u32;
                 for k in 0..n {
                     if self.should_stop() {
@@ -232,7 +232,6 @@ impl World<'_> {
 
     /// The next month at which a closed family's hazards may change.
     pub(super) fn next_change(&self, f: u32, t: i32) -> i32 {
-        const BOUNDS: [i32; 5] = [12, 60, 120, 192, MONTHS_TO_18];
         let fam = &self.families[f as usize];
         let mut next = self.months;
         for &c in &fam.children {
@@ -241,7 +240,7 @@ impl World<'_> {
                 continue;
             }
             let age = t - ch.birth;
-            if let Some(b) = BOUNDS.iter().find(|&&b| b > age) {
+            if let Some(b) = AgeBand::END_MONTHS.iter().find(|&&b| b > age) {
                 next = next.min(ch.birth + b);
             }
         }

@@ -10,14 +10,14 @@ impl World<'_> {
         for l in 0..m.localities {
             for n in 0..3 {
                 let g = l * 3 + n;
-                for b in 0..5 {
+                for b in 0..AgeBand::COUNT {
                     o.stock(State::NotKnown, b, l, t, self.not_known.band_total(g, b) as u32);
                     o.stock(State::KnownClosed, b, l, t, self.known.band_total(g, b) as u32);
                 }
             }
             for (slot, state) in SLOT_STATES.iter().enumerate() {
                 let g = slot * m.localities + l;
-                for b in 0..5 {
+                for b in 0..AgeBand::COUNT {
                     let n = self.explicit.band_total(g, b) as u32;
                     o.stock(*state, b, l, t, n);
                     if slot >= SLOT_CARE {
@@ -29,18 +29,10 @@ impl World<'_> {
             o.caseload(l, t, self.in_eh[l]);
             // Stocks that costs are charged on.
             let slot_total = |slot: usize| -> u32 {
-                (0..5).map(|b| self.explicit.band_total(slot * m.localities + l, b) as u32).sum()
+                (0..AgeBand::COUNT).map(|b| self.explicit.band_total(slot * m.localities + l, b) as u32).sum()
             };
-            const PLACEMENTS: [Activity; 6] = [
-                Activity::InHouseFoster,
-                Activity::Ifa,
-                Activity::Kinship,
-                Activity::Residential,
-                Activity::WithParents,
-                Activity::OtherPlacement,
-            ];
-            for (p, a) in PLACEMENTS.into_iter().enumerate() {
-                o.activity(a, l, t, slot_total(SLOT_CARE + p));
+            for p in Placement::ALL {
+                o.activity(Activity::Placement(p), l, t, slot_total(SLOT_CARE + p.index()));
             }
             o.activity(Activity::ChildInNeed, l, t, slot_total(case_slot(Case::ChildInNeed)));
             o.activity(Activity::ChildProtection, l, t, slot_total(case_slot(Case::ChildProtection)));

@@ -62,13 +62,13 @@ impl World<'_> {
                 let months_in = (-(init.looked_after_mean_months) * (1.0 - uniform(&mut rng)).ln()) as i32;
                 let months_in = months_in.min(age_months);
                 let entry_age = age_months - months_in;
-                let mix = if entry_age < 120 { self.pol().mix_under_10 } else { self.pol().mix_10_plus };
+                let mix = if entry_age < TEN_YEARS { self.pol().mix_under_10 } else { self.pol().mix_10_plus };
                 let placement = pick_cumulative(&mix, uniform(&mut rng)) as u8;
                 self.retable(f, c, Some(SLOT_CLOSED), Some(SLOT_CARE + placement as usize));
                 let child = &mut self.children[c as usize];
                 child.status = Status::Care;
                 child.care_since = -months_in;
-                child.entered_under_5 = entry_age < 60;
+                child.entered_under_5 = entry_age < FIVE_YEARS;
                 child.placement = placement;
                 child.care_episodes = 1;
                 self.schedule_care(f, c, 0);
@@ -89,7 +89,7 @@ impl World<'_> {
                 if self.should_stop() {
                     return;
                 }
-                let weights: Vec<f64> = (0..5)
+                let weights: Vec<f64> = (0..AgeBand::COUNT)
                     .map(|b| {
                         let total: u64 = (0..m.localities * 3).map(|g| self.known.band_total(g, b)).sum();
                         total as f64 * (m.not_known.referral[b] + m.not_known.identification[b])

@@ -1,0 +1,72 @@
+//! Ages and age bands. The band boundaries are written here and nowhere else.
+
+use serde::{Deserialize, Serialize};
+
+/// Number of single-year ages a child can have in the model (0 to 17).
+pub const AGES: usize = 18;
+/// Months from birth to the 18th birthday, when every child leaves the model.
+pub const MONTHS_TO_18: i32 = 18 * 12;
+/// Age five, in months: "over-fives" (early help targeting, the share of entrants aged 5+) and
+/// the adoption age limit are measured from here.
+pub const FIVE_YEARS: i32 = 5 * 12;
+/// Age ten, in months: placement mixes differ for entrants under ten and ten or over.
+pub const TEN_YEARS: i32 = 10 * 12;
+
+super::vocabulary! {
+    /// The age bands that results and hazards use.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum AgeBand {
+        /// Under one.
+        Age0 => "0",
+        /// One to four.
+        Age1To4 => "1-4",
+        /// Five to nine.
+        Age5To9 => "5-9",
+        /// Ten to fifteen.
+        Age10To15 => "10-15",
+        /// Sixteen and seventeen.
+        Age16To17 => "16-17",
+    }
+}
+
+impl AgeBand {
+    /// Age in months at which each band starts; the last ends at [`MONTHS_TO_18`].
+    pub const START_MONTHS: [i32; AgeBand::COUNT] = [0, 12, FIVE_YEARS, TEN_YEARS, 16 * 12];
+
+    /// The band of a child aged `months` months (0 to 215).
+    #[inline]
+    pub fn of_months(months: i32) -> AgeBand {
+        let i = AgeBand::START_MONTHS.iter().rposition(|&s| months >= s).unwrap_or(0);
+        AgeBand::ALL[i]
+    }
+
+    /// The band of a child aged `years` (0 to 17).
+    #[inline]
+    pub fn of_age(years: u32) -> AgeBand {
+        AgeBand::of_months(years.min(17) as i32 * 12)
+    }
+
+    /// Age in months at which each band ends (the next one starts, or the 18th birthday).
+    pub const END_MONTHS: [i32; AgeBand::COUNT] = {
+        let mut end = [MONTHS_TO_18; AgeBand::COUNT];
+        let mut i = 0;
+        while i + 1 < AgeBand::COUNT {
+            end[i] = AgeBand::START_MONTHS[i + 1];
+            i += 1;
+        }
+        end
+    };
+
+    /// Age in months at which this band ends (the next one starts).
+    #[inline]
+    pub const fn end_month(self) -> i32 {
+        AgeBand::END_MONTHS[self as usize]
+    }
+
+    /// Whether a child in this band is five or over.
+    #[inline]
+    pub fn five_plus(self) -> bool {
+        AgeBand::START_MONTHS[self.index()] >= FIVE_YEARS
+    }
+}
