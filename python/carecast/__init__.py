@@ -195,6 +195,18 @@ class Scenario:
                 bar.close()
         return Results(inner)
 
+    def __eq__(self, other: object) -> bool:
+        """Scenarios are equal when every field is."""
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking value: no hashing by fields
+
+    def __reduce__(self) -> tuple[Callable[[str], Scenario], tuple[str]]:
+        """Pickle as the scenario's JSON text, so a scenario can be sent to another process."""
+        return (_scenario_from_json, (self._inner.to_json(),))
+
     def __repr__(self) -> str:
         return f"Scenario({self.name!r}, authority={self.authority!r})"
 
@@ -228,6 +240,11 @@ def _whole(name: str, value: object, low: int, high: int, also: str = "") -> int
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:40] + "..." + text[-10:]
+
+
+def _scenario_from_json(text: str) -> Scenario:
+    """Rebuild a pickled scenario."""
+    return Scenario(_core.Scenario.from_json(text, "pickle"))
 
 
 def _to_json(d: Mapping[str, Any], prefix: str = "") -> str:

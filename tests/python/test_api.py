@@ -271,3 +271,16 @@ def test_with_change_names_a_bad_value_in_set():
     with pytest.raises(carecast.ConfigError) as info:
         redesign.with_change("2017-04", {"early_help": {"over_fives_target": float("nan")}})
     assert info.value.path == "set.early_help.over_fives_target"
+
+
+def test_scenarios_pickle_and_compare_by_value():
+    import pickle
+
+    redesign = carecast.Scenario.preset("wolverhampton-2015-redesign")
+    back = pickle.loads(pickle.dumps(redesign))
+    assert back == redesign and back is not redesign
+    assert back.to_toml() == redesign.to_toml()
+    assert back != carecast.Scenario.preset("wolverhampton-2015")
+    a = back.run(2, 1, seed=5, progress=False).array("lac_stock")
+    b = redesign.run(2, 1, seed=5, progress=False).array("lac_stock")
+    assert (a == b).all()
