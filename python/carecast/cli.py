@@ -144,13 +144,16 @@ class _Stdout:
     def say(self, text: str = "") -> None:
         if self.error is not None:
             return
+        if sys.stdout is None:  # started with standard output closed (`>&-`)
+            self.error = OSError(errno.EBADF, "it is closed")
+            return
         try:
             print(text, flush=True)
         except OSError as e:
             self._failed(e)
 
     def flush(self) -> None:
-        if self.error is None:
+        if self.error is None and sys.stdout is not None:
             try:
                 sys.stdout.flush()
             except OSError as e:

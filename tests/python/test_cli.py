@@ -90,3 +90,11 @@ def test_console_script_runs_default(tmp_path):
     r = subprocess.run([exe, "run", "--replications", "2", "--years", "1", "--quiet"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "wolverhampton-2015: 2 replications x 1 years" in r.stdout
+
+
+def test_closed_standard_output_is_an_error_not_a_traceback(tmp_path):
+    # `carecast presets >&-`: Python starts with sys.stdout None.
+    r = subprocess.run(["bash", "-c", f'"{sys.executable}" -m carecast.cli presets >&-'],
+                       capture_output=False, stderr=subprocess.PIPE, text=True)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and "standard output" in r.stderr, r.stderr
