@@ -15,7 +15,9 @@ The rules:
   target and renamed into place. A carecast directory being overwritten is swapped with the new
   one in one step where the system can (Linux ``renameat2``), so a reader sees the old outputs
   or the new, never a mixture. An existing empty directory (``--out .``) is kept: the files are
-  moved into it one by one, ``run.json`` last.
+  moved into it one by one, ``run.json`` last. So is the current directory (or one holding it)
+  when overwritten: its old ``run.json`` goes first, then the files are replaced, the new
+  ``run.json`` last, so nobody is left standing in a deleted directory.
 * Temporaries are named ``.carecast-<host>-<pid>-<token>[.<tag of the target>]``; ones left by a
   process that no longer runs on this host (killed with SIGKILL, say) are removed by the next output
   in the same place. Nothing else is ever removed.
@@ -210,11 +212,13 @@ def _open_lock(path: str) -> int:
         return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
 
 
-def _is_cwd(path: str) -> bool:
+def _holds_cwd(path: str) -> bool:
+    """Whether ``path`` is the current directory or one of its parents."""
     try:
-        return os.path.samefile(path, os.getcwd())
+        cwd, target = os.path.realpath(os.getcwd()), os.path.realpath(path)
     except OSError:
         return False
+    return cwd == target or cwd.startswith(target.rstrip(os.sep) + os.sep)
 
 
 def _reason(e: OSError) -> str:
@@ -243,7 +247,6 @@ class _Output:
             raise OutputError(f"cannot write an {self.kind} at {text}")
         self.temp: str | None = None
         self._inside = False
-        self.replaced_cwd = False
         self.committed = False
         self._made: list[str] = []
 
@@ -472,8 +475,24 @@ class DirectoryOutput(_Output):
         if not (os.path.isdir(self.path) and os.listdir(self.path)):
             os.rename(temp, self.path)  # new, or replacing an empty directory
             return None
+        if _holds_cwd(self.path):
+            # Swapping out the directory a shell (or this process) stands in would leave it in a
+            # deleted one: replace the files in place instead, run.json out first and in last, so
+            # a reader never takes a half-written set for a complete one.
+            entries = os.listdir(self.path)  # all carecast's (checked)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(self.path, MANIFEST))
+            for name in entries:
+                if name not in files and not name.startswith(TEMP_PREFIX):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(os.path.join(self.path, name))
+            for name in files:
+                if name != MANIFEST:
+                    os.replace(os.path.join(temp, name), os.path.join(self.path, name))
+            os.replace(os.path.join(temp, MANIFEST), os.path.join(self.path, MANIFEST))
+            os.rmdir(temp)
+            return None
         # An earlier carecast output (checked): swap it for the new one whole.
-        self.replaced_cwd = _is_cwd(self.path)
         with contextlib.suppress(OSError):
             os.chmod(temp, stat.S_IMODE(os.stat(self.path).st_mode))
         if _exchange(temp, self.path):

@@ -259,14 +259,6 @@ def _run(args: argparse.Namespace, out: _Stdout) -> int:
 
 def _said_written(out: _Stdout, target: DirectoryOutput) -> None:
     out.say(f"\nwrote {target.display}")
-    if target.replaced_cwd:
-        _note(f"{target.display} was replaced whole: a shell whose current directory it is sees the new files "
-              "after `cd` back into it")
-
-
-def _note(message: str) -> None:
-    with contextlib.suppress(OSError, ValueError):
-        print(f"carecast: note: {message}", file=sys.stderr, flush=True)
 
 
 def _write_run(directory: str, scenario: Scenario, results: Results, parquet: bool) -> None:

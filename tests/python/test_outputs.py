@@ -113,8 +113,13 @@ def test_out_dot_fills_an_empty_current_directory(tmp_path, monkeypatch, capsys)
     assert os.path.samefile(".", here), "the directory itself is kept"
     assert main(["run", *TINY, "--out", "."]) == 2
     assert "--overwrite" in capsys.readouterr().err
-    assert main(["run", *TINY, "--out", ".", "--overwrite"]) == 0
-    assert "cd" in capsys.readouterr().err  # told that the directory was replaced
+    before = json.loads((here / MANIFEST).read_text())
+    assert main(["run", *TINY, "--out", ".", "--overwrite", "--seed", "7"]) == 0
+    # Replaced in place: the shell's directory is still the one it stands in, with the new run.
+    assert os.path.samefile(".", here) and os.path.exists(os.path.join(os.getcwd(), MANIFEST))
+    after = json.loads((here / MANIFEST).read_text())
+    assert after["seed"] == 7 and after["files"] == before["files"]
+    assert main(["run", *TINY, "--out", ".", "--overwrite"]) == 0  # and again, from the same place
     monkeypatch.chdir(tmp_path)
     assert not leftovers(tmp_path) and not leftovers(here)
 
