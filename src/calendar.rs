@@ -56,6 +56,11 @@ impl fmt::Display for YearMonth {
     }
 }
 
+impl YearMonth {
+    /// What a month may be, for error messages.
+    pub const ALLOWED: &'static str = "a month written YYYY-MM from 1900-01 to 2200-12, e.g. 2016-02";
+}
+
 impl std::str::FromStr for YearMonth {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -79,7 +84,8 @@ impl Serialize for YearMonth {
 impl<'de> Deserialize<'de> for YearMonth {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        // In the "expected ..., got ..." shape that scenario errors explain field by field.
+        s.parse().map_err(|_: String| serde::de::Error::custom(format!("expected {}, got \"{s}\"", YearMonth::ALLOWED)))
     }
 }
 

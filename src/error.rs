@@ -18,8 +18,20 @@ pub struct ConfigError {
 impl ConfigError {
     /// Build an error for field `path` holding `value`, which should satisfy `allowed`.
     pub fn new(path: impl Into<String>, value: impl fmt::Display, allowed: impl Into<String>) -> Self {
-        Self { path: path.into(), value: value.to_string(), allowed: allowed.into() }
+        Self { path: path.into(), value: readable(value.to_string()), allowed: allowed.into() }
     }
+}
+
+/// A number written out in full by `f64`'s `Display` (1e308 has 309 digits, the smallest
+/// subnormal 324 decimals) in scientific notation instead; anything else as it is.
+fn readable(value: String) -> String {
+    let digits = value.strip_prefix('-').unwrap_or(&value);
+    if digits.len() > 17 && digits.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        if let Ok(v) = value.parse::<f64>() {
+            return format!("{v:e}");
+        }
+    }
+    value
 }
 
 impl fmt::Display for ConfigError {
@@ -111,3 +123,18 @@ impl CarecastError {
 
 /// Result alias used throughout the crate.
 pub type Result<T, E = CarecastError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::ConfigError;
+
+    #[test]
+    fn long_numbers_are_shown_in_scientific_notation() {
+        assert_eq!(ConfigError::new("x", 1e308, "").value, "1e308");
+        assert_eq!(ConfigError::new("x", -1e300, "").value, "-1e300");
+        assert_eq!(ConfigError::new("x", 5e-324, "").value, "5e-324");
+        assert_eq!(ConfigError::new("x", 1.5, "").value, "1.5");
+        assert_eq!(ConfigError::new("x", 4294967295u64, "").value, "4294967295");
+        assert_eq!(ConfigError::new("x", "\"41%\"", "").value, "\"41%\"");
+    }
+}

@@ -355,3 +355,22 @@ fn base_may_be_another_scenario_file_relative_to_the_one_naming_it() {
     assert!(c.value.contains("nowhere.toml"), "{}", c.value);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn errors_in_a_files_changes_name_the_file_and_the_field() {
+    let dir = std::env::temp_dir().join(format!("carecast-changes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ours.toml");
+    let bad_month =
+        "base = \"wolverhampton-2015\"\n[[changes]]\nfrom = \"2016-13\"\n[changes.set.early_help]\nplaces = 9\n";
+    std::fs::write(&file, bad_month).unwrap();
+    let f = parse_field(Scenario::from_file(&file).unwrap_err());
+    assert_eq!((f.path.as_str(), f.value.as_str()), ("changes[0].from", "\"2016-13\""));
+    assert!(f.allowed.contains("YYYY-MM"), "{}", f.allowed);
+    let bad_places = bad_month.replace("2016-13", "2016-04").replace("places = 9", "places = -3");
+    std::fs::write(&file, bad_places).unwrap();
+    let e = Scenario::from_file(&file).unwrap_err();
+    assert!(e.to_string().contains("ours.toml"), "{e}");
+    assert_eq!(parse_field(e).path, "changes[0].set.early_help.places");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

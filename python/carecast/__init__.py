@@ -184,7 +184,7 @@ class Scenario:
         ``KeyboardInterrupt``; the GIL is released while it runs.
         """
         n = _whole("replications", replications, 1, _USIZE_MAX)
-        y = _whole("years", years, 1, _USIZE_MAX)
+        y = _whole("years", years, 1, _MAX_YEARS)
         s = _whole("seed", seed, 0, _U64_MAX)
         t = None if threads is None else _whole("threads", threads, 1, _USIZE_MAX, "or None")
         callback, bar = _progress_callback(progress, n)
@@ -213,6 +213,8 @@ class Scenario:
 
 _U64_MAX = 2**64 - 1
 _USIZE_MAX = 2 * sys.maxsize + 1
+#: The longest run the engine takes (1,200 months).
+_MAX_YEARS = 100
 #: Deepest nesting of a scenario dict (the real ones are 5 levels deep).
 _MAX_DEPTH = 64
 

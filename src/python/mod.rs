@@ -57,8 +57,9 @@ impl PyScenario {
 
     /// A new scenario with one more dated change (`set` as JSON text), keeping the others.
     fn with_change(&self, from_: &str, set: &str, note: &str) -> PyResult<Self> {
-        let month: crate::YearMonth =
-            from_.parse().map_err(|_: String| errors::config("from", &format!("\"{from_}\""), "a month, YYYY-MM"))?;
+        let month: crate::YearMonth = from_
+            .parse()
+            .map_err(|_: String| errors::config("from", &format!("\"{from_}\""), crate::YearMonth::ALLOWED))?;
         let set: serde_json::Value =
             serde_json::from_str(set).map_err(|e| errors::to_py(crate::CarecastError::parse("set", e.to_string())))?;
         Ok(Self { inner: self.inner.with_change(month, set, note).map_err(errors::to_py)? })

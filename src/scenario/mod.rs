@@ -85,7 +85,14 @@ impl Scenario {
         let value = resolve_base(value, source_name, origin)?;
         let scenario: Scenario =
             serde_path_to_error::deserialize(value).map_err(|e| structural(source_name, "", &e))?;
-        scenario.validate()?;
+        // A change's fields are read again while validating: name the file they came from, not
+        // the scenario (whose name may be its base's).
+        scenario.validate().map_err(|e| match e {
+            CarecastError::Parse { message, field, .. } => {
+                CarecastError::Parse { source_name: source_name.into(), message, field }
+            }
+            other => other,
+        })?;
         Ok(scenario)
     }
 

@@ -482,6 +482,15 @@ pub(super) fn read_scenario_file(path: &std::path::Path) -> crate::error::Result
     text_size(file.metadata().map_err(io)?.len(), &name)?;
     let mut text = String::new();
     file.take(MAX_SCENARIO_BYTES + 1).read_to_string(&mut text).map_err(io)?;
-    text_size(text.len() as u64, &name)?;
+    if text.len() as u64 > MAX_SCENARIO_BYTES {
+        // A device or pipe, whose size is known only by reading it.
+        return Err(crate::error::CarecastError::parse(
+            &name,
+            format!(
+                "{name} holds more than {}, the most a scenario may be",
+                crate::engine::format_bytes(MAX_SCENARIO_BYTES)
+            ),
+        ));
+    }
     Ok(text)
 }

@@ -121,3 +121,11 @@ def test_compare_and_report_arguments_name_themselves(baseline):
     with pytest.raises(carecast.ConfigError) as info:
         report.report(baseline)
     assert info.value.path == "results"
+
+
+@pytest.mark.parametrize("years", [101, 10**18, 2**64])
+def test_too_many_years_names_years_and_the_limit(years):
+    with pytest.raises(carecast.ConfigError) as info:
+        carecast.Scenario.preset("wolverhampton-2015").run(replications=1, years=years, progress=False)
+    assert info.value.path == "years"
+    assert info.value.allowed == "a whole number from 1 to 100"

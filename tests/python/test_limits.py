@@ -35,7 +35,7 @@ def test_too_many_threads_or_years_are_config_errors(baseline: carecast.Scenario
     assert e.value.path == "threads" and e.value.allowed is not None and "per core" in e.value.allowed
     with pytest.raises(carecast.ConfigError) as e:
         baseline.run(1, 1_500_000_000_000_000_000, seed=1, progress=False)
-    assert e.value.path == "months"
+    assert e.value.path == "years"
 
 
 RUN = textwrap.dedent("""
