@@ -268,10 +268,15 @@ def _plain(value: Any, path: str, depth: int) -> Any:
         return bool(value)
     if isinstance(value, numbers.Integral):
         whole = int(value)
-        if not -(2**63) <= whole <= _U64_MAX:
+        if -(2**63) <= whole <= _U64_MAX:
+            return whole
+        # Beyond 64 bits: as a float, so that the field's own range check answers (a count and a
+        # multiplier have different limits); only a number beyond any float is refused here.
+        try:
+            return float(whole)
+        except OverflowError:
             raise ConfigError(f"{where}: the whole number {_short(whole)} is too large", path=path,
-                              value=_short(whole), allowed="a whole number from -2^63 to 2^64-1")
-        return whole
+                              value=_short(whole), allowed="a number below about 1.8e308") from None
     if isinstance(value, numbers.Real):
         real = float(value)
         if not math.isfinite(real):

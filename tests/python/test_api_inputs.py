@@ -22,13 +22,21 @@ def test_nan_and_infinity_name_the_field(baseline, bad):
     assert info.value.path == "changes[0].set.early_help.places"
 
 
-@pytest.mark.parametrize("big", [2**64, -(2**63) - 1, 10**400])
-def test_integers_beyond_64_bits_are_config_errors(baseline, big):
+@pytest.mark.parametrize("big, says", [(2**64, "whole number"), (-(2**63) - 1, "whole number"),
+                                       (10**400, "too large")])
+def test_integers_beyond_64_bits_are_config_errors(baseline, big, says):
     with pytest.raises(carecast.ConfigError) as info:
         baseline.updated({"policy": {"early_help": {"places": big}}})
     assert info.value.path == "policy.early_help.places"
-    assert "too large" in str(info.value)
+    assert says in str(info.value)
     assert len(str(info.value)) < 300, "a long number is shortened in the message"
+
+
+def test_a_huge_integer_in_a_multiplier_gets_the_multipliers_limit(baseline):
+    with pytest.raises(carecast.ConfigError) as info:
+        baseline.updated({"policy": {"outreach": {"high_need_multiplier": 2**64}}})
+    assert info.value.path == "policy.outreach.high_need_multiplier"
+    assert "1,000" in (info.value.allowed or ""), info.value.allowed
 
 
 def test_largest_64_bit_integers_reach_the_scenario_checks(baseline):
