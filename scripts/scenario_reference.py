@@ -49,10 +49,13 @@ Unknown fields are errors. Every value is checked when a scenario is read, and a
 field path, the value and what is allowed, e.g.
 `hazards.sibling_group_entry: got 1.2; allowed: a probability in [0, 1]`.
 
-A file may start from a preset with `base = "wolverhampton-2015"` and give only what differs;
-tables are merged key by key, anything else replaces. Policy changes over time are
-`[[changes]]` entries, each with a month `from` and a partial policy `set` merged over the policy in
-force before it; they must be in calendar order.
+A file may start from a preset with `base = "wolverhampton-2015"`, or from another scenario file
+with `base = "our-council.toml"` (a path relative to the file that names it; bases may chain, and
+a cycle is an error), and give only what differs; tables are merged key by key, anything else,
+lists included, replaces. Policy changes over time are `[[changes]]` entries, each with a month
+`from` and a partial policy `set` merged over the policy in force before it; they must be in
+calendar order. A file's `[[changes]]` replace its base's; from Python,
+`Scenario.with_change(from_, set, note)` adds one and keeps the others.
 
 Fields marked *Param* take a number or a distribution drawn once per replication:
 `{ dist = "normal", mean, sd }`, `{ dist = "lognormal", median, sigma }` (sigma of the log),
