@@ -408,8 +408,7 @@ pub(super) fn combined(s: &Scenario, timeline: &[(crate::calendar::YearMonth, Po
     let routes = |r: &ContactRates| {
         [("identification", r.identification), ("referral", r.referral), ("crisis_care_entry", r.crisis_care_entry)]
     };
-    for (p, (_, pol)) in timeline.iter().enumerate() {
-        let pol_path = if p == 0 { "policy".to_string() } else { format!("changes[{}].set", p - 1) };
+    for (month, pol) in timeline {
         let o = &pol.outreach;
         for (pool, rates) in [("not_known", &h.not_known), ("previously_known", &h.previously_known)] {
             for (route, band_rates) in routes(rates) {
@@ -421,7 +420,7 @@ pub(super) fn combined(s: &Scenario, timeline: &[(crate::calendar::YearMonth, Po
                         }
                         if route == "identification" {
                             let out = |name: &str, p: &super::param::Param| {
-                                (format!("{pol_path}.outreach.{name}"), p.central())
+                                (format!("{}.outreach.{name}", set_by(s, *month, &["outreach", name])), p.central())
                             };
                             factors.push(out("identification_multiplier", &o.identification_multiplier));
                             if crate::vocab::AgeBand::ALL[b].five_plus() {
@@ -451,6 +450,22 @@ pub(super) fn combined(s: &Scenario, timeline: &[(crate::calendar::YearMonth, Po
         }
     }
     Ok(())
+}
+
+/// Where the policy field at `key` in force from `month` was set: the last change up to then
+/// that sets it (`changes[i].set`), or the starting `policy`.
+fn set_by(s: &Scenario, month: crate::calendar::YearMonth, key: &[&str]) -> String {
+    let sets = |set: &serde_json::Map<String, serde_json::Value>| {
+        let mut value = set.get(key[0]);
+        for k in &key[1..] {
+            value = value.and_then(|v| v.get(k));
+        }
+        value.is_some()
+    };
+    match s.changes.iter().enumerate().rev().find(|(_, c)| c.from <= month && sets(&c.set)) {
+        Some((i, _)) => format!("changes[{i}].set"),
+        None => "policy".to_string(),
+    }
 }
 
 /// The largest scenario text read, in bytes (10 MB): the presets are about 15 KB, and a parser
