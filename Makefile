@@ -33,7 +33,7 @@ test-rust:
 	python3 scripts/scenario_reference.py --check
 
 test-python: develop
-	$(PY) -m pytest tests/python -q
+	$(PY) -m pytest tests/python -q --durations=10
 
 $(STAMP): requirements-dev.txt
 	@echo "Setting up $(VENV) with the pinned tools in requirements-dev.txt ..."
