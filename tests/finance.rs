@@ -141,3 +141,55 @@ fn identities_hold_on_a_real_run() {
     assert!((20e6..80e6).contains(&first_year), "2015/16 total {first_year}");
     assert!(placements > 0.5 * first_year, "placements {placements} of {first_year}");
 }
+
+/// The names of costed activity and cost categories are part of every output (tables, the
+/// workbook, Python): they stay as they are whatever builds them.
+#[test]
+fn activity_and_category_names_are_stable() {
+    assert_eq!(
+        Activity::NAMES,
+        [
+            "in_house_foster",
+            "ifa",
+            "kinship",
+            "residential",
+            "with_parents",
+            "other_placement",
+            "child_in_need",
+            "child_protection",
+            "early_help",
+            "intensive_support",
+            "assessments",
+            "care_entries",
+            "care_proceedings",
+            "care_leavers",
+        ]
+    );
+    assert_eq!(&Category::NAMES[..6], &Activity::NAMES[..6]);
+    assert_eq!(
+        &Category::NAMES[6..],
+        [
+            "child_in_need",
+            "child_protection",
+            "early_help",
+            "intensive_support",
+            "assessments",
+            "entering_care",
+            "care_proceedings",
+            "care_leavers",
+            "existing_services",
+            "new_services",
+            "implementation",
+        ]
+    );
+    for (i, name) in Category::NAMES.iter().enumerate() {
+        let c = [Category::Placement(Placement::Other), Category::Implementation, Category::EnteringCare]
+            .into_iter()
+            .find(|c| c.index() == i);
+        if let Some(c) = c {
+            assert_eq!(c.name(), *name);
+        }
+    }
+    assert_eq!(Activity::CareLeavers.index(), Activity::COUNT - 1);
+    assert_eq!(Category::Implementation.index(), Category::COUNT - 1);
+}

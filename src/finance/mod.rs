@@ -47,38 +47,26 @@ pub enum Category {
 }
 
 impl Category {
-    /// The categories after the placement types, in output order, with their names.
-    const REST: [(Category, &'static str); 11] = [
-        (Category::ChildInNeed, "child_in_need"),
-        (Category::ChildProtection, "child_protection"),
-        (Category::EarlyHelp, "early_help"),
-        (Category::IntensiveSupport, "intensive_support"),
-        (Category::Assessments, "assessments"),
-        (Category::EnteringCare, "entering_care"),
-        (Category::CareProceedings, "care_proceedings"),
-        (Category::CareLeavers, "care_leavers"),
-        (Category::ExistingServices, "existing_services"),
-        (Category::NewServices, "new_services"),
-        (Category::Implementation, "implementation"),
+    /// Names of the categories after the placement types, in output order (as `index` counts them).
+    const REST: [&'static str; 11] = [
+        "child_in_need",
+        "child_protection",
+        "early_help",
+        "intensive_support",
+        "assessments",
+        "entering_care",
+        "care_proceedings",
+        "care_leavers",
+        "existing_services",
+        "new_services",
+        "implementation",
     ];
     /// Number of categories.
     pub const COUNT: usize = Placement::COUNT + Category::REST.len();
     /// Names, in output order.
-    pub const NAMES: [&'static str; Category::COUNT] = {
-        let mut names = [""; Category::COUNT];
-        let mut i = 0;
-        while i < Category::COUNT {
-            names[i] = if i < Placement::COUNT {
-                Placement::ALL[i].activity_label()
-            } else {
-                Category::REST[i - Placement::COUNT].1
-            };
-            i += 1;
-        }
-        names
-    };
+    pub const NAMES: [&'static str; Category::COUNT] = crate::vocab::placement_led(Category::REST);
 
-    /// Position in cost arrays: the placement types first, then [`Category::REST`] order.
+    /// Position in cost arrays: the placement types first, then the rest in declaration order.
     #[inline]
     pub const fn index(self) -> usize {
         let rest = match self {

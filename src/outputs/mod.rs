@@ -93,35 +93,23 @@ pub enum Activity {
 }
 
 impl Activity {
-    /// The kinds after the placement types, in output order, with their names.
-    const REST: [(Activity, &'static str); 8] = [
-        (Activity::ChildInNeed, "child_in_need"),
-        (Activity::ChildProtection, "child_protection"),
-        (Activity::EarlyHelp, "early_help"),
-        (Activity::IntensiveSupport, "intensive_support"),
-        (Activity::Assessments, "assessments"),
-        (Activity::CareEntries, "care_entries"),
-        (Activity::CareProceedings, "care_proceedings"),
-        (Activity::CareLeavers, "care_leavers"),
+    /// Names of the kinds after the placement types, in output order (as `index` counts them).
+    const REST: [&'static str; 8] = [
+        "child_in_need",
+        "child_protection",
+        "early_help",
+        "intensive_support",
+        "assessments",
+        "care_entries",
+        "care_proceedings",
+        "care_leavers",
     ];
     /// Number of kinds of activity.
     pub const COUNT: usize = Placement::COUNT + Activity::REST.len();
     /// Names, in index order.
-    pub const NAMES: [&'static str; Activity::COUNT] = {
-        let mut names = [""; Activity::COUNT];
-        let mut i = 0;
-        while i < Activity::COUNT {
-            names[i] = if i < Placement::COUNT {
-                Placement::ALL[i].activity_label()
-            } else {
-                Activity::REST[i - Placement::COUNT].1
-            };
-            i += 1;
-        }
-        names
-    };
+    pub const NAMES: [&'static str; Activity::COUNT] = crate::vocab::placement_led(Activity::REST);
 
-    /// Position in activity arrays: the placement types first, then [`Activity::REST`] order.
+    /// Position in activity arrays: the placement types first, then the rest in declaration order.
     #[inline]
     pub const fn index(self) -> usize {
         let rest = match self {

@@ -66,6 +66,12 @@ impl AgeBand {
         AgeBand::END_MONTHS[self as usize]
     }
 
+    /// Age in months of the next band boundary (or the 18th birthday) after age `months`, if any.
+    #[inline]
+    pub fn next_boundary(months: i32) -> Option<i32> {
+        AgeBand::END_MONTHS.iter().copied().find(|&end| end > months)
+    }
+
     /// Whether a child in this band is five or over.
     #[inline]
     pub fn five_plus(self) -> bool {

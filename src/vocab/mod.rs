@@ -12,7 +12,7 @@ mod state;
 pub use age::{AGES, AgeBand, FIVE_YEARS, MONTHS_TO_18, TEN_YEARS};
 pub use moves::Move;
 pub use need::{NeedKind, NeedLevel};
-pub use placement::Placement;
+pub use placement::{Placement, placement_led};
 pub use state::State;
 
 /// The number of identifiers given.

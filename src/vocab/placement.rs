@@ -22,6 +22,19 @@ super::vocabulary! {
     }
 }
 
+/// The names of a list that starts with one entry per placement type (named by its
+/// [`Placement::activity_label`]) and goes on with `rest`: costed activity and cost categories.
+pub const fn placement_led<const N: usize, const R: usize>(rest: [&'static str; R]) -> [&'static str; N] {
+    assert!(N == Placement::COUNT + R, "N must be the placement types plus the rest");
+    let mut names = [""; N];
+    let mut i = 0;
+    while i < N {
+        names[i] = if i < Placement::COUNT { Placement::ALL[i].activity_label() } else { rest[i - Placement::COUNT] };
+        i += 1;
+    }
+    names
+}
+
 impl Placement {
     /// The name of this placement type's costed activity and cost category: its label, except
     /// `other_placement` for [`Placement::Other`] (beside other kinds of activity, "other" alone

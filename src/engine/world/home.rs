@@ -131,7 +131,7 @@ impl World<'_> {
                 continue;
             }
             let age = s - ch.birth;
-            if let Some(b) = AgeBand::END_MONTHS.iter().find(|&&b| b > age) {
+            if let Some(b) = AgeBand::next_boundary(age) {
                 consider(ch.birth + b);
             }
             consider(ch.returned_at + m.reentry_months);

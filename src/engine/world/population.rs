@@ -240,7 +240,7 @@ impl World<'_> {
                 continue;
             }
             let age = t - ch.birth;
-            if let Some(b) = AgeBand::END_MONTHS.iter().find(|&&b| b > age) {
+            if let Some(b) = AgeBand::next_boundary(age) {
                 next = next.min(ch.birth + b);
             }
         }
