@@ -27,6 +27,7 @@ The rules:
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import ctypes
 import errno
@@ -227,7 +228,7 @@ def _reason(e: OSError) -> str:
     return e.strerror or str(e)
 
 
-class _Output:
+class _Output(abc.ABC):
     """What directory and file outputs share: the target, parents made for it, the lock."""
 
     kind = "output"
@@ -350,6 +351,25 @@ class _Output:
             raise OutputError(f"another carecast (process {busy[0]}) is already writing {self.display}; wait "
                               "for it, or choose another place")
 
+    @abc.abstractmethod
+    def _open_temp(self) -> str:
+        """Under the lock: check the target and make the temporary to write into."""
+
+    def __enter__(self) -> Self:
+        try:
+            self._make_parents()
+            clean_stale(self.parent)
+            with self._locked([]):  # a steady view: no other carecast is moving an output here
+                self.temp = self._open_temp()
+        except BaseException:
+            self._cleanup()
+            raise
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._cleanup()
+
     def _cleanup(self) -> None:
         with _signals_deferred():
             if self.temp is not None and not self.committed:
@@ -374,28 +394,16 @@ class DirectoryOutput(_Output):
 
     kind = "output directory"
 
-    def __enter__(self) -> Self:
+    def _open_temp(self) -> str:
+        self._inside = self._check()
+        self._refuse_a_second_writer()
+        temp = os.path.join(self.path, _temp_name()) if self._inside else \
+            os.path.join(self.parent, _temp_name(tag=_tag(self.name)))
         try:
-            self._make_parents()
-            clean_stale(self.parent)
-            with self._locked([]):  # a steady view: no other carecast is moving an output here
-                self._inside = self._check()
-                self._refuse_a_second_writer()
-                temp = os.path.join(self.path, _temp_name()) if self._inside else \
-                    os.path.join(self.parent, _temp_name(tag=_tag(self.name)))
-                try:
-                    os.mkdir(temp)  # with the umask's permissions
-                except OSError as e:
-                    raise self._fail(e) from None
-                self.temp = temp
-        except BaseException:
-            self._cleanup()
-            raise
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self._cleanup()
+            os.mkdir(temp)  # with the umask's permissions
+        except OSError as e:
+            raise self._fail(e) from None
+        return temp
 
     def _check(self) -> bool:
         """Whether the target may be written: True if it is an empty directory to fill in place,
@@ -538,31 +546,18 @@ class FileOutput(_Output):
             raise OutputError(f"{text} names a directory; give a file name (such as report.html)")
         super().__init__(text, overwrite)
 
-    def __enter__(self) -> Self:
+    def _open_temp(self) -> str:
+        self._check()
+        self._refuse_a_second_writer()
+        suffix = os.path.splitext(self.name)[1]
+        if not re.fullmatch(r"\.[A-Za-z0-9_]{1,10}", suffix):
+            suffix = ".tmp"
+        temp = os.path.join(self.parent, _temp_name(suffix, tag=_tag(self.name)))
         try:
-            self._make_parents()
-            clean_stale(self.parent)
-            suffix = os.path.splitext(self.name)[1]
-            if not re.fullmatch(r"\.[A-Za-z0-9_]{1,10}", suffix):
-                suffix = ".tmp"
-            with self._locked([]):
-                self._check()
-                self._refuse_a_second_writer()
-                temp = os.path.join(self.parent, _temp_name(suffix, tag=_tag(self.name)))
-                try:
-                    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
-                                     0o666))
-                except OSError as e:
-                    raise self._fail(e) from None
-                self.temp = temp
-        except BaseException:
-            self._cleanup()
-            raise
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self._cleanup()
+            os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666))
+        except OSError as e:
+            raise self._fail(e) from None
+        return temp
 
     def _check(self) -> None:
         if os.path.isdir(self.path):
