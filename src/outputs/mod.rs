@@ -350,7 +350,8 @@ impl Accumulator {
             .zip(&self.sum_sq)
             .map(|(&s, &q)| {
                 if n > 1 {
-                    let spread = u128::from(n) * q - u128::from(s) * u128::from(s);
+                    // Saturating only for sums that no run produces (read from damaged bytes).
+                    let spread = u128::from(n).saturating_mul(q).saturating_sub(u128::from(s) * u128::from(s));
                     (spread as f64 / (n as f64 * (n - 1) as f64)).sqrt()
                 } else {
                     0.0
