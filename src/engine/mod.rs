@@ -200,9 +200,10 @@ impl Model {
     /// replication order, so they are identical for any thread count, and each replication is
     /// seeded by its global index, so runs over ranges merge into exactly the run over their
     /// union ([`RunResults::merge`]). Meanwhile the calling thread reports to `progress` (the
-    /// replications done out of those of the range) every [`PROGRESS_INTERVAL`] and after each batch, and
-    /// `progress` may cancel the run; the workers look at the stop flag before every month and
-    /// inside each month's long loops, so a cancelled run ends within a fraction of a second.
+    /// replications done out of those of the range) every [`PROGRESS_INTERVAL`] and after each
+    /// batch, and `progress` may cancel the run; the workers look at the stop flag before every
+    /// month and inside each month's long loops, so a cancelled run ends within a fraction of a
+    /// second.
     ///
     /// Before anything runs, the memory the run needs is estimated ([`Model::memory_estimate`])
     /// and a run that would not fit in the memory available is refused.
