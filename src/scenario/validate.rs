@@ -101,7 +101,11 @@ pub(super) fn scenario(s: &Scenario) -> Check {
     population(&s.population)?;
     hazards(&s.hazards)?;
     costs(&s.costs)?;
-    policy(&s.policy, "policy")
+    policy(&s.policy, "policy")?;
+    match &s.starting_position {
+        Some(position) => position.check("starting_position", Some(s)),
+        None => Ok(()),
+    }
 }
 
 fn population(p: &Population) -> Check {
