@@ -16,6 +16,7 @@ super::vocabulary! {
         PlacementOrder => "placement_order",
         /// Accommodated under section 20 of the Children Act 1989, by agreement (`V2`; `V3`
         /// and `V4`, short breaks, where they are counted at all).
+        #[serde(rename = "section_20")]
         Section20 => "section_20",
         /// Anything else: police protection, emergency protection, child assessment orders
         /// (`L1`-`L3`), remanded or detained (`J1`-`J3`), and codes not known here.
@@ -41,6 +42,18 @@ impl LegalStatus {
             "D1" | "E1" => LegalStatus::PlacementOrder,
             "V2" | "V3" | "V4" => LegalStatus::Section20,
             _ => LegalStatus::Other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_use_the_labels() {
+        for status in LegalStatus::ALL {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.label());
         }
     }
 }
