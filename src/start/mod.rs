@@ -36,7 +36,7 @@ use crate::error::ConfigError;
 use crate::scenario::Scenario;
 use crate::vocab::{LegalStatus, MONTHS_TO_18, NeedKind, NeedLevel, Placement};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The most months a case or time in care may go back (100 years: any real value is far less).
 const MAX_MONTHS_BACK: u32 = 1_200;
@@ -359,6 +359,7 @@ impl StartingPosition {
             }
             check_locality(at("locality"), &c.locality)?;
         }
+        let keys_in_care: HashSet<&str> = self.children_in_care.iter().filter_map(|c| c.family.as_deref()).collect();
         let mut keys_at_home: HashMap<&str, usize> = HashMap::new();
         for (i, f) in self.families_at_home.iter().enumerate() {
             let at = |field: &str| path(format!("families_at_home[{i}].{field}"));
@@ -386,12 +387,7 @@ impl StartingPosition {
                     ));
                 }
             }
-            if f.case == CaseAtHome::Closed
-                && !f
-                    .family
-                    .as_deref()
-                    .is_some_and(|k| self.children_in_care.iter().any(|c| c.family.as_deref() == Some(k)))
-            {
+            if f.case == CaseAtHome::Closed && !f.family.as_deref().is_some_and(|k| keys_in_care.contains(k)) {
                 return Err(ConfigError::new(
                     at("case"),
                     "\"closed\"",
