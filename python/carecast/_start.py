@@ -65,7 +65,8 @@ class StartingPosition:
         (``{"children_in_care": [...], "families_at_home": [...]}``)."""
         care = pd.DataFrame([{c: child.get(c) for c in CARE_COLUMNS} for child in d.get("children_in_care", [])],
                             columns=list(CARE_COLUMNS))
-        used = {str(f["family"]) for f in d.get("families_at_home", []) if f.get("family") is not None}
+        used = {str(f["family"]) for f in [*d.get("children_in_care", []), *d.get("families_at_home", [])]
+                if f.get("family") is not None}
         rows = []
         for i, family in enumerate(d.get("families_at_home", [])):
             key = family.get("family")

@@ -101,3 +101,15 @@ def test_invalid_positions_name_the_row(baseline):
                                                 "months_in_care": [1]})).to_dict()
     with pytest.raises(carecast.ConfigError):
         baseline.with_starting_position(42)  # type: ignore[arg-type]
+
+
+def test_families_without_a_key_stay_whole_and_apart():
+    d = {"children_in_care": [{"family": "home-1", "age_months": 30, "placement": "ifa", "months_in_care": 2}],
+         "families_at_home": [{"case": "waiting", "children_age_months": [5, 9]},
+                              {"case": "early_help", "children_age_months": [50, 60]}]}
+    start = carecast.StartingPosition.from_dict(d)
+    keys = start.children_at_home["family"].tolist()
+    assert keys[0] == keys[1] != keys[2] == keys[3]
+    assert "home-1" not in keys, "a made-up key never joins a family to a child in care"
+    back = start.to_dict()
+    assert [f["children_age_months"] for f in back["families_at_home"]] == [[5, 9], [50, 60]]
