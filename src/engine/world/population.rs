@@ -2,6 +2,7 @@
 //! out of them and out of closed families, births, ageing and 18th birthdays.
 
 use super::*;
+use crate::scenario::MAX_FAMILY_SIZE;
 
 /// Which aggregate table a family came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -323,24 +324,33 @@ impl World<'_> {
 /// older or younger, then (as `kind`, a uniform) its kind of need. A family is always shaped by
 /// the same draws whatever the pools hold, so its later events use the same stream.
 pub(super) struct FamilyDraws {
-    /// For each brother or sister wanted: the gap in months from the family's range of ages,
-    /// and whether older (else younger).
-    pub(super) siblings: Vec<(i32, bool)>,
+    /// For each brother or sister wanted (the first `wanted`): the gap in months from the
+    /// family's range of ages, and whether older (else younger). An array, not a `Vec`: this
+    /// runs for every contact.
+    siblings: [(i32, bool); MAX_FAMILY_SIZE - 1],
+    wanted: usize,
     /// Uniform draw deciding the kind of need: abuse or neglect if below the probability for
     /// the index child's age band.
     pub(super) kind: f64,
 }
 
+impl FamilyDraws {
+    /// The brothers and sisters wanted: gap in months and whether older.
+    pub(super) fn siblings(&self) -> &[(i32, bool)] {
+        &self.siblings[..self.wanted]
+    }
+}
+
 /// Make the draws that shape a family, from its stream.
 pub(super) fn draw_family(m: &Model, rng: &mut Stream) -> FamilyDraws {
-    let size = pick_cumulative(&m.family_size_cdf, uniform(rng)) + 1;
-    let siblings = (1..size)
-        .map(|_| {
-            let gap = (m.sibling_gap_months * (0.5 + uniform(rng))).round() as i32;
-            (gap, chance(rng, 0.5))
-        })
-        .collect();
-    FamilyDraws { siblings, kind: uniform(rng) }
+    // Validation keeps `family_size` to `MAX_FAMILY_SIZE` entries.
+    let size = (pick_cumulative(&m.family_size_cdf, uniform(rng)) + 1).min(MAX_FAMILY_SIZE);
+    let mut siblings = [(0, false); MAX_FAMILY_SIZE - 1];
+    for sibling in &mut siblings[..size - 1] {
+        let gap = (m.sibling_gap_months * (0.5 + uniform(rng))).round() as i32;
+        *sibling = (gap, chance(rng, 0.5));
+    }
+    FamilyDraws { siblings, wanted: size - 1, kind: uniform(rng) }
 }
 
 /// Whether a family whose index child was born in `index_birth` has abuse or neglect as its
@@ -365,7 +375,7 @@ pub(super) fn form_family(
     table.remove(g, birth, t);
     let mut births = vec![birth];
     let (mut older, mut younger) = (birth, birth);
-    for &(gap, is_older) in &draws.siblings {
+    for &(gap, is_older) in draws.siblings() {
         let wanted = if is_older { older - gap } else { younger + gap };
         let Some(b) = table.nearest(g, wanted, t, SIBLING_SEARCH_MONTHS) else { continue };
         table.remove(g, b, t);
