@@ -237,3 +237,30 @@ fn invalid_positions_are_refused_naming_the_field() {
     assert_eq!(field.path, "starting_position");
     assert!(field.allowed.contains("half of population.under_18"), "{e}");
 }
+
+#[test]
+fn children_the_pools_lack_at_their_age_are_replaced_by_the_nearest() {
+    // A small authority where one birth month of a locality and need holds a child or none:
+    // ten children of the same age in care take the nearest ages instead, so the population
+    // keeps its size.
+    let zero = json!({"looked_after": 0, "child_protection": 0, "child_in_need": 0, "early_help_families": 0,
+                      "waiting_families": 0});
+    let small = quiet().updated(json!({"population": {"under_18": 2000, "initial": zero}})).unwrap();
+    let locality = small.population.localities[0].name.clone();
+    let mut given = small.clone();
+    given.starting_position = Some(StartingPosition {
+        children_in_care: (0..10)
+            .map(|_| ChildInCare {
+                locality: Some(locality.clone()),
+                need: Some(NeedLevel::Moderate),
+                ..ChildInCare::new(215, Placement::Ifa, 100)
+            })
+            .collect(),
+        families_at_home: Vec::new(),
+    });
+    given.validate().unwrap();
+    let (without, with) = (run(&small, 2, 1, 3), run(&given, 2, 1, 3));
+    let first = |r: &RunResults, name: &str| r.indicator(name).unwrap().column(0).to_vec();
+    assert_eq!(first(&with, "stock_looked_after"), vec![10.0; 2]);
+    assert_eq!(first(&with, "population"), first(&without, "population"));
+}
