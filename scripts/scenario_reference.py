@@ -1,4 +1,5 @@
-"""Write docs/scenario.md from the field documentation in src/scenario/schema.rs.
+"""Write docs/scenario.md from the field documentation in src/scenario/schema.rs and, for the
+starting position, src/start/mod.rs.
 
 Run: python3 scripts/scenario_reference.py            (rewrites docs/scenario.md)
      python3 scripts/scenario_reference.py --check    (exit 1 if docs/scenario.md is stale)
@@ -9,6 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "src" / "scenario" / "schema.rs"
+START = ROOT / "src" / "start" / "mod.rs"
 OUT = ROOT / "docs" / "scenario.md"
 
 # Where each struct sits in a scenario file.
@@ -34,11 +36,14 @@ PLACES = {
     "IntensiveSupportPolicy": "[policy.intensive_support]",
     "PlacementPolicy": "[policy.placements]",
     "PlacementMix": "policy.placements.mix_under_10, mix_10_plus",
+    "StartingPosition": "[starting_position]",
+    "ChildInCare": "[[starting_position.children_in_care]]",
+    "FamilyAtHome": "[[starting_position.families_at_home]]",
 }
 
 HEADER = """# Scenario file reference
 
-Generated from the field documentation in `src/scenario/schema.rs` by
+Generated from the field documentation in `src/scenario/schema.rs` and `src/start/mod.rs` by
 `scripts/scenario_reference.py`; do not edit by hand. The embedded presets in `scenarios/` show
 every field in use, with sources.
 
@@ -74,7 +79,13 @@ at most **5**; month fields are **0 to 1,200**. A distribution's parameters must
 field's range, and its draws are clamped to it. A scenario file or text may be at most **10 MB**.
 
 Enumerations: `distribution` is `"even"`, `"by_population"` or `"by_need"`; `allocation` is
-`"first_come"`, `"by_need"` or `"over_fives_share"`.
+`"first_come"`, `"by_need"` or `"over_fives_share"`. In a starting position, `placement` is
+`"in_house_foster"`, `"ifa"`, `"kinship"`, `"residential"`, `"with_parents"` or `"other"`;
+`legal_status` is `"interim_care_order"`, `"care_order"`, `"placement_order"`, `"section_20"` or
+`"other"`; `case` is `"closed"`, `"waiting"`, `"early_help"`, `"child_in_need"` or
+`"child_protection"`; `need` is `"low"`, `"moderate"` or `"high"`; `need_kind` is
+`"abuse_neglect"` or `"other"`. Fields marked *optional* may be left out: the engine fills them
+by the rule given (docs/model.md, "The starting position").
 """
 
 
@@ -96,8 +107,14 @@ def parse(text):
         m = re.match(r"pub (\w+): (.+),$", s)
         if m and current is not None and current["kind"] == "struct":
             ty = m.group(2).replace("serde_json::Map<String, serde_json::Value>", "table")
+            optional = ty.startswith("Option<")
+            ty = ty.removeprefix("Option<").removesuffix(">") if optional else ty
             ty = {"Param": "Param", "f64": "number", "u32": "whole number", "bool": "true/false",
-                  "String": "text", "YearMonth": "\"YYYY-MM\"", "Vec<f64>": "list of numbers"}.get(ty, ty)
+                  "String": "text", "YearMonth": "\"YYYY-MM\"", "Vec<f64>": "list of numbers",
+                  "Vec<u32>": "list of whole numbers", "Vec<ChildInCare>": "list of ChildInCare",
+                  "Vec<FamilyAtHome>": "list of FamilyAtHome", "NeedLevel": "need", "NeedKind": "need_kind",
+                  "LegalStatus": "legal_status", "Placement": "placement", "CaseAtHome": "case"}.get(ty, ty)
+            ty = f"{ty}, optional" if optional else ty
             current["fields"].append((m.group(1), ty, " ".join(doc)))
         if not s.startswith("#") and not s.startswith("///"):
             doc = []
@@ -117,7 +134,7 @@ def render(structs):
 
 
 def main():
-    text = render(parse(SCHEMA.read_text()))
+    text = render(parse(SCHEMA.read_text()) + parse(START.read_text().split("#[cfg(test)]")[0]))
     if "--check" in sys.argv:
         if not OUT.exists() or OUT.read_text() != text:
             print(f"{OUT} is stale: run python3 scripts/scenario_reference.py", file=sys.stderr)

@@ -24,6 +24,7 @@ pub mod finance;
 pub mod outputs;
 pub mod rng;
 pub mod scenario;
+pub mod start;
 pub mod vocab;
 
 pub use calendar::YearMonth;
@@ -31,6 +32,7 @@ pub use engine::{CancelFlag, Model, Progress, RunOptions, Silent, run};
 pub use error::{CarecastError, ConfigError, Result};
 pub use outputs::RunResults;
 pub use scenario::{DEFAULT_PRESET, Scenario, preset_names};
+pub use start::StartingPosition;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

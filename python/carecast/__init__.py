@@ -26,6 +26,7 @@ import pandas as pd
 
 from . import _core
 from ._errors import CarecastError, ConfigError, ResourceError, ScenarioFileError
+from ._start import StartingPosition
 
 __all__ = [
     "HEADLINE_INDICATORS",
@@ -37,6 +38,7 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioFileError",
+    "StartingPosition",
     "compare",
     "presets",
 ]
@@ -157,6 +159,50 @@ class Scenario:
         if note is not None and not isinstance(note, str):
             raise ConfigError(f"note must be text, got {note!r}", path="note", value=repr(note), allowed="text or None")
         return Scenario(self._inner.with_change(from_, _to_json(set, "set"), note or ""))
+
+    def starting_position(self, seed: SupportsIndex = 20150401, replication: SupportsIndex = 0) -> StartingPosition:
+        """Who is where on the start date in replication ``replication`` of a run seeded
+        ``seed``: the scenario's own starting position if it has one (the same for every
+        replication), else the one drawn from its counts (``population.initial``), exactly as
+        :meth:`run` draws it.
+
+        >>> start = carecast.Scenario.preset("wolverhampton-2015").starting_position(seed=7)
+        >>> list(start.children_in_care.columns[:4])
+        ['family', 'age_months', 'placement', 'legal_status']
+        """
+        s = _whole("seed", seed, 0, _U64_MAX)
+        r = _whole("replication", replication, 0, _U64_MAX)
+        return StartingPosition.from_dict(json.loads(self._inner.starting_position_json(s, r)))
+
+    def with_starting_position(self, position: StartingPosition | Mapping[str, Any] | None) -> Scenario:
+        """A new scenario whose every replication starts from ``position`` (a
+        :class:`StartingPosition`, or a dict in the form of a scenario file's
+        ``starting_position``), validated; ``None`` goes back to drawing one from the counts.
+
+        Errors name the row: ``starting_position.children_in_care[3].months_in_care`` is row 3
+        of ``children_in_care``; ``families_at_home[i]`` is the ``i``-th family of
+        ``children_at_home``, in order of first appearance.
+
+        >>> base = carecast.Scenario.preset("wolverhampton-2015")
+        >>> start = base.starting_position(seed=7)
+        >>> care = start.children_in_care
+        >>> care.loc[care["placement"] == "residential", "placement"] = "in_house_foster"
+        >>> fostered = base.with_starting_position(start)
+        >>> int((fostered.starting_position().children_in_care["placement"] == "residential").sum())
+        0
+        """
+        d = self.to_dict()
+        if position is None:
+            d.pop("starting_position", None)
+        elif isinstance(position, StartingPosition):
+            d["starting_position"] = position.to_dict()
+        elif isinstance(position, Mapping):
+            d["starting_position"] = dict(position)
+        else:
+            raise ConfigError(f"position must be a StartingPosition, a dict or None, got {type(position).__name__}",
+                              path="starting_position", value=type(position).__name__,
+                              allowed="a StartingPosition, a dict or None")
+        return Scenario(_core.Scenario.from_json(_to_json(d), f"{self.name} (with a starting position)"))
 
     @property
     def name(self) -> str:

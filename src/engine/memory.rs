@@ -130,8 +130,13 @@ impl Model {
             before = c;
         }
         let i = &self.scenario.population.initial;
-        let initial = f64::from(i.looked_after + i.child_protection + i.child_in_need)
-            + 2.0 * f64::from(i.early_help_families + i.waiting_families);
+        let initial = match &self.scenario.starting_position {
+            Some(position) => position.children() as f64,
+            None => {
+                f64::from(i.looked_after + i.child_protection + i.child_in_need)
+                    + 2.0 * f64::from(i.early_help_families + i.waiting_families)
+            }
+        };
         // Brothers and sisters come out with a contacted child, but most would have been contacted
         // themselves in time: children in contact, not families times their size.
         let children = (ever * p_contact + initial).min(ever);

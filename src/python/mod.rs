@@ -65,6 +65,19 @@ impl PyScenario {
         Ok(Self { inner: self.inner.with_change(month, set, note).map_err(errors::to_py)? })
     }
 
+    /// The starting position of replication `replication` of a run seeded `seed`, as JSON text:
+    /// the scenario's own if it gives one, else the one drawn from its counts.
+    fn starting_position_json(&self, py: Python<'_>, seed: u64, replication: u64) -> PyResult<String> {
+        let position = match &self.inner.starting_position {
+            Some(given) => given.clone(),
+            None => {
+                let model = Model::new(&self.inner).map_err(errors::to_py)?;
+                py.detach(|| crate::StartingPosition::synthetic(&model, seed, replication))
+            }
+        };
+        Ok(serde_json::to_string(&position).expect("a starting position always serialises"))
+    }
+
     #[getter]
     fn name(&self) -> &str {
         &self.inner.name

@@ -14,6 +14,7 @@ mod validate;
 pub use param::{Bounds, Distribution, MAX_COST, MAX_LOG_SIGMA, MAX_MONTHLY_HAZARD, MAX_MULTIPLIER, MAX_RATE, Param};
 pub use presets::{DEFAULT_PRESET, preset_names};
 pub use schema::*;
+pub(crate) use validate::MAX_FAMILY_SIZE;
 pub use validate::MAX_SCENARIO_BYTES;
 
 use crate::calendar::YearMonth;

@@ -7,6 +7,7 @@
 
 use super::param::Param;
 use crate::calendar::YearMonth;
+use crate::start::StartingPosition;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// Read a whole, non-negative number (a count, a capacity, months), with an error a user can
@@ -49,6 +50,13 @@ pub struct Scenario {
     pub changes: Vec<PolicyChange>,
     /// Unit costs, inflation and discounting, for costs and savings.
     pub costs: Costs,
+    /// Who is where on the start date, given as data: children in care, and families at home
+    /// with their cases and the waiting lists (the fields are in the tables below; see
+    /// `docs/model.md`, "The starting position"). Every replication starts from it. Left out,
+    /// each replication draws its own from `population.initial`; given, `population.initial`
+    /// is used only for `previously_known_share`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_position: Option<StartingPosition>,
 }
 
 /// A dated change to the policy: the fields in `set` replace those in force from month `from`.

@@ -33,6 +33,10 @@ fn multiplier(path: &str, v: f64) -> Check {
     }
 }
 
+/// The most children a family drawn from the population may have (`population.family_size`
+/// has one share per size).
+pub(crate) const MAX_FAMILY_SIZE: usize = 10;
+
 /// The longest duration a month field may give: 1,200 months (100 years, the longest run).
 pub(crate) const MAX_MONTHS: u32 = 1_200;
 
@@ -101,7 +105,11 @@ pub(super) fn scenario(s: &Scenario) -> Check {
     population(&s.population)?;
     hazards(&s.hazards)?;
     costs(&s.costs)?;
-    policy(&s.policy, "policy")
+    policy(&s.policy, "policy")?;
+    match &s.starting_position {
+        Some(position) => position.check("starting_position", Some(s)),
+        None => Ok(()),
+    }
 }
 
 fn population(p: &Population) -> Check {
@@ -135,7 +143,7 @@ fn population(p: &Population) -> Check {
             "shares that sum to 1",
         ));
     }
-    if p.family_size.is_empty() || p.family_size.len() > 10 {
+    if p.family_size.is_empty() || p.family_size.len() > MAX_FAMILY_SIZE {
         return Err(ConfigError::new(
             "population.family_size",
             format!("{} entries", p.family_size.len()),

@@ -1,15 +1,18 @@
-//! The vocabulary of the model, declared once: states, placement types, age bands, need and
-//! the moves between states, each with its labels and its index. Everything else (the engine's
-//! tables, outputs, costs, the Python constants) is sized and labelled from here, so adding a
-//! placement type or a move is a change in one place. See `docs/model.md` for what each means.
+//! The vocabulary of the model, declared once: states, placement types, age bands, need, legal
+//! status and the moves between states, each with its labels and its index. Everything else
+//! (the engine's tables, outputs, costs, the Python constants) is sized and labelled from here,
+//! so adding a placement type or a move is a change in one place. See `docs/model.md` for what
+//! each means.
 
 mod age;
+mod legal;
 mod moves;
 mod need;
 mod placement;
 mod state;
 
 pub use age::{AGES, AgeBand, FIVE_YEARS, MONTHS_TO_18, TEN_YEARS};
+pub use legal::LegalStatus;
 pub use moves::Move;
 pub use need::{NeedKind, NeedLevel};
 pub use placement::{Placement, placement_led};

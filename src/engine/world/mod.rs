@@ -10,7 +10,8 @@
 //! The replication is one [`World`]; each mechanism lives in a file of its own, as an `impl
 //! World` block over the shared state:
 //!
-//! - `start`: the starting position (the caseload on the start date);
+//! - `start`: the pools on the start date, the synthetic starting position, and placing a
+//!   [`StartingPosition`](crate::StartingPosition)'s children;
 //! - `population`: the never-known and known-long-ago pools, contacts out of them, births,
 //!   18th birthdays, and renewed contact of closed families;
 //! - `family`: families and children, their cases, and the table of explicit children;

@@ -2,6 +2,7 @@
 //! out of them and out of closed families, births, ageing and 18th birthdays.
 
 use super::*;
+use crate::scenario::MAX_FAMILY_SIZE;
 
 /// Which aggregate table a family came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,35 +120,21 @@ impl World<'_> {
     /// Take a family out of an aggregate table: the index child born in `birth` and brothers
     /// and sisters of nearby ages from the same locality and need level.
     pub(super) fn materialise(&mut self, pool: Pool, g: usize, birth: i32, key: u64) -> u32 {
-        let m = self.m;
-        let t = self.t;
         let mut rng = rng::stream(self.seed, self.rep, Purpose::Family, key, 0);
-        let size = pick_cumulative(&m.family_size_cdf, uniform(&mut rng)) + 1;
-        let id = self.families.len() as u32;
-        let mut kids = Vec::with_capacity(size);
         let table = match pool {
             Pool::NotKnown => &mut self.not_known,
             Pool::Known => &mut self.known,
         };
-        table.remove(g, birth, t);
-        let mut births = vec![birth];
-        let mut older = birth;
-        let mut younger = birth;
-        for _ in 1..size {
-            let gap = (m.sibling_gap_months * (0.5 + uniform(&mut rng))).round() as i32;
-            let wanted = if chance(&mut rng, 0.5) { older - gap } else { younger + gap };
-            let Some(b) = table.nearest(g, wanted, t, SIBLING_SEARCH_MONTHS) else { continue };
-            table.remove(g, b, t);
-            older = older.min(b);
-            younger = younger.max(b);
-            births.push(b);
-        }
-        for b in births {
-            kids.push(self.new_child(id, g / 3, b, SLOT_CLOSED));
-        }
+        let (births, abuse_neglect) = form_family(self.m, table, g, birth, self.t, &mut rng);
+        self.push_family(rng, g, &births, abuse_neglect)
+    }
+
+    /// A new explicit family in group `g` with children born in `births` (the first is the index
+    /// child), all at home with no open case; `rng` is its stream from now on.
+    pub(super) fn push_family(&mut self, rng: Stream, g: usize, births: &[i32], abuse_neglect: bool) -> u32 {
+        let id = self.families.len() as u32;
+        let kids: Vec<u32> = births.iter().map(|&b| self.new_child(id, g / 3, b, SLOT_CLOSED)).collect();
         let index = kids[0];
-        let band = AgeBand::of_age(((t - birth) / 12) as u32);
-        let abuse_neglect = chance(&mut rng, m.abuse_neglect[band.index()]);
         self.families.push(Family {
             rng,
             children: kids,
@@ -156,7 +143,7 @@ impl World<'_> {
             need: (g % 3) as u8,
             abuse_neglect,
             case: Case::Closed,
-            case_since: t,
+            case_since: self.t,
             queue_since: NEVER,
             in_sis: false,
             sis_until: NEVER,
@@ -330,4 +317,71 @@ impl World<'_> {
             }
         }
     }
+}
+
+/// The draws that shape a family coming into contact, made from its own stream in this order
+/// before anything else: its size, then for each brother or sister the gap in age and whether
+/// older or younger, then (as `kind`, a uniform) its kind of need. A family is always shaped by
+/// the same draws whatever the pools hold, so its later events use the same stream.
+pub(super) struct FamilyDraws {
+    /// For each brother or sister wanted (the first `wanted`): the gap in months from the
+    /// family's range of ages, and whether older (else younger). An array, not a `Vec`: this
+    /// runs for every contact.
+    siblings: [(i32, bool); MAX_FAMILY_SIZE - 1],
+    wanted: usize,
+    /// Uniform draw deciding the kind of need: abuse or neglect if below the probability for
+    /// the index child's age band.
+    pub(super) kind: f64,
+}
+
+impl FamilyDraws {
+    /// The brothers and sisters wanted: gap in months and whether older.
+    pub(super) fn siblings(&self) -> &[(i32, bool)] {
+        &self.siblings[..self.wanted]
+    }
+}
+
+/// Make the draws that shape a family, from its stream.
+pub(super) fn draw_family(m: &Model, rng: &mut Stream) -> FamilyDraws {
+    // Validation keeps `family_size` to `MAX_FAMILY_SIZE` entries.
+    let size = (pick_cumulative(&m.family_size_cdf, uniform(rng)) + 1).min(MAX_FAMILY_SIZE);
+    let mut siblings = [(0, false); MAX_FAMILY_SIZE - 1];
+    for sibling in &mut siblings[..size - 1] {
+        let gap = (m.sibling_gap_months * (0.5 + uniform(rng))).round() as i32;
+        *sibling = (gap, chance(rng, 0.5));
+    }
+    FamilyDraws { siblings, wanted: size - 1, kind: uniform(rng) }
+}
+
+/// Whether a family whose index child was born in `index_birth` has abuse or neglect as its
+/// kind of need at month `t`, given its `kind` draw.
+pub(super) fn abuse_neglect_for(m: &Model, index_birth: i32, t: i32, kind: f64) -> bool {
+    let band = AgeBand::of_age(((t - index_birth) / 12) as u32);
+    kind < m.abuse_neglect[band.index()]
+}
+
+/// Take a family out of `table` at month `t`: the index child born in `birth` (group `g`) and
+/// brothers and sisters of nearby ages from the same group. Returns their birth months, index
+/// first, and whether the family's need is abuse or neglect.
+pub(super) fn form_family(
+    m: &Model,
+    table: &mut CohortTable,
+    g: usize,
+    birth: i32,
+    t: i32,
+    rng: &mut Stream,
+) -> (Vec<i32>, bool) {
+    let draws = draw_family(m, rng);
+    table.remove(g, birth, t);
+    let mut births = vec![birth];
+    let (mut older, mut younger) = (birth, birth);
+    for &(gap, is_older) in draws.siblings() {
+        let wanted = if is_older { older - gap } else { younger + gap };
+        let Some(b) = table.nearest(g, wanted, t, SIBLING_SEARCH_MONTHS) else { continue };
+        table.remove(g, b, t);
+        older = older.min(b);
+        younger = younger.max(b);
+        births.push(b);
+    }
+    (births, abuse_neglect_for(m, birth, t, draws.kind))
 }

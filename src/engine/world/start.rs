@@ -1,122 +1,318 @@
-//! The starting position: children in care, open cases and waiting lists on the start date,
-//! drawn from the scenario's counts.
+//! The starting position: filling the population pools, drawing a [`StartingPosition`] from the
+//! scenario's counts (the synthetic producer), and placing a position's children in the world.
+//!
+//! The world reads only the position to place children. The synthetic producer works on its
+//! own copy of the pools, making the same draws in the same order as when the world drew its
+//! caseload directly, and the world then takes the same children out of its pools, so a run
+//! from the synthetic position of replication `r` is a run of the scenario as it always was.
 
+use super::population::{abuse_neglect_for, draw_family, form_family};
 use super::*;
+use crate::start::{CaseAtHome, ChildInCare, FamilyAtHome, StartFamily, StartingPosition};
+use crate::vocab::{NeedKind, NeedLevel};
 
-impl World<'_> {
-    pub(super) fn initialise(&mut self) {
-        let m = self.m;
-        let init = &m.scenario.population.initial;
-        let total = f64::from(m.scenario.population.under_18);
-        let cohorts = MONTHS_TO_18 as usize;
-        for l in 0..m.localities {
-            // Children known before the start came into contact at rates that rise with need, so
-            // the known share of each need level is proportional to its contact multiplier
-            // (capped at all of them), averaging `previously_known_share` over the locality.
-            let mean_contact: f64 = (0..3).map(|n| m.locality_need[l][n] * m.contact_need[n]).sum();
-            for n in 0..3 {
-                let g = l * 3 + n;
-                let known_share = if mean_contact > 0.0 {
-                    (init.previously_known_share * m.contact_need[n] / mean_contact).min(1.0)
-                } else {
-                    init.previously_known_share
-                };
-                let per_cohort = total * m.locality_share[l] * m.locality_need[l][n] / cohorts as f64;
-                let (mut carry, mut carry_known) = (0.0, 0.0);
-                for k in 0..cohorts {
-                    let birth = -(k as i32);
-                    carry += per_cohort;
-                    let count = carry.floor();
-                    carry -= count;
-                    carry_known += count * known_share;
-                    let known = carry_known.floor().min(count);
-                    carry_known -= known;
-                    self.known.add(g, birth, known as u32, 0);
-                    self.not_known.add(g, birth, (count - known) as u32, 0);
-                }
+/// The key of the `k`th family of the starting position (its own stream, as for a contact).
+fn family_key(k: u64) -> u64 {
+    rng::key(&[0xFFFF, k])
+}
+
+/// The power on the need multiplier when drawing where a starting family lives: families with
+/// children in care or on child protection plans lean further towards high need.
+fn need_strength(in_care: bool, case: Option<CaseAtHome>) -> f64 {
+    if in_care || case == Some(CaseAtHome::ChildProtection) { 2.0 } else { 1.0 }
+}
+
+/// Fill the never-known and known-long-ago pools as they stand on the start date, before the
+/// starting position is taken out of them.
+fn fill_pools(m: &Model, not_known: &mut CohortTable, known: &mut CohortTable) {
+    let init = &m.scenario.population.initial;
+    let total = f64::from(m.scenario.population.under_18);
+    let cohorts = MONTHS_TO_18 as usize;
+    for l in 0..m.localities {
+        // Children known before the start came into contact at rates that rise with need, so
+        // the known share of each need level is proportional to its contact multiplier
+        // (capped at all of them), averaging `previously_known_share` over the locality.
+        let mean_contact: f64 = (0..3).map(|n| m.locality_need[l][n] * m.contact_need[n]).sum();
+        for n in 0..3 {
+            let g = l * 3 + n;
+            let known_share = if mean_contact > 0.0 {
+                (init.previously_known_share * m.contact_need[n] / mean_contact).min(1.0)
+            } else {
+                init.previously_known_share
+            };
+            let per_cohort = total * m.locality_share[l] * m.locality_need[l][n] / cohorts as f64;
+            let (mut carry, mut carry_known) = (0.0, 0.0);
+            for k in 0..cohorts {
+                let birth = -(k as i32);
+                carry += per_cohort;
+                let count = carry.floor();
+                carry -= count;
+                carry_known += count * known_share;
+                let known_count = carry_known.floor().min(count);
+                carry_known -= known_count;
+                known.add(g, birth, known_count as u32, 0);
+                not_known.add(g, birth, (count - known_count) as u32, 0);
             }
         }
-        let mut rng = rng::stream(self.seed, self.rep, Purpose::Initial, 0, 0);
-        // Children looked after, in sibling groups.
-        let ages = m.scenario.population.initial.looked_after_ages.to_array();
-        let mut placed = 0u32;
-        let mut k = 0u64;
-        while placed < init.looked_after {
+    }
+}
+
+impl StartingPosition {
+    /// Draw the starting position of replication `replication` of a run seeded `seed` from the
+    /// scenario's counts (`population.initial`): what a run of `model` starts from when its
+    /// scenario gives no starting position.
+    ///
+    /// - Children looked after come in families: an age band from `looked_after_ages`, a
+    ///   locality and need level weighted by the known-before population of that band times the
+    ///   square of the need's escalation multiplier, a family formed as for a contact; its
+    ///   first child comes into care, and its brothers and sisters too with probability
+    ///   `hazards.sibling_group_entry`, until there are `looked_after`. Time in care is
+    ///   exponential with mean `looked_after_mean_months` (at most the child's age), and the
+    ///   placement is drawn from the policy's mix for the age at entry. Brothers and sisters
+    ///   left at home are a family at home with a `closed` case.
+    /// - Then families on child protection plans, on child in need plans, in early help and
+    ///   waiting, until the counts are reached (plans count children, early help and waiting
+    ///   count families): an age band weighted by referral and identification, a locality and
+    ///   need level as above (the need's multiplier squared for child protection, not squared
+    ///   for the others), and months open uniform up to twice 8, 9, 6 and 2 months.
+    ///
+    /// Every field is filled except `legal_status` and `months_in_placement`, which the
+    /// counts do not give. The same arguments always give the same position.
+    ///
+    /// # Examples
+    /// ```
+    /// let model = carecast::Model::new(&carecast::Scenario::default_preset()).unwrap();
+    /// let position = carecast::StartingPosition::synthetic(&model, 42, 0);
+    /// let initial = &model.scenario.population.initial;
+    /// assert_eq!(position.children_in_care.len(), initial.looked_after as usize);
+    /// ```
+    pub fn synthetic(model: &Model, seed: u64, replication: u64) -> StartingPosition {
+        let periods = model.resolve_periods(seed, replication);
+        let groups = model.localities * 3;
+        let mut pools = (CohortTable::new(groups, 0), CohortTable::new(groups, 0));
+        fill_pools(model, &mut pools.0, &mut pools.1);
+        synthetic(model, seed, replication, &periods[0].1, pools, &mut || false).expect("never stopped")
+    }
+}
+
+/// The synthetic producer, drawing from `(not_known, known)`, the pools as [`fill_pools`]
+/// leaves them, and giving up (`None`) once `stop()` says so (it is asked every so often);
+/// `pol` is the policy in force at the start.
+pub(super) fn synthetic(
+    m: &Model,
+    seed: u64,
+    rep: u64,
+    pol: &PeriodPolicy,
+    (mut not_known, mut known): (CohortTable, CohortTable),
+    stop: &mut dyn FnMut() -> bool,
+) -> Option<StartingPosition> {
+    let groups = m.localities * 3;
+    let init = &m.scenario.population.initial;
+    let mut rng = rng::stream(seed, rep, Purpose::Initial, 0, 0);
+    let mut position = StartingPosition::default();
+    let mut work = 0u32;
+    let mut should_stop = || {
+        work += 1;
+        work % STOP_CHECK_EVERY == 0 && stop()
+    };
+    // The family's locality, need and kind of need, as a position gives them.
+    let describe = |g: usize, abuse_neglect: bool| {
+        let locality = Some(m.locality_names[g / 3].clone());
+        let need = Some(NeedLevel::ALL[g % 3]);
+        let kind = Some(if abuse_neglect { NeedKind::AbuseNeglect } else { NeedKind::Other });
+        (locality, need, kind)
+    };
+    // Children looked after, in sibling groups.
+    let ages = init.looked_after_ages.to_array();
+    let mut placed = 0u32;
+    let mut k = 0u64;
+    while placed < init.looked_after {
+        if should_stop() {
+            return None;
+        }
+        let band = rng::categorical(&mut rng, &ages);
+        let Some((g, births, abuse_neglect)) =
+            draw_initial_family(m, &mut not_known, &mut known, &mut rng, band, 2.0, seed, rep, k)
+        else {
+            break;
+        };
+        let key = k.to_string();
+        k += 1;
+        let (locality, need, need_kind) = describe(g, abuse_neglect);
+        let together = chance(&mut rng, m.sibling_group_entry);
+        let mut at_home = Vec::new();
+        for (i, &birth) in births.iter().enumerate() {
+            let age_months = -birth;
+            if placed >= init.looked_after || (i > 0 && !together) {
+                at_home.push(age_months as u32);
+                continue;
+            }
+            let months_in = (-(init.looked_after_mean_months) * (1.0 - uniform(&mut rng)).ln()) as i32;
+            let months_in = months_in.min(age_months);
+            let entry_age = age_months - months_in;
+            let mix = if entry_age < TEN_YEARS { pol.mix_under_10 } else { pol.mix_10_plus };
+            let placement = pick_cumulative(&mix, uniform(&mut rng));
+            position.children_in_care.push(ChildInCare {
+                family: Some(key.clone()),
+                age_months: age_months as u32,
+                placement: Placement::ALL[placement],
+                legal_status: None,
+                months_in_care: months_in as u32,
+                months_in_placement: None,
+                previous_episodes: Some(0),
+                entered_under_5: Some(entry_age < FIVE_YEARS),
+                locality: locality.clone(),
+                need,
+                need_kind,
+            });
+            placed += 1;
+        }
+        if !at_home.is_empty() {
+            position.families_at_home.push(FamilyAtHome {
+                family: Some(key),
+                case: CaseAtHome::Closed,
+                children_age_months: at_home,
+                locality,
+                need,
+                need_kind,
+                months_open: Some(0),
+            });
+        }
+    }
+    // Open social care cases and early help, counted in children (plans) or families.
+    let cases = [
+        (CaseAtHome::ChildProtection, init.child_protection, true),
+        (CaseAtHome::ChildInNeed, init.child_in_need, true),
+        (CaseAtHome::EarlyHelp, init.early_help_families, false),
+        (CaseAtHome::Waiting, init.waiting_families, false),
+    ];
+    for (case, target, count_children) in cases {
+        let mut counted = 0u32;
+        while counted < target {
+            if should_stop() {
+                return None;
+            }
+            let weights: Vec<f64> = (0..AgeBand::COUNT)
+                .map(|b| {
+                    let total: u64 = (0..groups).map(|g| known.band_total(g, b)).sum();
+                    total as f64 * (m.not_known.referral[b] + m.not_known.identification[b])
+                })
+                .collect();
+            let band = rng::categorical(&mut rng, &weights);
+            let strength = need_strength(false, Some(case));
+            let Some((g, births, abuse_neglect)) =
+                draw_initial_family(m, &mut not_known, &mut known, &mut rng, band, strength, seed, rep, k)
+            else {
+                break;
+            };
+            let key = k.to_string();
+            k += 1;
+            let months_open = (uniform(&mut rng) * 2.0 * mean_months_open(case)) as u32;
+            counted += if count_children { births.len() as u32 } else { 1 };
+            let (locality, need, need_kind) = describe(g, abuse_neglect);
+            position.families_at_home.push(FamilyAtHome {
+                family: Some(key),
+                case,
+                children_age_months: births.iter().map(|&b| (-b) as u32).collect(),
+                locality,
+                need,
+                need_kind,
+                months_open: Some(months_open),
+            });
+        }
+    }
+    Some(position)
+}
+
+/// Mean months a case has been open on the start date, in the synthetic producer (and for
+/// filling an unknown `months_open`).
+fn mean_months_open(case: CaseAtHome) -> f64 {
+    match case {
+        CaseAtHome::ChildProtection => 8.0,
+        CaseAtHome::ChildInNeed => 9.0,
+        CaseAtHome::EarlyHelp => 6.0,
+        CaseAtHome::Waiting => 2.0,
+        CaseAtHome::Closed => 0.0,
+    }
+}
+
+/// Draw a family for the synthetic starting position out of the pools: a locality and need
+/// level weighted towards need (`strength` is the power on the need multiplier), an index child
+/// in `band` (known before, where the band has any), brothers and sisters as for a contact.
+/// Returns the group, the birth months (index first) and whether the need is abuse or neglect.
+#[allow(clippy::too_many_arguments)]
+fn draw_initial_family(
+    m: &Model,
+    not_known: &mut CohortTable,
+    known: &mut CohortTable,
+    rng: &mut Stream,
+    band: usize,
+    strength: f64,
+    seed: u64,
+    rep: u64,
+    k: u64,
+) -> Option<(usize, Vec<i32>, bool)> {
+    // Three powers, not one per group: the same numbers, for a tenth of the start's time.
+    let leaning = m.escalation_need.map(|e| e.powf(strength));
+    let weights: Vec<f64> = (0..m.localities * 3).map(|g| known.band_total(g, band) as f64 * leaning[g % 3]).collect();
+    let g = rng::categorical(rng, &weights);
+    let (table, birth) = match known.pick_in_band(g, band, 0, uniform(rng)) {
+        Some(b) => (known, b),
+        None => {
+            let birth = not_known.pick_in_band(g, band, 0, uniform(rng))?;
+            (not_known, birth)
+        }
+    };
+    let mut family_rng = rng::stream(seed, rep, Purpose::Family, family_key(k), 0);
+    let (births, abuse_neglect) = form_family(m, table, g, birth, 0, &mut family_rng);
+    Some((g, births, abuse_neglect))
+}
+
+impl World<'_> {
+    /// Fill the pools and place the starting position: the scenario's, or one drawn from its
+    /// counts for this replication.
+    pub(super) fn initialise(&mut self) {
+        let m = self.m;
+        fill_pools(m, &mut self.not_known, &mut self.known);
+        let drawn;
+        let position = match &m.scenario.starting_position {
+            Some(given) => given,
+            None => {
+                let stop = self.stop;
+                let mut stop_now = || stop.is_some_and(|s| s.load(Ordering::Relaxed));
+                let periods = Rc::clone(&self.periods);
+                let pools = (self.not_known.clone(), self.known.clone());
+                match synthetic(m, self.seed, self.rep, &periods[0].1, pools, &mut stop_now) {
+                    Some(p) => {
+                        drawn = p;
+                        &drawn
+                    }
+                    None => {
+                        self.stopped = true;
+                        return;
+                    }
+                }
+            }
+        };
+        self.place(position);
+    }
+
+    /// Take the position's children out of the pools and place them, family by family in the
+    /// position's order; then draw everyone's first events.
+    fn place(&mut self, position: &StartingPosition) {
+        for (k, family) in position.families().iter().enumerate() {
             if self.should_stop() {
                 return;
             }
-            let band = rng::categorical(&mut rng, &ages);
-            let Some(f) = self.draw_initial_family(&mut rng, band, 2.0, k) else { break };
-            k += 1;
+            let f = self.materialise_start(family, k as u64);
             let kids = self.families[f as usize].children.clone();
-            let index = self.families[f as usize].index_child;
-            let together = chance(&mut rng, m.sibling_group_entry);
-            for &c in &kids {
-                if placed >= init.looked_after {
-                    break;
-                }
-                if c != index && !together {
-                    continue;
-                }
-                let age_months = -self.children[c as usize].birth;
-                let months_in = (-(init.looked_after_mean_months) * (1.0 - uniform(&mut rng)).ln()) as i32;
-                let months_in = months_in.min(age_months);
-                let entry_age = age_months - months_in;
-                let mix = if entry_age < TEN_YEARS { self.pol().mix_under_10 } else { self.pol().mix_10_plus };
-                let placement = pick_cumulative(&mix, uniform(&mut rng)) as u8;
-                self.retable(f, c, Some(SLOT_CLOSED), Some(SLOT_CARE + placement as usize));
-                let child = &mut self.children[c as usize];
-                child.status = Status::Care;
-                child.care_since = -months_in;
-                child.entered_under_5 = entry_age < FIVE_YEARS;
-                child.placement = placement;
-                child.care_episodes = 1;
-                self.schedule_care(f, c, 0);
-                placed += 1;
+            for (&c, child) in kids.iter().zip(&family.care) {
+                self.place_start_child(f, c, child);
+            }
+            if let Some(home) = family.home {
+                self.open_start_case(f, home, k as u64);
             }
             self.activate(f);
-        }
-        // Open social care cases and early help, counted in children (plans) or families.
-        let cases = [
-            (Case::ChildProtection, init.child_protection, true, 8.0),
-            (Case::ChildInNeed, init.child_in_need, true, 9.0),
-            (Case::EarlyHelp, init.early_help_families, false, 6.0),
-            (Case::Waiting, init.waiting_families, false, 2.0),
-        ];
-        for (case, target, count_children, mean_months) in cases {
-            let mut counted = 0u32;
-            while counted < target {
-                if self.should_stop() {
-                    return;
-                }
-                let weights: Vec<f64> = (0..AgeBand::COUNT)
-                    .map(|b| {
-                        let total: u64 = (0..m.localities * 3).map(|g| self.known.band_total(g, b)).sum();
-                        total as f64 * (m.not_known.referral[b] + m.not_known.identification[b])
-                    })
-                    .collect();
-                let band = rng::categorical(&mut rng, &weights);
-                let strength = if case == Case::ChildProtection { 2.0 } else { 1.0 };
-                let Some(f) = self.draw_initial_family(&mut rng, band, strength, k) else { break };
-                k += 1;
-                let since = -((uniform(&mut rng) * 2.0 * mean_months) as i32);
-                let n = self.families[f as usize].children.len() as u32;
-                counted += if count_children { n } else { 1 };
-                match case {
-                    Case::Waiting => self.join_waiting(f),
-                    Case::EarlyHelp => self.start_early_help(f),
-                    other => self.set_case(f, other),
-                }
-                let fam = &mut self.families[f as usize];
-                fam.case_since = since;
-                if case == Case::Waiting {
-                    fam.queue_since = since;
-                    if let Some(back) = self.queues[fam.locality as usize].back_mut() {
-                        back.1 = since;
-                    }
-                }
-                self.activate(f);
-            }
         }
         self.active.append(&mut self.newly_active);
         // Everyone's first events are drawn from month 0.
@@ -127,19 +323,139 @@ impl World<'_> {
         self.out.initial_lac = self.children.iter().filter(|c| c.status == Status::Care).count() as u32;
     }
 
-    /// Draw a family for the starting caseload: a locality and need level weighted towards need
-    /// (`strength` is the power on the need multiplier), an index child in `band`.
-    pub(super) fn draw_initial_family(&mut self, rng: &mut Stream, band: usize, strength: f64, k: u64) -> Option<u32> {
+    /// Make the `k`th family of the starting position, every child at home with no open case:
+    /// its stream as for a contact (spending the same draws that shape one), its locality and
+    /// need as given or drawn, its children taken out of the pools.
+    fn materialise_start(&mut self, family: &StartFamily<'_>, k: u64) -> u32 {
         let m = self.m;
-        let weights: Vec<f64> = (0..m.localities * 3)
-            .map(|g| self.known.band_total(g, band) as f64 * m.escalation_need[g % 3].powf(strength))
-            .collect();
-        let g = rng::categorical(rng, &weights);
-        let (pool, birth) = match self.known.pick_in_band(g, band, 0, uniform(rng)) {
-            Some(b) => (Pool::Known, b),
-            None => (Pool::NotKnown, self.not_known.pick_in_band(g, band, 0, uniform(rng))?),
+        let mut rng = rng::stream(self.seed, self.rep, Purpose::Family, family_key(k), 0);
+        let draws = draw_family(m, &mut rng);
+        let births: Vec<i32> = family.ages().map(|a| -(a as i32)).collect();
+        let locality = family.locality().and_then(|name| m.locality_names.iter().position(|n| n == name));
+        let need = family.need().map(NeedLevel::index);
+        let g = match (locality, need) {
+            (Some(l), Some(n)) => l * 3 + n,
+            _ => {
+                let strength = need_strength(!family.care.is_empty(), family.home.map(|h| h.case));
+                self.draw_start_group(births[0], strength, locality, need, k)
+            }
         };
-        let key = rng::key(&[0xFFFF, k]);
-        Some(self.materialise(pool, g, birth, key))
+        self.take_from_pools(g, &births);
+        let abuse_neglect = match family.need_kind() {
+            Some(kind) => kind == NeedKind::AbuseNeglect,
+            None => abuse_neglect_for(m, births[0], 0, draws.kind),
+        };
+        self.push_family(rng, g, &births, abuse_neglect)
+    }
+
+    /// Where a starting family lives and its need level, where the position does not say: among
+    /// the groups that fit what it does say, weighted by the children of the first child's
+    /// age band in the pools times the need's escalation multiplier to the power `strength`.
+    fn draw_start_group(
+        &self,
+        first_birth: i32,
+        strength: f64,
+        locality: Option<usize>,
+        need: Option<usize>,
+        k: u64,
+    ) -> usize {
+        let m = self.m;
+        let band = AgeBand::of_months(-first_birth).index();
+        let fits = |g: usize| locality.is_none_or(|l| g / 3 == l) && need.is_none_or(|n| g % 3 == n);
+        let mut weights: Vec<f64> = (0..m.localities * 3)
+            .map(|g| {
+                let children = self.known.band_total(g, band) + self.not_known.band_total(g, band);
+                if fits(g) { children as f64 * m.escalation_need[g % 3].powf(strength) } else { 0.0 }
+            })
+            .collect();
+        if weights.iter().all(|&w| w <= 0.0) {
+            // No child of that age where the family fits: by population share alone.
+            weights = (0..m.localities * 3)
+                .map(|g| if fits(g) { m.locality_share[g / 3] * m.locality_need[g / 3][g % 3] + 1e-12 } else { 0.0 })
+                .collect();
+        }
+        let mut rng = rng::stream(self.seed, self.rep, Purpose::Initial, 1, k);
+        rng::categorical(&mut rng, &weights)
+    }
+
+    /// Take a starting family's children (group `g`, born in `births`) out of the pools, so the
+    /// population keeps its size: the first from the known-long-ago pool if it has a child of
+    /// that birth month, else the never-known pool; the others from the first one's pool where
+    /// it has one, else the other. A birth month neither pool has gives up the child of the
+    /// nearest birth month in the group instead; an empty group gives up nobody.
+    fn take_from_pools(&mut self, g: usize, births: &[i32]) {
+        let mut first_known: Option<bool> = None;
+        for &birth in births {
+            let order = if first_known == Some(false) { [false, true] } else { [true, false] };
+            let mut taken = None;
+            for known in order {
+                let table = if known { &mut self.known } else { &mut self.not_known };
+                if table.remove(g, birth, 0) {
+                    taken = Some(known);
+                    break;
+                }
+            }
+            if taken.is_none() {
+                for known in order {
+                    let table = if known { &mut self.known } else { &mut self.not_known };
+                    if let Some(b) = table.nearest(g, birth, 0, MONTHS_TO_18) {
+                        table.remove(g, b, 0);
+                        taken = Some(known);
+                        break;
+                    }
+                }
+            }
+            if first_known.is_none() {
+                first_known = taken;
+            }
+        }
+    }
+
+    /// Child `c` of family `f` is in care on the start date, as `child` says.
+    fn place_start_child(&mut self, f: u32, c: u32, child: &ChildInCare) {
+        let placement = child.placement.index();
+        self.retable(f, c, Some(SLOT_CLOSED), Some(SLOT_CARE + placement));
+        let age_months = child.age_months as i32;
+        let months_in = child.months_in_care as i32;
+        let state = &mut self.children[c as usize];
+        state.status = Status::Care;
+        state.care_since = -months_in;
+        state.entered_under_5 = child.entered_under_5.unwrap_or(age_months - months_in < FIVE_YEARS);
+        state.placement = placement as u8;
+        state.care_episodes = (child.previous_episodes.unwrap_or(0) + 1).min(u32::from(u8::MAX)) as u8;
+        self.schedule_care(f, c, 0);
+    }
+
+    /// Open the case of the children at home of family `f` (the `k`th), as `home` says.
+    fn open_start_case(&mut self, f: u32, home: &FamilyAtHome, k: u64) {
+        let case = match home.case {
+            CaseAtHome::Closed => Case::Closed,
+            CaseAtHome::Waiting => Case::Waiting,
+            CaseAtHome::EarlyHelp => Case::EarlyHelp,
+            CaseAtHome::ChildInNeed => Case::ChildInNeed,
+            CaseAtHome::ChildProtection => Case::ChildProtection,
+        };
+        let months_open = match home.months_open {
+            Some(months) => months as i32,
+            None => {
+                let mut rng = rng::stream(self.seed, self.rep, Purpose::Initial, 2, k);
+                (uniform(&mut rng) * 2.0 * mean_months_open(home.case)) as i32
+            }
+        };
+        match case {
+            Case::Closed => {}
+            Case::Waiting => self.join_waiting(f),
+            Case::EarlyHelp => self.start_early_help(f),
+            other => self.set_case(f, other),
+        }
+        let since = -months_open;
+        let fam = &mut self.families[f as usize];
+        fam.case_since = since;
+        if case == Case::Waiting {
+            fam.queue_since = since;
+            if let Some(back) = self.queues[fam.locality as usize].back_mut() {
+                back.1 = since;
+            }
+        }
     }
 }
