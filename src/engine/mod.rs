@@ -189,7 +189,8 @@ impl Model {
             .map_err(|e| CarecastError::RunOption { option: "threads", message: e.to_string() })?;
         let total = options.replications;
         let mut builder =
-            ResultsBuilder::new(options.months, self.localities, options.quantile_sample, options.keep_full_detail);
+            ResultsBuilder::new(options.months, self.localities, options.quantile_sample, options.keep_full_detail)
+                .with_parameter_names(self.parameter_names.clone());
         let stop = AtomicBool::new(false);
         let batch = estimate.batch;
         // Workers compute batch after batch on the pool, from a thread of their own; this thread

@@ -175,6 +175,8 @@ pub struct RepOutput {
     activity: Vec<u32>,
     /// Logged events (only for the families asked for).
     pub events: Vec<LoggedEvent>,
+    /// The values drawn for the uncertain parameters (in `Model::parameter_names` order).
+    pub(crate) parameters: Vec<f64>,
 }
 
 const STATES: usize = State::COUNT;
@@ -195,6 +197,7 @@ impl RepOutput {
             caseloads: vec![0; localities * months],
             activity: vec![0; Activity::COUNT * localities * months],
             events: Vec::new(),
+            parameters: Vec::new(),
         }
     }
 
@@ -405,6 +408,11 @@ pub struct RunResults {
     pub full: Option<FullDetail>,
     /// Event log of the first replication, for the families asked for.
     pub events: Vec<LoggedEvent>,
+    /// The values drawn for the uncertain parameters: replication x parameter, one column per
+    /// path in [`RunResults::parameter_names`] (no columns when nothing is uncertain).
+    pub parameter_draws: Array2<f64>,
+    /// Paths of the uncertain parameters, as [`crate::Scenario::parameters`] names them.
+    pub parameter_names: Vec<String>,
 }
 
 /// Builds [`RunResults`] from replications added in order.
@@ -425,6 +433,8 @@ pub(crate) struct ResultsBuilder {
     full: Option<FullDetail>,
     events: Vec<LoggedEvent>,
     count: usize,
+    parameter_names: Vec<String>,
+    parameter_draws: Vec<f64>,
 }
 
 impl ResultsBuilder {
@@ -446,7 +456,16 @@ impl ResultsBuilder {
             full: keep_full.then(|| FullDetail { stocks: Vec::new(), flows: Vec::new() }),
             events: Vec::new(),
             count: 0,
+            parameter_names: Vec::new(),
+            parameter_draws: Vec::new(),
         }
+    }
+
+    /// Record the draws of the uncertain parameters at these paths (each replication's
+    /// `RepOutput` carries one value per path).
+    pub(crate) fn with_parameter_names(mut self, names: Vec<String>) -> Self {
+        self.parameter_names = names;
+        self
     }
 
     pub(crate) fn push(&mut self, rep: RepOutput) {
@@ -473,6 +492,8 @@ impl ResultsBuilder {
             full.stocks.extend_from_slice(&rep.stocks);
             full.flows.extend_from_slice(&rep.flows);
         }
+        debug_assert_eq!(rep.parameters.len(), self.parameter_names.len());
+        self.parameter_draws.extend_from_slice(&rep.parameters);
         if self.count == 0 {
             self.events = rep.events;
         }
@@ -521,6 +542,9 @@ impl ResultsBuilder {
             quantile_sample: self.stocks.sample.len(),
             full: self.full,
             events: self.events,
+            parameter_draws: Array2::from_shape_vec((r, self.parameter_names.len()), self.parameter_draws)
+                .expect("parameter draws shape"),
+            parameter_names: self.parameter_names,
         })
     }
 }
