@@ -489,6 +489,8 @@ fn normalise(path: &str) -> String {
     }
 }
 
+/// Whether the normalised `path` falls under `pattern` (what [`position`] finds by hashing).
+#[cfg(test)]
 fn matches(pattern: &str, path: &str) -> bool {
     let (mut p, mut q) = (pattern.split('.'), path.split('.'));
     loop {
@@ -500,10 +502,29 @@ fn matches(pattern: &str, path: &str) -> bool {
     }
 }
 
+/// The position in [`TABLE`] of the pattern the concrete path `path` falls under.
+///
+/// Every validation looks its fields up here, so this is a hash lookup, not a scan: the
+/// table's wildcards are all trailing (`need.*`, `not_known.*.*`, a test checks), so the path
+/// itself, then with its last one or two keys made `*`, is looked up.
+fn position(path: &str) -> Option<usize> {
+    static INDEX: OnceLock<std::collections::HashMap<&'static str, usize>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| TABLE.iter().enumerate().map(|(i, s)| (s.pattern, i)).collect());
+    let normal = normalise(path);
+    if let Some(&i) = index.get(normal.as_str()) {
+        return Some(i);
+    }
+    let (parent, _) = normal.rsplit_once('.')?;
+    if let Some(&i) = index.get(format!("{parent}.*").as_str()) {
+        return Some(i);
+    }
+    let (grandparent, _) = parent.rsplit_once('.')?;
+    index.get(format!("{grandparent}.*.*").as_str()).copied()
+}
+
 /// The table row for the concrete path `path`, if it is a numeric field.
 pub(crate) fn spec_of(path: &str) -> Option<&'static Spec> {
-    let normal = normalise(path);
-    TABLE.iter().find(|s| matches(s.pattern, &normal))
+    position(path).map(|i| &TABLE[i])
 }
 
 /// The error for a field with no row in the table: a programming error that the registry tests
@@ -672,8 +693,7 @@ impl Scenario {
         let mut found: Vec<(usize, Parameter)> = leaves(&self.to_value())
             .iter()
             .filter_map(|leaf| {
-                let normal = normalise(&leaf.path);
-                let at = TABLE.iter().position(|s| matches(s.pattern, &normal))?;
+                let at = position(&leaf.path)?;
                 Some((at, parameter(leaf, &TABLE[at])))
             })
             .collect();
@@ -896,6 +916,24 @@ mod tests {
         assert_eq!(normalise("costs.services[3].cost.amount"), "costs.services[*].cost.amount");
         assert!(matches("hazards.not_known.*.*", "hazards.not_known.referral.age_0"));
         assert!(!matches("hazards.not_known.*.*", "hazards.not_known.referral"));
+        assert_eq!(spec_of("hazards.not_known.referral.age_0").map(|s| s.pattern), Some("hazards.not_known.*.*"));
+        assert_eq!(spec_of("changes[1].set.early_help.places").map(|s| s.pattern), Some("policy.early_help.places"));
+        assert!(spec_of("hazards.not_known.referral").is_none());
+        assert!(spec_of("hazards.not_known").is_none());
+    }
+
+    #[test]
+    fn wildcards_are_trailing_and_the_lookup_agrees_with_matching() {
+        // `position` looks up the path with its last one or two keys made `*`: no other
+        // wildcards, and every pattern is found by a path it matches.
+        for (i, spec) in TABLE.iter().enumerate() {
+            let keys: Vec<&str> = spec.pattern.split('.').collect();
+            let stars = keys.iter().rev().take_while(|k| **k == "*").count();
+            assert!(stars <= 2 && keys.iter().filter(|k| **k == "*").count() == stars, "{}", spec.pattern);
+            let example = spec.pattern.replace(".*", ".x").replace("[*]", "[3]");
+            assert!(matches(spec.pattern, &normalise(&example)), "{}", spec.pattern);
+            assert_eq!(position(&example), Some(i), "{}", spec.pattern);
+        }
     }
 
     #[test]
