@@ -92,6 +92,16 @@ pub enum CarecastError {
         /// Replications asked for.
         total: usize,
     },
+    /// Results that cannot be merged: parts of different runs, or replication ranges with a gap
+    /// or an overlap. The field says what differs.
+    #[error("cannot merge results: {0}")]
+    Merge(ConfigError),
+    /// Results encoded as bytes could not be read back (damaged, or from another version).
+    #[error("could not read results: {message}")]
+    Decode {
+        /// What was wrong.
+        message: String,
+    },
     /// The run would need more memory than is available; refused before it starts.
     #[error("{message}")]
     TooLarge {
@@ -114,7 +124,7 @@ impl CarecastError {
     /// an invalid value, or what the parser could tell of a wrong type, unknown or missing field.
     pub fn field(&self) -> Option<&ConfigError> {
         match self {
-            CarecastError::Config(c) => Some(c),
+            CarecastError::Config(c) | CarecastError::Merge(c) => Some(c),
             CarecastError::Parse { field, .. } => field.as_ref(),
             _ => None,
         }

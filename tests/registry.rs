@@ -306,3 +306,18 @@ fn correlation(x: &[f64], y: &[f64]) -> f64 {
     let vy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
     cov / (vx * vy).sqrt()
 }
+
+#[test]
+fn draws_of_replication_ranges_merge_and_travel_as_bytes() {
+    let model = Model::new(&Scenario::preset("wolverhampton-2015-redesign").unwrap()).unwrap();
+    let run = |range| model.run(&RunOptions::new(0, 1, 7).range(range), &Silent).unwrap();
+    let whole = run(0..5);
+    let (head, tail) = (run(0..3), run(3..5));
+    assert_eq!(tail.parameter_draws.row(0), whole.parameter_draws.row(3), "draws are keyed by global replication");
+    let merged = carecast::RunResults::merge([&tail, &head]).unwrap();
+    assert_eq!((&merged.parameter_names, &merged.parameter_draws), (&whole.parameter_names, &whole.parameter_draws));
+    assert!(merged == whole);
+    let back = carecast::RunResults::from_bytes(&whole.to_bytes()).unwrap();
+    assert_eq!((&back.parameter_names, &back.parameter_draws), (&whole.parameter_names, &whole.parameter_draws));
+    assert!(back == whole);
+}

@@ -236,7 +236,7 @@ class Scenario:
 
     def run(
         self,
-        replications: SupportsIndex = 100,
+        replications: SupportsIndex | range = 100,
         years: SupportsIndex = 10,
         seed: SupportsIndex = 20150401,
         threads: SupportsIndex | None = None,
@@ -244,18 +244,27 @@ class Scenario:
     ) -> Results:
         """Run the Monte Carlo model.
 
-        The same ``seed`` gives the same numbers whatever ``threads`` is. ``progress``: ``None``
-        shows a progress bar if the run takes more than a second, ``True`` always, ``False``
-        never, or a callable ``progress(done, total)``. Ctrl-C stops the run with
-        ``KeyboardInterrupt``; the GIL is released while it runs.
+        ``replications``: a number ``n`` runs replications ``0`` to ``n - 1``; a ``range(a, b)``
+        runs replications ``a`` to ``b - 1`` only, each exactly as in a run of them all with the
+        same seed, so that runs over contiguous ranges (on other processes or machines) merge
+        into one with :meth:`Results.merge`. The same ``seed`` gives the same numbers whatever
+        ``threads`` is. ``progress``: ``None`` shows a progress bar if the run takes more than a
+        second, ``True`` always, ``False`` never, or a callable ``progress(done, total)`` (counting
+        the replications of the range). Ctrl-C stops the run with ``KeyboardInterrupt``; the GIL
+        is released while it runs.
+
+        >>> base = carecast.Scenario.preset("wolverhampton-2015")
+        >>> parts = [base.run(range(a, b), years=1, seed=5, progress=False) for a, b in [(0, 2), (2, 4)]]
+        >>> carecast.Results.merge(parts) == base.run(4, 1, seed=5, progress=False)
+        True
         """
-        n = _whole("replications", replications, 1, _USIZE_MAX)
+        first, n = _replication_range(replications)
         y = _whole("years", years, 1, _MAX_YEARS)
         s = _whole("seed", seed, 0, _U64_MAX)
         t = None if threads is None else _whole("threads", threads, 1, _USIZE_MAX, "or None")
         callback, bar = _progress_callback(progress, n)
         try:
-            inner = self._inner.run(n, y, s, t, callback)
+            inner = self._inner.run(n, y, s, t, callback, first)
         finally:
             if bar is not None:
                 bar.close()
@@ -305,9 +314,31 @@ def _whole(name: str, value: object, low: int, high: int, also: str = "") -> int
     return number
 
 
+#: Largest first replication of a range (2^53, as the core allows).
+_MAX_FIRST_REPLICATION = 2**53
+
+
+def _replication_range(replications: object) -> tuple[int, int]:
+    """The first replication and the number of replications: ``n`` means ``range(0, n)``; a
+    ``range`` must have step 1 and ``0 <= start < stop``. Otherwise a :class:`ConfigError`."""
+    if not isinstance(replications, range):
+        return 0, _whole("replications", replications, 1, _USIZE_MAX, "or a range(first, stop)")
+    allowed = f"a range(first, stop) with step 1 and 0 <= first < stop, first at most {_MAX_FIRST_REPLICATION}"
+    r = replications
+    if r.step != 1 or not 0 <= r.start < r.stop or r.start > _MAX_FIRST_REPLICATION:
+        raise ConfigError(f"replications must be {allowed}, got {r!r}", path="replications", value=repr(r),
+                          allowed=allowed)
+    return r.start, r.stop - r.start
+
+
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:40] + "..." + text[-10:]
+
+
+def _results_from_bytes(data: bytes) -> Results:
+    """Rebuild pickled results."""
+    return Results(_core.RunResults.from_bytes(data))
 
 
 def _scenario_from_json(text: str) -> Scenario:
@@ -390,6 +421,15 @@ class Results:
 
     Months are labelled by their last day: stocks are positions at the end of the month, flows
     happen during it.
+
+    Results of runs over replication ranges merge (:meth:`merge`) into exactly the results of
+    one run, pickle (compactly, portably: they can go to another machine) and compare equal
+    (``==``) when every number is the same, bit for bit.
+
+    >>> import pickle
+    >>> r = carecast.Scenario.preset("wolverhampton-2015").run(range(3, 5), 1, seed=2, progress=False)
+    >>> r.replication_range, pickle.loads(pickle.dumps(r)) == r
+    (range(3, 5), True)
     """
 
     __slots__ = ("_inner", "_months")
@@ -405,9 +445,51 @@ class Results:
         return self._inner.replications
 
     @property
+    def first_replication(self) -> int:
+        """Index of the first replication (0 unless the run was over a range)."""
+        return self._inner.first_replication
+
+    @property
+    def replication_range(self) -> range:
+        """The replications held, by their global index: ``range(0, replications)`` for a run
+        of ``n``."""
+        first = self._inner.first_replication
+        return range(first, first + self._inner.replications)
+
+    @property
     def seed(self) -> int:
         """The run's seed."""
         return self._inner.seed
+
+    @classmethod
+    def merge(cls, parts: Iterable[Results]) -> Results:
+        """Results of runs of one scenario over contiguous replication ranges (in any order),
+        merged into exactly what one run over their union gives.
+
+        The parts must share the scenario, seed and years, and their ranges must leave no gap
+        and not overlap; otherwise a :class:`ConfigError` names what differs.
+        """
+        if isinstance(parts, Results) or not isinstance(parts, Iterable):
+            raise ConfigError(f"parts must be a list of Results, got {_short(parts)}", path="parts",
+                              value=_short(parts), allowed="a list of Results")
+        parts = list(parts)
+        for i, part in enumerate(parts):
+            if not isinstance(part, Results):
+                raise ConfigError(f"parts[{i}] must be Results, got {_short(part)}", path=f"parts[{i}]",
+                                  value=_short(part), allowed="Results")
+        return cls(_core.RunResults.merge([p._inner for p in parts]))
+
+    def __eq__(self, other: object) -> bool:
+        """Results are equal when every number is the same, bit for bit."""
+        if not isinstance(other, Results):
+            return NotImplemented
+        return self._inner.equals(other._inner)
+
+    __hash__ = None  # type: ignore[assignment]  # compared by value
+
+    def __reduce__(self) -> tuple[Callable[[bytes], Results], tuple[bytes]]:
+        """Pickle as the core's portable, versioned bytes (see ``RunResults::to_bytes``)."""
+        return (_results_from_bytes, (self._inner.to_bytes(),))
 
     @property
     def months(self) -> pd.DatetimeIndex:
@@ -434,12 +516,13 @@ class Results:
         return self._inner.array(name)
 
     def indicators(self, names: Iterable[str] = HEADLINE_INDICATORS) -> pd.DataFrame:
-        """Monthly indicators in long form: replication, month, indicator, value."""
+        """Monthly indicators in long form: replication (its global index), month, indicator,
+        value."""
         frames = []
         for name in names:
             a = self.array(name)
             frames.append(pd.DataFrame({
-                "replication": np.repeat(np.arange(a.shape[0]), a.shape[1]),
+                "replication": np.repeat(self.first_replication + np.arange(a.shape[0]), a.shape[1]),
                 "month": np.tile(self._months, a.shape[0]),
                 "indicator": name,
                 "value": a.ravel(),
@@ -528,7 +611,8 @@ class Results:
         Columns ``replication``, ``parameter`` (the path, as :meth:`Scenario.parameters` names it:
         a policy field under the path where its distribution is written, ``policy.`` or
         ``changes[i].set.``; unit costs under ``costs.``) and ``value``; rows replication by
-        replication. No rows when nothing is uncertain. Unit costs are the draws the run's own
+        replication, numbered globally (a run over a range starts at its first replication). No
+        rows when nothing is uncertain. Unit costs are the draws the run's own
         scenario prices it with.
 
         >>> r = carecast.Scenario.preset("wolverhampton-2015-redesign").run(3, 1, seed=1, progress=False)
@@ -541,7 +625,7 @@ class Results:
         names, draws = self._inner.parameter_draws()
         reps, count = draws.shape
         return pd.DataFrame({
-            "replication": np.repeat(np.arange(reps), count),
+            "replication": np.repeat(self.first_replication + np.arange(reps), count),
             "parameter": np.tile(np.array(names, dtype=object), reps),
             "value": draws.ravel(),
         })
@@ -557,8 +641,9 @@ class Results:
         return pd.concat(rows, ignore_index=True)
 
     def __repr__(self) -> str:
-        return (f"Results({self.replications} replications x {len(self._months)} months from "
-                f"{self._months[0]:%Y-%m}, seed {self.seed})")
+        r = self.replication_range
+        which = f"{self.replications} replications" if r.start == 0 else f"replications {r.start}..{r.stop - 1}"
+        return f"Results({which} x {len(self._months)} months from {self._months[0]:%Y-%m}, seed {self.seed})"
 
 
 from .finance import Comparison, compare  # noqa: E402  (needs Scenario and Results above)

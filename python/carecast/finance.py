@@ -291,7 +291,7 @@ def _payback(cumulative: Array) -> float:
     return float(last + 1) if last + 1 < cumulative.size else np.nan
 
 
-def compare(baseline: Any, scenario: Any, replications: SupportsIndex = 100, years: SupportsIndex = 10,
+def compare(baseline: Any, scenario: Any, replications: SupportsIndex | range = 100, years: SupportsIndex = 10,
             seed: SupportsIndex = 20150401, threads: SupportsIndex | None = None,
             progress: bool | Callable[[int, int], object] | None = None,
             parameter_uncertainty: bool = True) -> Comparison:

@@ -9,8 +9,9 @@
 //!    caller gets a copy of each array it asks for: Python copies them into NumPy), plus the
 //!    series reordered once when the results are finished (`8 x 14 m`); all times `R`.
 //! 2. **Quantile sample**: the detailed stocks, flows, queues and caseloads of the first `Q`
-//!    replications, as `u32`: `4 x m x (37 L + 32)` each; with the running means and variances
-//!    of the same (`16 x m x (37 L + 32)`, once); and the full detail when asked for
+//!    replications (of those with a global index below `Q`), as `u32`: `4 x m x (37 L + 32)`
+//!    each; with the exact sums and sums of squares of the same (`24 x m x (37 L + 32)`, once);
+//!    and the full detail when asked for
 //!    (`4 x m x (35 L + 32)` a replication, times `R`).
 //! 3. **Outputs in flight**: a replication's output is `m x (264 + 204 L)` bytes until it is
 //!    folded in; at most two batches exist at once.
@@ -65,11 +66,12 @@ impl Model {
         let m = options.months as u64;
         let l = self.localities as u64;
         let r = options.replications as u64;
-        let q = (options.quantile_sample as u64).min(r);
+        // Only replications with a global index below the quantile sample are kept.
+        let q = (options.quantile_sample.saturating_sub(options.first_replication) as u64).min(r);
         let threads = options.worker_threads() as u64;
         let per_replication = 2 * 8 * (60 * m + 14 * l * m + 1) + 8 * 14 * m;
         let detail = m * (37 * l + 32);
-        let mut summaries = 4 * q * detail + 16 * detail;
+        let mut summaries = 4 * q * detail + 24 * detail;
         if options.keep_full_detail {
             summaries = summaries.saturating_add((4 * m * (35 * l + 32)).saturating_mul(r));
         }

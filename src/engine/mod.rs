@@ -9,7 +9,7 @@ pub use compiled::Model;
 pub use memory::{MemoryEstimate, available_memory, format_bytes};
 
 use crate::error::{CarecastError, Result};
-use crate::outputs::{RepOutput, ResultsBuilder, RunResults};
+use crate::outputs::{RepOutput, ResultsBuilder, RunHeader, RunResults};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -26,6 +26,10 @@ pub const MAX_THREADS_PER_CORE: usize = 4;
 /// batches are made smaller when a replication's output is large.
 pub const BATCH_MEMORY_BUDGET: u64 = 512 << 20;
 
+/// Largest global index a replication range may start at (2^53: indices stay exact wherever
+/// they become floating-point numbers, as in Python or JSON).
+pub const MAX_FIRST_REPLICATION: usize = 1 << 53;
+
 /// Cores available to this process (1 if unknown).
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -37,6 +41,9 @@ pub fn cores() -> usize {
 pub struct RunOptions {
     /// Number of replications (1 to 1,000,000).
     pub replications: usize,
+    /// Global index of the first replication: a run covers replications
+    /// `first_replication..first_replication + replications` (see [`RunOptions::range`]).
+    pub first_replication: usize,
     /// Months to simulate (1 to 1,200). [`RunOptions::new`] saturates `years * 12` rather than
     /// wrapping, so an absurd number of years is refused, not silently shortened.
     pub months: usize,
@@ -48,15 +55,38 @@ pub struct RunOptions {
     pub quantile_sample: usize,
     /// Keep the full per-replication detail arrays (memory grows with replications).
     pub keep_full_detail: bool,
-    /// Number of families of the first replication whose events are logged.
+    /// Number of families of replication 0 whose events are logged (if the run includes it).
     pub log_families: u32,
 }
 
 impl RunOptions {
-    /// `replications` replications of `years` years with `seed`, other options at defaults.
-    /// (`years * 12` saturates: more than 100 years is refused when the run starts.)
+    /// `replications` replications (`0..replications`) of `years` years with `seed`, other
+    /// options at defaults. (`years * 12` saturates: more than 100 years is refused when the run
+    /// starts.)
     pub fn new(replications: usize, years: usize, seed: u64) -> Self {
         Self { replications, months: years.saturating_mul(12), seed, ..Self::default() }
+    }
+
+    /// Run the replications of `range` only (global indices): replication `k` comes out the
+    /// same as in a run over `0..n` with the same seed, so runs over contiguous ranges merge
+    /// into one ([`RunResults::merge`]). Replaces the number of replications.
+    ///
+    /// # Examples
+    /// ```
+    /// use carecast::RunOptions;
+    /// let options = RunOptions::new(0, 10, 42).range(100..150);
+    /// assert_eq!((options.first_replication, options.replications), (100, 50));
+    /// assert_eq!(options.replication_range(), 100..150);
+    /// ```
+    pub fn range(mut self, range: std::ops::Range<usize>) -> Self {
+        self.first_replication = range.start;
+        self.replications = range.end.saturating_sub(range.start);
+        self
+    }
+
+    /// The global indices of the replications run.
+    pub fn replication_range(&self) -> std::ops::Range<usize> {
+        self.first_replication..self.first_replication.saturating_add(self.replications)
     }
 
     /// Set the number of worker threads.
@@ -81,6 +111,12 @@ impl RunOptions {
         let bad = |option, message: String| Err(CarecastError::RunOption { option, message });
         if !(1..=1_000_000).contains(&self.replications) {
             return bad("replications", format!("got {}; allowed: 1 to 1,000,000", self.replications));
+        }
+        if self.first_replication > MAX_FIRST_REPLICATION {
+            return bad(
+                "first_replication",
+                format!("got {}; allowed: 0 to {MAX_FIRST_REPLICATION} (2^53)", self.first_replication),
+            );
         }
         if !(1..=1200).contains(&self.months) {
             let got = match self.months {
@@ -115,6 +151,7 @@ impl Default for RunOptions {
     fn default() -> Self {
         Self {
             replications: 100,
+            first_replication: 0,
             months: 120,
             seed: 20150401,
             threads: None,
@@ -156,13 +193,17 @@ impl Progress for CancelFlag<'_> {
 }
 
 impl Model {
-    /// Run the model.
+    /// Run the model: the replications of [`RunOptions::replication_range`] (`0..replications`
+    /// unless a range was given).
     ///
     /// Replications run in parallel on worker threads, in batches; results are folded in
-    /// replication order, so they are identical for any thread count. Meanwhile the calling
-    /// thread reports to `progress` every [`PROGRESS_INTERVAL`] and after each batch, and
-    /// `progress` may cancel the run; the workers look at the stop flag before every month and
-    /// inside each month's long loops, so a cancelled run ends within a fraction of a second.
+    /// replication order, so they are identical for any thread count, and each replication is
+    /// seeded by its global index, so runs over ranges merge into exactly the run over their
+    /// union ([`RunResults::merge`]). Meanwhile the calling thread reports to `progress` (the
+    /// replications done out of those of the range) every [`PROGRESS_INTERVAL`] and after each
+    /// batch, and `progress` may cancel the run; the workers look at the stop flag before every
+    /// month and inside each month's long loops, so a cancelled run ends within a fraction of a
+    /// second.
     ///
     /// Before anything runs, the memory the run needs is estimated ([`Model::memory_estimate`])
     /// and a run that would not fit in the memory available is refused.
@@ -188,9 +229,14 @@ impl Model {
             .build()
             .map_err(|e| CarecastError::RunOption { option: "threads", message: e.to_string() })?;
         let total = options.replications;
-        let mut builder =
-            ResultsBuilder::new(options.months, self.localities, options.quantile_sample, options.keep_full_detail)
-                .with_parameter_names(self.parameter_names.clone());
+        let first = options.first_replication;
+        let mut builder = ResultsBuilder::new(
+            options.months,
+            self.localities,
+            first,
+            options.quantile_sample,
+            options.keep_full_detail,
+        );
         let stop = AtomicBool::new(false);
         let batch = estimate.batch;
         // Workers compute batch after batch on the pool, from a thread of their own; this thread
@@ -205,7 +251,7 @@ impl Model {
                     let mut start = 0;
                     while start < total && !stop.load(Ordering::Relaxed) {
                         let end = (start + batch).min(total);
-                        let outputs: Vec<Option<RepOutput>> = (start..end)
+                        let outputs: Vec<Option<RepOutput>> = (first + start..first + end)
                             .into_par_iter()
                             .map(|rep| {
                                 if stop.load(Ordering::Relaxed) {
@@ -280,10 +326,16 @@ impl Model {
             polled = Instant::now();
             progress.update(total, total)
         };
-        let under_18 = self.scenario.population.under_18;
-        builder
-            .finish(self.start, options.seed, self.locality_names.clone(), under_18, &mut keep_going)
-            .ok_or(CarecastError::Cancelled { completed: total, total })
+        let header = RunHeader {
+            start: self.start,
+            seed: options.seed,
+            scenario_fingerprint: self.scenario.fingerprint(),
+            localities: self.locality_names.clone(),
+            under_18: self.scenario.population.under_18,
+            log_families: options.log_families,
+            parameter_names: self.parameter_names.clone(),
+        };
+        builder.finish(header, &mut keep_going).ok_or(CarecastError::Cancelled { completed: total, total })
     }
 }
 

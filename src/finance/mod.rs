@@ -196,13 +196,21 @@ impl CostModel {
 
     /// Costs of `results` (a run of the scenario this model was built from, or of any scenario
     /// of the same authority) in cash prices.
+    ///
+    /// Uncertain unit costs are drawn per replication by its global index, so the costs of a run
+    /// over a replication range are the same rows as those of the whole run.
     pub fn costs(&self, results: &RunResults) -> RunCosts {
-        self.costs_of(&results.activity, results.seed)
+        self.costs_from(&results.activity, results.seed, results.first_replication as u64)
     }
 
     /// Costs of an activity array (replication x [`Activity`] x locality x month, months from
-    /// the scenario's start) for a run seeded `seed`, in cash prices.
+    /// the scenario's start) for replications `0..` of a run seeded `seed`, in cash prices.
     pub fn costs_of(&self, activity: &Array4<f64>, seed: u64) -> RunCosts {
+        self.costs_from(activity, seed, 0)
+    }
+
+    /// As [`CostModel::costs_of`], for replications `first_replication..` (global indices).
+    pub fn costs_from(&self, activity: &Array4<f64>, seed: u64, first_replication: u64) -> RunCosts {
         let (reps, kinds, localities, months) = activity.dim();
         assert_eq!(kinds, Activity::COUNT, "activity must have one row per kind of activity");
         let month_years: Vec<i32> = (0..months).map(|t| self.start.plus(t as i64).financial_year()).collect();
@@ -226,7 +234,7 @@ impl CostModel {
         let inflate = |price_year: i32, t: usize| self.prices.factor(price_year, month_years[t]);
         for r in 0..reps {
             for &(kind, category, which, cost) in &per_unit {
-                let unit = self.amount(which, 0, cost, seed, r as u64);
+                let unit = self.amount(which, 0, cost, seed, first_replication + r as u64);
                 for l in 0..localities {
                     for t in 0..months {
                         let n = activity[[r, kind.index(), l, t]];
@@ -237,7 +245,13 @@ impl CostModel {
                 }
             }
             // Care leavers: support in each of the `care_leaver_years` years after the birthday.
-            let unit = self.amount(CostParam::CareLeaverSupport, 0, &c.care_leaver_support, seed, r as u64);
+            let unit = self.amount(
+                CostParam::CareLeaverSupport,
+                0,
+                &c.care_leaver_support,
+                seed,
+                first_replication + r as u64,
+            );
             let span = 12 * c.care_leaver_years as usize;
             for l in 0..localities {
                 let mut supported = 0.0;
@@ -254,7 +268,7 @@ impl CostModel {
             }
             // Services and one-offs are authority-wide.
             for (i, s) in c.services.iter().enumerate() {
-                let unit = self.amount(CostParam::Service, i, &s.cost, seed, r as u64);
+                let unit = self.amount(CostParam::Service, i, &s.cost, seed, first_replication + r as u64);
                 let category = if s.new { Category::NewServices } else { Category::ExistingServices };
                 let from = s.from.map_or(0, |m| self.start.months_until(m));
                 let until = s.until.map_or(i64::MAX, |m| self.start.months_until(m));
@@ -265,7 +279,7 @@ impl CostModel {
                 }
             }
             for (i, o) in c.implementation.iter().enumerate() {
-                let unit = self.amount(CostParam::Implementation, i, &o.cost, seed, r as u64);
+                let unit = self.amount(CostParam::Implementation, i, &o.cost, seed, first_replication + r as u64);
                 let t = self.start.months_until(o.month);
                 if (0..months as i64).contains(&t) {
                     let t = t as usize;

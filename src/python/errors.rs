@@ -33,7 +33,7 @@ pub(super) fn config(field: &str, value: &str, allowed: &str) -> PyErr {
 pub(super) fn to_py(e: CarecastError) -> PyErr {
     let message = e.to_string();
     Python::attach(|py| match &e {
-        CarecastError::Config(_) | CarecastError::Parse { .. } => {
+        CarecastError::Config(_) | CarecastError::Parse { .. } | CarecastError::Merge(_) => {
             let fields = e.field().map(|c| (c.path.as_str(), c.value.as_str(), c.allowed.as_str()));
             exception(py, "ConfigError", message, fields)
         }
@@ -52,5 +52,6 @@ pub(super) fn to_py(e: CarecastError) -> PyErr {
         CarecastError::Io { .. } => exception(py, "ScenarioFileError", message, None),
         CarecastError::Cancelled { .. } => PyKeyboardInterrupt::new_err(message),
         CarecastError::TooLarge { .. } => exception(py, "ResourceError", message, None),
+        CarecastError::Decode { .. } => exception(py, "ConfigError", message, None),
     })
 }

@@ -9,7 +9,7 @@ use crate::vocab::{AgeBand, Move, Placement, State};
 use crate::{Model, Progress, RunOptions};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayDyn};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 use std::sync::Mutex;
 
 /// A validated scenario.
@@ -112,10 +112,12 @@ impl PyScenario {
         self.inner.start.to_string()
     }
 
-    /// Run the scenario. The GIL is released for the whole run; Ctrl-C stops it within a
-    /// fraction of a second with `KeyboardInterrupt`. `progress(done, total)` is called when the
-    /// count of finished replications changes.
-    #[pyo3(signature = (replications, years, seed, threads=None, progress=None))]
+    /// Run the scenario: `replications` replications from the global index `first_replication`.
+    /// The GIL is released for the whole run; Ctrl-C stops it within a fraction of a second with
+    /// `KeyboardInterrupt`. `progress(done, total)` is called when the count of finished
+    /// replications changes.
+    #[pyo3(signature = (replications, years, seed, threads=None, progress=None, first_replication=0))]
+    #[allow(clippy::too_many_arguments)] // each is a keyword argument of Python's `Scenario.run`
     fn run(
         &self,
         py: Python<'_>,
@@ -124,9 +126,11 @@ impl PyScenario {
         seed: u64,
         threads: Option<usize>,
         progress: Option<Py<PyAny>>,
+        first_replication: usize,
     ) -> PyResult<PyRunResults> {
         let model = Model::new(&self.inner).map_err(errors::to_py)?;
         let mut options = RunOptions::new(replications, years, seed);
+        options.first_replication = first_replication;
         options.threads = threads;
         let results = run_interruptibly(py, progress, |p| model.run(&options, p))?;
         Ok(PyRunResults { inner: results })
@@ -245,6 +249,38 @@ impl PyRunResults {
     #[getter]
     fn quantile_sample(&self) -> usize {
         self.inner.quantile_sample
+    }
+
+    /// Global index of the first replication.
+    #[getter]
+    fn first_replication(&self) -> usize {
+        self.inner.first_replication
+    }
+
+    /// Whether `other` holds the same results, bit for bit.
+    fn equals(&self, other: &PyRunResults) -> bool {
+        self.inner == other.inner
+    }
+
+    /// The results as portable, versioned bytes (`from_bytes` reads them back).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let bytes = py.detach(|| self.inner.to_bytes());
+        PyBytes::new(py, &bytes)
+    }
+
+    /// Results from `to_bytes`.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        let inner = py.detach(|| RunResults::from_bytes(data)).map_err(errors::to_py)?;
+        Ok(Self { inner })
+    }
+
+    /// The results of runs over contiguous replication ranges, merged into one run's.
+    #[staticmethod]
+    fn merge(py: Python<'_>, parts: Vec<Bound<'_, PyRunResults>>) -> PyResult<Self> {
+        let inners: Vec<&RunResults> = parts.iter().map(|p| &p.get().inner).collect();
+        let inner = py.detach(|| RunResults::merge(inners)).map_err(errors::to_py)?;
+        Ok(Self { inner })
     }
 
     /// Children looked after at the start, per replication.

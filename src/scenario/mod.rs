@@ -103,6 +103,13 @@ impl Scenario {
         serde_json::to_value(self).expect("a scenario always serialises")
     }
 
+    /// A fingerprint of this scenario: the FNV-1a hash of its JSON text, keys in sorted order.
+    /// Equal scenarios have equal fingerprints, on any machine; results of runs over
+    /// replication ranges carry it, so that only parts of the same scenario merge.
+    pub fn fingerprint(&self) -> u64 {
+        crate::rng::hash_str(&self.to_value().to_string())
+    }
+
     /// This scenario as TOML text that [`Scenario::from_toml_str`] reads back unchanged.
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("a scenario always serialises to TOML")

@@ -128,3 +128,11 @@ def test_the_run_used_the_recorded_draws(redesign):
     again = fixed.run(replications=3, years=1, seed=5, progress=False)
     np.testing.assert_array_equal(r.array("lac_stock")[2], again.array("lac_stock")[2])
     np.testing.assert_array_equal(r.array("early_help_waiting")[2], again.array("early_help_waiting")[2])
+
+
+def test_draws_of_a_replication_range_are_numbered_globally(redesign):
+    whole = redesign.run(replications=4, years=1, seed=3, progress=False).parameter_draws()
+    part = redesign.run(replications=range(2, 4), years=1, seed=3, progress=False).parameter_draws()
+    assert sorted(part.replication.unique()) == [2, 3]
+    pd.testing.assert_frame_equal(part.reset_index(drop=True),
+                                  whole[whole.replication >= 2].reset_index(drop=True))
