@@ -66,8 +66,10 @@ Fields marked *Param* take a number or a distribution drawn once per replication
 `{ dist = "normal", mean, sd }`, `{ dist = "lognormal", median, sigma }` (sigma of the log),
 `{ dist = "beta", alpha, beta }`, `{ dist = "gamma", shape, scale }`,
 `{ dist = "uniform", low, high }`, `{ dist = "triangular", min, mode, max }`. Draws outside the
-field's allowed range are clamped to it. Each is drawn from a stream named by the field, so two
-scenarios that share a distribution share its draw (common random numbers).
+field's allowed range are clamped to it. Each is drawn from a stream keyed by the field's entry
+in the parameter registry, so two scenarios that share a distribution share its draw (common
+random numbers); [parameters.md](parameters.md) lists, reads and sets parameters by path and
+records each replication's draws.
 
 Limits, so that every accepted scenario runs to the end in bounded time and with finite costs:
 the largest **multiplier** or hazard ratio is **1,000** (the presets' largest is 9); the largest

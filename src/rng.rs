@@ -18,7 +18,7 @@ pub type Stream = Xoshiro256PlusPlus;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Purpose {
-    /// Per-replication parameter draws (one stream per parameter name).
+    /// Per-replication parameter draws (one stream per parameter, keyed by its registry entry).
     Parameter = 1,
     /// Building the starting caseload.
     Initial = 2,
@@ -45,7 +45,8 @@ pub fn key(words: &[u64]) -> u64 {
     words.iter().fold(0x6A09_E667_F3BC_C908, |acc, &w| mix64(acc ^ mix64(w)))
 }
 
-/// FNV-1a hash of a string, for keying streams by a parameter's name.
+/// FNV-1a hash of a string. The parameter registry's frozen stream keys are the hashes of the
+/// names parameters were keyed by before it.
 pub fn hash_str(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }

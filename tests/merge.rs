@@ -162,9 +162,9 @@ fn results_round_trip_through_bytes_and_damaged_bytes_are_refused() {
     refused(&flipped, "checksum");
     // Another format version, with a valid checksum.
     let mut newer = bytes[..bytes.len() - 8].to_vec();
-    newer[16] = 2;
+    newer[16] = 3;
     newer.extend_from_slice(&fnv1a(&newer).to_le_bytes());
-    refused(&newer, "format version 2; this carecast");
+    refused(&newer, "format version 3; this carecast");
     // Damage behind a valid checksum is still found, never a panic: every truncation of the
     // body of a small part, resealed.
     let mut small = RunOptions::new(1, 1, 5);

@@ -204,6 +204,72 @@ class Scenario:
                               allowed="a StartingPosition, a dict or None")
         return Scenario(_core.Scenario.from_json(_to_json(d), f"{self.name} (with a starting position)"))
 
+    def parameters(self) -> pd.DataFrame:
+        """Every numeric parameter of the scenario, one row each, in the order of the schema.
+
+        Columns: ``path`` (what :meth:`parameter` and :meth:`with_parameters` take, e.g.
+        ``hazards.not_known.referral.age_5_9``, ``changes[2].set.early_help.places``,
+        ``costs.placements.ifa.amount``), ``value`` (the central value of a distribution),
+        ``kind`` (``rate_per_year``, ``multiplier``, ``probability``, ``share``, ``count``,
+        ``months``, ``years``, ``age``, ``pounds``, ``annual_rate``), ``low`` and ``high`` (the
+        range validation enforces), ``allowed`` (the range in words), ``whole`` (whole numbers
+        only), ``uncertain`` (a distribution drawn once per replication), ``may_be_uncertain``,
+        ``distribution`` (e.g. ``lognormal(median=0.7, sigma=0.15)``, or None) and
+        ``description`` (the field's documentation).
+
+        >>> p = carecast.Scenario.preset("wolverhampton-2015-redesign").parameters()
+        >>> p.loc[p.path == "hazards.sibling_group_entry", ["value", "kind", "low", "high"]].values.tolist()
+        [[0.45, 'probability', 0.0, 1.0]]
+        >>> int(p.uncertain.sum()) > 0
+        True
+        """
+        columns: dict[str, Any] = self._inner.parameters()
+        # Object dtype keeps None for a fixed parameter (a string dtype would turn it into NaN).
+        columns["distribution"] = pd.Series(columns["distribution"], dtype=object)
+        return pd.DataFrame(columns)
+
+    def parameter(self, path: str) -> float:
+        """The value of the parameter at ``path`` (the central value of a distribution).
+
+        An unknown path is a :class:`ConfigError` naming it and the closest paths.
+
+        >>> carecast.Scenario.preset("wolverhampton-2015").parameter("policy.early_help.places")
+        760.0
+        """
+        if not isinstance(path, str):
+            raise ConfigError(f"a parameter path must be text, got {_short(path)}", path="path",
+                              value=_short(path), allowed="a path from Scenario.parameters()")
+        return self._inner.parameter(path)
+
+    def with_parameters(self, values: Mapping[str, float]) -> Scenario:
+        """A new scenario with the parameters at the given paths set to numbers, validated once
+        at the end (so shares that must sum to 1 can be changed together).
+
+        A distribution set to a number becomes fixed; to set a distribution, use :meth:`updated`.
+        Errors are :class:`ConfigError` naming the path: no such parameter (with the closest
+        paths), a value outside the parameter's range (with the range), a fraction for a whole
+        number.
+
+        >>> base = carecast.Scenario.preset("wolverhampton-2015")
+        >>> more = base.with_parameters({"policy.early_help.places": 900,
+        ...                              "hazards.not_known.referral.age_5_9": 0.05})
+        >>> more.parameter("policy.early_help.places")
+        900.0
+        """
+        if not isinstance(values, Mapping):
+            raise ConfigError(f"values must be a dict of parameter paths to numbers, got {type(values).__name__}",
+                              path="values", value=type(values).__name__, allowed="a dict of paths to numbers")
+        pairs: list[tuple[str, float]] = []
+        for path, value in values.items():
+            if not isinstance(path, str):
+                raise ConfigError(f"a parameter path must be text, got {_short(path)}", path="path",
+                                  value=_short(path), allowed="a path from Scenario.parameters()")
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+                raise ConfigError(f"{path}: got {_short(value)}; allowed: a number", path=path,
+                                  value=_short(value), allowed="a number")
+            pairs.append((path, float(value)))
+        return Scenario(self._inner.with_parameters(pairs))
+
     @property
     def name(self) -> str:
         """The scenario's name."""
@@ -584,6 +650,31 @@ class Results:
         df = pd.DataFrame({"mean": a.mean(axis=0).ravel(), "p5": p5.ravel(), "p50": p50.ravel(),
                            "p95": p95.ravel()}, index=index).reset_index()
         return df if by else df.drop(columns="move")
+
+    def parameter_draws(self) -> pd.DataFrame:
+        """The values drawn for the uncertain parameters, one row per replication and parameter.
+
+        Columns ``replication``, ``parameter`` (the path, as :meth:`Scenario.parameters` names it:
+        a policy field under the path where its distribution is written, ``policy.`` or
+        ``changes[i].set.``; unit costs under ``costs.``) and ``value``; rows replication by
+        replication, numbered globally (a run over a range starts at its first replication). No
+        rows when nothing is uncertain. Unit costs are the draws the run's own
+        scenario prices it with.
+
+        >>> r = carecast.Scenario.preset("wolverhampton-2015-redesign").run(3, 1, seed=1, progress=False)
+        >>> d = r.parameter_draws()
+        >>> list(d.columns), d.replication.nunique()
+        (['replication', 'parameter', 'value'], 3)
+        >>> d.pivot(index="replication", columns="parameter", values="value").shape[0]
+        3
+        """
+        names, draws = self._inner.parameter_draws()
+        reps, count = draws.shape
+        return pd.DataFrame({
+            "replication": np.repeat(self.first_replication + np.arange(reps), count),
+            "parameter": np.tile(np.array(names, dtype=object), reps),
+            "value": draws.ravel(),
+        })
 
     def _exact(self, prefix: str, labels: Sequence[str], column: str) -> pd.DataFrame:
         rows = []

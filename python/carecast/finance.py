@@ -38,31 +38,9 @@ def _stats(values: Array) -> dict[str, float]:
 def central(scenario: Any) -> Any:
     """The scenario with every uncertain parameter fixed at its central value (mean; median for
     log-normal), so that a comparison shows chance alone."""
-    from . import Scenario
-
-    def fix(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "dist" in node:
-                d = node
-                kind = d["dist"]
-                if kind == "normal":
-                    return d["mean"]
-                if kind == "lognormal":
-                    return d["median"]
-                if kind == "beta":
-                    return d["alpha"] / (d["alpha"] + d["beta"])
-                if kind == "gamma":
-                    return d["shape"] * d["scale"]
-                if kind == "uniform":
-                    return (d["low"] + d["high"]) / 2
-                if kind == "triangular":
-                    return (d["min"] + d["mode"] + d["max"]) / 3
-            return {k: fix(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [fix(v) for v in node]
-        return node
-
-    return Scenario.from_dict(fix(scenario.to_dict()))
+    p = scenario.parameters()
+    uncertain = p[p.uncertain]
+    return scenario.with_parameters(dict(zip(uncertain.path, uncertain.value, strict=True)))
 
 
 class Comparison:

@@ -6,8 +6,8 @@
 
 use crate::calendar::YearMonth;
 use crate::error::Result;
-use crate::rng::{self, Purpose};
-use crate::scenario::{Allocation, Bounds, ByBand, Param, PlaceDistribution, Policy, Scenario};
+use crate::scenario::registry::{self, CostParam, PolicyParam};
+use crate::scenario::{Allocation, ByBand, Param, PlaceDistribution, Policy, Scenario};
 use crate::vocab::{AgeBand, NeedLevel, Placement};
 
 /// Annual rate to monthly hazard.
@@ -123,6 +123,12 @@ pub struct Model {
     pub(crate) abuse_neglect_care_multiplier: f64,
     /// Policy periods: first month index (from the start) and the policy.
     pub(crate) periods: Vec<(i32, Policy)>,
+    /// Paths of the uncertain parameters whose draws each replication records.
+    pub(crate) parameter_names: Vec<String>,
+    /// Per period, per [`PolicyParam`]: where its draw is recorded, if it is uncertain there.
+    period_slots: Vec<[Option<usize>; PolicyParam::COUNT]>,
+    /// Uncertain unit costs: where the draw is recorded, the cost, its list index, its amount.
+    cost_slots: Vec<(usize, CostParam, usize, Param)>,
 }
 
 impl Model {
@@ -154,6 +160,43 @@ impl Model {
             care_entry: bands(&s.care_entry),
         };
         let c = &h.looked_after;
+        let mut parameter_names: Vec<String> = Vec::new();
+        let mut slot = |path: String| match parameter_names.iter().position(|n| *n == path) {
+            Some(i) => i,
+            None => {
+                parameter_names.push(path);
+                parameter_names.len() - 1
+            }
+        };
+        // A policy field's draw is recorded under the path where its distribution is written.
+        let period_slots: Vec<[Option<usize>; PolicyParam::COUNT]> = timeline
+            .iter()
+            .map(|(month, pol)| {
+                PolicyParam::ALL.map(|q| q.get(pol).is_uncertain().then(|| slot(q.source(scenario, *month))))
+            })
+            .collect();
+        let costs = &scenario.costs;
+        let mut unit_costs: Vec<(CostParam, usize, &Param)> =
+            Placement::ALL.iter().map(|&pl| (CostParam::Placement(pl), 0, &costs.placements.get(pl).amount)).collect();
+        unit_costs.extend([
+            (CostParam::ChildInNeed, 0, &costs.child_in_need.amount),
+            (CostParam::ChildProtection, 0, &costs.child_protection.amount),
+            (CostParam::EarlyHelp, 0, &costs.early_help.amount),
+            (CostParam::IntensiveSupport, 0, &costs.intensive_support.amount),
+            (CostParam::Assessment, 0, &costs.assessment.amount),
+            (CostParam::EnteringCare, 0, &costs.entering_care.amount),
+            (CostParam::CareProceedings, 0, &costs.care_proceedings.amount),
+            (CostParam::CareLeaverSupport, 0, &costs.care_leaver_support.amount),
+        ]);
+        unit_costs.extend(costs.services.iter().enumerate().map(|(i, s)| (CostParam::Service, i, &s.cost.amount)));
+        unit_costs.extend(
+            costs.implementation.iter().enumerate().map(|(i, o)| (CostParam::Implementation, i, &o.cost.amount)),
+        );
+        let cost_slots = unit_costs
+            .into_iter()
+            .filter(|(_, _, p)| p.is_uncertain())
+            .map(|(which, i, p)| (slot(which.path(i)), which, i, p.clone()))
+            .collect();
         Ok(Model {
             scenario: scenario.clone(),
             start: scenario.start,
@@ -193,27 +236,40 @@ impl Model {
             abuse_neglect: h.abuse_neglect.to_array(),
             abuse_neglect_care_multiplier: h.abuse_neglect_care_multiplier,
             periods: timeline.into_iter().map(|(m, pol)| (scenario.start.months_until(m) as i32, pol)).collect(),
+            parameter_names,
+            period_slots,
+            cost_slots,
         })
     }
 
-    /// Resolve every policy period for replication `replication` of a run seeded `seed`.
+    /// Paths of the uncertain parameters each replication draws, in the order of
+    /// [`crate::RunResults::parameter_draws`]' columns: policy fields where their distributions
+    /// are written (`policy.` or `changes[i].set.`), then unit costs (`costs.`).
+    pub fn parameter_names(&self) -> &[String] {
+        &self.parameter_names
+    }
+
+    /// Resolve every policy period for replication `replication` of a run seeded `seed`, and
+    /// the values drawn for the uncertain parameters (in [`Model::parameter_names`] order).
     ///
-    /// Each uncertain parameter is drawn from a stream keyed by its field name (not by period or
-    /// scenario), so scenarios sharing a distribution share its draw: common random numbers for
-    /// parameter uncertainty too.
-    pub(crate) fn resolve_periods(&self, seed: u64, replication: u64) -> Vec<(i32, PeriodPolicy)> {
-        let draw = |name: &str, p: &Param, bounds: Bounds| -> f64 {
-            if p.is_uncertain() {
-                let mut s = rng::stream(seed, replication, Purpose::Parameter, rng::hash_str(name), 0);
-                p.draw(&mut s, bounds)
-            } else {
-                p.central()
-            }
-        };
-        let nn = Bounds::MULTIPLIER;
-        self.periods
+    /// Each uncertain parameter is drawn from a stream keyed by its registry entry's frozen key
+    /// (not by period or scenario), so scenarios sharing a distribution share its draw: common
+    /// random numbers for parameter uncertainty too. Unit costs are drawn as the costs draw them.
+    pub(crate) fn resolve_periods(&self, seed: u64, replication: u64) -> (Vec<(i32, PeriodPolicy)>, Vec<f64>) {
+        let mut draws = vec![f64::NAN; self.parameter_names.len()];
+        let periods = self
+            .periods
             .iter()
-            .map(|(start, pol)| {
+            .zip(&self.period_slots)
+            .map(|((start, pol), slots)| {
+                let values = PolicyParam::ALL
+                    .map(|q| registry::draw(q.get(pol), q.stream_key(), q.spec().range, seed, replication));
+                for (slot, value) in slots.iter().zip(values) {
+                    if let Some(i) = slot {
+                        draws[*i] = value;
+                    }
+                }
+                let drawn = |q: PolicyParam| values[q as usize];
                 let e = &pol.early_help;
                 let s = &pol.intensive_support;
                 let pl = &pol.placements;
@@ -230,39 +286,31 @@ impl Model {
                     over_fives_target: e.over_fives_target,
                     whole_family: e.whole_family,
                     eh_close_hazard: -(1.0 - 1.0 / (e.mean_duration_months - 2.0)).ln(),
-                    eh_effect_escalation: draw("early_help.effect_on_escalation", &e.effect_on_escalation, nn),
-                    eh_effect_care: draw("early_help.effect_on_care_entry", &e.effect_on_care_entry, nn),
-                    eh_effect_after: draw("early_help.effect_after_closure", &e.effect_after_closure, nn),
+                    eh_effect_escalation: drawn(PolicyParam::EarlyHelpEffectOnEscalation),
+                    eh_effect_care: drawn(PolicyParam::EarlyHelpEffectOnCareEntry),
+                    eh_effect_after: drawn(PolicyParam::EarlyHelpEffectAfterClosure),
                     eh_after_months: e.effect_after_months as i32,
-                    identification_multiplier: draw(
-                        "outreach.identification_multiplier",
-                        &pol.outreach.identification_multiplier,
-                        nn,
-                    ),
-                    over_fives_multiplier: draw(
-                        "outreach.over_fives_multiplier",
-                        &pol.outreach.over_fives_multiplier,
-                        nn,
-                    ),
-                    high_need_multiplier: draw("outreach.high_need_multiplier", &pol.outreach.high_need_multiplier, nn),
+                    identification_multiplier: drawn(PolicyParam::OutreachIdentification),
+                    over_fives_multiplier: drawn(PolicyParam::OutreachOverFives),
+                    high_need_multiplier: drawn(PolicyParam::OutreachHighNeed),
                     sis_places: s.places,
                     sis_min_age: s.min_age,
                     sis_max_age: s.max_age,
                     sis_include_cin: s.include_child_in_need,
                     sis_end_prob: 1.0 / s.mean_duration_months,
-                    sis_effect_care: draw("intensive_support.effect_on_care_entry", &s.effect_on_care_entry, nn),
+                    sis_effect_care: drawn(PolicyParam::IntensiveSupportEffectOnCareEntry),
                     mix_under_10: cum(pl.mix_under_10.to_array()),
                     mix_10_plus: cum(pl.mix_10_plus.to_array()),
-                    reunification_multiplier: draw(
-                        "placements.reunification_multiplier",
-                        &pl.reunification_multiplier,
-                        nn,
-                    ),
-                    reentry_multiplier: draw("placements.reentry_multiplier", &pl.reentry_multiplier, nn),
+                    reunification_multiplier: drawn(PolicyParam::PlacementsReunification),
+                    reentry_multiplier: drawn(PolicyParam::PlacementsReentry),
                 };
                 (*start, resolved)
             })
-            .collect()
+            .collect();
+        for (i, which, index, param) in &self.cost_slots {
+            draws[*i] = registry::draw(param, which.stream_key(*index), which.spec().range, seed, replication);
+        }
+        (periods, draws)
     }
 
     /// Split `total` places over localities by the chosen rule, by largest remainder so the

@@ -333,6 +333,7 @@ impl Model {
             localities: self.locality_names.clone(),
             under_18: self.scenario.population.under_18,
             log_families: options.log_families,
+            parameter_names: self.parameter_names.clone(),
         };
         builder.finish(header, &mut keep_going).ok_or(CarecastError::Cancelled { completed: total, total })
     }

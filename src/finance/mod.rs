@@ -3,14 +3,15 @@
 //! A [`CostModel`] is compiled from a scenario's `costs`; [`CostModel::costs`] turns a run's
 //! activity (per replication, locality and month) into costs by category in cash prices, and
 //! [`RunCosts`] gives them in the prices of the base year, discounted or not, by month or by
-//! financial year. Uncertain unit costs are drawn once per replication from streams named by
-//! the cost, so two scenarios run with the same seed share their prices (common random numbers).
+//! financial year. Uncertain unit costs are drawn once per replication from streams keyed by the
+//! parameter registry (a frozen key per cost, not its name), so two scenarios run with the same
+//! seed share their prices (common random numbers).
 
 use crate::calendar::YearMonth;
 use crate::error::Result;
 use crate::outputs::{Activity, RunResults};
-use crate::rng::{self, Purpose};
-use crate::scenario::{Bounds, Costs, Param, Per, Scenario, UnitCost};
+use crate::scenario::registry::{self, CostParam};
+use crate::scenario::{Costs, Per, Scenario, UnitCost};
 use crate::vocab::Placement;
 use ndarray::{Array4, Axis};
 
@@ -185,10 +186,11 @@ impl CostModel {
         Ok(CostModel { costs: scenario.costs.clone(), prices: Prices::new(&scenario.costs), start: scenario.start })
     }
 
-    /// The amount of `cost` in replication `replication` of a run seeded `seed`, per month (or
-    /// per event), in the prices of its own price year.
-    fn amount(&self, name: &str, cost: &UnitCost, seed: u64, replication: u64) -> f64 {
-        let value = draw(name, &cost.amount, seed, replication);
+    /// The amount of `cost` (the registry's `which`, element `index` of a list) in replication
+    /// `replication` of a run seeded `seed`, per month (or per event), in the prices of its own
+    /// price year.
+    fn amount(&self, which: CostParam, index: usize, cost: &UnitCost, seed: u64, replication: u64) -> f64 {
+        let value = registry::draw(&cost.amount, which.stream_key(index), which.spec().range, seed, replication);
         per_month(value, cost.per)
     }
 
@@ -215,26 +217,24 @@ impl CostModel {
         let mut nominal = Array4::<f64>::zeros((reps, Category::COUNT, localities + 1, months));
         let c = &self.costs;
         let p = &c.placements;
-        // (activity, category, cost name, unit cost)
-        let mut per_unit: Vec<(Activity, Category, String, &UnitCost)> = Placement::ALL
+        // (activity, category, registry entry, unit cost)
+        let mut per_unit: Vec<(Activity, Category, CostParam, &UnitCost)> = Placement::ALL
             .iter()
-            .map(|&pl| {
-                (Activity::Placement(pl), Category::Placement(pl), format!("placements.{}", pl.label()), p.get(pl))
-            })
+            .map(|&pl| (Activity::Placement(pl), Category::Placement(pl), CostParam::Placement(pl), p.get(pl)))
             .collect();
         per_unit.extend([
-            (Activity::ChildInNeed, Category::ChildInNeed, "child_in_need".into(), &c.child_in_need),
-            (Activity::ChildProtection, Category::ChildProtection, "child_protection".into(), &c.child_protection),
-            (Activity::EarlyHelp, Category::EarlyHelp, "early_help".into(), &c.early_help),
-            (Activity::IntensiveSupport, Category::IntensiveSupport, "intensive_support".into(), &c.intensive_support),
-            (Activity::Assessments, Category::Assessments, "assessment".into(), &c.assessment),
-            (Activity::CareEntries, Category::EnteringCare, "entering_care".into(), &c.entering_care),
-            (Activity::CareProceedings, Category::CareProceedings, "care_proceedings".into(), &c.care_proceedings),
+            (Activity::ChildInNeed, Category::ChildInNeed, CostParam::ChildInNeed, &c.child_in_need),
+            (Activity::ChildProtection, Category::ChildProtection, CostParam::ChildProtection, &c.child_protection),
+            (Activity::EarlyHelp, Category::EarlyHelp, CostParam::EarlyHelp, &c.early_help),
+            (Activity::IntensiveSupport, Category::IntensiveSupport, CostParam::IntensiveSupport, &c.intensive_support),
+            (Activity::Assessments, Category::Assessments, CostParam::Assessment, &c.assessment),
+            (Activity::CareEntries, Category::EnteringCare, CostParam::EnteringCare, &c.entering_care),
+            (Activity::CareProceedings, Category::CareProceedings, CostParam::CareProceedings, &c.care_proceedings),
         ]);
         let inflate = |price_year: i32, t: usize| self.prices.factor(price_year, month_years[t]);
         for r in 0..reps {
-            for (kind, category, name, cost) in &per_unit {
-                let unit = self.amount(name, cost, seed, first_replication + r as u64);
+            for &(kind, category, which, cost) in &per_unit {
+                let unit = self.amount(which, 0, cost, seed, first_replication + r as u64);
                 for l in 0..localities {
                     for t in 0..months {
                         let n = activity[[r, kind.index(), l, t]];
@@ -245,7 +245,13 @@ impl CostModel {
                 }
             }
             // Care leavers: support in each of the `care_leaver_years` years after the birthday.
-            let unit = self.amount("care_leaver_support", &c.care_leaver_support, seed, first_replication + r as u64);
+            let unit = self.amount(
+                CostParam::CareLeaverSupport,
+                0,
+                &c.care_leaver_support,
+                seed,
+                first_replication + r as u64,
+            );
             let span = 12 * c.care_leaver_years as usize;
             for l in 0..localities {
                 let mut supported = 0.0;
@@ -262,7 +268,7 @@ impl CostModel {
             }
             // Services and one-offs are authority-wide.
             for (i, s) in c.services.iter().enumerate() {
-                let unit = self.amount(&format!("services[{i}]"), &s.cost, seed, first_replication + r as u64);
+                let unit = self.amount(CostParam::Service, i, &s.cost, seed, first_replication + r as u64);
                 let category = if s.new { Category::NewServices } else { Category::ExistingServices };
                 let from = s.from.map_or(0, |m| self.start.months_until(m));
                 let until = s.until.map_or(i64::MAX, |m| self.start.months_until(m));
@@ -273,7 +279,7 @@ impl CostModel {
                 }
             }
             for (i, o) in c.implementation.iter().enumerate() {
-                let unit = self.amount(&format!("implementation[{i}]"), &o.cost, seed, first_replication + r as u64);
+                let unit = self.amount(CostParam::Implementation, i, &o.cost, seed, first_replication + r as u64);
                 let t = self.start.months_until(o.month);
                 if (0..months as i64).contains(&t) {
                     let t = t as usize;
@@ -283,15 +289,6 @@ impl CostModel {
             }
         }
         RunCosts { nominal, month_years, prices: self.prices.clone(), start: self.start }
-    }
-}
-
-fn draw(name: &str, p: &Param, seed: u64, replication: u64) -> f64 {
-    if p.is_uncertain() {
-        let mut s = rng::stream(seed, replication, Purpose::Parameter, rng::hash_str(&format!("costs.{name}")), 0);
-        p.draw(&mut s, Bounds::COST)
-    } else {
-        p.central()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Results as bytes, for moving them between processes and machines (Python's pickle, a
 //! distributed engine): compact, portable and versioned.
 //!
-//! The format, version 1: the magic bytes `carecast-results`, then unsigned LEB128 numbers
+//! The format, version 2: the magic bytes `carecast-results`, then unsigned LEB128 numbers
 //! (the format version, the vocabulary's sizes, the run's header, each array's length and
 //! values). Whole numbers are LEB128 (a count of 0 to 127 takes one byte); an `f64` is its bits
 //! with the bytes reversed, as LEB128, so a whole number such as 789.0 takes three bytes; signed
@@ -19,8 +19,9 @@ use crate::vocab::{Move, Placement};
 use ndarray::{Array, Dimension, ShapeBuilder};
 
 const MAGIC: &[u8] = b"carecast-results";
-/// Bumped whenever what is written changes; older versions are refused, not misread.
-const VERSION: u64 = 1;
+/// Bumped whenever what is written changes; older versions are refused, not misread. Version 2
+/// added the draws of uncertain parameters (their paths, then replication x parameter).
+const VERSION: u64 = 2;
 
 impl RunResults {
     /// These results as bytes that [`RunResults::from_bytes`] reads back into equal results, on
@@ -65,6 +66,8 @@ impl RunResults {
             full,
             log_families,
             events,
+            parameter_draws,
+            parameter_names,
             sums,
         } = self;
         w.int(i64::from(start.year));
@@ -88,6 +91,12 @@ impl RunResults {
         w.floats(population);
         w.floats(flows_by_replication);
         w.floats(activity);
+        w.uint(parameter_names.len() as u64);
+        for name in parameter_names {
+            w.uint(name.len() as u64);
+            w.0.extend_from_slice(name.as_bytes());
+        }
+        w.floats(parameter_draws);
         match full {
             None => w.uint(0),
             Some(f) => {
@@ -172,6 +181,14 @@ impl RunResults {
         let population = r.floats((reps, m))?;
         let flows_by_replication = r.floats((reps, Move::COUNT, m))?;
         let activity = r.floats((reps, Activity::COUNT, l, m))?;
+        let count = r.size()?;
+        let mut parameter_names = Vec::new();
+        for _ in 0..count {
+            let len = r.size()?;
+            let name = std::str::from_utf8(r.take(len)?).map_err(|_| bad("a parameter path is not UTF-8"))?;
+            parameter_names.push(name.to_string());
+        }
+        let parameter_draws = r.floats((reps, parameter_names.len()))?;
         let stock_cells = cells(&[STATES, BANDS, l, m])?;
         let flow_cells = cells(&[Move::COUNT, m])?;
         let locality_cells = cells(&[l, m])?;
@@ -216,7 +233,8 @@ impl RunResults {
         if !r.0.is_empty() {
             return Err(bad("there are bytes after the end of the results"));
         }
-        let header = RunHeader { start, seed, scenario_fingerprint, localities, under_18, log_families };
+        let header =
+            RunHeader { start, seed, scenario_fingerprint, localities, under_18, log_families, parameter_names };
         let parts = RunParts {
             header,
             months,
@@ -229,6 +247,7 @@ impl RunResults {
             population,
             flows_by_replication,
             activity,
+            parameter_draws,
             full,
             events,
             sums,

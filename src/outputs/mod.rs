@@ -178,6 +178,8 @@ pub struct RepOutput {
     activity: Vec<u32>,
     /// Logged events (only for the families asked for).
     pub events: Vec<LoggedEvent>,
+    /// The values drawn for the uncertain parameters (in `Model::parameter_names` order).
+    pub(crate) parameters: Vec<f64>,
 }
 
 const STATES: usize = State::COUNT;
@@ -198,6 +200,7 @@ impl RepOutput {
             caseloads: vec![0; localities * months],
             activity: vec![0; Activity::COUNT * localities * months],
             events: Vec::new(),
+            parameters: Vec::new(),
         }
     }
 
@@ -513,6 +516,11 @@ pub struct RunResults {
     pub log_families: u32,
     /// Event log of replication 0 (if the run included it), for the families asked for.
     pub events: Vec<LoggedEvent>,
+    /// The values drawn for the uncertain parameters: replication x parameter, one column per
+    /// path in [`RunResults::parameter_names`] (no columns when nothing is uncertain).
+    pub parameter_draws: Array2<f64>,
+    /// Paths of the uncertain parameters, as [`crate::Scenario::parameters`] names them.
+    pub parameter_names: Vec<String>,
     /// The exact sums behind `stocks`, `flows`, `queues` and `caseloads`.
     pub(crate) sums: DetailSums,
 }
@@ -526,6 +534,8 @@ pub(crate) struct RunHeader {
     pub(crate) localities: Vec<String>,
     pub(crate) under_18: u32,
     pub(crate) log_families: u32,
+    /// Paths of the uncertain parameters whose draws each replication records.
+    pub(crate) parameter_names: Vec<String>,
 }
 
 /// Builds [`RunResults`] from replications added in order.
@@ -544,6 +554,7 @@ pub(crate) struct ResultsBuilder {
     full: Option<FullDetail>,
     events: Vec<LoggedEvent>,
     count: usize,
+    parameter_draws: Vec<f64>,
 }
 
 impl ResultsBuilder {
@@ -571,6 +582,7 @@ impl ResultsBuilder {
             full: keep_full.then(|| FullDetail { stocks: Vec::new(), flows: Vec::new() }),
             events: Vec::new(),
             count: 0,
+            parameter_draws: Vec::new(),
         }
     }
 
@@ -600,6 +612,7 @@ impl ResultsBuilder {
             full.stocks.extend_from_slice(&rep.stocks);
             full.flows.extend_from_slice(&rep.flows);
         }
+        self.parameter_draws.extend_from_slice(&rep.parameters);
         if replication == 0 {
             self.events = rep.events;
         }
@@ -615,7 +628,6 @@ impl ResultsBuilder {
         let by_rep = Array3::from_shape_vec((r, Series::COUNT, m), self.series).expect("series shape");
         let series = by_rep.permuted_axes([1, 0, 2]).as_standard_layout().to_owned();
         let parts = RunParts {
-            header,
             months: m,
             replications: r,
             first_replication: self.first_replication,
@@ -628,6 +640,9 @@ impl ResultsBuilder {
             flows_by_replication: Array3::from_shape_vec((r, Move::COUNT, m), self.flows_rep).expect("flows shape"),
             activity: ndarray::Array4::from_shape_vec((r, Activity::COUNT, l, m), self.activity)
                 .expect("activity shape"),
+            parameter_draws: Array2::from_shape_vec((r, header.parameter_names.len()), self.parameter_draws)
+                .expect("one draw per replication and uncertain parameter"),
+            header,
             full: self.full,
             events: self.events,
             sums: self.sums,
@@ -650,6 +665,8 @@ pub(crate) struct RunParts {
     pub(crate) population: Array2<f64>,
     pub(crate) flows_by_replication: Array3<f64>,
     pub(crate) activity: ndarray::Array4<f64>,
+    /// Replication x uncertain parameter (`header.parameter_names`).
+    pub(crate) parameter_draws: Array2<f64>,
     pub(crate) full: Option<FullDetail>,
     pub(crate) events: Vec<LoggedEvent>,
     pub(crate) sums: DetailSums,
@@ -685,6 +702,8 @@ impl RunParts {
             full: self.full,
             log_families: h.log_families,
             events: self.events,
+            parameter_draws: self.parameter_draws,
+            parameter_names: h.parameter_names,
             sums: self.sums,
         })
     }
@@ -719,6 +738,8 @@ impl PartialEq for RunResults {
             full,
             log_families,
             events,
+            parameter_draws,
+            parameter_names,
             sums,
         } = self;
         (*start, *months, *replications, *first_replication, *seed, *scenario_fingerprint)
@@ -747,6 +768,8 @@ impl PartialEq for RunResults {
             && same_bits(population, &other.population)
             && same_bits(flows_by_replication, &other.flows_by_replication)
             && same_bits(activity, &other.activity)
+            && parameter_names == &other.parameter_names
+            && same_bits(parameter_draws, &other.parameter_draws)
             && stocks.same_bits(&other.stocks)
             && flows.same_bits(&other.flows)
             && queues.same_bits(&other.queues)

@@ -78,6 +78,38 @@ impl PyScenario {
         Ok(serde_json::to_string(&position).expect("a starting position always serialises"))
     }
 
+    /// Every numeric parameter, as a dict of columns (one entry per parameter in each).
+    fn parameters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let params = self.inner.parameters();
+        let d = PyDict::new(py);
+        d.set_item("path", params.iter().map(|p| p.path.clone()).collect::<Vec<_>>())?;
+        d.set_item("value", params.iter().map(|p| p.value).collect::<Vec<_>>())?;
+        d.set_item("kind", params.iter().map(|p| p.kind.label()).collect::<Vec<_>>())?;
+        d.set_item("low", params.iter().map(|p| p.range.min).collect::<Vec<_>>())?;
+        d.set_item("high", params.iter().map(|p| p.range.max).collect::<Vec<_>>())?;
+        d.set_item("allowed", params.iter().map(|p| p.allowed.clone()).collect::<Vec<_>>())?;
+        d.set_item("whole", params.iter().map(|p| p.whole).collect::<Vec<_>>())?;
+        d.set_item("uncertain", params.iter().map(|p| p.distribution.is_some()).collect::<Vec<_>>())?;
+        d.set_item("may_be_uncertain", params.iter().map(|p| p.may_be_uncertain).collect::<Vec<_>>())?;
+        d.set_item(
+            "distribution",
+            params.iter().map(|p| p.distribution.as_ref().map(ToString::to_string)).collect::<Vec<_>>(),
+        )?;
+        d.set_item("description", params.iter().map(|p| p.description.clone()).collect::<Vec<_>>())?;
+        Ok(d)
+    }
+
+    /// The value of the parameter at `path` (the central value of a distribution).
+    fn parameter(&self, path: &str) -> PyResult<f64> {
+        self.inner.parameter(path).map_err(errors::to_py)
+    }
+
+    /// A new scenario with the parameters at the given paths set to numbers.
+    fn with_parameters(&self, values: Vec<(String, f64)>) -> PyResult<Self> {
+        let pairs: Vec<(&str, f64)> = values.iter().map(|(p, v)| (p.as_str(), *v)).collect();
+        Ok(Self { inner: self.inner.with_parameters(&pairs).map_err(errors::to_py)? })
+    }
+
     #[getter]
     fn name(&self) -> &str {
         &self.inner.name
@@ -315,6 +347,11 @@ impl PyRunResults {
     /// Flows per replication: replications x moves x months.
     fn flows_by_replication<'py>(&self, py: Python<'py>) -> Bound<'py, PyArrayDyn<f64>> {
         self.inner.flows_by_replication.clone().into_dyn().into_pyarray(py)
+    }
+
+    /// The draws of the uncertain parameters: their paths, and a replications x parameters array.
+    fn parameter_draws<'py>(&self, py: Python<'py>) -> (Vec<String>, Bound<'py, PyArray2<f64>>) {
+        (self.inner.parameter_names.clone(), self.inner.parameter_draws.clone().into_pyarray(py))
     }
 
     /// Costed activity per replication: replications x activity kinds x localities x months.

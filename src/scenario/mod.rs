@@ -8,11 +8,13 @@
 mod explain;
 mod param;
 mod presets;
+pub mod registry;
 mod schema;
 mod validate;
 
 pub use param::{Bounds, Distribution, MAX_COST, MAX_LOG_SIGMA, MAX_MONTHLY_HAZARD, MAX_MULTIPLIER, MAX_RATE, Param};
 pub use presets::{DEFAULT_PRESET, preset_names};
+pub use registry::{Kind, Parameter, Range, StreamKey};
 pub use schema::*;
 pub(crate) use validate::MAX_FAMILY_SIZE;
 pub use validate::MAX_SCENARIO_BYTES;

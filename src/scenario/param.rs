@@ -125,7 +125,8 @@ impl Bounds {
     /// Unit costs: 0 to [`MAX_COST`] pounds.
     pub const COST: Bounds = Bounds { min: 0.0, max: MAX_COST };
 
-    fn describe(&self) -> String {
+    /// What a value in these bounds is, in the words of range errors.
+    pub(crate) fn describe(&self) -> String {
         if self.max.is_infinite() {
             format!("a finite number >= {}", self.min)
         } else {

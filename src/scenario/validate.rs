@@ -1,7 +1,10 @@
-//! Range checks for every scenario field. Each check names the field path, the value and what
-//! is allowed.
+//! Checks of every scenario field. Each check names the field path, the value and what is
+//! allowed. The range of every number comes from the parameter registry (`registry.rs`), so the
+//! registry and validation cannot disagree; what is checked here besides is what one field
+//! cannot say alone: shares that sum to 1, a caseload within the population, ages in order.
 
-use super::param::{Bounds, MAX_MONTHLY_HAZARD, MAX_MULTIPLIER, MAX_RATE};
+use super::param::MAX_MONTHLY_HAZARD;
+use super::registry;
 use super::schema::*;
 use crate::error::ConfigError;
 
@@ -9,28 +12,14 @@ type Check = Result<(), ConfigError>;
 
 const SUM_TOLERANCE: f64 = 1e-6;
 
-fn probability(path: &str, v: f64) -> Check {
-    if v.is_finite() && (0.0..=1.0).contains(&v) {
-        Ok(())
-    } else {
-        Err(ConfigError::new(path, v, "a probability in [0, 1]"))
-    }
+/// Check the number `v` at `path` against the parameter registry's range for it.
+fn number(path: &str, v: f64) -> Check {
+    registry::check(path, v)
 }
 
-fn rate(path: &str, v: f64) -> Check {
-    if v.is_finite() && (0.0..=MAX_RATE).contains(&v) {
-        Ok(())
-    } else {
-        Err(ConfigError::new(path, v, format!("a finite rate >= 0 and at most {MAX_RATE} a year")))
-    }
-}
-
-fn multiplier(path: &str, v: f64) -> Check {
-    if v.is_finite() && (0.0..=MAX_MULTIPLIER).contains(&v) {
-        Ok(())
-    } else {
-        Err(ConfigError::new(path, v, "a multiplier from 0 to 1,000"))
-    }
+/// Check a whole number (a count, months) against the registry.
+fn count(path: &str, v: u32) -> Check {
+    registry::check(path, f64::from(v))
 }
 
 /// The most children a family drawn from the population may have (`population.family_size`
@@ -40,17 +29,9 @@ pub(crate) const MAX_FAMILY_SIZE: usize = 10;
 /// The longest duration a month field may give: 1,200 months (100 years, the longest run).
 pub(crate) const MAX_MONTHS: u32 = 1_200;
 
-fn months(path: &str, v: u32) -> Check {
-    if v <= MAX_MONTHS { Ok(()) } else { Err(ConfigError::new(path, v, "a number of months from 0 to 1,200")) }
-}
-
-fn positive(path: &str, v: f64) -> Check {
-    if v.is_finite() && v > 0.0 { Ok(()) } else { Err(ConfigError::new(path, v, "a finite number > 0")) }
-}
-
 fn shares(path: &str, fields: &[&str], values: &[f64]) -> Check {
     for (f, &v) in fields.iter().zip(values) {
-        probability(&format!("{path}.{f}"), v)?;
+        number(&format!("{path}.{f}"), v)?;
     }
     let sum: f64 = values.iter().sum();
     if (sum - 1.0).abs() > SUM_TOLERANCE {
@@ -59,39 +40,32 @@ fn shares(path: &str, fields: &[&str], values: &[f64]) -> Check {
     Ok(())
 }
 
-fn band_rates(path: &str, b: &ByBand) -> Check {
+fn by_band(path: &str, b: &ByBand) -> Check {
     for (f, v) in ByBand::FIELDS.iter().zip(b.to_array()) {
-        rate(&format!("{path}.{f}"), v)?;
+        number(&format!("{path}.{f}"), v)?;
     }
     Ok(())
 }
 
-fn band_probabilities(path: &str, b: &ByBand) -> Check {
-    for (f, v) in ByBand::FIELDS.iter().zip(b.to_array()) {
-        probability(&format!("{path}.{f}"), v)?;
-    }
-    Ok(())
-}
-
-fn need_multipliers(path: &str, b: &ByNeed) -> Check {
+fn by_need(path: &str, b: &ByNeed) -> Check {
     for (f, v) in ByNeed::FIELDS.iter().zip(b.to_array()) {
-        multiplier(&format!("{path}.{f}"), v)?;
+        number(&format!("{path}.{f}"), v)?;
     }
     Ok(())
 }
 
 fn contact(path: &str, c: &ContactRates) -> Check {
-    band_rates(&format!("{path}.identification"), &c.identification)?;
-    band_rates(&format!("{path}.referral"), &c.referral)?;
-    band_rates(&format!("{path}.crisis_care_entry"), &c.crisis_care_entry)
+    by_band(&format!("{path}.identification"), &c.identification)?;
+    by_band(&format!("{path}.referral"), &c.referral)?;
+    by_band(&format!("{path}.crisis_care_entry"), &c.crisis_care_entry)
 }
 
 fn social_care(path: &str, s: &SocialCareRates) -> Check {
-    rate(&format!("{path}.close"), s.close)?;
-    rate(&format!("{path}.step_up"), s.step_up)?;
-    rate(&format!("{path}.step_down"), s.step_down)?;
-    probability(&format!("{path}.close_to_early_help"), s.close_to_early_help)?;
-    band_rates(&format!("{path}.care_entry"), &s.care_entry)
+    number(&format!("{path}.close"), s.close)?;
+    number(&format!("{path}.step_up"), s.step_up)?;
+    number(&format!("{path}.step_down"), s.step_down)?;
+    number(&format!("{path}.close_to_early_help"), s.close_to_early_help)?;
+    by_band(&format!("{path}.care_entry"), &s.care_entry)
 }
 
 /// Check a whole scenario except its policy changes (see `Scenario::policy_timeline`).
@@ -113,13 +87,7 @@ pub(super) fn scenario(s: &Scenario) -> Check {
 }
 
 fn population(p: &Population) -> Check {
-    if p.under_18 == 0 || p.under_18 > 20_000_000 {
-        return Err(ConfigError::new(
-            "population.under_18",
-            p.under_18,
-            "a whole number of children from 1 to 20,000,000",
-        ));
-    }
+    count("population.under_18", p.under_18)?;
     if p.localities.is_empty() || p.localities.len() > 255 {
         return Err(ConfigError::new(
             "population.localities",
@@ -132,7 +100,7 @@ fn population(p: &Population) -> Check {
         if l.name.trim().is_empty() {
             return Err(ConfigError::new(format!("{path}.name"), "\"\"", "a non-empty name"));
         }
-        probability(&format!("{path}.population_share"), l.population_share)?;
+        number(&format!("{path}.population_share"), l.population_share)?;
         shares(&format!("{path}.need"), &ByNeed::FIELDS, &l.need.to_array())?;
     }
     let total: f64 = p.localities.iter().map(|l| l.population_share).sum();
@@ -152,7 +120,7 @@ fn population(p: &Population) -> Check {
     }
     let fields: Vec<String> = (0..p.family_size.len()).map(|i| format!("[{i}]")).collect();
     for (f, &v) in fields.iter().zip(&p.family_size) {
-        probability(&format!("population.family_size{f}"), v)?;
+        number(&format!("population.family_size{f}"), v)?;
     }
     let sum: f64 = p.family_size.iter().sum();
     if (sum - 1.0).abs() > SUM_TOLERANCE {
@@ -162,26 +130,13 @@ fn population(p: &Population) -> Check {
             "shares that sum to 1",
         ));
     }
-    positive("population.sibling_gap_years", p.sibling_gap_years)?;
-    if p.sibling_gap_years > 18.0 {
-        return Err(ConfigError::new(
-            "population.sibling_gap_years",
-            p.sibling_gap_years,
-            "a number of years above 0 and at most 18",
-        ));
-    }
-    rate("population.family_birth_rate", p.family_birth_rate)?;
-    rate("population.move_away_rate", p.move_away_rate)?;
+    number("population.sibling_gap_years", p.sibling_gap_years)?;
+    number("population.family_birth_rate", p.family_birth_rate)?;
+    number("population.move_away_rate", p.move_away_rate)?;
     let i = &p.initial;
     shares("population.initial.looked_after_ages", &ByBand::FIELDS, &i.looked_after_ages.to_array())?;
-    if !(i.looked_after_mean_months.is_finite() && (1.0..=216.0).contains(&i.looked_after_mean_months)) {
-        return Err(ConfigError::new(
-            "population.initial.looked_after_mean_months",
-            i.looked_after_mean_months,
-            "a number of months from 1 to 216",
-        ));
-    }
-    probability("population.initial.previously_known_share", i.previously_known_share)?;
+    number("population.initial.looked_after_mean_months", i.looked_after_mean_months)?;
+    number("population.initial.previously_known_share", i.previously_known_share)?;
     let open = u64::from(i.looked_after) + u64::from(i.child_protection) + u64::from(i.child_in_need);
     if open * 2 > u64::from(p.under_18) {
         return Err(ConfigError::new(
@@ -212,16 +167,16 @@ fn population(p: &Population) -> Check {
 }
 
 fn hazards(h: &Hazards) -> Check {
-    need_multipliers("hazards.contact_need_multiplier", &h.contact_need_multiplier)?;
-    need_multipliers("hazards.escalation_need_multiplier", &h.escalation_need_multiplier)?;
+    by_need("hazards.contact_need_multiplier", &h.contact_need_multiplier)?;
+    by_need("hazards.escalation_need_multiplier", &h.escalation_need_multiplier)?;
     contact("hazards.not_known", &h.not_known)?;
     contact("hazards.previously_known", &h.previously_known)?;
-    multiplier("hazards.recently_closed_multiplier", h.recently_closed_multiplier)?;
-    months("hazards.recently_closed_months", h.recently_closed_months)?;
+    number("hazards.recently_closed_multiplier", h.recently_closed_multiplier)?;
+    count("hazards.recently_closed_months", h.recently_closed_months)?;
     let a = &h.assessment;
-    probability("hazards.assessment.child_in_need", a.child_in_need)?;
-    probability("hazards.assessment.child_protection", a.child_protection)?;
-    probability("hazards.assessment.early_help", a.early_help)?;
+    number("hazards.assessment.child_in_need", a.child_in_need)?;
+    number("hazards.assessment.child_protection", a.child_protection)?;
+    number("hazards.assessment.early_help", a.early_help)?;
     let sum = a.child_in_need + a.child_protection + a.early_help;
     if sum > 1.0 + SUM_TOLERANCE {
         return Err(ConfigError::new(
@@ -231,37 +186,37 @@ fn hazards(h: &Hazards) -> Check {
         ));
     }
     let e = &h.early_help;
-    multiplier("hazards.early_help.step_up_multiplier", e.step_up_multiplier)?;
-    probability("hazards.early_help.step_up_to_protection", e.step_up_to_protection)?;
-    multiplier("hazards.early_help.care_entry_multiplier", e.care_entry_multiplier)?;
-    rate("hazards.early_help.waiting_dropout", e.waiting_dropout)?;
+    number("hazards.early_help.step_up_multiplier", e.step_up_multiplier)?;
+    number("hazards.early_help.step_up_to_protection", e.step_up_to_protection)?;
+    number("hazards.early_help.care_entry_multiplier", e.care_entry_multiplier)?;
+    number("hazards.early_help.waiting_dropout", e.waiting_dropout)?;
     social_care("hazards.child_in_need", &h.child_in_need)?;
     social_care("hazards.child_protection", &h.child_protection)?;
     let c = &h.looked_after;
-    rate("hazards.looked_after.return_home.under_6_months", c.return_home.under_6_months)?;
-    rate("hazards.looked_after.return_home.months_6_to_24", c.return_home.months_6_to_24)?;
-    rate("hazards.looked_after.return_home.over_24_months", c.return_home.over_24_months)?;
-    rate("hazards.looked_after.adoption_under_5", c.adoption_under_5)?;
-    months("hazards.looked_after.adoption_min_months", c.adoption_min_months)?;
-    rate("hazards.looked_after.special_guardianship", c.special_guardianship)?;
-    rate("hazards.looked_after.other_exit", c.other_exit)?;
-    rate("hazards.looked_after.placement_move", c.placement_move)?;
+    number("hazards.looked_after.return_home.under_6_months", c.return_home.under_6_months)?;
+    number("hazards.looked_after.return_home.months_6_to_24", c.return_home.months_6_to_24)?;
+    number("hazards.looked_after.return_home.over_24_months", c.return_home.over_24_months)?;
+    number("hazards.looked_after.adoption_under_5", c.adoption_under_5)?;
+    count("hazards.looked_after.adoption_min_months", c.adoption_min_months)?;
+    number("hazards.looked_after.special_guardianship", c.special_guardianship)?;
+    number("hazards.looked_after.other_exit", c.other_exit)?;
+    number("hazards.looked_after.placement_move", c.placement_move)?;
     shares(
         "hazards.looked_after.return_to",
         &["child_protection", "child_in_need", "known_closed"],
         &[c.return_to.child_protection, c.return_to.child_in_need, c.return_to.known_closed],
     )?;
-    multiplier("hazards.looked_after.reentry_multiplier", c.reentry_multiplier)?;
-    months("hazards.looked_after.reentry_months", c.reentry_months)?;
-    probability("hazards.looked_after.care_proceedings_share", c.care_proceedings_share)?;
-    probability("hazards.sibling_group_entry", h.sibling_group_entry)?;
-    band_probabilities("hazards.abuse_neglect", &h.abuse_neglect)?;
-    multiplier("hazards.abuse_neglect_care_multiplier", h.abuse_neglect_care_multiplier)
+    number("hazards.looked_after.reentry_multiplier", c.reentry_multiplier)?;
+    count("hazards.looked_after.reentry_months", c.reentry_months)?;
+    number("hazards.looked_after.care_proceedings_share", c.care_proceedings_share)?;
+    number("hazards.sibling_group_entry", h.sibling_group_entry)?;
+    by_band("hazards.abuse_neglect", &h.abuse_neglect)?;
+    number("hazards.abuse_neglect_care_multiplier", h.abuse_neglect_care_multiplier)
 }
 
 /// Check a unit cost: a non-negative amount, charged per one of `pers`.
 fn unit_cost(path: &str, c: &UnitCost, pers: &[Per]) -> Check {
-    c.amount.validate(&format!("{path}.amount"), Bounds::COST)?;
+    registry::check_param(&format!("{path}.amount"), &c.amount)?;
     if !pers.contains(&c.per) {
         let names: Vec<String> = pers.iter().map(|p| format!("\"{}\"", per_name(*p))).collect();
         return Err(ConfigError::new(format!("{path}.per"), format!("\"{}\"", per_name(c.per)), names.join(" or ")));
@@ -281,24 +236,13 @@ fn per_name(p: Per) -> &'static str {
 fn costs(c: &Costs) -> Check {
     let stock = [Per::Week, Per::Month, Per::Year];
     let event = [Per::Each];
-    if !(c.discount_rate.is_finite() && (0.0..1.0).contains(&c.discount_rate)) {
-        return Err(ConfigError::new("costs.discount_rate", c.discount_rate, "a rate in [0, 1), e.g. 0.035"));
-    }
+    number("costs.discount_rate", c.discount_rate)?;
     for (year, rate) in &c.inflation.rates {
         year.parse::<FinancialYear>()
             .map_err(|e| ConfigError::new(format!("costs.inflation.rates.\"{year}\""), year, e))?;
-        if !(rate.is_finite() && *rate > -1.0 && *rate < 10.0) {
-            return Err(ConfigError::new(
-                format!("costs.inflation.rates.\"{year}\""),
-                rate,
-                "an annual rate above -1 and below 10 (0.03 is 3%)",
-            ));
-        }
+        number(&format!("costs.inflation.rates.\"{year}\""), *rate)?;
     }
-    let o = c.inflation.otherwise;
-    if !(o.is_finite() && o > -1.0 && o < 10.0) {
-        return Err(ConfigError::new("costs.inflation.otherwise", o, "an annual rate above -1 and below 10"));
-    }
+    number("costs.inflation.otherwise", c.inflation.otherwise)?;
     let p = &c.placements;
     for (name, u) in [
         ("in_house_foster", &p.in_house_foster),
@@ -318,9 +262,7 @@ fn costs(c: &Costs) -> Check {
     unit_cost("costs.entering_care", &c.entering_care, &event)?;
     unit_cost("costs.care_proceedings", &c.care_proceedings, &event)?;
     unit_cost("costs.care_leaver_support", &c.care_leaver_support, &stock)?;
-    if c.care_leaver_years > 10 {
-        return Err(ConfigError::new("costs.care_leaver_years", c.care_leaver_years, "a number of years from 0 to 10"));
-    }
+    count("costs.care_leaver_years", c.care_leaver_years)?;
     for (i, s) in c.services.iter().enumerate() {
         unit_cost(&format!("costs.services[{i}].cost"), &s.cost, &[Per::Month, Per::Year])?;
         if let (Some(from), Some(until)) = (s.from, s.until) {
@@ -343,43 +285,25 @@ fn costs(c: &Costs) -> Check {
 pub(super) fn policy(p: &Policy, path: &str) -> Check {
     let e = &p.early_help;
     let eh = format!("{path}.early_help");
-    if e.places > 1_000_000 {
-        return Err(ConfigError::new(
-            format!("{eh}.places"),
-            e.places,
-            "a whole number of family places from 0 to 1,000,000",
-        ));
-    }
-    probability(&format!("{eh}.over_fives_target"), e.over_fives_target)?;
-    if !(e.mean_duration_months.is_finite() && (3.0..=60.0).contains(&e.mean_duration_months)) {
-        return Err(ConfigError::new(
-            format!("{eh}.mean_duration_months"),
-            e.mean_duration_months,
-            "a number of months in [3, 60]",
-        ));
-    }
-    let ratio = Bounds::MULTIPLIER;
-    e.effect_on_escalation.validate(&format!("{eh}.effect_on_escalation"), ratio)?;
-    e.effect_on_care_entry.validate(&format!("{eh}.effect_on_care_entry"), ratio)?;
-    e.effect_after_closure.validate(&format!("{eh}.effect_after_closure"), ratio)?;
-    months(&format!("{eh}.effect_after_months"), e.effect_after_months)?;
+    count(&format!("{eh}.hubs"), e.hubs)?;
+    count(&format!("{eh}.places"), e.places)?;
+    number(&format!("{eh}.over_fives_target"), e.over_fives_target)?;
+    number(&format!("{eh}.mean_duration_months"), e.mean_duration_months)?;
+    let param = registry::check_param;
+    param(&format!("{eh}.effect_on_escalation"), &e.effect_on_escalation)?;
+    param(&format!("{eh}.effect_on_care_entry"), &e.effect_on_care_entry)?;
+    param(&format!("{eh}.effect_after_closure"), &e.effect_after_closure)?;
+    count(&format!("{eh}.effect_after_months"), e.effect_after_months)?;
     let o = &p.outreach;
     let or = format!("{path}.outreach");
-    o.identification_multiplier.validate(&format!("{or}.identification_multiplier"), ratio)?;
-    o.over_fives_multiplier.validate(&format!("{or}.over_fives_multiplier"), ratio)?;
-    o.high_need_multiplier.validate(&format!("{or}.high_need_multiplier"), ratio)?;
+    param(&format!("{or}.identification_multiplier"), &o.identification_multiplier)?;
+    param(&format!("{or}.over_fives_multiplier"), &o.over_fives_multiplier)?;
+    param(&format!("{or}.high_need_multiplier"), &o.high_need_multiplier)?;
     let s = &p.intensive_support;
     let sp = format!("{path}.intensive_support");
-    if s.places > 1_000_000 {
-        return Err(ConfigError::new(
-            format!("{sp}.places"),
-            s.places,
-            "a whole number of family places from 0 to 1,000,000",
-        ));
-    }
-    if s.max_age > 17 {
-        return Err(ConfigError::new(format!("{sp}.max_age"), s.max_age, "an age from 0 to 17"));
-    }
+    count(&format!("{sp}.places"), s.places)?;
+    count(&format!("{sp}.max_age"), s.max_age)?;
+    count(&format!("{sp}.min_age"), s.min_age)?;
     if s.min_age > s.max_age {
         return Err(ConfigError::new(
             format!("{sp}.min_age"),
@@ -387,20 +311,14 @@ pub(super) fn policy(p: &Policy, path: &str) -> Check {
             format!("an age no greater than max_age ({})", s.max_age),
         ));
     }
-    if !(s.mean_duration_months.is_finite() && (1.0..=60.0).contains(&s.mean_duration_months)) {
-        return Err(ConfigError::new(
-            format!("{sp}.mean_duration_months"),
-            s.mean_duration_months,
-            "a number of months in [1, 60]",
-        ));
-    }
-    s.effect_on_care_entry.validate(&format!("{sp}.effect_on_care_entry"), ratio)?;
+    number(&format!("{sp}.mean_duration_months"), s.mean_duration_months)?;
+    param(&format!("{sp}.effect_on_care_entry"), &s.effect_on_care_entry)?;
     let pl = &p.placements;
     let pp = format!("{path}.placements");
     shares(&format!("{pp}.mix_under_10"), &PlacementMix::FIELDS, &pl.mix_under_10.to_array())?;
     shares(&format!("{pp}.mix_10_plus"), &PlacementMix::FIELDS, &pl.mix_10_plus.to_array())?;
-    pl.reunification_multiplier.validate(&format!("{pp}.reunification_multiplier"), ratio)?;
-    pl.reentry_multiplier.validate(&format!("{pp}.reentry_multiplier"), ratio)?;
+    param(&format!("{pp}.reunification_multiplier"), &pl.reunification_multiplier)?;
+    param(&format!("{pp}.reentry_multiplier"), &pl.reentry_multiplier)?;
     Ok(())
 }
 
@@ -462,7 +380,7 @@ pub(super) fn combined(s: &Scenario, timeline: &[(crate::calendar::YearMonth, Po
 
 /// Where the policy field at `key` in force from `month` was set: the last change up to then
 /// that sets it (`changes[i].set`), or the starting `policy`.
-fn set_by(s: &Scenario, month: crate::calendar::YearMonth, key: &[&str]) -> String {
+pub(super) fn set_by(s: &Scenario, month: crate::calendar::YearMonth, key: &[&str]) -> String {
     let sets = |set: &serde_json::Map<String, serde_json::Value>| {
         let mut value = set.get(key[0]);
         for k in &key[1..] {

@@ -121,12 +121,15 @@ impl<'m> World<'m> {
         stop: Option<&'m AtomicBool>,
     ) -> Self {
         let groups = m.localities * 3;
+        let (periods, parameter_draws) = m.resolve_periods(seed, rep);
+        let mut out = RepOutput::new(months, m.localities);
+        out.parameters = parameter_draws;
         let mut w = World {
             m,
             seed,
             rep,
             months: months as i32,
-            periods: m.resolve_periods(seed, rep).into(),
+            periods: periods.into(),
             period: 0,
             t: 0,
             not_known: CohortTable::new(groups, months),
@@ -152,7 +155,7 @@ impl<'m> World<'m> {
             scratch_hazards: Vec::new(),
             scratch_children: Vec::new(),
             log_families,
-            out: RepOutput::new(months, m.localities),
+            out,
             stop,
             work: 0,
             stopped: false,

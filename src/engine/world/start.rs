@@ -87,7 +87,7 @@ impl StartingPosition {
     /// assert_eq!(position.children_in_care.len(), initial.looked_after as usize);
     /// ```
     pub fn synthetic(model: &Model, seed: u64, replication: u64) -> StartingPosition {
-        let periods = model.resolve_periods(seed, replication);
+        let (periods, _) = model.resolve_periods(seed, replication);
         let groups = model.localities * 3;
         let mut pools = (CohortTable::new(groups, 0), CohortTable::new(groups, 0));
         fill_pools(model, &mut pools.0, &mut pools.1);
