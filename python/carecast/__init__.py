@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _core
-from ._errors import CarecastError, ConfigError, ResourceError, ScenarioFileError
+from ._errors import CarecastError, ConfigError, ResourceError, ReturnsError, ScenarioFileError
 
 __all__ = [
     "HEADLINE_INDICATORS",
@@ -35,6 +35,7 @@ __all__ = [
     "ConfigError",
     "ResourceError",
     "Results",
+    "ReturnsError",
     "Scenario",
     "ScenarioFileError",
     "compare",
