@@ -12,10 +12,12 @@ that day closes it at the successor's start: the child stays in care.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import codes
@@ -126,9 +128,11 @@ def clean(returns: Returns) -> CleanReturns:
     episodes = episodes[episodes["CHILD"].isin(births.index)]
     last_seen = returns.episodes.groupby("CHILD")["YEAR"].max()
     rows = []
-    for child, own in episodes.sort_values(["CHILD", "DECOM"]).groupby("CHILD", sort=False):
+    # Plain records: iterating rows of a frame is far slower than the rules themselves.
+    records: list[dict[str, Any]] = episodes.sort_values(["CHILD", "DECOM"]).to_dict("records")  # type: ignore[assignment]
+    for child, own in itertools.groupby(records, key=lambda r: str(r["CHILD"])):
         dob = births[child].date()
-        rows.extend(_history(str(child), own, dob, int(last_seen[child]), data_end, fixes))
+        rows.extend(_history(child, list(own), dob, int(last_seen[child]), data_end, fixes))
     table = pd.DataFrame(rows)
     if table.empty:
         table = pd.DataFrame(columns=[*episodes.columns, "DOB", "UASC"])
@@ -152,22 +156,25 @@ def _deduplicate(episodes: pd.DataFrame, fixes: list[Fix]) -> pd.DataFrame:
     # One row per child and start date: the latest return's.
     later = ordered.duplicated(subset=["CHILD", "DECOM"], keep="last")
     coded = ["RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER"]
-    latest = ordered[~later].set_index(["CHILD", "DECOM"])
-    for _, row in ordered[later].iterrows():
-        kept = latest.loc[(row["CHILD"], row["DECOM"])]
-        same = all(_same(row[c], kept[c]) for c in coded)
-        rule = "repeated_in_later_return" if same else "replaced_in_later_return"
-        fixes.append(Fix(rule, str(row["FILE"]), int(row["ROW"]), str(row["CHILD"]), "dropped"))
+    stale = ordered[later].merge(
+        ordered[~later][["CHILD", "DECOM", *coded]], on=["CHILD", "DECOM"], suffixes=("", "_kept")
+    )
+    same = np.logical_and.reduce(
+        [
+            (stale[c] == stale[f"{c}_kept"]).fillna(False).to_numpy(bool)
+            | (stale[c].isna() & stale[f"{c}_kept"].isna()).to_numpy(bool)
+            for c in coded
+        ]
+    )
+    for file, number, child, repeated in zip(stale["FILE"], stale["ROW"], stale["CHILD"], same, strict=True):
+        rule = "repeated_in_later_return" if repeated else "replaced_in_later_return"
+        fixes.append(Fix(rule, str(file), int(number), str(child), "dropped"))
     return ordered[~later]
 
 
-def _same(a: object, b: object) -> bool:
-    return (pd.isna(a) and pd.isna(b)) or a == b  # type: ignore[call-overload]
-
-
 def _drop(rows: pd.DataFrame, rule: str, fixes: list[Fix]) -> None:
-    for _, row in rows.iterrows():
-        fixes.append(Fix(rule, str(row["FILE"]), int(row["ROW"]), str(row["CHILD"]), "dropped"))
+    for file, number, child in zip(rows["FILE"], rows["ROW"], rows["CHILD"], strict=True):
+        fixes.append(Fix(rule, str(file), int(number), str(child), "dropped"))
 
 
 def _dates_of_birth(
@@ -197,10 +204,9 @@ def _dates_of_birth(
 
 
 def _history(
-    child: str, own: pd.DataFrame, dob: dt.date, last_year: int, data_end: dt.date, fixes: list[Fix]
-) -> list[dict[str, object]]:
-    """The child's episodes in order, each rule applied where it must."""
-    rows = [dict(r) for _, r in own.iterrows()]
+    child: str, rows: list[dict[str, Any]], dob: dt.date, last_year: int, data_end: dt.date, fixes: list[Fix]
+) -> list[dict[str, Any]]:
+    """The child's episodes (records, in order of start), each rule applied where it must."""
     eighteen = pd.Timestamp(_birthday(dob, 18))
     kept = []
     for i, row in enumerate(rows):
