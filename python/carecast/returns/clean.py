@@ -283,9 +283,11 @@ def _label(table: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
 
 
 def _show(value: object) -> str:
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return "blank"
     if isinstance(value, pd.Timestamp):
         return str(value.date())
-    return "blank" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return str(value)
 
 
 def _birthday(dob: dt.date, years: int) -> dt.date:
