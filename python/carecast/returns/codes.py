@@ -14,8 +14,9 @@ from dataclasses import dataclass
 #: The model's placement types (``Placement`` in the Rust vocabulary), in output order.
 PLACEMENTS = ("in_house_foster", "ifa", "kinship", "residential", "with_parents", "other")
 
-#: Legal statuses carried by a child in care, from the ``LS`` code.
-LEGAL_STATUSES = ("interim_care_order", "care_order", "placement_order", "section_20", "emergency", "youth_justice")
+#: Legal statuses carried by a child in care, from the ``LS`` code (``LegalStatus`` in the Rust
+#: vocabulary, which maps the codes the same way).
+LEGAL_STATUSES = ("interim_care_order", "care_order", "placement_order", "section_20", "other")
 
 #: Groups of the reasons an episode ceased (``REC``) that end a period of care.
 EXIT_GROUPS = ("home", "adoption", "special_guardianship", "independent_living", "other")
@@ -53,12 +54,12 @@ _LEGAL_STATUS = {
     "D1": "placement_order",  # freeing order
     "E1": "placement_order",
     "V2": "section_20",
-    "L1": "emergency",  # police protection
-    "L2": "emergency",  # emergency protection order
-    "L3": "emergency",  # child assessment order
-    "J1": "youth_justice",
-    "J2": "youth_justice",
-    "J3": "youth_justice",
+    "L1": "other",  # police protection
+    "L2": "other",  # emergency protection order
+    "L3": "other",  # child assessment order
+    "J1": "other",  # remanded or detained
+    "J2": "other",
+    "J3": "other",
 }
 #: Short breaks: a child looked after only for planned short breaks is not counted in care.
 SHORT_BREAKS = {"V3", "V4"}
@@ -117,10 +118,10 @@ def placement(place: str, provider: str, year: int) -> Mapped:
 
 
 def legal_status(code: str) -> Mapped:
-    """The model's legal status of an ``LS`` code (an unknown code maps to ``section_20``, noted)."""
+    """The model's legal status of an ``LS`` code (an unknown code maps to ``other``, noted)."""
     value = _LEGAL_STATUS.get(code)
     if value is None:
-        return Mapped("section_20", f"LS code {code!r} is not known to carecast; taken as section_20")
+        return Mapped("other", f"LS code {code!r} is not known to carecast; counted as other")
     return Mapped(value)
 
 

@@ -418,8 +418,7 @@ _LS_CODES = {
     "interim_care_order": "C1",
     "care_order": "C2",
     "placement_order": "E1",
-    "emergency": "L2",
-    "youth_justice": "J2",
+    "other": "L2",
 }
 
 
