@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _core
-from ._errors import CarecastError, ConfigError, ResourceError, ScenarioFileError
+from ._errors import CarecastError, ConfigError, ResourceError, ReturnsError, ScenarioFileError
 from ._start import StartingPosition
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "ConfigError",
     "ResourceError",
     "Results",
+    "ReturnsError",
     "Scenario",
     "ScenarioFileError",
     "StartingPosition",

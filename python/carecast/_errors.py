@@ -29,3 +29,16 @@ class ScenarioFileError(CarecastError, OSError):
 class ResourceError(CarecastError, MemoryError):
     """A run would need more memory than is available; it is refused before it starts, with
     the figure needed and the figure available."""
+
+
+class ReturnsError(CarecastError, ValueError):
+    """A council's data return could not be read: ``file``, ``row`` (as a spreadsheet numbers
+    it, the column names being row 1), ``column`` and ``value`` say where and what, where known."""
+
+    def __init__(self, message: str, file: str | None = None, row: int | None = None,
+                 column: str | None = None, value: str | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+        self.row = row
+        self.column = column
+        self.value = value

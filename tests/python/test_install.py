@@ -30,7 +30,7 @@ def requirements():
 
 
 def test_what_the_readme_uses_is_a_dependency():
-    assert {"numpy", "pandas", "matplotlib", "openpyxl", "tqdm"} <= requirements()[""]
+    assert {"numpy", "pandas", "matplotlib", "openpyxl", "tqdm", "scipy"} <= requirements()[""]
 
 
 def test_extras_and_all():

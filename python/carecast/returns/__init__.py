@@ -1,0 +1,40 @@
+"""A council's own SSDA903 returns: read them, clean them by the sector's named rules, see who
+was in care on any date, and estimate rates with their uncertainty.
+
+    >>> from carecast import returns
+    >>> data = returns.load("path/to/ssda903")          # doctest: +SKIP
+    >>> print(data.report())                            # doctest: +SKIP
+    >>> returns.in_care_on(data, "2016-03-31")          # doctest: +SKIP
+
+`synthetic` makes returns with a known truth, clean or messy, for tests and examples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from . import codes, estimate, synthetic
+from .clean import RULES, CleanReturns, Fix, clean
+from .position import in_care_on
+from .read import Problem, Returns, read_returns
+
+__all__ = [
+    "RULES",
+    "CleanReturns",
+    "Fix",
+    "Problem",
+    "Returns",
+    "clean",
+    "codes",
+    "estimate",
+    "in_care_on",
+    "load",
+    "read_returns",
+    "synthetic",
+]
+
+
+def load(paths: str | Path | Iterable[str | Path], year: int | None = None) -> CleanReturns:
+    """Read the returns in ``paths`` (see `read_returns`) and clean them (see `clean`)."""
+    return clean(read_returns(paths, year))

@@ -1,0 +1,297 @@
+"""The sector's cleaning rules for SSDA903 episodes, each named and counted, every fix listed.
+
+Real returns repeat an episode in every return whose year it overlaps, leave ``DEC`` and ``REC``
+blank on episodes open on 31 March, and carry duplicates, stale copies, overlaps and gaps. The
+rules below (those of the regional pipelines councils use, see ``docs/returns.md``) turn the
+returns of one or many years into one history of episodes per child. Each rule is named; the
+load report counts how often each applied and lists every row fixed or dropped with its reason,
+so nothing is lost silently. In particular a missing ``DEC`` on an episode whose successor starts
+that day closes it at the successor's start: the child stays in care.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import codes
+from .read import Problem, Returns
+
+#: Every cleaning rule, with what it does, in the order they apply.
+RULES = {
+    "exact_duplicate": "the same row twice in one return: the copy dropped",
+    "repeated_in_later_return": "an episode repeated in a later return: the later copy kept",
+    "replaced_in_later_return": "an episode whose codes changed in a later return: the later copy kept",
+    "conflicting_duplicate": "two different rows for one child and start date in one return: the one with an end kept",
+    "no_header": "a child with episodes but no date of birth in any header or UASC table: episodes dropped",
+    "dob_from_uasc": "a child with no header row: date of birth taken from the UASC table",
+    "dob_changed": "a child whose date of birth differs between returns: the latest return's kept",
+    "ends_before_start": "an episode returned as ending before it starts: dropped",
+    "open_episode_followed_by_another": "an open episode followed by another in the same period: closed at the "
+    "next start, REC = X1",
+    "ceased_and_reentered": "an open episode followed by a new period of care: closed at the earlier of 31 March of "
+    "its return and the day before the next start",
+    "no_longer_in_latest_return": "an open episode of a child absent from later returns: closed at 31 March of its "
+    "last return",
+    "overlap_closed_at_next_start": "an episode ending after the next one starts: closed at the next start",
+    "gap_closed_at_next_start": "care continuing (the next episode is not a new period) after a gap: closed at the "
+    "next start",
+    "closed_at_18th_birthday": "an episode open past the 18th birthday: closed on the birthday",
+    "short_breaks_excluded": "an episode of short breaks only (LS V3, V4): not counted as care",
+}
+
+
+@dataclass
+class Fix:
+    """One row fixed or dropped by a rule."""
+
+    rule: str
+    file: str
+    row: int
+    child: str
+    action: str  # "dropped", or what changed ("DEC 2016-05-01 -> 2016-04-12")
+
+
+@dataclass
+class CleanReturns:
+    """One history of episodes per child, and the load report of how it was made.
+
+    ``episodes`` has one row per episode: ``CHILD``, ``DOB``, ``UASC``, ``DECOM``, ``DEC`` (NaT
+    while open at the end of the data), ``RNE``, ``LS``, ``CIN``, ``PLACE``, ``PLACE_PROVIDER``,
+    ``REC``, the model's ``placement``, ``legal_status`` and ``exit_group`` (for an episode that
+    ends a period of care), ``period`` (numbered per child from 1), and the ``YEAR``, ``FILE``
+    and ``ROW`` it came from.
+    """
+
+    episodes: pd.DataFrame
+    fixes: list[Fix] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    #: The last day the data covers: 31 March of the latest return.
+    data_end: dt.date = dt.date(1900, 1, 1)
+    files: list[str] = field(default_factory=list)
+
+    def rule_counts(self) -> pd.Series:
+        """How many rows each cleaning rule fixed or dropped (every rule, zeros included)."""
+        counts = pd.Series(0, index=list(RULES), name="rows", dtype=int)
+        for fix in self.fixes:
+            counts[fix.rule] += 1
+        return counts
+
+    def fixes_frame(self) -> pd.DataFrame:
+        """Every row fixed or dropped: rule, file, row, child, action, and the rule's reason."""
+        frame = pd.DataFrame([f.__dict__ for f in self.fixes], columns=["rule", "file", "row", "child", "action"])
+        frame["reason"] = frame["rule"].map(RULES)
+        return frame
+
+    def report(self) -> str:
+        """The load report as text: what was read, each rule's count, and the problems."""
+        lines = [
+            f"Read {len(self.files)} files: {self.children():,} children, {len(self.episodes):,} episodes of care "
+            f"after cleaning; the data ends on {self.data_end}.",
+            "",
+            "Cleaning rules (rows fixed or dropped):",
+        ]
+        for rule, count in self.rule_counts().items():
+            lines.append(f"  {rule!s:<34} {count:>7,}  {RULES[str(rule)]}")
+        errors = [p for p in self.problems if p.severity == "error"]
+        warnings = [p for p in self.problems if p.severity == "warning"]
+        lines += ["", f"Problems: {len(errors)} errors (rows left out), {len(warnings)} warnings."]
+        lines += [f"  {p}" for p in (errors + warnings)[:50]]
+        if len(self.problems) > 50:
+            lines.append(f"  ... and {len(self.problems) - 50} more (see problems_frame())")
+        return "\n".join(lines)
+
+    def problems_frame(self) -> pd.DataFrame:
+        """Every problem met reading and cleaning (severity, file, row, column, value, message)."""
+        columns = ["severity", "file", "row", "column", "value", "message"]
+        return pd.DataFrame([p.__dict__ for p in self.problems], columns=columns)
+
+    def children(self) -> int:
+        """Children with at least one episode of care."""
+        return int(self.episodes["CHILD"].nunique())
+
+
+def clean(returns: Returns) -> CleanReturns:
+    """Apply the cleaning rules to ``returns`` (see `RULES`)."""
+    fixes: list[Fix] = []
+    problems = list(returns.problems)
+    latest_year = max(returns.years)
+    data_end = dt.date(latest_year, 3, 31)
+    episodes = _deduplicate(returns.episodes, fixes)
+    births, uasc = _dates_of_birth(returns, episodes, fixes, problems)
+    episodes = episodes[episodes["CHILD"].isin(births.index)]
+    last_seen = returns.episodes.groupby("CHILD")["YEAR"].max()
+    rows = []
+    # Plain records: iterating rows of a frame is far slower than the rules themselves.
+    records: list[dict[str, Any]] = episodes.sort_values(["CHILD", "DECOM"]).to_dict("records")  # type: ignore[assignment]
+    for child, own in itertools.groupby(records, key=lambda r: str(r["CHILD"])):
+        dob = births[child].date()
+        rows.extend(_history(child, list(own), dob, int(last_seen[child]), data_end, fixes))
+    table = pd.DataFrame(rows)
+    if table.empty:
+        table = pd.DataFrame(columns=[*episodes.columns, "DOB", "UASC"])
+    table["DOB"] = table["CHILD"].map(births)
+    table["UASC"] = table["CHILD"].isin(uasc)
+    table = _short_breaks(table, fixes)
+    table = _label(table, problems)
+    return CleanReturns(table.reset_index(drop=True), fixes, problems, data_end, list(returns.files))
+
+
+def _deduplicate(episodes: pd.DataFrame, fixes: list[Fix]) -> pd.DataFrame:
+    data = [c for c in episodes.columns if c not in {"FILE", "ROW"}]
+    exact = episodes.duplicated(subset=data, keep="first")
+    _drop(episodes[exact], "exact_duplicate", fixes)
+    episodes = episodes[~exact]
+    # One row per child, start date and return: prefer a row with an end date.
+    ordered = episodes.assign(_open=episodes["DEC"].isna()).sort_values(["CHILD", "DECOM", "YEAR", "_open", "ROW"])
+    clash = ordered.duplicated(subset=["CHILD", "DECOM", "YEAR"], keep="first")
+    _drop(ordered[clash], "conflicting_duplicate", fixes)
+    ordered = ordered[~clash].drop(columns="_open")
+    # One row per child and start date: the latest return's.
+    later = ordered.duplicated(subset=["CHILD", "DECOM"], keep="last")
+    coded = ["RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER"]
+    stale = ordered[later].merge(
+        ordered[~later][["CHILD", "DECOM", *coded]], on=["CHILD", "DECOM"], suffixes=("", "_kept")
+    )
+    same = np.logical_and.reduce(
+        [
+            (stale[c] == stale[f"{c}_kept"]).fillna(False).to_numpy(bool)
+            | (stale[c].isna() & stale[f"{c}_kept"].isna()).to_numpy(bool)
+            for c in coded
+        ]
+    )
+    for file, number, child, repeated in zip(stale["FILE"], stale["ROW"], stale["CHILD"], same, strict=True):
+        rule = "repeated_in_later_return" if repeated else "replaced_in_later_return"
+        fixes.append(Fix(rule, str(file), int(number), str(child), "dropped"))
+    return ordered[~later]
+
+
+def _drop(rows: pd.DataFrame, rule: str, fixes: list[Fix]) -> None:
+    for file, number, child in zip(rows["FILE"], rows["ROW"], rows["CHILD"], strict=True):
+        fixes.append(Fix(rule, str(file), int(number), str(child), "dropped"))
+
+
+def _dates_of_birth(
+    returns: Returns, episodes: pd.DataFrame, fixes: list[Fix], problems: list[Problem]
+) -> tuple[pd.Series, set[str]]:
+    """Each child's date of birth (from the latest header, else the UASC table), and the UASC."""
+    header = returns.header.sort_values(["YEAR", "ROW"])
+    births = header.groupby("CHILD")["DOB"].last()
+    for child, dobs in header.groupby("CHILD")["DOB"]:
+        if dobs.nunique() > 1:
+            last = header[header["CHILD"] == child].iloc[-1]
+            change = f"DOB {', '.join(str(d.date()) for d in dobs.unique())} -> {dobs.iloc[-1].date()}"
+            fixes.append(Fix("dob_changed", str(last["FILE"]), int(last["ROW"]), str(child), change))
+    uasc_table = returns.uasc.sort_values(["YEAR", "ROW"])
+    uasc_births = uasc_table.groupby("CHILD")["DOB"].last()
+    for child in sorted(set(episodes["CHILD"]) - set(births.index)):
+        first = episodes[episodes["CHILD"] == child].iloc[0]
+        if child in uasc_births.index:
+            births[child] = uasc_births[child]
+            fixes.append(Fix("dob_from_uasc", str(first["FILE"]), int(first["ROW"]), str(child), "DOB from UASC table"))
+        else:
+            for _, row in episodes[episodes["CHILD"] == child].iterrows():
+                fixes.append(Fix("no_header", str(row["FILE"]), int(row["ROW"]), str(child), "dropped"))
+            message = "child has episodes but no header row in any return; its episodes are left out"
+            problems.append(Problem("error", str(first["FILE"]), int(first["ROW"]), "CHILD", str(child), message))
+    return births, set(uasc_table["CHILD"])
+
+
+def _history(
+    child: str, rows: list[dict[str, Any]], dob: dt.date, last_year: int, data_end: dt.date, fixes: list[Fix]
+) -> list[dict[str, Any]]:
+    """The child's episodes (records, in order of start), each rule applied where it must."""
+    eighteen = pd.Timestamp(_birthday(dob, 18))
+    kept = []
+    for i, row in enumerate(rows):
+        following = rows[i + 1] if i + 1 < len(rows) else None
+        where = (str(row["FILE"]), int(row["ROW"]), child)
+
+        def fix(
+            rule: str, column: str, new: object, where: tuple[str, int, str] = where, row: dict[str, Any] = row
+        ) -> None:
+            fixes.append(Fix(rule, *where, f"{column} {_show(row[column])} -> {_show(new)}"))
+            row[column] = new
+
+        if pd.notna(row["DEC"]) and row["DEC"] < row["DECOM"]:
+            fixes.append(Fix("ends_before_start", *where, "dropped"))
+            continue
+        if following is not None:
+            continuing = following["RNE"] != "S"
+            if pd.isna(row["DEC"]):
+                if continuing:
+                    fix("open_episode_followed_by_another", "DEC", following["DECOM"])
+                    row["REC"] = codes.CONTINUES
+                else:
+                    march = pd.Timestamp(dt.date(int(row["YEAR"]), 3, 31))
+                    fix("ceased_and_reentered", "DEC", min(march, following["DECOM"] - pd.Timedelta(days=1)))
+            elif row["DEC"] > following["DECOM"]:
+                fix("overlap_closed_at_next_start", "DEC", following["DECOM"])
+            elif row["DEC"] < following["DECOM"] and continuing:
+                fix("gap_closed_at_next_start", "DEC", following["DECOM"])
+                row["REC"] = codes.CONTINUES
+        elif pd.isna(row["DEC"]) and last_year < data_end.year:
+            fix("no_longer_in_latest_return", "DEC", pd.Timestamp(dt.date(last_year, 3, 31)))
+        if (pd.isna(row["DEC"]) and eighteen <= pd.Timestamp(data_end)) or (
+            pd.notna(row["DEC"]) and row["DEC"] > eighteen
+        ):
+            fix("closed_at_18th_birthday", "DEC", eighteen)
+        kept.append(row)
+        if pd.notna(row["DEC"]) and row["DEC"] >= eighteen:
+            break  # nothing after the 18th birthday is care
+    return kept
+
+
+def _short_breaks(table: pd.DataFrame, fixes: list[Fix]) -> pd.DataFrame:
+    short = table["LS"].isin(codes.SHORT_BREAKS)
+    _drop(table[short], "short_breaks_excluded", fixes)
+    return table[~short]
+
+
+def _label(table: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """The model's placement, legal status, exit group and period of care of each episode."""
+    table = table.sort_values(["CHILD", "DECOM"]).copy()
+    placement, legal, exit_group, period = [], [], [], []
+    noted: set[tuple[str, str]] = set()
+    previous_child, previous_end, number = None, None, 0
+    records: Iterator[Any] = table.itertuples(index=False)
+    for row in records:
+        mapped = codes.placement(str(row.PLACE), str(row.PLACE_PROVIDER or ""), int(row.YEAR))
+        placement.append(mapped.value)
+        for note in (mapped.note,):
+            if note and (row.FILE, note) not in noted:
+                noted.add((row.FILE, note))
+                problems.append(Problem("warning", str(row.FILE), int(row.ROW), "PLACE", str(row.PLACE), note))
+        legal.append(codes.legal_status(str(row.LS)).value)
+        if row.CHILD != previous_child or previous_end is None or pd.isna(previous_end) or row.DECOM != previous_end:
+            number = number + 1 if row.CHILD == previous_child else 1
+        period.append(number)
+        previous_child, previous_end = row.CHILD, row.DEC
+        rec = row.REC if isinstance(row.REC, str) else None
+        exit_group.append(None if pd.isna(row.DEC) or rec == codes.CONTINUES else codes.exit_group(rec or "").value)
+    table["placement"] = placement
+    table["legal_status"] = legal
+    table["exit_group"] = exit_group
+    table["period"] = period
+    return table
+
+
+def _show(value: object) -> str:
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return "blank"
+    if isinstance(value, pd.Timestamp):
+        return str(value.date())
+    return str(value)
+
+
+def _birthday(dob: dt.date, years: int) -> dt.date:
+    try:
+        return dob.replace(year=dob.year + years)
+    except ValueError:
+        return dt.date(dob.year + years, 3, 1)

@@ -1,0 +1,251 @@
+"""Rates from cleaned SSDA903 episodes over a reference window, each with its uncertainty.
+
+Every rate is events over exposure: entries per child of the population by single year of age;
+exits by destination per child-year in care, by the child's current age band (age on each day,
+not at the start of an episode) and time in care; placement moves per child-year in care;
+re-entries per child-year after a return home. The 18th birthday is an exact event, never a
+rate: periods of care that end on it are not exits here. Each rate carries a gamma posterior
+from a Jeffreys prior (shape = events + 1/2, scale = 1 / exposure), so a scenario can carry it as
+a distribution and the Monte Carlo draws it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import gamma
+
+from .clean import CleanReturns
+from .codes import EXIT_GROUPS
+from .position import AGE_BANDS
+
+DAYS_PER_YEAR = 365.25
+#: Time in care bands of the model: under 6 months, 6 to 24, over 24 (calendar months).
+TIME_IN_CARE = (("under_6_months", 0), ("months_6_to_24", 6), ("over_24_months", 24))
+#: Shape of the Jeffreys prior for a Poisson rate.
+PRIOR_SHAPE = 0.5
+
+
+@dataclass(frozen=True)
+class Window:
+    """The reference window of an estimate: from the first day to the day before ``end``."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    @classmethod
+    def ending(cls, census: dt.date | str, months: int) -> Window:
+        """The ``months`` months up to and including ``census``."""
+        end = pd.Timestamp(census) + pd.Timedelta(days=1)
+        return cls(end - pd.DateOffset(months=months), end)
+
+    @property
+    def years(self) -> float:
+        return (self.end - self.start).days / DAYS_PER_YEAR
+
+
+def with_posterior(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``rate`` (events per year of exposure), the gamma posterior's ``shape`` and
+    ``scale``, and its 90% interval ``low``, ``high``."""
+
+    frame = frame.copy()
+    exposure = frame["exposure_years"].to_numpy(float)
+    events = frame["events"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["rate"] = np.where(exposure > 0, events / exposure, np.nan)
+        frame["shape"] = events + PRIOR_SHAPE
+        frame["scale"] = np.where(exposure > 0, 1.0 / exposure, np.nan)
+    frame["low"] = gamma.ppf(0.05, frame["shape"], scale=frame["scale"])
+    frame["high"] = gamma.ppf(0.95, frame["shape"], scale=frame["scale"])
+    return frame
+
+
+def periods(returns: CleanReturns) -> pd.DataFrame:
+    """One row per period of care: ``CHILD``, ``period``, ``DOB``, ``uasc``, ``start``, ``end``
+    (NaT while open), ``exit_group`` (``eighteen`` for the 18th birthday), ``abuse_neglect``, and
+    ``reentry_within_months``: whole months since the child last returned home, for a period
+    that follows a return home (NaN otherwise)."""
+    e = returns.episodes.sort_values(["CHILD", "DECOM"])
+    grouped = e.groupby(["CHILD", "period"], sort=False)
+    first, last = grouped.head(1).reset_index(drop=True), grouped.tail(1).reset_index(drop=True)
+    # (`last` of a groupby skips blanks: an open period would take an earlier episode's end.)
+    table = pd.DataFrame(
+        {
+            "CHILD": first["CHILD"], "period": first["period"], "DOB": first["DOB"], "uasc": first["UASC"],
+            "start": first["DECOM"], "end": last["DEC"], "exit_group": last["exit_group"], "need": first["CIN"],
+        }
+    )  # fmt: skip
+    eighteen = table["DOB"] + pd.DateOffset(years=18)
+    table.loc[table["end"].notna() & (table["end"] >= eighteen), "exit_group"] = "eighteen"
+    table["abuse_neglect"] = table.pop("need") == "N1"
+    previous_end = table.groupby("CHILD")["end"].shift()
+    previous_exit = table.groupby("CHILD")["exit_group"].shift()
+    home = (previous_exit == "home").to_numpy()
+    table["reentry_within_months"] = [
+        _whole_months(p, s) if h else np.nan for h, p, s in zip(home, previous_end, table["start"], strict=True)
+    ]
+    return table
+
+
+def entry_rates(
+    returns: CleanReturns,
+    window: Window,
+    population: Sequence[float],
+    reentry_months: int = 24,
+    include_uasc: bool = False,
+) -> pd.DataFrame:
+    """Entries to care per child per year by single year of age at entry (0-17): ``events``
+    (entries that are not re-entries within ``reentry_months`` of a return home: those are the
+    re-entry risk of `reentry_rate`, counted in ``reentries``), ``abuse_neglect`` (of ``events``,
+    those whose category of need is N1), ``exposure_years`` (the ``population`` of that age
+    times the window's length) and the posterior of `with_posterior`.
+    """
+    if len(population) != 18:
+        raise ValueError(f"population: needs 18 numbers, children aged 0 to 17; got {len(population)}")
+    table = periods(returns)
+    if not include_uasc:
+        table = table[~table["uasc"]]
+    inside = table[(table["start"] >= window.start) & (table["start"] < window.end)]
+    ages = [_whole_years(d, s) for d, s in zip(inside["DOB"], inside["start"], strict=True)]
+    inside = inside.assign(age=ages, reentry=inside["reentry_within_months"] < reentry_months)
+    counts = (
+        inside[~inside["reentry"]].groupby("age").agg(events=("CHILD", "size"), abuse_neglect=("abuse_neglect", "sum"))
+    )
+    counts["reentries"] = inside[inside["reentry"]].groupby("age").size()
+    frame = pd.DataFrame({"age": range(18)}).merge(counts, left_on="age", right_index=True, how="left").fillna(0)
+    frame["events"] = frame["events"].astype(int)
+    frame["abuse_neglect"] = frame["abuse_neglect"].astype(int)
+    frame["reentries"] = frame["reentries"].astype(int)
+    frame["exposure_years"] = np.asarray(population, float) * window.years
+    return with_posterior(frame)
+
+
+def exit_rates(returns: CleanReturns, window: Window, include_uasc: bool = False) -> pd.DataFrame:
+    """Exits from care per child-year in care by destination group, current age band and time in
+    care band: ``exit_group``, ``age_band``, ``time_in_care``, ``events``, ``exposure_years``
+    and the posterior of `with_posterior`. Exposure is split at every birthday that changes the
+    band and at 6 and 24 months in care; the 18th birthday ends exposure and is not an exit."""
+    table = periods(returns)
+    if not include_uasc:
+        table = table[~table["uasc"]]
+    exposure = np.zeros((len(AGE_BANDS), len(TIME_IN_CARE)))
+    events = np.zeros((len(EXIT_GROUPS), len(AGE_BANDS), len(TIME_IN_CARE)))
+    data_end = pd.Timestamp(returns.data_end) + pd.Timedelta(days=1)
+    for row in _rows(table):
+        end = row.end if pd.notna(row.end) else data_end
+        for band, tic, days in _pieces(row.DOB, row.start, max(row.start, window.start), min(end, window.end)):
+            exposure[band, tic] += days / DAYS_PER_YEAR
+        if pd.notna(row.end) and window.start <= row.end < window.end and row.exit_group in EXIT_GROUPS:
+            band = _band_of(_whole_years(row.DOB, row.end))
+            tic = _tic_of(_whole_months(row.start, row.end))
+            events[EXIT_GROUPS.index(row.exit_group), band, tic] += 1
+    rows = [
+        {"exit_group": g, "age_band": AGE_BANDS[b][0], "time_in_care": TIME_IN_CARE[t][0],
+         "events": int(events[i, b, t]), "exposure_years": exposure[b, t]}
+        for i, g in enumerate(EXIT_GROUPS) for b in range(len(AGE_BANDS)) for t in range(len(TIME_IN_CARE))
+    ]  # fmt: skip
+    return with_posterior(pd.DataFrame(rows))
+
+
+def placement_move_rate(returns: CleanReturns, window: Window, include_uasc: bool = False) -> pd.DataFrame:
+    """Changes of placement type (the model's types) per child-year in care, one row."""
+    e = returns.episodes.sort_values(["CHILD", "DECOM"])
+    if not include_uasc:
+        e = e[~e["UASC"]]
+    previous = e.groupby(["CHILD", "period"])["placement"].shift()
+    moved = previous.notna() & (previous != e["placement"]) & (e["DECOM"] >= window.start) & (e["DECOM"] < window.end)
+    data_end = pd.Timestamp(returns.data_end) + pd.Timedelta(days=1)
+    ends = e["DEC"].fillna(data_end).where(lambda d: d < window.end, window.end)
+    starts = e["DECOM"].where(lambda d: d > window.start, window.start)
+    days = (ends - starts).dt.days.clip(lower=0).sum()
+    return with_posterior(pd.DataFrame({"events": [int(moved.sum())], "exposure_years": [days / DAYS_PER_YEAR]}))
+
+
+def reentry_rate(
+    returns: CleanReturns, window: Window, within_months: int = 24, include_uasc: bool = False
+) -> pd.DataFrame:
+    """Re-entries to care per child-year at home in the ``within_months`` after a return home
+    (exit group ``home``), one row; time at home is counted until re-entry, the 18th birthday,
+    ``within_months`` after the return, or the end of the window."""
+    table = periods(returns)
+    if not include_uasc:
+        table = table[~table["uasc"]]
+    table = table.sort_values(["CHILD", "period"])
+    following = table.groupby("CHILD")["start"].shift(-1)
+    data_end = pd.Timestamp(returns.data_end) + pd.Timedelta(days=1)
+    events, days = 0, 0
+    for row, back in zip(_rows(table), following.tolist(), strict=True):
+        if row.exit_group != "home":
+            continue
+        home = row.end + pd.Timedelta(days=1)
+        limit = min(home + pd.DateOffset(months=within_months), row.DOB + pd.DateOffset(years=18), data_end)
+        stop = min(back, limit) if pd.notna(back) else limit
+        days += max(0, (min(stop, window.end) - max(home, window.start)).days)
+        if pd.notna(back) and back < limit and window.start <= back < window.end:
+            events += 1
+    return with_posterior(pd.DataFrame({"events": [events], "exposure_years": [days / DAYS_PER_YEAR]}))
+
+
+def entry_trend(returns: CleanReturns, window: Window, include_uasc: bool = False) -> tuple[float, float]:
+    """Growth of entries a year over the window, and its standard error: a Poisson log-linear
+    fit of monthly entries on time (iteratively reweighted least squares)."""
+    table = periods(returns)
+    if not include_uasc:
+        table = table[~table["uasc"]]
+    months = pd.period_range(window.start, window.end - pd.Timedelta(days=1), freq="M")
+    counts = table["start"].dt.to_period("M").value_counts().reindex(months, fill_value=0).to_numpy(float)
+    t = (np.arange(len(months)) - (len(months) - 1) / 2) / 12.0
+    x = np.column_stack([np.ones_like(t), t])
+    beta = np.array([np.log(max(counts.mean(), 1e-9)), 0.0])
+    for _ in range(50):
+        mu = np.exp(x @ beta)
+        step = np.linalg.solve(x.T @ (mu[:, None] * x), x.T @ (counts - mu))
+        beta += step
+        if np.abs(step).max() < 1e-10:
+            break
+    cov = np.linalg.inv(x.T @ (np.exp(x @ beta)[:, None] * x))
+    growth = float(np.expm1(beta[1]))
+    return growth, float(np.exp(beta[1]) * np.sqrt(cov[1, 1]))
+
+
+def _rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """The rows of ``frame`` as named tuples (typed loosely: columns hold dates, codes and NaN)."""
+    return frame.itertuples(index=False)
+
+
+def _pieces(
+    dob: pd.Timestamp, began: pd.Timestamp, start: pd.Timestamp, end: pd.Timestamp
+) -> Iterator[tuple[int, int, int]]:
+    """(age band, time in care band, days) of the exposure from ``start`` to ``end``."""
+    if end <= start:
+        return
+    cuts = {start, end}
+    for _, first_age in AGE_BANDS[1:]:
+        cuts.add(dob + pd.DateOffset(years=first_age))
+    for _, months in TIME_IN_CARE[1:]:
+        cuts.add(began + pd.DateOffset(months=months))
+    points = sorted(c for c in cuts if start <= c <= end)
+    for a, b in itertools.pairwise(points):
+        yield _band_of(_whole_years(dob, a)), _tic_of(_whole_months(began, a)), (b - a).days
+
+
+def _band_of(age: int) -> int:
+    return sum(1 for _, first in AGE_BANDS[1:] if age >= first)
+
+
+def _tic_of(months: int) -> int:
+    return sum(1 for _, first in TIME_IN_CARE[1:] if months >= first)
+
+
+def _whole_years(start: pd.Timestamp, end: pd.Timestamp) -> int:
+    return int(end.year - start.year - ((end.month, end.day) < (start.month, start.day)))
+
+
+def _whole_months(start: pd.Timestamp, end: pd.Timestamp) -> int:
+    return int((end.year - start.year) * 12 + end.month - start.month - (end.day < start.day))

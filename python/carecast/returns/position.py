@@ -1,0 +1,81 @@
+"""Who is in care on a census date, exactly as the cleaned returns say."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from .clean import CleanReturns
+
+#: Age bands of the model: label and the first single year of age in it.
+AGE_BANDS = (("0", 0), ("1-4", 1), ("5-9", 5), ("10-15", 10), ("16-17", 16))
+
+
+def age_band(age: int) -> str:
+    """The model's age band of a child aged ``age`` whole years."""
+    label = AGE_BANDS[0][0]
+    for name, start in AGE_BANDS:
+        if age >= start:
+            label = name
+    return label
+
+
+def in_care_on(returns: CleanReturns, day: dt.date | str) -> pd.DataFrame:
+    """Every child in care at the end of ``day`` (an episode started on or before it and not
+    ended on or before it), one row each.
+
+    Columns: ``CHILD``; ``age`` (whole years on ``day``, from the date of birth, not the age at
+    the start of an episode), ``age_months``, ``age_band``; ``placement`` and ``legal_status``
+    of the episode open that day; ``uasc``; ``months_in_care`` since the period of care began
+    and ``months_in_placement`` since the placement type last changed (whole months);
+    ``previous_periods`` of care; ``entered_under_5``; ``abuse_neglect`` (category of need N1).
+    """
+    when = pd.Timestamp(day)
+    if when.date() > returns.data_end:
+        raise ValueError(f"census date {when.date()} is after the data ends ({returns.data_end})")
+    e = returns.episodes
+    open_then = e[(e["DECOM"] <= when) & (e["DEC"].isna() | (e["DEC"] > when))]
+    columns = [
+        "CHILD", "age", "age_months", "age_band", "placement", "legal_status", "uasc",
+        "months_in_care", "months_in_placement", "previous_periods", "entered_under_5", "abuse_neglect",
+    ]  # fmt: skip
+    if open_then.empty:
+        return pd.DataFrame(columns=columns)
+    # Earlier episodes of the same child: when the period began, and when the placement last changed.
+    history = e[e["CHILD"].isin(open_then["CHILD"]) & (e["DECOM"] <= when)].sort_values(["CHILD", "DECOM"])
+    rows = []
+    for child, own in history.groupby("CHILD", sort=False):
+        current = own.iloc[-1]
+        period = own[own["period"] == current["period"]]
+        began = period["DECOM"].iloc[0]
+        same_place = period["placement"].to_numpy()[::-1] == current["placement"]
+        run = int(np.argmin(same_place)) if not same_place.all() else len(same_place)
+        placed = period["DECOM"].iloc[len(period) - run]
+        dob = pd.Timestamp(current["DOB"])
+        rows.append(
+            {
+                "CHILD": child,
+                "age": _whole_years(dob, when),
+                "age_months": _whole_months(dob, when),
+                "age_band": age_band(_whole_years(dob, when)),
+                "placement": current["placement"],
+                "legal_status": current["legal_status"],
+                "uasc": bool(current["UASC"]),
+                "months_in_care": _whole_months(began, when),
+                "months_in_placement": _whole_months(placed, when),
+                "previous_periods": int(current["period"]) - 1,
+                "entered_under_5": _whole_years(dob, began) < 5,
+                "abuse_neglect": current["CIN"] == "N1",
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _whole_years(start: pd.Timestamp, end: pd.Timestamp) -> int:
+    return int(end.year - start.year - ((end.month, end.day) < (start.month, start.day)))
+
+
+def _whole_months(start: pd.Timestamp, end: pd.Timestamp) -> int:
+    return int((end.year - start.year) * 12 + end.month - start.month - (end.day < start.day))

@@ -1,0 +1,338 @@
+"""Reading SSDA903 returns: CSV tables (a folder per collection year, or files with a ``YEAR``
+column) and the XML return, with every problem located by file, row, column and value.
+
+Tables are recognised by their columns, not their file names. Dates may be ``dd/mm/YYYY``,
+two-digit years (``24/04/17``) or ISO (``2017-04-24``), even mixed in one file. Nothing here
+changes an episode: `clean` applies the sector's cleaning rules and reports each fix.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .._errors import ReturnsError
+from . import codes
+
+#: Columns each table must have (more are allowed and ignored).
+REQUIRED = {
+    "episodes": ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC"),
+    "header": ("CHILD", "SEX", "DOB"),
+    "uasc": ("CHILD", "DOB", "DUC"),
+}
+#: Date columns of each table.
+DATES = {"episodes": ("DECOM", "DEC"), "header": ("DOB",), "uasc": ("DOB", "DUC")}
+#: Tables of the return that carecast does not use, recognised by a column only they have.
+UNUSED = {
+    "REVIEW": "reviews",
+    "MISSING": "missing",
+    "SDQ_SCORE": "oc2",
+    "IN_TOUCH": "oc3",
+    "DATE_INT": "ad1",
+    "DATE_PLACED": "placed for adoption",
+    "PREV_PERM": "previous permanence",
+    "SW_ID": "social worker episodes",
+    "DOLO_START": "deprivation of liberty orders",
+}
+# Each date pattern with its format; tried in this order, value by value.
+_DATE_PATTERNS = (
+    (re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$"), "%d/%m/%Y"),
+    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d"),
+    (re.compile(r"^\d{1,2}/\d{1,2}/\d{2}$"), "%d/%m/%y"),
+    (re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"), "ISO8601"),
+    (re.compile(r"^\d{1,2}-\d{1,2}-\d{4}$"), "%d-%m-%Y"),
+)
+DATE_FORMATS_ALLOWED = "dd/mm/YYYY, dd/mm/YY or YYYY-MM-DD"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a return: where (``file``, spreadsheet ``row``, ``column``), the
+    ``value`` found, and what carecast did about it."""
+
+    severity: str  # "error": the row could not be used; "warning": used, as the message says
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f", row {self.row}" if self.row is not None else "")
+        where += f", column {self.column}" if self.column else ""
+        value = f" ({self.value!r})" if self.value is not None else ""
+        return f"{self.severity}: {where}{value}: {self.message}"
+
+
+@dataclass
+class Returns:
+    """The tables read from one or many returns, each row keeping its ``YEAR`` (the collection
+    year: the 31 March it ends on), ``FILE`` and spreadsheet ``ROW``."""
+
+    episodes: pd.DataFrame
+    header: pd.DataFrame
+    uasc: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def years(self) -> list[int]:
+        """The collection years read, in order."""
+        years = set(self.episodes["YEAR"]) | set(self.header["YEAR"])
+        return sorted(int(y) for y in years)
+
+    def problems_frame(self) -> pd.DataFrame:
+        """Every problem as a table (severity, file, row, column, value, message)."""
+        columns = ["severity", "file", "row", "column", "value", "message"]
+        return pd.DataFrame([p.__dict__ for p in self.problems], columns=columns)
+
+
+def read_returns(paths: str | Path | Iterable[str | Path], year: int | None = None) -> Returns:
+    """Read SSDA903 returns from ``paths``: files, or folders searched recursively for ``.csv``
+    and ``.xml`` files.
+
+    The collection year of each file comes from ``year`` if given, else from a ``YEAR`` column,
+    else from the nearest folder or file name holding a year (``2016``, ``2015-16`` and ``201516``
+    all mean the year ending March 2016).
+
+    Raises `carecast.ReturnsError` naming the file for what makes a file unusable (a table that
+    cannot be recognised, a missing column, no year); rows that cannot be used (an unparseable
+    date) are left out and listed in ``problems`` with file, row, column and value, as are codes
+    carecast does not know (which are kept).
+    """
+    files = _files(paths)
+    if not files:
+        raise ReturnsError(f"no .csv or .xml files found in {_names(paths)}")
+    tables: dict[str, list[pd.DataFrame]] = {"episodes": [], "header": [], "uasc": []}
+    problems: list[Problem] = []
+    for path in files:
+        if path.suffix.lower() == ".xml":
+            found = _read_xml(path, _year_of(path, year, None))
+        else:
+            found = _read_csv(path, year, problems)
+        for name, table in found.items():
+            tables[name].append(_parse(table, name, problems))
+    empty = {name: pd.DataFrame(columns=[*REQUIRED[name], "YEAR", "FILE", "ROW"]) for name in tables}
+    frames = {name: pd.concat(parts, ignore_index=True) if parts else empty[name] for name, parts in tables.items()}
+    if frames["episodes"].empty:
+        raise ReturnsError(
+            f"no episodes table found in {_names(paths)} (its columns: {', '.join(REQUIRED['episodes'])})"
+        )
+    _check_codes(frames["episodes"], problems)
+    return Returns(frames["episodes"], frames["header"], frames["uasc"], problems, [str(f) for f in files])
+
+
+def _names(paths: str | Path | Iterable[str | Path]) -> str:
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    return ", ".join(str(p) for p in items)
+
+
+def _files(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    files: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in {".csv", ".xml"} and p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ReturnsError(f"{path}: no such file or folder", file=str(path))
+    return files
+
+
+_YEAR_SPAN = re.compile(r"(?<!\d)(20\d\d)[-_ /]?(\d\d)(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+
+def _year_of(path: Path, given: int | None, column: pd.Series | None) -> int | None:
+    """The collection year of a file: given, from its YEAR column (then None here), or its path."""
+    if given is not None:
+        return given
+    if column is not None:
+        return None
+    for part in [path.stem, *(p.name for p in path.parents)]:
+        span = _YEAR_SPAN.search(part)
+        if span and int(span.group(2)) == (int(span.group(1)) + 1) % 100:
+            return int(span.group(1)) + 1
+        single = _YEAR.findall(part)
+        if len(single) == 1:
+            return int(single[0])
+    raise ReturnsError(
+        f"{path}: cannot tell which collection year this file is for: put it in a folder named by the year "
+        "(e.g. 2016 for April 2015 to March 2016), add a YEAR column, or give the year",
+        file=str(path),
+    )
+
+
+def _read_csv(path: Path, year: int | None, problems: list[Problem]) -> dict[str, pd.DataFrame]:
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
+        problems.append(Problem("warning", str(path), None, None, None, "not UTF-8; read as Windows-1252"))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise ReturnsError(f"{path}: not a readable CSV file: {e}", file=str(path)) from None
+    table.columns = [str(c).strip().upper() for c in table.columns]
+    name = _table_name(path, list(table.columns))
+    if name is None:
+        return {}
+    table = table.apply(lambda column: column.str.strip()).replace("", None)
+    table["FILE"] = str(path)
+    table["ROW"] = range(2, len(table) + 2)
+    if "YEAR" in table.columns and year is None:
+        years = pd.to_numeric(table["YEAR"], errors="coerce")
+        bad = years.isna() | (years < 2000) | (years > 2100)
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise ReturnsError(
+                f"{path}, row {i + 2}, column YEAR: {table['YEAR'].iloc[i]!r} is not a collection year "
+                "(allowed: the year of the 31 March the return ends on, e.g. 2016)",
+                file=str(path), row=i + 2, column="YEAR", value=table["YEAR"].iloc[i],
+            )  # fmt: skip
+        table["YEAR"] = years.astype(int)
+    else:
+        table["YEAR"] = _year_of(path, year, None)
+    return {name: table}
+
+
+def _table_name(path: Path, columns: list[str]) -> str | None:
+    have = set(columns)
+    if "DECOM" in have:
+        name = "episodes"
+    elif "DUC" in have and "ETHNIC" not in have:
+        name = "uasc"
+    elif "DOB" in have and ({"ETHNIC", "UPN", "MOTHER"} & have):
+        name = "header"
+    elif unused := next((table for column, table in UNUSED.items() if column in have), None):
+        del unused  # a table of the return carecast does not use
+        return None
+    else:
+        raise ReturnsError(
+            f"{path}: not a table carecast recognises (its columns: {', '.join(columns) or 'none'}); "
+            f"expected an episodes table ({', '.join(REQUIRED['episodes'])}), a header table "
+            f"(CHILD, SEX, DOB, ETHNIC, ...) or a UASC table (CHILD, SEX, DOB, DUC)",
+            file=str(path),
+        )
+    missing = [c for c in REQUIRED[name] if c not in have]
+    if missing:
+        raise ReturnsError(
+            f"{path}: this {name} table has no column {', '.join(missing)} "
+            f"(an {name} table needs {', '.join(REQUIRED[name])})",
+            file=str(path), column=missing[0],
+        )  # fmt: skip
+    return name
+
+
+def _read_xml(path: Path, year: int | None) -> dict[str, pd.DataFrame]:
+    """The header, episodes and UASC tables of an XML return (one CHILD element per child)."""
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        line, column = e.position
+        raise ReturnsError(
+            f"{path}: not well-formed XML at line {line}, column {column}: {e}", file=str(path), row=line
+        ) from None
+    rename = {"CHILDID": "CHILD", "PL": "PLACE"}
+    header, episodes, uasc = [], [], []
+
+    def leaves(node: ET.Element) -> dict[str, str | None]:
+        return {rename.get(n.tag, n.tag): (n.text or "").strip() or None for n in node.iter() if len(n) == 0}
+
+    for number, child in enumerate(root.iter("CHILD"), start=1):
+        head = child.find("HEADER")
+        fields = leaves(head) if head is not None else {}
+        fields.update({rename.get(n.tag, n.tag): (n.text or "").strip() or None for n in child if len(n) == 0})
+        where = {"FILE": str(path), "ROW": number, "YEAR": year}
+        header.append({**{c: fields.get(c) for c in ("CHILD", "SEX", "DOB", "ETHNIC", "UPN")}, **where})
+        if fields.get("UASC") not in (None, "0"):
+            uasc.append({"CHILD": fields.get("CHILD"), "SEX": fields.get("SEX"), "DOB": fields.get("DOB"),
+                         "DUC": fields.get("DUC"), **where})  # fmt: skip
+        for episode in child.iter("EPISODE"):
+            row = leaves(episode)
+            episodes.append(
+                {"CHILD": fields.get("CHILD"), **{c: row.get(c) for c in REQUIRED["episodes"][1:]}, **where}
+            )
+    if year is None:
+        raise ReturnsError(f"{path}: cannot tell which collection year this XML return is for", file=str(path))
+    return {
+        "header": pd.DataFrame(header),
+        "episodes": pd.DataFrame(episodes, columns=[*REQUIRED["episodes"], "FILE", "ROW", "YEAR"]),
+        "uasc": pd.DataFrame(uasc, columns=["CHILD", "SEX", "DOB", "DUC", "FILE", "ROW", "YEAR"]),
+    }
+
+
+def _parse(table: pd.DataFrame, name: str, problems: list[Problem]) -> pd.DataFrame:
+    """Dates parsed, codes upper-cased, rows with an unusable key left out (and listed)."""
+    table = table.copy()
+    for column in ("CHILD",):
+        blank = table[column].isna()
+        for _, row in table[blank].iterrows():
+            problems.append(
+                Problem("error", row["FILE"], row["ROW"], column, None, "no child identifier; row left out")
+            )
+        table = table[~blank]
+    for column in ("RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "REC"):
+        if column in table.columns:
+            table[column] = table[column].str.upper()
+    for column in DATES[name]:
+        parsed, bad = parse_dates(table[column])
+        required = column in {"DECOM", "DOB"}
+        for i in bad:
+            row = table.loc[i]  # type: ignore[call-overload]
+            what = "row left out" if required else "taken as blank"
+            problems.append(
+                Problem("error" if required else "warning", row["FILE"], int(row["ROW"]), column, str(row[column]),
+                        f"not a date (allowed: {DATE_FORMATS_ALLOWED}); {what}")
+            )  # fmt: skip
+        table[column] = parsed
+        if required:
+            missing = table[column].isna()
+            for i in table.index[missing & ~table.index.isin(bad)]:
+                row = table.loc[i]
+                problems.append(Problem("error", row["FILE"], int(row["ROW"]), column, None, "blank; row left out"))
+            table = table[~missing]
+    if name == "header" and len(table):
+        # Two-digit years put a few old dates of birth in the future: a century back.
+        future = table["DOB"] > pd.to_datetime(table["YEAR"].astype(str) + "-03-31")
+        table.loc[future, "DOB"] = table.loc[future, "DOB"] - pd.DateOffset(years=100)
+    return table.reset_index(drop=True)
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, list[object]]:
+    """Dates from text in any of the allowed formats, and the index labels of values that are
+    not dates (blank stays blank)."""
+    text = values.astype("string")
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    todo = text.notna()
+    for pattern, fmt in _DATE_PATTERNS:
+        match = todo & text.str.match(pattern.pattern).fillna(False).astype(bool)
+        if match.any():
+            out[match] = pd.to_datetime(text[match], format=fmt, errors="coerce")
+            todo &= ~match
+    bad = values.index[(text.notna() & out.isna()).to_numpy()].tolist()
+    return out, bad
+
+
+def _check_codes(episodes: pd.DataFrame, problems: list[Problem]) -> None:
+    """Warn, once per code and file, about codes carecast does not know (they are kept)."""
+    checks = {
+        "RNE": codes.NEW_EPISODE_REASONS,
+        "LS": set(codes._LEGAL_STATUS) | codes.SHORT_BREAKS,
+        "CIN": codes.NEED_CODES,
+        "PLACE_PROVIDER": codes.PROVIDERS,
+    }
+    for column, allowed in checks.items():
+        for (file, value), rows in episodes.groupby(["FILE", column], dropna=True)["ROW"]:
+            if value not in allowed:
+                problems.append(Problem("warning", str(file), int(rows.iloc[0]), column, str(value),
+                                        f"code not known to carecast ({len(rows)} rows); kept"))  # fmt: skip
+    for (file, value), rows in episodes.groupby(["FILE", "REC"], dropna=True)["ROW"]:
+        if not codes.known_rec(str(value)):
+            message = f"code not known to carecast ({len(rows)} rows); counted as an 'other' exit"
+            problems.append(Problem("warning", str(file), int(rows.iloc[0]), "REC", str(value), message))

@@ -1,0 +1,265 @@
+"""Reading, cleaning and estimating from SSDA903 returns, on synthetic returns with a known truth.
+
+The generator (carecast.returns.synthetic) simulates an authority from known rates and writes
+its returns, clean or messy. Tolerances: estimated rates are compared with the truth as Poisson
+z-scores, (events - true rate x exposure) / sqrt(true rate x exposure); with the seed fixed the
+test is deterministic, and the bounds (every |z| < 4, mean z^2 between 0.5 and 1.6 over 18-55
+cells) would fail by chance with probability well under 1% for another seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from carecast import ReturnsError, returns
+from carecast.returns import estimate, synthetic
+
+CENSUS_DATES = ("2014-03-31", "2016-03-31", "2017-09-30", "2018-03-31")
+
+
+@pytest.fixture(scope="module")
+def authority() -> synthetic.SyntheticAuthority:
+    return synthetic.generate(seed=3)
+
+
+@pytest.fixture(scope="module")
+def clean_data(
+    authority: synthetic.SyntheticAuthority, tmp_path_factory: pytest.TempPathFactory
+) -> returns.CleanReturns:
+    folder = tmp_path_factory.mktemp("clean")
+    authority.write(folder)
+    return returns.load(folder)
+
+
+@pytest.fixture(scope="module")
+def messy_data(
+    authority: synthetic.SyntheticAuthority, tmp_path_factory: pytest.TempPathFactory
+) -> returns.CleanReturns:
+    folder = tmp_path_factory.mktemp("messy")
+    authority.write(folder, synthetic.Mess())
+    return returns.load(folder)
+
+
+def _stock(data: returns.CleanReturns, day: str) -> pd.DataFrame:
+    return returns.in_care_on(data, day).sort_values("CHILD").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("day", CENSUS_DATES)
+def test_the_stock_is_exactly_the_truth_from_clean_and_messy_returns(
+    authority: synthetic.SyntheticAuthority,
+    clean_data: returns.CleanReturns,
+    messy_data: returns.CleanReturns,
+    day: str,
+) -> None:
+    truth = authority.in_care_on(pd.Timestamp(day).date()).sort_values("CHILD").reset_index(drop=True)
+    assert len(truth) > 300
+    for data in (clean_data, messy_data):
+        stock = _stock(data, day)
+        assert stock["CHILD"].tolist() == truth["CHILD"].tolist()
+        assert stock["age"].tolist() == truth["age"].tolist()
+        assert stock["placement"].tolist() == truth["placement"].tolist()
+        assert stock["legal_status"].tolist() == truth["legal_status"].tolist()
+        assert stock["uasc"].tolist() == truth["uasc"].tolist()
+
+
+def test_messy_returns_were_messy_and_every_fix_is_listed(messy_data: returns.CleanReturns) -> None:
+    counts = messy_data.rule_counts()
+    for rule in ("exact_duplicate", "replaced_in_later_return", "open_episode_followed_by_another",
+                 "overlap_closed_at_next_start", "gap_closed_at_next_start"):  # fmt: skip
+        assert counts[rule] > 0, rule
+    fixes = messy_data.fixes_frame()
+    assert len(fixes) == counts.sum()
+    assert fixes["reason"].notna().all()
+    assert (fixes["row"] >= 2).all()
+    report = messy_data.report()
+    assert "open_episode_followed_by_another" in report
+
+
+def test_a_missing_dec_whose_successor_starts_that_day_loses_no_child(tmp_path: Path) -> None:
+    year = tmp_path / "2017"
+    year.mkdir()
+    (year / "header.csv").write_text("CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1,1,01/06/2010,WBRI,,,\n")
+    (year / "episodes.csv").write_text(
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+        "1,01/05/2016,S,C2,N1,U4,PR1,,,,,,\n"
+        "1,01/09/2016,P,C2,N1,U4,PR4,,,,,,\n"
+    )
+    data = returns.load(tmp_path)
+    assert data.rule_counts()["open_episode_followed_by_another"] == 1
+    for day in ("2016-06-30", "2016-12-31", "2017-03-31"):
+        assert len(returns.in_care_on(data, day)) == 1
+    assert returns.in_care_on(data, "2016-12-31")["placement"].item() == "ifa"
+    assert returns.in_care_on(data, "2016-12-31")["months_in_care"].item() == 7
+
+
+@pytest.mark.parametrize("layout", ["year_column", "xml"])
+def test_other_layouts_give_the_same_stock(
+    authority: synthetic.SyntheticAuthority, messy_data: returns.CleanReturns, tmp_path: Path, layout: str
+) -> None:
+    authority.write(tmp_path, synthetic.Mess(), layout=layout)
+    data = returns.load(tmp_path)
+    for day in CENSUS_DATES:
+        assert _stock(data, day).equals(_stock(messy_data, day)), day
+
+
+def _z(events: pd.Series, expected: pd.Series) -> np.ndarray:
+    e = expected.to_numpy(float)
+    return (events.to_numpy(float) - e) / np.sqrt(e)
+
+
+def test_entry_rates_recover_the_truth(
+    authority: synthetic.SyntheticAuthority, messy_data: returns.CleanReturns
+) -> None:
+    window = estimate.Window.ending("2018-03-31", 60)
+    rates = estimate.entry_rates(messy_data, window, authority.truth.population)
+    z = _z(rates["events"], pd.Series(authority.truth.entry_rate) * rates["exposure_years"])
+    assert np.all(np.abs(z) < 4), z
+    assert 0.5 < np.mean(z**2) < 1.6, z
+    assert (rates["low"] < rates["rate"]).all() and (rates["rate"] < rates["high"]).all()
+    assert rates["reentries"].sum() > 0
+
+
+def test_exit_rates_by_current_age_and_time_in_care_recover_the_truth(
+    authority: synthetic.SyntheticAuthority, messy_data: returns.CleanReturns
+) -> None:
+    window = estimate.Window.ending("2018-03-31", 60)
+    rates = estimate.exit_rates(messy_data, window)
+    truth = authority.truth.exits
+    rates["true"] = [
+        truth[g][synthetic.BAND_STARTS.index(int(b.split("-")[0]))][t]
+        for g, b, t in zip(rates["exit_group"], rates["age_band"], rates["time_in_care"].map(
+            {"under_6_months": 0, "months_6_to_24": 1, "over_24_months": 2}), strict=True)
+    ]  # fmt: skip
+    cells = rates[(rates["true"] > 0) & (rates["exposure_years"] > 0)]
+    z = _z(cells["events"], cells["true"] * cells["exposure_years"])
+    assert len(cells) > 40
+    assert np.all(np.abs(z) < 4), z
+    assert 0.5 < np.mean(z**2) < 1.6, z
+    # The 18th birthday is an event, not an exit rate: no exit is counted on it.
+    assert rates["events"].sum() < len(estimate.periods(messy_data))
+
+
+def test_moves_reentry_and_trend(authority: synthetic.SyntheticAuthority, messy_data: returns.CleanReturns) -> None:
+    window = estimate.Window.ending("2018-03-31", 60)
+    moves = estimate.placement_move_rate(messy_data, window).iloc[0]
+    assert (
+        abs(_z(pd.Series([moves["events"]]), pd.Series([authority.truth.placement_move * moves["exposure_years"]]))[0])
+        < 4
+    )
+    back = estimate.reentry_rate(messy_data, window).iloc[0]
+    assert abs(_z(pd.Series([back["events"]]), pd.Series([authority.truth.reentry * back["exposure_years"]]))[0]) < 4
+    growth, se = estimate.entry_trend(messy_data, window)
+    assert abs(growth) < 4 * se
+
+
+def test_a_trend_in_entries_is_found(tmp_path: Path) -> None:
+    truth = synthetic.Truth(entry_trend=0.06, trend_from=dt.date(2012, 4, 1))
+    authority = synthetic.generate(truth, first_year=2013, last_year=2018, seed=5)
+    authority.write(tmp_path)
+    growth, se = estimate.entry_trend(returns.load(tmp_path), estimate.Window.ending("2018-03-31", 60))
+    assert abs(growth - 0.06) < 4 * se, (growth, se)
+    assert growth > 0.0
+
+
+def test_clean_and_messy_returns_give_the_same_rates(
+    clean_data: returns.CleanReturns, messy_data: returns.CleanReturns, authority: synthetic.SyntheticAuthority
+) -> None:
+    window = estimate.Window.ending("2018-03-31", 48)
+    for rates in (
+        lambda d: estimate.entry_rates(d, window, authority.truth.population),
+        lambda d: estimate.exit_rates(d, window),
+        lambda d: estimate.placement_move_rate(d, window),
+        lambda d: estimate.reentry_rate(d, window),
+    ):
+        pd.testing.assert_frame_equal(rates(clean_data), rates(messy_data))
+
+
+# Bad files: each gets an error or warning naming the file, row, column and value.
+
+EPISODES_HEAD = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1,1,01/06/2010,WBRI,,,\n2,2,03/02/2012,WBRI,,,\n"
+
+
+def _year(tmp_path: Path, episodes: str, header: str = HEADER, year: str = "2017") -> Path:
+    folder = tmp_path / year
+    folder.mkdir(parents=True)
+    (folder / "episodes.csv").write_text(episodes)
+    (folder / "header.csv").write_text(header)
+    return tmp_path
+
+
+def test_a_missing_column_names_the_file_and_column(tmp_path: Path) -> None:
+    _year(tmp_path, "CHILD,DECOM,RNE,LS,CIN,PLACE,DEC,REC\n1,01/05/2016,S,C2,N1,U4,,\n")
+    with pytest.raises(ReturnsError, match=r"episodes.csv: this episodes table has no column PLACE_PROVIDER") as e:
+        returns.load(tmp_path)
+    assert e.value.column == "PLACE_PROVIDER"
+
+
+def test_an_unparseable_date_is_located_and_the_row_left_out(tmp_path: Path) -> None:
+    _year(tmp_path, EPISODES_HEAD + "1,01/05/2016,S,C2,N1,U4,PR1,,,,,,\n2,31/02/2016,S,C2,N1,U4,PR1,,,,,,\n")
+    data = returns.load(tmp_path)
+    problems = data.problems_frame()
+    bad = problems[problems["severity"] == "error"].iloc[0]
+    assert (bad["row"], bad["column"], bad["value"]) == (3, "DECOM", "31/02/2016")
+    assert bad["file"].endswith("episodes.csv")
+    assert "not a date" in bad["message"]
+    assert data.children() == 1
+
+
+def test_unknown_codes_are_reported_not_fatal(tmp_path: Path) -> None:
+    _year(tmp_path, EPISODES_HEAD + "1,01/05/2016,S,C9,N1,Q7,PR1,,,,,,\n", year="2027")
+    data = returns.load(tmp_path)
+    messages = data.problems_frame()
+    assert ((messages["column"] == "LS") & (messages["value"] == "C9")).any()
+    place = messages[messages["column"] == "PLACE"].iloc[0]
+    assert place["value"] == "Q7" and "counted as other" in place["message"] and place["row"] == 2
+    assert returns.in_care_on(data, "2016-12-31")["placement"].item() == "other"
+
+
+def test_a_code_new_in_a_later_year_is_reported_for_that_year(tmp_path: Path) -> None:
+    _year(tmp_path, EPISODES_HEAD + "1,01/05/2024,S,C2,N1,H5,PR4,,,,,,\n", year="2025")
+    messages = returns.load(tmp_path).problems_frame()
+    assert any("H5" in m and "2025" in m for m in messages["message"])
+
+
+def test_a_child_with_no_header_row_is_an_error_naming_the_child(tmp_path: Path) -> None:
+    _year(tmp_path, EPISODES_HEAD + "1,01/05/2016,S,C2,N1,U4,PR1,,,,,,\n7,01/05/2016,S,C2,N1,U4,PR1,,,,,,\n")
+    data = returns.load(tmp_path)
+    problems = data.problems_frame()
+    row = problems[problems["value"] == "7"].iloc[0]
+    assert row["severity"] == "error" and "no header row" in row["message"] and row["row"] == 3
+    assert data.rule_counts()["no_header"] == 1
+    assert data.children() == 1
+
+
+def test_an_unrecognised_table_or_no_year_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "2017").mkdir()
+    (tmp_path / "2017" / "notes.csv").write_text("A,B\n1,2\n")
+    with pytest.raises(ReturnsError, match=r"notes.csv: not a table carecast recognises \(its columns: A, B\)"):
+        returns.load(tmp_path)
+    other = tmp_path / "undated"
+    other.mkdir()
+    (other / "episodes.csv").write_text(EPISODES_HEAD)
+    with pytest.raises(ReturnsError, match="cannot tell which collection year"):
+        returns.load(other / "episodes.csv")
+
+
+def test_malformed_xml_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "2017").mkdir()
+    (tmp_path / "2017" / "return.xml").write_text("<EXPSSDA903><CHILD><HEADER></CHILD>")
+    with pytest.raises(ReturnsError, match=r"return.xml: not well-formed XML at line 1"):
+        returns.load(tmp_path)
+
+
+def test_years_in_folder_names(tmp_path: Path) -> None:
+    for name, year in (("2015-16", 2016), ("ssda903_201617", 2017), ("2018", 2018)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "episodes.csv").write_text(EPISODES_HEAD + "1,01/05/2015,S,C2,N1,U4,PR1,,,,,,\n")
+        (folder / "header.csv").write_text(HEADER)
+        assert returns.read_returns(folder).years == [year]
