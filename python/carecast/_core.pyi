@@ -9,6 +9,7 @@ import numpy.typing as npt
 __all__ = [
     "AGE_BANDS",
     "DEFAULT_PRESET",
+    "LEGAL_STATUSES",
     "MOVES",
     "PLACEMENTS",
     "STATES",
@@ -22,6 +23,7 @@ DEFAULT_PRESET: str
 STATES: list[str]
 AGE_BANDS: list[str]
 PLACEMENTS: list[str]
+LEGAL_STATUSES: list[str]
 MOVES: list[str]
 __version__: str
 

@@ -5,7 +5,7 @@
 mod errors;
 
 use crate::outputs::{RunResults, Summary};
-use crate::vocab::{AgeBand, Move, Placement, State};
+use crate::vocab::{AgeBand, LegalStatus, Move, Placement, State};
 use crate::{Model, Progress, RunOptions};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayDyn};
 use pyo3::prelude::*;
@@ -400,6 +400,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("STATES", State::LABELS.to_vec())?;
     m.add("AGE_BANDS", AgeBand::LABELS.to_vec())?;
     m.add("PLACEMENTS", Placement::LABELS.to_vec())?;
+    m.add("LEGAL_STATUSES", LegalStatus::LABELS.to_vec())?;
     m.add("MOVES", Move::LABELS.to_vec())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import carecast
+import carecast._core as core
 from carecast import ReturnsError, returns
-from carecast.returns import estimate, synthetic
+from carecast.returns import codes, estimate, synthetic
 
 CENSUS_DATES = ("2014-03-31", "2016-03-31", "2017-09-30", "2018-03-31")
 
@@ -263,3 +265,34 @@ def test_years_in_folder_names(tmp_path: Path) -> None:
         (folder / "episodes.csv").write_text(EPISODES_HEAD + "1,01/05/2015,S,C2,N1,U4,PR1,,,,,,\n")
         (folder / "header.csv").write_text(HEADER)
         assert returns.read_returns(folder).years == [year]
+
+
+def test_the_returns_stock_is_where_a_run_starts(
+    authority: synthetic.SyntheticAuthority, messy_data: returns.CleanReturns
+) -> None:
+    census = "2016-03-31"
+    start = returns.starting_position(messy_data, census)
+    truth = authority.in_care_on(pd.Timestamp(census).date())
+    truth = truth[~truth["uasc"]]
+    care = start.children_in_care
+    assert len(care) == len(truth)
+    assert sorted(care["placement"]) == sorted(truth["placement"])
+    assert sorted(care["legal_status"]) == sorted(truth["legal_status"])
+    assert sorted(care["age_months"] // 12) == sorted(truth["age"])
+    scenario = carecast.Scenario.preset("wolverhampton-2015").with_starting_position(start)
+    again = scenario.starting_position(seed=5).children_in_care
+    assert sorted(again["placement"]) == sorted(care["placement"])
+    assert sorted(again["age_months"]) == sorted(care["age_months"])
+    results = scenario.run(replications=2, years=1, seed=5, progress=False)
+    assert results.replications == 2
+    with_uasc = returns.starting_position(messy_data, census, include_uasc=True)
+    assert len(with_uasc.children_in_care) > len(care)
+
+
+def test_the_code_maps_land_in_the_model_vocabulary() -> None:
+    assert codes.PLACEMENTS == tuple(core.PLACEMENTS)
+    for place in [*codes._PLACE, "Q9"]:
+        for provider in ("PR0", "PR1", "PR4", ""):
+            assert codes.placement(place, provider, 2020).value in core.PLACEMENTS
+    for ls in [*codes._LEGAL_STATUS, "X9"]:
+        assert codes.legal_status(ls).value in core.LEGAL_STATUSES

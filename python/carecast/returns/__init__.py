@@ -5,6 +5,8 @@ was in care on any date, and estimate rates with their uncertainty.
     >>> data = returns.load("path/to/ssda903")          # doctest: +SKIP
     >>> print(data.report())                            # doctest: +SKIP
     >>> returns.in_care_on(data, "2016-03-31")          # doctest: +SKIP
+    >>> start = returns.starting_position(data, "2016-03-31")   # doctest: +SKIP
+    >>> scenario.with_starting_position(start).run(...)         # doctest: +SKIP
 
 `synthetic` makes returns with a known truth, clean or messy, for tests and examples.
 """
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from . import codes, estimate, synthetic
 from .clean import RULES, CleanReturns, Fix, clean
-from .position import in_care_on
+from .position import in_care_on, starting_position
 from .read import Problem, Returns, read_returns
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "in_care_on",
     "load",
     "read_returns",
+    "starting_position",
     "synthetic",
 ]
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: The model's placement types (``Placement`` in the Rust vocabulary), in output order.
-PLACEMENTS = ("in_house_foster", "ifa", "kinship", "residential", "with_parents", "other")
+from .. import _core
 
-#: Legal statuses carried by a child in care, from the ``LS`` code (``LegalStatus`` in the Rust
-#: vocabulary, which maps the codes the same way).
-LEGAL_STATUSES = ("interim_care_order", "care_order", "placement_order", "section_20", "other")
+#: The model's placement types, from its one vocabulary (``Placement`` in ``src/vocab/``).
+PLACEMENTS: tuple[str, ...] = tuple(_core.PLACEMENTS)
+
+#: Legal statuses carried by a child in care (``LegalStatus`` in ``src/vocab/``, which maps the
+#: ``LS`` codes the same way).
+LEGAL_STATUSES: tuple[str, ...] = tuple(_core.LEGAL_STATUSES)
 
 #: Groups of the reasons an episode ceased (``REC``) that end a period of care.
 EXIT_GROUPS = ("home", "adoption", "special_guardianship", "independent_living", "other")

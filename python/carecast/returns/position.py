@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from .._start import StartingPosition
 from .clean import CleanReturns
 
 #: Age bands of the model: label and the first single year of age in it.
@@ -79,3 +80,35 @@ def _whole_years(start: pd.Timestamp, end: pd.Timestamp) -> int:
 
 def _whole_months(start: pd.Timestamp, end: pd.Timestamp) -> int:
     return int((end.year - start.year) * 12 + end.month - start.month - (end.day < start.day))
+
+
+def starting_position(returns: CleanReturns, day: dt.date | str, include_uasc: bool = False) -> StartingPosition:
+    """The children in care on ``day`` as the engine's starting position (see
+    `carecast.StartingPosition`): every child `in_care_on` gives, with its age, placement, legal
+    status, months in care and in placement, earlier periods of care, whether it entered under
+    five and its kind of need; locality, need level and brothers and sisters are not in the
+    returns, so the engine fills them by its documented rules. UASC are left out unless
+    ``include_uasc``. Families at home come from other data (the CIN census): none here.
+
+    >>> scenario = carecast.Scenario.preset("wolverhampton-2015")        # doctest: +SKIP
+    >>> scenario.with_starting_position(starting_position(data, "2016-03-31"))  # doctest: +SKIP
+    """
+    stock = in_care_on(returns, day)
+    if not include_uasc:
+        stock = stock[~stock["uasc"].astype(bool)]
+    care = pd.DataFrame(
+        {
+            "family": None,
+            "age_months": stock["age_months"].astype(int),
+            "placement": stock["placement"],
+            "legal_status": stock["legal_status"],
+            "months_in_care": stock["months_in_care"].astype(int),
+            "months_in_placement": stock["months_in_placement"].astype(int),
+            "previous_episodes": stock["previous_periods"].astype(int),
+            "entered_under_5": stock["entered_under_5"].astype(bool),
+            "locality": None,
+            "need": None,
+            "need_kind": np.where(stock["abuse_neglect"].astype(bool), "abuse_neglect", "other"),
+        }
+    ).reset_index(drop=True)
+    return StartingPosition(care, None)
