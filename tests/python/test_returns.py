@@ -296,3 +296,37 @@ def test_the_code_maps_land_in_the_model_vocabulary() -> None:
             assert codes.placement(place, provider, 2020).value in core.PLACEMENTS
     for ls in [*codes._LEGAL_STATUS, "X9"]:
         assert codes.legal_status(ls).value in core.LEGAL_STATUSES
+
+
+def test_observed_stock_and_flows(authority: synthetic.SyntheticAuthority, messy_data: returns.CleanReturns) -> None:
+    from carecast.returns import observed
+
+    stock = observed.stock_by(messy_data, ["2016-03-31", "2018-03-31"])
+    assert len(stock) == 2 * 5 * len(codes.PLACEMENTS)
+    truth = authority.in_care_on(dt.date(2016, 3, 31))
+    assert stock[stock["date"] == "2016-03-31"]["children"].sum() == (~truth["uasc"]).sum()
+    flows = observed.flows_by_year(messy_data)
+    assert {"year", "entries", "exits", "of_which_eighteen"} <= set(flows.columns)
+    assert flows["of_which_eighteen"].sum() > 0
+    assert (flows["exits"] >= flows["of_which_eighteen"]).all()
+
+
+def test_population_file(tmp_path: Path) -> None:
+    from carecast.returns import observed
+
+    good = tmp_path / "population.csv"
+    good.write_text("age,children\n" + "".join(f"{a},{2000 + a}\n" for a in range(18)))
+    assert observed.population_by_age(observed.read_population(good)) == [2000.0 + a for a in range(18)]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("age,children\n" + "".join(f"{a},2000\n" for a in range(17)) + "18,2000\n")
+    with pytest.raises(ReturnsError, match=r"bad.csv, row 19, column age: '18' is not an age from 0 to 17"):
+        observed.read_population(bad)
+    bad.write_text("age,children\n0,lots\n")
+    with pytest.raises(ReturnsError, match=r"row 2, column children: 'lots' is not a number of children"):
+        observed.read_population(bad)
+    bad.write_text("age,children\n0,5\n")
+    with pytest.raises(ReturnsError, match=r"no row for age 1, 2, .*17"):
+        observed.read_population(bad)
+    bad.write_text("years,children\n0,5\n")
+    with pytest.raises(ReturnsError, match="no column 'age'"):
+        observed.read_population(bad)
