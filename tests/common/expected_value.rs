@@ -424,6 +424,8 @@ impl Projection {
                 let target = self.explicit.entry(k).or_insert_with(|| vec![0.0; n]);
                 target.iter_mut().zip(&v).for_each(|(a, b)| *a += b);
             }
+            // Births at the start of the month, into the never-known pool.
+            self.births(t, out);
         }
         let mut next: HashMap<Key, ByBirth> = HashMap::with_capacity(self.explicit.len() * 2);
         let mut to_pool: Vec<(usize, ByBirth)> = Vec::new();
@@ -472,8 +474,6 @@ impl Projection {
             self.pools[0][g].iter_mut().zip(&v).for_each(|(a, b)| *a += b);
         }
         self.explicit = next;
-        // 7. Births at the end of the month, into the never-known pool.
-        self.births(t, out);
     }
 
     fn births(&mut self, t: i32, out: &mut [f64; Move::COUNT]) {
