@@ -292,8 +292,8 @@ pub struct CareRates {
     pub special_guardianship: f64,
     /// Other exits (moved away, other reasons).
     pub other_exit: f64,
-    /// Placement moves: at this rate the placement is redrawn from the entry mix for the
-    /// child's age, and only a draw of a different type is a move (so recorded moves are fewer).
+    /// Placement moves (changes of placement type): the new type is drawn from the entry mix
+    /// for the child's age without the current type.
     pub placement_move: f64,
     /// Where a child returning home goes (shares; sum to 1).
     pub return_to: ReturnTo,

@@ -607,14 +607,16 @@ impl Projection {
                 out[Move::CareToAdoption.index()] += sum(&moving[1]);
                 out[Move::CareToSpecialGuardianship.index()] += sum(&moving[2]);
                 out[Move::CareToOtherExit.index()] += sum(&moving[3]);
-                // A placement move redraws the placement from the entry mix for the child's age
-                // now; only a change of type is recorded as a move.
+                // A placement move is a change of type, drawn from the entry mix for the child's
+                // age now without the current type: recorded unless the mix has no other type
+                // (exact when every mix has two types or more, as in the tests).
                 let was = self.mix(ten_plus_mix);
                 for (i, &m) in moving[4].iter().enumerate() {
                     if m > 0.0 {
                         let now = self.mix(t - birth(i) >= 120);
-                        let same: f64 = was.iter().zip(now).map(|(a, b)| a * b).sum();
-                        out[Move::PlacementMove.index()] += m * (1.0 - same);
+                        let only: Vec<usize> = (0..6).filter(|&j| now[j] > 0.0).collect();
+                        let stuck = if only.len() == 1 { was[only[0]] } else { 0.0 };
+                        out[Move::PlacementMove.index()] += m * (1.0 - stuck);
                     }
                 }
                 deposit(next, n, &moving[4], |i| Key {
