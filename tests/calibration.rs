@@ -49,3 +49,35 @@ fn redesign_brings_looked_after_numbers_to_the_seed_figure() {
     let base = b.mean("lac_stock").unwrap()[march_2017];
     assert!(base - lac >= 80.0, "redesign {lac:.0} vs baseline {base:.0}");
 }
+
+/// The calibration figures the tests above check, printed (for commit messages when a change
+/// to the engine moves them): `cargo test --release --test calibration figures -- --ignored --nocapture`.
+#[test]
+#[ignore = "prints figures; run by hand"]
+fn calibration_figures() {
+    let r = run("wolverhampton-2015", 10);
+    println!("baseline: children looked after at the start {:.1}", r.initial_lac.mean().unwrap());
+    for name in [
+        "share_entries_not_previously_known",
+        "share_entries_aged_5_plus",
+        "share_early_help_starts_over_fives",
+        "share_entries_abuse_neglect",
+    ] {
+        println!("baseline: {name} {:.4}", mean_share(&r, name));
+    }
+    let lac = r.mean("lac_stock").unwrap();
+    let march: Vec<String> = (11..120).step_by(12).map(|t| format!("{:.1}", lac[t])).collect();
+    println!("baseline: children looked after each 31 March {}", march.join(" "));
+    let moves = r.flows.mean.row(carecast::vocab::Move::PlacementMove.index()).sum();
+    let child_months = lac.sum();
+    println!("baseline: placement moves per child-year in care {:.4}", moves / child_months * 12.0);
+    let pop = r.population.mean_axis(ndarray::Axis(0)).unwrap();
+    println!("baseline: population at months 0, 12, 119: {:.1} {:.1} {:.1}", pop[0], pop[12], pop[119]);
+    let red = run("wolverhampton-2015-redesign", 2);
+    let b = run("wolverhampton-2015", 2);
+    println!(
+        "redesign: children looked after 31 March 2017 {:.1}; baseline {:.1}",
+        red.mean("lac_stock").unwrap()[23],
+        b.mean("lac_stock").unwrap()[23]
+    );
+}

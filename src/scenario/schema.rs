@@ -213,7 +213,9 @@ pub struct Hazards {
     /// Multiplier on `previously_known` contact in the first months after a case closes (0 to
     /// 1,000).
     pub recently_closed_multiplier: f64,
-    /// How many months after closing the `recently_closed_multiplier` applies (0 to 1,200).
+    /// How many months after closing the `recently_closed_multiplier` applies (0 to 1,200): while
+    /// `month - closure month < recently_closed_months`, so `k` months give `k - 1` months of
+    /// exposure. No further action after re-referring a closed case does not restart it.
     #[serde(deserialize_with = "whole")]
     pub recently_closed_months: u32,
     /// What an assessment after a referral leads to (the rest: no further action).
@@ -298,13 +300,15 @@ pub struct CareRates {
     pub special_guardianship: f64,
     /// Other exits (moved away, other reasons).
     pub other_exit: f64,
-    /// Changes of placement type.
+    /// Placement moves (changes of placement type): the new type is drawn from the entry mix
+    /// for the child's age without the current type.
     pub placement_move: f64,
     /// Where a child returning home goes (shares; sum to 1).
     pub return_to: ReturnTo,
     /// Multiplier on entering care again in the months after returning home (0 to 1,000).
     pub reentry_multiplier: f64,
-    /// How many months after returning home the `reentry_multiplier` applies (0 to 1,200).
+    /// How many months after returning home the `reentry_multiplier` applies (0 to 1,200), to
+    /// care entry from an open case (not a crisis entry from a closed case).
     #[serde(deserialize_with = "whole")]
     pub reentry_months: u32,
     /// Share of entries to care through care proceedings (the rest: voluntary, section 20).
@@ -395,13 +399,15 @@ pub struct EarlyHelpPolicy {
     /// Whole-family working: one place serves all the children of a family and its effect
     /// reaches all of them; otherwise it reaches the index child only.
     pub whole_family: bool,
-    /// Typical length of an episode, in months (episodes last at least 3 months).
+    /// Mean length of an episode, in months (3 to 60): no closure in the first two months after
+    /// the start month, then a monthly chance of `1 / (mean_duration_months - 2)`.
     pub mean_duration_months: f64,
     /// Hazard ratio on stepping up to social care while in early help (0 to 1,000).
     pub effect_on_escalation: Param,
     /// Hazard ratio on entering care while in early help (0 to 1,000).
     pub effect_on_care_entry: Param,
-    /// Hazard ratio on renewed contact and care entry after early help has closed (0 to 1,000).
+    /// Hazard ratio after early help has ended, on referral and crisis entry of a closed case
+    /// and on care entry from any open case (not on identification; 0 to 1,000).
     pub effect_after_closure: Param,
     /// Months after closure for which `effect_after_closure` applies (0 to 1,200).
     #[serde(deserialize_with = "whole")]

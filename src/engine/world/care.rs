@@ -140,9 +140,10 @@ impl World<'_> {
         };
         let current = self.children[c as usize].placement as usize;
         if mv == Move::PlacementMove {
+            // Every move is a change of placement type, so `placement_move` is the rate of
+            // actual moves: the new type comes from the entry mix without the current one.
             let mix = if age < TEN_YEARS { pol.mix_under_10 } else { pol.mix_10_plus };
-            let new = pick_cumulative(&mix, u2);
-            if new != current {
+            if let Some(new) = pick_other(&mix, current, u2) {
                 self.retable(f, c, Some(SLOT_CARE + current), Some(SLOT_CARE + new));
                 self.children[c as usize].placement = new as u8;
                 self.out.flow(mv, t, 1);
@@ -170,4 +171,17 @@ impl World<'_> {
             self.set_case(f, wanted);
         }
     }
+}
+
+/// A placement type drawn from the cumulative mix `cdf` leaving out `current`, for uniform `u`;
+/// `None` if the mix has no other type.
+fn pick_other(cdf: &[f64; Placement::COUNT], current: usize, u: f64) -> Option<usize> {
+    let mut weights = [0.0; Placement::COUNT];
+    let mut below = 0.0;
+    for (k, &c) in cdf.iter().enumerate() {
+        weights[k] = if k == current { 0.0 } else { c - below };
+        below = c;
+    }
+    let total: f64 = weights.iter().sum();
+    (total > 0.0).then(|| pick_scaled(&weights, u * total))
 }

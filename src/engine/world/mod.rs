@@ -205,6 +205,9 @@ impl<'m> World<'m> {
         }
         if t > 0 {
             self.age_pools(t);
+            // Born at the start of the month, before contacts, so that every cohort is exposed
+            // at ages 0 to 215 months (the cohort born in month 0 is in the starting position).
+            self.pool_births(t);
         }
         self.explicit_births.iter_mut().for_each(|b| *b = 0);
         self.pool_contacts(Pool::NotKnown);
@@ -232,7 +235,6 @@ impl<'m> World<'m> {
         }
         self.allocate_early_help();
         self.allocate_intensive_support();
-        self.pool_births(t);
         self.active.append(&mut self.newly_active);
         self.active.retain(|&f| {
             let fam = &self.families[f as usize];

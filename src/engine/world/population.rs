@@ -302,6 +302,9 @@ impl World<'_> {
         }
     }
 
+    /// Births into the never-known pool at the start of month `t`: each group's share of
+    /// `under_18 / 216` a month (whole children, the fraction carried), less the births into
+    /// that group's families in the month before.
     pub(super) fn pool_births(&mut self, t: i32) {
         let m = self.m;
         let per_month = f64::from(m.scenario.population.under_18) / f64::from(MONTHS_TO_18);
