@@ -357,10 +357,14 @@ class _Output(abc.ABC):
 
     def __enter__(self) -> Self:
         try:
-            self._make_parents()
-            clean_stale(self.parent)
-            with self._locked([]):  # a steady view: no other carecast is moving an output here
-                self.temp = self._open_temp()
+            # Signals wait until what is made here is recorded for cleanup: a signal between
+            # making the temporary and remembering it would leave it behind. Waiting for the
+            # lock still gives way to a signal at once.
+            with _signals_deferred() as pending:
+                self._make_parents()
+                clean_stale(self.parent)
+                with self._locked(pending):  # a steady view: no other carecast is moving an output here
+                    self.temp = self._open_temp()
         except BaseException:
             self._cleanup()
             raise
