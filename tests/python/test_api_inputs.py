@@ -137,3 +137,13 @@ def test_too_many_years_names_years_and_the_limit(years):
         carecast.Scenario.preset("wolverhampton-2015").run(replications=1, years=years, progress=False)
     assert info.value.path == "years"
     assert info.value.allowed == "a whole number from 1 to 100"
+
+
+def test_numbers_survive_a_round_trip_to_the_last_bit():
+    # serde_json's default float parsing could be one bit off; scenarios compare by value.
+    x = 0.0017077580216476507
+    s = carecast.Scenario.preset("wolverhampton-2015").updated({"hazards": {"sibling_group_entry": 0.4500000000000001}})
+    s = s.with_parameters({"hazards.previously_known.crisis_care_entry.age_0": x})
+    again = carecast.Scenario.from_dict(s.to_dict())
+    assert again.parameter("hazards.previously_known.crisis_care_entry.age_0") == x
+    assert again == s
