@@ -45,6 +45,15 @@ __all__ = [
 ]
 __version__: str = _core.__version__
 
+
+def __getattr__(name: str) -> Any:
+    """``carecast.returns`` is imported when first used (it brings SciPy, which other uses need not wait for)."""
+    if name == "returns":
+        import importlib
+
+        return importlib.import_module(".returns", __name__)
+    raise AttributeError(f"module 'carecast' has no attribute {name!r}")
+
 #: Monthly headline indicators, per replication.
 HEADLINE_INDICATORS = ("lac_stock", "lac_entries", "lac_rate_per_10k", "early_help_waiting")
 #: Shares reported over the first 12 months and per financial year.

@@ -33,6 +33,7 @@ RULES = {
     "dob_from_uasc": "a child with no header row: date of birth taken from the UASC table",
     "dob_changed": "a child whose date of birth differs between returns: the latest return's kept",
     "ends_before_start": "an episode returned as ending before it starts: dropped",
+    "starts_before_birth": "an episode starting before the child's date of birth: dropped",
     "open_episode_followed_by_another": "an open episode followed by another in the same period: closed at the "
     "next start, REC = X1",
     "ceased_and_reentered": "an open episode followed by a new period of care: closed at the earlier of 31 March of "
@@ -66,7 +67,9 @@ class CleanReturns:
     while open at the end of the data), ``RNE``, ``LS``, ``CIN``, ``PLACE``, ``PLACE_PROVIDER``,
     ``REC``, the model's ``placement``, ``legal_status`` and ``exit_group`` (for an episode that
     ends a period of care), ``period`` (numbered per child from 1), and the ``YEAR``, ``FILE``
-    and ``ROW`` it came from.
+    and ``ROW`` it came from, and ``period_start_known``: False for a period whose first episode
+    in the data does not start a period of care (``RNE`` not S): it began before the earliest
+    return read, so its true start is earlier.
     """
 
     episodes: pd.DataFrame
@@ -74,6 +77,8 @@ class CleanReturns:
     problems: list[Problem] = field(default_factory=list)
     #: The last day the data covers: 31 March of the latest return.
     data_end: dt.date = dt.date(1900, 1, 1)
+    #: The first day the data covers: 1 April of the earliest return.
+    data_start: dt.date = dt.date(1900, 1, 1)
     files: list[str] = field(default_factory=list)
 
     def rule_counts(self) -> pd.Series:
@@ -92,8 +97,9 @@ class CleanReturns:
     def report(self) -> str:
         """The load report as text: what was read, each rule's count, and the problems."""
         lines = [
-            f"Read {len(self.files)} files: {self.children():,} children, {len(self.episodes):,} episodes of care "
-            f"after cleaning; the data ends on {self.data_end}.",
+            f"Read {len(self.files)} file{'' if len(self.files) == 1 else 's'}: {self.children():,} children, "
+            f"{len(self.episodes):,} episodes of care after cleaning; the data covers {self.data_start} to "
+            f"{self.data_end}.",
             "",
             "Cleaning rules (rows fixed or dropped):",
         ]
@@ -101,6 +107,13 @@ class CleanReturns:
             lines.append(f"  {rule!s:<34} {count:>7,}  {RULES[str(rule)]}")
         errors = [p for p in self.problems if p.severity == "error"]
         warnings = [p for p in self.problems if p.severity == "warning"]
+        unknown = self.episodes.loc[~self.episodes["period_start_known"], "CHILD"].nunique()
+        if unknown:
+            lines += [
+                "",
+                f"{unknown:,} children were in a period of care that began before the earliest return read "
+                "(time in care for them is a lower bound; read earlier returns to know it).",
+            ]
         lines += ["", f"Problems: {len(errors)} errors (rows left out), {len(warnings)} warnings."]
         lines += [f"  {p}" for p in (errors + warnings)[:50]]
         if len(self.problems) > 50:
@@ -140,7 +153,15 @@ def clean(returns: Returns) -> CleanReturns:
     table["UASC"] = table["CHILD"].isin(uasc)
     table = _short_breaks(table, fixes)
     table = _label(table, problems)
-    return CleanReturns(table.reset_index(drop=True), fixes, problems, data_end, list(returns.files))
+    data_start = dt.date(min(returns.years) - 1, 4, 1)
+    return CleanReturns(
+        table.reset_index(drop=True),
+        fixes,
+        problems,
+        data_end=data_end,
+        data_start=data_start,
+        files=list(returns.files),
+    )
 
 
 def _deduplicate(episodes: pd.DataFrame, fixes: list[Fix]) -> pd.DataFrame:
@@ -222,6 +243,9 @@ def _history(
         if pd.notna(row["DEC"]) and row["DEC"] < row["DECOM"]:
             fixes.append(Fix("ends_before_start", *where, "dropped"))
             continue
+        if row["DECOM"] < pd.Timestamp(dob):
+            fixes.append(Fix("starts_before_birth", *where, "dropped"))
+            continue
         if following is not None:
             continuing = following["RNE"] != "S"
             if pd.isna(row["DEC"]):
@@ -262,13 +286,14 @@ def _label(table: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
     previous_child, previous_end, number = None, None, 0
     records: Iterator[Any] = table.itertuples(index=False)
     for row in records:
-        mapped = codes.placement(str(row.PLACE), str(row.PLACE_PROVIDER or ""), int(row.YEAR))
+        mapped = codes.placement(_text(row.PLACE), _text(row.PLACE_PROVIDER), int(row.YEAR))
+        status = codes.legal_status(_text(row.LS))
         placement.append(mapped.value)
-        for note in (mapped.note,):
+        legal.append(status.value)
+        for column, code, note in (("PLACE", row.PLACE, mapped.note), ("LS", row.LS, status.note)):
             if note and (row.FILE, note) not in noted:
                 noted.add((row.FILE, note))
-                problems.append(Problem("warning", str(row.FILE), int(row.ROW), "PLACE", str(row.PLACE), note))
-        legal.append(codes.legal_status(str(row.LS)).value)
+                problems.append(Problem("warning", str(row.FILE), int(row.ROW), column, _text(code) or None, note))
         if row.CHILD != previous_child or previous_end is None or pd.isna(previous_end) or row.DECOM != previous_end:
             number = number + 1 if row.CHILD == previous_child else 1
         period.append(number)
@@ -279,7 +304,14 @@ def _label(table: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
     table["legal_status"] = legal
     table["exit_group"] = exit_group
     table["period"] = period
+    first = table.groupby(["CHILD", "period"])["RNE"].transform("first")
+    table["period_start_known"] = (first == "S").to_numpy()
     return table
+
+
+def _text(value: object) -> str:
+    """A code as text; blank for a missing one."""
+    return "" if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
 def _show(value: object) -> str:

@@ -105,6 +105,8 @@ def placement(place: str, provider: str, year: int) -> Mapped:
     know for ``year`` maps to ``other`` with a note; a foster placement with no provider is taken
     as in-house, with a note.
     """
+    if not place:
+        return Mapped("other", "PLACE is blank; counted as other")
     known = _PLACE.get(place)
     if known is None or not (known[1] <= year <= known[2]):
         when = "" if known is None else f" (carecast knows it only in {known[1]}-{min(known[2], 9999)} returns)"
@@ -122,6 +124,8 @@ def placement(place: str, provider: str, year: int) -> Mapped:
 def legal_status(code: str) -> Mapped:
     """The model's legal status of an ``LS`` code (an unknown code maps to ``other``, noted)."""
     value = _LEGAL_STATUS.get(code)
+    if not code:
+        return Mapped("other", "LS is blank; counted as other")
     if value is None:
         return Mapped("other", f"LS code {code!r} is not known to carecast; counted as other")
     return Mapped(value)

@@ -21,9 +21,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import gamma
 
+from .._errors import ReturnsError
 from .clean import CleanReturns
 from .codes import EXIT_GROUPS
 from .position import AGE_BANDS
+from .read import as_date
 
 DAYS_PER_YEAR = 365.25
 #: Time in care bands of the model: under 6 months, 6 to 24, over 24 (calendar months).
@@ -41,13 +43,29 @@ class Window:
 
     @classmethod
     def ending(cls, census: dt.date | str, months: int) -> Window:
-        """The ``months`` months up to and including ``census``."""
-        end = pd.Timestamp(census) + pd.Timedelta(days=1)
+        """The ``months`` months (1 or more) up to and including ``census`` (a date, or text as
+        ``dd/mm/YYYY`` or ``YYYY-MM-DD``)."""
+        if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+            raise ReturnsError(f"window months: got {months!r}; allowed: a whole number of months, 1 or more",
+                               value=repr(months))  # fmt: skip
+        end = as_date(census, "census date") + pd.Timedelta(days=1)
         return cls(end - pd.DateOffset(months=months), end)
 
     @property
     def years(self) -> float:
+        """The window's length in years (of 365.25 days)."""
         return (self.end - self.start).days / DAYS_PER_YEAR
+
+    def check(self, returns: CleanReturns) -> None:
+        """Refuse a window that the returns do not cover: rates there would be made of nothing."""
+        first, last = pd.Timestamp(returns.data_start), pd.Timestamp(returns.data_end) + pd.Timedelta(days=1)
+        if self.start < first or self.end > last:
+            raise ReturnsError(
+                f"the window {self.start.date()} to {(self.end - pd.Timedelta(days=1)).date()} is not inside the "
+                f"returns, which cover {returns.data_start} to {returns.data_end}; choose a census date and window "
+                "inside them",
+                value=f"{self.start.date()} to {(self.end - pd.Timedelta(days=1)).date()}",
+            )
 
 
 def with_posterior(frame: pd.DataFrame) -> pd.DataFrame:
@@ -68,7 +86,8 @@ def with_posterior(frame: pd.DataFrame) -> pd.DataFrame:
 
 def periods(returns: CleanReturns) -> pd.DataFrame:
     """One row per period of care: ``CHILD``, ``period``, ``DOB``, ``uasc``, ``start``, ``end``
-    (NaT while open), ``exit_group`` (``eighteen`` for the 18th birthday), ``abuse_neglect``, and
+    (NaT while open), ``start_known`` (False when it began before the earliest return read),
+    ``exit_group`` (``eighteen`` for the 18th birthday), ``abuse_neglect``, and
     ``reentry_within_months``: whole months since the child last returned home, for a period
     that follows a return home (NaN otherwise)."""
     e = returns.episodes.sort_values(["CHILD", "DECOM"])
@@ -79,6 +98,7 @@ def periods(returns: CleanReturns) -> pd.DataFrame:
         {
             "CHILD": first["CHILD"], "period": first["period"], "DOB": first["DOB"], "uasc": first["UASC"],
             "start": first["DECOM"], "end": last["DEC"], "exit_group": last["exit_group"], "need": first["CIN"],
+            "start_known": first["period_start_known"],
         }
     )  # fmt: skip
     eighteen = table["DOB"] + pd.DateOffset(years=18)
@@ -106,8 +126,15 @@ def entry_rates(
     those whose category of need is N1), ``exposure_years`` (the ``population`` of that age
     times the window's length) and the posterior of `with_posterior`.
     """
-    if len(population) != 18:
-        raise ValueError(f"population: needs 18 numbers, children aged 0 to 17; got {len(population)}")
+    window.check(returns)
+    try:
+        people = [float(x) for x in population]
+    except (TypeError, ValueError):
+        raise ReturnsError(f"population: got {population!r}; allowed: 18 numbers, children aged 0 to 17",
+                           value=repr(population)) from None  # fmt: skip
+    if len(people) != 18 or not all(np.isfinite(x) and x >= 0 for x in people):
+        raise ReturnsError(f"population: got {len(people)} numbers; allowed: 18 numbers of children (0 or more), "
+                           "aged 0 to 17", value=repr(population))  # fmt: skip
     table = periods(returns)
     if not include_uasc:
         table = table[~table["uasc"]]
@@ -122,7 +149,7 @@ def entry_rates(
     frame["events"] = frame["events"].astype(int)
     frame["abuse_neglect"] = frame["abuse_neglect"].astype(int)
     frame["reentries"] = frame["reentries"].astype(int)
-    frame["exposure_years"] = np.asarray(population, float) * window.years
+    frame["exposure_years"] = np.asarray(people, float) * window.years
     return with_posterior(frame)
 
 
@@ -130,7 +157,12 @@ def exit_rates(returns: CleanReturns, window: Window, include_uasc: bool = False
     """Exits from care per child-year in care by destination group, current age band and time in
     care band: ``exit_group``, ``age_band``, ``time_in_care``, ``events``, ``exposure_years``
     and the posterior of `with_posterior`. Exposure is split at every birthday that changes the
-    band and at 6 and 24 months in care; the 18th birthday ends exposure and is not an exit."""
+    band and at 6 and 24 months in care; the 18th birthday ends exposure and is not an exit.
+
+    A period that began before the earliest return read has a time in care known only as a lower
+    bound: its exposure and exits count only once that bound is over 24 months, where the band is
+    certain."""
+    window.check(returns)
     table = periods(returns)
     if not include_uasc:
         table = table[~table["uasc"]]
@@ -139,12 +171,15 @@ def exit_rates(returns: CleanReturns, window: Window, include_uasc: bool = False
     data_end = pd.Timestamp(returns.data_end) + pd.Timedelta(days=1)
     for row in _rows(table):
         end = row.end if pd.notna(row.end) else data_end
+        certain = 0 if row.start_known else len(TIME_IN_CARE) - 1
         for band, tic, days in _pieces(row.DOB, row.start, max(row.start, window.start), min(end, window.end)):
-            exposure[band, tic] += days / DAYS_PER_YEAR
+            if tic >= certain:
+                exposure[band, tic] += days / DAYS_PER_YEAR
         if pd.notna(row.end) and window.start <= row.end < window.end and row.exit_group in EXIT_GROUPS:
             band = _band_of(_whole_years(row.DOB, row.end))
             tic = _tic_of(_whole_months(row.start, row.end))
-            events[EXIT_GROUPS.index(row.exit_group), band, tic] += 1
+            if tic >= certain:
+                events[EXIT_GROUPS.index(row.exit_group), band, tic] += 1
     rows = [
         {"exit_group": g, "age_band": AGE_BANDS[b][0], "time_in_care": TIME_IN_CARE[t][0],
          "events": int(events[i, b, t]), "exposure_years": exposure[b, t]}
@@ -155,6 +190,7 @@ def exit_rates(returns: CleanReturns, window: Window, include_uasc: bool = False
 
 def placement_move_rate(returns: CleanReturns, window: Window, include_uasc: bool = False) -> pd.DataFrame:
     """Changes of placement type (the model's types) per child-year in care, one row."""
+    window.check(returns)
     e = returns.episodes.sort_values(["CHILD", "DECOM"])
     if not include_uasc:
         e = e[~e["UASC"]]
@@ -173,6 +209,7 @@ def reentry_rate(
     """Re-entries to care per child-year at home in the ``within_months`` after a return home
     (exit group ``home``), one row; time at home is counted until re-entry, the 18th birthday,
     ``within_months`` after the return, or the end of the window."""
+    window.check(returns)
     table = periods(returns)
     if not include_uasc:
         table = table[~table["uasc"]]
@@ -195,6 +232,7 @@ def reentry_rate(
 def entry_trend(returns: CleanReturns, window: Window, include_uasc: bool = False) -> tuple[float, float]:
     """Growth of entries a year over the window, and its standard error: a Poisson log-linear
     fit of monthly entries on time (iteratively reweighted least squares)."""
+    window.check(returns)
     table = periods(returns)
     if not include_uasc:
         table = table[~table["uasc"]]

@@ -7,8 +7,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from .._errors import ReturnsError
 from .._start import StartingPosition
 from .clean import CleanReturns
+from .read import as_date
 
 #: Age bands of the model: label and the first single year of age in it.
 AGE_BANDS = (("0", 0), ("1-4", 1), ("5-9", 5), ("10-15", 10), ("16-17", 16))
@@ -31,16 +33,25 @@ def in_care_on(returns: CleanReturns, day: dt.date | str) -> pd.DataFrame:
     the start of an episode), ``age_months``, ``age_band``; ``placement`` and ``legal_status``
     of the episode open that day; ``uasc``; ``months_in_care`` since the period of care began
     and ``months_in_placement`` since the placement type last changed (whole months);
-    ``previous_periods`` of care; ``entered_under_5``; ``abuse_neglect`` (category of need N1).
+    ``previous_periods`` of care; ``entered_under_5``; ``abuse_neglect`` (category of need N1);
+    ``care_start_known``: False when the period of care began before the earliest return read
+    (its first episode there does not start a period), so that ``months_in_care`` and
+    ``months_in_placement`` are at least the figures given, and ``entered_under_5`` is None
+    unless the child was under five when first seen in care.
     """
-    when = pd.Timestamp(day)
+    when = as_date(day, "census date")
     if when.date() > returns.data_end:
-        raise ValueError(f"census date {when.date()} is after the data ends ({returns.data_end})")
+        raise ReturnsError(f"census date {when.date()} is after the returns end ({returns.data_end})",
+                           value=str(when.date()))  # fmt: skip
+    if when.date() < returns.data_start:
+        raise ReturnsError(f"census date {when.date()} is before the returns begin ({returns.data_start})",
+                           value=str(when.date()))  # fmt: skip
     e = returns.episodes
     open_then = e[(e["DECOM"] <= when) & (e["DEC"].isna() | (e["DEC"] > when))]
     columns = [
         "CHILD", "age", "age_months", "age_band", "placement", "legal_status", "uasc",
         "months_in_care", "months_in_placement", "previous_periods", "entered_under_5", "abuse_neglect",
+        "care_start_known",
     ]  # fmt: skip
     if open_then.empty:
         return pd.DataFrame(columns=columns)
@@ -55,6 +66,8 @@ def in_care_on(returns: CleanReturns, day: dt.date | str) -> pd.DataFrame:
         run = int(np.argmin(same_place)) if not same_place.all() else len(same_place)
         placed = period["DECOM"].iloc[len(period) - run]
         dob = pd.Timestamp(current["DOB"])
+        known = bool(period["period_start_known"].iloc[0])
+        under_5 = _whole_years(dob, began) < 5
         rows.append(
             {
                 "CHILD": child,
@@ -67,8 +80,9 @@ def in_care_on(returns: CleanReturns, day: dt.date | str) -> pd.DataFrame:
                 "months_in_care": _whole_months(began, when),
                 "months_in_placement": _whole_months(placed, when),
                 "previous_periods": int(current["period"]) - 1,
-                "entered_under_5": _whole_years(dob, began) < 5,
+                "entered_under_5": under_5 if known or under_5 else None,
                 "abuse_neglect": current["CIN"] == "N1",
+                "care_start_known": known,
             }
         )
     return pd.DataFrame(rows, columns=columns)
@@ -105,7 +119,7 @@ def starting_position(returns: CleanReturns, day: dt.date | str, include_uasc: b
             "months_in_care": stock["months_in_care"].astype(int),
             "months_in_placement": stock["months_in_placement"].astype(int),
             "previous_episodes": stock["previous_periods"].astype(int),
-            "entered_under_5": stock["entered_under_5"].astype(bool),
+            "entered_under_5": stock["entered_under_5"].astype(object),
             "locality": None,
             "need": None,
             "need_kind": np.where(stock["abuse_neglect"].astype(bool), "abuse_neglect", "other"),

@@ -8,6 +8,7 @@ changes an episode: `clean` applies the sector's cleaning rules and reports each
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -40,14 +41,13 @@ UNUSED = {
     "DOLO_START": "deprivation of liberty orders",
 }
 # Each date pattern with its format; tried in this order, value by value.
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"  # a time of day, as spreadsheets add, is ignored
 _DATE_PATTERNS = (
-    (re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$"), "%d/%m/%Y"),
-    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d"),
-    (re.compile(r"^\d{1,2}/\d{1,2}/\d{2}$"), "%d/%m/%y"),
-    (re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"), "ISO8601"),
-    (re.compile(r"^\d{1,2}-\d{1,2}-\d{4}$"), "%d-%m-%Y"),
+    (re.compile(rf"^(\d{{1,2}})[/.-](\d{{1,2}})[/.-](\d{{4}}){_TIME}$"), "dmy"),
+    (re.compile(rf"^(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}){_TIME}$"), "ymd"),
+    (re.compile(rf"^(\d{{1,2}})[/.-](\d{{1,2}})[/.-](\d{{2}}){_TIME}$"), "dmy2"),
 )
-DATE_FORMATS_ALLOWED = "dd/mm/YYYY, dd/mm/YY or YYYY-MM-DD"
+DATE_FORMATS_ALLOWED = "dd/mm/YYYY, dd/mm/YY or YYYY-MM-DD (dots or dashes for slashes, a time of day ignored)"
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,10 @@ def read_returns(paths: str | Path | Iterable[str | Path], year: int | None = No
     carecast does not know (which are kept).
     """
     files = _files(paths)
+    workbooks = _workbooks(paths)
     if not files:
-        raise ReturnsError(f"no .csv or .xml files found in {_names(paths)}")
+        hint = f" ({len(workbooks)} Excel workbooks there are not read: save each table as CSV)" if workbooks else ""
+        raise ReturnsError(f"no .csv or .xml files found in {_names(paths)}{hint}")
     tables: dict[str, list[pd.DataFrame]] = {"episodes": [], "header": [], "uasc": []}
     problems: list[Problem] = []
     for path in files:
@@ -119,10 +121,21 @@ def read_returns(paths: str | Path | Iterable[str | Path], year: int | None = No
             tables[name].append(_parse(table, name, problems))
     empty = {name: pd.DataFrame(columns=[*REQUIRED[name], "YEAR", "FILE", "ROW"]) for name in tables}
     frames = {name: pd.concat(parts, ignore_index=True) if parts else empty[name] for name, parts in tables.items()}
-    if frames["episodes"].empty:
+    for workbook in workbooks:
+        problems.append(Problem("warning", str(workbook), None, None, None,
+                                "an Excel workbook is not read: save each table as CSV"))  # fmt: skip
+    if not tables["episodes"]:
         raise ReturnsError(
             f"no episodes table found in {_names(paths)} (its columns: {', '.join(REQUIRED['episodes'])})"
         )
+    if frames["episodes"].empty:
+        first = "; ".join(str(p) for p in problems[:3])
+        raise ReturnsError(f"no usable episode in {_names(paths)}: every row had a problem, e.g. {first}")
+    for missing_year in sorted(set(frames["episodes"]["YEAR"]) - set(frames["header"]["YEAR"])):
+        sample = frames["episodes"][frames["episodes"]["YEAR"] == missing_year].iloc[0]
+        problems.append(Problem("error", str(sample["FILE"]), None, None, None,
+                                f"no header table for {missing_year}: dates of birth come from other years' "
+                                "headers where they have the child"))  # fmt: skip
     _check_codes(frames["episodes"], problems)
     return Returns(frames["episodes"], frames["header"], frames["uasc"], problems, [str(f) for f in files])
 
@@ -140,13 +153,27 @@ def _files(paths: str | Path | Iterable[str | Path]) -> list[Path]:
         if path.is_dir():
             files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in {".csv", ".xml"} and p.is_file()))
         elif path.is_file():
+            if path.suffix.lower() in {".xlsx", ".xls"}:
+                raise ReturnsError(f"{path}: an Excel workbook is not read: save each table as CSV", file=str(path))
             files.append(path)
         else:
             raise ReturnsError(f"{path}: no such file or folder", file=str(path))
     return files
 
 
-_YEAR_SPAN = re.compile(r"(?<!\d)(20\d\d)[-_ /]?(\d\d)(?!\d)")
+def _workbooks(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    found: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in {".xlsx", ".xls"}))
+        elif path.suffix.lower() in {".xlsx", ".xls"}:
+            found.append(path)
+    return found
+
+
+_YEAR_SPAN = re.compile(r"(?<!\d)(20\d\d)[-_ /]?(?:20)?(\d\d)(?!\d)")
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 
@@ -171,13 +198,21 @@ def _year_of(path: Path, given: int | None, column: pd.Series | None) -> int | N
 
 
 def _read_csv(path: Path, year: int | None, problems: list[Problem]) -> dict[str, pd.DataFrame]:
+    def read(encoding: str) -> pd.DataFrame:
+        # Blank lines are kept (and dropped below), so that row numbers stay a spreadsheet's.
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, skip_blank_lines=False)
+
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
-        problems.append(Problem("warning", str(path), None, None, None, "not UTF-8; read as Windows-1252"))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        try:
+            table = read("utf-8-sig")
+        except UnicodeDecodeError:
+            table = read("cp1252")
+            problems.append(Problem("warning", str(path), None, None, None, "not UTF-8; read as Windows-1252"))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise ReturnsError(f"{path}: not a readable CSV file: {e}", file=str(path)) from None
+    if any("\x00" in str(c) for c in table.columns):
+        raise ReturnsError(f"{path}: not a readable CSV file: it looks like UTF-16; save it as UTF-8 CSV",
+                           file=str(path))  # fmt: skip
     table.columns = [str(c).strip().upper() for c in table.columns]
     name = _table_name(path, list(table.columns))
     if name is None:
@@ -185,6 +220,8 @@ def _read_csv(path: Path, year: int | None, problems: list[Problem]) -> dict[str
     table = table.apply(lambda column: column.str.strip()).replace("", None)
     table["FILE"] = str(path)
     table["ROW"] = range(2, len(table) + 2)
+    data_columns = [c for c in table.columns if c not in {"FILE", "ROW"}]
+    table = table[table[data_columns].notna().any(axis=1)]
     if "YEAR" in table.columns and year is None:
         years = pd.to_numeric(table["YEAR"], errors="coerce")
         bad = years.isna() | (years < 2000) | (years > 2100)
@@ -223,7 +260,7 @@ def _table_name(path: Path, columns: list[str]) -> str | None:
     if missing:
         raise ReturnsError(
             f"{path}: this {name} table has no column {', '.join(missing)} "
-            f"(an {name} table needs {', '.join(REQUIRED[name])})",
+            f"({'an' if name[0] in 'aeiou' else 'a'} {name} table needs {', '.join(REQUIRED[name])})",
             file=str(path), column=missing[0],
         )  # fmt: skip
     return name
@@ -238,6 +275,10 @@ def _read_xml(path: Path, year: int | None) -> dict[str, pd.DataFrame]:
         raise ReturnsError(
             f"{path}: not well-formed XML at line {line}, column {column}: {e}", file=str(path), row=line
         ) from None
+    if root.find("CHILD") is None:
+        raise ReturnsError(
+            f"{path}: not an SSDA903 XML return (its root <{root.tag}> holds no <CHILD> elements)", file=str(path)
+        )
     rename = {"CHILDID": "CHILD", "PL": "PLACE"}
     header, episodes, uasc = [], [], []
 
@@ -305,17 +346,29 @@ def _parse(table: pd.DataFrame, name: str, problems: list[Problem]) -> pd.DataFr
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, list[object]]:
-    """Dates from text in any of the allowed formats, and the index labels of values that are
-    not dates (blank stays blank)."""
-    text = values.astype("string")
+    """Dates from text in any of the allowed formats (day first, as the returns write them), and
+    the index labels of values that are not dates (blank stays blank)."""
+    text = values.astype("string").str.strip()
+    day = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    month, year = day.copy(), day.copy()
+    for pattern, order in _DATE_PATTERNS:
+        parts = text.str.extract(pattern).astype("Int64")
+        found = parts[0].notna() & day.isna()
+        if not found.any():
+            continue
+        first, second, third = parts[0][found], parts[1][found], parts[2][found]
+        if order == "ymd":
+            year[found], month[found], day[found] = first, second, third
+        else:
+            day[found], month[found] = first, second
+            # Two-digit years: 00-68 are 2000-2068, 69-99 are 1969-1999 (as strptime's %y).
+            year[found] = third if order == "dmy" else third + 2000 - 100 * (third >= 69).astype("Int64")
+    known = day.notna()
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    todo = text.notna()
-    for pattern, fmt in _DATE_PATTERNS:
-        match = todo & text.str.match(pattern.pattern).fillna(False).astype(bool)
-        if match.any():
-            out[match] = pd.to_datetime(text[match], format=fmt, errors="coerce")
-            todo &= ~match
-    bad = values.index[(text.notna() & out.isna()).to_numpy()].tolist()
+    if known.any():
+        parts = pd.DataFrame({"year": year[known], "month": month[known], "day": day[known]}).astype(int)
+        out[known] = pd.to_datetime(parts, errors="coerce")
+    bad = values.index[(text.notna() & (text != "") & out.isna()).to_numpy()].tolist()
     return out, bad
 
 
@@ -331,8 +384,27 @@ def _check_codes(episodes: pd.DataFrame, problems: list[Problem]) -> None:
         for (file, value), rows in episodes.groupby(["FILE", column], dropna=True)["ROW"]:
             if value not in allowed:
                 problems.append(Problem("warning", str(file), int(rows.iloc[0]), column, str(value),
-                                        f"code not known to carecast ({len(rows)} rows); kept"))  # fmt: skip
+                                        f"code not known to carecast ({_rows(len(rows))}); kept"))  # fmt: skip
     for (file, value), rows in episodes.groupby(["FILE", "REC"], dropna=True)["ROW"]:
         if not codes.known_rec(str(value)):
-            message = f"code not known to carecast ({len(rows)} rows); counted as an 'other' exit"
+            message = f"code not known to carecast ({_rows(len(rows))}); counted as an 'other' exit"
             problems.append(Problem("warning", str(file), int(rows.iloc[0]), "REC", str(value), message))
+
+
+def _rows(n: int) -> str:
+    return "1 row" if n == 1 else f"{n:,} rows"
+
+
+def as_date(value: object, what: str) -> pd.Timestamp:
+    """A date given by a user: a date, or text as the returns write it (dd/mm/YYYY, day first)
+    or ISO (YYYY-MM-DD). Anything else is a `carecast.ReturnsError` naming ``what``."""
+    if isinstance(value, pd.Timestamp):
+        return value.normalize()
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value).normalize()
+    if isinstance(value, str):
+        parsed, bad = parse_dates(pd.Series([value]))
+        if not bad and pd.notna(parsed.iloc[0]):
+            return pd.Timestamp(parsed.iloc[0])
+    raise ReturnsError(f"{what}: {value!r} is not a date (allowed: {DATE_FORMATS_ALLOWED}, or a date)",
+                       value=str(value))  # fmt: skip

@@ -167,11 +167,13 @@ class SyntheticAuthority:
 
     def in_care_on(self, day: dt.date) -> pd.DataFrame:
         """The true stock on ``day``: one row per child in care (age in whole years, placement,
-        legal status, UASC), as a return read without error must give it."""
+        legal status, UASC, whole months since the period of care began), as a return read
+        without error must give it."""
         rows = []
         for c in self.children:
-            for e in c.episodes:
+            for i, e in enumerate(c.episodes):
                 if e.start <= day and (e.end is None or e.end > day):
+                    began = next(x.start for x in reversed(c.episodes[: i + 1]) if x.rne == "S")
                     rows.append(
                         {
                             "CHILD": str(c.id),
@@ -179,9 +181,11 @@ class SyntheticAuthority:
                             "placement": PLACEMENTS[e.placement],
                             "legal_status": e.legal,
                             "uasc": c.uasc,
+                            "months_in_care": _whole_months(began, day),
                         }
                     )
-        return pd.DataFrame(rows, columns=["CHILD", "age", "placement", "legal_status", "uasc"])
+        columns = ["CHILD", "age", "placement", "legal_status", "uasc", "months_in_care"]
+        return pd.DataFrame(rows, columns=columns)
 
     def write(self, folder: str | Path, mess: Mess | None = None, layout: str = "folders") -> list[Path]:
         """Write the returns with ``mess`` applied, and return the files written.
@@ -279,6 +283,8 @@ def generate(
     """Simulate an authority whose returns cover the collection years ``first_year`` to
     ``last_year`` (each ending on 31 March). The simulation starts 18 years before the first
     return, so the children in care at its start have histories as long as real ones."""
+    if not 2000 <= first_year <= last_year <= 2100:
+        raise ValueError(f"years: got {first_year} to {last_year}; allowed: 2000 <= first_year <= last_year <= 2100")
     truth = truth or Truth()
     rng = np.random.default_rng(seed)
     begin = dt.date(first_year - 19, 4, 1)
@@ -504,6 +510,10 @@ def _birthday(dob: dt.date, years: int) -> dt.date:
 
 def _whole_years(dob: dt.date, day: dt.date) -> int:
     return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+def _whole_months(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
