@@ -536,7 +536,9 @@ class Results:
         return cls(_core.RunResults.merge([p._inner for p in parts]))
 
     def __eq__(self, other: object) -> bool:
-        """Results are equal when every number is the same, bit for bit."""
+        """Results are equal when they come from the same scenario (compared by its fingerprint,
+        so a renamed copy is another scenario), seed and replications, and every number is the
+        same, bit for bit."""
         if not isinstance(other, Results):
             return NotImplemented
         return self._inner.equals(other._inner)
@@ -698,7 +700,7 @@ class Results:
 
     def __repr__(self) -> str:
         r = self.replication_range
-        which = f"{self.replications} replications" if r.start == 0 else f"replications {r.start}..{r.stop - 1}"
+        which = f"{self.replications} replications" if r.start == 0 else f"replications range({r.start}, {r.stop})"
         return f"Results({which} x {len(self._months)} months from {self._months[0]:%Y-%m}, seed {self.seed})"
 
 

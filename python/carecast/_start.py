@@ -152,6 +152,9 @@ def _record(row: Mapping[Any, Any], columns: tuple[str, ...], path: str) -> dict
     record: dict[str, Any] = {}
     for column, value in row.items():
         plain = _plain(value, f"{path}.{column}", column in _WHOLE)
+        if column == "family" and isinstance(plain, int | float) and not isinstance(plain, bool):
+            # Councils' identifiers are often numbers: a family key is text, whatever it looks like.
+            plain = str(int(plain)) if float(plain).is_integer() else str(plain)
         if plain is not None:
             record[str(column)] = plain
     return record

@@ -364,6 +364,14 @@ impl PyRunResults {
     /// locality is authority-wide), `month_years` (financial year of each month), `categories`,
     /// `base_year` and `discount_rate`.
     fn costs<'py>(&self, py: Python<'py>, scenario: &PyScenario) -> PyResult<Bound<'py, PyDict>> {
+        // Costs price a run's activity with a scenario's unit costs and draws: only its own.
+        if scenario.inner.fingerprint() != self.inner.scenario_fingerprint {
+            return Err(errors::to_py(crate::CarecastError::Config(crate::ConfigError::new(
+                "scenario",
+                format!("'{}', which these results were not run from", scenario.inner.name),
+                "the scenario the results were run from",
+            ))));
+        }
         let model = crate::finance::CostModel::new(&scenario.inner).map_err(errors::to_py)?;
         let (nominal, real, discounted, years) = py.detach(|| {
             let c = model.costs(&self.inner);

@@ -55,7 +55,7 @@ def test_a_range_run_holds_the_replications_of_a_full_run(redesign, whole):
     assert part.replication_range == range(2, 4) and part.replications == 2
     np.testing.assert_array_equal(part.array("lac_stock"), whole.array("lac_stock")[2:4])
     assert sorted(part.indicators(["lac_stock"])["replication"].unique()) == [2, 3]
-    assert repr(part).startswith("Results(replications 2..3 x 24 months")
+    assert repr(part).startswith("Results(replications range(2, 4) x 24 months")
     assert part != whole
 
 
@@ -156,3 +156,14 @@ def test_progress_counts_the_replications_of_the_range(baseline):
     seen = []
     baseline.run(range(10, 13), years=1, progress=lambda done, total: seen.append((done, total)))
     assert seen and all(total == 3 for _, total in seen) and seen[-1] == (3, 3)
+
+
+def test_costs_refuse_results_of_another_scenario():
+    base = carecast.Scenario.preset("wolverhampton-2015")
+    redesign = carecast.Scenario.preset("wolverhampton-2015-redesign")
+    rb = base.run(replications=2, years=1, seed=3, progress=False)
+    rr = redesign.run(replications=2, years=1, seed=3, progress=False)
+    with pytest.raises(carecast.ConfigError, match="which these results were not run from"):
+        Comparison(base, redesign, rr, rb)
+    assert Comparison(base, redesign, rb, rr).financial_years
+    assert "range(2, 4)" in repr(base.run(replications=range(2, 4), years=1, seed=3, progress=False))

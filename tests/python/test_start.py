@@ -113,3 +113,12 @@ def test_families_without_a_key_stay_whole_and_apart():
     assert "home-1" not in keys, "a made-up key never joins a family to a child in care"
     back = start.to_dict()
     assert [f["children_age_months"] for f in back["families_at_home"]] == [[5, 9], [50, 60]]
+
+
+def test_numeric_family_keys_are_text():
+    care = pd.DataFrame(
+        {"family": [7, 7], "age_months": [40, 60], "placement": ["ifa", "ifa"], "months_in_care": [3, 3]}
+    )
+    base = carecast.Scenario.preset("wolverhampton-2015")
+    scenario = base.with_starting_position(carecast.StartingPosition(care, None))
+    assert scenario.starting_position().children_in_care["family"].tolist() == ["7", "7"]
