@@ -87,6 +87,8 @@ impl PyScenario {
         d.set_item("kind", params.iter().map(|p| p.kind.label()).collect::<Vec<_>>())?;
         d.set_item("low", params.iter().map(|p| p.range.min).collect::<Vec<_>>())?;
         d.set_item("high", params.iter().map(|p| p.range.max).collect::<Vec<_>>())?;
+        d.set_item("low_open", params.iter().map(|p| p.range.min_open).collect::<Vec<_>>())?;
+        d.set_item("high_open", params.iter().map(|p| p.range.max_open).collect::<Vec<_>>())?;
         d.set_item("allowed", params.iter().map(|p| p.allowed.clone()).collect::<Vec<_>>())?;
         d.set_item("whole", params.iter().map(|p| p.whole).collect::<Vec<_>>())?;
         d.set_item("uncertain", params.iter().map(|p| p.distribution.is_some()).collect::<Vec<_>>())?;

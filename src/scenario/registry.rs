@@ -798,7 +798,7 @@ fn find<'a>(all: &'a [Leaf], path: &str) -> Result<&'a Leaf> {
     Err(ConfigError::new(
         path,
         "no such parameter",
-        format!("a parameter path of the scenario (Scenario::parameters lists them); closest: {}", close.join(", ")),
+        format!("a parameter path of the scenario (the parameters table lists them); closest: {}", close.join(", ")),
     )
     .into())
 }

@@ -7,7 +7,7 @@ import pytest
 
 import carecast
 
-COLUMNS = ["path", "value", "kind", "low", "high", "allowed", "whole", "uncertain", "may_be_uncertain",
+COLUMNS = ["path", "value", "kind", "low", "high", "low_open", "high_open", "allowed", "whole", "uncertain", "may_be_uncertain",
            "distribution", "description"]
 
 
@@ -136,3 +136,14 @@ def test_draws_of_a_replication_range_are_numbered_globally(redesign):
     assert sorted(part.replication.unique()) == [2, 3]
     pd.testing.assert_frame_equal(part.reset_index(drop=True),
                                   whole[whole.replication >= 2].reset_index(drop=True))
+
+
+def test_open_ends_are_marked():
+    p = carecast.Scenario.preset("wolverhampton-2015").parameters().set_index("path")
+    gap = p.loc["population.sibling_gap_years"]
+    assert gap["low"] == 0 and gap["low_open"] and not gap["high_open"]
+    base = carecast.Scenario.preset("wolverhampton-2015")
+    with pytest.raises(carecast.ConfigError):
+        base.with_parameters({"population.sibling_gap_years": float(gap["low"])})
+    closed = p[~p["low_open"] & np.isfinite(p["low"]) & (p["kind"] == "probability")].index[0]
+    assert base.with_parameters({closed: float(p.loc[closed, "low"])}).parameter(closed) == p.loc[closed, "low"]
