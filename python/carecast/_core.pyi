@@ -8,9 +8,12 @@ import numpy.typing as npt
 
 __all__ = [
     "AGE_BANDS",
+    "CASES_AT_HOME",
     "DEFAULT_PRESET",
     "LEGAL_STATUSES",
     "MOVES",
+    "NEED_KINDS",
+    "NEED_LEVELS",
     "PLACEMENTS",
     "STATES",
     "RunResults",
@@ -24,6 +27,9 @@ STATES: list[str]
 AGE_BANDS: list[str]
 PLACEMENTS: list[str]
 LEGAL_STATUSES: list[str]
+NEED_LEVELS: list[str]
+NEED_KINDS: list[str]
+CASES_AT_HOME: list[str]
 MOVES: list[str]
 __version__: str
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _core
 from ._errors import ConfigError
 
 #: Columns of :attr:`StartingPosition.children_in_care`, one row per child.
@@ -84,12 +85,12 @@ class StartingPosition:
     def to_dict(self) -> dict[str, Any]:
         """The position in the form a scenario's ``starting_position`` takes; unknown values
         are left out."""
-        care = [_record(row, CARE_COLUMNS, f"children_in_care[{i}]")
+        care = [_record(row, CARE_COLUMNS, f"starting_position.children_in_care[{i}]")
                 for i, row in enumerate(self.children_in_care.to_dict("records"))]
         families: list[dict[str, Any]] = []
         by_key: dict[str, int] = {}
         for i, row in enumerate(self.children_at_home.to_dict("records")):
-            record = _record(row, HOME_COLUMNS, f"children_at_home[{i}]")
+            record = _record(row, HOME_COLUMNS, f"starting_position.children_at_home[{i}]")
             age = record.pop("age_months", None)
             key = record.get("family")
             if key is not None and key in by_key:
@@ -97,9 +98,9 @@ class StartingPosition:
                 for column in _FAMILY_COLUMNS:
                     if record.get(column) != family.get(column):
                         raise ConfigError(
-                            f"children_at_home[{i}].{column}: got {record.get(column)!r}; allowed: "
+                            f"starting_position.children_at_home[{i}].{column}: got {record.get(column)!r}; allowed: "
                             f"{family.get(column)!r}, as the first row of family {key!r}: a family shares it",
-                            path=f"children_at_home[{i}].{column}", value=repr(record.get(column)),
+                            path=f"starting_position.children_at_home[{i}].{column}", value=repr(record.get(column)),
                             allowed=f"{family.get(column)!r} (the family's)")
             else:
                 family = {**record, "children_age_months": []}
@@ -146,12 +147,33 @@ def _frame(frame: pd.DataFrame | None, columns: tuple[str, ...], name: str) -> p
     return frame[ordered]
 
 
+#: The values each labelled column may hold, from the core's vocabulary.
+_LABELS = {
+    "placement": tuple(_core.PLACEMENTS),
+    "legal_status": tuple(_core.LEGAL_STATUSES),
+    "need": tuple(_core.NEED_LEVELS),
+    "need_kind": tuple(_core.NEED_KINDS),
+    "case": tuple(_core.CASES_AT_HOME),
+}
+#: Ages in months a child under 18 can have.
+_MAX_AGE_MONTHS = 18 * 12 - 1
+
+
 def _record(row: Mapping[Any, Any], columns: tuple[str, ...], path: str) -> dict[str, Any]:
     """A table row as plain values, unknown ones left out; other columns are kept, so the
-    scenario reader names them."""
+    scenario reader names them. Labels and ages are checked here, so that an error names the
+    row of the table the user edited."""
     record: dict[str, Any] = {}
     for column, value in row.items():
         plain = _plain(value, f"{path}.{column}", column in _WHOLE)
+        where = f"{path}.{column}"
+        if plain is not None and column in _LABELS and plain not in _LABELS[str(column)]:
+            allowed = ", ".join(_LABELS[str(column)])
+            raise ConfigError(f"{where}: got {plain!r}; allowed: {allowed}", path=where, value=repr(plain),
+                              allowed=allowed)  # fmt: skip
+        if plain is not None and column == "age_months" and not 0 <= plain <= _MAX_AGE_MONTHS:
+            raise ConfigError(f"{where}: got {plain!r}; allowed: 0 to {_MAX_AGE_MONTHS} (a child under 18)",
+                              path=where, value=repr(plain), allowed=f"0 to {_MAX_AGE_MONTHS}")  # fmt: skip
         if column == "family" and isinstance(plain, int | float) and not isinstance(plain, bool):
             # Councils' identifiers are often numbers: a family key is text, whatever it looks like.
             plain = str(int(plain)) if float(plain).is_integer() else str(plain)

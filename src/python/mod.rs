@@ -5,7 +5,7 @@
 mod errors;
 
 use crate::outputs::{RunResults, Summary};
-use crate::vocab::{AgeBand, LegalStatus, Move, Placement, State};
+use crate::vocab::{AgeBand, LegalStatus, Move, NeedKind, NeedLevel, Placement, State};
 use crate::{Model, Progress, RunOptions};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayDyn};
 use pyo3::prelude::*;
@@ -411,6 +411,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("AGE_BANDS", AgeBand::LABELS.to_vec())?;
     m.add("PLACEMENTS", Placement::LABELS.to_vec())?;
     m.add("LEGAL_STATUSES", LegalStatus::LABELS.to_vec())?;
+    m.add("NEED_LEVELS", NeedLevel::LABELS.to_vec())?;
+    m.add("NEED_KINDS", NeedKind::LABELS.to_vec())?;
+    m.add("CASES_AT_HOME", crate::start::CaseAtHome::ALL.iter().map(|c| c.label()).collect::<Vec<_>>())?;
     m.add("MOVES", Move::LABELS.to_vec())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

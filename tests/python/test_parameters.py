@@ -7,8 +7,8 @@ import pytest
 
 import carecast
 
-COLUMNS = ["path", "value", "kind", "low", "high", "low_open", "high_open", "allowed", "whole", "uncertain", "may_be_uncertain",
-           "distribution", "description"]
+COLUMNS = ["path", "value", "kind", "low", "high", "low_open", "high_open", "allowed", "whole", "uncertain",
+           "may_be_uncertain", "distribution", "description"]
 
 
 @pytest.fixture(scope="module")

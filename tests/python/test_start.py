@@ -122,3 +122,20 @@ def test_numeric_family_keys_are_text():
     base = carecast.Scenario.preset("wolverhampton-2015")
     scenario = base.with_starting_position(carecast.StartingPosition(care, None))
     assert scenario.starting_position().children_in_care["family"].tolist() == ["7", "7"]
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "column", "value", "message"),
+    [
+        ("children_at_home", 3, "case", "adopted", r"children_at_home\[3\]\.case: got 'adopted'; allowed: closed, "),
+        ("children_at_home", 3, "age_months", 300, r"children_at_home\[3\]\.age_months: got 300; allowed: 0 to 215"),
+        ("children_in_care", 2, "placement", "boarding_school", r"children_in_care\[2\]\.placement: got 'boarding"),
+        ("children_in_care", 2, "legal_status", "remand", r"children_in_care\[2\]\.legal_status: got 'remand'"),
+    ],
+)
+def test_bad_edits_name_the_row_the_user_edited(table, row, column, value, message):
+    base = carecast.Scenario.preset("wolverhampton-2015")
+    start = base.starting_position(seed=1)
+    getattr(start, table).loc[row, column] = value
+    with pytest.raises(carecast.ConfigError, match=message):
+        base.with_starting_position(start)
