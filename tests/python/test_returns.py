@@ -330,3 +330,24 @@ def test_population_file(tmp_path: Path) -> None:
     bad.write_text("years,children\n0,5\n")
     with pytest.raises(ReturnsError, match="no column 'age'"):
         observed.read_population(bad)
+
+
+def test_the_exit_table_of_the_estimates_runs_in_a_scenario(messy_data: returns.CleanReturns) -> None:
+    import doctest
+
+    failures, tried = doctest.testmod(estimate, verbose=False)
+    assert tried > 0 and failures == 0
+    rates = estimate.exit_rates(messy_data, estimate.Window.ending("2018-03-31", 60))
+    table = estimate.exit_table(rates)
+    other = table["other"]["age_16_17"]["over_24_months"]
+    cell = rates[(rates["age_band"] == "16-17") & (rates["time_in_care"] == "over_24_months")]
+    merged = cell[cell["exit_group"].isin(["independent_living", "other"])]["events"].sum()
+    assert other["shape"] == merged + estimate.PRIOR_SHAPE
+    assert other["scale"] == pytest.approx(1.0 / cell["exposure_years"].iloc[0])
+    s = carecast.Scenario.preset("wolverhampton-2015").updated({"hazards": {"looked_after": {"exits": table}}})
+    uncertain = s.parameters().query("uncertain").path
+    assert uncertain.str.startswith("hazards.looked_after.exits.").sum() == sum(
+        isinstance(c, dict) for d in table.values() for b in d.values() for c in b.values())
+    r = s.run(replications=2, years=1, seed=3, progress=False)
+    assert set(estimate.exit_table(rates, uncertain=False)) == set(estimate.EXIT_TABLE_GROUPS)
+    assert r.parameter_draws().parameter.str.startswith("hazards.looked_after.exits.").any()
