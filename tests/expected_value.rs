@@ -281,3 +281,18 @@ fn full_expected_value_check() {
     print_table(&c);
     check(&c);
 }
+
+#[test]
+fn the_projection_refuses_an_exit_table() {
+    // The projection is written for exits by the fields the table replaces; rather than give a
+    // wrong answer for a scenario with a table, it says so.
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+    let s = random_scenario(&mut rng, 0);
+    assert!(expected_value::expected_flows(&s, 12).is_ok());
+    let zero = json!({"under_6_months": 0.0, "months_6_to_24": 0.0, "over_24_months": 0.0});
+    let bands = json!({"age_0": zero, "age_1_4": zero, "age_5_9": zero, "age_10_15": zero, "age_16_17": zero});
+    let table = json!({"home": bands, "adoption": bands, "special_guardianship": bands, "other": bands});
+    let t = s.updated(json!({"hazards": {"looked_after": {"exits": table}}})).unwrap();
+    let e = expected_value::expected_flows(&t, 12).unwrap_err();
+    assert!(e.contains("exit table"), "{e}");
+}

@@ -27,10 +27,26 @@ fn every_number_of_every_preset_has_a_registry_entry() {
     }
 }
 
+/// The default preset with an exit table (no preset has one), every cell 0.1 a year.
+fn with_exit_table() -> Scenario {
+    let cells = serde_json::json!({"under_6_months": 0.1, "months_6_to_24": 0.1, "over_24_months": 0.1});
+    let bands = serde_json::json!({"age_0": cells, "age_1_4": cells, "age_5_9": cells, "age_10_15": cells,
+        "age_16_17": cells});
+    let table = serde_json::json!({"home": bands, "adoption": bands, "special_guardianship": bands, "other": bands});
+    Scenario::default_preset().updated(serde_json::json!({"hazards": {"looked_after": {"exits": table}}})).unwrap()
+}
+
+#[test]
+fn every_number_of_an_exit_table_has_a_registry_entry() {
+    assert_eq!(registry::unregistered_paths(&with_exit_table()), Vec::<String>::new());
+}
+
 #[test]
 fn every_registry_entry_names_a_field_of_the_presets() {
-    // A renamed or removed field leaves its entry behind: each pattern must match some number.
-    let found: Vec<String> = presets().iter().flat_map(|s| s.parameters()).map(|p| p.path).collect();
+    // A renamed or removed field leaves its entry behind: each pattern must match some number
+    // (of a preset, or of the optional exit table).
+    let found: Vec<String> =
+        presets().iter().chain([&with_exit_table()]).flat_map(|s| s.parameters()).map(|p| p.path).collect();
     let normal = |path: &str| {
         let mut out = String::new();
         let mut digits = false;
@@ -74,30 +90,31 @@ fn set_at(value: &mut Value, path: &str, v: Value) {
 
 #[test]
 fn validation_refuses_values_outside_each_registered_range_in_the_registrys_words() {
-    let s = Scenario::preset("wolverhampton-2015-redesign").unwrap();
     let mut checked = 0;
-    for p in s.parameters() {
-        let outside = [
-            if p.range.max_open { p.range.max } else { p.range.max + 1.0 },
-            if p.range.min_open { p.range.min } else { p.range.min - 1.0 },
-        ];
-        for v in outside {
-            // Whole numbers beyond u32 or below 0 are refused by the reader, not the range check.
-            if p.whole && !(0.0..=f64::from(u32::MAX)).contains(&v) {
-                continue;
+    for s in [Scenario::preset("wolverhampton-2015-redesign").unwrap(), with_exit_table()] {
+        for p in s.parameters() {
+            let outside = [
+                if p.range.max_open { p.range.max } else { p.range.max + 1.0 },
+                if p.range.min_open { p.range.min } else { p.range.min - 1.0 },
+            ];
+            for v in outside {
+                // Whole numbers beyond u32 or below 0 are refused by the reader, not the range check.
+                if p.whole && !(0.0..=f64::from(u32::MAX)).contains(&v) {
+                    continue;
+                }
+                let mut value = s.to_value();
+                let number = if p.whole { Value::from(v as u64) } else { Value::from(v) };
+                set_at(&mut value, &p.path, number);
+                let e = config_error(Scenario::from_value(value, "t").unwrap_err());
+                assert_eq!((e.path.as_str(), e.allowed.as_str()), (p.path.as_str(), p.allowed.as_str()), "{v}");
+                // set_parameter refuses it the same way, before building anything.
+                let e = config_error(s.set_parameter(&p.path, v).unwrap_err());
+                assert_eq!((e.path.as_str(), e.allowed.as_str()), (p.path.as_str(), p.allowed.as_str()), "{v}");
+                checked += 1;
             }
-            let mut value = s.to_value();
-            let number = if p.whole { Value::from(v as u64) } else { Value::from(v) };
-            set_at(&mut value, &p.path, number);
-            let e = config_error(Scenario::from_value(value, "t").unwrap_err());
-            assert_eq!((e.path.as_str(), e.allowed.as_str()), (p.path.as_str(), p.allowed.as_str()), "{v}");
-            // set_parameter refuses it the same way, before building anything.
-            let e = config_error(s.set_parameter(&p.path, v).unwrap_err());
-            assert_eq!((e.path.as_str(), e.allowed.as_str()), (p.path.as_str(), p.allowed.as_str()), "{v}");
-            checked += 1;
         }
     }
-    assert!(checked > 150, "{checked}");
+    assert!(checked > 300, "{checked}");
 }
 
 #[test]
@@ -213,7 +230,14 @@ fn stream_keys_are_frozen_and_unique() {
         ("costs.implementation[*].cost.amount", "costs.implementation[3]"),
     ];
     let keys = registry::stream_keys();
-    assert_eq!(keys.len(), old_names.len(), "every entry that may be uncertain has a pinned key");
+    // The cells of the exit table came later: each key is the hash of the cell's path when it
+    // was added.
+    let exit_cells: Vec<_> = keys.iter().filter(|(p, _)| p.starts_with("hazards.looked_after.exits.")).collect();
+    assert_eq!(exit_cells.len(), 4 * 5 * 3);
+    for (pattern, key) in &exit_cells {
+        assert_eq!(*key, StreamKey::Fixed(rng::hash_str(pattern)), "{pattern}");
+    }
+    assert_eq!(keys.len(), old_names.len() + exit_cells.len(), "every entry that may be uncertain has a pinned key");
     for (pattern, old) in old_names {
         let (_, key) = keys.iter().find(|(p, _)| *p == pattern).unwrap_or_else(|| panic!("no key for {pattern}"));
         assert_eq!(key.word(3), rng::hash_str(old), "{pattern}");

@@ -6,8 +6,9 @@
 
 use crate::calendar::YearMonth;
 use crate::error::Result;
+use crate::scenario::registry::Range;
 use crate::scenario::registry::{self, CostParam, PolicyParam};
-use crate::scenario::{Allocation, ByBand, Param, PlaceDistribution, Policy, Scenario};
+use crate::scenario::{Allocation, ByBand, ByDuration, ExitRates, Param, PlaceDistribution, Policy, Scenario};
 use crate::vocab::{AgeBand, NeedLevel, Placement};
 
 /// Annual rate to monthly hazard.
@@ -19,6 +20,20 @@ pub fn monthly(rate_per_year: f64) -> f64 {
 /// Monthly hazards by age band from annual rates.
 fn bands(b: &ByBand) -> [f64; AgeBand::COUNT] {
     b.to_array().map(monthly)
+}
+
+/// Monthly exit hazards from the exit table for one replication: by destination (home, adoption,
+/// special guardianship, other), current age band and time in care (<6, 6-24, >24 months).
+pub(crate) type ExitHazards = [[[f64; 3]; AgeBand::COUNT]; 4];
+
+/// One cell of the exit table: its rate, the registry's stream key and range for it, and where
+/// its draw is recorded if it is uncertain.
+#[derive(Debug, Clone)]
+struct ExitCell {
+    rate: Param,
+    key: u64,
+    range: Range,
+    slot: Option<usize>,
 }
 
 /// Contact hazards (per child-month) by route and band.
@@ -112,6 +127,9 @@ pub struct Model {
     pub(crate) adoption_min_months: i32,
     pub(crate) special_guardianship: f64,
     pub(crate) other_exit: f64,
+    /// The exit table, if the scenario gives one: its 60 cells in destination, band, duration
+    /// order. It replaces `return_home`, `adoption_under_5`, `special_guardianship`, `other_exit`.
+    exit_cells: Option<Vec<ExitCell>>,
     pub(crate) placement_move: f64,
     /// Return destinations: child protection, child in need, closed.
     pub(crate) return_to: [f64; 3],
@@ -168,6 +186,23 @@ impl Model {
                 parameter_names.len() - 1
             }
         };
+        // The exit table's uncertain cells come first: the hazards precede the policy in the
+        // registry's (and `parameter_draws`') order.
+        let exit_cells = c.exits.as_ref().map(|exits| {
+            let mut cells = Vec::with_capacity(60);
+            for (destination, by_band) in ExitRates::FIELDS.iter().zip(exits.to_array()) {
+                for (band, by_duration) in ByBand::FIELDS.iter().zip(by_band.to_array()) {
+                    for (duration, rate) in ByDuration::FIELDS.iter().zip(by_duration.to_array()) {
+                        let path = format!("hazards.looked_after.exits.{destination}.{band}.{duration}");
+                        let spec = registry::spec_of(&path).expect("every cell of the exit table is registered");
+                        let key = spec.key.map_or(0, |k| k.word(0));
+                        let slot = rate.is_uncertain().then(|| slot(path));
+                        cells.push(ExitCell { rate: rate.clone(), key, range: spec.range, slot });
+                    }
+                }
+            }
+            cells
+        });
         // A policy field's draw is recorded under the path where its distribution is written.
         let period_slots: Vec<[Option<usize>; PolicyParam::COUNT]> = timeline
             .iter()
@@ -227,6 +262,7 @@ impl Model {
             adoption_min_months: c.adoption_min_months as i32,
             special_guardianship: monthly(c.special_guardianship),
             other_exit: monthly(c.other_exit),
+            exit_cells,
             placement_move: monthly(c.placement_move),
             return_to: [c.return_to.child_protection, c.return_to.child_in_need, c.return_to.known_closed],
             reentry_multiplier: c.reentry_multiplier,
@@ -310,7 +346,28 @@ impl Model {
         for (i, which, index, param) in &self.cost_slots {
             draws[*i] = registry::draw(param, which.stream_key(*index), which.spec().range, seed, replication);
         }
+        for cell in self.exit_cells.iter().flatten() {
+            if let Some(i) = cell.slot {
+                draws[i] = registry::draw(&cell.rate, cell.key, cell.range, seed, replication);
+            }
+        }
         (periods, draws)
+    }
+
+    /// The monthly exit hazards of the exit table, if the scenario gives one, for the
+    /// replication whose parameter draws are `draws` (from [`Model::resolve_periods`]).
+    pub(crate) fn exit_hazards(&self, draws: &[f64]) -> Option<ExitHazards> {
+        let cells = self.exit_cells.as_ref()?;
+        let mut hazards = [[[0.0; 3]; AgeBand::COUNT]; 4];
+        let mut rates = cells.iter().map(|cell| cell.slot.map_or_else(|| cell.rate.central(), |i| draws[i]));
+        for by_band in &mut hazards {
+            for by_duration in by_band.iter_mut() {
+                for h in by_duration.iter_mut() {
+                    *h = monthly(rates.next().unwrap_or(0.0));
+                }
+            }
+        }
+        Some(hazards)
     }
 
     /// Split `total` places over localities by the chosen rule, by largest remainder so the

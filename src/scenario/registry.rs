@@ -331,6 +331,19 @@ pub(crate) fn draw(param: &Param, key: u64, range: Range, seed: u64, replication
     }
 }
 
+/// A cell of the exit table `hazards.looked_after.exits.<destination>.<band>.<duration>`: a rate
+/// that may be uncertain, with its frozen stream key.
+macro_rules! exit_rate {
+    ($destination:literal, $band:literal, $duration:literal, $key:literal) => {
+        uncertain(
+            concat!("hazards.looked_after.exits.", $destination, ".", $band, ".", $duration),
+            Kind::RatePerYear,
+            RATE,
+            StreamKey::Fixed($key),
+        )
+    };
+}
+
 /// Every numeric field of the schema, in schema order.
 pub(crate) const TABLE: &[Spec] = &[
     whole(
@@ -389,6 +402,68 @@ pub(crate) const TABLE: &[Spec] = &[
     whole("hazards.looked_after.adoption_min_months", Kind::Months, MONTHS, MO),
     number("hazards.looked_after.special_guardianship", Kind::RatePerYear, RATE, R),
     number("hazards.looked_after.other_exit", Kind::RatePerYear, RATE, R),
+    // The exit table, one row per cell so that each has its own stream (independent draws).
+    // Keys: the hashes of the paths when the table was added, frozen here.
+    exit_rate!("home", "age_0", "under_6_months", 0xdfab_f481_fb30_6bac),
+    exit_rate!("home", "age_0", "months_6_to_24", 0xfcc0_8f3c_9fca_740e),
+    exit_rate!("home", "age_0", "over_24_months", 0xa737_b99f_8422_f5aa),
+    exit_rate!("home", "age_1_4", "under_6_months", 0xf37a_759e_40ac_d4b4),
+    exit_rate!("home", "age_1_4", "months_6_to_24", 0x6b52_8eae_84f9_55a6),
+    exit_rate!("home", "age_1_4", "over_24_months", 0xeb3b_82af_fd6d_56f2),
+    exit_rate!("home", "age_5_9", "under_6_months", 0x4696_1eca_e5cf_7c51),
+    exit_rate!("home", "age_5_9", "months_6_to_24", 0x60de_67d7_1257_1fe7),
+    exit_rate!("home", "age_5_9", "over_24_months", 0x03e3_418a_4e1c_4df3),
+    exit_rate!("home", "age_10_15", "under_6_months", 0xf9d1_786f_b9dc_fd0c),
+    exit_rate!("home", "age_10_15", "months_6_to_24", 0x4fbd_bcf3_f46d_8fae),
+    exit_rate!("home", "age_10_15", "over_24_months", 0x3f2a_d0ea_d6a3_9e8a),
+    exit_rate!("home", "age_16_17", "under_6_months", 0x3aea_212a_2892_50a0),
+    exit_rate!("home", "age_16_17", "months_6_to_24", 0xe95e_296a_6114_0042),
+    exit_rate!("home", "age_16_17", "over_24_months", 0xcda8_d2c3_3783_d156),
+    exit_rate!("adoption", "age_0", "under_6_months", 0xdbc2_2bbe_94b1_bee5),
+    exit_rate!("adoption", "age_0", "months_6_to_24", 0xcded_7804_e3a0_563b),
+    exit_rate!("adoption", "age_0", "over_24_months", 0xdb8b_0fb3_5e56_ca5f),
+    exit_rate!("adoption", "age_1_4", "under_6_months", 0x9a3a_1126_18be_cb45),
+    exit_rate!("adoption", "age_1_4", "months_6_to_24", 0x54a9_10ed_9595_c75b),
+    exit_rate!("adoption", "age_1_4", "over_24_months", 0x1490_1f3a_01f3_413f),
+    exit_rate!("adoption", "age_5_9", "under_6_months", 0xd05c_0093_5f8f_c9c8),
+    exit_rate!("adoption", "age_5_9", "months_6_to_24", 0x8a11_b0df_b5e4_ab7a),
+    exit_rate!("adoption", "age_5_9", "over_24_months", 0xe01b_9023_436e_d79e),
+    exit_rate!("adoption", "age_10_15", "under_6_months", 0xfd80_0584_4af9_9dc1),
+    exit_rate!("adoption", "age_10_15", "months_6_to_24", 0x723d_c2eb_894d_6f97),
+    exit_rate!("adoption", "age_10_15", "over_24_months", 0xdb47_62f2_dd12_8003),
+    exit_rate!("adoption", "age_16_17", "under_6_months", 0x772a_9dbd_8417_fc81),
+    exit_rate!("adoption", "age_16_17", "months_6_to_24", 0xad42_61e2_6401_7b57),
+    exit_rate!("adoption", "age_16_17", "over_24_months", 0xf220_2d17_49a5_ab43),
+    exit_rate!("special_guardianship", "age_0", "under_6_months", 0xbb57_026b_6f88_e606),
+    exit_rate!("special_guardianship", "age_0", "months_6_to_24", 0xfd62_ab23_3706_c484),
+    exit_rate!("special_guardianship", "age_0", "over_24_months", 0x14ae_2365_038a_7918),
+    exit_rate!("special_guardianship", "age_1_4", "under_6_months", 0xe327_f38a_84e9_2bb2),
+    exit_rate!("special_guardianship", "age_1_4", "months_6_to_24", 0x8489_ce7d_5efc_99f0),
+    exit_rate!("special_guardianship", "age_1_4", "over_24_months", 0xefed_8320_f34c_10ec),
+    exit_rate!("special_guardianship", "age_5_9", "under_6_months", 0xb11f_0fa5_c1d1_090f),
+    exit_rate!("special_guardianship", "age_5_9", "months_6_to_24", 0x50be_d1cc_6f1f_8029),
+    exit_rate!("special_guardianship", "age_5_9", "over_24_months", 0x8062_dac8_08c8_8c35),
+    exit_rate!("special_guardianship", "age_10_15", "under_6_months", 0x6678_8f58_9591_11ba),
+    exit_rate!("special_guardianship", "age_10_15", "months_6_to_24", 0x68ff_126d_85c3_23e8),
+    exit_rate!("special_guardianship", "age_10_15", "over_24_months", 0x126f_aedd_67e1_41d4),
+    exit_rate!("special_guardianship", "age_16_17", "under_6_months", 0x26ae_6474_494a_590e),
+    exit_rate!("special_guardianship", "age_16_17", "months_6_to_24", 0x7a26_e645_7916_3d3c),
+    exit_rate!("special_guardianship", "age_16_17", "over_24_months", 0x3a3e_a06a_77a4_ada0),
+    exit_rate!("other", "age_0", "under_6_months", 0xf626_1c1f_fa54_0a1f),
+    exit_rate!("other", "age_0", "months_6_to_24", 0x5bdf_d9ef_40c2_9839),
+    exit_rate!("other", "age_0", "over_24_months", 0x88b9_c710_89ff_06e5),
+    exit_rate!("other", "age_1_4", "under_6_months", 0xff9a_6fb7_d60c_1d33),
+    exit_rate!("other", "age_1_4", "months_6_to_24", 0x4523_0768_82df_1d2d),
+    exit_rate!("other", "age_1_4", "over_24_months", 0x9840_5eb9_69e5_5bf1),
+    exit_rate!("other", "age_5_9", "under_6_months", 0x2dbf_d028_5b59_5946),
+    exit_rate!("other", "age_5_9", "months_6_to_24", 0x9ee6_abee_eddd_b5c4),
+    exit_rate!("other", "age_5_9", "over_24_months", 0xf64c_2ef2_2991_d3d8),
+    exit_rate!("other", "age_10_15", "under_6_months", 0xd6ba_4f37_69d2_b32f),
+    exit_rate!("other", "age_10_15", "months_6_to_24", 0x1bc2_326f_a6e5_4509),
+    exit_rate!("other", "age_10_15", "over_24_months", 0xce29_f63a_7efe_5555),
+    exit_rate!("other", "age_16_17", "under_6_months", 0x7920_9689_84a6_e26f),
+    exit_rate!("other", "age_16_17", "months_6_to_24", 0xe56c_2d6e_a6e0_a549),
+    exit_rate!("other", "age_16_17", "over_24_months", 0xa4df_ecbb_8904_e015),
     number("hazards.looked_after.placement_move", Kind::RatePerYear, RATE, R),
     number("hazards.looked_after.return_to.*", Kind::Share, PROBABILITY, P),
     number("hazards.looked_after.reentry_multiplier", Kind::Multiplier, MULTIPLIER, M),
@@ -854,7 +929,8 @@ fn docs() -> &'static Docs {
 
 /// The structs whose fields are the parts of one quantity (an age band, a need level): their
 /// description starts with the quantity's own.
-const PARTS: [&str; 6] = ["ByBand", "ByNeed", "ByDuration", "PlacementMix", "ReturnTo", "UnitCost"];
+const PARTS: [&str; 8] =
+    ["ByBand", "ByNeed", "ByDuration", "PlacementMix", "ReturnTo", "UnitCost", "ExitsByBand", "ParamByDuration"];
 
 /// The documentation of the field at `path`, from the rustdoc of the schema.
 fn description(path: &str) -> String {
@@ -867,12 +943,14 @@ fn description(path: &str) -> String {
         let field = segment.trim_end_matches("[*]");
         let Some((next, doc)) = docs.get(&(ty, field)) else { break };
         if PARTS.contains(&ty) {
+            // Parts of parts (an exit's band's time in care) keep every level's words.
             text = format!("{parent} {doc}");
+            parent = text.clone();
         } else {
             parent = doc.clone();
             text = doc.clone();
         }
-        ty = next.trim_start_matches("Vec<").trim_end_matches('>');
+        ty = next.trim_start_matches("Vec<").trim_start_matches("Option<").trim_end_matches('>');
     }
     text.trim().to_string()
 }

@@ -300,6 +300,13 @@ pub struct CareRates {
     pub special_guardianship: f64,
     /// Other exits (moved away, other reasons).
     pub other_exit: f64,
+    /// Exits by destination, by the child's current age band and by time in care, each rate a
+    /// number or a distribution drawn once per replication (e.g. from
+    /// `carecast.returns.estimate.exit_rates`). Given, it replaces `return_home`,
+    /// `adoption_under_5`, `special_guardianship` and `other_exit`, which are then still checked
+    /// but not used; left out, those fields apply as described there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exits: Option<ExitRates>,
     /// Placement moves (changes of placement type): the new type is drawn from the entry mix
     /// for the child's age without the current type.
     pub placement_move: f64,
@@ -315,6 +322,78 @@ pub struct CareRates {
     pub care_proceedings_share: f64,
 }
 
+/// Exits from care per child-year in care, by destination (each 0 to 120 a year). A child's
+/// rates follow its current age band (they change on the birthday that starts a new band) and
+/// its time in this period of care. The policy's `placements.reunification_multiplier` applies
+/// to `home`, and children returning home go where `return_to` says. Adoption is not possible
+/// before `adoption_min_months` in care; otherwise the `adoption` rates apply as given, whatever
+/// the age at entry (give 0 for the bands that are not adopted). The 18th birthday ends care
+/// whatever these rates are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExitRates {
+    /// Return home (to parents or relatives without an order).
+    pub home: ExitsByBand,
+    /// Adoption.
+    pub adoption: ExitsByBand,
+    /// Special guardianship or child arrangements order.
+    pub special_guardianship: ExitsByBand,
+    /// Every other exit: independent living, moved away, transferred, other reasons.
+    pub other: ExitsByBand,
+}
+
+impl ExitRates {
+    /// Field names in destination order (the order of [`ExitRates::to_array`]).
+    pub const FIELDS: [&'static str; 4] = ["home", "adoption", "special_guardianship", "other"];
+
+    /// The destinations in [`ExitRates::FIELDS`] order.
+    pub fn to_array(&self) -> [&ExitsByBand; 4] {
+        [&self.home, &self.adoption, &self.special_guardianship, &self.other]
+    }
+}
+
+/// Rates of one exit by the child's current age band, each by time in care.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExitsByBand {
+    /// Under one.
+    pub age_0: ParamByDuration,
+    /// One to four.
+    pub age_1_4: ParamByDuration,
+    /// Five to nine.
+    pub age_5_9: ParamByDuration,
+    /// Ten to fifteen.
+    pub age_10_15: ParamByDuration,
+    /// Sixteen and seventeen.
+    pub age_16_17: ParamByDuration,
+}
+
+impl ExitsByBand {
+    /// Values in band order (field names: [`ByBand::FIELDS`]).
+    pub fn to_array(&self) -> [&ParamByDuration; 5] {
+        [&self.age_0, &self.age_1_4, &self.age_5_9, &self.age_10_15, &self.age_16_17]
+    }
+}
+
+/// Rates by time spent in care, each a number or a distribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamByDuration {
+    /// In care under 6 months.
+    pub under_6_months: Param,
+    /// 6 to 24 months.
+    pub months_6_to_24: Param,
+    /// Over 24 months.
+    pub over_24_months: Param,
+}
+
+impl ParamByDuration {
+    /// Values in duration order (field names: [`ByDuration::FIELDS`]).
+    pub fn to_array(&self) -> [&Param; 3] {
+        [&self.under_6_months, &self.months_6_to_24, &self.over_24_months]
+    }
+}
+
 /// Rates by time spent in care.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -325,6 +404,11 @@ pub struct ByDuration {
     pub months_6_to_24: f64,
     /// Over 24 months.
     pub over_24_months: f64,
+}
+
+impl ByDuration {
+    /// Field names in duration order.
+    pub const FIELDS: [&'static str; 3] = ["under_6_months", "months_6_to_24", "over_24_months"];
 }
 
 /// Where children returning home from care go.

@@ -22,6 +22,18 @@ fn count(path: &str, v: u32) -> Check {
     registry::check(path, f64::from(v))
 }
 
+/// Check every cell of an exit table (a number or a distribution, in the registry's range).
+fn exit_table(path: &str, exits: &ExitRates) -> Check {
+    for (destination, by_band) in ExitRates::FIELDS.iter().zip(exits.to_array()) {
+        for (band, by_duration) in ByBand::FIELDS.iter().zip(by_band.to_array()) {
+            for (duration, rate) in ByDuration::FIELDS.iter().zip(by_duration.to_array()) {
+                registry::check_param(&format!("{path}.{destination}.{band}.{duration}"), rate)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The most children a family drawn from the population may have (`population.family_size`
 /// has one share per size).
 pub(crate) const MAX_FAMILY_SIZE: usize = 10;
@@ -200,6 +212,9 @@ fn hazards(h: &Hazards) -> Check {
     count("hazards.looked_after.adoption_min_months", c.adoption_min_months)?;
     number("hazards.looked_after.special_guardianship", c.special_guardianship)?;
     number("hazards.looked_after.other_exit", c.other_exit)?;
+    if let Some(exits) = &c.exits {
+        exit_table("hazards.looked_after.exits", exits)?;
+    }
     number("hazards.looked_after.placement_move", c.placement_move)?;
     shares(
         "hazards.looked_after.return_to",

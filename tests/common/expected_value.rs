@@ -143,6 +143,9 @@ impl Params {
         if !s.changes.is_empty() {
             return Err("no policy changes".into());
         }
+        if s.hazards.looked_after.exits.is_some() {
+            return Err("no exit table (hazards.looked_after.exits): exits by the fields it replaces".into());
+        }
         let i = &p.initial;
         if i.looked_after + i.child_protection + i.child_in_need + i.early_help_families + i.waiting_families > 0 {
             return Err("no starting caseload".into());

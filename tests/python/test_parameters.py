@@ -147,3 +147,44 @@ def test_open_ends_are_marked():
         base.with_parameters({"population.sibling_gap_years": float(gap["low"])})
     closed = p[~p["low_open"] & np.isfinite(p["low"]) & (p["kind"] == "probability")].index[0]
     assert base.with_parameters({closed: float(p.loc[closed, "low"])}).parameter(closed) == p.loc[closed, "low"]
+
+
+BANDS = ["age_0", "age_1_4", "age_5_9", "age_10_15", "age_16_17"]
+DURATIONS = ["under_6_months", "months_6_to_24", "over_24_months"]
+DESTINATIONS = ["home", "adoption", "special_guardianship", "other"]
+
+
+def exit_table(cell):
+    return {d: {b: {t: cell(d, b, t) for t in DURATIONS} for b in BANDS} for d in DESTINATIONS}
+
+
+def test_an_exit_table_round_trips_and_lists_its_rows(baseline, tmp_path):
+    gamma = {"dist": "gamma", "shape": 8.5, "scale": 0.05}
+    table = exit_table(lambda d, b, t: gamma if (d, b, t) == ("home", "age_5_9", "over_24_months") else 0.1)
+    s = carecast.Scenario.from_dict({**baseline.to_dict(), "hazards": {
+        **baseline.to_dict()["hazards"],
+        "looked_after": {**baseline.to_dict()["hazards"]["looked_after"], "exits": table}}})
+    assert s.to_dict()["hazards"]["looked_after"]["exits"] == table
+    text = s.to_toml()
+    assert "[hazards.looked_after.exits.home.age_0]" in text
+    (tmp_path / "s.toml").write_text(text)
+    assert carecast.Scenario.from_file(tmp_path / "s.toml").to_dict() == s.to_dict()
+    p = s.parameters()
+    rows = p[p.path.str.startswith("hazards.looked_after.exits.")]
+    assert len(rows) == 60
+    assert rows.path.iloc[0] == "hazards.looked_after.exits.home.age_0.under_6_months"
+    one = rows.set_index("path").loc["hazards.looked_after.exits.home.age_5_9.over_24_months"]
+    assert one.uncertain and one.kind == "rate_per_year" and one.value == pytest.approx(8.5 * 0.05)
+    assert "Five to nine" in one.description and "Over 24 months" in one.description
+    # The draw is recorded per replication under the cell's path.
+    d = s.run(replications=3, years=1, seed=2, progress=False).parameter_draws()
+    cell = d[d.parameter == "hazards.looked_after.exits.home.age_5_9.over_24_months"]
+    assert list(d.parameter[:1]) == list(cell.parameter[:1]), "the hazards come before the costs"
+    assert len(cell) == 3 and cell.value.nunique() == 3
+
+
+def test_a_bad_exit_table_names_the_cell(baseline):
+    table = exit_table(lambda d, b, t: -1.0 if (d, b, t) == ("adoption", "age_1_4", "under_6_months") else 0.1)
+    with pytest.raises(carecast.ConfigError) as e:
+        baseline.updated({"hazards": {"looked_after": {"exits": table}}})
+    assert e.value.path == "hazards.looked_after.exits.adoption.age_1_4.under_6_months"

@@ -424,7 +424,10 @@ def test_a_scenario_built_from_the_returns(
     assert scenario.parameter("population.under_18") == round(sum(authority.truth.population))
     # Every estimated value says where it came from; the rest is marked as the base's.
     text = built.toml()
-    assert "returns home in" in text and "# from base" in text
+    assert "exits in" in text and "gamma posterior" in text and "# from base" in text
+    assert "not used: hazards.looked_after.exits replaces it" in text
+    draws = scenario.run(replications=3, years=1, seed=1, progress=False).parameter_draws()
+    assert draws["parameter"].str.startswith("hazards.looked_after.exits.").any()
     assert carecast.Scenario.from_dict(scenario.to_dict()) == scenario
     # The fit reached its target (1%, with its own random numbers; 2% allowed here).
     achieved, target = re.search(r"entries \(([\d,.]+) a year\) match ([\d,.]+) a year", built.report()).groups()
@@ -433,3 +436,24 @@ def test_a_scenario_built_from_the_returns(
     assert abs(moves - authority.truth.placement_move) < 4 * np.sqrt(authority.truth.placement_move / 1000)
     with pytest.raises(carecast.ConfigError, match="after the returns end"):
         build.build(messy_data, "2019-03-31", base)
+
+
+def test_the_exit_table_of_the_estimates_runs_in_a_scenario(messy_data: returns.CleanReturns) -> None:
+    import doctest
+
+    failures, tried = doctest.testmod(estimate, verbose=False)
+    assert tried > 0 and failures == 0
+    rates = estimate.exit_rates(messy_data, estimate.Window.ending("2018-03-31", 60))
+    table = estimate.exit_table(rates)
+    other = table["other"]["age_16_17"]["over_24_months"]
+    cell = rates[(rates["age_band"] == "16-17") & (rates["time_in_care"] == "over_24_months")]
+    merged = cell[cell["exit_group"].isin(["independent_living", "other"])]["events"].sum()
+    assert other["shape"] == merged + estimate.PRIOR_SHAPE
+    assert other["scale"] == pytest.approx(1.0 / cell["exposure_years"].iloc[0])
+    s = carecast.Scenario.preset("wolverhampton-2015").updated({"hazards": {"looked_after": {"exits": table}}})
+    uncertain = s.parameters().query("uncertain").path
+    assert uncertain.str.startswith("hazards.looked_after.exits.").sum() == sum(
+        isinstance(c, dict) for d in table.values() for b in d.values() for c in b.values())
+    r = s.run(replications=2, years=1, seed=3, progress=False)
+    assert set(estimate.exit_table(rates, uncertain=False)) == set(estimate.EXIT_TABLE_GROUPS)
+    assert r.parameter_draws().parameter.str.startswith("hazards.looked_after.exits.").any()

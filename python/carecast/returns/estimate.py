@@ -188,6 +188,56 @@ def exit_rates(returns: CleanReturns, window: Window, include_uasc: bool = False
     return with_posterior(pd.DataFrame(rows))
 
 
+#: The destinations of the scenario's exit table (``hazards.looked_after.exits``) and the exit
+#: groups of `exit_rates` that go in each: the engine treats independent living like any other
+#: exit (the child leaves the model), so it joins ``other``.
+EXIT_TABLE_GROUPS: dict[str, tuple[str, ...]] = {
+    "home": ("home",),
+    "adoption": ("adoption",),
+    "special_guardianship": ("special_guardianship",),
+    "other": ("independent_living", "other"),
+}
+
+
+def exit_table(rates: pd.DataFrame, uncertain: bool = True) -> dict[str, Any]:
+    """The scenario's exit table ``hazards.looked_after.exits`` from `exit_rates`: for each
+    destination, age band (``age_0`` ... ``age_16_17``) and time in care, the gamma posterior
+    ``{"dist": "gamma", "shape": ..., "scale": ...}``, or with ``uncertain=False`` its mean.
+
+    The groups of `EXIT_TABLE_GROUPS` are merged cell by cell: their events add over the same
+    exposure, so the merged posterior has shape = their events + the prior's 1/2. A cell with no
+    exposure says nothing: it gets 0. (A cell with a few days of exposure can give a rate above
+    the scenario's 120 a year, which the scenario refuses: widen the window.)
+
+    >>> frame = pd.DataFrame({"exit_group": ["home", "other", "independent_living"],
+    ...     "age_band": ["0", "16-17", "16-17"], "time_in_care": ["under_6_months"] * 3,
+    ...     "events": [2, 1, 3], "exposure_years": [4.0, 10.0, 10.0]})
+    >>> table = exit_table(frame)
+    >>> table["home"]["age_0"]["under_6_months"], table["other"]["age_16_17"]["under_6_months"]
+    ({'dist': 'gamma', 'shape': 2.5, 'scale': 0.25}, {'dist': 'gamma', 'shape': 4.5, 'scale': 0.1})
+    >>> exit_table(frame, uncertain=False)["other"]["age_16_17"]["under_6_months"]
+    0.45
+    """
+    table: dict[str, Any] = {}
+    for destination, groups in EXIT_TABLE_GROUPS.items():
+        bands: dict[str, Any] = {}
+        for label, _ in AGE_BANDS:
+            cells: dict[str, Any] = {}
+            for tic, _ in TIME_IN_CARE:
+                at = (rates["age_band"] == label) & (rates["time_in_care"] == tic)
+                exposure = float(rates.loc[at, "exposure_years"].max()) if at.any() else 0.0
+                events = float(rates.loc[at & rates["exit_group"].isin(groups), "events"].sum())
+                if not exposure > 0:
+                    cells[tic] = 0.0
+                elif uncertain:
+                    cells[tic] = {"dist": "gamma", "shape": events + PRIOR_SHAPE, "scale": 1.0 / exposure}
+                else:
+                    cells[tic] = (events + PRIOR_SHAPE) / exposure
+            bands["age_" + label.replace("-", "_")] = cells
+        table[destination] = bands
+    return table
+
+
 def placement_move_rate(returns: CleanReturns, window: Window, include_uasc: bool = False) -> pd.DataFrame:
     """Changes of placement type (the model's types) per child-year in care, one row."""
     window.check(returns)

@@ -69,7 +69,8 @@ impl World<'_> {
     }
 
     /// Hazards (per month) of the events of child `c` in care in month `s`: return home,
-    /// adoption, special guardianship, other exit, placement move.
+    /// adoption, special guardianship, other exit, placement move. From the exit table by the
+    /// child's age band in month `s` if the scenario gives one.
     pub(super) fn care_hazards(&self, c: u32, s: i32, pol: &PeriodPolicy) -> [f64; 5] {
         let m = self.m;
         let ch = &self.children[c as usize];
@@ -81,6 +82,17 @@ impl World<'_> {
         } else {
             2
         };
+        if let Some(exits) = &self.exits {
+            let b = AgeBand::of_months(s - ch.birth).index();
+            let adoption = if months_in >= m.adoption_min_months { exits[1][b][d] } else { 0.0 };
+            return [
+                exits[0][b][d] * pol.reunification_multiplier,
+                adoption,
+                exits[2][b][d],
+                exits[3][b][d],
+                m.placement_move,
+            ];
+        }
         [
             m.return_home[d] * pol.reunification_multiplier,
             if ch.entered_under_5 && months_in >= m.adoption_min_months { m.adoption_under_5 } else { 0.0 },
@@ -91,20 +103,27 @@ impl World<'_> {
     }
 
     /// Draw the month of child `c`'s next event in care, from month `from` on: the hazards are
-    /// constant between the 6- and 24-month marks, eligibility for adoption and policy changes,
-    /// so one unit exponential is spent segment by segment. The same distribution as a draw
-    /// every month, for a fraction of the work. No event before the 18th birthday: none.
+    /// constant between the 6- and 24-month marks, eligibility for adoption and policy changes
+    /// (and, with an exit table, the birthdays that start a new age band), so one unit
+    /// exponential is spent segment by segment. The same distribution as a draw every month,
+    /// for a fraction of the work. No event before the 18th birthday: none.
     pub(super) fn schedule_care(&mut self, f: u32, c: u32, from: i32) {
         let m = self.m;
         let e = unit_exponential(&mut self.families[f as usize].rng);
         let ch = &self.children[c as usize];
         let since = ch.care_since;
-        let adoption_edge = if ch.entered_under_5 { since + m.adoption_min_months } else { NO_EVENT };
-        let stop = (ch.birth + MONTHS_TO_18).min(self.months);
+        let table = self.exits.is_some();
+        let adoption_edge = if ch.entered_under_5 || table { since + m.adoption_min_months } else { NO_EVENT };
+        let birth = ch.birth;
+        let stop = (birth + MONTHS_TO_18).min(self.months);
         let event = first_event(e, from, stop, |s| {
             let p = self.period_at(s);
             let mut end = stop;
-            for edge in [since + 6, since + 24, adoption_edge] {
+            // Without a table the hazards do not depend on age: no edge, so the draws are the
+            // same as before the table existed.
+            let band_edge =
+                if table { AgeBand::next_boundary(s - birth).map_or(NO_EVENT, |b| birth + b) } else { NO_EVENT };
+            for edge in [since + 6, since + 24, adoption_edge, band_edge] {
                 if edge > s {
                     end = end.min(edge);
                 }

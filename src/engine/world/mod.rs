@@ -37,7 +37,7 @@ mod record;
 mod start;
 
 use super::cohort::CohortTable;
-use super::compiled::{Model, PeriodPolicy};
+use super::compiled::{ExitHazards, Model, PeriodPolicy};
 use crate::outputs::{Activity, LoggedEvent, RepOutput, Series};
 use crate::rng::{self, Purpose, Stream, chance, uniform};
 use crate::scenario::{Allocation, MAX_MONTHLY_HAZARD};
@@ -66,6 +66,8 @@ pub struct World<'m> {
     rep: u64,
     months: i32,
     periods: Rc<[(i32, PeriodPolicy)]>,
+    /// This replication's exit hazards from the scenario's exit table, if it gives one.
+    exits: Option<ExitHazards>,
     period: usize,
     t: i32,
     not_known: CohortTable,
@@ -122,6 +124,7 @@ impl<'m> World<'m> {
     ) -> Self {
         let groups = m.localities * 3;
         let (periods, parameter_draws) = m.resolve_periods(seed, rep);
+        let exits = m.exit_hazards(&parameter_draws);
         let mut out = RepOutput::new(months, m.localities);
         out.parameters = parameter_draws;
         let mut w = World {
@@ -130,6 +133,7 @@ impl<'m> World<'m> {
             rep,
             months: months as i32,
             periods: periods.into(),
+            exits,
             period: 0,
             t: 0,
             not_known: CohortTable::new(groups, months),
