@@ -4,8 +4,9 @@ rest comes from a base scenario, and every value says where it came from.
 What the returns give (see ``docs/returns.md``, "A scenario from the returns"):
 
 - the children in care on the census date, as the starting position;
-- exits from care: return home by time in care, adoption, special guardianship and other exits,
-  pooled over ages for now (the model's exit hazards do not yet vary by age);
+- exits from care by destination, current age band and time in care, each a gamma posterior
+  the Monte Carlo draws once per replication (a cell with under a child-year of exposure borrows
+  the rate pooled over ages);
 - placement moves (changes of placement type per child-year in care);
 - entries to care: the model's routes into care (crisis from no contact or a closed case, from
   child in need, from child protection) keep the base's shape by age, and all their care-entry
@@ -30,7 +31,7 @@ from .. import Scenario
 from .._errors import ConfigError
 from . import estimate
 from .clean import CleanReturns
-from .position import in_care_on, starting_position
+from .position import AGE_BANDS, in_care_on, starting_position
 
 #: The care-entry hazards scaled to fit entries, by route.
 ENTRY_ROUTES = (
@@ -134,13 +135,36 @@ def build(
         values[path] = events / years
         provenance[path] = f"{events} {what} in {years:,.0f} child-years in care ({source})"
 
-    for tic in ("under_6_months", "months_6_to_24", "over_24_months"):
-        rate(f"hazards.looked_after.return_home.{tic}", *pooled(["home"], tic=tic), "returns home")
-    rate("hazards.looked_after.adoption_under_5", *pooled(["adoption"], bands=["0", "1-4", "5-9"]),
-         "adoptions (children under ten)")  # fmt: skip
-    rate("hazards.looked_after.special_guardianship", *pooled(["special_guardianship"]),
-         "special guardianship or child arrangements orders")  # fmt: skip
-    rate("hazards.looked_after.other_exit", *pooled(["independent_living", "other"]), "other exits")
+    # Exits by destination x current age band x time in care, each cell its gamma posterior, so
+    # the Monte Carlo carries the estimate's uncertainty. A cell with under a child-year of
+    # exposure borrows the rate pooled over ages for its destination and time in care.
+    table = estimate.exit_table(exits, uncertain=True)
+    for destination, groups in estimate.EXIT_TABLE_GROUPS.items():
+        for tic, _ in estimate.TIME_IN_CARE:
+            events, years = pooled(list(groups), tic=tic)
+            for label, _ in AGE_BANDS:
+                band = "age_" + label.replace("-", "_")
+                cell_events, cell_years = pooled(list(groups), bands=[label], tic=tic)
+                path = f"hazards.looked_after.exits.{destination}.{band}.{tic}"
+                if cell_years >= 1.0:
+                    provenance[path] = (
+                        f"{cell_events} exits in {cell_years:,.1f} child-years in care, gamma posterior ({source})"
+                    )
+                elif years > 0:
+                    table[destination][band][tic] = {
+                        "dist": "gamma",
+                        "shape": events + estimate.PRIOR_SHAPE,
+                        "scale": 1.0 / years,
+                    }
+                    provenance[path] = (
+                        f"under a child-year in care at this age: {events} exits in {years:,.0f} child-years "
+                        f"at all ages, gamma posterior ({source})"
+                    )
+                else:
+                    provenance[path] = f"no time in care at this time in care in the window ({source}): 0"
+    for unused in ("return_home.under_6_months", "return_home.months_6_to_24", "return_home.over_24_months",
+                   "adoption_under_5", "special_guardianship", "other_exit"):  # fmt: skip
+        provenance[f"hazards.looked_after.{unused}"] = "from base, not used: hazards.looked_after.exits replaces it"
     rate("hazards.looked_after.placement_move", int(moves["events"]), float(moves["exposure_years"]),
          "changes of placement type")  # fmt: skip
     stock = in_care_on(data, census)
@@ -162,6 +186,7 @@ def build(
     provenance["start"] = f"the month after the census date {census}"
     scenario = scenario.with_parameters({"population.under_18": values.pop("population.under_18")})
     scenario = scenario.with_parameters(values)
+    scenario = scenario.updated({"hazards": {"looked_after": {"exits": table}}})
     scenario = _with_start(scenario, data, census, include_uasc, seed)
     provenance["starting_position.children_in_care"] = f"every child in care on {census} ({source})"
     target = float(entries["events"].sum()) / window.years
@@ -214,24 +239,21 @@ def _entries_a_year(scenario: Scenario, replications: int, seed: int) -> float:
 
 def annotate(toml: str, provenance: dict[str, Any]) -> str:
     """``toml`` with a comment on each value line: where an estimated value came from, or
-    ``from base``. Array-of-tables sections (the starting position) get one comment each."""
+    ``from base``. A value written as a table of its own (a distribution) has the comment on
+    the table's header; array-of-tables sections (the starting position) get one comment each."""
     out, table = [], ""
     for line in toml.splitlines():
         stripped = line.strip()
-        if stripped.startswith("[["):
+        if stripped.startswith("["):
             table = stripped.strip("[]")
             note = provenance.get(table)
             out.append(line if note is None else f"{line}  # {note}")
             continue
-        if stripped.startswith("["):
-            table = stripped.strip("[]")
-            out.append(line)
-            continue
-        if "=" in stripped and not stripped.startswith("#") and not table.startswith("starting_position"):
+        owned = any(table == p or table.startswith(p + ".") for p in provenance if p.count(".") <= table.count("."))
+        if "=" in stripped and not stripped.startswith("#") and not table.startswith("starting_position") and not owned:
             key = stripped.split("=", 1)[0].strip()
             path = f"{table}.{key}" if table else key
-            note = provenance.get(path, "from base")
-            out.append(f"{line}  # {note}")
+            out.append(f"{line}  # {provenance.get(path, 'from base')}")
             continue
         out.append(line)
     return "\n".join(out) + "\n"
