@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import codes
+from ._dates import birthday
 from .read import Problem, Returns
 
 #: Every cleaning rule, with what it does, in the order they apply.
@@ -228,7 +229,7 @@ def _history(
     child: str, rows: list[dict[str, Any]], dob: dt.date, last_year: int, data_end: dt.date, fixes: list[Fix]
 ) -> list[dict[str, Any]]:
     """The child's episodes (records, in order of start), each rule applied where it must."""
-    eighteen = pd.Timestamp(_birthday(dob, 18))
+    eighteen = pd.Timestamp(birthday(dob, 18))
     kept = []
     for i, row in enumerate(rows):
         following = rows[i + 1] if i + 1 < len(rows) else None
@@ -320,10 +321,3 @@ def _show(value: object) -> str:
     if isinstance(value, pd.Timestamp):
         return str(value.date())
     return str(value)
-
-
-def _birthday(dob: dt.date, years: int) -> dt.date:
-    try:
-        return dob.replace(year=dob.year + years)
-    except ValueError:
-        return dt.date(dob.year + years, 3, 1)

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy.stats import gamma
 
 from .._errors import ReturnsError
+from ._dates import whole_months, whole_years
 from .clean import CleanReturns
 from .codes import EXIT_GROUPS
 from .position import AGE_BANDS
@@ -108,7 +109,7 @@ def periods(returns: CleanReturns) -> pd.DataFrame:
     previous_exit = table.groupby("CHILD")["exit_group"].shift()
     home = (previous_exit == "home").to_numpy()
     table["reentry_within_months"] = [
-        _whole_months(p, s) if h else np.nan for h, p, s in zip(home, previous_end, table["start"], strict=True)
+        whole_months(p, s) if h else np.nan for h, p, s in zip(home, previous_end, table["start"], strict=True)
     ]
     return table
 
@@ -139,7 +140,7 @@ def entry_rates(
     if not include_uasc:
         table = table[~table["uasc"]]
     inside = table[(table["start"] >= window.start) & (table["start"] < window.end)]
-    ages = [_whole_years(d, s) for d, s in zip(inside["DOB"], inside["start"], strict=True)]
+    ages = [whole_years(d, s) for d, s in zip(inside["DOB"], inside["start"], strict=True)]
     inside = inside.assign(age=ages, reentry=inside["reentry_within_months"] < reentry_months)
     counts = (
         inside[~inside["reentry"]].groupby("age").agg(events=("CHILD", "size"), abuse_neglect=("abuse_neglect", "sum"))
@@ -176,8 +177,8 @@ def exit_rates(returns: CleanReturns, window: Window, include_uasc: bool = False
             if tic >= certain:
                 exposure[band, tic] += days / DAYS_PER_YEAR
         if pd.notna(row.end) and window.start <= row.end < window.end and row.exit_group in EXIT_GROUPS:
-            band = _band_of(_whole_years(row.DOB, row.end))
-            tic = _tic_of(_whole_months(row.start, row.end))
+            band = _band_of(whole_years(row.DOB, row.end))
+            tic = _tic_of(whole_months(row.start, row.end))
             if tic >= certain:
                 events[EXIT_GROUPS.index(row.exit_group), band, tic] += 1
     rows = [
@@ -320,7 +321,7 @@ def _pieces(
         cuts.add(began + pd.DateOffset(months=months))
     points = sorted(c for c in cuts if start <= c <= end)
     for a, b in itertools.pairwise(points):
-        yield _band_of(_whole_years(dob, a)), _tic_of(_whole_months(began, a)), (b - a).days
+        yield _band_of(whole_years(dob, a)), _tic_of(whole_months(began, a)), (b - a).days
 
 
 def _band_of(age: int) -> int:
@@ -329,11 +330,3 @@ def _band_of(age: int) -> int:
 
 def _tic_of(months: int) -> int:
     return sum(1 for _, first in TIME_IN_CARE[1:] if months >= first)
-
-
-def _whole_years(start: pd.Timestamp, end: pd.Timestamp) -> int:
-    return int(end.year - start.year - ((end.month, end.day) < (start.month, start.day)))
-
-
-def _whole_months(start: pd.Timestamp, end: pd.Timestamp) -> int:
-    return int((end.year - start.year) * 12 + end.month - start.month - (end.day < start.day))

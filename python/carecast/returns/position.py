@@ -9,6 +9,7 @@ import pandas as pd
 
 from .._errors import ReturnsError
 from .._start import StartingPosition
+from ._dates import whole_months, whole_years
 from .clean import CleanReturns
 from .read import as_date
 
@@ -67,18 +68,18 @@ def in_care_on(returns: CleanReturns, day: dt.date | str) -> pd.DataFrame:
         placed = period["DECOM"].iloc[len(period) - run]
         dob = pd.Timestamp(current["DOB"])
         known = bool(period["period_start_known"].iloc[0])
-        under_5 = _whole_years(dob, began) < 5
+        under_5 = whole_years(dob, began) < 5
         rows.append(
             {
                 "CHILD": child,
-                "age": _whole_years(dob, when),
-                "age_months": _whole_months(dob, when),
-                "age_band": age_band(_whole_years(dob, when)),
+                "age": whole_years(dob, when),
+                "age_months": whole_months(dob, when),
+                "age_band": age_band(whole_years(dob, when)),
                 "placement": current["placement"],
                 "legal_status": current["legal_status"],
                 "uasc": bool(current["UASC"]),
-                "months_in_care": _whole_months(began, when),
-                "months_in_placement": _whole_months(placed, when),
+                "months_in_care": whole_months(began, when),
+                "months_in_placement": whole_months(placed, when),
                 "previous_periods": int(current["period"]) - 1,
                 "entered_under_5": under_5 if known or under_5 else None,
                 "abuse_neglect": current["CIN"] == "N1",
@@ -86,14 +87,6 @@ def in_care_on(returns: CleanReturns, day: dt.date | str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=columns)
-
-
-def _whole_years(start: pd.Timestamp, end: pd.Timestamp) -> int:
-    return int(end.year - start.year - ((end.month, end.day) < (start.month, start.day)))
-
-
-def _whole_months(start: pd.Timestamp, end: pd.Timestamp) -> int:
-    return int((end.year - start.year) * 12 + end.month - start.month - (end.day < start.day))
 
 
 def starting_position(returns: CleanReturns, day: dt.date | str, include_uasc: bool = False) -> StartingPosition:
