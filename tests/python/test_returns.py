@@ -457,3 +457,13 @@ def test_the_exit_table_of_the_estimates_runs_in_a_scenario(messy_data: returns.
     r = s.run(replications=2, years=1, seed=3, progress=False)
     assert set(estimate.exit_table(rates, uncertain=False)) == set(estimate.EXIT_TABLE_GROUPS)
     assert r.parameter_draws().parameter.str.startswith("hazards.looked_after.exits.").any()
+
+
+def test_the_documented_names_are_reachable_from_a_fresh_import() -> None:
+    import subprocess
+    import sys
+
+    code = ("import carecast; r = carecast.returns; "
+            "print(r.build.build, r.observed.read_population, r.starting_position, r.estimate.exit_table)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from . import codes, estimate, synthetic
+from . import build, codes, estimate, observed, synthetic
 from .clean import RULES, CleanReturns, Fix, clean
 from .position import in_care_on, starting_position
 from .read import Problem, Returns, read_returns
@@ -27,11 +27,13 @@ __all__ = [
     "Fix",
     "Problem",
     "Returns",
+    "build",
     "clean",
     "codes",
     "estimate",
     "in_care_on",
     "load",
+    "observed",
     "read_returns",
     "starting_position",
     "synthetic",
