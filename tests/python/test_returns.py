@@ -467,3 +467,15 @@ def test_the_documented_names_are_reachable_from_a_fresh_import() -> None:
             "print(r.build.build, r.observed.read_population, r.starting_position, r.estimate.exit_table)")  # fmt: skip
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_build_reads_census_dates_day_first_and_refuses_windows_outside_the_returns(
+    authority: synthetic.SyntheticAuthority, messy_data: returns.CleanReturns
+) -> None:
+    from carecast.returns import build
+
+    base = carecast.Scenario.preset("wolverhampton-2015")
+    built = build.build(messy_data, "01/04/2016", base, population=authority.truth.population, replications=4)
+    assert built.scenario.to_dict()["start"] == "2016-04"
+    with pytest.raises(ReturnsError, match="is not inside the returns"):
+        build.build(messy_data, "2012-06-30", base, population=authority.truth.population, window_months=36)

@@ -32,6 +32,7 @@ from .._errors import ConfigError
 from . import estimate
 from .clean import CleanReturns
 from .position import AGE_BANDS, in_care_on, starting_position
+from .read import as_date
 
 #: The care-entry hazards scaled to fit entries, by route.
 ENTRY_ROUTES = (
@@ -89,21 +90,15 @@ def build(
 
     ``population`` is the children living in the authority by single year of age 0-17 (default:
     the base's under-18 population spread evenly). ``window_months`` is the reference window of
-    the rates, ending on the census date. The fit of entries runs ``replications`` replications of
-    one year with ``seed``.
+    the rates, ending on the census date (a date, or text day first as the returns write dates).
+    Each round of the fit of entries runs ``replications`` replications of two years with ``seed``.
     """
-    census = pd.Timestamp(census).date()
+    census = as_date(census, "census date").date()
     if census > data.data_end:
         raise ConfigError(f"census date {census} is after the returns end ({data.data_end})", path="census_date",
                           value=str(census), allowed=f"a date up to {data.data_end}")  # fmt: skip
     window = estimate.Window.ending(census, window_months)
-    first_day = min(data.episodes["DECOM"]) if len(data.episodes) else pd.Timestamp(census)
-    if window.start < first_day:
-        raise ConfigError(
-            f"a {window_months}-month window before {census} starts on {window.start.date()}, before the returns "
-            f"begin ({first_day.date()})",
-            path="window_months", value=str(window_months), allowed="a window inside the returns",
-        )  # fmt: skip
+    window.check(data)  # a window the returns do not cover is refused, naming both
     base_dict = base.to_dict()
     notes: list[str] = []
     if population is None:
