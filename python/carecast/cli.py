@@ -8,6 +8,8 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
                  [--out DIR [--overwrite] [--parquet]]
     carecast compare BASELINE SCENARIO [same options] [--basis real|nominal|discounted] [--out DIR [--overwrite]]
     carecast report [SCENARIO | --compare BASELINE SCENARIO] --out report.html [--overwrite]
+    carecast estimate SSDA903_PATH --census-date YYYY-MM-DD [--window-months N] [--base PRESET_OR_FILE]
+                      [--population FILE.csv] [--include-uasc] --out SCENARIO.toml [--overwrite]
 
 Outputs are never written over a user's files: ``--out`` must be a new or empty directory (or,
 with ``--overwrite``, an earlier carecast output holding nothing else), checked before the
@@ -102,6 +104,24 @@ def _parser() -> argparse.ArgumentParser:
                     help="the HTML file to write (an existing file is refused without --overwrite)")
     rp.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
     _run_options(rp, years=5)
+    e = sub.add_parser("estimate", help="a scenario of an authority from its own SSDA903 returns (docs/returns.md)")
+    e.add_argument("returns", metavar="SSDA903_PATH", nargs="+",
+                   help="folders (searched for .csv and .xml) or files of the returns")
+    e.add_argument("--census-date", required=True, metavar="DATE",
+                   help="the start of the projection: who is in care at the end of this day (YYYY-MM-DD or dd/mm/YYYY)")
+    e.add_argument("--window-months", type=_positive, default=36,
+                   help="months of returns before the census date the rates are estimated from (default 36)")
+    e.add_argument("--base", default=None, metavar="PRESET_OR_FILE",
+                   help="where what the returns cannot give comes from (default: the default preset)")
+    e.add_argument("--population", metavar="FILE.csv",
+                   help="children living in the authority by single year of age: columns age, children (default: "
+                   "the base's population spread evenly over ages)")
+    e.add_argument("--include-uasc", action="store_true", help="keep unaccompanied asylum-seeking children in")
+    e.add_argument("--seed", type=_seed, default=20150401, help="seed of the simulations that fit entries")
+    e.add_argument("--out", metavar="SCENARIO.toml", required=True,
+                   help="the scenario to write, with its load report beside it (SCENARIO.report.txt); existing "
+                   "files are refused without --overwrite")
+    e.add_argument("--overwrite", action="store_true", help="replace SCENARIO.toml and its report if they exist")
     return p
 
 
@@ -210,6 +230,8 @@ def _main(argv: Sequence[str] | None, out: _Stdout) -> int:
             return _compare(args, out)
         if args.command == "report":
             return _report(args, out)
+        if args.command == "estimate":
+            return _estimate(args, out)
         return _run(args, out)
     except CarecastError as e:
         _error(str(e))
@@ -362,6 +384,30 @@ def _report(args: argparse.Namespace, out: _Stdout) -> int:
             text = report.report(scenarios[0], results)
         target.write(lambda tmp: _write_text(tmp, text))
     out.say(f"wrote {args.out}")
+    return 0
+
+
+def _estimate(args: argparse.Namespace, out: _Stdout) -> int:
+    from . import returns
+    from .returns import build, observed
+
+    if not str(args.out).endswith(".toml"):
+        raise ConfigError(f"--out: got {args.out!r}; allowed: a file name ending in .toml", path="--out",
+                          value=str(args.out), allowed="a .toml file name")  # fmt: skip
+    base = Scenario.load(args.base or presets()[0])
+    population = observed.population_by_age(observed.read_population(args.population)) if args.population else None
+    report_path = str(args.out)[: -len(".toml")] + ".report.txt"
+    with FileOutput(args.out, args.overwrite) as target, FileOutput(report_path, args.overwrite) as report:
+        data = returns.load(args.returns)
+        built = build.build(data, args.census_date, base, population=population, window_months=args.window_months,
+                            include_uasc=args.include_uasc, seed=args.seed,
+                            name=os.path.splitext(os.path.basename(args.out))[0])  # fmt: skip
+        text = built.toml()
+        load_report = data.report() + "\n\n" + built.report() + "\n"
+        target.write(lambda tmp: _write_text(tmp, text))
+        report.write(lambda tmp: _write_text(tmp, load_report))
+    out.say(f"wrote {args.out} and {report_path}: {data.children():,} children in the returns, "
+            f"{len(built.scenario.starting_position().children_in_care):,} in care on {args.census_date}")  # fmt: skip
     return 0
 
 

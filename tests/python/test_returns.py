@@ -479,3 +479,29 @@ def test_build_reads_census_dates_day_first_and_refuses_windows_outside_the_retu
     assert built.scenario.to_dict()["start"] == "2016-04"
     with pytest.raises(ReturnsError, match="is not inside the returns"):
         build.build(messy_data, "2012-06-30", base, population=authority.truth.population, window_months=36)
+
+
+def test_carecast_estimate_writes_a_scenario_and_its_report(
+    authority: synthetic.SyntheticAuthority, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from carecast.cli import main
+
+    authority.write(tmp_path / "ssda903", synthetic.Mess())
+    population = tmp_path / "population.csv"
+    population.write_text("age,children\n" + "".join(f"{a},{p}\n" for a, p in enumerate(authority.truth.population)))
+    out = tmp_path / "ours.toml"
+    args = ["estimate", str(tmp_path / "ssda903"), "--census-date", "31/03/2016", "--population", str(population),
+            "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    scenario = carecast.Scenario.from_file(out)
+    assert scenario.name == "ours" and scenario.to_dict()["start"] == "2016-04"
+    in_care = authority.in_care_on(dt.date(2016, 3, 31))
+    assert len(scenario.starting_position().children_in_care) == (~in_care["uasc"]).sum()
+    report = (tmp_path / "ours.report.txt").read_text()
+    assert "Cleaning rules" in report and "Estimated from the returns" in report
+    # An existing scenario is refused without --overwrite, and bad input is one line, exit 2.
+    assert main(args) == 2
+    assert main([*args[:3], "2030-03-31", *args[4:], "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert "exists; give --overwrite" in err and "after the returns end" in err and "Traceback" not in err
+    assert carecast.Scenario.from_file(out) == scenario, "a refused run leaves the file as it was"

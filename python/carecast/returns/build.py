@@ -85,6 +85,7 @@ def build(
     include_uasc: bool = False,
     replications: int = 40,
     seed: int = 20150401,
+    name: str | None = None,
 ) -> Built:
     """A scenario of the authority in ``data`` from ``census``: see the module's documentation.
 
@@ -92,6 +93,7 @@ def build(
     the base's under-18 population spread evenly). ``window_months`` is the reference window of
     the rates, ending on the census date (a date, or text day first as the returns write dates).
     Each round of the fit of entries runs ``replications`` replications of two years with ``seed``.
+    ``name`` names the scenario (default: the base's name with ``-from-returns``).
     """
     census = as_date(census, "census date").date()
     if census > data.data_end:
@@ -177,8 +179,15 @@ def build(
         values[f"population.initial.{key}"] = float(round(initial[key] * ratio))
         provenance[f"population.initial.{key}"] = f"the base's {initial[key]:,}, scaled by population ({ratio:.3f})"
     start = census + dt.timedelta(days=1)
-    scenario = base.updated({"start": f"{start.year:04d}-{start.month:02d}"})
+    scenario = base.updated(
+        {
+            "start": f"{start.year:04d}-{start.month:02d}",
+            "name": name or f"{base.name}-from-returns",
+            "description": f"Built from {source}, census date {census}; the rest from {base.name}",
+        }
+    )
     provenance["start"] = f"the month after the census date {census}"
+    provenance["name"] = provenance["description"] = "carecast estimate"
     scenario = scenario.with_parameters({"population.under_18": values.pop("population.under_18")})
     scenario = scenario.with_parameters(values)
     scenario = scenario.updated({"hazards": {"looked_after": {"exits": table}}})
