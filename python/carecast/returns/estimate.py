@@ -25,7 +25,7 @@ from .._errors import ReturnsError
 from ._dates import whole_months, whole_years
 from .clean import CleanReturns
 from .codes import EXIT_GROUPS
-from .position import AGE_BANDS
+from .position import AGE_BANDS, band_index
 from .read import as_date
 
 DAYS_PER_YEAR = 365.25
@@ -177,7 +177,7 @@ def exit_rates(returns: CleanReturns, window: Window, include_uasc: bool = False
             if tic >= certain:
                 exposure[band, tic] += days / DAYS_PER_YEAR
         if pd.notna(row.end) and window.start <= row.end < window.end and row.exit_group in EXIT_GROUPS:
-            band = _band_of(whole_years(row.DOB, row.end))
+            band = band_index(whole_years(row.DOB, row.end))
             tic = _tic_of(whole_months(row.start, row.end))
             if tic >= certain:
                 events[EXIT_GROUPS.index(row.exit_group), band, tic] += 1
@@ -321,11 +321,7 @@ def _pieces(
         cuts.add(began + pd.DateOffset(months=months))
     points = sorted(c for c in cuts if start <= c <= end)
     for a, b in itertools.pairwise(points):
-        yield _band_of(whole_years(dob, a)), _tic_of(whole_months(began, a)), (b - a).days
-
-
-def _band_of(age: int) -> int:
-    return sum(1 for _, first in AGE_BANDS[1:] if age >= first)
+        yield band_index(whole_years(dob, a)), _tic_of(whole_months(began, a)), (b - a).days
 
 
 def _tic_of(months: int) -> int:

@@ -17,13 +17,14 @@ from .read import as_date
 AGE_BANDS = (("0", 0), ("1-4", 1), ("5-9", 5), ("10-15", 10), ("16-17", 16))
 
 
+def band_index(age: int) -> int:
+    """The position in `AGE_BANDS` of the band of a child aged ``age`` whole years."""
+    return sum(1 for _, first in AGE_BANDS[1:] if age >= first)
+
+
 def age_band(age: int) -> str:
     """The model's age band of a child aged ``age`` whole years."""
-    label = AGE_BANDS[0][0]
-    for name, start in AGE_BANDS:
-        if age >= start:
-            label = name
-    return label
+    return AGE_BANDS[band_index(age)][0]
 
 
 def in_care_on(returns: CleanReturns, day: dt.date | str) -> pd.DataFrame:
