@@ -136,7 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--test-to", required=True, metavar="DATE",
                    help="compare up to this day (at least a year after --fit-to, not after the returns end), on "
                    "each anniversary of --fit-to")
-    b.add_argument("--window-months", type=_positive, default=36,
+    b.add_argument("--window-months", type=_positive, default=36, metavar="N",
                    help="months of returns before --fit-to the rates are estimated from (default 36)")
     b.add_argument("--base", default=None, metavar="PRESET_OR_FILE",
                    help="where what the returns cannot give comes from (default: the default preset)")
@@ -145,10 +145,11 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--include-uasc", action="store_true",
                    help="keep unaccompanied asylum-seeking children in (both the fit and the observed figures)")
     b.add_argument("--trend", action="store_true", help="project the trend in entries fitted to the window")
-    b.add_argument("--replications", type=_positive, default=100,
+    b.add_argument("--replications", type=_positive, default=100, metavar="N",
                    help="replications of the projection (default %(default)s); intervals are their 5th-95th "
                    "percentiles")
-    b.add_argument("--seed", type=_seed, default=20150401)
+    b.add_argument("--seed", type=_seed, default=20150401, metavar="S",
+                   help="seed of the fit of entries and of the projection (default %(default)s)")
     b.add_argument("--out", metavar="DIR", help="write backtest.csv, backtest.png, summary.txt, the fitted "
                    "scenario.toml, its report.txt and run.json into DIR: " + OUT_HELP)
     b.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)

@@ -38,7 +38,7 @@ from .._errors import ConfigError, ReturnsError
 from .._outputs import DirectoryOutput
 from . import build as _build
 from .clean import CleanReturns
-from .estimate import periods
+from .estimate import Window, periods
 from .fit import Fitted, ReturnsLike, as_clean, fit
 from .observed import stock_by
 from .position import AGE_BANDS
@@ -206,6 +206,7 @@ def backtest(
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise ConfigError(f"replications: got {replications!r}; allowed: a whole number, 1 or more",
                           path="replications", value=repr(replications), allowed="a whole number >= 1")  # fmt: skip
+    Window.ending(start, window_months).check(full)  # named against all the returns, not only those to fit_to
     fitted = fit(full, start, window_months=window_months, base=base, population=population,
                  include_uasc=include_uasc, until=start, seed=seed, **build_kwargs)  # fmt: skip
     scenario = fitted.scenario
