@@ -18,7 +18,7 @@ import operator
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, SupportsIndex
+from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,12 @@ import pandas as pd
 from . import _core
 from ._errors import CarecastError, ConfigError, ResourceError, ReturnsError, ScenarioFileError
 from ._start import StartingPosition
+
+if TYPE_CHECKING:
+    import datetime
+
+    from .returns.backtest import Backtest
+    from .returns.fit import ReturnsLike
 
 __all__ = [
     "HEADLINE_INDICATORS",
@@ -40,6 +46,7 @@ __all__ = [
     "Scenario",
     "ScenarioFileError",
     "StartingPosition",
+    "backtest",
     "compare",
     "presets",
 ]
@@ -112,6 +119,48 @@ class Scenario:
             raise ConfigError(f"a scenario must be a dict of fields, got {type(d).__name__}",
                               path="scenario", value=type(d).__name__, allowed="a dict of fields")
         return cls(_core.Scenario.from_json(_to_json(d), "dict"))
+
+    @classmethod
+    def from_returns(
+        cls,
+        returns: ReturnsLike,
+        census_date: datetime.date | str,
+        window_months: int = 36,
+        base: str | os.PathLike[str] | Scenario | None = None,
+        population: str | os.PathLike[str] | Sequence[float] | None = None,
+        include_uasc: bool = False,
+        **kwargs: Any,
+    ) -> Scenario:
+        """A scenario of an authority from its own SSDA903 returns: the Python twin of
+        ``carecast estimate`` (see docs/returns.md).
+
+        ``returns``: a folder or file of the returns (or several), or what
+        ``carecast.returns.load`` gives. ``census_date``: who is in care at the end of this day
+        starts the projection (a date, or text day first: ``31/03/2016`` or ``2016-03-31``).
+        ``window_months``: the months before it that rates are estimated from. ``base``: where
+        what the returns cannot give comes from (a preset name, a scenario file or a Scenario;
+        the default preset if None). ``population``: children living in the authority by single
+        year of age, a CSV file (columns ``age``, ``children``) or 18 numbers (default: the
+        base's, spread evenly). UASC are left out unless ``include_uasc``. ``kwargs`` go to
+        ``carecast.returns.build.build`` (``seed``, ``name``, ...).
+
+        Only the scenario is returned. The load report and where each value came from are in
+        ``carecast.returns.fit.fit`` (same arguments), which returns the cleaned returns
+        (``.data.report()``) and the built scenario (``.built.provenance``, ``.built.toml()``
+        with every value commented), and ``.report()`` as ``carecast estimate`` writes it.
+
+        >>> from carecast.returns import synthetic
+        >>> authority = synthetic.generate(seed=1)                   # doctest: +SKIP
+        >>> authority.write("ssda903")                               # doctest: +SKIP
+        >>> ours = carecast.Scenario.from_returns("ssda903", "31/03/2016",
+        ...                                       population=authority.truth.population)  # doctest: +SKIP
+        >>> ours.to_dict()["start"]                                  # doctest: +SKIP
+        '2016-04'
+        """
+        from .returns.fit import fit
+
+        return fit(returns, census_date, window_months=window_months, base=base, population=population,
+                   include_uasc=include_uasc, **kwargs).scenario
 
     @classmethod
     def load(cls, preset_or_path: str | os.PathLike[str]) -> Scenario:
@@ -706,3 +755,37 @@ class Results:
 
 
 from .finance import Comparison, compare  # noqa: E402  (needs Scenario and Results above)
+
+
+def backtest(
+    returns: ReturnsLike,
+    fit_to: datetime.date | str,
+    test_to: datetime.date | str,
+    window_months: int = 36,
+    base: str | os.PathLike[str] | Scenario | None = None,
+    population: str | os.PathLike[str] | Sequence[float] | None = None,
+    replications: int = 100,
+    seed: int = 20150401,
+    include_uasc: bool = False,
+    **build_kwargs: Any,
+) -> Backtest:
+    """Fit a scenario on the returns up to ``fit_to`` only, project it to ``test_to``, and
+    compare with what the returns show happened: the stock in total, by age band and by
+    placement on each anniversary of ``fit_to`` (the last day of a month; 31 March compares
+    collection years), and entries and exits in each year, each with the projection's mean and
+    90% interval (5th to 95th percentile of ``replications``) and whether the observed figure
+    fell inside. The Python twin of ``carecast backtest``; see docs/returns.md and
+    ``carecast.returns.backtest``.
+
+    The arguments are those of :meth:`Scenario.from_returns`; ``build_kwargs`` go to
+    ``carecast.returns.build.build``. The result has ``.table``, ``.summary()``, ``.plot()``,
+    ``.scenario``, ``.report`` and ``.write(directory)``.
+
+    >>> bt = carecast.backtest("ssda903", "2015-03-31", "2017-03-31",
+    ...                        population=[2000] * 18, replications=50)   # doctest: +SKIP
+    >>> print(bt.summary())                                               # doctest: +SKIP
+    """
+    from .returns.backtest import backtest as run_backtest
+
+    return run_backtest(returns, fit_to, test_to, window_months=window_months, base=base, population=population,
+                        replications=replications, seed=seed, include_uasc=include_uasc, **build_kwargs)

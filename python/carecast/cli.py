@@ -10,6 +10,9 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
     carecast report [SCENARIO | --compare BASELINE SCENARIO] --out report.html [--overwrite]
     carecast estimate SSDA903_PATH --census-date YYYY-MM-DD [--window-months N] [--base PRESET_OR_FILE]
                       [--population FILE.csv] [--include-uasc] --out SCENARIO.toml [--overwrite]
+    carecast backtest SSDA903_PATH --fit-to YYYY-MM-DD --test-to YYYY-MM-DD [--window-months N]
+                      [--base PRESET_OR_FILE] [--population FILE.csv] [--include-uasc] [--trend]
+                      [--replications N] [--seed S] [--out DIR [--overwrite]]
 
 Outputs are never written over a user's files: ``--out`` must be a new or empty directory (or,
 with ``--overwrite``, an earlier carecast output holding nothing else), checked before the
@@ -31,6 +34,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
+import pandas as pd
 
 from . import HEADLINE_INDICATORS, Results, Scenario, __version__, compare, presets
 from ._errors import CarecastError, ConfigError
@@ -122,6 +126,33 @@ def _parser() -> argparse.ArgumentParser:
                    help="the scenario to write, with its load report beside it (SCENARIO.report.txt); existing "
                    "files are refused without --overwrite")
     e.add_argument("--overwrite", action="store_true", help="replace SCENARIO.toml and its report if they exist")
+    b = sub.add_parser("backtest", help="fit on an authority's returns up to one date, project, and compare with "
+                       "what the returns show happened (docs/returns.md)")
+    b.add_argument("returns", metavar="SSDA903_PATH", nargs="+",
+                   help="folders (searched for .csv and .xml) or files of the returns")
+    b.add_argument("--fit-to", required=True, metavar="DATE",
+                   help="the last day the fit may see: the last day of a month inside the returns (YYYY-MM-DD or "
+                   "dd/mm/YYYY); nothing after it is used")
+    b.add_argument("--test-to", required=True, metavar="DATE",
+                   help="compare up to this day (at least a year after --fit-to, not after the returns end), on "
+                   "each anniversary of --fit-to")
+    b.add_argument("--window-months", type=_positive, default=36, metavar="N",
+                   help="months of returns before --fit-to the rates are estimated from (default 36)")
+    b.add_argument("--base", default=None, metavar="PRESET_OR_FILE",
+                   help="where what the returns cannot give comes from (default: the default preset)")
+    b.add_argument("--population", metavar="FILE.csv",
+                   help="children living in the authority by single year of age: columns age, children")
+    b.add_argument("--include-uasc", action="store_true",
+                   help="keep unaccompanied asylum-seeking children in (both the fit and the observed figures)")
+    b.add_argument("--trend", action="store_true", help="project the trend in entries fitted to the window")
+    b.add_argument("--replications", type=_positive, default=100, metavar="N",
+                   help="replications of the projection (default %(default)s); intervals are their 5th-95th "
+                   "percentiles")
+    b.add_argument("--seed", type=_seed, default=20150401, metavar="S",
+                   help="seed of the fit of entries and of the projection (default %(default)s)")
+    b.add_argument("--out", metavar="DIR", help="write backtest.csv, backtest.png, summary.txt, the fitted "
+                   "scenario.toml, its report.txt and run.json into DIR: " + OUT_HELP)
+    b.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     return p
 
 
@@ -232,6 +263,8 @@ def _main(argv: Sequence[str] | None, out: _Stdout) -> int:
             return _report(args, out)
         if args.command == "estimate":
             return _estimate(args, out)
+        if args.command == "backtest":
+            return _backtest(args, out)
         return _run(args, out)
     except CarecastError as e:
         _error(str(e))
@@ -408,6 +441,35 @@ def _estimate(args: argparse.Namespace, out: _Stdout) -> int:
         report.write(lambda tmp: _write_text(tmp, load_report))
     out.say(f"wrote {args.out} and {report_path}: {data.children():,} children in the returns, "
             f"{len(built.scenario.starting_position().children_in_care):,} in care on {args.census_date}")  # fmt: skip
+    return 0
+
+
+def _backtest(args: argparse.Namespace, out: _Stdout) -> int:
+    from .returns import backtest
+
+    if args.overwrite and args.out is None:
+        raise ConfigError("--overwrite applies to --out; give --out too", path="--overwrite", value="true",
+                          allowed="with --out DIR")
+    options: dict[str, Any] = {}
+    if args.trend:
+        if not backtest.accepts("trend"):
+            raise ConfigError("--trend: this carecast cannot project a trend in entries yet", path="--trend",
+                              value="true", allowed="leave --trend out")  # fmt: skip
+        options["trend"] = True
+    with _directory(args) as target:  # checked now, before the fit and the runs
+        result = backtest.backtest(args.returns, args.fit_to, args.test_to, window_months=args.window_months,
+                                   base=args.base, population=args.population, replications=args.replications,
+                                   seed=args.seed, include_uasc=args.include_uasc, **options)  # fmt: skip
+        out.say(result.summary())
+        out.say("")
+        with pd.option_context("display.width", 160, "display.max_rows", 1000, "display.max_columns", 20):
+            out.say(result.table.to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
+        if target is not None:
+            target.write(result._fill, {**result._manifest(), "returns": [str(p) for p in args.returns],
+                                        "window_months": args.window_months, "base": args.base,
+                                        "population": args.population, "include_uasc": args.include_uasc,
+                                        "trend": args.trend})  # fmt: skip
+            _said_written(out, target)
     return 0
 
 

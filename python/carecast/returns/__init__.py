@@ -8,6 +8,10 @@ was in care on any date, and estimate rates with their uncertainty.
     >>> start = returns.starting_position(data, "2016-03-31")   # doctest: +SKIP
     >>> scenario.with_starting_position(start).run(...)         # doctest: +SKIP
 
+`fit.fit` reads, cleans and builds a scenario in one step (`carecast.Scenario.from_returns`
+returns its scenario); `backtest` compares a projection fitted on the returns up to one date
+with what they show happened afterwards (`carecast.backtest`).
+
 `synthetic` makes returns with a known truth, clean or messy, for tests and examples.
 """
 
@@ -16,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from . import build, codes, estimate, observed, synthetic
+from . import backtest, build, codes, estimate, fit, observed, synthetic
 from .clean import RULES, CleanReturns, Fix, clean
 from .position import in_care_on, starting_position
 from .read import Problem, Returns, read_returns
@@ -27,10 +31,12 @@ __all__ = [
     "Fix",
     "Problem",
     "Returns",
+    "backtest",
     "build",
     "clean",
     "codes",
     "estimate",
+    "fit",
     "in_care_on",
     "load",
     "observed",

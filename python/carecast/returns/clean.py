@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._errors import ReturnsError
 from . import codes
 from ._dates import birthday
-from .read import Problem, Returns
+from .read import Problem, Returns, as_date
 
 #: Every cleaning rule, with what it does, in the order they apply.
 RULES = {
@@ -81,6 +82,9 @@ class CleanReturns:
     #: The first day the data covers: 1 April of the earliest return.
     data_start: dt.date = dt.date(1900, 1, 1)
     files: list[str] = field(default_factory=list)
+    #: The returns as read, before cleaning (so that a back-test can clean them again, cut at
+    #: an earlier date: see `clean`'s ``until``).
+    source: Returns | None = field(default=None, repr=False, compare=False)
 
     def rule_counts(self) -> pd.Series:
         """How many rows each cleaning rule fixed or dropped (every rule, zeros included)."""
@@ -131,12 +135,21 @@ class CleanReturns:
         return int(self.episodes["CHILD"].nunique())
 
 
-def clean(returns: Returns) -> CleanReturns:
-    """Apply the cleaning rules to ``returns`` (see `RULES`)."""
+def clean(returns: Returns, until: dt.date | str | None = None) -> CleanReturns:
+    """Apply the cleaning rules to ``returns`` (see `RULES`).
+
+    With ``until`` (a date, or text day first), clean only what was known at the end of that
+    day, as if the returns stopped there (see `cut`): the data ends on ``until``, and an
+    episode open then is open in the result, whatever later returns say of it.
+    """
+    if until is not None:
+        returns = cut(returns, until)
     fixes: list[Fix] = []
     problems = list(returns.problems)
-    latest_year = max(returns.years)
-    data_end = dt.date(latest_year, 3, 31)
+    if until is not None:
+        data_end = as_date(until, "until").date()
+    else:
+        data_end = dt.date(max(returns.years), 3, 31)
     episodes = _deduplicate(returns.episodes, fixes)
     births, uasc = _dates_of_birth(returns, episodes, fixes, problems)
     episodes = episodes[episodes["CHILD"].isin(births.index)]
@@ -162,7 +175,34 @@ def clean(returns: Returns) -> CleanReturns:
         data_end=data_end,
         data_start=data_start,
         files=list(returns.files),
+        source=returns,
     )
+
+
+def collection_year(day: dt.date) -> int:
+    """The collection year holding ``day``: April to March, named by the 31 March it ends on."""
+    return day.year + (day.month >= 4)
+
+
+def cut(returns: Returns, day: dt.date | str) -> Returns:
+    """``returns`` as they stood at the end of ``day``: the returns of collection years that
+    begin after ``day`` are left out whole; in the others, an episode starting after ``day`` is
+    left out, and one ending after ``day`` is open (no ``DEC``, no ``REC``), so that nothing
+    that happened after ``day`` is known. (A return of the year holding ``day`` is taken as the
+    record of that year so far.) Problems met reading the files are kept as they were."""
+    end = as_date(day, "until")
+    last = collection_year(end.date())
+    kept = {name: getattr(returns, name) for name in ("episodes", "header", "uasc")}
+    kept = {name: table[table["YEAR"].astype(int) <= last] for name, table in kept.items()}
+    episodes = kept["episodes"]
+    episodes = episodes[episodes["DECOM"] <= end].copy()
+    later = episodes["DEC"].notna() & (episodes["DEC"] > end)
+    episodes.loc[later, "DEC"] = pd.NaT
+    episodes.loc[later, "REC"] = None
+    if not any(int(y) <= last for y in returns.years):
+        raise ReturnsError(f"{end.date()} is before the earliest return read (collection year "
+                           f"{min(returns.years)})", value=str(end.date()))  # fmt: skip
+    return Returns(episodes, kept["header"], kept["uasc"], list(returns.problems), list(returns.files))
 
 
 def _deduplicate(episodes: pd.DataFrame, fixes: list[Fix]) -> pd.DataFrame:
@@ -261,7 +301,7 @@ def _history(
             elif row["DEC"] < following["DECOM"] and continuing:
                 fix("gap_closed_at_next_start", "DEC", following["DECOM"])
                 row["REC"] = codes.CONTINUES
-        elif pd.isna(row["DEC"]) and last_year < data_end.year:
+        elif pd.isna(row["DEC"]) and last_year < collection_year(data_end):
             fix("no_longer_in_latest_return", "DEC", pd.Timestamp(dt.date(last_year, 3, 31)))
         if (pd.isna(row["DEC"]) and eighteen <= pd.Timestamp(data_end)) or (
             pd.notna(row["DEC"]) and row["DEC"] > eighteen

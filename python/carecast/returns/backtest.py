@@ -1,0 +1,319 @@
+"""A back-test: estimate a scenario from the returns up to one date only, project it, and compare
+the projection with what the returns show happened afterwards.
+
+What is compared, year by year after ``fit_to`` (on each anniversary of ``fit_to``, which must
+be the last day of a month: 31 March gives the collection years):
+
+- ``stock``: children in care at the end of the anniversary, in total, by age band (age on that
+  day) and by placement type;
+- ``entries``: periods of care beginning in the year (re-entries included, on both sides);
+- ``exits``: periods of care ending in the year (18th birthdays included, on both sides).
+
+UASC are left out of both sides unless ``include_uasc``. The projection's figure is its mean
+over the replications and its interval the 5th to 95th percentile (a 90% interval);
+``inside`` says whether the observed figure lies in it, ends included. Every replication is run
+on its own (``run(range(i, i + 1))``, exactly that replication of one run of them all), so that
+the stock by age band of each replication is known, not only its mean.
+
+Nothing after ``fit_to`` reaches the fit: the returns are cut at ``fit_to`` before cleaning
+(`clean.cut`): returns of later collection years are not read, episodes starting later are left
+out, and an episode open on ``fit_to`` is open to the fit, however it ended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .. import Results, Scenario, __version__
+from .._errors import ConfigError, ReturnsError
+from .._outputs import DirectoryOutput
+from . import build as _build
+from .clean import CleanReturns
+from .estimate import Window, periods
+from .fit import Fitted, ReturnsLike, as_clean, fit
+from .observed import stock_by
+from .position import AGE_BANDS
+from .read import as_date
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+#: Columns of `Backtest.table`.
+COLUMNS = ("measure", "year", "date", "breakdown", "group", "observed", "mean", "low", "high", "inside")
+#: The interval: percentiles of the replications.
+LOW, HIGH = 5, 95
+
+
+@dataclass
+class Backtest:
+    """A projection from ``fit_to`` set against what the returns show happened.
+
+    ``table`` has one row per figure compared (see `COLUMNS`): ``measure`` (``stock``,
+    ``entries``, ``exits``), ``year`` (1 for the first year after ``fit_to``), ``date`` (the end
+    of that year: the anniversary of ``fit_to``), ``breakdown`` (``total``, ``age_band``,
+    ``placement``) and ``group`` (``total``, a band such as ``10-15``, a placement such as
+    ``ifa``), the ``observed`` figure, the projection's ``mean``, ``low`` and ``high`` (its 5th
+    and 95th percentiles) and ``inside`` (low <= observed <= high).
+    """
+
+    table: pd.DataFrame
+    #: The scenario fitted on the returns up to ``fit_to``.
+    scenario: Scenario
+    #: The load report of the returns up to ``fit_to``, and what was estimated from what.
+    report: str
+    fit_to: dt.date
+    test_to: dt.date
+    replications: int
+    seed: int
+    #: The fit: ``fitted.built.toml()`` is the scenario with every value's source.
+    fitted: Fitted
+
+    def summary(self) -> str:
+        """How many observed figures fell inside the projection's interval, by measure, and the
+        worst misses (furthest outside, in widths of their interval)."""
+        t = self.table
+        lines = [
+            f"Back-test of {self.scenario.name}: fitted on the returns up to {self.fit_to}, projected to "
+            f"{self.test_to} ({self.replications} replications, seed {self.seed}).",
+            f"Observed inside the projection's 90% interval (5th to 95th percentile): {int(t['inside'].sum())} of "
+            f"{len(t)}.",
+        ]
+        for (measure, breakdown), part in t.groupby(["measure", "breakdown"], sort=False):
+            what = f"{measure}, total" if breakdown == "total" else f"{measure} by {breakdown}"
+            lines.append(f"  {what}: {int(part['inside'].sum())} of {len(part)}")
+        misses = t[~t["inside"]].assign(by=_miss(t[~t["inside"]])).sort_values("by", ascending=False)
+        if len(misses):
+            lines.append("Worst misses (observed; projection mean and interval):")
+            rows: Any = misses.head(5).itertuples(index=False)
+            for row in rows:
+                label = row.measure if row.breakdown == "total" else f"{row.measure} {row.group}"
+                lines.append(f"  {label}, year {row.year} (to {row.date:%Y-%m-%d}): {row.observed:,.0f}; "
+                             f"{row.mean:,.1f} ({row.low:,.0f} to {row.high:,.0f})")
+        totals = t[(t["breakdown"] == "total")]
+        lines.append("Totals by year (observed; projection mean and interval):")
+        for row in totals.itertuples(index=False):
+            mark = "" if row.inside else "  <- outside"
+            lines.append(f"  {row.measure:<7} {row.date:%Y-%m-%d}  {row.observed:6,.0f};  {row.mean:8,.1f} "
+                         f"({row.low:,.0f} to {row.high:,.0f}){mark}")
+        return "\n".join(lines)
+
+    def plot(self) -> Figure:
+        """Observed figures against the projection's mean and 90% interval: the total stock,
+        entries and exits year by year, then the stock by age band and by placement on each
+        anniversary."""
+        from matplotlib.figure import Figure
+
+        t = self.table
+        fig = Figure(figsize=(13, 8), layout="constrained")
+        axes = fig.subplots(2, 3)
+        units = ("children in care", "children a year", "children a year")
+        for ax, measure, unit in zip(axes[0], ("stock", "entries", "exits"), units, strict=True):
+            part = t[(t["measure"] == measure) & (t["breakdown"] == "total")]
+            ax.fill_between(part["date"], part["low"], part["high"], color="C0", alpha=0.2, linewidth=0,
+                            label="projection: 90% interval")  # fmt: skip
+            ax.plot(part["date"], part["mean"], color="C0", marker="o", label="projection: mean")
+            ax.plot(part["date"], part["observed"], color="k", marker="x", linestyle="none", markersize=9,
+                    label="observed")  # fmt: skip
+            ax.set_title({"stock": "Children in care", "entries": "Entries to care",
+                          "exits": "Exits from care"}[measure] + " (year to each date)" * (measure != "stock"))
+            ax.set_xticks(list(part["date"]), [f"{d:%Y-%m-%d}" for d in part["date"]])
+            ax.set_ylabel(unit)
+            ax.grid(alpha=0.3)
+        axes[0][0].legend(loc="best", fontsize="small")
+        for ax, breakdown in zip(axes[1][:2], ("age_band", "placement"), strict=True):
+            part = t[(t["measure"] == "stock") & (t["breakdown"] == breakdown)]
+            groups = list(dict.fromkeys(part["group"]))
+            years = sorted(set(part["year"]))
+            width = 0.8 / max(len(years), 1)
+            for j, year in enumerate(years):
+                rows = part[part["year"] == year].set_index("group").loc[groups]
+                x = np.arange(len(groups)) - 0.4 + width * (j + 0.5)
+                ax.errorbar(x, rows["mean"], yerr=[rows["mean"] - rows["low"], rows["high"] - rows["mean"]],
+                            fmt="o", color=f"C{j % 10}", capsize=3, markersize=4,
+                            label=f"projection, {rows['date'].iloc[0]:%Y-%m-%d}")  # fmt: skip
+                ax.plot(x, rows["observed"], "kx", markersize=8, label="observed" if j == 0 else None)
+            ax.set_xticks(np.arange(len(groups)), [g.replace("_", " ") for g in groups],
+                          rotation=0 if breakdown == "age_band" else 30)  # fmt: skip
+            ax.set_title(f"Children in care by {breakdown.replace('_', ' ')} (mean, 90% interval)")
+            ax.set_ylabel("children in care")
+            ax.grid(axis="y", alpha=0.3)
+            ax.legend(fontsize="x-small")
+        text = axes[1][2]
+        text.axis("off")
+        inside = t["inside"]
+        text.text(0.0, 1.0, f"Fitted on the returns up to {self.fit_to}\nprojected to {self.test_to}\n"
+                  f"{self.replications} replications, seed {self.seed}\n\n"
+                  f"observed inside the 90% interval:\n{int(inside.sum())} of {len(t)} figures",
+                  va="top", fontsize="medium")  # fmt: skip
+        fig.suptitle(f"Back-test: {self.scenario.name}")
+        return fig
+
+    def write(self, directory: str | os.PathLike[str], overwrite: bool = False) -> None:
+        """Write ``backtest.csv`` (the table), ``backtest.png`` (the chart), ``summary.txt``,
+        ``scenario.toml`` (the fitted scenario, every value commented with its source),
+        ``report.txt`` (the load report) and ``run.json`` into ``directory``: a new or empty
+        directory, or with ``overwrite`` an earlier carecast output holding nothing else
+        (carecast._outputs); it appears whole or not at all."""
+        with DirectoryOutput(directory, overwrite) as target:
+            target.write(self._fill, self._manifest())
+
+    def _fill(self, directory: str) -> None:
+        self.table.to_csv(os.path.join(directory, "backtest.csv"), index=False)
+        self.plot().savefig(os.path.join(directory, "backtest.png"), dpi=100)
+        for name, text in (("summary.txt", self.summary() + "\n"), ("scenario.toml", self.fitted.built.toml()),
+                           ("report.txt", self.report)):  # fmt: skip
+            with open(os.path.join(directory, name), "w", encoding="utf-8") as f:
+                f.write(text)
+
+    def _manifest(self) -> dict[str, Any]:
+        return {"command": "backtest", "fit_to": str(self.fit_to), "test_to": str(self.test_to),
+                "replications": self.replications, "seed": self.seed, "carecast": __version__}  # fmt: skip
+
+
+def backtest(
+    returns: ReturnsLike,
+    fit_to: dt.date | str,
+    test_to: dt.date | str,
+    window_months: int = 36,
+    base: str | os.PathLike[str] | Scenario | None = None,
+    population: str | os.PathLike[str] | Sequence[float] | None = None,
+    replications: int = 100,
+    seed: int = 20150401,
+    include_uasc: bool = False,
+    **build_kwargs: Any,
+) -> Backtest:
+    """Fit a scenario on ``returns`` up to ``fit_to`` only, project it to ``test_to`` and compare
+    with what the returns show happened: see the module's documentation and `Backtest`.
+
+    ``returns``: a path (file or folder), several, `returns.read_returns(...)` or
+    `returns.load(...)`. ``fit_to``: the last day of a month inside the returns; ``test_to``: at
+    least a year later and not after the returns end (figures are compared on each anniversary
+    of ``fit_to`` up to it). ``window_months``, ``base``, ``population`` and ``include_uasc`` are
+    those of `carecast.Scenario.from_returns`; ``build_kwargs`` go to `build.build`. Bad dates are
+    a `carecast.ReturnsError` saying what is allowed.
+    """
+    full = as_clean(returns)
+    start, end, years = _check_dates(full, fit_to, test_to)
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise ConfigError(f"replications: got {replications!r}; allowed: a whole number, 1 or more",
+                          path="replications", value=repr(replications), allowed="a whole number >= 1")  # fmt: skip
+    Window.ending(start, window_months).check(full)  # named against all the returns, not only those to fit_to
+    fitted = fit(full, start, window_months=window_months, base=base, population=population,
+                 include_uasc=include_uasc, until=start, seed=seed, **build_kwargs)  # fmt: skip
+    scenario = fitted.scenario
+    runs = [scenario.run(range(i, i + 1), years=years, seed=seed, progress=False) for i in range(replications)]
+    dates = [_anniversary(start, k) for k in range(1, years + 1)]
+    rows = _observed_and_modelled(full, Results.merge(runs), runs, start, dates, include_uasc)
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    return Backtest(table, scenario, fitted.report(), start, end, replications, seed, fitted)
+
+
+def accepts(name: str) -> bool:
+    """Whether `build.build` takes the keyword ``name`` (``trend`` comes with the per-band entry
+    fit)."""
+    return name in inspect.signature(_build.build).parameters
+
+
+def _check_dates(data: CleanReturns, fit_to: dt.date | str, test_to: dt.date | str) -> tuple[dt.date, dt.date, int]:
+    start = as_date(fit_to, "fit_to").date()
+    end = as_date(test_to, "test_to").date()
+    span = f"the returns cover {data.data_start} to {data.data_end}"
+    if (start + dt.timedelta(days=1)).day != 1:
+        raise ReturnsError(f"fit_to: {start} is not the last day of a month (the model runs month by month; "
+                           "31 March compares collection years)", value=str(start))  # fmt: skip
+    if not data.data_start <= start < data.data_end:
+        raise ReturnsError(f"fit_to: {start} is not inside the returns ({span}); it must leave time to test",
+                           value=str(start))  # fmt: skip
+    if end <= start:
+        raise ReturnsError(f"test_to: {end} is not after fit_to ({start})", value=str(end))
+    if end > data.data_end:
+        raise ReturnsError(f"test_to: {end} is after the returns end ({span}): nothing to compare with",
+                           value=str(end))  # fmt: skip
+    years = sum(1 for k in range(1, 101) if _anniversary(start, k) <= end)
+    if years < 1:
+        raise ReturnsError(f"test_to: {end} is less than a year after fit_to ({start}); figures are compared on "
+                           f"anniversaries of fit_to, the first {_anniversary(start, 1)}", value=str(end))  # fmt: skip
+    return start, end, years
+
+
+def _anniversary(day: dt.date, years: int) -> dt.date:
+    """The last day of the month ``years`` years after the month of ``day``."""
+    stamp = pd.Timestamp(day.year + years, day.month, 1) + pd.offsets.MonthEnd(0)
+    return stamp.date()
+
+
+def _interval(values: npt.NDArray[np.float64]) -> tuple[float, float, float]:
+    low, high = np.percentile(values, [LOW, HIGH])
+    return float(values.mean()), float(low), float(high)
+
+
+def _row(measure: str, year: int, date: dt.date, breakdown: str, group: str, observed: float,
+         values: npt.NDArray[np.float64]) -> dict[str, Any]:  # fmt: skip
+    mean, low, high = _interval(values)
+    return {"measure": measure, "year": year, "date": pd.Timestamp(date), "breakdown": breakdown, "group": group,
+            "observed": float(observed), "mean": mean, "low": low, "high": high,
+            "inside": bool(low <= observed <= high)}  # fmt: skip
+
+
+def _observed_and_modelled(
+    full: CleanReturns, merged: Results, runs: list[Results], start: dt.date, dates: list[dt.date], include_uasc: bool
+) -> list[dict[str, Any]]:
+    from .. import _core
+
+    stock = stock_by(full, dates, include_uasc=include_uasc)
+    table = periods(full)
+    if not include_uasc:
+        table = table[~table["uasc"]]
+    bands = [b for b, _ in AGE_BANDS]
+    if list(_core.AGE_BANDS) != bands:  # the model's bands are the returns' bands
+        raise AssertionError(f"age bands differ: {_core.AGE_BANDS} and {bands}")
+    # Each replication's stock by age band (looked after), replication x band x month.
+    by_band = np.stack([_bands(run, bands) for run in runs])
+    lac = merged.array("lac_stock")
+    entries, exits = merged.array("lac_entries"), merged.array("lac_exits")
+    rows = []
+    previous = pd.Timestamp(start)
+    for k, date in enumerate(dates, start=1):
+        t = 12 * k - 1  # the month ending on the anniversary
+        on = stock[stock["date"] == pd.Timestamp(date)]
+        rows.append(_row("stock", k, date, "total", "total", on["children"].sum(), lac[:, t]))
+        for i, band in enumerate(bands):
+            rows.append(_row("stock", k, date, "age_band", band, on.loc[on["age_band"] == band, "children"].sum(),
+                             by_band[:, i, t]))  # fmt: skip
+        for placement in _core.PLACEMENTS:
+            rows.append(_row("stock", k, date, "placement", placement,
+                             on.loc[on["placement"] == placement, "children"].sum(),
+                             merged.array(f"looked_after_{placement}")[:, t]))  # fmt: skip
+        stop = pd.Timestamp(date)
+        began = ((table["start"] > previous) & (table["start"] <= stop)).sum()
+        ended = ((table["end"] > previous) & (table["end"] <= stop)).sum()
+        months = slice(12 * (k - 1), 12 * k)
+        rows.append(_row("entries", k, date, "total", "total", began, entries[:, months].sum(axis=1)))
+        rows.append(_row("exits", k, date, "total", "total", ended, exits[:, months].sum(axis=1)))
+        previous = stop
+    return rows
+
+
+def _bands(run: Results, bands: list[str]) -> npt.NDArray[np.float64]:
+    """Children looked after by age band and month in a run of one replication (its mean is
+    that replication's figure)."""
+    frame = run.stocks(by=["state", "age_band"])
+    frame = frame[frame["state"] == "looked_after"]
+    return np.stack([frame.loc[frame["age_band"] == b, "mean"].to_numpy(float) for b in bands])
+
+
+def _miss(misses: pd.DataFrame) -> pd.Series:
+    """How far outside its interval each figure is, in widths of the interval (at least 1 wide)."""
+    width = (misses["high"] - misses["low"]).clip(lower=1.0)
+    beyond = pd.concat([misses["observed"] - misses["high"], misses["low"] - misses["observed"]], axis=1).max(axis=1)
+    result: pd.Series = beyond / width
+    return result

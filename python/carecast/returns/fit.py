@@ -1,0 +1,114 @@
+"""From returns to a scenario in one step: what ``carecast estimate``,
+`carecast.Scenario.from_returns` and `carecast.backtest` share.
+
+    >>> fitted = fit("ssda903/", "2024-03-31", population="population.csv")   # doctest: +SKIP
+    >>> print(fitted.report())     # the load report, then what was estimated from what
+    >>> fitted.scenario            # the Scenario; fitted.built.toml() comments every value
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union
+
+from .. import Scenario, presets
+from .._errors import ConfigError
+from . import build as _build
+from . import observed
+from .clean import CleanReturns, clean
+from .read import Returns, read_returns
+
+#: What the returns may be given as: a path (file or folder), several, the returns as read, or
+#: as cleaned.
+ReturnsLike = Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]], Returns, CleanReturns]
+
+
+@dataclass
+class Fitted:
+    """A scenario estimated from returns, with the evidence: the cleaned returns it came from
+    (``data``: ``data.report()`` is the load report) and the ``built`` scenario
+    (``built.provenance``, ``built.report()``, ``built.toml()`` with every value commented)."""
+
+    data: CleanReturns
+    built: _build.Built
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario."""
+        return self.built.scenario
+
+    def report(self) -> str:
+        """The load report, then what was estimated and from what (as ``carecast estimate``
+        writes it beside the scenario)."""
+        return self.data.report() + "\n\n" + self.built.report() + "\n"
+
+
+def as_clean(returns: ReturnsLike, until: dt.date | str | None = None) -> CleanReturns:
+    """``returns`` read (if paths) and cleaned; with ``until``, as they stood at the end of that
+    day (see `clean.cut`). Cleaned returns given with ``until`` are cleaned again from the
+    returns they were read from."""
+    if isinstance(returns, CleanReturns):
+        if until is None:
+            return returns
+        if returns.source is None:
+            raise ConfigError("these cleaned returns do not keep the returns they were read from, so they cannot be "
+                              "cut at an earlier date; give the path of the returns instead",
+                              path="returns", value="CleanReturns", allowed="a path, or returns.load(...)")  # fmt: skip
+        return clean(returns.source, until)
+    if isinstance(returns, Returns):
+        return clean(returns, until)
+    paths: Any = returns  # a path or several: read_returns says which it cannot read
+    return clean(read_returns(paths), until)
+
+
+def as_base(base: str | os.PathLike[str] | Scenario | None) -> Scenario:
+    """The base scenario: a preset name, a scenario file, a `Scenario`, or None for the default
+    preset."""
+    if base is None:
+        return Scenario.preset(presets()[0])
+    if isinstance(base, Scenario):
+        return base
+    if isinstance(base, (str, os.PathLike)):
+        return Scenario.load(base)
+    allowed = "a preset name, a scenario file or a Scenario"
+    raise ConfigError(f"base: got a {type(base).__name__}; allowed: {allowed}", path="base",
+                      value=repr(base)[:60], allowed=allowed)  # fmt: skip
+
+
+def as_population(population: str | os.PathLike[str] | Sequence[float] | None) -> list[float] | None:
+    """Children by single year of age 0-17: from a CSV file (`observed.read_population`), or
+    18 numbers, or None (the base's population, spread evenly)."""
+    if population is None:
+        return None
+    if isinstance(population, (str, os.PathLike)):
+        return observed.population_by_age(observed.read_population(Path(population)))
+    if not isinstance(population, Iterable):
+        allowed = "a CSV file of age, children or 18 numbers"
+        raise ConfigError(f"population: got {population!r}; allowed: {allowed}", path="population",
+                          value=repr(population)[:60], allowed=allowed)  # fmt: skip
+    return list(population)  # entry_rates checks there are 18 numbers of children
+
+
+def fit(
+    returns: ReturnsLike,
+    census_date: dt.date | str,
+    window_months: int = 36,
+    base: str | os.PathLike[str] | Scenario | None = None,
+    population: str | os.PathLike[str] | Sequence[float] | None = None,
+    include_uasc: bool = False,
+    until: dt.date | str | None = None,
+    **build_kwargs: Any,
+) -> Fitted:
+    """Read (if given paths), clean and build: a scenario of the authority from ``census_date``
+    (see `build.build`; ``build_kwargs`` go to it). With ``until``, only what the returns knew at
+    the end of that day is used (a back-test passes its ``fit_to``)."""
+    base_scenario = as_base(base)
+    people = as_population(population)
+    data = as_clean(returns, until)
+    built = _build.build(data, census_date, base_scenario, population=people, window_months=window_months,
+                         include_uasc=include_uasc, **build_kwargs)  # fmt: skip
+    return Fitted(data, built)
