@@ -32,6 +32,7 @@ PLACES = {
     "ExitRates": "hazards.looked_after.exits",
     "ExitsByBand": "hazards.looked_after.exits.home, .adoption, ...",
     "ParamByDuration": "hazards.looked_after.exits.home.age_0, ...",
+    "ParamByBand": "hazards.care_entry_scale",
     "ReturnTo": "hazards.looked_after.return_to",
     "Policy": "[policy]",
     "EarlyHelpPolicy": "[policy.early_help]",

@@ -27,13 +27,18 @@ fn every_number_of_every_preset_has_a_registry_entry() {
     }
 }
 
-/// The default preset with an exit table (no preset has one), every cell 0.1 a year.
+/// The default preset with the optional fields no preset writes: an exit table (every cell 0.1
+/// a year), a care-entry scale by band and a trend in care entry.
 fn with_exit_table() -> Scenario {
     let cells = serde_json::json!({"under_6_months": 0.1, "months_6_to_24": 0.1, "over_24_months": 0.1});
     let bands = serde_json::json!({"age_0": cells, "age_1_4": cells, "age_5_9": cells, "age_10_15": cells,
         "age_16_17": cells});
     let table = serde_json::json!({"home": bands, "adoption": bands, "special_guardianship": bands, "other": bands});
-    Scenario::default_preset().updated(serde_json::json!({"hazards": {"looked_after": {"exits": table}}})).unwrap()
+    let scale = serde_json::json!({"age_0": 1.5, "age_1_4": 0.8, "age_5_9": 1.1, "age_10_15": 0.9, "age_16_17": 1.2});
+    Scenario::default_preset()
+        .updated(serde_json::json!({"hazards": {"looked_after": {"exits": table}, "care_entry_scale": scale,
+            "care_entry_trend": 0.03}}))
+        .unwrap()
 }
 
 #[test]
@@ -237,7 +242,17 @@ fn stream_keys_are_frozen_and_unique() {
     for (pattern, key) in &exit_cells {
         assert_eq!(*key, StreamKey::Fixed(rng::hash_str(pattern)), "{pattern}");
     }
-    assert_eq!(keys.len(), old_names.len() + exit_cells.len(), "every entry that may be uncertain has a pinned key");
+    // So did the care-entry scale by band and the trend, keyed the same way.
+    let care_entry: Vec<_> = keys.iter().filter(|(p, _)| p.starts_with("hazards.care_entry_")).collect();
+    assert_eq!(care_entry.len(), 5 + 1);
+    for (pattern, key) in &care_entry {
+        assert_eq!(*key, StreamKey::Fixed(rng::hash_str(pattern)), "{pattern}");
+    }
+    assert_eq!(
+        keys.len(),
+        old_names.len() + exit_cells.len() + care_entry.len(),
+        "every entry that may be uncertain has a pinned key"
+    );
     for (pattern, old) in old_names {
         let (_, key) = keys.iter().find(|(p, _)| *p == pattern).unwrap_or_else(|| panic!("no key for {pattern}"));
         assert_eq!(key.word(3), rng::hash_str(old), "{pattern}");

@@ -9,7 +9,7 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
     carecast compare BASELINE SCENARIO [same options] [--basis real|nominal|discounted] [--out DIR [--overwrite]]
     carecast report [SCENARIO | --compare BASELINE SCENARIO] --out report.html [--overwrite]
     carecast estimate SSDA903_PATH --census-date YYYY-MM-DD [--window-months N] [--base PRESET_OR_FILE]
-                      [--population FILE.csv] [--include-uasc] --out SCENARIO.toml [--overwrite]
+                      [--population FILE.csv] [--include-uasc] [--trend] --out SCENARIO.toml [--overwrite]
     carecast backtest SSDA903_PATH --fit-to YYYY-MM-DD --test-to YYYY-MM-DD [--window-months N]
                       [--base PRESET_OR_FILE] [--population FILE.csv] [--include-uasc] [--trend]
                       [--replications N] [--seed S] [--out DIR [--overwrite]]
@@ -121,6 +121,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="children living in the authority by single year of age: columns age, children (default: "
                    "the base's population spread evenly over ages)")
     e.add_argument("--include-uasc", action="store_true", help="keep unaccompanied asylum-seeking children in")
+    e.add_argument("--trend", action="store_true",
+                   help="project the trend in entries fitted over the window (default: the window's level, no trend)")
     e.add_argument("--seed", type=_seed, default=20150401, help="seed of the simulations that fit entries")
     e.add_argument("--out", metavar="SCENARIO.toml", required=True,
                    help="the scenario to write, with its load report beside it (SCENARIO.report.txt); existing "
@@ -434,7 +436,7 @@ def _estimate(args: argparse.Namespace, out: _Stdout) -> int:
         data = returns.load(args.returns)
         built = build.build(data, args.census_date, base, population=population, window_months=args.window_months,
                             include_uasc=args.include_uasc, seed=args.seed,
-                            name=os.path.splitext(os.path.basename(args.out))[0])  # fmt: skip
+                            name=os.path.splitext(os.path.basename(args.out))[0], trend=args.trend)  # fmt: skip
         text = built.toml()
         load_report = data.report() + "\n\n" + built.report() + "\n"
         target.write(lambda tmp: _write_text(tmp, text))

@@ -36,6 +36,28 @@ struct ExitCell {
     slot: Option<usize>,
 }
 
+/// This replication's multipliers on every care-entry hazard: by the child's age band
+/// (`hazards.care_entry_scale`) and by month of the run (`hazards.care_entry_trend`).
+#[derive(Debug, Clone)]
+pub(crate) struct CareEntryFactors {
+    /// By age band.
+    pub(crate) scale: [f64; AgeBand::COUNT],
+    /// By month of the run: `(1 + trend)^(t / 12)`, exactly 1 throughout without a trend.
+    pub(crate) trend: Vec<f64>,
+    /// Whether the trend moves the hazards month by month (so every month is a segment edge).
+    pub(crate) trending: bool,
+}
+
+impl CareEntryFactors {
+    /// The multiplier on a care-entry hazard of a child in band `b` in month `t`.
+    #[inline]
+    pub(crate) fn at(&self, b: usize, t: i32) -> f64 {
+        // Months past the run (a walk's horizon) keep the last month's factor.
+        let month = (t.max(0) as usize).min(self.trend.len().saturating_sub(1));
+        self.scale[b] * self.trend.get(month).copied().unwrap_or(1.0)
+    }
+}
+
 /// Contact hazards (per child-month) by route and band.
 #[derive(Debug, Clone)]
 pub(crate) struct ContactHazards {
@@ -130,6 +152,8 @@ pub struct Model {
     /// The exit table, if the scenario gives one: its 60 cells in destination, band, duration
     /// order. It replaces `return_home`, `adoption_under_5`, `special_guardianship`, `other_exit`.
     exit_cells: Option<Vec<ExitCell>>,
+    /// The care-entry scale by band, then the trend: each a cell as in the exit table.
+    care_entry_cells: [ExitCell; AgeBand::COUNT + 1],
     pub(crate) placement_move: f64,
     /// Return destinations: child protection, child in need, closed.
     pub(crate) return_to: [f64; 3],
@@ -203,6 +227,18 @@ impl Model {
             }
             cells
         });
+        // Then the care-entry scale and trend, which follow the exit table in the schema.
+        let care_entry_cell = |path: String, rate: &Param, slot: &mut dyn FnMut(String) -> usize| {
+            let spec = registry::spec_of(&path).expect("the care-entry scale and trend are registered");
+            let key = spec.key.map_or(0, |k| k.word(0));
+            let slot = rate.is_uncertain().then(|| slot(path));
+            ExitCell { rate: rate.clone(), key, range: spec.range, slot }
+        };
+        let scales = h.care_entry_scale.to_array();
+        let care_entry_cells: [ExitCell; AgeBand::COUNT + 1] = std::array::from_fn(|i| match scales.get(i) {
+            Some(scale) => care_entry_cell(format!("hazards.care_entry_scale.{}", ByBand::FIELDS[i]), scale, &mut slot),
+            None => care_entry_cell("hazards.care_entry_trend".into(), &h.care_entry_trend, &mut slot),
+        });
         // A policy field's draw is recorded under the path where its distribution is written.
         let period_slots: Vec<[Option<usize>; PolicyParam::COUNT]> = timeline
             .iter()
@@ -263,6 +299,7 @@ impl Model {
             special_guardianship: monthly(c.special_guardianship),
             other_exit: monthly(c.other_exit),
             exit_cells,
+            care_entry_cells,
             placement_move: monthly(c.placement_move),
             return_to: [c.return_to.child_protection, c.return_to.child_in_need, c.return_to.known_closed],
             reentry_multiplier: c.reentry_multiplier,
@@ -346,12 +383,24 @@ impl Model {
         for (i, which, index, param) in &self.cost_slots {
             draws[*i] = registry::draw(param, which.stream_key(*index), which.spec().range, seed, replication);
         }
-        for cell in self.exit_cells.iter().flatten() {
+        for cell in self.exit_cells.iter().flatten().chain(&self.care_entry_cells) {
             if let Some(i) = cell.slot {
                 draws[i] = registry::draw(&cell.rate, cell.key, cell.range, seed, replication);
             }
         }
         (periods, draws)
+    }
+
+    /// The care-entry factors of the replication whose parameter draws are `draws` (from
+    /// [`Model::resolve_periods`]), for a run of `months` months.
+    pub(crate) fn care_entry_factors(&self, draws: &[f64], months: usize) -> CareEntryFactors {
+        let value = |cell: &ExitCell| cell.slot.map_or_else(|| cell.rate.central(), |i| draws[i]);
+        let scale = std::array::from_fn(|b| value(&self.care_entry_cells[b]));
+        let growth = value(&self.care_entry_cells[AgeBand::COUNT]);
+        let trending = growth != 0.0;
+        let trend =
+            (0..months.max(1)).map(|t| if trending { (1.0 + growth).powf(t as f64 / 12.0) } else { 1.0 }).collect();
+        CareEntryFactors { scale, trend, trending }
     }
 
     /// The monthly exit hazards of the exit table, if the scenario gives one, for the

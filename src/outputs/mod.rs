@@ -47,11 +47,21 @@ pub enum Series {
     EarlyHelpWaitMonths,
     /// Entries to care of children who had been in care before (re-entries).
     LacReentries,
+    /// First entries to care (not re-entries) of children under one.
+    FirstEntriesAge0,
+    /// First entries to care of children aged one to four.
+    FirstEntriesAge1To4,
+    /// First entries to care of children aged five to nine.
+    FirstEntriesAge5To9,
+    /// First entries to care of children aged ten to fifteen.
+    FirstEntriesAge10To15,
+    /// First entries to care of children aged sixteen or seventeen.
+    FirstEntriesAge16To17,
 }
 
 impl Series {
     /// Number of recorded series.
-    pub const COUNT: usize = 14;
+    pub const COUNT: usize = 19;
     /// Names, in discriminant order.
     pub const NAMES: [&'static str; Series::COUNT] = [
         "lac_entries",
@@ -68,6 +78,20 @@ impl Series {
         "early_help_starts_over_fives",
         "early_help_wait_months",
         "lac_reentries",
+        "first_entries_age_0",
+        "first_entries_age_1_4",
+        "first_entries_age_5_9",
+        "first_entries_age_10_15",
+        "first_entries_age_16_17",
+    ];
+
+    /// First entries to care of a child in age band `band` (its index in [`AgeBand::ALL`]).
+    pub const FIRST_ENTRIES_BY_BAND: [Series; AgeBand::COUNT] = [
+        Series::FirstEntriesAge0,
+        Series::FirstEntriesAge1To4,
+        Series::FirstEntriesAge5To9,
+        Series::FirstEntriesAge10To15,
+        Series::FirstEntriesAge16To17,
     ];
 }
 

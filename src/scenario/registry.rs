@@ -344,6 +344,15 @@ macro_rules! exit_rate {
     };
 }
 
+/// A band of the care-entry scale `hazards.care_entry_scale.<band>`: a multiplier that may be
+/// uncertain, with its frozen stream key.
+const fn care_entry_scale(pattern: &'static str, key: u64) -> Spec {
+    uncertain(pattern, Kind::Multiplier, MULTIPLIER, StreamKey::Fixed(key))
+}
+
+/// The trend in care entry, a proportional change a year: from halving to doubling.
+pub(crate) const CARE_ENTRY_TREND: Range = Range::closed(-0.5, 1.0);
+
 /// Every numeric field of the schema, in schema order.
 pub(crate) const TABLE: &[Spec] = &[
     whole(
@@ -472,6 +481,14 @@ pub(crate) const TABLE: &[Spec] = &[
     number("hazards.sibling_group_entry", Kind::Probability, PROBABILITY, P),
     number("hazards.abuse_neglect.*", Kind::Probability, PROBABILITY, P),
     number("hazards.abuse_neglect_care_multiplier", Kind::Multiplier, MULTIPLIER, M),
+    // The care-entry scale by band and the trend: keys are the hashes of the paths when they
+    // were added, frozen here.
+    care_entry_scale("hazards.care_entry_scale.age_0", 0x3d8e_71f2_88eb_8fc9),
+    care_entry_scale("hazards.care_entry_scale.age_1_4", 0x9168_8217_e976_dd0d),
+    care_entry_scale("hazards.care_entry_scale.age_5_9", 0xb2e3_2117_fc18_59fa),
+    care_entry_scale("hazards.care_entry_scale.age_10_15", 0x4a11_f1a2_dd50_9005),
+    care_entry_scale("hazards.care_entry_scale.age_16_17", 0x6db6_2f6f_150a_8d59),
+    uncertain("hazards.care_entry_trend", Kind::AnnualRate, CARE_ENTRY_TREND, StreamKey::Fixed(0x04c3_70cb_9b6c_e352)),
     whole("policy.early_help.hubs", Kind::Count, WHOLE, W),
     whole(
         "policy.early_help.places",
@@ -929,8 +946,17 @@ fn docs() -> &'static Docs {
 
 /// The structs whose fields are the parts of one quantity (an age band, a need level): their
 /// description starts with the quantity's own.
-const PARTS: [&str; 8] =
-    ["ByBand", "ByNeed", "ByDuration", "PlacementMix", "ReturnTo", "UnitCost", "ExitsByBand", "ParamByDuration"];
+const PARTS: [&str; 9] = [
+    "ByBand",
+    "ByNeed",
+    "ByDuration",
+    "PlacementMix",
+    "ReturnTo",
+    "UnitCost",
+    "ExitsByBand",
+    "ParamByDuration",
+    "ParamByBand",
+];
 
 /// The documentation of the field at `path`, from the rustdoc of the schema.
 fn description(path: &str) -> String {

@@ -234,6 +234,72 @@ pub struct Hazards {
     pub abuse_neglect: ByBand,
     /// Multiplier on entering care for families whose need is abuse or neglect (0 to 1,000).
     pub abuse_neglect_care_multiplier: f64,
+    /// Multiplier on every care-entry hazard by the age band of the child entering (each 0 to
+    /// 1,000; a number or a distribution drawn once per replication; default 1): crisis entry
+    /// from no contact or a closed case, and entry from waiting, early help, child in need and
+    /// child protection. It keeps the routes' shape within a band and sets the level, as
+    /// `carecast estimate` does to match the entries by age in an authority's returns.
+    #[serde(default, skip_serializing_if = "ParamByBand::is_ones")]
+    pub care_entry_scale: ParamByBand,
+    /// Trend in entering care: the proportional change a year in every care-entry hazard (those
+    /// `care_entry_scale` multiplies), so that in month `t` of the run (0 the first) they are
+    /// multiplied by `(1 + care_entry_trend)^(t / 12)` (-0.5 to 1; a number or a distribution
+    /// drawn once per replication; default 0, no trend).
+    #[serde(default = "no_trend", skip_serializing_if = "is_no_trend")]
+    pub care_entry_trend: Param,
+}
+
+fn no_trend() -> Param {
+    Param::Fixed(0.0)
+}
+
+fn is_no_trend(p: &Param) -> bool {
+    *p == Param::Fixed(0.0)
+}
+
+/// Values per age band of the child concerned, each a number or a distribution (a band left
+/// out is 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamByBand {
+    /// Under one.
+    #[serde(default = "one")]
+    pub age_0: Param,
+    /// One to four.
+    #[serde(default = "one")]
+    pub age_1_4: Param,
+    /// Five to nine.
+    #[serde(default = "one")]
+    pub age_5_9: Param,
+    /// Ten to fifteen.
+    #[serde(default = "one")]
+    pub age_10_15: Param,
+    /// Sixteen and seventeen.
+    #[serde(default = "one")]
+    pub age_16_17: Param,
+}
+
+fn one() -> Param {
+    Param::Fixed(1.0)
+}
+
+impl Default for ParamByBand {
+    /// Every band 1 (no change).
+    fn default() -> Self {
+        ParamByBand { age_0: one(), age_1_4: one(), age_5_9: one(), age_10_15: one(), age_16_17: one() }
+    }
+}
+
+impl ParamByBand {
+    /// Values in band order (field names: [`ByBand::FIELDS`]).
+    pub fn to_array(&self) -> [&Param; 5] {
+        [&self.age_0, &self.age_1_4, &self.age_5_9, &self.age_10_15, &self.age_16_17]
+    }
+
+    /// Whether every band is the number 1 (the default, not written out).
+    pub fn is_ones(&self) -> bool {
+        self.to_array().iter().all(|p| **p == Param::Fixed(1.0))
+    }
 }
 
 /// Outcomes of an assessment after a referral to social care.

@@ -226,7 +226,11 @@ fn hazards(h: &Hazards) -> Check {
     number("hazards.looked_after.care_proceedings_share", c.care_proceedings_share)?;
     number("hazards.sibling_group_entry", h.sibling_group_entry)?;
     by_band("hazards.abuse_neglect", &h.abuse_neglect)?;
-    number("hazards.abuse_neglect_care_multiplier", h.abuse_neglect_care_multiplier)
+    number("hazards.abuse_neglect_care_multiplier", h.abuse_neglect_care_multiplier)?;
+    for (band, scale) in ByBand::FIELDS.iter().zip(h.care_entry_scale.to_array()) {
+        registry::check_param(&format!("hazards.care_entry_scale.{band}"), scale)?;
+    }
+    registry::check_param("hazards.care_entry_trend", &h.care_entry_trend)
 }
 
 /// Check a unit cost: a non-negative amount, charged per one of `pers`.
@@ -358,6 +362,10 @@ pub(super) fn combined(s: &Scenario, timeline: &[(crate::calendar::YearMonth, Po
                         let mut factors = vec![(format!("hazards.{pool}.{route}.{field}"), r), (need_path(n), need[n])];
                         if pool == "previously_known" {
                             factors.push(("hazards.recently_closed_multiplier".into(), h.recently_closed_multiplier));
+                        }
+                        if route == "crisis_care_entry" {
+                            let scale = h.care_entry_scale.to_array()[b].central();
+                            factors.push((format!("hazards.care_entry_scale.{field}"), scale));
                         }
                         if route == "identification" {
                             let out = |name: &str, p: &super::param::Param| {

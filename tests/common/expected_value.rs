@@ -143,6 +143,10 @@ impl Params {
         if !s.changes.is_empty() {
             return Err("no policy changes".into());
         }
+        if !s.hazards.care_entry_scale.is_ones() || s.hazards.care_entry_trend != carecast::scenario::Param::Fixed(0.0)
+        {
+            return Err("no care-entry scale or trend (hazards.care_entry_scale, care_entry_trend)".into());
+        }
         if s.hazards.looked_after.exits.is_some() {
             return Err("no exit table (hazards.looked_after.exits): exits by the fields it replaces".into());
         }

@@ -7,11 +7,22 @@ What the returns give (see ``docs/returns.md``, "A scenario from the returns"):
 - exits from care by destination, current age band and time in care, each a gamma posterior
   the Monte Carlo draws once per replication (a cell with under a child-year of exposure borrows
   the rate pooled over ages);
-- placement moves (changes of placement type per child-year in care);
-- entries to care: the model's routes into care (crisis from no contact or a closed case, from
-  child in need, from child protection) keep the base's shape by age, and all their care-entry
-  hazards are scaled by one factor, fitted by simulation so that the model's entries (re-entries
-  apart) match the rate estimated from the returns.
+- placement moves (changes of placement type per child-year in care), and the placement mix
+  (``policy.placements.mix_under_10``, ``mix_10_plus``: where children entering care are placed
+  and where a move goes), from the first placements and the moves in the window;
+- entries to care, age band by age band: the model's routes into care (crisis from no contact or
+  a closed case, from waiting and early help, child in need, child protection) keep the base's
+  shape within each band, and ``hazards.care_entry_scale`` sets each band's level, fitted by
+  simulation so that the model's first entries in the band match the rate estimated from the
+  returns; each band's scale is a gamma distribution with the relative spread of the band's
+  entry count, so the Monte Carlo carries the entry rate's uncertainty;
+- the need mix of entries: ``hazards.abuse_neglect_care_multiplier`` fitted alongside, so that
+  the model's share of entries for abuse or neglect matches the returns' (``CIN`` = N1), and
+  re-entries: ``hazards.looked_after.reentry_multiplier`` fitted so that the model's re-entries
+  match the re-entries within 24 months of a return home;
+- optionally (``trend=True``) the trend in entries over the window, as
+  ``hazards.care_entry_trend``, a normal distribution; the level is then the fitted rate on the
+  census date rather than the window's average.
 
 What they cannot give (localities, need, families, early help and the pre-care services, unit
 costs, the families at home with open cases at the start) comes from the base.
@@ -31,10 +42,11 @@ from .. import Scenario
 from .._errors import ConfigError
 from . import estimate
 from .clean import CleanReturns
-from .position import AGE_BANDS, in_care_on, starting_position
+from .position import AGE_BANDS, band_index, in_care_on, starting_position
 from .read import as_date
 
-#: The care-entry hazards scaled to fit entries, by route.
+#: The routes' care-entry hazards: kept from the base (their shape within each band);
+#: `hazards.care_entry_scale` sets the level of each band.
 ENTRY_ROUTES = (
     "hazards.not_known.crisis_care_entry",
     "hazards.previously_known.crisis_care_entry",
@@ -86,6 +98,8 @@ def build(
     replications: int = 40,
     seed: int = 20150401,
     name: str | None = None,
+    *,
+    trend: bool = False,
 ) -> Built:
     """A scenario of the authority in ``data`` from ``census``: see the module's documentation.
 
@@ -93,7 +107,8 @@ def build(
     the base's under-18 population spread evenly). ``window_months`` is the reference window of
     the rates, ending on the census date (a date, or text day first as the returns write dates).
     Each round of the fit of entries runs ``replications`` replications of two years with ``seed``.
-    ``name`` names the scenario (default: the base's name with ``-from-returns``).
+    ``name`` names the scenario (default: the base's name with ``-from-returns``). With
+    ``trend``, the trend in entries fitted over the window is projected forward.
     """
     census = as_date(census, "census date").date()
     if census > data.data_end:
@@ -164,6 +179,24 @@ def build(
         provenance[f"hazards.looked_after.{unused}"] = "from base, not used: hazards.looked_after.exits replaces it"
     rate("hazards.looked_after.placement_move", int(moves["events"]), float(moves["exposure_years"]),
          "changes of placement type")  # fmt: skip
+    # The placement mix, which says where a child entering care is placed and where a placement
+    # move goes: from the first placements and the moves in the window.
+    mix = estimate.placement_mix(data, window, include_uasc=include_uasc)
+    mixes: dict[str, dict[str, float]] = {}
+    for group in ("under_10", "10_plus"):
+        rows = mix[mix["group"] == group].set_index("placement")
+        entered, moved = int(rows["entries"].sum()), int(rows["moves_to"].sum())
+        if entered + moved == 0:
+            notes.append(f"policy.placements.mix_{group}: no entries or moves at these ages in the window; the "
+                         "base's kept.")  # fmt: skip
+            continue
+        mixes[f"mix_{group}"] = {p: float(rows.loc[p, "share"]) for p in rows.index}
+        ages = "under ten" if group == "under_10" else "aged ten or over"
+        for p in rows.index:
+            provenance[f"policy.placements.mix_{group}.{p}"] = (
+                f"{int(rows.loc[p, 'entries'])} of {entered} entries {ages} placed here first, and "
+                f"{int(rows.loc[p, 'moves_to'])} of {moved} moves here (maximum likelihood over both, {source})"
+            )
     stock = in_care_on(data, census)
     if not include_uasc:
         stock = stock[~stock["uasc"].astype(bool)]
@@ -190,20 +223,11 @@ def build(
     provenance["name"] = provenance["description"] = "carecast estimate"
     scenario = scenario.with_parameters({"population.under_18": values.pop("population.under_18")})
     scenario = scenario.with_parameters(values)
-    scenario = scenario.updated({"hazards": {"looked_after": {"exits": table}}})
+    scenario = scenario.updated({"hazards": {"looked_after": {"exits": table}}, "policy": {"placements": mixes}})
     scenario = _with_start(scenario, data, census, include_uasc, seed)
     provenance["starting_position.children_in_care"] = f"every child in care on {census} ({source})"
-    target = float(entries["events"].sum()) / window.years
-    scenario, factor, achieved = _fit_entries(scenario, target, replications, seed)
-    for route in ENTRY_ROUTES:
-        for band in BANDS:
-            provenance[f"{route}.{band}"] = (
-                f"the base's x {factor:.3f}, fitted so that the model's entries ({achieved:,.1f} a year) match "
-                f"{target:,.1f} a year ({int(entries['events'].sum())} entries, {source})"
-            )
-    growth, se = estimate.entry_trend(data, window, include_uasc=include_uasc)
-    notes.append(f"Trend in entries over the window: {growth:+.1%} a year (standard error {se:.1%}); "
-                 "not projected forward.")  # fmt: skip
+    scenario = _with_entries(scenario, data, window, entries, provenance, notes, replications, seed, trend,
+                             include_uasc, source)  # fmt: skip
     return Built(scenario, provenance, entries, exits, notes)
 
 
@@ -217,28 +241,177 @@ def _with_start(scenario: Scenario, data: CleanReturns, census: dt.date, include
     return scenario.with_starting_position(position)
 
 
-def _fit_entries(scenario: Scenario, target: float, replications: int, seed: int) -> tuple[Scenario, float, float]:
-    """Scale every route's care-entry hazards by one factor so that the model's entries over two
-    years (re-entries apart) are ``target`` a year: rounds of simulation with the same random
-    numbers, each moving the factor by the ratio of target to achieved (entries are close to
-    proportional to the hazards), until they agree within 1% (at most eight rounds). Two years
-    rather than one, so that the open cases drawn at the start have settled."""
-    original = {f"{r}.{b}": scenario.parameter(f"{r}.{b}") for r in ENTRY_ROUTES for b in BANDS}
-    factor, current = 1.0, scenario
-    achieved = _entries_a_year(current, replications, seed)
-    for _ in range(8):
-        if achieved <= 0 or abs(achieved / target - 1) < 0.01:
+#: The fit of entries stops when every band's first entries are within this share of their
+#: target, the share for abuse or neglect within `SHARE_TOLERANCE` of the returns' and the
+#: re-entries within `REENTRY_TOLERANCE` of theirs, or after `FIT_ROUNDS` rounds.
+ENTRY_TOLERANCE = 0.02
+SHARE_TOLERANCE = 0.01
+REENTRY_TOLERANCE = 0.05
+FIT_ROUNDS = 10
+
+
+@dataclass
+class EntryFit:
+    """What the fit of entries reached: per band the scale, the target and the model's first
+    entries a year; the abuse-or-neglect multiplier, and the shares targeted and reached."""
+
+    scale: list[float]
+    target: list[float]
+    achieved: list[float]
+    abuse_neglect_multiplier: float
+    share_target: float | None
+    share_achieved: float
+    reentry_multiplier: float
+    reentries_target: float
+    reentries_achieved: float
+    rounds: int
+
+
+def _with_entries(
+    scenario: Scenario,
+    data: CleanReturns,
+    window: estimate.Window,
+    entries: pd.DataFrame,
+    provenance: dict[str, str],
+    notes: list[str],
+    replications: int,
+    seed: int,
+    trend: bool,
+    include_uasc: bool,
+    source: str,
+) -> Scenario:
+    """Set entries to care band by band, the need mix of entries, and (with ``trend``) the
+    trend, recording where each came from."""
+    growth, se = estimate.entry_trend(data, window, include_uasc=include_uasc)
+    # The level the fit aims at: the window's average rate, or with a trend the fitted rate on
+    # the census date (the window's average lags a trend by half the window).
+    level = _end_over_mean(growth, window.years) if trend else 1.0
+    children_per_age = float(scenario.to_dict()["population"]["under_18"]) / 18
+    events, targets = [], []
+    band_of_row = np.array([band_index(int(a)) for a in entries["age"]])
+    for b in range(len(AGE_BANDS)):
+        rows = entries[band_of_row == b]
+        n = int(rows["events"].sum())
+        exposure = float(rows["exposure_years"].sum())
+        # The band's posterior mean rate (Jeffreys prior) per child of the model's population,
+        # which spreads its children evenly over ages.
+        rate = (n + estimate.PRIOR_SHAPE) / exposure if exposure > 0 else 0.0
+        events.append(n)
+        targets.append(rate * children_per_age * len(rows) * level)
+    total = int(entries["events"].sum())
+    share = float(entries["abuse_neglect"].sum()) / total if total > 0 else None
+    reentries = int(entries["reentries"].sum())
+    fit = _fit_entries(scenario, targets, share, reentries / window.years, replications, seed)
+    scale: dict[str, Any] = {}
+    for b, band in enumerate(BANDS):
+        shape = events[b] + estimate.PRIOR_SHAPE
+        scale[band] = {"dist": "gamma", "shape": shape, "scale": fit.scale[b] / shape}
+        provenance[f"hazards.care_entry_scale.{band}"] = (
+            f"gamma, mean {fit.scale[b]:.3f}: fitted so that the model's first entries at these ages "
+            f"({fit.achieved[b]:,.1f} a year) match {fit.target[b]:,.1f} a year from {events[b]} entries "
+            f"({source}{', at the trend line on the census date' if trend else ''}); shape = entries + 1/2, "
+            "so its spread is the entry count's"
+        )
+        for route in ENTRY_ROUTES:
+            provenance[f"{route}.{band}"] = (
+                f"from base (the routes' shape); hazards.care_entry_scale.{band} sets the level"
+            )
+    hazards: dict[str, Any] = {"care_entry_scale": scale,
+                               "abuse_neglect_care_multiplier": fit.abuse_neglect_multiplier,
+                               "looked_after": {"reentry_multiplier": fit.reentry_multiplier}}  # fmt: skip
+    provenance["hazards.looked_after.reentry_multiplier"] = (
+        f"fitted so that the model's re-entries ({fit.reentries_achieved:,.1f} a year) match "
+        f"{fit.reentries_target:,.1f} a year ({reentries} re-entries within 24 months of a return home, {source})"
+    )
+    if share is None:
+        notes.append("Need mix: no entries in the window; the base's abuse_neglect_care_multiplier kept.")
+    else:
+        provenance["hazards.abuse_neglect_care_multiplier"] = (
+            f"fitted so that the model's share of entries for abuse or neglect ({fit.share_achieved:.1%}) matches "
+            f"{share:.1%} of {total} entries with CIN = N1 ({source})"
+        )
+        if abs(fit.share_achieved - share) > SHARE_TOLERANCE:
+            notes.append(f"Need mix: the model reaches {fit.share_achieved:.1%} of entries for abuse or neglect, "
+                         f"not the returns' {share:.1%}, at a multiplier of "
+                         f"{fit.abuse_neglect_multiplier:.3g}.")  # fmt: skip
+    misses = [f"{BANDS[b]} {fit.achieved[b]:.1f} for {fit.target[b]:.1f}" for b in range(len(BANDS))
+              if fit.target[b] > 0 and abs(fit.achieved[b] / fit.target[b] - 1) > ENTRY_TOLERANCE]  # fmt: skip
+    if misses:
+        notes.append(f"Entries: after {fit.rounds} rounds some bands are off their target: {', '.join(misses)}.")
+    trend_text = f"{growth:+.1%} a year (standard error {se:.1%})"
+    if trend:
+        hazards["care_entry_trend"] = {"dist": "normal", "mean": growth, "sd": se}
+        provenance["hazards.care_entry_trend"] = (
+            f"normal: the log-linear trend in monthly entries over the window, {trend_text} ({source})"
+        )
+        notes.append(f"Trend in entries over the window: {trend_text}; projected forward, the level set at the "
+                     f"trend line on the census date ({level:.3f} x the window's average).")  # fmt: skip
+    else:
+        notes.append(f"Trend in entries over the window: {trend_text}; not projected forward (trend=True, "
+                     "or --trend, projects it).")  # fmt: skip
+    return scenario.updated({"hazards": hazards})
+
+
+def _end_over_mean(growth: float, years: float) -> float:
+    """A log-linear trend's value at the end of a window of ``years`` over its mean across it."""
+    rate = np.log1p(growth)
+    if abs(rate * years) < 1e-9:
+        return 1.0
+    return float(rate * years / -np.expm1(-rate * years))
+
+
+def _fit_entries(
+    scenario: Scenario,
+    targets: Sequence[float],
+    share: float | None,
+    reentries: float,
+    replications: int,
+    seed: int,
+) -> EntryFit:
+    """Scale each band's care-entry hazards (``hazards.care_entry_scale``) so that the model's
+    first entries over two years (re-entries apart) are ``targets`` a year, band by band; set
+    ``hazards.abuse_neglect_care_multiplier`` so that the share of entries for abuse or neglect
+    is ``share``, and ``hazards.looked_after.reentry_multiplier`` so that re-entries are
+    ``reentries`` a year. Rounds of simulation with the same random numbers, each multiplying a
+    band's scale by its target over what it reached (entries are close to proportional to the
+    hazards; a band's entries also move a little with the others', through brothers and sisters
+    coming into care together), the abuse-or-neglect multiplier by the odds targeted over the
+    odds reached, and the re-entry multiplier by the re-entries targeted over those reached. Two
+    years rather than one, so that the open cases drawn at the start have settled."""
+    scale = [1.0] * len(BANDS)
+    multiplier = float(scenario.parameter("hazards.abuse_neglect_care_multiplier"))
+    reentry = float(scenario.parameter("hazards.looked_after.reentry_multiplier"))
+
+    def odds(p: float) -> float:
+        return p / (1 - p)
+
+    achieved, reached, back = [0.0] * len(BANDS), 0.0, 0.0
+    for rounds in range(1, FIT_ROUNDS + 1):
+        current = scenario.updated({"hazards": {"care_entry_scale": dict(zip(BANDS, scale, strict=True)),
+                                                "abuse_neglect_care_multiplier": multiplier,
+                                                "looked_after": {"reentry_multiplier": reentry}}})  # fmt: skip
+        achieved, reached, back = _entries_a_year(current, replications, seed)
+        bands_done = all(t <= 0 or abs(a / t - 1) < ENTRY_TOLERANCE for a, t in zip(achieved, targets, strict=True))
+        share_done = share is None or abs(reached - share) < SHARE_TOLERANCE
+        reentries_done = back <= 0 or abs(back / max(reentries, 1e-9) - 1) < REENTRY_TOLERANCE
+        if (bands_done and share_done and reentries_done) or rounds == FIT_ROUNDS:
             break
-        factor *= target / achieved
-        current = scenario.with_parameters({path: value * factor for path, value in original.items()})
-        achieved = _entries_a_year(current, replications, seed)
-    return current, factor, achieved
+        scale = [s * t / a if a > 0 else s for s, t, a in zip(scale, targets, achieved, strict=True)]
+        if share is not None and 0 < reached < 1 and 0 < share < 1:
+            multiplier = min(max(multiplier * odds(share) / odds(reached), 1e-3), 1_000.0)
+        if back > 0:
+            reentry = min(max(reentry * reentries / back, 0.0), 1_000.0)
+    return EntryFit(scale, list(targets), achieved, multiplier, share, reached, reentry, reentries, back, rounds)
 
 
-def _entries_a_year(scenario: Scenario, replications: int, seed: int) -> float:
+def _entries_a_year(scenario: Scenario, replications: int, seed: int) -> tuple[list[float], float, float]:
+    """The model's first entries a year by band over its first two years, the share of all its
+    entries for abuse or neglect, and its re-entries a year."""
     results = scenario.run(replications=replications, years=2, seed=seed, progress=False)
-    first = results.array("lac_entries").sum(axis=1) - results.array("lac_reentries").sum(axis=1)
-    return float(np.mean(first)) / 2
+    by_band = [float(results.array(f"first_entries_{band}").sum(axis=1).mean()) / 2 for band in BANDS]
+    entries = float(results.array("lac_entries").sum())
+    share = float(results.array("entries_abuse_neglect").sum()) / entries if entries > 0 else 0.0
+    return by_band, share, float(results.array("lac_reentries").sum(axis=1).mean()) / 2
 
 
 def annotate(toml: str, provenance: dict[str, Any]) -> str:

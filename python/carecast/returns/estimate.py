@@ -24,7 +24,7 @@ from scipy.stats import gamma
 from .._errors import ReturnsError
 from ._dates import whole_months, whole_years
 from .clean import CleanReturns
-from .codes import EXIT_GROUPS
+from .codes import EXIT_GROUPS, PLACEMENTS
 from .position import AGE_BANDS, band_index
 from .read import as_date
 
@@ -237,6 +237,50 @@ def exit_table(rates: pd.DataFrame, uncertain: bool = True) -> dict[str, Any]:
             bands["age_" + label.replace("-", "_")] = cells
         table[destination] = bands
     return table
+
+
+def placement_mix(returns: CleanReturns, window: Window, include_uasc: bool = False) -> pd.DataFrame:
+    """The placement mix of the model's two age groups (``under_10``, ``10_plus``) over the
+    window: columns ``group``, ``placement``, ``entries`` (first placements of the periods of
+    care that began in the window, by age at entry), ``moves_to`` and ``moves_from`` (changes
+    of placement type in the window, by age at the move) and ``share``.
+
+    The model draws a placement at entry from the mix, and the new type of a placement move
+    from the mix without the current type, so both say what the mix is: ``share`` is the
+    maximum likelihood estimate from both (by expectation-maximisation: a move from type ``c``
+    is a draw from the mix repeated while it gives ``c``, so it adds, besides its destination,
+    ``share[c] / (1 - share[c])`` draws of ``c`` on average). Every group and type is listed."""
+    window.check(returns)
+    e = returns.episodes.sort_values(["CHILD", "DECOM"])
+    if not include_uasc:
+        e = e[~e["UASC"]]
+    inside = (e["DECOM"] >= window.start) & (e["DECOM"] < window.end)
+    ages = np.array([whole_years(d, s) for d, s in zip(e["DOB"], e["DECOM"], strict=True)], dtype=int)
+    group = pd.Series(np.where(ages < 10, "under_10", "10_plus"), index=e.index)
+    previous = e.groupby(["CHILD", "period"])["placement"].shift()
+    first = previous.isna() & ~e.duplicated(["CHILD", "period"]) & inside
+    moved = previous.notna() & (previous != e["placement"]) & inside
+    rows = []
+    for g in ("under_10", "10_plus"):
+        mine = group == g
+        entries = e.loc[first & mine, "placement"].value_counts().reindex(PLACEMENTS, fill_value=0)
+        to = e.loc[moved & mine, "placement"].value_counts().reindex(PLACEMENTS, fill_value=0)
+        away = previous[moved & mine].value_counts().reindex(PLACEMENTS, fill_value=0)
+        direct = (entries + to).to_numpy(float)
+        share = direct / direct.sum() if direct.sum() > 0 else np.full(len(PLACEMENTS), np.nan)
+        for _ in range(200):
+            if not np.isfinite(share).all():
+                break
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rejected = np.where(share < 1, away.to_numpy(float) * share / (1 - share), 0.0)
+            updated = (direct + rejected) / (direct + rejected).sum()
+            done = np.abs(updated - share).max() < 1e-12
+            share = updated
+            if done:
+                break
+        rows += [{"group": g, "placement": p, "entries": int(entries[p]), "moves_to": int(to[p]),
+                  "moves_from": int(away[p]), "share": float(share[k])} for k, p in enumerate(PLACEMENTS)]  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def placement_move_rate(returns: CleanReturns, window: Window, include_uasc: bool = False) -> pd.DataFrame:

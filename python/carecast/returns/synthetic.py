@@ -72,7 +72,8 @@ class Truth:
     #: Placement mix at entry for children under ten and ten or over (``codes.PLACEMENTS`` order).
     mix_under_10: tuple[float, ...] = (0.46, 0.18, 0.20, 0.01, 0.07, 0.08)
     mix_10_plus: tuple[float, ...] = (0.34, 0.27, 0.12, 0.15, 0.04, 0.08)
-    #: Placement changes per child per year (each to a different type, drawn from the mix).
+    #: Placement changes per child per year (each to a different type, drawn from the mix for
+    #: the child's age on the day of the move, as the model draws it).
     placement_move: float = 0.30
     #: Share of entrants accommodated under section 20 (V2); the rest come in on an interim
     #: care order (C1), which becomes a full care order (C2) after ``care_order_days``.
@@ -384,7 +385,8 @@ def _simulate_period(
         kind = names[int(rng.choice(len(names), p=np.array([hazards[n] for n in names]) / total))]
         if kind == "move":
             others = [p for p in range(len(PLACEMENTS)) if p != episode.placement]
-            weights = np.array([mix[p] for p in others])
+            now = truth.mix_under_10 if (day - child.dob).days < 10 * DAYS_PER_YEAR else truth.mix_10_plus
+            weights = np.array([now[p] for p in others])
             episode = _next_episode(
                 child, episode, day, "P", placement=int(rng.choice(others, p=weights / weights.sum()))
             )

@@ -47,6 +47,9 @@ impl World<'_> {
         self.schedule_care(f, c, t + 1);
         if reentry {
             self.out.add(Series::LacReentries, t, 1.0);
+        } else {
+            let band = AgeBand::of_months(age).index();
+            self.out.add(Series::FIRST_ENTRIES_BY_BAND[band], t, 1.0);
         }
         let o = &mut self.out;
         o.flow(mv, t, 1);

@@ -79,7 +79,7 @@ impl World<'_> {
                 Case::ChildProtection => m.cp.care_entry[b] * escalation,
                 Case::Closed => 0.0,
             };
-            h *= after;
+            h *= after * self.entry.at(b, s);
             if case == Case::EarlyHelp && (pol.whole_family || c == fam.index_child) {
                 h *= pol.eh_effect_care;
             }
@@ -136,6 +136,9 @@ impl World<'_> {
             }
             consider(ch.returned_at + m.reentry_months);
             consider(ch.returned_at + 1);
+        }
+        if self.entry.trending {
+            consider(s + 1); // the trend moves care entry every month
         }
         let p = self.period_at(s);
         match fam.case {

@@ -37,7 +37,7 @@ mod record;
 mod start;
 
 use super::cohort::CohortTable;
-use super::compiled::{ExitHazards, Model, PeriodPolicy};
+use super::compiled::{CareEntryFactors, ExitHazards, Model, PeriodPolicy};
 use crate::outputs::{Activity, LoggedEvent, RepOutput, Series};
 use crate::rng::{self, Purpose, Stream, chance, uniform};
 use crate::scenario::{Allocation, MAX_MONTHLY_HAZARD};
@@ -68,6 +68,8 @@ pub struct World<'m> {
     periods: Rc<[(i32, PeriodPolicy)]>,
     /// This replication's exit hazards from the scenario's exit table, if it gives one.
     exits: Option<ExitHazards>,
+    /// This replication's multipliers on care-entry hazards, by age band and month.
+    entry: CareEntryFactors,
     period: usize,
     t: i32,
     not_known: CohortTable,
@@ -125,6 +127,7 @@ impl<'m> World<'m> {
         let groups = m.localities * 3;
         let (periods, parameter_draws) = m.resolve_periods(seed, rep);
         let exits = m.exit_hazards(&parameter_draws);
+        let entry = m.care_entry_factors(&parameter_draws, months);
         let mut out = RepOutput::new(months, m.localities);
         out.parameters = parameter_draws;
         let mut w = World {
@@ -134,6 +137,7 @@ impl<'m> World<'m> {
             months: months as i32,
             periods: periods.into(),
             exits,
+            entry,
             period: 0,
             t: 0,
             not_known: CohortTable::new(groups, months),

@@ -67,7 +67,7 @@ impl World<'_> {
                             h
                         }
                         Route::Referral => rates.referral[b],
-                        Route::Crisis => rates.crisis[b],
+                        Route::Crisis => rates.crisis[b] * self.entry.at(b, t),
                     };
                     let table = match pool {
                         Pool::NotKnown => &self.not_known,
@@ -198,7 +198,7 @@ impl World<'_> {
             }
             ident += id;
             referral += m.previously_known.referral[b];
-            crisis += m.previously_known.crisis[b];
+            crisis += m.previously_known.crisis[b] * self.entry.at(b, t);
         }
         if !any {
             return [0.0; 4];
@@ -230,6 +230,9 @@ impl World<'_> {
             if let Some(b) = AgeBand::next_boundary(age) {
                 next = next.min(ch.birth + b);
             }
+        }
+        if self.entry.trending {
+            next = next.min(t + 1); // the trend moves crisis entry every month
         }
         for edge in [
             fam.case_since + self.m.recently_closed_months,
