@@ -344,3 +344,32 @@ fn the_new_fields_are_parameters_with_their_ranges_and_keys() {
     let r = run(&s, 2, 12, 1);
     assert!(r.parameter_names.iter().any(|p| p == "policy.placements.step_down_multiplier"));
 }
+
+#[test]
+fn care_proceedings_are_counted_per_family_application() {
+    let series = |r: &RunResults, name: &str| r.indicator(name).unwrap().sum();
+    let proceedings_activity = |r: &RunResults| {
+        let i = carecast::outputs::Activity::CareProceedings.index();
+        r.activity.index_axis(Axis(1), i).sum()
+    };
+    // No births into families, so a family keeps the size it came with.
+    let scenario = |family_size: Value, share: f64| {
+        Scenario::default_preset()
+            .updated(json!({"population": {"family_size": family_size, "family_birth_rate": 0.0},
+                            "hazards": {"sibling_group_entry": 1.0, "looked_after": {"care_proceedings_share": share}}}))
+            .unwrap()
+    };
+    // Families of three, all entering together, all through proceedings: one application for
+    // each family entry, of one to three children (those still at home).
+    let r = run(&scenario(json!([0.0, 0.0, 1.0]), 1.0), 2, 24, 7);
+    let (applications, entries) = (series(&r, "care_proceedings"), series(&r, "lac_entries"));
+    assert!(applications > 0.0 && applications < entries && 3.0 * applications >= entries, "{applications} {entries}");
+    assert_eq!(proceedings_activity(&r), applications);
+    assert!(by_status(&r, LegalStatus::Section20).iter().all(|&x| x == 0.0));
+    // Children alone: one application per child.
+    let r = run(&scenario(json!([1.0]), 1.0), 2, 24, 7);
+    assert_eq!(series(&r, "care_proceedings"), series(&r, "lac_entries"));
+    // None through proceedings: no applications.
+    let r = run(&scenario(json!([0.0, 0.0, 1.0]), 0.0), 2, 24, 7);
+    assert_eq!(series(&r, "care_proceedings"), 0.0);
+}

@@ -31,7 +31,8 @@ pub enum Series {
     IntensiveSupportCases,
     /// Children assessed after a referral to social care.
     Assessments,
-    /// Entries to care through care proceedings.
+    /// Care proceedings applications: one per entry of a family through care proceedings,
+    /// whatever the number of children entering in it.
     CareProceedings,
     /// Entries of children not previously known.
     EntriesNotPreviouslyKnown,
@@ -89,7 +90,7 @@ pub enum Activity {
     Assessments,
     /// Children entering care.
     CareEntries,
-    /// Entries to care through care proceedings.
+    /// Care proceedings applications (one per family entering care through proceedings).
     CareProceedings,
     /// Children leaving care on their 18th birthday (care leavers).
     CareLeavers,

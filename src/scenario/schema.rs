@@ -324,7 +324,9 @@ pub struct CareRates {
     /// care entry from an open case (not a crisis entry from a closed case).
     #[serde(deserialize_with = "whole")]
     pub reentry_months: u32,
-    /// Share of entries to care through care proceedings (the rest: voluntary, section 20).
+    /// Share of entries to care through care proceedings (the rest: voluntary, section 20),
+    /// decided once per entry of a family: brothers and sisters entering with a child come in
+    /// the same way, under one application.
     pub care_proceedings_share: f64,
     /// Months an interim care order lasts before it becomes a full care order (0 to 1,200;
     /// left out: 6, the 26 weeks the Children and Families Act 2014 allows care proceedings).
@@ -808,7 +810,8 @@ pub struct Costs {
     pub assessment: UnitCost,
     /// Entering care (placement finding, reviews), per child (`per = "each"`).
     pub entering_care: UnitCost,
-    /// Care proceedings, per entry through proceedings (`per = "each"`).
+    /// Care proceedings, per application: one for each entry of a family through proceedings,
+    /// whatever the number of brothers and sisters entering with it (`per = "each"`).
     pub care_proceedings: UnitCost,
     /// Support for a care leaver after 18, per leaver.
     pub care_leaver_support: UnitCost,

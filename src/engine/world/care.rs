@@ -5,15 +5,26 @@ use super::*;
 
 impl World<'_> {
     /// Child `c` enters care, and with it (with probability `sibling_group_entry`) the brothers
-    /// and sisters living at home.
+    /// and sisters living at home. One entry is one decision: through care proceedings (one
+    /// application, with probability `care_proceedings_share`) or not, for every child entering.
     pub(super) fn enter_care(&mut self, f: u32, c: u32, mv: Move, not_previously_known: bool) {
-        let together = chance(&mut self.families[f as usize].rng, self.m.sibling_group_entry);
+        let fam = &mut self.families[f as usize];
+        let together = chance(&mut fam.rng, self.m.sibling_group_entry);
+        let proceedings = chance(&mut fam.rng, self.m.care_proceedings_share);
+        let mut entered = 0;
         for i in 0..self.families[f as usize].children.len() {
             let k = self.families[f as usize].children[i];
             if self.children[k as usize].status != Status::Home || (k != c && !together) {
                 continue;
             }
-            self.place_in_care(f, k, mv, not_previously_known);
+            self.place_in_care(f, k, mv, not_previously_known, proceedings);
+            entered += 1;
+        }
+        if proceedings && entered > 0 {
+            let t = self.t;
+            let l = self.families[f as usize].locality as usize;
+            self.out.add(Series::CareProceedings, t, 1.0);
+            self.out.activity(Activity::CareProceedings, l, t, 1);
         }
         if self.at_home(f) > 0 {
             let case = self.families[f as usize].case;
@@ -25,14 +36,14 @@ impl World<'_> {
         }
     }
 
-    pub(super) fn place_in_care(&mut self, f: u32, c: u32, mv: Move, not_previously_known: bool) {
+    /// Child `c` of family `f` comes into care, through care proceedings if `proceedings`.
+    pub(super) fn place_in_care(&mut self, f: u32, c: u32, mv: Move, not_previously_known: bool, proceedings: bool) {
         let t = self.t;
         let age = t - self.children[c as usize].birth;
         let pol = &self.periods[self.period].1;
         let mix = if age < TEN_YEARS { pol.mix_under_10 } else { pol.mix_10_plus };
         let fam = &mut self.families[f as usize];
         let placement = pick_cumulative(&mix, uniform(&mut fam.rng)) as u8;
-        let proceedings = chance(&mut fam.rng, self.m.care_proceedings_share);
         let abuse_neglect = fam.abuse_neglect;
         let l = fam.locality as usize;
         let from = case_slot(fam.case);
@@ -63,10 +74,6 @@ impl World<'_> {
             o.add(Series::EntriesAbuseNeglect, t, 1.0);
         }
         o.activity(Activity::CareEntries, l, t, 1);
-        if proceedings {
-            o.add(Series::CareProceedings, t, 1.0);
-            o.activity(Activity::CareProceedings, l, t, 1);
-        }
         self.log(f, Some(c), mv);
     }
 
