@@ -656,7 +656,8 @@ class Results:
         >>> sorted(r.in_care(by="legal_status")["legal_status"].unique())[:2]
         ['care_order', 'interim_care_order']
         """
-        kinds = {"placement": ("looked_after_", _core.PLACEMENTS), "legal_status": ("legal_status_", _core.LEGAL_STATUSES)}
+        kinds = {"placement": ("looked_after_", _core.PLACEMENTS),
+                 "legal_status": ("legal_status_", _core.LEGAL_STATUSES)}
         if not isinstance(by, str) or by not in kinds:
             raise ConfigError(f"by must be 'placement' or 'legal_status', got {by!r}", path="by", value=repr(by),
                               allowed="'placement' or 'legal_status'")
