@@ -40,6 +40,7 @@ PLACES = {
     "IntensiveSupportPolicy": "[policy.intensive_support]",
     "PlacementPolicy": "[policy.placements]",
     "PlacementMix": "policy.placements.mix_under_10, mix_10_plus",
+    "CareTarget": "policy.placements.reunification_target, step_down_target, special_guardianship_target",
     "StartingPosition": "[starting_position]",
     "ChildInCare": "[[starting_position.children_in_care]]",
     "FamilyAtHome": "[[starting_position.families_at_home]]",
@@ -119,7 +120,8 @@ def parse(text):
                   "String": "text", "YearMonth": "\"YYYY-MM\"", "Vec<f64>": "list of numbers",
                   "Vec<u32>": "list of whole numbers", "Vec<ChildInCare>": "list of ChildInCare",
                   "Vec<FamilyAtHome>": "list of FamilyAtHome", "NeedLevel": "need", "NeedKind": "need_kind",
-                  "LegalStatus": "legal_status", "Placement": "placement", "CaseAtHome": "case"}.get(ty, ty)
+                  "LegalStatus": "legal_status", "Placement": "placement", "CaseAtHome": "case",
+                  "Vec<Placement>": "list of placement", "Vec<LegalStatus>": "list of legal_status"}.get(ty, ty)
             ty = f"{ty}, optional" if optional else ty
             current["fields"].append((m.group(1), ty, " ".join(doc)))
         if not s.startswith("#") and not s.startswith("///"):

@@ -160,11 +160,13 @@ fn results_round_trip_through_bytes_and_damaged_bytes_are_refused() {
     let mut flipped = bytes.clone();
     flipped[bytes.len() / 3] ^= 0x10;
     refused(&flipped, "checksum");
-    // Another format version, with a valid checksum.
-    let mut newer = bytes[..bytes.len() - 8].to_vec();
-    newer[16] = 3;
-    newer.extend_from_slice(&fnv1a(&newer).to_le_bytes());
-    refused(&newer, "format version 3; this carecast");
+    // Another format version, newer or older, with a valid checksum.
+    for (version, message) in [(4, "format version 4; this carecast"), (2, "format version 2; this carecast")] {
+        let mut other = bytes[..bytes.len() - 8].to_vec();
+        other[16] = version;
+        other.extend_from_slice(&fnv1a(&other).to_le_bytes());
+        refused(&other, message);
+    }
     // Damage behind a valid checksum is still found, never a panic: every truncation of the
     // body of a small part, resealed.
     let mut small = RunOptions::new(1, 1, 5);

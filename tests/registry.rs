@@ -46,12 +46,36 @@ fn every_number_of_an_exit_table_has_a_registry_entry() {
     assert_eq!(registry::unregistered_paths(&with_exit_table()), Vec::<String>::new());
 }
 
+/// The default preset with every optional field of the care levers and legal status given (no
+/// preset has them).
+fn with_care_levers() -> Scenario {
+    let target = serde_json::json!({"placements": ["residential"], "legal_statuses": ["care_order"],
+        "min_months_in_care": 3, "max_months_in_care": 24});
+    Scenario::default_preset()
+        .updated(serde_json::json!({
+            "hazards": {"looked_after": {"interim_order_months": 6}},
+            "policy": {"placements": {"reunification_target": target, "step_down_multiplier": 2.0,
+                "step_down_target": target, "special_guardianship_multiplier": 1.5,
+                "special_guardianship_target": target}}
+        }))
+        .unwrap()
+}
+
+#[test]
+fn every_number_of_the_care_levers_has_a_registry_entry() {
+    assert_eq!(registry::unregistered_paths(&with_care_levers()), Vec::<String>::new());
+}
+
 #[test]
 fn every_registry_entry_names_a_field_of_the_presets() {
     // A renamed or removed field leaves its entry behind: each pattern must match some number
     // (of a preset, or of the optional exit table).
-    let found: Vec<String> =
-        presets().iter().chain([&with_exit_table()]).flat_map(|s| s.parameters()).map(|p| p.path).collect();
+    let found: Vec<String> = presets()
+        .iter()
+        .chain([&with_exit_table(), &with_care_levers()])
+        .flat_map(|s| s.parameters())
+        .map(|p| p.path)
+        .collect();
     let normal = |path: &str| {
         let mut out = String::new();
         let mut digits = false;
@@ -248,9 +272,15 @@ fn stream_keys_are_frozen_and_unique() {
     for (pattern, key) in &care_entry {
         assert_eq!(*key, StreamKey::Fixed(rng::hash_str(pattern)), "{pattern}");
     }
+    // So did the step-down and special guardianship levers.
+    let levers = ["policy.placements.step_down_multiplier", "policy.placements.special_guardianship_multiplier"];
+    for pattern in levers {
+        let (_, key) = keys.iter().find(|(p, _)| *p == pattern).unwrap_or_else(|| panic!("no key for {pattern}"));
+        assert_eq!(*key, StreamKey::Fixed(rng::hash_str(pattern)), "{pattern}");
+    }
     assert_eq!(
         keys.len(),
-        old_names.len() + exit_cells.len() + care_entry.len(),
+        old_names.len() + exit_cells.len() + care_entry.len() + levers.len(),
         "every entry that may be uncertain has a pinned key"
     );
     for (pattern, old) in old_names {

@@ -696,6 +696,23 @@ class Results:
         index = pd.MultiIndex.from_product([labels[d] for d in by] + [self._months], names=[*by, "month"])
         return pd.DataFrame({s: a.ravel() for s, a in arrays.items()}, index=index).reset_index()
 
+    def in_care(self, by: str = "placement") -> pd.DataFrame:
+        """Children looked after at the end of each month by ``placement`` or ``legal_status``,
+        with mean, sd and 5th/50th/95th percentiles across every replication. The UASC among
+        them are ``array("uasc_in_care")``.
+
+        >>> r = carecast.Scenario.preset("wolverhampton-2015").run(2, 1, seed=3, progress=False)
+        >>> sorted(r.in_care(by="legal_status")["legal_status"].unique())[:2]
+        ['care_order', 'interim_care_order']
+        """
+        kinds = {"placement": ("looked_after_", _core.PLACEMENTS),
+                 "legal_status": ("legal_status_", _core.LEGAL_STATUSES)}
+        if not isinstance(by, str) or by not in kinds:
+            raise ConfigError(f"by must be 'placement' or 'legal_status', got {by!r}", path="by", value=repr(by),
+                              allowed="'placement' or 'legal_status'")
+        prefix, labels = kinds[by]
+        return self._exact(prefix, labels, by)
+
     def flows(self, by: Sequence[str] = ("move",)) -> pd.DataFrame:
         """Children moving, per month, by ``move`` (or in total with ``by=[]``), with mean and
         5th/50th/95th percentiles across replications."""

@@ -15,7 +15,7 @@ from ._errors import ConfigError
 
 #: Columns of :attr:`StartingPosition.children_in_care`, one row per child.
 CARE_COLUMNS = (
-    "family", "age_months", "placement", "legal_status", "months_in_care", "months_in_placement",
+    "family", "age_months", "placement", "legal_status", "uasc", "months_in_care", "months_in_placement",
     "previous_episodes", "entered_under_5", "locality", "need", "need_kind",
 )
 #: Columns of :attr:`StartingPosition.children_at_home`, one row per child.
@@ -31,9 +31,9 @@ class StartingPosition:
     """Who is where on the start date, as two tables (``docs/model.md``, "The starting position").
 
     ``children_in_care``: one row per child looked after, with ``family`` (a key shared by
-    brothers and sisters), ``age_months``, ``placement``, ``legal_status``, ``months_in_care``,
-    ``months_in_placement``, ``previous_episodes``, ``entered_under_5``, ``locality``, ``need``
-    and ``need_kind``.
+    brothers and sisters), ``age_months``, ``placement``, ``legal_status``, ``uasc`` (an
+    unaccompanied asylum-seeking child), ``months_in_care``, ``months_in_placement``,
+    ``previous_episodes``, ``entered_under_5``, ``locality``, ``need`` and ``need_kind``.
 
     ``children_at_home``: one row per child living at home whose family's case is open (or who
     waits for early help, or whose brothers or sisters are in care: ``case == "closed"``), with

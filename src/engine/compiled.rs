@@ -8,7 +8,10 @@ use crate::calendar::YearMonth;
 use crate::error::Result;
 use crate::scenario::registry::Range;
 use crate::scenario::registry::{self, CostParam, PolicyParam};
-use crate::scenario::{Allocation, ByBand, ByDuration, ExitRates, Param, PlaceDistribution, Policy, Scenario};
+use crate::scenario::{
+    Allocation, ByBand, ByDuration, CareTarget, DEFAULT_INTERIM_ORDER_MONTHS, ExitRates, Param, PlaceDistribution,
+    Policy, Scenario,
+};
 use crate::vocab::{AgeBand, NeedLevel, Placement};
 
 /// Annual rate to monthly hazard.
@@ -107,6 +110,62 @@ pub(crate) struct PeriodPolicy {
     pub(crate) mix_10_plus: [f64; Placement::COUNT],
     pub(crate) reunification_multiplier: f64,
     pub(crate) reentry_multiplier: f64,
+    /// Who `reunification_multiplier` applies to.
+    pub(crate) reunification_target: Target,
+    /// Multiplier on moves to family-based placements of the children `step_down_target` picks.
+    pub(crate) step_down_multiplier: f64,
+    pub(crate) step_down_target: Target,
+    /// Multiplier on special guardianship exits of the children its target picks.
+    pub(crate) special_guardianship_multiplier: f64,
+    pub(crate) special_guardianship_target: Target,
+}
+
+/// A care lever's target ([`CareTarget`]) ready for the engine: sets as bit masks over the
+/// placement and legal status indices, months in care as a half-open range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Target {
+    pub(crate) placements: u8,
+    pub(crate) legal_statuses: u8,
+    pub(crate) min_months: i32,
+    pub(crate) max_months: i32,
+    /// Whether a target was given: only then can it change with time in care or legal status.
+    pub(crate) given: bool,
+}
+
+impl Target {
+    /// Every child in care.
+    const ALL: Target =
+        Target { placements: u8::MAX, legal_statuses: u8::MAX, min_months: 0, max_months: i32::MAX, given: false };
+
+    /// The target `t`, or `default` if it is left out; a target without placements takes
+    /// `default`'s.
+    fn compile(t: Option<&CareTarget>, default: Target) -> Target {
+        let Some(t) = t else { return default };
+        let mask = |indices: &mut dyn Iterator<Item = usize>| indices.fold(0u8, |m, i| m | (1 << i));
+        Target {
+            placements: t.placements.as_ref().map_or(default.placements, |p| mask(&mut p.iter().map(|x| x.index()))),
+            legal_statuses: t.legal_statuses.as_ref().map_or(u8::MAX, |l| mask(&mut l.iter().map(|x| x.index()))),
+            min_months: t.min_months_in_care.unwrap_or(0) as i32,
+            max_months: t.max_months_in_care.map_or(i32::MAX, |m| m as i32),
+            given: true,
+        }
+    }
+
+    /// Whether a child in `placement` with `legal_status`, `months_in` months into its period of
+    /// care, is targeted.
+    #[inline]
+    pub(crate) fn picks(&self, placement: usize, legal_status: usize, months_in: i32) -> bool {
+        self.placements & (1 << placement) != 0
+            && self.legal_statuses & (1 << legal_status) != 0
+            && months_in >= self.min_months
+            && months_in < self.max_months
+    }
+
+    /// Whether the target depends on legal status.
+    #[inline]
+    pub(crate) fn by_legal_status(&self) -> bool {
+        self.legal_statuses != u8::MAX
+    }
 }
 
 /// A scenario ready to run.
@@ -160,6 +219,8 @@ pub struct Model {
     pub(crate) reentry_multiplier: f64,
     pub(crate) reentry_months: i32,
     pub(crate) care_proceedings_share: f64,
+    /// Months an interim care order lasts before it becomes a care order.
+    pub(crate) interim_order_months: i32,
     pub(crate) sibling_group_entry: f64,
     pub(crate) abuse_neglect: [f64; AgeBand::COUNT],
     pub(crate) abuse_neglect_care_multiplier: f64,
@@ -305,6 +366,7 @@ impl Model {
             reentry_multiplier: c.reentry_multiplier,
             reentry_months: c.reentry_months as i32,
             care_proceedings_share: c.care_proceedings_share,
+            interim_order_months: c.interim_order_months.unwrap_or(DEFAULT_INTERIM_ORDER_MONTHS) as i32,
             sibling_group_entry: h.sibling_group_entry,
             abuse_neglect: h.abuse_neglect.to_array(),
             abuse_neglect_care_multiplier: h.abuse_neglect_care_multiplier,
@@ -376,6 +438,14 @@ impl Model {
                     mix_10_plus: cum(pl.mix_10_plus.to_array()),
                     reunification_multiplier: drawn(PolicyParam::PlacementsReunification),
                     reentry_multiplier: drawn(PolicyParam::PlacementsReentry),
+                    reunification_target: Target::compile(pl.reunification_target.as_ref(), Target::ALL),
+                    step_down_multiplier: drawn(PolicyParam::PlacementsStepDown),
+                    step_down_target: Target::compile(
+                        pl.step_down_target.as_ref(),
+                        Target { placements: 1 << Placement::Residential.index(), ..Target::ALL },
+                    ),
+                    special_guardianship_multiplier: drawn(PolicyParam::PlacementsSpecialGuardianship),
+                    special_guardianship_target: Target::compile(pl.special_guardianship_target.as_ref(), Target::ALL),
                 };
                 (*start, resolved)
             })

@@ -1,7 +1,7 @@
 //! Results as bytes, for moving them between processes and machines (Python's pickle, a
 //! distributed engine): compact, portable and versioned.
 //!
-//! The format, version 2: the magic bytes `carecast-results`, then unsigned LEB128 numbers
+//! The format, version 3: the magic bytes `carecast-results`, then unsigned LEB128 numbers
 //! (the format version, the vocabulary's sizes, the run's header, each array's length and
 //! values). Whole numbers are LEB128 (a count of 0 to 127 takes one byte); an `f64` is its bits
 //! with the bytes reversed, as LEB128, so a whole number such as 789.0 takes three bytes; signed
@@ -15,13 +15,14 @@ use super::{
 };
 use crate::calendar::YearMonth;
 use crate::error::{CarecastError, Result};
-use crate::vocab::{Move, Placement};
+use crate::vocab::{LegalStatus, Move, Placement};
 use ndarray::{Array, Dimension, ShapeBuilder};
 
 const MAGIC: &[u8] = b"carecast-results";
 /// Bumped whenever what is written changes; older versions are refused, not misread. Version 2
-/// added the draws of uncertain parameters (their paths, then replication x parameter).
-const VERSION: u64 = 2;
+/// added the draws of uncertain parameters (their paths, then replication x parameter);
+/// version 3 the children in care by legal status and the UASC among them.
+const VERSION: u64 = 3;
 
 impl RunResults {
     /// These results as bytes that [`RunResults::from_bytes`] reads back into equal results, on
@@ -55,6 +56,8 @@ impl RunResults {
             series,
             state_totals,
             placement_totals,
+            legal_status_totals,
+            uasc_totals,
             population,
             stocks: _,
             flows: _,
@@ -88,6 +91,8 @@ impl RunResults {
         w.floats(series);
         w.floats(state_totals);
         w.floats(placement_totals);
+        w.floats(legal_status_totals);
+        w.floats(uasc_totals);
         w.floats(population);
         w.floats(flows_by_replication);
         w.floats(activity);
@@ -178,6 +183,8 @@ impl RunResults {
         let series = r.floats((Series::COUNT, reps, m))?;
         let state_totals = r.floats((reps, STATES, m))?;
         let placement_totals = r.floats((reps, Placement::COUNT, m))?;
+        let legal_status_totals = r.floats((reps, LegalStatus::COUNT, m))?;
+        let uasc_totals = r.floats((reps, m))?;
         let population = r.floats((reps, m))?;
         let flows_by_replication = r.floats((reps, Move::COUNT, m))?;
         let activity = r.floats((reps, Activity::COUNT, l, m))?;
@@ -244,6 +251,8 @@ impl RunResults {
             series,
             state_totals,
             placement_totals,
+            legal_status_totals,
+            uasc_totals,
             population,
             flows_by_replication,
             activity,
@@ -257,8 +266,10 @@ impl RunResults {
 }
 
 /// The sizes of the vocabulary that shape the arrays, and their names for errors.
-const VOCABULARY: [usize; 6] = [Series::COUNT, STATES, BANDS, Placement::COUNT, Move::COUNT, Activity::COUNT];
-const VOCABULARY_NAMES: [&str; 6] = ["series", "states", "age bands", "placement types", "moves", "activities"];
+const VOCABULARY: [usize; 7] =
+    [Series::COUNT, STATES, BANDS, Placement::COUNT, Move::COUNT, Activity::COUNT, LegalStatus::COUNT];
+const VOCABULARY_NAMES: [&str; 7] =
+    ["series", "states", "age bands", "placement types", "moves", "activities", "legal statuses"];
 
 /// FNV-1a, 64 bits: the checksum of the bytes written.
 fn fnv1a(bytes: &[u8]) -> u64 {

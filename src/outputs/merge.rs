@@ -80,6 +80,8 @@ impl RunResults {
             series: along_replications(&parts, 1, |p| &p.series),
             state_totals: along_replications(&parts, 0, |p| &p.state_totals),
             placement_totals: along_replications(&parts, 0, |p| &p.placement_totals),
+            legal_status_totals: along_replications(&parts, 0, |p| &p.legal_status_totals),
+            uasc_totals: along_replications(&parts, 0, |p| &p.uasc_totals),
             population: along_replications(&parts, 0, |p| &p.population),
             flows_by_replication: along_replications(&parts, 0, |p| &p.flows_by_replication),
             activity: along_replications(&parts, 0, |p| &p.activity),

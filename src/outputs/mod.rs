@@ -7,7 +7,7 @@
 //! grow with replications beyond that unless the full arrays are asked for.
 
 use crate::calendar::YearMonth;
-use crate::vocab::{AgeBand, Move, Placement, State};
+use crate::vocab::{AgeBand, LegalStatus, Move, Placement, State};
 use ndarray::{Array1, Array2, Array3, Axis};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -31,7 +31,8 @@ pub enum Series {
     IntensiveSupportCases,
     /// Children assessed after a referral to social care.
     Assessments,
-    /// Entries to care through care proceedings.
+    /// Care proceedings applications: one per entry of a family through care proceedings,
+    /// whatever the number of children entering in it.
     CareProceedings,
     /// Entries of children not previously known.
     EntriesNotPreviouslyKnown,
@@ -113,7 +114,7 @@ pub enum Activity {
     Assessments,
     /// Children entering care.
     CareEntries,
-    /// Entries to care through care proceedings.
+    /// Care proceedings applications (one per family entering care through proceedings).
     CareProceedings,
     /// Children leaving care on their 18th birthday (care leavers).
     CareLeavers,
@@ -194,6 +195,10 @@ pub struct RepOutput {
     stocks: Vec<u32>,
     /// Looked after by placement: placement x month.
     placements: Vec<u32>,
+    /// Looked after by legal status: legal status x month.
+    legal_statuses: Vec<u32>,
+    /// Unaccompanied asylum-seeking children looked after, by month.
+    uasc: Vec<u32>,
     /// Flows: move x month.
     flows: Vec<u32>,
     queues: Vec<u32>,
@@ -219,6 +224,8 @@ impl RepOutput {
             series: vec![0.0; Series::COUNT * months],
             stocks: vec![0; STATES * BANDS * localities * months],
             placements: vec![0; Placement::COUNT * months],
+            legal_statuses: vec![0; LegalStatus::COUNT * months],
+            uasc: vec![0; months],
             flows: vec![0; Move::COUNT * months],
             queues: vec![0; localities * months],
             caseloads: vec![0; localities * months],
@@ -258,6 +265,15 @@ impl RepOutput {
     #[inline]
     pub(crate) fn placement(&mut self, p: usize, t: i32, n: u32) {
         self.placements[p * self.months + t as usize] += n;
+    }
+
+    /// Record the children in care by legal status (in [`LegalStatus::ALL`] order) and the
+    /// UASC among them at the end of month `t`.
+    pub(crate) fn legal_statuses(&mut self, t: i32, by_status: &[u32; LegalStatus::COUNT], uasc: u32) {
+        for (k, &n) in by_status.iter().enumerate() {
+            self.legal_statuses[k * self.months + t as usize] = n;
+        }
+        self.uasc[t as usize] = uasc;
     }
 
     pub(crate) fn queue(&mut self, l: usize, t: i32, n: u32) {
@@ -516,6 +532,11 @@ pub struct RunResults {
     pub state_totals: Array3<f64>,
     /// Children looked after by placement type: replication x placement x month.
     pub placement_totals: Array3<f64>,
+    /// Children looked after by legal status: replication x legal status x month
+    /// ([`LegalStatus::ALL`] order).
+    pub legal_status_totals: Array3<f64>,
+    /// Unaccompanied asylum-seeking children looked after: replication x month.
+    pub uasc_totals: Array2<f64>,
     /// Children in the authority at the end of each month: replication x month.
     pub population: Array2<f64>,
     /// Stocks by state x age band x locality x month, summarised across replications.
@@ -570,6 +591,8 @@ pub(crate) struct ResultsBuilder {
     series: Vec<f64>,
     state_totals: Vec<f64>,
     placements: Vec<f64>,
+    legal_statuses: Vec<f64>,
+    uasc: Vec<f64>,
     population: Vec<f64>,
     flows_rep: Vec<f64>,
     activity: Vec<f64>,
@@ -598,6 +621,8 @@ impl ResultsBuilder {
             series: Vec::new(),
             state_totals: Vec::new(),
             placements: Vec::new(),
+            legal_statuses: Vec::new(),
+            uasc: Vec::new(),
             population: Vec::new(),
             flows_rep: Vec::new(),
             activity: Vec::new(),
@@ -625,6 +650,8 @@ impl ResultsBuilder {
             self.population.push(f64::from(pop));
         }
         self.placements.extend(rep.placements.iter().map(|&x| f64::from(x)));
+        self.legal_statuses.extend(rep.legal_statuses.iter().map(|&x| f64::from(x)));
+        self.uasc.extend(rep.uasc.iter().map(|&x| f64::from(x)));
         self.flows_rep.extend(rep.flows.iter().map(|&x| f64::from(x)));
         self.activity.extend(rep.activity.iter().map(|&x| f64::from(x)));
         self.initial_lac.push(f64::from(rep.initial_lac));
@@ -660,6 +687,9 @@ impl ResultsBuilder {
             state_totals: Array3::from_shape_vec((r, STATES, m), self.state_totals).expect("state shape"),
             placement_totals: Array3::from_shape_vec((r, Placement::COUNT, m), self.placements)
                 .expect("placement shape"),
+            legal_status_totals: Array3::from_shape_vec((r, LegalStatus::COUNT, m), self.legal_statuses)
+                .expect("legal status shape"),
+            uasc_totals: Array2::from_shape_vec((r, m), self.uasc).expect("uasc shape"),
             population: Array2::from_shape_vec((r, m), self.population).expect("population shape"),
             flows_by_replication: Array3::from_shape_vec((r, Move::COUNT, m), self.flows_rep).expect("flows shape"),
             activity: ndarray::Array4::from_shape_vec((r, Activity::COUNT, l, m), self.activity)
@@ -686,6 +716,8 @@ pub(crate) struct RunParts {
     pub(crate) series: Array3<f64>,
     pub(crate) state_totals: Array3<f64>,
     pub(crate) placement_totals: Array3<f64>,
+    pub(crate) legal_status_totals: Array3<f64>,
+    pub(crate) uasc_totals: Array2<f64>,
     pub(crate) population: Array2<f64>,
     pub(crate) flows_by_replication: Array3<f64>,
     pub(crate) activity: ndarray::Array4<f64>,
@@ -715,6 +747,8 @@ impl RunParts {
             series: self.series,
             state_totals: self.state_totals,
             placement_totals: self.placement_totals,
+            legal_status_totals: self.legal_status_totals,
+            uasc_totals: self.uasc_totals,
             population: self.population,
             stocks,
             flows,
@@ -751,6 +785,8 @@ impl PartialEq for RunResults {
             series,
             state_totals,
             placement_totals,
+            legal_status_totals,
+            uasc_totals,
             population,
             stocks,
             flows,
@@ -789,6 +825,8 @@ impl PartialEq for RunResults {
             && same_bits(series, &other.series)
             && same_bits(state_totals, &other.state_totals)
             && same_bits(placement_totals, &other.placement_totals)
+            && same_bits(legal_status_totals, &other.legal_status_totals)
+            && same_bits(uasc_totals, &other.uasc_totals)
             && same_bits(population, &other.population)
             && same_bits(flows_by_replication, &other.flows_by_replication)
             && same_bits(activity, &other.activity)
@@ -823,7 +861,8 @@ pub const HEADLINE_SERIES: [&str; 4] = ["lac_stock", "lac_entries", "lac_rate_pe
 impl RunResults {
     /// A monthly indicator per replication (replications x months): any name in
     /// [`HEADLINE_SERIES`], any recorded series ([`Series::NAMES`]), `stock_<state>` for each
-    /// state label, `looked_after_<placement>` for each placement label, or `population`.
+    /// state label, `looked_after_<placement>` for each placement label,
+    /// `legal_status_<status>` for each legal status label, `uasc_in_care`, or `population`.
     pub fn indicator(&self, name: &str) -> Option<Array2<f64>> {
         let state = |s: State| self.state_totals.index_axis(Axis(1), s.index()).to_owned();
         match name {
@@ -833,6 +872,7 @@ impl RunResults {
                 Some(lac / &self.population * 10_000.0)
             }
             "population" => Some(self.population.clone()),
+            "uasc_in_care" => Some(self.uasc_totals.clone()),
             _ => {
                 if let Some(i) = Series::NAMES.iter().position(|&n| n == name) {
                     return Some(self.series.index_axis(Axis(0), i).to_owned());
@@ -844,6 +884,10 @@ impl RunResults {
                 if let Some(rest) = name.strip_prefix("looked_after_") {
                     let i = Placement::LABELS.iter().position(|&n| n == rest)?;
                     return Some(self.placement_totals.index_axis(Axis(1), i).to_owned());
+                }
+                if let Some(rest) = name.strip_prefix("legal_status_") {
+                    let i = LegalStatus::LABELS.iter().position(|&n| n == rest)?;
+                    return Some(self.legal_status_totals.index_axis(Axis(1), i).to_owned());
                 }
                 None
             }
@@ -859,6 +903,8 @@ impl RunResults {
         );
         names.extend(State::LABELS.iter().map(|s| format!("stock_{s}")));
         names.extend(Placement::LABELS.iter().map(|s| format!("looked_after_{s}")));
+        names.extend(LegalStatus::LABELS.iter().map(|s| format!("legal_status_{s}")));
+        names.push("uasc_in_care".into());
         names
     }
 

@@ -173,6 +173,9 @@ const R: &str = "a finite rate >= 0 and at most 120 a year";
 const M: &str = "a multiplier from 0 to 1,000";
 const MO: &str = "a number of months from 0 to 1,200";
 const W: &str = "a whole number, 0 or more";
+/// The end of a care lever's target: at least a month in care.
+const TARGET_MAX: Range = Range::closed(1.0, super::validate::MAX_MONTHS as f64);
+const TMO: &str = "a number of months from 1 to 1,200";
 
 /// The policy fields that may be uncertain, drawn once per replication by the engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,10 +189,15 @@ pub(crate) enum PolicyParam {
     IntensiveSupportEffectOnCareEntry,
     PlacementsReunification,
     PlacementsReentry,
+    PlacementsStepDown,
+    PlacementsSpecialGuardianship,
 }
 
+/// What an optional multiplier left out of a policy means: no change.
+static NO_CHANGE: Param = Param::Fixed(1.0);
+
 impl PolicyParam {
-    pub(crate) const COUNT: usize = 9;
+    pub(crate) const COUNT: usize = 11;
     pub(crate) const ALL: [PolicyParam; PolicyParam::COUNT] = [
         PolicyParam::EarlyHelpEffectOnEscalation,
         PolicyParam::EarlyHelpEffectOnCareEntry,
@@ -200,6 +208,8 @@ impl PolicyParam {
         PolicyParam::IntensiveSupportEffectOnCareEntry,
         PolicyParam::PlacementsReunification,
         PolicyParam::PlacementsReentry,
+        PolicyParam::PlacementsStepDown,
+        PolicyParam::PlacementsSpecialGuardianship,
     ];
 
     /// The table row: path and frozen stream key (the hash of the engine's old name for it).
@@ -224,6 +234,11 @@ impl PolicyParam {
                 ("policy.placements.reunification_multiplier", 0x2c37_08c8_f2b5_6d19)
             }
             PolicyParam::PlacementsReentry => ("policy.placements.reentry_multiplier", 0x2db0_593b_2826_7132),
+            // Added later: the hashes of their paths when they were added, frozen here.
+            PolicyParam::PlacementsStepDown => ("policy.placements.step_down_multiplier", 0xd937_9c57_8ed2_f858),
+            PolicyParam::PlacementsSpecialGuardianship => {
+                ("policy.placements.special_guardianship_multiplier", 0x6237_1719_e409_4e94)
+            }
         };
         uncertain(pattern, Kind::Multiplier, MULTIPLIER, StreamKey::Fixed(key))
     }
@@ -241,6 +256,10 @@ impl PolicyParam {
             PolicyParam::IntensiveSupportEffectOnCareEntry => &s.effect_on_care_entry,
             PolicyParam::PlacementsReunification => &p.reunification_multiplier,
             PolicyParam::PlacementsReentry => &p.reentry_multiplier,
+            PolicyParam::PlacementsStepDown => p.step_down_multiplier.as_ref().unwrap_or(&NO_CHANGE),
+            PolicyParam::PlacementsSpecialGuardianship => {
+                p.special_guardianship_multiplier.as_ref().unwrap_or(&NO_CHANGE)
+            }
         }
     }
 
@@ -478,6 +497,7 @@ pub(crate) const TABLE: &[Spec] = &[
     number("hazards.looked_after.reentry_multiplier", Kind::Multiplier, MULTIPLIER, M),
     whole("hazards.looked_after.reentry_months", Kind::Months, MONTHS, MO),
     number("hazards.looked_after.care_proceedings_share", Kind::Share, PROBABILITY, P),
+    whole("hazards.looked_after.interim_order_months", Kind::Months, MONTHS, MO),
     number("hazards.sibling_group_entry", Kind::Probability, PROBABILITY, P),
     number("hazards.abuse_neglect.*", Kind::Probability, PROBABILITY, P),
     number("hazards.abuse_neglect_care_multiplier", Kind::Multiplier, MULTIPLIER, M),
@@ -529,6 +549,14 @@ pub(crate) const TABLE: &[Spec] = &[
     number("policy.placements.mix_10_plus.*", Kind::Share, PROBABILITY, P),
     PolicyParam::PlacementsReunification.spec(),
     PolicyParam::PlacementsReentry.spec(),
+    whole("policy.placements.reunification_target.min_months_in_care", Kind::Months, MONTHS, MO),
+    whole("policy.placements.reunification_target.max_months_in_care", Kind::Months, TARGET_MAX, TMO),
+    PolicyParam::PlacementsStepDown.spec(),
+    whole("policy.placements.step_down_target.min_months_in_care", Kind::Months, MONTHS, MO),
+    whole("policy.placements.step_down_target.max_months_in_care", Kind::Months, TARGET_MAX, TMO),
+    PolicyParam::PlacementsSpecialGuardianship.spec(),
+    whole("policy.placements.special_guardianship_target.min_months_in_care", Kind::Months, MONTHS, MO),
+    whole("policy.placements.special_guardianship_target.max_months_in_care", Kind::Months, TARGET_MAX, TMO),
     number("costs.discount_rate", Kind::AnnualRate, Range::open(0.0, 1.0, false, true), "a rate in [0, 1), e.g. 0.035"),
     number(
         "costs.inflation.rates.*",

@@ -8,6 +8,7 @@
 use super::param::Param;
 use crate::calendar::YearMonth;
 use crate::start::StartingPosition;
+use crate::vocab::{LegalStatus, Placement};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// Read a whole, non-negative number (a count, a capacity, months), with an error a user can
@@ -24,6 +25,11 @@ fn whole<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
             _ => Err(bad("a whole number, 0 or more".into())),
         },
     }
+}
+
+/// As [`whole`], for a field that may be left out.
+fn whole_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    whole(d).map(Some)
 }
 
 /// A complete scenario: one authority under one policy timeline.
@@ -384,9 +390,20 @@ pub struct CareRates {
     /// care entry from an open case (not a crisis entry from a closed case).
     #[serde(deserialize_with = "whole")]
     pub reentry_months: u32,
-    /// Share of entries to care through care proceedings (the rest: voluntary, section 20).
+    /// Share of entries to care through care proceedings (the rest: voluntary, section 20),
+    /// decided once per entry of a family: brothers and sisters entering with a child come in
+    /// the same way, under one application.
     pub care_proceedings_share: f64,
+    /// Months an interim care order lasts before it becomes a full care order (0 to 1,200;
+    /// left out: 6, the 26 weeks the Children and Families Act 2014 allows care proceedings).
+    /// A child entering care through proceedings is on an interim care order until then; one
+    /// on an interim order at the start whose order is already older stays on it one month.
+    #[serde(default, deserialize_with = "whole_option", skip_serializing_if = "Option::is_none")]
+    pub interim_order_months: Option<u32>,
 }
+
+/// The months an interim care order lasts when `interim_order_months` is left out.
+pub const DEFAULT_INTERIM_ORDER_MONTHS: u32 = 6;
 
 /// Exits from care per child-year in care, by destination (each 0 to 120 a year). A child's
 /// rates follow its current age band (they change on the birthday that starts a new band) and
@@ -607,10 +624,57 @@ pub struct PlacementPolicy {
     pub mix_under_10: PlacementMix,
     /// Placement types of children entering care aged ten or over (shares; sum to 1).
     pub mix_10_plus: PlacementMix,
-    /// Multiplier on the rate of returning home (reunification support; 0 to 1,000).
+    /// Multiplier on the rate of returning home (reunification support; 0 to 1,000), for the
+    /// children `reunification_target` picks (all children in care if it is left out).
     pub reunification_multiplier: Param,
     /// Multiplier on the extra risk of re-entering care after returning home (0 to 1,000).
     pub reentry_multiplier: Param,
+    /// The children in care `reunification_multiplier` applies to. Left out: every child.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reunification_target: Option<CareTarget>,
+    /// Step-down: multiplier on placement moves to a family-based placement (in-house
+    /// foster care, an independent fostering agency or kinship care) of the children
+    /// `step_down_target` picks, children in residential care if it is left out (0 to 1,000;
+    /// left out: 1). Moves to other placement types keep their rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_down_multiplier: Option<Param>,
+    /// The children in care `step_down_multiplier` applies to. Left out: children in
+    /// residential care; a target without `placements` picks residential care too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_down_target: Option<CareTarget>,
+    /// Multiplier on the rate of leaving care on a special guardianship order, for the children
+    /// `special_guardianship_target` picks, all children in care if it is left out (0 to 1,000;
+    /// left out: 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub special_guardianship_multiplier: Option<Param>,
+    /// The children in care `special_guardianship_multiplier` applies to. Left out: every child.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub special_guardianship_target: Option<CareTarget>,
+}
+
+/// Which children in care a care lever applies to: those in one of `placements`, with one of
+/// `legal_statuses` and in care for at least `min_months_in_care` and less than
+/// `max_months_in_care` months of this period of care. Each part left out picks every child.
+/// A child's legal status is its status now: an interim care order becomes a care order after
+/// `hazards.looked_after.interim_order_months`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CareTarget {
+    /// Placement types: `in_house_foster`, `ifa`, `kinship`, `residential`, `with_parents`,
+    /// `other` (at least one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placements: Option<Vec<Placement>>,
+    /// Legal statuses: `interim_care_order`, `care_order`, `placement_order`, `section_20`,
+    /// `other` (at least one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_statuses: Option<Vec<LegalStatus>>,
+    /// Fewest whole months in care (0 to 1,200; left out: 0).
+    #[serde(default, deserialize_with = "whole_option", skip_serializing_if = "Option::is_none")]
+    pub min_months_in_care: Option<u32>,
+    /// Months in care from which the lever no longer applies (1 to 1,200, above
+    /// `min_months_in_care`; left out: no limit).
+    #[serde(default, deserialize_with = "whole_option", skip_serializing_if = "Option::is_none")]
+    pub max_months_in_care: Option<u32>,
 }
 
 /// Shares of placement types.
@@ -745,7 +809,6 @@ pub struct PlacementCosts {
 impl PlacementCosts {
     /// The unit cost of placement type `p`.
     pub fn get(&self, p: crate::vocab::Placement) -> &UnitCost {
-        use crate::vocab::Placement;
         match p {
             Placement::InHouseFoster => &self.in_house_foster,
             Placement::Ifa => &self.ifa,
@@ -813,7 +876,8 @@ pub struct Costs {
     pub assessment: UnitCost,
     /// Entering care (placement finding, reviews), per child (`per = "each"`).
     pub entering_care: UnitCost,
-    /// Care proceedings, per entry through proceedings (`per = "each"`).
+    /// Care proceedings, per application: one for each entry of a family through proceedings,
+    /// whatever the number of brothers and sisters entering with it (`per = "each"`).
     pub care_proceedings: UnitCost,
     /// Support for a care leaver after 18, per leaver.
     pub care_leaver_support: UnitCost,

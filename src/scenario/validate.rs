@@ -7,6 +7,7 @@ use super::param::MAX_MONTHLY_HAZARD;
 use super::registry;
 use super::schema::*;
 use crate::error::ConfigError;
+use crate::vocab::{LegalStatus, Placement};
 
 type Check = Result<(), ConfigError>;
 
@@ -224,6 +225,9 @@ fn hazards(h: &Hazards) -> Check {
     number("hazards.looked_after.reentry_multiplier", c.reentry_multiplier)?;
     count("hazards.looked_after.reentry_months", c.reentry_months)?;
     number("hazards.looked_after.care_proceedings_share", c.care_proceedings_share)?;
+    if let Some(months) = c.interim_order_months {
+        count("hazards.looked_after.interim_order_months", months)?;
+    }
     number("hazards.sibling_group_entry", h.sibling_group_entry)?;
     by_band("hazards.abuse_neglect", &h.abuse_neglect)?;
     number("hazards.abuse_neglect_care_multiplier", h.abuse_neglect_care_multiplier)?;
@@ -338,6 +342,52 @@ pub(super) fn policy(p: &Policy, path: &str) -> Check {
     shares(&format!("{pp}.mix_10_plus"), &PlacementMix::FIELDS, &pl.mix_10_plus.to_array())?;
     param(&format!("{pp}.reunification_multiplier"), &pl.reunification_multiplier)?;
     param(&format!("{pp}.reentry_multiplier"), &pl.reentry_multiplier)?;
+    if let Some(m) = &pl.step_down_multiplier {
+        param(&format!("{pp}.step_down_multiplier"), m)?;
+    }
+    if let Some(m) = &pl.special_guardianship_multiplier {
+        param(&format!("{pp}.special_guardianship_multiplier"), m)?;
+    }
+    for (name, target) in [
+        ("reunification_target", &pl.reunification_target),
+        ("step_down_target", &pl.step_down_target),
+        ("special_guardianship_target", &pl.special_guardianship_target),
+    ] {
+        if let Some(target) = target {
+            care_target(&format!("{pp}.{name}"), target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Check a care lever's target: lists not empty, months in range, the end after the start.
+fn care_target(path: &str, t: &CareTarget) -> Check {
+    if t.placements.as_ref().is_some_and(Vec::is_empty) {
+        return Err(ConfigError::new(
+            format!("{path}.placements"),
+            "[]",
+            format!("at least one of: {} (or leave it out for all)", Placement::LABELS.join(", ")),
+        ));
+    }
+    if t.legal_statuses.as_ref().is_some_and(Vec::is_empty) {
+        return Err(ConfigError::new(
+            format!("{path}.legal_statuses"),
+            "[]",
+            format!("at least one of: {} (or leave it out for all)", LegalStatus::LABELS.join(", ")),
+        ));
+    }
+    let min = t.min_months_in_care.unwrap_or(0);
+    count(&format!("{path}.min_months_in_care"), min)?;
+    if let Some(max) = t.max_months_in_care {
+        count(&format!("{path}.max_months_in_care"), max)?;
+        if max <= min {
+            return Err(ConfigError::new(
+                format!("{path}.max_months_in_care"),
+                max,
+                format!("a number of months above min_months_in_care ({min})"),
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -75,9 +75,19 @@ pub struct ChildInCare {
     pub age_months: u32,
     /// Placement type on the start date.
     pub placement: Placement,
-    /// Legal status on the start date. Carried with the child; the engine does not use it yet.
+    /// Legal status on the start date: care levers can be targeted by it, and an interim care
+    /// order becomes a care order `hazards.looked_after.interim_order_months` after the period
+    /// of care began (one month after the start if that is past). Unknown: the children of a
+    /// family whose status is unknown came in through care proceedings with the chance
+    /// `hazards.looked_after.care_proceedings_share` (one draw per family), and are then on an
+    /// interim care order if in care less than `interim_order_months`, else a care order;
+    /// otherwise they are accommodated under section 20.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_status: Option<LegalStatus>,
+    /// Whether the child is an unaccompanied asylum-seeking child (counted apart in the
+    /// results: `uasc_in_care`). Unknown: not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uasc: Option<bool>,
     /// Whole months in care so far in this period of care (at most `age_months`): return home
     /// depends on it.
     pub months_in_care: u32,
@@ -118,6 +128,7 @@ impl ChildInCare {
             age_months,
             placement,
             legal_status: None,
+            uasc: None,
             months_in_care,
             months_in_placement: None,
             previous_episodes: None,

@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 super::vocabulary! {
-    /// The legal basis on which a child is looked after. The engine carries it with the child
-    /// but does not use it yet: exits and placements do not depend on it.
+    /// The legal basis on which a child is looked after. Every child in care has one: entering
+    /// through care proceedings, an interim care order (a care order after
+    /// `hazards.looked_after.interim_order_months`); otherwise section 20. The care levers can
+    /// be targeted by it, and the results count children in care by it.
     #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum LegalStatus {

@@ -294,6 +294,12 @@ def test_the_returns_stock_is_where_a_run_starts(
     assert results.replications == 2
     with_uasc = returns.starting_position(messy_data, census, include_uasc=True)
     assert len(with_uasc.children_in_care) > len(care)
+    # UASC are an attribute the engine carries: counted apart in the results.
+    uasc = int(authority.in_care_on(pd.Timestamp(census).date())["uasc"].sum())
+    assert not care["uasc"].any() and int(with_uasc.children_in_care["uasc"].sum()) == uasc > 0
+    run = scenario.with_starting_position(with_uasc).run(replications=1, years=1, seed=5, progress=False)
+    assert 0 < run.array("uasc_in_care")[0, 0] <= uasc
+    assert run.array("legal_status_placement_order")[0, 0] > 0 or "placement_order" not in set(care["legal_status"])
 
 
 def test_the_code_maps_land_in_the_model_vocabulary() -> None:

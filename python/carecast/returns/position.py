@@ -93,7 +93,7 @@ def in_care_on(returns: CleanReturns, day: dt.date | str) -> pd.DataFrame:
 def starting_position(returns: CleanReturns, day: dt.date | str, include_uasc: bool = False) -> StartingPosition:
     """The children in care on ``day`` as the engine's starting position (see
     `carecast.StartingPosition`): every child `in_care_on` gives, with its age, placement, legal
-    status, months in care and in placement, earlier periods of care, whether it entered under
+    status, whether it is UASC, months in care and in placement, earlier periods of care, whether it entered under
     five and its kind of need; locality, need level and brothers and sisters are not in the
     returns, so the engine fills them by its documented rules. UASC are left out unless
     ``include_uasc``. Families at home come from other data (the CIN census): none here.
@@ -110,6 +110,7 @@ def starting_position(returns: CleanReturns, day: dt.date | str, include_uasc: b
             "age_months": stock["age_months"].astype(int),
             "placement": stock["placement"],
             "legal_status": stock["legal_status"],
+            "uasc": stock["uasc"].astype(bool).astype(object),
             "months_in_care": stock["months_in_care"].astype(int),
             "months_in_placement": stock["months_in_placement"].astype(int),
             "previous_episodes": stock["previous_periods"].astype(int),

@@ -74,6 +74,21 @@ impl World<'_> {
                 }
             }
         }
+        // The counts by legal status are those of the children in care.
+        let mut by_legal_status = [0u32; LegalStatus::COUNT];
+        let mut uasc = 0;
+        for (c, ch) in self.children.iter().enumerate() {
+            if ch.status == Status::Care {
+                by_legal_status[self.legal_status_at(c as u32, t)] += 1;
+                uasc += u32::from(ch.uasc);
+            }
+        }
+        if by_legal_status != self.by_legal_status || uasc != self.uasc_in_care {
+            return Err(format!(
+                "month {t}: counters by legal status {:?} and UASC {} but children {by_legal_status:?} and {uasc}",
+                self.by_legal_status, self.uasc_in_care
+            ));
+        }
         if in_eh != self.in_eh {
             return Err(format!("month {t}: early help counters {:?} but families {:?}", self.in_eh, in_eh));
         }

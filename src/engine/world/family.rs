@@ -34,6 +34,13 @@ pub(super) struct Child {
     pub(super) returned_at: i32,
     /// Periods in care so far, including the current one.
     pub(super) care_episodes: u8,
+    /// Legal status in care ([`LegalStatus`] index); an interim care order becomes a care
+    /// order in month `order_due` (see [`World::legal_status_at`]).
+    pub(super) legal_status: u8,
+    /// Month an interim care order becomes a care order (`NO_EVENT`: not on one).
+    pub(super) order_due: i32,
+    /// An unaccompanied asylum-seeking child.
+    pub(super) uasc: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -205,6 +212,9 @@ impl World<'_> {
             entered_under_5: false,
             returned_at: NEVER,
             care_episodes: 0,
+            legal_status: LegalStatus::Other as u8,
+            order_due: NO_EVENT,
+            uasc: false,
         });
         self.explicit.add(slot * self.m.localities + l, birth, 1, self.t);
         let eighteen = birth + MONTHS_TO_18;

@@ -41,7 +41,7 @@ use super::compiled::{CareEntryFactors, ExitHazards, Model, PeriodPolicy};
 use crate::outputs::{Activity, LoggedEvent, RepOutput, Series};
 use crate::rng::{self, Purpose, Stream, chance, uniform};
 use crate::scenario::{Allocation, MAX_MONTHLY_HAZARD};
-use crate::vocab::{AgeBand, FIVE_YEARS, MONTHS_TO_18, Move, Placement, State, TEN_YEARS};
+use crate::vocab::{AgeBand, FIVE_YEARS, LegalStatus, MONTHS_TO_18, Move, Placement, State, TEN_YEARS};
 use calendar::{first_event, unit_exponential};
 use family::{Case, Child, Family, SLOT_CARE, SLOT_CLOSED, SLOT_STATES, SLOTS, Status, case_slot, rank};
 use population::{Pool, Route};
@@ -78,6 +78,12 @@ pub struct World<'m> {
     explicit: CohortTable,
     /// Explicit children by the month of their 18th birthday.
     eighteenth: Vec<Vec<u32>>,
+    /// Children in care on an interim care order, by the month it becomes a care order.
+    orders_due: Vec<Vec<u32>>,
+    /// Children in care by legal status.
+    by_legal_status: [u32; LegalStatus::COUNT],
+    /// Unaccompanied asylum-seeking children in care.
+    uasc_in_care: u32,
     families: Vec<Family>,
     children: Vec<Child>,
     active: Vec<u32>,
@@ -144,6 +150,9 @@ impl<'m> World<'m> {
             known: CohortTable::new(groups, months),
             explicit: CohortTable::new(SLOTS * m.localities, months),
             eighteenth: vec![Vec::new(); months],
+            orders_due: vec![Vec::new(); months],
+            by_legal_status: [0; LegalStatus::COUNT],
+            uasc_in_care: 0,
             families: Vec::new(),
             children: Vec::new(),
             active: Vec::new(),
@@ -218,6 +227,7 @@ impl<'m> World<'m> {
             self.pool_births(t);
         }
         self.explicit_births.iter_mut().for_each(|b| *b = 0);
+        self.interim_orders_end(t);
         self.pool_contacts(Pool::NotKnown);
         self.pool_contacts(Pool::Known);
         let waking = std::mem::take(&mut self.wake[t as usize]);

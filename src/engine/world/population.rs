@@ -291,6 +291,7 @@ impl World<'_> {
             let mv = match status {
                 Status::Left => continue,
                 Status::Care => {
+                    self.end_legal_status(c);
                     self.out.add(Series::LacExits, t, 1.0);
                     let l = self.families[f as usize].locality as usize;
                     self.out.activity(Activity::CareLeavers, l, t, 1);

@@ -44,6 +44,7 @@ impl World<'_> {
         o.set(Series::EarlyHelpFamilies, t, f64::from(families_eh));
         o.set(Series::EarlyHelpWaiting, t, f64::from(waiting));
         o.set(Series::IntensiveSupportCases, t, f64::from(self.in_sis));
+        o.legal_statuses(t, &self.by_legal_status, self.uasc_in_care);
     }
 
     pub(super) fn log(&mut self, f: u32, child: Option<u32>, mv: Move) {

@@ -9,7 +9,7 @@
 use super::population::{abuse_neglect_for, draw_family, form_family};
 use super::*;
 use crate::start::{CaseAtHome, ChildInCare, FamilyAtHome, StartFamily, StartingPosition};
-use crate::vocab::{NeedKind, NeedLevel};
+use crate::vocab::{LegalStatus, NeedKind, NeedLevel};
 
 /// The key of the `k`th family of the starting position (its own stream, as for a contact).
 fn family_key(k: u64) -> u64 {
@@ -76,7 +76,7 @@ impl StartingPosition {
     ///   need level as above (the need's multiplier squared for child protection, not squared
     ///   for the others), and months open uniform up to twice 8, 9, 6 and 2 months.
     ///
-    /// Every field is filled except `legal_status` and `months_in_placement`, which the
+    /// Every field is filled except `legal_status`, `uasc` and `months_in_placement`, which the
     /// counts do not give. The same arguments always give the same position.
     ///
     /// # Examples
@@ -157,6 +157,7 @@ pub(super) fn synthetic(
                 age_months: age_months as u32,
                 placement: Placement::ALL[placement],
                 legal_status: None,
+                uasc: None,
                 months_in_care: months_in as u32,
                 months_in_placement: None,
                 previous_episodes: Some(0),
@@ -306,8 +307,9 @@ impl World<'_> {
             }
             let f = self.materialise_start(family, k as u64);
             let kids = self.families[f as usize].children.clone();
+            let proceedings = self.start_proceedings(family, k as u64);
             for (&c, child) in kids.iter().zip(&family.care) {
-                self.place_start_child(f, c, child);
+                self.place_start_child(f, c, child, proceedings);
             }
             if let Some(home) = family.home {
                 self.open_start_case(f, home, k as u64);
@@ -411,8 +413,22 @@ impl World<'_> {
         }
     }
 
-    /// Child `c` of family `f` is in care on the start date, as `child` says.
-    fn place_start_child(&mut self, f: u32, c: u32, child: &ChildInCare) {
+    /// Whether the children in care of the `k`th starting family whose legal status is not
+    /// given came into care through care proceedings: one draw per family, with the chance
+    /// `hazards.looked_after.care_proceedings_share`, from a stream of its own (so a position
+    /// that gives every legal status draws nothing).
+    fn start_proceedings(&self, family: &StartFamily<'_>, k: u64) -> bool {
+        if family.care.iter().all(|child| child.legal_status.is_some()) {
+            return false;
+        }
+        let mut rng = rng::stream(self.seed, self.rep, Purpose::Initial, 3, k);
+        chance(&mut rng, self.m.care_proceedings_share)
+    }
+
+    /// Child `c` of family `f` is in care on the start date, as `child` says. A legal status
+    /// not given is a care order if the family came in through `proceedings` (an interim care
+    /// order if the child has been in care less than `interim_order_months`), else section 20.
+    fn place_start_child(&mut self, f: u32, c: u32, child: &ChildInCare, proceedings: bool) {
         let placement = child.placement.index();
         self.retable(f, c, Some(SLOT_CLOSED), Some(SLOT_CARE + placement));
         let age_months = child.age_months as i32;
@@ -423,6 +439,15 @@ impl World<'_> {
         state.entered_under_5 = child.entered_under_5.unwrap_or(age_months - months_in < FIVE_YEARS);
         state.placement = placement as u8;
         state.care_episodes = (child.previous_episodes.unwrap_or(0) + 1).min(u32::from(u8::MAX)) as u8;
+        state.uasc = child.uasc.unwrap_or(false);
+        let interim = self.m.interim_order_months;
+        let legal_status = child.legal_status.unwrap_or(match (proceedings, months_in < interim) {
+            (false, _) => LegalStatus::Section20,
+            (true, true) => LegalStatus::InterimCareOrder,
+            (true, false) => LegalStatus::CareOrder,
+        });
+        // An interim order already older than `interim_order_months` lasts one more month.
+        self.start_legal_status(c, legal_status, (interim - months_in).max(1));
         self.schedule_care(f, c, 0);
     }
 
