@@ -142,7 +142,7 @@ def clean(returns: Returns) -> CleanReturns:
     last_seen = returns.episodes.groupby("CHILD")["YEAR"].max()
     rows = []
     # Plain records: iterating rows of a frame is far slower than the rules themselves.
-    records: list[dict[str, Any]] = episodes.sort_values(["CHILD", "DECOM"]).to_dict("records")  # type: ignore[assignment]
+    records = _records(episodes.sort_values(["CHILD", "DECOM"]))
     birth_of, last_seen_of = births.to_dict(), last_seen.to_dict()
     for child, own in itertools.groupby(records, key=lambda r: str(r["CHILD"])):
         dob = birth_of[child].date()
@@ -188,14 +188,14 @@ def _deduplicate(episodes: pd.DataFrame, fixes: list[Fix]) -> pd.DataFrame:
             for c in coded
         ]
     )
-    for file, number, child, repeated in zip(stale["FILE"], stale["ROW"], stale["CHILD"], same, strict=True):
+    for file, number, child, repeated in zip(*_lists(stale, "FILE", "ROW", "CHILD"), same, strict=True):
         rule = "repeated_in_later_return" if repeated else "replaced_in_later_return"
         fixes.append(Fix(rule, str(file), int(number), str(child), "dropped"))
     return ordered[~later]
 
 
 def _drop(rows: pd.DataFrame, rule: str, fixes: list[Fix]) -> None:
-    for file, number, child in zip(rows["FILE"], rows["ROW"], rows["CHILD"], strict=True):
+    for file, number, child in zip(*_lists(rows, "FILE", "ROW", "CHILD"), strict=True):
         fixes.append(Fix(rule, str(file), int(number), str(child), "dropped"))
 
 
@@ -342,6 +342,17 @@ def _note_once_per_file(
         found["FILE"], found["ROW"], found["column"], found["code"], found["note"], strict=True
     ):
         problems.append(Problem("warning", str(file), int(row), column, _text(code) or None, note))
+
+
+def _lists(table: pd.DataFrame, *columns: str) -> list[list[Any]]:
+    """Columns as lists of Python values (much faster to loop over than the columns)."""
+    return [table[c].tolist() for c in columns]
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """``table.to_dict("records")``, built column by column (the same values, far faster)."""
+    columns = [str(c) for c in table.columns]
+    return [dict(zip(columns, values, strict=True)) for values in zip(*_lists(table, *columns), strict=True)]
 
 
 def _text(value: object) -> str:

@@ -175,7 +175,7 @@ def exit_rates(returns: CleanReturns, window: Window, include_uasc: bool = False
     certain = np.where(table["start_known"].to_numpy(bool), 0, len(TIME_IN_CARE) - 1)
     end = table["end"].fillna(data_end)
     band, tic, days, row = _pieces_of(
-        table["DOB"], table["start"], table["start"].clip(lower=window.start), end.clip(upper=window.end)
+        table["DOB"], table["start"], _latest(table["start"], window.start), _earliest(end, window.end)
     )
     counted = tic >= certain[row]
     # Added one piece at a time in order (unbuffered), so the sums are those of a plain loop.
@@ -281,7 +281,7 @@ def reentry_rate(
     home = rows["end"] + pd.Timedelta(days=1)
     limit = _earliest(home + pd.DateOffset(months=within_months), rows["DOB"] + pd.DateOffset(years=18), data_end)
     stop = _earliest(back.fillna(limit), limit)
-    days = int((_earliest(stop, window.end) - home.clip(lower=window.start)).dt.days.clip(lower=0).sum())
+    days = int((_earliest(stop, window.end) - _latest(home, window.start)).dt.days.clip(lower=0).sum())
     events = int((back.notna() & (back < limit) & (back >= window.start) & (back < window.end)).sum())
     return with_posterior(pd.DataFrame({"events": [events], "exposure_years": [days / DAYS_PER_YEAR]}))
 
@@ -315,6 +315,11 @@ def _earliest(first: pd.Series, *others: pd.Series | pd.Timestamp) -> pd.Series:
     for other in others:
         out = out.where(out <= other, other)
     return out
+
+
+def _latest(first: pd.Series, other: pd.Timestamp) -> pd.Series:
+    """The later of the dates, row by row."""
+    return first.where(first >= other, other)
 
 
 def _ns(days: pd.Series) -> npt.NDArray[np.int64]:
