@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,10 +155,11 @@ def clean(returns: Returns, until: dt.date | str | None = None) -> CleanReturns:
     last_seen = returns.episodes.groupby("CHILD")["YEAR"].max()
     rows = []
     # Plain records: iterating rows of a frame is far slower than the rules themselves.
-    records: list[dict[str, Any]] = episodes.sort_values(["CHILD", "DECOM"]).to_dict("records")  # type: ignore[assignment]
+    records = _records(episodes.sort_values(["CHILD", "DECOM"]))
+    birth_of, last_seen_of = births.to_dict(), last_seen.to_dict()
     for child, own in itertools.groupby(records, key=lambda r: str(r["CHILD"])):
-        dob = births[child].date()
-        rows.extend(_history(child, list(own), dob, int(last_seen[child]), data_end, fixes))
+        dob = birth_of[child].date()
+        rows.extend(_history(child, list(own), dob, int(last_seen_of[child]), data_end, fixes))
     table = pd.DataFrame(rows)
     if table.empty:
         table = pd.DataFrame(columns=[*episodes.columns, "DOB", "UASC"])
@@ -228,14 +228,14 @@ def _deduplicate(episodes: pd.DataFrame, fixes: list[Fix]) -> pd.DataFrame:
             for c in coded
         ]
     )
-    for file, number, child, repeated in zip(stale["FILE"], stale["ROW"], stale["CHILD"], same, strict=True):
+    for file, number, child, repeated in zip(*_lists(stale, "FILE", "ROW", "CHILD"), same, strict=True):
         rule = "repeated_in_later_return" if repeated else "replaced_in_later_return"
         fixes.append(Fix(rule, str(file), int(number), str(child), "dropped"))
     return ordered[~later]
 
 
 def _drop(rows: pd.DataFrame, rule: str, fixes: list[Fix]) -> None:
-    for file, number, child in zip(rows["FILE"], rows["ROW"], rows["CHILD"], strict=True):
+    for file, number, child in zip(*_lists(rows, "FILE", "ROW", "CHILD"), strict=True):
         fixes.append(Fix(rule, str(file), int(number), str(child), "dropped"))
 
 
@@ -245,20 +245,25 @@ def _dates_of_birth(
     """Each child's date of birth (from the latest header, else the UASC table), and the UASC."""
     header = returns.header.sort_values(["YEAR", "ROW"])
     births = header.groupby("CHILD")["DOB"].last()
-    for child, dobs in header.groupby("CHILD")["DOB"]:
+    differing = header.groupby("CHILD")["DOB"].nunique()
+    changed = header[header["CHILD"].isin(differing.index[differing > 1])]
+    for child, dobs in changed.groupby("CHILD")["DOB"]:
         if dobs.nunique() > 1:
-            last = header[header["CHILD"] == child].iloc[-1]
+            last = changed[changed["CHILD"] == child].iloc[-1]
             change = f"DOB {', '.join(str(d.date()) for d in dobs.unique())} -> {dobs.iloc[-1].date()}"
             fixes.append(Fix("dob_changed", str(last["FILE"]), int(last["ROW"]), str(child), change))
     uasc_table = returns.uasc.sort_values(["YEAR", "ROW"])
     uasc_births = uasc_table.groupby("CHILD")["DOB"].last()
-    for child in sorted(set(episodes["CHILD"]) - set(births.index)):
-        first = episodes[episodes["CHILD"] == child].iloc[0]
+    unheaded = sorted(set(episodes["CHILD"]) - set(births.index))
+    unheaded_episodes = episodes[episodes["CHILD"].isin(unheaded)]
+    for child in unheaded:
+        own = unheaded_episodes[unheaded_episodes["CHILD"] == child]
+        first = own.iloc[0]
         if child in uasc_births.index:
             births[child] = uasc_births[child]
             fixes.append(Fix("dob_from_uasc", str(first["FILE"]), int(first["ROW"]), str(child), "DOB from UASC table"))
         else:
-            for _, row in episodes[episodes["CHILD"] == child].iterrows():
+            for _, row in own.iterrows():
                 fixes.append(Fix("no_header", str(row["FILE"]), int(row["ROW"]), str(child), "dropped"))
             message = "child has episodes but no header row in any return; its episodes are left out"
             problems.append(Problem("error", str(first["FILE"]), int(first["ROW"]), "CHILD", str(child), message))
@@ -322,32 +327,72 @@ def _short_breaks(table: pd.DataFrame, fixes: list[Fix]) -> pd.DataFrame:
 def _label(table: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
     """The model's placement, legal status, exit group and period of care of each episode."""
     table = table.sort_values(["CHILD", "DECOM"]).copy()
-    placement, legal, exit_group, period = [], [], [], []
-    noted: set[tuple[str, str]] = set()
-    previous_child, previous_end, number = None, None, 0
-    records: Iterator[Any] = table.itertuples(index=False)
-    for row in records:
-        mapped = codes.placement(_text(row.PLACE), _text(row.PLACE_PROVIDER), int(row.YEAR))
-        status = codes.legal_status(_text(row.LS))
-        placement.append(mapped.value)
-        legal.append(status.value)
-        for column, code, note in (("PLACE", row.PLACE, mapped.note), ("LS", row.LS, status.note)):
-            if note and (row.FILE, note) not in noted:
-                noted.add((row.FILE, note))
-                problems.append(Problem("warning", str(row.FILE), int(row.ROW), column, _text(code) or None, note))
-        if row.CHILD != previous_child or previous_end is None or pd.isna(previous_end) or row.DECOM != previous_end:
-            number = number + 1 if row.CHILD == previous_child else 1
-        period.append(number)
-        previous_child, previous_end = row.CHILD, row.DEC
-        rec = row.REC if isinstance(row.REC, str) else None
-        exit_group.append(None if pd.isna(row.DEC) or rec == codes.CONTINUES else codes.exit_group(rec or "").value)
-    table["placement"] = placement
-    table["legal_status"] = legal
-    table["exit_group"] = exit_group
-    table["period"] = period
+    # Each code map is a function of the codes alone: applied once per distinct combination.
+    place = _per_combination(
+        table, ["PLACE", "PLACE_PROVIDER", "YEAR"], lambda p, by, year: codes.placement(_text(p), _text(by), int(year))
+    )
+    legal = _per_combination(table, ["LS"], lambda ls: codes.legal_status(_text(ls)))
+    _note_once_per_file(table, [("PLACE", place), ("LS", legal)], problems)
+    rec = table["REC"].map(lambda r: r if isinstance(r, str) else "")
+    group = _per_combination(rec.to_frame(), ["REC"], lambda r: codes.exit_group(r))
+    exit_group = group["value"].to_numpy(dtype=object).copy()
+    exit_group[(table["DEC"].isna() | (rec == codes.CONTINUES)).to_numpy()] = None
+    # A new period begins with each child, and wherever an episode does not start the day the last ended.
+    child, start, end = table["CHILD"].to_numpy(), table["DECOM"], table["DEC"]
+    same_child = np.r_[False, child[1:] == child[:-1]]
+    previous_end = end.shift()
+    continues = same_child & (previous_end.notna() & (start == previous_end)).to_numpy()
+    period = pd.Series(~continues, index=table.index).groupby(child).cumsum().to_numpy(np.int64)
+    table["placement"] = place["value"].tolist()
+    table["legal_status"] = legal["value"].tolist()
+    table["exit_group"] = exit_group.tolist()
+    table["period"] = period.tolist()
     first = table.groupby(["CHILD", "period"])["RNE"].transform("first")
     table["period_start_known"] = (first == "S").to_numpy()
     return table
+
+
+def _per_combination(table: pd.DataFrame, keys: list[str], mapping: Any) -> pd.DataFrame:
+    """``mapping`` (giving a `codes.Mapped`) of each row's ``keys``, worked out once per distinct
+    combination: columns ``value`` and ``note``, one row per row of ``table``."""
+    which = table.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    _, first_rows = np.unique(which, return_index=True)
+    firsts = table[keys].iloc[first_rows]
+    mapped = [mapping(*values) for values in zip(*(firsts[k] for k in keys), strict=True)]
+    values = np.array([m.value for m in mapped] or [""], dtype=object)
+    notes = np.array([m.note for m in mapped] or [None], dtype=object)
+    return pd.DataFrame({"value": values[which], "note": notes[which]}, index=table.index)
+
+
+def _note_once_per_file(
+    table: pd.DataFrame, mapped: list[tuple[str, pd.DataFrame]], problems: list[Problem]
+) -> None:
+    """A warning for the first row (in order, PLACE before LS) of each file with each note."""
+    notes = []
+    for order, (column, frame) in enumerate(mapped):
+        noted = frame["note"].notna().to_numpy()
+        notes.append(pd.DataFrame({
+            "position": np.flatnonzero(noted), "order": order, "column": column,
+            "FILE": table["FILE"].to_numpy()[noted], "ROW": table["ROW"].to_numpy()[noted],
+            "code": table[column].to_numpy()[noted], "note": frame["note"].to_numpy()[noted],
+        }))  # fmt: skip
+    found = pd.concat(notes).sort_values(["position", "order"], kind="stable")
+    found = found.drop_duplicates(subset=["FILE", "note"], keep="first")
+    for file, row, column, code, note in zip(
+        found["FILE"], found["ROW"], found["column"], found["code"], found["note"], strict=True
+    ):
+        problems.append(Problem("warning", str(file), int(row), column, _text(code) or None, note))
+
+
+def _lists(table: pd.DataFrame, *columns: str) -> list[list[Any]]:
+    """Columns as lists of Python values (much faster to loop over than the columns)."""
+    return [table[c].tolist() for c in columns]
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """``table.to_dict("records")``, built column by column (the same values, far faster)."""
+    columns = [str(c) for c in table.columns]
+    return [dict(zip(columns, values, strict=True)) for values in zip(*_lists(table, *columns), strict=True)]
 
 
 def _text(value: object) -> str:

@@ -12,20 +12,20 @@ a distribution and the Monte Carlo draws it.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy.stats import gamma
 
 from .._errors import ReturnsError
-from ._dates import whole_months, whole_years
+from ._dates import whole_months_of, whole_years_of
 from .clean import CleanReturns
 from .codes import EXIT_GROUPS, PLACEMENTS
-from .position import AGE_BANDS, band_index
+from .position import AGE_BANDS, band_indices
 from .read import as_date
 
 DAYS_PER_YEAR = 365.25
@@ -108,9 +108,9 @@ def periods(returns: CleanReturns) -> pd.DataFrame:
     previous_end = table.groupby("CHILD")["end"].shift()
     previous_exit = table.groupby("CHILD")["exit_group"].shift()
     home = (previous_exit == "home").to_numpy()
-    table["reentry_within_months"] = [
-        whole_months(p, s) if h else np.nan for h, p, s in zip(home, previous_end, table["start"], strict=True)
-    ]
+    reentry = np.full(len(table), np.nan)
+    reentry[home] = whole_months_of(previous_end[home], table["start"][home])
+    table["reentry_within_months"] = reentry
     return table
 
 
@@ -140,8 +140,9 @@ def entry_rates(
     if not include_uasc:
         table = table[~table["uasc"]]
     inside = table[(table["start"] >= window.start) & (table["start"] < window.end)]
-    ages = [whole_years(d, s) for d, s in zip(inside["DOB"], inside["start"], strict=True)]
-    inside = inside.assign(age=ages, reentry=inside["reentry_within_months"] < reentry_months)
+    inside = inside.assign(
+        age=whole_years_of(inside["DOB"], inside["start"]), reentry=inside["reentry_within_months"] < reentry_months
+    )
     counts = (
         inside[~inside["reentry"]].groupby("age").agg(events=("CHILD", "size"), abuse_neglect=("abuse_neglect", "sum"))
     )
@@ -170,17 +171,25 @@ def exit_rates(returns: CleanReturns, window: Window, include_uasc: bool = False
     exposure = np.zeros((len(AGE_BANDS), len(TIME_IN_CARE)))
     events = np.zeros((len(EXIT_GROUPS), len(AGE_BANDS), len(TIME_IN_CARE)))
     data_end = pd.Timestamp(returns.data_end) + pd.Timedelta(days=1)
-    for row in _rows(table):
-        end = row.end if pd.notna(row.end) else data_end
-        certain = 0 if row.start_known else len(TIME_IN_CARE) - 1
-        for band, tic, days in _pieces(row.DOB, row.start, max(row.start, window.start), min(end, window.end)):
-            if tic >= certain:
-                exposure[band, tic] += days / DAYS_PER_YEAR
-        if pd.notna(row.end) and window.start <= row.end < window.end and row.exit_group in EXIT_GROUPS:
-            band = band_index(whole_years(row.DOB, row.end))
-            tic = _tic_of(whole_months(row.start, row.end))
-            if tic >= certain:
-                events[EXIT_GROUPS.index(row.exit_group), band, tic] += 1
+    # Before 24 months in care, a period whose start is not known has no certain band.
+    certain = np.where(table["start_known"].to_numpy(bool), 0, len(TIME_IN_CARE) - 1)
+    end = table["end"].fillna(data_end)
+    band, tic, days, row = _pieces_of(
+        table["DOB"], table["start"], _latest(table["start"], window.start), _earliest(end, window.end)
+    )
+    counted = tic >= certain[row]
+    # Added one piece at a time in order (unbuffered), so the sums are those of a plain loop.
+    np.add.at(exposure, (band[counted], tic[counted]), days[counted] / DAYS_PER_YEAR)
+    ended = (
+        table["end"].notna() & (table["end"] >= window.start) & (table["end"] < window.end)
+        & table["exit_group"].isin(EXIT_GROUPS)
+    ).to_numpy()  # fmt: skip
+    exits = table[ended]
+    band = band_indices(whole_years_of(exits["DOB"], exits["end"]))
+    tic = _tic_indices(whole_months_of(exits["start"], exits["end"]))
+    group = exits["exit_group"].map({g: i for i, g in enumerate(EXIT_GROUPS)}).to_numpy(np.int64)
+    counted = tic >= certain[ended]
+    np.add.at(events, (group[counted], band[counted], tic[counted]), 1)
     rows = [
         {"exit_group": g, "age_band": AGE_BANDS[b][0], "time_in_care": TIME_IN_CARE[t][0],
          "events": int(events[i, b, t]), "exposure_years": exposure[b, t]}
@@ -255,7 +264,7 @@ def placement_mix(returns: CleanReturns, window: Window, include_uasc: bool = Fa
     if not include_uasc:
         e = e[~e["UASC"]]
     inside = (e["DECOM"] >= window.start) & (e["DECOM"] < window.end)
-    ages = np.array([whole_years(d, s) for d, s in zip(e["DOB"], e["DECOM"], strict=True)], dtype=int)
+    ages = np.asarray(whole_years_of(e["DOB"], e["DECOM"]), dtype=int)
     group = pd.Series(np.where(ages < 10, "under_10", "10_plus"), index=e.index)
     previous = e.groupby(["CHILD", "period"])["placement"].shift()
     first = previous.isna() & ~e.duplicated(["CHILD", "period"]) & inside
@@ -311,16 +320,13 @@ def reentry_rate(
     table = table.sort_values(["CHILD", "period"])
     following = table.groupby("CHILD")["start"].shift(-1)
     data_end = pd.Timestamp(returns.data_end) + pd.Timedelta(days=1)
-    events, days = 0, 0
-    for row, back in zip(_rows(table), following.tolist(), strict=True):
-        if row.exit_group != "home":
-            continue
-        home = row.end + pd.Timedelta(days=1)
-        limit = min(home + pd.DateOffset(months=within_months), row.DOB + pd.DateOffset(years=18), data_end)
-        stop = min(back, limit) if pd.notna(back) else limit
-        days += max(0, (min(stop, window.end) - max(home, window.start)).days)
-        if pd.notna(back) and back < limit and window.start <= back < window.end:
-            events += 1
+    went_home = (table["exit_group"] == "home").to_numpy()
+    rows, back = table[went_home], following[went_home]
+    home = rows["end"] + pd.Timedelta(days=1)
+    limit = _earliest(home + pd.DateOffset(months=within_months), rows["DOB"] + pd.DateOffset(years=18), data_end)
+    stop = _earliest(back.fillna(limit), limit)
+    days = int((_earliest(stop, window.end) - _latest(home, window.start)).dt.days.clip(lower=0).sum())
+    events = int((back.notna() & (back < limit) & (back >= window.start) & (back < window.end)).sum())
     return with_posterior(pd.DataFrame({"events": [events], "exposure_years": [days / DAYS_PER_YEAR]}))
 
 
@@ -347,26 +353,49 @@ def entry_trend(returns: CleanReturns, window: Window, include_uasc: bool = Fals
     return growth, float(np.exp(beta[1]) * np.sqrt(cov[1, 1]))
 
 
-def _rows(frame: pd.DataFrame) -> Iterator[Any]:
-    """The rows of ``frame`` as named tuples (typed loosely: columns hold dates, codes and NaN)."""
-    return frame.itertuples(index=False)
+def _earliest(first: pd.Series, *others: pd.Series | pd.Timestamp) -> pd.Series:
+    """The earliest of the dates, row by row."""
+    out = first.copy()
+    for other in others:
+        out = out.where(out <= other, other)
+    return out
 
 
-def _pieces(
-    dob: pd.Timestamp, began: pd.Timestamp, start: pd.Timestamp, end: pd.Timestamp
-) -> Iterator[tuple[int, int, int]]:
-    """(age band, time in care band, days) of the exposure from ``start`` to ``end``."""
-    if end <= start:
-        return
-    cuts = {start, end}
-    for _, first_age in AGE_BANDS[1:]:
-        cuts.add(dob + pd.DateOffset(years=first_age))
-    for _, months in TIME_IN_CARE[1:]:
-        cuts.add(began + pd.DateOffset(months=months))
-    points = sorted(c for c in cuts if start <= c <= end)
-    for a, b in itertools.pairwise(points):
-        yield band_index(whole_years(dob, a)), _tic_of(whole_months(began, a)), (b - a).days
+def _latest(first: pd.Series, other: pd.Timestamp) -> pd.Series:
+    """The later of the dates, row by row."""
+    return first.where(first >= other, other)
 
 
-def _tic_of(months: int) -> int:
-    return sum(1 for _, first in TIME_IN_CARE[1:] if months >= first)
+def _ns(days: pd.Series) -> npt.NDArray[np.int64]:
+    """Dates as nanoseconds since 1970, whatever the unit they are stored in."""
+    return np.asarray(pd.DatetimeIndex(days).as_unit("ns").asi8, dtype=np.int64)
+
+
+def _pieces_of(
+    dob: pd.Series, began: pd.Series, start: pd.Series, end: pd.Series
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """The exposure from ``start`` to ``end`` of each row cut at every birthday that starts an
+    age band and at 6 and 24 months since ``began``: the (age band, time in care band, days,
+    row) of each piece, row by row and in order of time within a row."""
+    never = np.iinfo(np.int64).max
+    low, high = _ns(start), _ns(end)
+    cuts = [low, high]
+    cuts += [_ns(dob + pd.DateOffset(years=first_age)) for _, first_age in AGE_BANDS[1:]]
+    cuts += [_ns(began + pd.DateOffset(months=months)) for _, months in TIME_IN_CARE[1:]]
+    points = np.column_stack(cuts)
+    points[(points < low[:, None]) | (points > high[:, None])] = never
+    points.sort(axis=1)
+    points[:, 1:][points[:, 1:] == points[:, :-1]] = never  # a cut met twice counts once
+    points.sort(axis=1)
+    left, right = points[:, :-1], points[:, 1:]
+    row, piece = np.nonzero(right != never)
+    first, last = left[row, piece], right[row, piece]
+    at = pd.DatetimeIndex(first.astype("datetime64[ns]"))
+    band = band_indices(whole_years_of(pd.DatetimeIndex(dob.iloc[row]), at))
+    tic = _tic_indices(whole_months_of(pd.DatetimeIndex(began.iloc[row]), at))
+    return band, tic, (last - first) // (86_400 * 10**9), row
+
+
+def _tic_indices(months: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+    """The time in care band of each of ``months`` in care."""
+    return np.searchsorted([first for _, first in TIME_IN_CARE[1:]], months, side="right")

@@ -5,21 +5,28 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .._errors import ReturnsError
 from .._start import StartingPosition
-from ._dates import whole_months, whole_years
+from ._dates import whole_months_of, whole_years_of
 from .clean import CleanReturns
 from .read import as_date
 
 #: Age bands of the model: label and the first single year of age in it.
 AGE_BANDS = (("0", 0), ("1-4", 1), ("5-9", 5), ("10-15", 10), ("16-17", 16))
+_BAND_FIRSTS = np.array([first for _, first in AGE_BANDS[1:]])
 
 
 def band_index(age: int) -> int:
     """The position in `AGE_BANDS` of the band of a child aged ``age`` whole years."""
     return sum(1 for _, first in AGE_BANDS[1:] if age >= first)
+
+
+def band_indices(ages: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+    """`band_index` of each of ``ages``."""
+    return np.searchsorted(_BAND_FIRSTS, ages, side="right")
 
 
 def age_band(age: int) -> str:
@@ -59,35 +66,47 @@ def in_care_on(returns: CleanReturns, day: dt.date | str) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     # Earlier episodes of the same child: when the period began, and when the placement last changed.
     history = e[e["CHILD"].isin(open_then["CHILD"]) & (e["DECOM"] <= when)].sort_values(["CHILD", "DECOM"])
-    rows = []
-    for child, own in history.groupby("CHILD", sort=False):
-        current = own.iloc[-1]
-        period = own[own["period"] == current["period"]]
-        began = period["DECOM"].iloc[0]
-        same_place = period["placement"].to_numpy()[::-1] == current["placement"]
-        run = int(np.argmin(same_place)) if not same_place.all() else len(same_place)
-        placed = period["DECOM"].iloc[len(period) - run]
-        dob = pd.Timestamp(current["DOB"])
-        known = bool(period["period_start_known"].iloc[0])
-        under_5 = whole_years(dob, began) < 5
-        rows.append(
-            {
-                "CHILD": child,
-                "age": whole_years(dob, when),
-                "age_months": whole_months(dob, when),
-                "age_band": age_band(whole_years(dob, when)),
-                "placement": current["placement"],
-                "legal_status": current["legal_status"],
-                "uasc": bool(current["UASC"]),
-                "months_in_care": whole_months(began, when),
-                "months_in_placement": whole_months(placed, when),
-                "previous_periods": int(current["period"]) - 1,
-                "entered_under_5": under_5 if known or under_5 else None,
-                "abuse_neglect": current["CIN"] == "N1",
-                "care_start_known": known,
-            }
-        )
-    return pd.DataFrame(rows, columns=columns)
+    child = history["CHILD"].to_numpy()
+    period = history["period"].to_numpy()
+    placement = history["placement"].to_numpy()
+    new_child = np.r_[True, child[1:] != child[:-1]]
+    new_period = new_child | np.r_[True, period[1:] != period[:-1]]
+    new_placement = new_period | np.r_[True, placement[1:] != placement[:-1]]
+    # Each row's period began at the latest period start up to it; likewise its run of one placement.
+    rows = np.arange(len(history))
+    period_first = np.maximum.accumulate(np.where(new_period, rows, 0))
+    placement_first = np.maximum.accumulate(np.where(new_placement, rows, 0))
+    current = np.r_[new_child[1:], True]  # each child's last episode begun by the census date
+    decom = history["DECOM"]
+    began = decom.iloc[period_first[current]]
+    placed = decom.iloc[placement_first[current]]
+    now = history[current]
+    dob = now["DOB"]
+    known = history["period_start_known"].to_numpy(bool)[period_first[current]]
+    under_5 = whole_years_of(dob, began) < 5
+    # A child under five when first seen entered under five, whether or not the start is known.
+    entered_under_5 = under_5.astype(object)
+    entered_under_5[~(known | under_5)] = None
+    age = whole_years_of(dob, when)
+    bands = np.array([label for label, _ in AGE_BANDS], dtype=object)
+    return pd.DataFrame(
+        {
+            "CHILD": now["CHILD"].to_numpy(),
+            "age": age,
+            "age_months": whole_months_of(dob, when),
+            "age_band": bands[band_indices(age)],
+            "placement": now["placement"].to_numpy(),
+            "legal_status": now["legal_status"].to_numpy(),
+            "uasc": now["UASC"].to_numpy(bool),
+            "months_in_care": whole_months_of(began, when),
+            "months_in_placement": whole_months_of(placed, when),
+            "previous_periods": now["period"].to_numpy(np.int64) - 1,
+            "entered_under_5": entered_under_5 if (~(known | under_5)).any() else under_5,
+            "abuse_neglect": (now["CIN"] == "N1").to_numpy(bool),
+            "care_start_known": known,
+        },
+        columns=columns,
+    )
 
 
 def starting_position(returns: CleanReturns, day: dt.date | str, include_uasc: bool = False) -> StartingPosition:

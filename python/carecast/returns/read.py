@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .._errors import ReturnsError
@@ -348,6 +350,21 @@ def _parse(table: pd.DataFrame, name: str, problems: list[Problem]) -> pd.DataFr
 def parse_dates(values: pd.Series) -> tuple[pd.Series, list[object]]:
     """Dates from text in any of the allowed formats (day first, as the returns write them), and
     the index labels of values that are not dates (blank stays blank)."""
+    # Returns repeat the same few thousand dates in every row: each distinct text is parsed once.
+    present = values.notna().to_numpy()
+    distinct = pd.Index(values[present].unique())
+    parsed, not_dates = _parse_distinct(pd.Series(distinct, dtype=object))
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    bad = np.zeros(len(values), dtype=bool)
+    if len(distinct):
+        which = distinct.get_indexer(values[present])
+        out[present] = parsed.to_numpy("datetime64[ns]")[which]
+        bad[present] = not_dates[which]
+    return out, values.index[bad].tolist()
+
+
+def _parse_distinct(values: pd.Series) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
+    """`parse_dates` of ``values`` (a default index), and whether each is text that is not a date."""
     text = values.astype("string").str.strip()
     day = pd.Series(pd.NA, index=values.index, dtype="Int64")
     month, year = day.copy(), day.copy()
@@ -368,8 +385,7 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, list[object]]:
     if known.any():
         parts = pd.DataFrame({"year": year[known], "month": month[known], "day": day[known]}).astype(int)
         out[known] = pd.to_datetime(parts, errors="coerce")
-    bad = values.index[(text.notna() & (text != "") & out.isna()).to_numpy()].tolist()
-    return out, bad
+    return out, (text.notna() & (text != "") & out.isna()).to_numpy(bool)
 
 
 def _check_codes(episodes: pd.DataFrame, problems: list[Problem]) -> None:
