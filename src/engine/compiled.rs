@@ -213,6 +213,8 @@ pub struct Model {
     exit_cells: Option<Vec<ExitCell>>,
     /// The care-entry scale by band, then the trend: each a cell as in the exit table.
     care_entry_cells: [ExitCell; AgeBand::COUNT + 1],
+    /// The month of the run (0 the first, negative before) from which the trend counts.
+    care_entry_trend_origin: i32,
     pub(crate) placement_move: f64,
     /// Return destinations: child protection, child in need, closed.
     pub(crate) return_to: [f64; 3],
@@ -361,6 +363,9 @@ impl Model {
             other_exit: monthly(c.other_exit),
             exit_cells,
             care_entry_cells,
+            care_entry_trend_origin: h
+                .care_entry_trend_from
+                .map_or(0, |from| scenario.start.months_until(from).clamp(-12_000, 12_000) as i32),
             placement_move: monthly(c.placement_move),
             return_to: [c.return_to.child_protection, c.return_to.child_in_need, c.return_to.known_closed],
             reentry_multiplier: c.reentry_multiplier,
@@ -468,8 +473,10 @@ impl Model {
         let scale = std::array::from_fn(|b| value(&self.care_entry_cells[b]));
         let growth = value(&self.care_entry_cells[AgeBand::COUNT]);
         let trending = growth != 0.0;
-        let trend =
-            (0..months.max(1)).map(|t| if trending { (1.0 + growth).powf(t as f64 / 12.0) } else { 1.0 }).collect();
+        let origin = self.care_entry_trend_origin;
+        let trend = (0..months.max(1) as i32)
+            .map(|t| if trending { (1.0 + growth).powf(f64::from(t - origin) / 12.0) } else { 1.0 })
+            .collect();
         CareEntryFactors { scale, trend, trending }
     }
 

@@ -253,6 +253,14 @@ pub struct Hazards {
     /// drawn once per replication; default 0, no trend).
     #[serde(default = "no_trend", skip_serializing_if = "is_no_trend")]
     pub care_entry_trend: Param,
+    /// The month from which `care_entry_trend` counts (written YYYY-MM; default: the first
+    /// month of the run): in month `t` of the run the hazards are multiplied by
+    /// `(1 + care_entry_trend)^((t - k) / 12)`, where `k` is this month's place in the run
+    /// (negative before the start). `carecast estimate --trend` sets it to the middle of the
+    /// reference window, where the entry rate it fits `care_entry_scale` to was measured, so
+    /// that the uncertainty of the trend carries over into the level on the start date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub care_entry_trend_from: Option<YearMonth>,
 }
 
 fn no_trend() -> Param {

@@ -21,8 +21,8 @@ What the returns give (see ``docs/returns.md``, "A scenario from the returns"):
   re-entries: ``hazards.looked_after.reentry_multiplier`` fitted so that the model's re-entries
   match the re-entries within 24 months of a return home;
 - optionally (``trend=True``) the trend in entries over the window, as
-  ``hazards.care_entry_trend``, a normal distribution; the level is then the fitted rate on the
-  census date rather than the window's average.
+  ``hazards.care_entry_trend``, a normal distribution, counted from the middle of the window
+  (``hazards.care_entry_trend_from``), where the average rate the scale is fitted to lies.
 
 What they cannot give (localities, need, families, early help and the pre-care services, unit
 costs, the families at home with open cases at the start) comes from the base.
@@ -283,9 +283,13 @@ def _with_entries(
     """Set entries to care band by band, the need mix of entries, and (with ``trend``) the
     trend, recording where each came from."""
     growth, se = estimate.entry_trend(data, window, include_uasc=include_uasc)
-    # The level the fit aims at: the window's average rate, or with a trend the fitted rate on
-    # the census date (the window's average lags a trend by half the window).
-    level = _end_over_mean(growth, window.years) if trend else 1.0
+    # The level the fit aims at is the window's average rate, which a log-linear trend reaches
+    # in the middle of the window: with a trend, the trend counts from there
+    # (`care_entry_trend_from`), so that a replication's draw of the trend moves the level on
+    # the start date as well as the years after it, and the uncertainty of extrapolating from
+    # the window to the census date is carried with the rest.
+    middle = window.start + (window.end - window.start) / 2 + pd.Timedelta(days=14)
+    trend_from = f"{middle.year:04d}-{middle.month:02d}"
     children_per_age = float(scenario.to_dict()["population"]["under_18"]) / 18
     events, targets = [], []
     band_of_row = np.array([band_index(int(a)) for a in entries["age"]])
@@ -297,7 +301,7 @@ def _with_entries(
         # which spreads its children evenly over ages.
         rate = (n + estimate.PRIOR_SHAPE) / exposure if exposure > 0 else 0.0
         events.append(n)
-        targets.append(rate * children_per_age * len(rows) * level)
+        targets.append(rate * children_per_age * len(rows))
     total = int(entries["events"].sum())
     share = float(entries["abuse_neglect"].sum()) / total if total > 0 else None
     reentries = int(entries["reentries"].sum())
@@ -309,7 +313,8 @@ def _with_entries(
         provenance[f"hazards.care_entry_scale.{band}"] = (
             f"gamma, mean {fit.scale[b]:.3f}: fitted so that the model's first entries at these ages "
             f"({fit.achieved[b]:,.1f} a year) match {fit.target[b]:,.1f} a year from {events[b]} entries "
-            f"({source}{', at the trend line on the census date' if trend else ''}); shape = entries + 1/2, "
+            f"({source}{f', the level in {trend_from}, from which the trend counts' if trend else ''}); "
+            "shape = entries + 1/2, "
             "so its spread is the entry count's"
         )
         for route in ENTRY_ROUTES:
@@ -341,11 +346,17 @@ def _with_entries(
     trend_text = f"{growth:+.1%} a year (standard error {se:.1%})"
     if trend:
         hazards["care_entry_trend"] = {"dist": "normal", "mean": growth, "sd": se}
+        hazards["care_entry_trend_from"] = trend_from
         provenance["hazards.care_entry_trend"] = (
             f"normal: the log-linear trend in monthly entries over the window, {trend_text} ({source})"
         )
-        notes.append(f"Trend in entries over the window: {trend_text}; projected forward, the level set at the "
-                     f"trend line on the census date ({level:.3f} x the window's average).")  # fmt: skip
+        provenance["hazards.care_entry_trend_from"] = (
+            "the middle of the window, where the average rate care_entry_scale is fitted to lies on the trend line"
+        )
+        at_start = _end_over_mean(growth, window.years)
+        notes.append(f"Trend in entries over the window: {trend_text}; projected forward from {trend_from}, the "
+                     f"middle of the window (at its mean, {at_start:.3f} x the window's average rate on the "
+                     "census date).")  # fmt: skip
     else:
         notes.append(f"Trend in entries over the window: {trend_text}; not projected forward (trend=True, "
                      "or --trend, projects it).")  # fmt: skip
