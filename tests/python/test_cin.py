@@ -105,6 +105,28 @@ def test_referral_rates_and_shares_are_within_sampling_error_of_the_truth(tmp_pa
     assert abs(cp["events"].sum() - expected_ends) / np.sqrt(expected_ends) < 4
 
 
+def test_moves_between_plans_are_within_sampling_error_of_the_truth(clean_data: cin.CleanCin) -> None:
+    truth = synthetic.CinTruth()
+    moves = measures.transitions(clean_data, WINDOW)
+    pooled = moves[moves["age_band"] == "all"].set_index(["state", "move"])
+    closing = 1 - truth.step_down
+    expected_rates = {
+        ("child_in_need", "step_up"): truth.step_up,
+        ("child_in_need", "close"): truth.cin_plan_end * (1 - truth.close_to_early_help),
+        ("child_in_need", "close_to_early_help"): truth.cin_plan_end * truth.close_to_early_help,
+        ("child_protection", "step_down"): truth.cp_plan_end * truth.step_down,
+        ("child_protection", "close"): truth.cp_plan_end * closing * (1 - truth.close_to_early_help),
+        ("child_protection", "close_to_early_help"): truth.cp_plan_end * closing * truth.close_to_early_help,
+    }
+    z = []
+    for key, rate in expected_rates.items():
+        row = pooled.loc[key]
+        expected = rate * row["exposure_years"]
+        assert expected > 20, key  # enough events for the normal approximation
+        z.append((row["events"] - expected) / np.sqrt(expected))
+    assert np.abs(z).max() < 4 and np.mean(np.square(z)) < 2, z
+
+
 def _write(path: Path, body: str, header: bool = True, year: int = 2024) -> Path:
     head = (
         f"<Header><CollectionDetails><Collection>CIN</Collection><Year>{year}</Year>"
@@ -193,6 +215,19 @@ def test_cleaning_rules_fix_what_they_name(tmp_path: Path) -> None:
     assert data.cp_plans.loc[0, "CPPendDate"] == pd.Timestamp("2023-08-01")
     report = data.report()
     assert "updated_in_later_return" in report and "2 CIN census files" in report
+
+
+def test_an_unborn_child_counts_at_age_0_and_late_dates_are_warned(tmp_path: Path) -> None:
+    unborn = _child(id="U1", ref="2023-05-01", dob="").replace(
+        "<PersonBirthDate></PersonBirthDate>", "<ExpectedPersonBirthDate>2023-08-01</ExpectedPersonBirthDate>"
+    )
+    late = _child(id="L1", more="<Assessments><AssessmentActualStartDate>2028-04-28</AssessmentActualStartDate>"
+                  "</Assessments>")  # fmt: skip
+    data = cin.load(_write(tmp_path / "cin.xml", unborn + late))
+    assert data.rule_counts()["expected_birth_date_used"] == 1
+    referrals = measures.events(data, cin.Window.ending("2024-03-31", 12))
+    assert referrals.set_index(["measure", "LAchildID"]).loc[("referrals", "U1"), "age"] == 0
+    assert any(p.value == "2028-04-28" and "after 31 March" in p.message for p in data.problems)
 
 
 def test_early_help_episodes_are_measured_exactly(tmp_path: Path) -> None:

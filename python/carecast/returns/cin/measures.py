@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..._errors import ReturnsError
-from .._dates import whole_years
+from .._dates import birthday, whole_years
 from ..estimate import DAYS_PER_YEAR, Window, with_posterior
 from ..position import AGE_BANDS, age_band, band_index
 from ..read import as_date
@@ -268,14 +268,99 @@ def exit_rates(data: CleanCin, window: Window) -> pd.DataFrame:
 
 
 def _pieces(dob: pd.Timestamp, start: pd.Timestamp, end: pd.Timestamp) -> list[tuple[int, int]]:
-    """(age band, days) of the time from ``start`` to ``end``."""
+    """(age band, days) of the time from ``start`` to ``end`` (split on the birthdays that
+    change band)."""
     if end <= start:
         return []
-    cuts = {start, end} | {dob + pd.DateOffset(years=first) for _, first in AGE_BANDS[1:]}
-    points = sorted(c for c in cuts if start <= c <= end)
-    return [
-        (band_index(max(0, whole_years(dob.date(), a.date()))), (b - a).days) for a, b in itertools.pairwise(points)
-    ]
+    born, first, last = dob.date(), start.date(), end.date()
+    cuts = sorted({first, last} | {c for _, years in AGE_BANDS[1:] if first < (c := birthday(born, years)) < last})
+    return [(band_index(max(0, whole_years(born, a))), (b - a).days) for a, b in itertools.pairwise(cuts)]
+
+
+#: The moves `transitions` counts out of each state of the model.
+MOVES = {
+    "child_in_need": ("step_up", "close", "close_to_early_help"),
+    "child_protection": ("step_down", "close", "close_to_early_help"),
+}
+
+
+def transitions(data: CleanCin, window: Window) -> pd.DataFrame:
+    """Moves out of the model's child in need and child protection states per child-year in
+    them, by current age band and pooled over ages (``age_band`` ``"all"``): ``state``,
+    ``move``, ``age_band``, ``events``, ``exposure_years`` and the posterior of `with_posterior`.
+
+    The states, as the model has them: **child protection** is time on a child protection plan;
+    **child in need** is time in an open episode, off a protection plan, once the referral's
+    outcome is child in need (from its first CIN plan, else its first assessment's
+    authorisation, else its referral) or after a protection plan steps down. Moves: a protection
+    plan starting from child in need is a ``step_up`` (the first plan of an episode whose outcome
+    is protection is an assessment outcome, not a step up); a protection plan ending with the
+    episode open is a ``step_down``; an episode closing (on or before the plan's end, for a
+    protection plan) is a ``close``, or ``close_to_early_help`` with reason RC9. Children who
+    enter care stay in their episode in the census: the SSDA903 returns say when. The 18th
+    birthday ends exposure and is not a move.
+    """
+    _check(data, window)
+    data_end = pd.Timestamp(data.data_end) + pd.Timedelta(days=1)
+    states = list(MOVES)
+    exposure = np.zeros((len(states), len(BANDS)))
+    counts = np.zeros((len(states), 3, len(BANDS)))
+    key = ["LAchildID", "CINreferralDate"]
+    plans = {k: list(zip(g["CPPstartDate"], g["CPPendDate"], strict=True))
+             for k, g in data.cp_plans.sort_values("CPPstartDate").groupby(key)}  # fmt: skip
+    first_cin = data.cin_plans.groupby(key)["CINPlanStartDate"].min()
+    first_authorised = data.assessments.groupby(key)["AssessmentAuthorisationDate"].min()
+    outcomes = _outcomes(data)
+    records = zip(data.episodes["LAchildID"], data.episodes["CINreferralDate"], data.episodes["CINclosureDate"],
+                  data.episodes["ReasonForClosure"], data.episodes["DOB"], outcomes, strict=True)  # fmt: skip
+    for child, referral, closure, reason, dob, outcome in records:
+        if outcome not in ("child_in_need", "child_protection"):
+            continue
+        eighteen = pd.Timestamp(birthday(dob.date(), 18))
+        stop = min(closure if pd.notna(closure) else data_end, eighteen)
+        to_help = reason == "RC9"
+
+        def add(state: int, begin: pd.Timestamp, end: pd.Timestamp, dob: pd.Timestamp = dob) -> None:
+            for band, days in _pieces(dob, max(begin, window.start), min(end, window.end)):
+                exposure[state, band] += days / DAYS_PER_YEAR
+
+        def move(state: int, which: int, day: pd.Timestamp, dob: pd.Timestamp = dob,
+                 eighteen: pd.Timestamp = eighteen) -> None:  # fmt: skip
+            if window.start <= day < window.end and day < eighteen:
+                counts[state, which, band_index(max(0, whole_years(dob.date(), day.date())))] += 1
+
+        spells = [(a, b if pd.notna(b) else data_end) for a, b in plans.get((child, referral), [])]
+        if outcome == "child_in_need":
+            began = first_cin.get((child, referral), first_authorised.get((child, referral), referral))
+            began = referral if pd.isna(began) else max(began, referral)
+        else:
+            began = None  # in child in need only after a step down
+        for number, (cp_start, cp_end) in enumerate(spells):
+            if began is not None and cp_start >= began:
+                add(0, began, min(cp_start, stop))
+                if cp_start < stop and (number > 0 or outcome == "child_in_need"):
+                    move(0, 0, cp_start)
+            add(1, cp_start, min(cp_end, stop))
+            if cp_end >= stop:
+                if pd.notna(closure) and closure == stop:
+                    move(1, 2 if to_help else 1, closure)
+                began = None
+                break
+            move(1, 0, cp_end)
+            began = cp_end
+        if began is not None and began < stop:
+            add(0, began, stop)
+            if pd.notna(closure) and closure == stop:
+                move(0, 2 if to_help else 1, closure)
+    rows = []
+    for s_index, state in enumerate(states):
+        for m_index, name in enumerate(MOVES[state]):
+            for b, label in enumerate(BANDS):
+                rows.append({"state": state, "move": name, "age_band": label,
+                             "events": int(counts[s_index, m_index, b]), "exposure_years": exposure[s_index, b]})
+            rows.append({"state": state, "move": name, "age_band": "all",
+                         "events": int(counts[s_index, m_index].sum()), "exposure_years": exposure[s_index].sum()})
+    return with_posterior(pd.DataFrame(rows))
 
 
 def primary_need(data: CleanCin, window: Window, by: str = "band") -> pd.DataFrame:

@@ -324,6 +324,11 @@ def _parse(table: pd.DataFrame, name: str, problems: list[Problem]) -> pd.DataFr
         table[column] = parsed
     if required is not None:
         table = table[table[required].notna()]
+        after = table[required] > pd.to_datetime(table["YEAR"].astype(str) + "-03-31")
+        for i in table.index[after]:
+            year = int(table.loc[i, "YEAR"])
+            problems.append(_problem(table, i, required, "warning", f"after 31 March of the return's year ({year}); "
+                                     "kept", table.loc[i, required].date()))  # fmt: skip
         if name != "episodes":
             # The records under an episode whose referral date is unusable are left out with it.
             referral = _dates(table["CINreferralDate"])[0]

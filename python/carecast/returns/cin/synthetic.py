@@ -53,6 +53,11 @@ class CinTruth:
     cin_plan_end: float = 1.2
     cp_plan_end: float = 1.3
     step_down: float = 0.6
+    #: A child in need plan steps up to a child protection plan (after an enquiry and a
+    #: conference) at this rate per year, competing with its end.
+    step_up: float = 0.1
+    #: Share of the episodes closing after a plan that close to early help (RC9).
+    close_to_early_help: float = 0.15
     #: Share of referrals whose primary need is abuse or neglect (N1), by age band.
     abuse_neglect_share: tuple[float, ...] = (0.75, 0.65, 0.55, 0.45, 0.35)
     #: Chance that a closed episode is followed by a re-referral, within ``rereferral_days``.
@@ -270,8 +275,8 @@ def _simulate_episode(child: SimChild, referral: dt.date, truth: CinTruth, rng: 
     if rng.random() < truth.nfa_at_referral:
         return SimEpisode(referral, need, True, "nfa_at_referral", referral, "RC8")
 
-    def capped(day: dt.date) -> dt.date:
-        return min(day, eighteen)
+    def capped(day: dt.date) -> dt.date:  # nothing starts on or after the 18th birthday
+        return min(day, eighteen - dt.timedelta(days=1))
 
     start = referral + dt.timedelta(days=int(rng.integers(0, 8)))
     if start >= eighteen:
@@ -300,7 +305,7 @@ def _simulate_episode(child: SimChild, referral: dt.date, truth: CinTruth, rng: 
     if kind == "cp_plan":
         episode.outcome = "child_protection"
     while True:
-        rate = truth.cp_plan_end if kind == "cp_plan" else truth.cin_plan_end
+        rate = truth.cp_plan_end if kind == "cp_plan" else truth.cin_plan_end + truth.step_up
         plan_end = plan_day + dt.timedelta(days=int(rng.exponential(DAYS_PER_YEAR / rate)) + 1)
         if plan_end >= eighteen:
             episode.activities.append(Activity(kind, plan_day, eighteen))
@@ -310,7 +315,13 @@ def _simulate_episode(child: SimChild, referral: dt.date, truth: CinTruth, rng: 
         if kind == "cp_plan" and rng.random() < truth.step_down:
             kind, plan_day = "cin_plan", plan_end
             continue
-        episode.closure, episode.reason = plan_end, "RC7"
+        if kind == "cin_plan" and rng.random() < truth.step_up / rate:
+            enquiry_day = max(plan_day, plan_end - dt.timedelta(days=10))
+            episode.activities.append(Activity("section47", enquiry_day, icpc=plan_end))
+            kind, plan_day = "cp_plan", plan_end
+            continue
+        reason = "RC9" if rng.random() < truth.close_to_early_help else "RC7"
+        episode.closure, episode.reason = plan_end, reason
         return episode
 
 
