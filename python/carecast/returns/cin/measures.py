@@ -43,8 +43,10 @@ STOCKS = {
     "those looked after included)",
     "cin_plans": "children on a child in need plan",
     "cp_plans": "children on a child protection plan",
-    "in_need_not_cp": "children with an open episode and no child protection plan (the looked after included: "
-    "take away those in care, from SSDA903, for the model's child in need state)",
+    "in_need_not_cp": "children with an open episode and no child protection plan (the looked after included)",
+    "child_in_need_state": "children in the model's child in need state as `transitions` defines it: past an "
+    "outcome of child in need, or stepped down, and off a protection plan (the looked after included: take away "
+    "those in care, from SSDA903, for the model's child in need stock)",
 }
 #: What became of each referral (`referral_outcomes`), in the order they are tested.
 OUTCOMES = {
@@ -213,6 +215,7 @@ def stocks(data: CleanCin, days: Iterable[dt.date | str], by: str = "band") -> p
     column = "age" if by == "age" else "age_band"
     groups: list[object] = list(range(18)) if by == "age" else list(BANDS)
     frames = []
+    spells: pd.DataFrame | None = None
     for value in days:
         day = as_date(value, "stock date")
         if not pd.Timestamp(data.data_start) <= day <= pd.Timestamp(data.data_end):
@@ -229,6 +232,11 @@ def stocks(data: CleanCin, days: Iterable[dt.date | str], by: str = "band") -> p
         cp_children = set(open_on["cp_plans"]["LAchildID"])
         need = open_on["children_in_need"]
         open_on["in_need_not_cp"] = need[~need["LAchildID"].isin(cp_children)]
+        if spells is None:
+            spells = pd.DataFrame(_walk(data)[0], columns=["LAchildID", "DOB", "state", "start", "end"])
+        on_spell = (spells["state"] == 0) & (spells["start"] <= day) & (spells["end"] > day)
+        open_on["child_in_need_state"] = spells[on_spell & ~spells["LAchildID"].isin(cp_children)].drop_duplicates(
+            "LAchildID")
         for measure in STOCKS:
             table = open_on[measure]
             ages = _ages(table["DOB"], pd.Series([day] * len(table)))
@@ -292,66 +300,25 @@ def transitions(data: CleanCin, window: Window) -> pd.DataFrame:
     The states, as the model has them: **child protection** is time on a child protection plan;
     **child in need** is time in an open episode, off a protection plan, once the referral's
     outcome is child in need (from its first CIN plan, else its first assessment's
-    authorisation, else its referral) or after a protection plan steps down. Moves: a protection
-    plan starting from child in need is a ``step_up`` (the first plan of an episode whose outcome
-    is protection is an assessment outcome, not a step up); a protection plan ending with the
-    episode open is a ``step_down``; an episode closing (on or before the plan's end, for a
-    protection plan) is a ``close``, or ``close_to_early_help`` with reason RC9. Children who
-    enter care stay in their episode in the census: the SSDA903 returns say when. The 18th
-    birthday ends exposure and is not a move.
+    authorisation, else its referral) or after a protection plan steps down (the stock
+    ``child_in_need_state`` of `stocks`). Moves: a protection plan starting from child in need
+    is a ``step_up`` (the first plan of an episode whose outcome is protection is an assessment
+    outcome, not a step up); a protection plan ending with the episode open is a ``step_down``;
+    an episode closing (on or before the plan's end, for a protection plan) is a ``close``, or
+    ``close_to_early_help`` with reason RC9. Children who enter care stay in their episode in
+    the census: the SSDA903 returns say when. The 18th birthday ends exposure and is not a move.
     """
     _check(data, window)
-    data_end = pd.Timestamp(data.data_end) + pd.Timedelta(days=1)
     states = list(MOVES)
     exposure = np.zeros((len(states), len(BANDS)))
     counts = np.zeros((len(states), 3, len(BANDS)))
-    key = ["LAchildID", "CINreferralDate"]
-    plans = {k: list(zip(g["CPPstartDate"], g["CPPendDate"], strict=True))
-             for k, g in data.cp_plans.sort_values("CPPstartDate").groupby(key)}  # fmt: skip
-    first_cin = data.cin_plans.groupby(key)["CINPlanStartDate"].min()
-    first_authorised = data.assessments.groupby(key)["AssessmentAuthorisationDate"].min()
-    outcomes = _outcomes(data)
-    records = zip(data.episodes["LAchildID"], data.episodes["CINreferralDate"], data.episodes["CINclosureDate"],
-                  data.episodes["ReasonForClosure"], data.episodes["DOB"], outcomes, strict=True)  # fmt: skip
-    for child, referral, closure, reason, dob, outcome in records:
-        if outcome not in ("child_in_need", "child_protection"):
-            continue
-        eighteen = pd.Timestamp(birthday(dob.date(), 18))
-        stop = min(closure if pd.notna(closure) else data_end, eighteen)
-        to_help = reason == "RC9"
-
-        def add(state: int, begin: pd.Timestamp, end: pd.Timestamp, dob: pd.Timestamp = dob) -> None:
-            for band, days in _pieces(dob, max(begin, window.start), min(end, window.end)):
-                exposure[state, band] += days / DAYS_PER_YEAR
-
-        def move(state: int, which: int, day: pd.Timestamp, dob: pd.Timestamp = dob,
-                 eighteen: pd.Timestamp = eighteen) -> None:  # fmt: skip
-            if window.start <= day < window.end and day < eighteen:
-                counts[state, which, band_index(max(0, whole_years(dob.date(), day.date())))] += 1
-
-        spells = [(a, b if pd.notna(b) else data_end) for a, b in plans.get((child, referral), [])]
-        if outcome == "child_in_need":
-            began = first_cin.get((child, referral), first_authorised.get((child, referral), referral))
-            began = referral if pd.isna(began) else max(began, referral)
-        else:
-            began = None  # in child in need only after a step down
-        for number, (cp_start, cp_end) in enumerate(spells):
-            if began is not None and cp_start >= began:
-                add(0, began, min(cp_start, stop))
-                if cp_start < stop and (number > 0 or outcome == "child_in_need"):
-                    move(0, 0, cp_start)
-            add(1, cp_start, min(cp_end, stop))
-            if cp_end >= stop:
-                if pd.notna(closure) and closure == stop:
-                    move(1, 2 if to_help else 1, closure)
-                began = None
-                break
-            move(1, 0, cp_end)
-            began = cp_end
-        if began is not None and began < stop:
-            add(0, began, stop)
-            if pd.notna(closure) and closure == stop:
-                move(0, 2 if to_help else 1, closure)
+    spells, moves = _walk(data)
+    for _, dob, index, begin, end in spells:
+        for band, days in _pieces(dob, max(begin, window.start), min(end, window.end)):
+            exposure[index, band] += days / DAYS_PER_YEAR
+    for dob, index, which, day in moves:
+        if window.start <= day < window.end:
+            counts[index, which, band_index(max(0, whole_years(dob.date(), day.date())))] += 1
     rows = []
     for s_index, state in enumerate(states):
         for m_index, name in enumerate(MOVES[state]):
@@ -361,6 +328,60 @@ def transitions(data: CleanCin, window: Window) -> pd.DataFrame:
             rows.append({"state": state, "move": name, "age_band": "all",
                          "events": int(counts[s_index, m_index].sum()), "exposure_years": exposure[s_index].sum()})
     return with_posterior(pd.DataFrame(rows))
+
+
+Spell = tuple[str, pd.Timestamp, int, pd.Timestamp, pd.Timestamp]
+Move = tuple[pd.Timestamp, int, int, pd.Timestamp]
+
+
+def _walk(data: CleanCin) -> tuple[list[Spell], list[Move]]:
+    """Every spell in the model's social care states (child, date of birth, state index in
+    `MOVES`, start, end: exclusive, at the latest the 18th birthday or the day after the data
+    end) and every move out of them (date of birth, state, move index, day), as `transitions`
+    defines them."""
+    data_end = pd.Timestamp(data.data_end) + pd.Timedelta(days=1)
+    key = ["LAchildID", "CINreferralDate"]
+    plans = {k: list(zip(g["CPPstartDate"], g["CPPendDate"], strict=True))
+             for k, g in data.cp_plans.sort_values("CPPstartDate").groupby(key)}  # fmt: skip
+    first_cin = data.cin_plans.groupby(key)["CINPlanStartDate"].min()
+    first_authorised = data.assessments.groupby(key)["AssessmentAuthorisationDate"].min()
+    spells: list[Spell] = []
+    moves: list[Move] = []
+    e = data.episodes
+    records = zip(e["LAchildID"], e["CINreferralDate"], e["CINclosureDate"], e["ReasonForClosure"], e["DOB"],
+                  _outcomes(data), strict=True)  # fmt: skip
+    for child, referral, closure, reason, dob, outcome in records:
+        if outcome not in ("child_in_need", "child_protection"):
+            continue
+        eighteen = pd.Timestamp(birthday(dob.date(), 18))
+        stop = min(closure if pd.notna(closure) else data_end, eighteen)
+        closing = 2 if str(reason) == "RC9" else 1
+        closes = pd.notna(closure) and closure == stop  # (not the 18th birthday, nor the data's end)
+        began: pd.Timestamp | None = None  # in child in need only after a step down
+        if outcome == "child_in_need":
+            found = first_cin.get((child, referral), first_authorised.get((child, referral), referral))
+            began = referral if pd.isna(found) else max(found, referral)
+        for number, (cp_start, cp_end) in enumerate(plans.get((child, referral), [])):
+            cp_end = cp_end if pd.notna(cp_end) else data_end
+            if cp_start >= stop:
+                break
+            if began is not None and cp_start >= began:
+                spells.append((child, dob, 0, began, cp_start))
+                if number > 0 or outcome == "child_in_need":
+                    moves.append((dob, 0, 0, cp_start))
+            spells.append((child, dob, 1, cp_start, min(cp_end, stop)))
+            began = None
+            if cp_end >= stop:
+                if closes:
+                    moves.append((dob, 1, closing, stop))
+                break
+            moves.append((dob, 1, 0, cp_end))
+            began = cp_end
+        if began is not None and began < stop:
+            spells.append((child, dob, 0, began, stop))
+            if closes:
+                moves.append((dob, 0, closing, stop))
+    return spells, moves
 
 
 def primary_need(data: CleanCin, window: Window, by: str = "band") -> pd.DataFrame:

@@ -186,9 +186,9 @@ class SyntheticCin:
         return frame.groupby(["measure", "age"]).size().rename("events").reset_index()
 
     def true_stock(self, day: dt.date) -> dict[str, int]:
-        """Children with an open episode, on a CIN plan and on a child protection plan at the
-        end of ``day``."""
-        counts = {"children_in_need": 0, "cin_plans": 0, "cp_plans": 0}
+        """Children with an open episode, on a CIN plan, on a child protection plan, and in the
+        model's child in need state at the end of ``day``."""
+        counts = {"children_in_need": 0, "cin_plans": 0, "cp_plans": 0, "child_in_need_state": 0}
         for c in self.children:
             need = cin = cp = False
             for e in c.episodes:
@@ -200,6 +200,8 @@ class SyntheticCin:
             counts["children_in_need"] += need
             counts["cin_plans"] += cin
             counts["cp_plans"] += cp
+            # In this simulation the child in need state is exactly time on a CIN plan.
+            counts["child_in_need_state"] += cin and not cp
         return counts
 
     def write(self, folder: str | Path, mess: CinMess | None = None) -> list[Path]:
