@@ -127,6 +127,41 @@ def test_moves_between_plans_are_within_sampling_error_of_the_truth(clean_data: 
     assert np.abs(z).max() < 4 and np.mean(np.square(z)) < 2, z
 
 
+def test_precare_targets_are_the_measures_they_name(clean_data: cin.CleanCin, tmp_path: Path) -> None:
+    truth = synthetic.CinTruth()
+    path = tmp_path / "eh.csv"
+    synthetic.write_early_help(path, dt.date(2014, 4, 1), dt.date(2018, 3, 31), seed=3)
+    help_data = early_help.read_early_help(path)
+    found = cin.targets.precare_targets(clean_data, "2018-03-31", population=truth.population, early_help=help_data)
+    direct = found.direct
+    # The assessment outcomes are the truth's, within binomial error.
+    protection = truth.section47 * truth.icpc * truth.cp_plan
+    shares = {
+        "early_help": truth.to_early_help,
+        "child_protection": protection,
+        "child_in_need": 1 - truth.nfa_after_assessment - truth.to_early_help - protection,
+    }
+    outcomes = measures.referral_outcomes(clean_data, WINDOW).groupby("outcome")["referrals"].sum()
+    n = outcomes.drop(["nfa_at_referral", "undetermined"]).sum()
+    for name, p in shares.items():
+        z = (direct[f"hazards.assessment.{name}"] - p) / np.sqrt(p * (1 - p) / n)
+        assert abs(z) < 4, (name, z)
+    # Moves and stocks are exactly the measures' (tested against the truth above).
+    moves = measures.transitions(clean_data, WINDOW).set_index(["state", "move", "age_band"])
+    cp = moves.loc[("child_protection", "step_down", "all")]
+    assert direct["hazards.child_protection.step_down"] == cp["events"] / cp["exposure_years"]
+    stock = measures.stocks(clean_data, ["2018-03-31"]).groupby("measure")["children"].sum()
+    assert direct["population.initial.child_protection"] == stock["cp_plans"]
+    assert direct["population.initial.child_in_need"] == stock["child_in_need_state"]
+    assert direct["hazards.child_in_need.step_down"] == 0.0
+    assert set(found.referral_shape) == {"age_0", "age_1_4", "age_5_9", "age_10_15", "age_16_17"}
+    totals = measures.flows(clean_data, WINDOW).groupby("measure")["events"].sum()
+    assert found.fit["assessments"] == (totals["referrals"] - totals["referrals_nfa"]) / WINDOW.years
+    assert abs(direct["policy.early_help.mean_duration_months"] - 6.0) < 1.0  # the truth's 6 months
+    assert "early_help_starts" in found.fit and "population.initial.early_help_families" in direct
+    assert set(found.provenance) >= set(direct) | set(found.fit)
+
+
 def _write(path: Path, body: str, header: bool = True, year: int = 2024) -> Path:
     head = (
         f"<Header><CollectionDetails><Collection>CIN</Collection><Year>{year}</Year>"

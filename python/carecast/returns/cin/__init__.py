@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..estimate import Window
-from . import early_help, measures, synthetic
+from . import early_help, measures, synthetic, targets
 from .clean import RULES, CleanCin, clean_cin
 from .read import CinProblem, CinReturns, read_cin
 
@@ -35,6 +35,7 @@ __all__ = [
     "measures",
     "read_cin",
     "synthetic",
+    "targets",
 ]
 
 
