@@ -13,6 +13,9 @@ returns its scenario); `backtest` compares a projection fitted on the returns up
 with what they show happened afterwards (`carecast.backtest`).
 
 `synthetic` makes returns with a known truth, clean or messy, for tests and examples.
+
+`cin` reads the CIN census (referrals, assessments, section 47 enquiries, child in need and
+child protection plans) and early help files, and measures what the pre-care side is fitted to.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from . import backtest, build, codes, estimate, fit, observed, synthetic
+from . import backtest, build, cin, codes, estimate, fit, observed, synthetic
 from .clean import RULES, CleanReturns, Fix, clean
 from .position import in_care_on, starting_position
 from .read import Problem, Returns, read_returns
@@ -33,6 +36,7 @@ __all__ = [
     "Returns",
     "backtest",
     "build",
+    "cin",
     "clean",
     "codes",
     "estimate",
