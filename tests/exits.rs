@@ -285,3 +285,36 @@ fn the_table_round_trips_through_toml_and_lists_its_parameters() {
     // Without the table the scenario is written as before.
     assert!(!Scenario::default_preset().to_toml().contains("exits"));
 }
+
+#[test]
+fn placement_moves_and_the_reentry_multiplier_may_be_distributions_drawn_once_per_replication() {
+    // Given as distributions (as `carecast estimate` writes them), each is drawn once per
+    // replication from its own stream, recorded under its path, and fixing both at a
+    // replication's draws reproduces that replication's moves and entries exactly.
+    let s = Scenario::default_preset()
+        .updated(json!({"hazards": {"looked_after": {
+            "placement_move": {"dist": "gamma", "shape": 40.0, "scale": 0.0025},
+            "reentry_multiplier": {"dist": "gamma", "shape": 20.0, "scale": 0.1}}}}))
+        .unwrap();
+    let options = RunOptions::new(4, 2, 29);
+    let r = Model::new(&s).unwrap().run(&options, &Silent).unwrap();
+    let names = ["hazards.looked_after.placement_move", "hazards.looked_after.reentry_multiplier"];
+    let columns: Vec<usize> = names
+        .iter()
+        .map(|n| r.parameter_names.iter().position(|p| p == n).unwrap_or_else(|| panic!("{n} not recorded")))
+        .collect();
+    for &j in &columns {
+        let draws = r.parameter_draws.column(j);
+        assert!(draws.iter().all(|&x| x > 0.0), "{draws}");
+        assert!(draws.iter().any(|&x| x != draws[0]), "one draw per replication, not one per run: {draws}");
+    }
+    let fixed: Vec<(&str, f64)> =
+        r.parameter_names.iter().enumerate().map(|(j, n)| (n.as_str(), r.parameter_draws[[2, j]])).collect();
+    let t = s.with_parameters(&fixed).unwrap();
+    let u = Model::new(&t).unwrap().run(&options, &Silent).unwrap();
+    assert!(u.parameter_names.is_empty());
+    for name in ["lac_entries", "lac_exits", "lac_reentries"] {
+        assert_eq!(r.indicator(name).unwrap().row(2), u.indicator(name).unwrap().row(2), "{name}");
+    }
+    assert_eq!(r.placement_totals.index_axis(ndarray::Axis(0), 2), u.placement_totals.index_axis(ndarray::Axis(0), 2));
+}

@@ -272,8 +272,14 @@ fn stream_keys_are_frozen_and_unique() {
     for (pattern, key) in &care_entry {
         assert_eq!(*key, StreamKey::Fixed(rng::hash_str(pattern)), "{pattern}");
     }
-    // So did the step-down and special guardianship levers.
-    let levers = ["policy.placements.step_down_multiplier", "policy.placements.special_guardianship_multiplier"];
+    // So did the step-down and special guardianship levers, and placement moves and the
+    // re-entry multiplier when they became able to carry an estimate's uncertainty.
+    let levers = [
+        "policy.placements.step_down_multiplier",
+        "policy.placements.special_guardianship_multiplier",
+        "hazards.looked_after.placement_move",
+        "hazards.looked_after.reentry_multiplier",
+    ];
     for pattern in levers {
         let (_, key) = keys.iter().find(|(p, _)| *p == pattern).unwrap_or_else(|| panic!("no key for {pattern}"));
         assert_eq!(*key, StreamKey::Fixed(rng::hash_str(pattern)), "{pattern}");

@@ -61,6 +61,15 @@ impl CareEntryFactors {
     }
 }
 
+/// This replication's rates of children in care that may be drawn per replication.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DrawnCareRates {
+    /// Placement moves, per child-month in care.
+    pub(crate) placement_move: f64,
+    /// Multiplier on care entry in the months after returning home.
+    pub(crate) reentry_multiplier: f64,
+}
+
 /// Contact hazards (per child-month) by route and band.
 #[derive(Debug, Clone)]
 pub(crate) struct ContactHazards {
@@ -215,10 +224,10 @@ pub struct Model {
     care_entry_cells: [ExitCell; AgeBand::COUNT + 1],
     /// The month of the run (0 the first, negative before) from which the trend counts.
     care_entry_trend_origin: i32,
-    pub(crate) placement_move: f64,
+    /// Placement moves and the re-entry multiplier: each a cell as in the exit table.
+    care_rate_cells: [ExitCell; 2],
     /// Return destinations: child protection, child in need, closed.
     pub(crate) return_to: [f64; 3],
-    pub(crate) reentry_multiplier: f64,
     pub(crate) reentry_months: i32,
     pub(crate) care_proceedings_share: f64,
     /// Months an interim care order lasts before it becomes a care order.
@@ -302,6 +311,11 @@ impl Model {
             Some(scale) => care_entry_cell(format!("hazards.care_entry_scale.{}", ByBand::FIELDS[i]), scale, &mut slot),
             None => care_entry_cell("hazards.care_entry_trend".into(), &h.care_entry_trend, &mut slot),
         });
+        // Then placement moves and the re-entry multiplier, which follow them.
+        let care_rate_cells = [
+            care_entry_cell("hazards.looked_after.placement_move".into(), &c.placement_move, &mut slot),
+            care_entry_cell("hazards.looked_after.reentry_multiplier".into(), &c.reentry_multiplier, &mut slot),
+        ];
         // A policy field's draw is recorded under the path where its distribution is written.
         let period_slots: Vec<[Option<usize>; PolicyParam::COUNT]> = timeline
             .iter()
@@ -366,9 +380,8 @@ impl Model {
             care_entry_trend_origin: h
                 .care_entry_trend_from
                 .map_or(0, |from| scenario.start.months_until(from).clamp(-12_000, 12_000) as i32),
-            placement_move: monthly(c.placement_move),
+            care_rate_cells,
             return_to: [c.return_to.child_protection, c.return_to.child_in_need, c.return_to.known_closed],
-            reentry_multiplier: c.reentry_multiplier,
             reentry_months: c.reentry_months as i32,
             care_proceedings_share: c.care_proceedings_share,
             interim_order_months: c.interim_order_months.unwrap_or(DEFAULT_INTERIM_ORDER_MONTHS) as i32,
@@ -458,7 +471,7 @@ impl Model {
         for (i, which, index, param) in &self.cost_slots {
             draws[*i] = registry::draw(param, which.stream_key(*index), which.spec().range, seed, replication);
         }
-        for cell in self.exit_cells.iter().flatten().chain(&self.care_entry_cells) {
+        for cell in self.exit_cells.iter().flatten().chain(&self.care_entry_cells).chain(&self.care_rate_cells) {
             if let Some(i) = cell.slot {
                 draws[i] = registry::draw(&cell.rate, cell.key, cell.range, seed, replication);
             }
@@ -478,6 +491,16 @@ impl Model {
             .map(|t| if trending { (1.0 + growth).powf(f64::from(t - origin) / 12.0) } else { 1.0 })
             .collect();
         CareEntryFactors { scale, trend, trending }
+    }
+
+    /// This replication's placement move hazard (per month) and re-entry multiplier, given its
+    /// parameter draws `draws` (from [`Model::resolve_periods`]).
+    pub(crate) fn care_rates(&self, draws: &[f64]) -> DrawnCareRates {
+        let value = |cell: &ExitCell| cell.slot.map_or_else(|| cell.rate.central(), |i| draws[i]);
+        DrawnCareRates {
+            placement_move: monthly(value(&self.care_rate_cells[0])),
+            reentry_multiplier: value(&self.care_rate_cells[1]),
+        }
     }
 
     /// The monthly exit hazards of the exit table, if the scenario gives one, for the

@@ -388,12 +388,14 @@ pub struct CareRates {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exits: Option<ExitRates>,
     /// Placement moves (changes of placement type): the new type is drawn from the entry mix
-    /// for the child's age without the current type.
-    pub placement_move: f64,
+    /// for the child's age without the current type. A number or a distribution drawn once per
+    /// replication (`carecast estimate` writes the gamma posterior of the moves in its returns).
+    pub placement_move: Param,
     /// Where a child returning home goes (shares; sum to 1).
     pub return_to: ReturnTo,
-    /// Multiplier on entering care again in the months after returning home (0 to 1,000).
-    pub reentry_multiplier: f64,
+    /// Multiplier on entering care again in the months after returning home (0 to 1,000; a
+    /// number or a distribution drawn once per replication).
+    pub reentry_multiplier: Param,
     /// How many months after returning home the `reentry_multiplier` applies (0 to 1,200), to
     /// care entry from an open case (not a crisis entry from a closed case).
     #[serde(deserialize_with = "whole")]

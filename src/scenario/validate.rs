@@ -216,13 +216,13 @@ fn hazards(h: &Hazards) -> Check {
     if let Some(exits) = &c.exits {
         exit_table("hazards.looked_after.exits", exits)?;
     }
-    number("hazards.looked_after.placement_move", c.placement_move)?;
+    registry::check_param("hazards.looked_after.placement_move", &c.placement_move)?;
     shares(
         "hazards.looked_after.return_to",
         &["child_protection", "child_in_need", "known_closed"],
         &[c.return_to.child_protection, c.return_to.child_in_need, c.return_to.known_closed],
     )?;
-    number("hazards.looked_after.reentry_multiplier", c.reentry_multiplier)?;
+    registry::check_param("hazards.looked_after.reentry_multiplier", &c.reentry_multiplier)?;
     count("hazards.looked_after.reentry_months", c.reentry_months)?;
     number("hazards.looked_after.care_proceedings_share", c.care_proceedings_share)?;
     if let Some(months) = c.interim_order_months {

@@ -7,7 +7,8 @@ What the returns give (see ``docs/returns.md``, "A scenario from the returns"):
 - exits from care by destination, current age band and time in care, each a gamma posterior
   the Monte Carlo draws once per replication (a cell with under a child-year of exposure borrows
   the rate pooled over ages);
-- placement moves (changes of placement type per child-year in care), and the placement mix
+- placement moves (changes of placement type per child-year in care, a gamma posterior the
+  Monte Carlo draws once per replication), and the placement mix
   (``policy.placements.mix_under_10``, ``mix_10_plus``: where children entering care are placed
   and where a move goes), from the first placements and the moves in the window;
 - entries to care, age band by age band: the model's routes into care (crisis from no contact or
@@ -140,12 +141,19 @@ def build(
             exposure = exposure[exposure["time_in_care"] == tic]
         return int(rows["events"].sum()), float(exposure["exposure_years"].sum())
 
-    def rate(path: str, events: int, years: float, what: str) -> None:
+    posteriors: dict[str, dict[str, Any]] = {}
+
+    def rate(name: str, events: int, years: float, what: str) -> None:
+        """``hazards.looked_after.<name>`` as the gamma posterior of ``events`` in ``years``."""
+        path = f"hazards.looked_after.{name}"
         if years <= 0:
             notes.append(f"{path}: no time in care in the window to estimate it from; the base's value kept.")
             return
-        values[path] = events / years
-        provenance[path] = f"{events} {what} in {years:,.0f} child-years in care ({source})"
+        posteriors[name] = {"dist": "gamma", "shape": events + estimate.PRIOR_SHAPE, "scale": 1.0 / years}
+        provenance[path] = (
+            f"gamma posterior, mean {(events + estimate.PRIOR_SHAPE) / years:.4f}: {events} {what} in "
+            f"{years:,.0f} child-years in care ({source})"
+        )
 
     # Exits by destination x current age band x time in care, each cell its gamma posterior, so
     # the Monte Carlo carries the estimate's uncertainty. A cell with under a child-year of
@@ -177,7 +185,7 @@ def build(
     for unused in ("return_home.under_6_months", "return_home.months_6_to_24", "return_home.over_24_months",
                    "adoption_under_5", "special_guardianship", "other_exit"):  # fmt: skip
         provenance[f"hazards.looked_after.{unused}"] = "from base, not used: hazards.looked_after.exits replaces it"
-    rate("hazards.looked_after.placement_move", int(moves["events"]), float(moves["exposure_years"]),
+    rate("placement_move", int(moves["events"]), float(moves["exposure_years"]),
          "changes of placement type")  # fmt: skip
     # The placement mix, which says where a child entering care is placed and where a placement
     # move goes: from the first placements and the moves in the window.
@@ -223,7 +231,8 @@ def build(
     provenance["name"] = provenance["description"] = "carecast estimate"
     scenario = scenario.with_parameters({"population.under_18": values.pop("population.under_18")})
     scenario = scenario.with_parameters(values)
-    scenario = scenario.updated({"hazards": {"looked_after": {"exits": table}}, "policy": {"placements": mixes}})
+    scenario = scenario.updated({"hazards": {"looked_after": {"exits": table, **posteriors}},
+                                 "policy": {"placements": mixes}})  # fmt: skip
     scenario = _with_start(scenario, data, census, include_uasc, seed)
     provenance["starting_position.children_in_care"] = f"every child in care on {census} ({source})"
     scenario = _with_entries(scenario, data, window, entries, provenance, notes, replications, seed, trend,
@@ -308,8 +317,7 @@ def _with_entries(
     fit = _fit_entries(scenario, targets, share, reentries / window.years, replications, seed)
     scale: dict[str, Any] = {}
     for b, band in enumerate(BANDS):
-        shape = events[b] + estimate.PRIOR_SHAPE
-        scale[band] = {"dist": "gamma", "shape": shape, "scale": fit.scale[b] / shape}
+        scale[band] = _relative_gamma(fit.scale[b], events[b])
         provenance[f"hazards.care_entry_scale.{band}"] = (
             f"gamma, mean {fit.scale[b]:.3f}: fitted so that the model's first entries at these ages "
             f"({fit.achieved[b]:,.1f} a year) match {fit.target[b]:,.1f} a year from {events[b]} entries "
@@ -323,10 +331,13 @@ def _with_entries(
             )
     hazards: dict[str, Any] = {"care_entry_scale": scale,
                                "abuse_neglect_care_multiplier": fit.abuse_neglect_multiplier,
-                               "looked_after": {"reentry_multiplier": fit.reentry_multiplier}}  # fmt: skip
+                               "looked_after": {"reentry_multiplier": _relative_gamma(fit.reentry_multiplier,
+                                                                                       reentries)}}  # fmt: skip
     provenance["hazards.looked_after.reentry_multiplier"] = (
-        f"fitted so that the model's re-entries ({fit.reentries_achieved:,.1f} a year) match "
-        f"{fit.reentries_target:,.1f} a year ({reentries} re-entries within 24 months of a return home, {source})"
+        f"gamma, mean {fit.reentry_multiplier:.3f}: fitted so that the model's re-entries "
+        f"({fit.reentries_achieved:,.1f} a year) match {fit.reentries_target:,.1f} a year ({reentries} re-entries "
+        f"within 24 months of a return home, {source}); shape = re-entries + 1/2, so its relative spread is the "
+        "re-entry count's (an approximation: the multiplier scales the extra risk after a return home)"
     )
     if share is None:
         notes.append("Need mix: no entries in the window; the base's abuse_neglect_care_multiplier kept.")
@@ -361,6 +372,15 @@ def _with_entries(
         notes.append(f"Trend in entries over the window: {trend_text}; not projected forward (trend=True, "
                      "or --trend, projects it).")  # fmt: skip
     return scenario.updated({"hazards": hazards})
+
+
+def _relative_gamma(mean: float, events: int) -> dict[str, Any] | float:
+    """A gamma with this ``mean`` whose relative spread is that of a count of ``events`` (shape
+    ``events`` + 1/2, the Jeffreys prior of the rates); a mean of 0 stays a plain 0."""
+    if mean <= 0:
+        return 0.0
+    shape = events + estimate.PRIOR_SHAPE
+    return {"dist": "gamma", "shape": shape, "scale": mean / shape}
 
 
 def _end_over_mean(growth: float, years: float) -> float:

@@ -99,14 +99,14 @@ impl World<'_> {
         let mut hazards = if let Some(exits) = &self.exits {
             let b = AgeBand::of_months(s - ch.birth).index();
             let adoption = if months_in >= m.adoption_min_months { exits[1][b][d] } else { 0.0 };
-            [exits[0][b][d], adoption, exits[2][b][d], exits[3][b][d], m.placement_move]
+            [exits[0][b][d], adoption, exits[2][b][d], exits[3][b][d], self.care_rates.placement_move]
         } else {
             [
                 m.return_home[d],
                 if ch.entered_under_5 && months_in >= m.adoption_min_months { m.adoption_under_5 } else { 0.0 },
                 m.special_guardianship,
                 m.other_exit,
-                m.placement_move,
+                self.care_rates.placement_move,
             ]
         };
         if pol.reunification_target.picks(placement, legal, months_in) {

@@ -87,7 +87,7 @@ impl World<'_> {
                 h *= pol.sis_effect_care;
             }
             if s - ch.returned_at < m.reentry_months {
-                h *= 1.0 + (m.reentry_multiplier - 1.0) * pol.reentry_multiplier;
+                h *= 1.0 + (self.care_rates.reentry_multiplier - 1.0) * pol.reentry_multiplier;
             }
             hz.push(h);
             who.push(c);

@@ -37,7 +37,7 @@ mod record;
 mod start;
 
 use super::cohort::CohortTable;
-use super::compiled::{CareEntryFactors, ExitHazards, Model, PeriodPolicy};
+use super::compiled::{CareEntryFactors, DrawnCareRates, ExitHazards, Model, PeriodPolicy};
 use crate::outputs::{Activity, LoggedEvent, RepOutput, Series};
 use crate::rng::{self, Purpose, Stream, chance, uniform};
 use crate::scenario::{Allocation, MAX_MONTHLY_HAZARD};
@@ -70,6 +70,8 @@ pub struct World<'m> {
     exits: Option<ExitHazards>,
     /// This replication's multipliers on care-entry hazards, by age band and month.
     entry: CareEntryFactors,
+    /// This replication's placement move hazard and re-entry multiplier.
+    care_rates: DrawnCareRates,
     period: usize,
     t: i32,
     not_known: CohortTable,
@@ -134,6 +136,7 @@ impl<'m> World<'m> {
         let (periods, parameter_draws) = m.resolve_periods(seed, rep);
         let exits = m.exit_hazards(&parameter_draws);
         let entry = m.care_entry_factors(&parameter_draws, months);
+        let care_rates = m.care_rates(&parameter_draws);
         let mut out = RepOutput::new(months, m.localities);
         out.parameters = parameter_draws;
         let mut w = World {
@@ -144,6 +147,7 @@ impl<'m> World<'m> {
             periods: periods.into(),
             exits,
             entry,
+            care_rates,
             period: 0,
             t: 0,
             not_known: CohortTable::new(groups, months),
