@@ -157,10 +157,15 @@ class Scenario:
         >>> ours.to_dict()["start"]                                  # doctest: +SKIP
         '2016-04'
         """
+        import warnings
+
         from .returns.fit import fit
 
-        return fit(returns, census_date, window_months=window_months, base=base, population=population,
-                   include_uasc=include_uasc, **kwargs).scenario
+        fitted = fit(returns, census_date, window_months=window_months, base=base, population=population,
+                     include_uasc=include_uasc, **kwargs)  # fmt: skip
+        for line in fitted.attention():
+            warnings.warn(f"carecast.Scenario.from_returns: {line}", UserWarning, stacklevel=2)
+        return fitted.scenario
 
     @classmethod
     def load(cls, preset_or_path: str | os.PathLike[str]) -> Scenario:

@@ -425,6 +425,7 @@ def _report(args: argparse.Namespace, out: _Stdout) -> int:
 def _estimate(args: argparse.Namespace, out: _Stdout) -> int:
     from . import returns
     from .returns import build, observed
+    from .returns.read import as_date
 
     if not str(args.out).endswith(".toml"):
         raise ConfigError(f"--out: got {args.out!r}; allowed: a file name ending in .toml", path="--out",
@@ -441,8 +442,11 @@ def _estimate(args: argparse.Namespace, out: _Stdout) -> int:
         load_report = data.report() + "\n\n" + built.report() + "\n"
         target.write(lambda tmp: _write_text(tmp, text))
         report.write(lambda tmp: _write_text(tmp, load_report))
+    census = as_date(args.census_date, "census date").date()
     out.say(f"wrote {args.out} and {report_path}: {data.children():,} children in the returns, "
-            f"{len(built.scenario.starting_position().children_in_care):,} in care on {args.census_date}")  # fmt: skip
+            f"{len(built.scenario.starting_position().children_in_care):,} in care on {census}")  # fmt: skip
+    for line in data.attention() + built.attention:
+        out.say(f"note: {line} (see {report_path})")
     return 0
 
 

@@ -104,6 +104,7 @@ class Backtest:
             mark = "" if row.inside else "  <- outside"
             lines.append(f"  {row.measure:<7} {row.date:%Y-%m-%d}  {row.observed:6,.0f};  {row.mean:8,.1f} "
                          f"({row.low:,.0f} to {row.high:,.0f}){mark}")
+        lines += [f"Note: {line}." for line in self.fitted.attention()]
         return "\n".join(lines)
 
     def plot(self) -> Figure:

@@ -54,6 +54,8 @@ ENTRY_ROUTES = (
     "hazards.child_in_need.care_entry",
     "hazards.child_protection.care_entry",
 )
+#: Fewer first entries than this in the window and the report says the evidence is thin.
+THIN_EVIDENCE = 30
 BANDS = ("age_0", "age_1_4", "age_5_9", "age_10_15", "age_16_17")
 
 
@@ -67,6 +69,9 @@ class Built:
     entry_rates: pd.DataFrame
     exit_rates: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: Short lines for the user's attention (also in `report`): what was left out, fits that
+    #: did not reach their target.
+    attention: list[str] = field(default_factory=list)
 
     def report(self) -> str:
         """What was estimated, from what, and what came from the base."""
@@ -81,6 +86,8 @@ class Built:
                 else f"  {len(paths)} values ({', '.join(paths[:2])}, ...): {how}"
             )
         lines += ["", "Everything else comes from the base scenario.", *self.notes]
+        if self.attention:
+            lines += ["", "For your attention:", *(f"  - {a}" for a in self.attention)]
         return "\n".join(lines)
 
     def toml(self) -> str:
@@ -206,11 +213,19 @@ def build(
                 f"{int(rows.loc[p, 'moves_to'])} of {moved} moves here (maximum likelihood over both, {source})"
             )
     stock = in_care_on(data, census)
+    attention: list[str] = []
     if not include_uasc:
+        uasc = int(stock["uasc"].astype(bool).sum())
         stock = stock[~stock["uasc"].astype(bool)]
+        if uasc:
+            attention.append(f"{uasc:,} unaccompanied asylum-seeking children in care on {census} are left out, as "
+                             "are UASC entries and exits (include_uasc, or --include-uasc, keeps them)")  # fmt: skip
     values["population.under_18"] = float(round(sum(population)))
     if not any(n.startswith("Population") for n in notes):
-        provenance["population.under_18"] = "the population by single year of age given"
+        provenance["population.under_18"] = (
+            "the total of the population by single year of age given (the model spreads its children evenly over "
+            "ages; entries to care are fitted to the population given band by band)"
+        )
     values["population.initial.looked_after"] = float(len(stock))
     provenance["population.initial.looked_after"] = f"children in care on {census} ({source})"
     # Open cases at home are not in the returns: the base's counts, scaled to this population.
@@ -220,14 +235,27 @@ def build(
         values[f"population.initial.{key}"] = float(round(initial[key] * ratio))
         provenance[f"population.initial.{key}"] = f"the base's {initial[key]:,}, scaled by population ({ratio:.3f})"
     start = census + dt.timedelta(days=1)
+    first_month = f"{start.year:04d}-{start.month:02d}"
+    # The base's dated policy changes from the new start on stay as they are; those before it
+    # were in force by then, so they are folded into the policy the run starts with.
+    changes = base_dict.get("changes", [])
+    in_force = [c for c in changes if c["from"] <= first_month]
     scenario = base.updated(
         {
-            "start": f"{start.year:04d}-{start.month:02d}",
+            "start": first_month,
             "name": name or f"{base.name}-from-returns",
             "description": f"Built from {source}, census date {census}; the rest from {base.name}",
+            "changes": [c for c in changes if c["from"] > first_month],
         }
     )
-    provenance["start"] = f"the month after the census date {census}"
+    for change in in_force:
+        scenario = scenario.updated({"policy": change["set"]})
+    if in_force:
+        one = len(in_force) == 1
+        notes.append(f"Policy: the base's {len(in_force)} dated change{'' if one else 's'} from before {first_month} "
+                     f"({'; '.join(c.get('note') or c['from'] for c in in_force)}) {'is' if one else 'are'} in force "
+                     "from the start, folded into the policy.")  # fmt: skip
+    provenance["start"] = f"the month of the day after the census date {census}"
     provenance["name"] = provenance["description"] = "carecast estimate"
     scenario = scenario.with_parameters({"population.under_18": values.pop("population.under_18")})
     scenario = scenario.with_parameters(values)
@@ -235,9 +263,14 @@ def build(
                                  "policy": {"placements": mixes}})  # fmt: skip
     scenario = _with_start(scenario, data, census, include_uasc, seed)
     provenance["starting_position.children_in_care"] = f"every child in care on {census} ({source})"
-    scenario = _with_entries(scenario, data, window, entries, provenance, notes, replications, seed, trend,
-                             include_uasc, source)  # fmt: skip
-    return Built(scenario, provenance, entries, exits, notes)
+    scenario = _with_entries(scenario, data, window, entries, population, provenance, notes, replications, seed,
+                             trend, include_uasc, source)  # fmt: skip
+    attention += [n for n in notes if n.startswith(("Entries: after", "Need mix: the model"))]
+    first_entries = int(entries["events"].sum())
+    if first_entries < THIN_EVIDENCE:
+        attention.append(f"only {first_entries} entries to care in the {window_months}-month window: every rate rests "
+                         "on little evidence (a longer window, or more years of returns, gives more)")  # fmt: skip
+    return Built(scenario, provenance, entries, exits, notes, attention)
 
 
 def _with_start(scenario: Scenario, data: CleanReturns, census: dt.date, include_uasc: bool, seed: int) -> Scenario:
@@ -281,6 +314,7 @@ def _with_entries(
     data: CleanReturns,
     window: estimate.Window,
     entries: pd.DataFrame,
+    population: Sequence[float],
     provenance: dict[str, str],
     notes: list[str],
     replications: int,
@@ -299,18 +333,22 @@ def _with_entries(
     # the window to the census date is carried with the rest.
     middle = window.start + (window.end - window.start) / 2 + pd.Timedelta(days=14)
     trend_from = f"{middle.year:04d}-{middle.month:02d}"
-    children_per_age = float(scenario.to_dict()["population"]["under_18"]) / 18
+    # The model's children under 18 number the population given (rounded), spread evenly over
+    # ages; each band's target is its rate times the children of those ages in the population
+    # given, scaled to the model's total, so the entries by band are the authority's whatever
+    # the shape of its population by age.
+    to_model = float(scenario.to_dict()["population"]["under_18"]) / max(sum(population), 1e-9)
     events, targets = [], []
     band_of_row = np.array([band_index(int(a)) for a in entries["age"]])
     for b in range(len(AGE_BANDS)):
         rows = entries[band_of_row == b]
         n = int(rows["events"].sum())
         exposure = float(rows["exposure_years"].sum())
-        # The band's posterior mean rate (Jeffreys prior) per child of the model's population,
-        # which spreads its children evenly over ages.
+        # The band's posterior mean rate (Jeffreys prior) per child a year.
         rate = (n + estimate.PRIOR_SHAPE) / exposure if exposure > 0 else 0.0
         events.append(n)
-        targets.append(rate * children_per_age * len(rows))
+        children = sum(float(population[int(a)]) for a in rows["age"])
+        targets.append(rate * children * to_model)
     total = int(entries["events"].sum())
     share = float(entries["abuse_neglect"].sum()) / total if total > 0 else None
     reentries = int(entries["reentries"].sum())

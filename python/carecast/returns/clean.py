@@ -98,6 +98,17 @@ class CleanReturns:
         frame["reason"] = frame["rule"].map(RULES)
         return frame
 
+    def attention(self) -> list[str]:
+        """One line for each kind of problem a user should know of before using the returns:
+        rows left out for errors and warnings (each listed in `report`)."""
+        errors = sum(p.severity == "error" for p in self.problems)
+        warnings = sum(p.severity == "warning" for p in self.problems)
+        if not errors and not warnings:
+            return []
+        return [f"the returns had {errors:,} error{'' if errors == 1 else 's'} (rows left out) and {warnings:,} "
+                f"warning{'' if warnings == 1 else 's'}, each listed with its file, row, column and value in the "
+                "load report"]  # fmt: skip
+
     def report(self) -> str:
         """The load report as text: what was read, each rule's count, and the problems."""
         lines = [

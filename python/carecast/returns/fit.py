@@ -41,6 +41,12 @@ class Fitted:
         """The scenario."""
         return self.built.scenario
 
+    def attention(self) -> list[str]:
+        """Short lines a user should read before trusting the scenario: problems in the returns,
+        what was left out, fits that missed their target, thin evidence (all also in
+        `report`)."""
+        return self.data.attention() + self.built.attention
+
     def report(self) -> str:
         """The load report, then what was estimated and from what (as ``carecast estimate``
         writes it beside the scenario)."""
