@@ -258,6 +258,21 @@ def test_an_unrecognised_table_or_no_year_is_a_clear_error(tmp_path: Path) -> No
         returns.load(other / "episodes.csv")
 
 
+def test_a_workbook_or_utf16_file_with_a_csv_name_is_a_clear_error(tmp_path: Path) -> None:
+    import openpyxl
+
+    folder = tmp_path / "2016"
+    folder.mkdir()
+    book = openpyxl.Workbook()
+    book.active.append(["CHILD", "SEX", "DOB"])
+    book.save(folder / "header.csv")
+    with pytest.raises(ReturnsError, match=r"header.csv: not a CSV file but an Excel workbook with a .csv name"):
+        returns.load(tmp_path)
+    (folder / "header.csv").write_text("CHILD,SEX,DOB\n1,1,01/01/2010\n", encoding="utf-16")
+    with pytest.raises(ReturnsError, match=r"header.csv: not a readable CSV file: it looks like UTF-16"):
+        returns.load(tmp_path)
+
+
 def test_malformed_xml_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "2017").mkdir()
     (tmp_path / "2017" / "return.xml").write_text("<EXPSSDA903><CHILD><HEADER></CHILD>")

@@ -233,7 +233,12 @@ def build(
     initial = base_dict["population"]["initial"]
     for key in ("child_protection", "child_in_need", "early_help_families", "waiting_families"):
         values[f"population.initial.{key}"] = float(round(initial[key] * ratio))
-        provenance[f"population.initial.{key}"] = f"the base's {initial[key]:,}, scaled by population ({ratio:.3f})"
+        provenance[f"population.initial.{key}"] = (
+            f"the base's {initial[key]:,}, scaled by population ({ratio:.3f}); the families at home in the starting "
+            "position were drawn from these counts"
+        )
+    for unused in ("looked_after_ages", "looked_after_mean_months"):
+        provenance[f"population.initial.{unused}"] = "from base, not used: the children in care are the returns'"
     start = census + dt.timedelta(days=1)
     first_month = f"{start.year:04d}-{start.month:02d}"
     # The base's dated policy changes from the new start on stay as they are; those before it
@@ -263,6 +268,10 @@ def build(
                                  "policy": {"placements": mixes}})  # fmt: skip
     scenario = _with_start(scenario, data, census, include_uasc, seed)
     provenance["starting_position.children_in_care"] = f"every child in care on {census} ({source})"
+    provenance["starting_position.families_at_home"] = (
+        "a family with an open case at home (the returns hold none): drawn from the base's open cases, scaled by "
+        "population"
+    )
     scenario = _with_entries(scenario, data, window, entries, population, provenance, notes, replications, seed,
                              trend, include_uasc, source)  # fmt: skip
     attention += [n for n in notes if n.startswith(("Entries: after", "Need mix: the model"))]

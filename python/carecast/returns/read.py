@@ -205,6 +205,15 @@ def _read_csv(path: Path, year: int | None, problems: list[Problem]) -> dict[str
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, skip_blank_lines=False)
 
     try:
+        with open(path, "rb") as f:
+            magic = f.read(8)
+    except OSError as e:
+        raise ReturnsError(f"{path}: cannot read it: {e.strerror or e}", file=str(path)) from None
+    # A workbook saved under a .csv name: xlsx is a zip file, xls an OLE2 compound document.
+    if magic.startswith(b"PK\x03\x04") or magic.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise ReturnsError(f"{path}: not a CSV file but an Excel workbook with a .csv name; open it in Excel and save "
+                           "each table as CSV (UTF-8)", file=str(path))  # fmt: skip
+    try:
         try:
             table = read("utf-8-sig")
         except UnicodeDecodeError:
