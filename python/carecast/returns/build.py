@@ -184,7 +184,7 @@ def build(
     # The placement mix, which says where a child entering care is placed and where a placement
     # move goes: from the first placements and the moves in the window.
     mix = estimate.placement_mix(data, window, include_uasc=include_uasc)
-    mixes: dict[str, dict[str, float]] = {}
+    mixes: dict[str, dict[str, float] | float] = {}
     for group in ("under_10", "10_plus"):
         rows = mix[mix["group"] == group].set_index("placement")
         entered, moved = int(rows["entries"].sum()), int(rows["moves_to"].sum())
