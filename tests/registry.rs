@@ -46,15 +46,16 @@ fn every_number_of_an_exit_table_has_a_registry_entry() {
     assert_eq!(registry::unregistered_paths(&with_exit_table()), Vec::<String>::new());
 }
 
-/// The default preset with every optional field of the care levers and legal status given (no
-/// preset has them).
+/// The default preset with every optional field of the care levers, legal status and the
+/// placement mixes' evidence given (no preset has them).
 fn with_care_levers() -> Scenario {
     let target = serde_json::json!({"placements": ["residential"], "legal_statuses": ["care_order"],
         "min_months_in_care": 3, "max_months_in_care": 24});
     Scenario::default_preset()
         .updated(serde_json::json!({
             "hazards": {"looked_after": {"interim_order_months": 6}},
-            "policy": {"placements": {"reunification_target": target, "step_down_multiplier": 2.0,
+            "policy": {"placements": {"mix_under_10_evidence": 300.0, "mix_10_plus_evidence": 120.0,
+                "reunification_target": target, "step_down_multiplier": 2.0,
                 "step_down_target": target, "special_guardianship_multiplier": 1.5,
                 "special_guardianship_target": target}}
         }))
@@ -284,9 +285,16 @@ fn stream_keys_are_frozen_and_unique() {
         let (_, key) = keys.iter().find(|(p, _)| *p == pattern).unwrap_or_else(|| panic!("no key for {pattern}"));
         assert_eq!(*key, StreamKey::Fixed(rng::hash_str(pattern)), "{pattern}");
     }
+    // And the placement mixes, drawn from their Dirichlet posteriors when their evidence is
+    // given: one stream per mix, keyed by the mix's path.
+    let mixes = ["policy.placements.mix_under_10", "policy.placements.mix_10_plus"];
+    for pattern in mixes {
+        let (_, key) = keys.iter().find(|(p, _)| *p == pattern).unwrap_or_else(|| panic!("no key for {pattern}"));
+        assert_eq!(*key, StreamKey::Fixed(rng::hash_str(pattern)), "{pattern}");
+    }
     assert_eq!(
         keys.len(),
-        old_names.len() + exit_cells.len() + care_entry.len() + levers.len(),
+        old_names.len() + exit_cells.len() + care_entry.len() + levers.len() + mixes.len(),
         "every entry that may be uncertain has a pinned key"
     );
     for (pattern, old) in old_names {
@@ -348,6 +356,37 @@ fn the_engine_used_the_recorded_draws() {
     // And the unit costs: replication 3 of the first run costs the same priced either way.
     let (ca, cb) = (CostModel::new(&s).unwrap().costs(&a), CostModel::new(&t).unwrap().costs(&a));
     assert_eq!(ca.nominal.index_axis(ndarray::Axis(0), 3), cb.nominal.index_axis(ndarray::Axis(0), 3));
+}
+
+#[test]
+fn the_engine_used_the_recorded_draws_of_the_placement_mixes() {
+    // Mixes with evidence are drawn per replication; writing replication 3's recorded shares
+    // as the mixes, without evidence, reproduces it exactly (4 replications of 2 years, seed 5).
+    let mut s = Scenario::preset("wolverhampton-2015-redesign").unwrap();
+    s.policy.placements.mix_under_10_evidence = Some(150.0);
+    s.policy.placements.mix_10_plus_evidence = Some(60.0);
+    let options = RunOptions::new(4, 2, 5);
+    let a = Model::new(&s).unwrap().run(&options, &Silent).unwrap();
+    let shares: Vec<&String> = a.parameter_names.iter().filter(|n| n.contains(".mix_")).collect();
+    assert_eq!(shares.len(), 12, "{:?}", a.parameter_names);
+    let fixed: Vec<(&str, f64)> =
+        a.parameter_names.iter().enumerate().map(|(j, n)| (n.as_str(), a.parameter_draws[[3, j]])).collect();
+    let mut t = s.with_parameters(&fixed).unwrap();
+    t.policy.placements.mix_under_10_evidence = None;
+    t.policy.placements.mix_10_plus_evidence = None;
+    let b = Model::new(&t).unwrap().run(&options, &Silent).unwrap();
+    assert!(b.parameter_names.is_empty(), "nothing uncertain is left: {:?}", b.parameter_names);
+    for name in ["lac_stock", "lac_entries", "looked_after_kinship", "looked_after_ifa", "looked_after_residential"] {
+        let (x, y) = (a.indicator(name).unwrap(), b.indicator(name).unwrap());
+        assert_eq!(x.row(3), y.row(3), "{name}");
+    }
+    // Other replications drew other mixes.
+    let column = a.parameter_names.iter().position(|n| n == "policy.placements.mix_under_10.kinship").unwrap();
+    assert_ne!(a.parameter_draws[[2, column]], a.parameter_draws[[3, column]]);
+    assert_ne!(
+        a.indicator("looked_after_kinship").unwrap().row(2),
+        b.indicator("looked_after_kinship").unwrap().row(2)
+    );
 }
 
 #[test]

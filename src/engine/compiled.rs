@@ -7,7 +7,7 @@
 use crate::calendar::YearMonth;
 use crate::error::Result;
 use crate::scenario::registry::Range;
-use crate::scenario::registry::{self, CostParam, PolicyParam};
+use crate::scenario::registry::{self, CostParam, MixParam, PolicyParam};
 use crate::scenario::{
     Allocation, ByBand, ByDuration, CareTarget, DEFAULT_INTERIM_ORDER_MONTHS, ExitRates, Param, PlaceDistribution,
     Policy, Scenario,
@@ -241,6 +241,9 @@ pub struct Model {
     pub(crate) parameter_names: Vec<String>,
     /// Per period, per [`PolicyParam`]: where its draw is recorded, if it is uncertain there.
     period_slots: Vec<[Option<usize>; PolicyParam::COUNT]>,
+    /// Per period, per [`MixParam`]: where the draws of its shares are recorded, if its
+    /// evidence is given there.
+    mix_slots: Vec<[Option<[usize; Placement::COUNT]>; 2]>,
     /// Uncertain unit costs: where the draw is recorded, the cost, its list index, its amount.
     cost_slots: Vec<(usize, CostParam, usize, Param)>,
 }
@@ -323,6 +326,18 @@ impl Model {
                 PolicyParam::ALL.map(|q| q.get(pol).is_uncertain().then(|| slot(q.source(scenario, *month))))
             })
             .collect();
+        // A mix with evidence is drawn: one column per share, under the path of the mix.
+        let mix_slots = timeline
+            .iter()
+            .map(|(month, pol)| {
+                MixParam::ALL.map(|q| {
+                    q.get(pol).1.map(|_| {
+                        let mix = q.source(scenario, *month);
+                        crate::scenario::PlacementMix::FIELDS.map(|share| slot(format!("{mix}.{share}")))
+                    })
+                })
+            })
+            .collect();
         let costs = &scenario.costs;
         let mut unit_costs: Vec<(CostParam, usize, &Param)> =
             Placement::ALL.iter().map(|&pl| (CostParam::Placement(pl), 0, &costs.placements.get(pl).amount)).collect();
@@ -391,13 +406,15 @@ impl Model {
             periods: timeline.into_iter().map(|(m, pol)| (scenario.start.months_until(m) as i32, pol)).collect(),
             parameter_names,
             period_slots,
+            mix_slots,
             cost_slots,
         })
     }
 
     /// Paths of the uncertain parameters each replication draws, in the order of
     /// [`crate::RunResults::parameter_draws`]' columns: policy fields where their distributions
-    /// are written (`policy.` or `changes[i].set.`), then unit costs (`costs.`).
+    /// are written (`policy.` or `changes[i].set.`), each share of a placement mix drawn from
+    /// its evidence (`policy.placements.mix_under_10.ifa`), then unit costs (`costs.`).
     pub fn parameter_names(&self) -> &[String] {
         &self.parameter_names
     }
@@ -414,12 +431,20 @@ impl Model {
             .periods
             .iter()
             .zip(&self.period_slots)
-            .map(|((start, pol), slots)| {
+            .zip(&self.mix_slots)
+            .map(|(((start, pol), slots), mix_slots)| {
                 let values = PolicyParam::ALL
                     .map(|q| registry::draw(q.get(pol), q.stream_key(), q.spec().range, seed, replication));
                 for (slot, value) in slots.iter().zip(values) {
                     if let Some(i) = slot {
                         draws[*i] = value;
+                    }
+                }
+                // The shares as given, unless the mix's evidence makes it a draw.
+                let mixes = MixParam::ALL.map(|q| q.draw(pol, seed, replication));
+                for (slots, shares) in mix_slots.iter().zip(&mixes) {
+                    for (i, share) in slots.iter().flatten().zip(shares) {
+                        draws[*i] = *share;
                     }
                 }
                 let drawn = |q: PolicyParam| values[q as usize];
@@ -452,8 +477,8 @@ impl Model {
                     sis_include_cin: s.include_child_in_need,
                     sis_end_prob: 1.0 / s.mean_duration_months,
                     sis_effect_care: drawn(PolicyParam::IntensiveSupportEffectOnCareEntry),
-                    mix_under_10: cum(pl.mix_under_10.to_array()),
-                    mix_10_plus: cum(pl.mix_10_plus.to_array()),
+                    mix_under_10: cum(mixes[MixParam::Under10 as usize]),
+                    mix_10_plus: cum(mixes[MixParam::TenPlus as usize]),
                     reunification_multiplier: drawn(PolicyParam::PlacementsReunification),
                     reentry_multiplier: drawn(PolicyParam::PlacementsReentry),
                     reunification_target: Target::compile(pl.reunification_target.as_ref(), Target::ALL),
@@ -566,4 +591,128 @@ pub fn largest_remainder(total: u32, weights: &[f64]) -> Vec<u32> {
         left -= 1;
     }
     parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHARES: [f64; Placement::COUNT] = [0.46, 0.18, 0.20, 0.01, 0.07, 0.08];
+
+    /// The default preset with `mix_under_10` set to `SHARES`, estimated from `evidence`
+    /// placements if given, and `changes` appended.
+    fn with_mix(evidence: Option<f64>, changes: serde_json::Value) -> Scenario {
+        let mix: serde_json::Map<String, serde_json::Value> =
+            crate::scenario::PlacementMix::FIELDS.iter().zip(SHARES).map(|(f, v)| (f.to_string(), v.into())).collect();
+        let mut placements = serde_json::json!({"mix_under_10": mix});
+        if let Some(n) = evidence {
+            placements["mix_under_10_evidence"] = n.into();
+        }
+        let s = Scenario::default_preset();
+        let mut all = serde_json::to_value(&s.changes).unwrap().as_array().cloned().unwrap_or_default();
+        all.extend(changes.as_array().cloned().unwrap_or_default());
+        s.updated(serde_json::json!({"policy": {"placements": placements}, "changes": all})).unwrap()
+    }
+
+    fn shares_of(cumulative: [f64; Placement::COUNT]) -> [f64; Placement::COUNT] {
+        std::array::from_fn(|i| cumulative[i] - if i == 0 { 0.0 } else { cumulative[i - 1] })
+    }
+
+    #[test]
+    fn without_evidence_the_mix_is_used_as_given_and_not_drawn() {
+        let model = Model::new(&with_mix(None, serde_json::json!([]))).unwrap();
+        assert!(!model.parameter_names().iter().any(|n| n.contains("mix_")), "{:?}", model.parameter_names());
+        let (periods, _) = model.resolve_periods(5, 3);
+        let mut acc = 0.0;
+        let cumulative = SHARES.map(|x| {
+            acc += x;
+            acc
+        });
+        // Bit for bit the cumulative shares as before the evidence existed.
+        assert!(periods.iter().all(|(_, p)| p.mix_under_10 == cumulative));
+    }
+
+    #[test]
+    fn the_draws_of_a_mix_have_the_dirichlet_posteriors_mean_and_spread() {
+        // 4,000 replications of Dirichlet(200 x share + 1/2): alpha sums to 203, so share i has
+        // mean alpha_i / 203 and variance mean (1 - mean) / 204. Each sample mean is asked to
+        // be within 4 of its standard errors, each sample variance within 15% (its relative
+        // standard error is about 2% to 5% for these shapes).
+        let n = 200.0;
+        let model = Model::new(&with_mix(Some(n), serde_json::json!([]))).unwrap();
+        let names: Vec<String> = crate::scenario::PlacementMix::FIELDS
+            .iter()
+            .map(|f| format!("policy.placements.mix_under_10.{f}"))
+            .collect();
+        assert_eq!(&model.parameter_names()[..Placement::COUNT], names.as_slice(), "the mix's shares come first");
+        let reps = 4_000;
+        let draws: Vec<Vec<f64>> = (0..reps).map(|r| model.resolve_periods(17, r).1).collect();
+        let total = n + 0.5 * Placement::COUNT as f64;
+        for (i, share) in SHARES.iter().enumerate() {
+            let mean = (n * share + 0.5) / total;
+            let variance = mean * (1.0 - mean) / (total + 1.0);
+            let xs: Vec<f64> = draws.iter().map(|d| d[i]).collect();
+            let m = xs.iter().sum::<f64>() / reps as f64;
+            let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (reps - 1) as f64;
+            let se = (variance / reps as f64).sqrt();
+            assert!((m - mean).abs() < 4.0 * se, "{}: mean {m}, expected {mean} (se {se})", names[i]);
+            assert!((v / variance - 1.0).abs() < 0.15, "{}: variance {v}, expected {variance}", names[i]);
+        }
+        // Each replication's draw sums to 1 and is what the engine uses.
+        for r in [0, 9] {
+            let (periods, d) = model.resolve_periods(17, r);
+            assert!((d[..Placement::COUNT].iter().sum::<f64>() - 1.0).abs() < 1e-12);
+            let used = shares_of(periods[0].1.mix_under_10);
+            assert!(used.iter().zip(&d).all(|(u, x)| (u - x).abs() < 1e-12));
+        }
+        // The same seed and replication draw the same, another replication differently.
+        assert_eq!(model.resolve_periods(17, 3).1, draws[3]);
+        assert_ne!(draws[3], draws[4]);
+    }
+
+    #[test]
+    fn a_change_that_sets_a_mix_without_evidence_uses_it_as_given() {
+        let given = serde_json::json!({"in_house_foster": 0.5, "ifa": 0.2, "kinship": 0.1, "residential": 0.1,
+            "with_parents": 0.05, "other": 0.05});
+        let changes = serde_json::json!([
+            {"from": "2017-04", "set": {"placements": {"mix_under_10": given}}},
+            {"from": "2018-04", "set": {"placements": {"mix_under_10_evidence": 50.0}}},
+        ]);
+        let s = with_mix(Some(200.0), changes);
+        let model = Model::new(&s).unwrap();
+        let timeline = s.policy_timeline().unwrap();
+        let at = |month: &str| {
+            let month: YearMonth = month.parse().unwrap();
+            timeline.iter().rposition(|(m, _)| *m <= month).unwrap()
+        };
+        let (before, changed, evidenced) = (at("2016-04"), at("2017-04"), at("2018-04"));
+        assert_eq!(timeline[before].1.placements.mix_under_10_evidence, Some(200.0));
+        assert_eq!(timeline[changed].1.placements.mix_under_10_evidence, None, "the new mix has no evidence");
+        assert_eq!(timeline[evidenced].1.placements.mix_under_10_evidence, Some(50.0));
+        let (periods, draws) = model.resolve_periods(1, 0);
+        let used = |k: usize| shares_of(periods[k].1.mix_under_10);
+        let exact = [0.5, 0.2, 0.1, 0.1, 0.05, 0.05];
+        assert!(used(changed).iter().zip(exact).all(|(u, x)| (u - x).abs() < 1e-12), "{:?}", used(changed));
+        assert!(used(before).iter().zip(SHARES).any(|(u, x)| (u - x).abs() > 1e-6), "drawn, not given");
+        // Recorded under the path where each drawn mix (or its evidence) is written.
+        let names = model.parameter_names();
+        let ifa = |prefix: &str| names.iter().position(|n| *n == format!("{prefix}.placements.mix_under_10.ifa"));
+        let last = s.changes.len() - 1;
+        assert!(ifa("policy").is_some() && ifa(&format!("changes[{last}].set")).is_some(), "{names:?}");
+        assert!(ifa(&format!("changes[{}].set", last - 1)).is_none(), "{names:?}");
+        assert!((draws[ifa("policy").unwrap()] - used(before)[1]).abs() < 1e-12);
+        assert!((draws[ifa(&format!("changes[{last}].set")).unwrap()] - used(evidenced)[1]).abs() < 1e-12);
+    }
+
+    #[test]
+    fn evidence_must_be_above_zero_and_finite() {
+        let s = Scenario::default_preset();
+        for bad in [0.0, -3.0, f64::INFINITY, f64::NAN] {
+            let mut t = s.clone();
+            t.policy.placements.mix_10_plus_evidence = Some(bad);
+            let e = t.validate().unwrap_err().to_string();
+            assert!(e.contains("policy.placements.mix_10_plus_evidence"), "{e}");
+            assert!(e.contains("above 0"), "{e}");
+        }
+    }
 }

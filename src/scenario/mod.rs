@@ -212,6 +212,7 @@ impl Scenario {
                 )
                 .into());
             }
+            forget_replaced_evidence(&mut current, &change.set);
             merge(&mut current, Value::Object(change.set.clone()));
             let policy: Policy = serde_path_to_error::deserialize(current.clone())
                 .map_err(|e| structural(&self.name, &format!("{path}.set"), &e))?;
@@ -378,6 +379,21 @@ fn resolve_base(value: Value, source_name: &str, origin: &Origin) -> Result<Valu
     };
     merge(&mut merged, Value::Object(map));
     Ok(merged)
+}
+
+/// A placement mix's evidence (`mix_under_10_evidence`) belongs to the shares it was estimated
+/// with: a change that sets a mix without its evidence uses the new mix as given, so the
+/// evidence in force is dropped from the merged `policy` before `set` is laid over it.
+fn forget_replaced_evidence(policy: &mut Value, set: &serde_json::Map<String, Value>) {
+    let Some(placements) = set.get("placements").and_then(Value::as_object) else { return };
+    for mix in ["mix_under_10", "mix_10_plus"] {
+        let evidence = format!("{mix}_evidence");
+        if placements.contains_key(mix) && !placements.contains_key(&evidence) {
+            if let Some(current) = policy.get_mut("placements").and_then(Value::as_object_mut) {
+                current.remove(&evidence);
+            }
+        }
+    }
 }
 
 /// Deep-merge `overlay` into `target`: tables merge key by key, anything else is replaced. A

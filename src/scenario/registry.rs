@@ -193,6 +193,82 @@ pub(crate) enum PolicyParam {
     PlacementsSpecialGuardianship,
 }
 
+/// The number of placements a placement mix was estimated from: above 0, finite.
+const EVIDENCE: Range = Range::open(0.0, 1e9, true, false);
+const EV: &str = "a number of placements above 0 and at most 1,000,000,000";
+
+/// A placement mix of the policy, drawn once per replication from its Dirichlet posterior when
+/// its evidence is given (`policy.placements.mix_under_10_evidence`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MixParam {
+    Under10,
+    TenPlus,
+}
+
+impl MixParam {
+    pub(crate) const ALL: [MixParam; 2] = [MixParam::Under10, MixParam::TenPlus];
+
+    /// The mix's path and the frozen key of its stream (the hash of the path when it was
+    /// added). One stream per mix gives the gamma draws of all its shares.
+    pub(crate) const fn spec(self) -> (&'static str, StreamKey) {
+        match self {
+            MixParam::Under10 => ("policy.placements.mix_under_10", StreamKey::Fixed(0xcb11_1278_bcb1_43ea)),
+            MixParam::TenPlus => ("policy.placements.mix_10_plus", StreamKey::Fixed(0x42e7_f325_18d0_6e16)),
+        }
+    }
+
+    /// The key of the mix's random stream.
+    pub(crate) fn stream_key(self) -> u64 {
+        self.spec().1.word(0)
+    }
+
+    /// The mix in `policy` and the number of placements it was estimated from, if given.
+    pub(crate) fn get(self, policy: &super::Policy) -> (&super::PlacementMix, Option<f64>) {
+        let p = &policy.placements;
+        match self {
+            MixParam::Under10 => (&p.mix_under_10, p.mix_under_10_evidence),
+            MixParam::TenPlus => (&p.mix_10_plus, p.mix_10_plus_evidence),
+        }
+    }
+
+    /// The path of the mix drawn for the policy in force from `month`: under the last change
+    /// up to then that sets the mix or its evidence (`changes[i].set.placements.mix_under_10`),
+    /// or under `policy.`.
+    pub(crate) fn source(self, scenario: &Scenario, month: crate::calendar::YearMonth) -> String {
+        let mix = self.spec().0.rsplit('.').next().unwrap_or_default();
+        let evidence = format!("{mix}_evidence");
+        let sets = |set: &serde_json::Map<String, Value>| {
+            set.get("placements")
+                .and_then(Value::as_object)
+                .is_some_and(|p| p.contains_key(mix) || p.contains_key(&evidence))
+        };
+        match scenario.changes.iter().enumerate().rev().find(|(_, c)| c.from <= month && sets(&c.set)) {
+            Some((i, _)) => format!("changes[{i}].set.placements.{mix}"),
+            None => format!("policy.placements.{mix}"),
+        }
+    }
+
+    /// This replication's draw of the mix: `Dirichlet(evidence x share + 1/2)` by normalised
+    /// gamma draws from the mix's own stream, or the shares as given without evidence.
+    pub(crate) fn draw(
+        self,
+        policy: &super::Policy,
+        seed: u64,
+        replication: u64,
+    ) -> [f64; crate::vocab::Placement::COUNT] {
+        let (mix, evidence) = self.get(policy);
+        let shares = mix.to_array();
+        let Some(n) = evidence else { return shares };
+        let mut stream = rng::stream(seed, replication, Purpose::Parameter, self.stream_key(), 0);
+        let gammas = shares.map(|share| {
+            let shape = n * share + 0.5;
+            rand_distr::Gamma::new(shape, 1.0).map_or(shape, |g| rand_distr::Distribution::sample(&g, &mut stream))
+        });
+        let total: f64 = gammas.iter().sum();
+        if total > 0.0 && total.is_finite() { gammas.map(|g| g / total) } else { shares }
+    }
+}
+
 /// What an optional multiplier left out of a policy means: no change.
 static NO_CHANGE: Param = Param::Fixed(1.0);
 
@@ -551,7 +627,9 @@ pub(crate) const TABLE: &[Spec] = &[
     ),
     PolicyParam::IntensiveSupportEffectOnCareEntry.spec(),
     number("policy.placements.mix_under_10.*", Kind::Share, PROBABILITY, P),
+    number("policy.placements.mix_under_10_evidence", Kind::Count, EVIDENCE, EV),
     number("policy.placements.mix_10_plus.*", Kind::Share, PROBABILITY, P),
+    number("policy.placements.mix_10_plus_evidence", Kind::Count, EVIDENCE, EV),
     PolicyParam::PlacementsReunification.spec(),
     PolicyParam::PlacementsReentry.spec(),
     whole("policy.placements.reunification_target.min_months_in_care", Kind::Months, MONTHS, MO),
@@ -773,10 +851,11 @@ pub fn patterns() -> Vec<&'static str> {
     TABLE.iter().map(|s| s.pattern).collect()
 }
 
-/// The stream keys of the table's uncertain fields, with their patterns. For the registry's tests.
+/// The stream keys of the table's uncertain fields, with their patterns, then those of the
+/// placement mixes (drawn when their evidence is given). For the registry's tests.
 #[doc(hidden)]
 pub fn stream_keys() -> Vec<(&'static str, StreamKey)> {
-    TABLE.iter().filter_map(|s| s.key.map(|k| (s.pattern, k))).collect()
+    TABLE.iter().filter_map(|s| s.key.map(|k| (s.pattern, k))).chain(MixParam::ALL.map(MixParam::spec)).collect()
 }
 
 fn parameter(leaf: &Leaf, spec: &Spec) -> Parameter {

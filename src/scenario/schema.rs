@@ -632,8 +632,21 @@ pub struct IntensiveSupportPolicy {
 pub struct PlacementPolicy {
     /// Placement types of children entering care aged under ten (shares; sum to 1).
     pub mix_under_10: PlacementMix,
+    /// The number of placements `mix_under_10` was estimated from, if it is an estimate (above
+    /// 0; left out: the shares are exact). Given, each replication draws the mix from the
+    /// Dirichlet posterior `Dirichlet(evidence x share + 1/2)` (the Jeffreys prior), so a
+    /// projection carries the mix's sampling error; the draws are recorded as
+    /// `policy.placements.mix_under_10.<type>`. A policy change that sets `mix_under_10`
+    /// without this field uses its mix as given; one that sets this field alone applies it to
+    /// the mix in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mix_under_10_evidence: Option<f64>,
     /// Placement types of children entering care aged ten or over (shares; sum to 1).
     pub mix_10_plus: PlacementMix,
+    /// The number of placements `mix_10_plus` was estimated from, as `mix_under_10_evidence`
+    /// is for `mix_under_10`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mix_10_plus_evidence: Option<f64>,
     /// Multiplier on the rate of returning home (reunification support; 0 to 1,000), for the
     /// children `reunification_target` picks (all children in care if it is left out).
     pub reunification_multiplier: Param,

@@ -340,6 +340,11 @@ pub(super) fn policy(p: &Policy, path: &str) -> Check {
     let pp = format!("{path}.placements");
     shares(&format!("{pp}.mix_under_10"), &PlacementMix::FIELDS, &pl.mix_under_10.to_array())?;
     shares(&format!("{pp}.mix_10_plus"), &PlacementMix::FIELDS, &pl.mix_10_plus.to_array())?;
+    for (name, evidence) in [("mix_under_10", pl.mix_under_10_evidence), ("mix_10_plus", pl.mix_10_plus_evidence)] {
+        if let Some(n) = evidence {
+            number(&format!("{pp}.{name}_evidence"), n)?;
+        }
+    }
     param(&format!("{pp}.reunification_multiplier"), &pl.reunification_multiplier)?;
     param(&format!("{pp}.reentry_multiplier"), &pl.reentry_multiplier)?;
     if let Some(m) = &pl.step_down_multiplier {

@@ -10,7 +10,9 @@ What the returns give (see ``docs/returns.md``, "A scenario from the returns"):
 - placement moves (changes of placement type per child-year in care, a gamma posterior the
   Monte Carlo draws once per replication), and the placement mix
   (``policy.placements.mix_under_10``, ``mix_10_plus``: where children entering care are placed
-  and where a move goes), from the first placements and the moves in the window;
+  and where a move goes), from the first placements and the moves in the window, each with the
+  number of placements it was counted from (``mix_under_10_evidence``, ``mix_10_plus_evidence``),
+  so that the Monte Carlo draws the mix from its Dirichlet posterior;
 - entries to care, age band by age band: the model's routes into care (crisis from no contact or
   a closed case, from waiting and early help, child in need, child protection) keep the base's
   shape within each band, and ``hazards.care_entry_scale`` sets each band's level, fitted by
@@ -197,7 +199,7 @@ def build(
     # The placement mix, which says where a child entering care is placed and where a placement
     # move goes: from the first placements and the moves in the window.
     mix = estimate.placement_mix(data, window, include_uasc=include_uasc)
-    mixes: dict[str, dict[str, float]] = {}
+    mixes: dict[str, dict[str, float] | float] = {}
     for group in ("under_10", "10_plus"):
         rows = mix[mix["group"] == group].set_index("placement")
         entered, moved = int(rows["entries"].sum()), int(rows["moves_to"].sum())
@@ -207,6 +209,12 @@ def build(
             continue
         mixes[f"mix_{group}"] = {p: float(rows.loc[p, "share"]) for p in rows.index}
         ages = "under ten" if group == "under_10" else "aged ten or over"
+        # The placements counted: the Monte Carlo draws the mix from its Dirichlet posterior.
+        mixes[f"mix_{group}_evidence"] = float(entered + moved)
+        provenance[f"policy.placements.mix_{group}_evidence"] = (
+            f"{entered} entries {ages} and {moved} moves at these ages in the window ({source}): the "
+            "Monte Carlo draws the mix from Dirichlet(evidence x share + 1/2)"
+        )
         for p in rows.index:
             provenance[f"policy.placements.mix_{group}.{p}"] = (
                 f"{int(rows.loc[p, 'entries'])} of {entered} entries {ages} placed here first, and "
