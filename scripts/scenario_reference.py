@@ -118,7 +118,8 @@ def parse(text):
             ty = ty.removeprefix("Option<").removesuffix(">") if optional else ty
             ty = {"Param": "Param", "f64": "number", "u32": "whole number", "bool": "true/false",
                   "String": "text", "YearMonth": "\"YYYY-MM\"", "Vec<f64>": "list of numbers",
-                  "Vec<u32>": "list of whole numbers", "Vec<ChildInCare>": "list of ChildInCare",
+                  "Vec<u32>": "list of whole numbers", "Vec<Option<u32>>": "list of whole numbers or none, optional",
+                  "Vec<ChildInCare>": "list of ChildInCare",
                   "Vec<FamilyAtHome>": "list of FamilyAtHome", "NeedLevel": "need", "NeedKind": "need_kind",
                   "LegalStatus": "legal_status", "Placement": "placement", "CaseAtHome": "case",
                   "Vec<Placement>": "list of placement", "Vec<LegalStatus>": "list of legal_status"}.get(ty, ty)

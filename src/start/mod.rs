@@ -145,7 +145,8 @@ impl ChildInCare {
 #[serde(rename_all = "snake_case")]
 pub enum CaseAtHome {
     /// No open case: brothers and sisters at home of children in care (the family's `family`
-    /// key must be that of a child in care).
+    /// key must be that of a child in care), or children who went home from care
+    /// (`children_months_since_returned_home`).
     Closed,
     /// Waiting for an early help place.
     Waiting,
@@ -205,6 +206,20 @@ pub struct FamilyAtHome {
     /// months, child in need 9, early help 6, waiting 2); for `closed`, 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub months_open: Option<u32>,
+    /// For each child at home, in the order of `children_age_months`, whole months since it
+    /// last left care to go home (at most its age), or none if it has not been in care or this
+    /// is not known; empty: none for every child. For `hazards.looked_after.reentry_months`
+    /// after that return, the child's care entry from an open case is multiplied by
+    /// `reentry_multiplier`, as for a child who goes home during the run. A family of such
+    /// children alone may have a `closed` case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children_months_since_returned_home: Vec<Option<u32>>,
+    /// For each child at home, in the order of `children_age_months`, its earlier periods in
+    /// care (0 to 100; a child who has been in care counts as a re-entry when it comes into care
+    /// again); empty: none for every child. Unknown: 1 for a child with a
+    /// `children_months_since_returned_home`, else 0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children_previous_episodes: Vec<Option<u32>>,
 }
 
 impl FamilyAtHome {
@@ -219,7 +234,26 @@ impl FamilyAtHome {
             need: None,
             need_kind: None,
             months_open: None,
+            children_months_since_returned_home: Vec::new(),
+            children_previous_episodes: Vec::new(),
         }
+    }
+
+    /// Whole months since child `j` at home last went home from care, if given.
+    pub(crate) fn months_since_returned_home(&self, j: usize) -> Option<u32> {
+        self.children_months_since_returned_home.get(j).copied().flatten()
+    }
+
+    /// Earlier periods in care of child `j` at home, filled as
+    /// [`FamilyAtHome::children_previous_episodes`] says.
+    pub(crate) fn previous_episodes(&self, j: usize) -> u32 {
+        let given = self.children_previous_episodes.get(j).copied().flatten();
+        given.unwrap_or(u32::from(self.months_since_returned_home(j).is_some()))
+    }
+
+    /// Whether any child at home has been in care before.
+    fn any_returned_home(&self) -> bool {
+        self.children_months_since_returned_home.iter().any(Option::is_some)
     }
 }
 
@@ -385,6 +419,43 @@ impl StartingPosition {
             for (j, &age) in f.children_age_months.iter().enumerate() {
                 check_age(at(&format!("children_age_months[{j}]")), age)?;
             }
+            let children = f.children_age_months.len();
+            for (field, values) in [
+                ("children_months_since_returned_home", &f.children_months_since_returned_home),
+                ("children_previous_episodes", &f.children_previous_episodes),
+            ] {
+                if !values.is_empty() && values.len() != children {
+                    return Err(ConfigError::new(
+                        at(field),
+                        format!("{} values", values.len()),
+                        format!("one value per child at home ({children}, as children_age_months), or none"),
+                    ));
+                }
+            }
+            for (j, &age) in f.children_age_months.iter().enumerate() {
+                if let Some(months) = f.months_since_returned_home(j).filter(|&m| m > age) {
+                    return Err(ConfigError::new(
+                        at(&format!("children_months_since_returned_home[{j}]")),
+                        months,
+                        format!("at most the child's age in months ({age})"),
+                    ));
+                }
+                let given = f.children_previous_episodes.get(j).copied().flatten();
+                if let Some(n) = given.filter(|&n| n > MAX_PREVIOUS_EPISODES) {
+                    return Err(ConfigError::new(
+                        at(&format!("children_previous_episodes[{j}]")),
+                        n,
+                        "a whole number from 0 to 100",
+                    ));
+                }
+                if given == Some(0) && f.months_since_returned_home(j).is_some() {
+                    return Err(ConfigError::new(
+                        at(&format!("children_previous_episodes[{j}]")),
+                        0,
+                        "1 to 100 for a child that went home from care (children_months_since_returned_home given)",
+                    ));
+                }
+            }
             if let Some(months) = f.months_open.filter(|&m| m > MAX_MONTHS_BACK) {
                 return Err(ConfigError::new(at("months_open"), months, "a number of months from 0 to 1,200"));
             }
@@ -398,12 +469,16 @@ impl StartingPosition {
                     ));
                 }
             }
-            if f.case == CaseAtHome::Closed && !f.family.as_deref().is_some_and(|k| keys_in_care.contains(k)) {
+            if f.case == CaseAtHome::Closed
+                && !f.any_returned_home()
+                && !f.family.as_deref().is_some_and(|k| keys_in_care.contains(k))
+            {
                 return Err(ConfigError::new(
                     at("case"),
                     "\"closed\"",
                     "waiting, early_help, child_in_need or child_protection; closed only for brothers and sisters \
-                     of a child in care (a family key shared with children_in_care)",
+                     of a child in care (a family key shared with children_in_care) or children who went home from \
+                     care (children_months_since_returned_home)",
                 ));
             }
         }
@@ -515,6 +590,38 @@ mod tests {
         assert_eq!(p.validate().unwrap_err().path, "families_at_home[0].case");
         p.families_at_home = vec![FamilyAtHome::new(CaseAtHome::EarlyHelp, vec![])];
         assert_eq!(p.validate().unwrap_err().path, "families_at_home[0].children_age_months");
+    }
+
+    #[test]
+    fn children_gone_home_from_care_are_checked_child_by_child() {
+        let gone_home = |months: Vec<Option<u32>>, episodes: Vec<Option<u32>>| StartingPosition {
+            children_in_care: Vec::new(),
+            families_at_home: vec![FamilyAtHome {
+                children_months_since_returned_home: months,
+                children_previous_episodes: episodes,
+                ..FamilyAtHome::new(CaseAtHome::Closed, vec![30, 100])
+            }],
+        };
+        // A closed case of its own is allowed for a family with a child gone home from care.
+        let p = gone_home(vec![None, Some(5)], vec![]);
+        p.validate().unwrap();
+        let home = &p.families_at_home[0];
+        assert_eq!((home.previous_episodes(0), home.previous_episodes(1)), (0, 1));
+        assert_eq!(gone_home(vec![], vec![Some(2), None]).families_at_home[0].previous_episodes(0), 2);
+        assert_eq!(gone_home(vec![None, None], vec![]).validate().unwrap_err().path, "families_at_home[0].case");
+
+        let e = gone_home(vec![Some(5)], vec![]).validate().unwrap_err();
+        assert_eq!(e.path, "families_at_home[0].children_months_since_returned_home");
+        assert!(e.allowed.contains("one value per child at home (2"), "{e}");
+        let e = gone_home(vec![Some(31), None], vec![]).validate().unwrap_err();
+        assert_eq!(
+            (e.path.as_str(), e.value.as_str()),
+            ("families_at_home[0].children_months_since_returned_home[0]", "31")
+        );
+        let e = gone_home(vec![None, Some(5)], vec![None, Some(0)]).validate().unwrap_err();
+        assert_eq!(e.path, "families_at_home[0].children_previous_episodes[1]");
+        let e = gone_home(vec![None, Some(5)], vec![Some(101), None]).validate().unwrap_err();
+        assert_eq!(e.path, "families_at_home[0].children_previous_episodes[0]");
     }
 
     #[test]
