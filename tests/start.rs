@@ -1,7 +1,7 @@
 //! The starting position as data: the synthetic producer, runs from a given position, and the
 //! errors of invalid ones.
 
-use carecast::start::{CaseAtHome, ChildInCare, FamilyAtHome, StartingPosition};
+use carecast::start::{CaseAtHome, ChildInCare, FamilyAtHome, ReturnedHome, StartingPosition};
 use carecast::vocab::{AgeBand, LegalStatus, NeedKind, NeedLevel, Placement, State};
 use carecast::{CarecastError, Model, RunOptions, RunResults, Scenario, Silent};
 use serde_json::json;
@@ -290,7 +290,7 @@ fn a_child_that_went_home_before_the_start_re_enters_at_the_multiplied_rate_unti
         need_kind: Some(NeedKind::Other),
         locality: Some(locality.clone()),
         months_open: Some(since),
-        children_months_since_returned_home: if returned { vec![Some(since)] } else { Vec::new() },
+        returned_home: if returned { vec![ReturnedHome::new(0, since)] } else { Vec::new() },
         ..FamilyAtHome::new(CaseAtHome::ChildProtection, vec![60])
     };
     let counts = |scenario: &mut Scenario, returned: bool| {

@@ -146,7 +146,7 @@ impl ChildInCare {
 pub enum CaseAtHome {
     /// No open case: brothers and sisters at home of children in care (the family's `family`
     /// key must be that of a child in care), or children who went home from care
-    /// (`children_months_since_returned_home`).
+    /// (`returned_home`).
     Closed,
     /// Waiting for an early help place.
     Waiting,
@@ -206,20 +206,13 @@ pub struct FamilyAtHome {
     /// months, child in need 9, early help 6, waiting 2); for `closed`, 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub months_open: Option<u32>,
-    /// For each child at home, in the order of `children_age_months`, whole months since it
-    /// last left care to go home (at most its age), or none if it has not been in care or this
-    /// is not known; empty: none for every child. For `hazards.looked_after.reentry_months`
+    /// The children at home who went home from care, at most one entry per child (the others
+    /// have not been in care, or it is not known). For `hazards.looked_after.reentry_months`
     /// after that return, the child's care entry from an open case is multiplied by
-    /// `reentry_multiplier`, as for a child who goes home during the run. A family of such
-    /// children alone may have a `closed` case.
+    /// `reentry_multiplier`, as for a child who goes home during the run, and a return to care
+    /// counts as a re-entry. A family of such children alone may have a `closed` case.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub children_months_since_returned_home: Vec<Option<u32>>,
-    /// For each child at home, in the order of `children_age_months`, its earlier periods in
-    /// care (0 to 100; a child who has been in care counts as a re-entry when it comes into care
-    /// again); empty: none for every child. Unknown: 1 for a child with a
-    /// `children_months_since_returned_home`, else 0.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub children_previous_episodes: Vec<Option<u32>>,
+    pub returned_home: Vec<ReturnedHome>,
 }
 
 impl FamilyAtHome {
@@ -234,26 +227,29 @@ impl FamilyAtHome {
             need: None,
             need_kind: None,
             months_open: None,
-            children_months_since_returned_home: Vec::new(),
-            children_previous_episodes: Vec::new(),
+            returned_home: Vec::new(),
         }
     }
+}
 
-    /// Whole months since child `j` at home last went home from care, if given.
-    pub(crate) fn months_since_returned_home(&self, j: usize) -> Option<u32> {
-        self.children_months_since_returned_home.get(j).copied().flatten()
-    }
+/// A child at home on the start date who went home from care before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnedHome {
+    /// Which child: its position in the family's `children_age_months` (from 0).
+    pub child: u32,
+    /// Whole months since the child last left care to go home (at most its age).
+    pub months_since: u32,
+    /// The child's periods in care so far (1 to 100). Unknown: 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_episodes: Option<u32>,
+}
 
-    /// Earlier periods in care of child `j` at home, filled as
-    /// [`FamilyAtHome::children_previous_episodes`] says.
-    pub(crate) fn previous_episodes(&self, j: usize) -> u32 {
-        let given = self.children_previous_episodes.get(j).copied().flatten();
-        given.unwrap_or(u32::from(self.months_since_returned_home(j).is_some()))
-    }
-
-    /// Whether any child at home has been in care before.
-    fn any_returned_home(&self) -> bool {
-        self.children_months_since_returned_home.iter().any(Option::is_some)
+impl ReturnedHome {
+    /// Child `child` of a family, gone home from care `months_since` months before the start
+    /// after one period in care.
+    pub fn new(child: u32, months_since: u32) -> Self {
+        ReturnedHome { child, months_since, previous_episodes: None }
     }
 }
 
@@ -419,40 +415,36 @@ impl StartingPosition {
             for (j, &age) in f.children_age_months.iter().enumerate() {
                 check_age(at(&format!("children_age_months[{j}]")), age)?;
             }
-            let children = f.children_age_months.len();
-            for (field, values) in [
-                ("children_months_since_returned_home", &f.children_months_since_returned_home),
-                ("children_previous_episodes", &f.children_previous_episodes),
-            ] {
-                if !values.is_empty() && values.len() != children {
+            let mut seen_children = HashSet::new();
+            for (j, r) in f.returned_home.iter().enumerate() {
+                let at_r = |field: &str| at(&format!("returned_home[{j}].{field}"));
+                let children = f.children_age_months.len();
+                let Some(&age) = f.children_age_months.get(r.child as usize) else {
                     return Err(ConfigError::new(
-                        at(field),
-                        format!("{} values", values.len()),
-                        format!("one value per child at home ({children}, as children_age_months), or none"),
+                        at_r("child"),
+                        r.child,
+                        format!("the position of a child in children_age_months (0 to {})", children - 1),
+                    ));
+                };
+                if !seen_children.insert(r.child) {
+                    return Err(ConfigError::new(
+                        at_r("child"),
+                        r.child,
+                        "a child no other entry of returned_home names",
                     ));
                 }
-            }
-            for (j, &age) in f.children_age_months.iter().enumerate() {
-                if let Some(months) = f.months_since_returned_home(j).filter(|&m| m > age) {
+                if r.months_since > age {
                     return Err(ConfigError::new(
-                        at(&format!("children_months_since_returned_home[{j}]")),
-                        months,
+                        at_r("months_since"),
+                        r.months_since,
                         format!("at most the child's age in months ({age})"),
                     ));
                 }
-                let given = f.children_previous_episodes.get(j).copied().flatten();
-                if let Some(n) = given.filter(|&n| n > MAX_PREVIOUS_EPISODES) {
+                if let Some(n) = r.previous_episodes.filter(|&n| n == 0 || n > MAX_PREVIOUS_EPISODES) {
                     return Err(ConfigError::new(
-                        at(&format!("children_previous_episodes[{j}]")),
+                        at_r("previous_episodes"),
                         n,
-                        "a whole number from 0 to 100",
-                    ));
-                }
-                if given == Some(0) && f.months_since_returned_home(j).is_some() {
-                    return Err(ConfigError::new(
-                        at(&format!("children_previous_episodes[{j}]")),
-                        0,
-                        "1 to 100 for a child that went home from care (children_months_since_returned_home given)",
+                        "a whole number from 1 to 100 (the child has been in care)",
                     ));
                 }
             }
@@ -470,7 +462,7 @@ impl StartingPosition {
                 }
             }
             if f.case == CaseAtHome::Closed
-                && !f.any_returned_home()
+                && f.returned_home.is_empty()
                 && !f.family.as_deref().is_some_and(|k| keys_in_care.contains(k))
             {
                 return Err(ConfigError::new(
@@ -478,7 +470,7 @@ impl StartingPosition {
                     "\"closed\"",
                     "waiting, early_help, child_in_need or child_protection; closed only for brothers and sisters \
                      of a child in care (a family key shared with children_in_care) or children who went home from \
-                     care (children_months_since_returned_home)",
+                     care (returned_home)",
                 ));
             }
         }
@@ -594,50 +586,29 @@ mod tests {
 
     #[test]
     fn children_gone_home_from_care_are_checked_child_by_child() {
-        let gone_home = |months: Vec<Option<u32>>, episodes: Vec<Option<u32>>| StartingPosition {
+        let gone_home = |returned_home: Vec<ReturnedHome>| StartingPosition {
             children_in_care: Vec::new(),
             families_at_home: vec![FamilyAtHome {
-                children_months_since_returned_home: months,
-                children_previous_episodes: episodes,
+                returned_home,
                 ..FamilyAtHome::new(CaseAtHome::Closed, vec![30, 100])
             }],
         };
         // A closed case of its own is allowed for a family with a child gone home from care.
-        let p = gone_home(vec![None, Some(5)], vec![]);
-        p.validate().unwrap();
-        let home = &p.families_at_home[0];
-        assert_eq!((home.previous_episodes(0), home.previous_episodes(1)), (0, 1));
-        assert_eq!(gone_home(vec![], vec![Some(2), None]).families_at_home[0].previous_episodes(0), 2);
-        assert_eq!(gone_home(vec![None, None], vec![]).validate().unwrap_err().path, "families_at_home[0].case");
+        gone_home(vec![ReturnedHome::new(1, 5)]).validate().unwrap();
+        assert_eq!(gone_home(vec![]).validate().unwrap_err().path, "families_at_home[0].case");
 
-        let e = gone_home(vec![Some(5)], vec![]).validate().unwrap_err();
-        assert_eq!(e.path, "families_at_home[0].children_months_since_returned_home");
-        assert!(e.allowed.contains("one value per child at home (2"), "{e}");
-        let e = gone_home(vec![Some(31), None], vec![]).validate().unwrap_err();
-        assert_eq!(
-            (e.path.as_str(), e.value.as_str()),
-            ("families_at_home[0].children_months_since_returned_home[0]", "31")
-        );
-        let e = gone_home(vec![None, Some(5)], vec![None, Some(0)]).validate().unwrap_err();
-        assert_eq!(e.path, "families_at_home[0].children_previous_episodes[1]");
-        let e = gone_home(vec![None, Some(5)], vec![Some(101), None]).validate().unwrap_err();
-        assert_eq!(e.path, "families_at_home[0].children_previous_episodes[0]");
-    }
-
-    #[test]
-    fn checked_against_a_scenario() {
-        let scenario = Scenario::default_preset();
-        let mut p = StartingPosition::default();
-        p.children_in_care
-            .push(ChildInCare { locality: Some("Atlantis".into()), ..ChildInCare::new(40, Placement::Ifa, 2) });
-        p.validate().unwrap();
-        let e = p.validate_for(&scenario).unwrap_err();
-        assert_eq!(e.path, "children_in_care[0].locality");
-        assert!(e.allowed.contains(&scenario.population.localities[0].name), "{e}");
-
-        let under_18 = scenario.population.under_18 as usize;
-        p.children_in_care = vec![ChildInCare::new(40, Placement::Ifa, 2); under_18 / 2 + 1];
-        let e = p.validate_for(&scenario).unwrap_err();
-        assert!(e.allowed.contains("half of population.under_18"), "{e}");
+        let e = gone_home(vec![ReturnedHome::new(2, 5)]).validate().unwrap_err();
+        assert_eq!(e.path, "families_at_home[0].returned_home[0].child");
+        assert!(e.allowed.contains("0 to 1"), "{e}");
+        let e = gone_home(vec![ReturnedHome::new(1, 5), ReturnedHome::new(1, 6)]).validate().unwrap_err();
+        assert_eq!(e.path, "families_at_home[0].returned_home[1].child");
+        let e = gone_home(vec![ReturnedHome::new(0, 31)]).validate().unwrap_err();
+        assert_eq!((e.path.as_str(), e.value.as_str()), ("families_at_home[0].returned_home[0].months_since", "31"));
+        for n in [0, 101] {
+            let e = gone_home(vec![ReturnedHome { previous_episodes: Some(n), ..ReturnedHome::new(0, 3) }])
+                .validate()
+                .unwrap_err();
+            assert_eq!(e.path, "families_at_home[0].returned_home[0].previous_episodes");
+        }
     }
 }

@@ -177,8 +177,7 @@ pub(super) fn synthetic(
                 need,
                 need_kind,
                 months_open: Some(0),
-                children_months_since_returned_home: Vec::new(),
-                children_previous_episodes: Vec::new(),
+                returned_home: Vec::new(),
             });
         }
     }
@@ -221,8 +220,7 @@ pub(super) fn synthetic(
                 need,
                 need_kind,
                 months_open: Some(months_open),
-                children_months_since_returned_home: Vec::new(),
-                children_previous_episodes: Vec::new(),
+                returned_home: Vec::new(),
             });
         }
     }
@@ -316,12 +314,11 @@ impl World<'_> {
                 self.place_start_child(f, c, child, proceedings);
             }
             if let Some(home) = family.home {
-                for (j, &c) in kids[family.care.len()..].iter().enumerate() {
+                for gone in &home.returned_home {
+                    let c = kids[family.care.len() + gone.child as usize];
                     let child = &mut self.children[c as usize];
-                    child.care_episodes = home.previous_episodes(j).min(u32::from(u8::MAX)) as u8;
-                    if let Some(months) = home.months_since_returned_home(j) {
-                        child.returned_at = -(months as i32);
-                    }
+                    child.care_episodes = gone.previous_episodes.unwrap_or(1).min(u32::from(u8::MAX)) as u8;
+                    child.returned_at = -(gone.months_since as i32);
                 }
                 self.open_start_case(f, home, k as u64);
             }
