@@ -44,6 +44,7 @@ PLACES = {
     "StartingPosition": "[starting_position]",
     "ChildInCare": "[[starting_position.children_in_care]]",
     "FamilyAtHome": "[[starting_position.families_at_home]]",
+    "ReturnedHome": "an entry of a family at home's returned_home list",
 }
 
 HEADER = """# Scenario file reference
@@ -118,7 +119,8 @@ def parse(text):
             ty = ty.removeprefix("Option<").removesuffix(">") if optional else ty
             ty = {"Param": "Param", "f64": "number", "u32": "whole number", "bool": "true/false",
                   "String": "text", "YearMonth": "\"YYYY-MM\"", "Vec<f64>": "list of numbers",
-                  "Vec<u32>": "list of whole numbers", "Vec<ChildInCare>": "list of ChildInCare",
+                  "Vec<u32>": "list of whole numbers", "Vec<ReturnedHome>": "list of ReturnedHome",
+                  "Vec<ChildInCare>": "list of ChildInCare",
                   "Vec<FamilyAtHome>": "list of FamilyAtHome", "NeedLevel": "need", "NeedKind": "need_kind",
                   "LegalStatus": "legal_status", "Placement": "placement", "CaseAtHome": "case",
                   "Vec<Placement>": "list of placement", "Vec<LegalStatus>": "list of legal_status"}.get(ty, ty)

@@ -19,10 +19,15 @@ CARE_COLUMNS = (
     "previous_episodes", "entered_under_5", "locality", "need", "need_kind",
 )
 #: Columns of :attr:`StartingPosition.children_at_home`, one row per child.
-HOME_COLUMNS = ("family", "case", "age_months", "locality", "need", "need_kind", "months_open")
+HOME_COLUMNS = ("family", "case", "age_months", "locality", "need", "need_kind", "months_open",
+                "months_since_returned_home", "previous_episodes")
+#: Columns of :attr:`StartingPosition.children_at_home` that are the child's own, with their
+#: names in an entry of a family's ``returned_home`` list.
+_RETURNED = {"months_since_returned_home": "months_since", "previous_episodes": "previous_episodes"}
 #: Columns every family at home shares (the family's values, not the child's).
 _FAMILY_COLUMNS = ("case", "locality", "need", "need_kind", "months_open")
-_WHOLE = ("age_months", "months_in_care", "months_in_placement", "previous_episodes", "months_open")
+_WHOLE = ("age_months", "months_in_care", "months_in_placement", "previous_episodes", "months_open",
+          "months_since_returned_home")
 _REQUIRED = {"children_in_care": ("age_months", "placement", "months_in_care"),
              "children_at_home": ("case", "age_months")}
 
@@ -36,10 +41,13 @@ class StartingPosition:
     ``previous_episodes``, ``entered_under_5``, ``locality``, ``need`` and ``need_kind``.
 
     ``children_at_home``: one row per child living at home whose family's case is open (or who
-    waits for early help, or whose brothers or sisters are in care: ``case == "closed"``), with
-    ``family``, ``case``, ``age_months``, ``locality``, ``need``, ``need_kind`` and
-    ``months_open``; rows with the same ``family`` are one family, which shares its case,
-    locality, need and months open. Waiting lists are in row order.
+    waits for early help, or whose brothers or sisters are in care, or who went home from care:
+    ``case == "closed"``), with ``family``, ``case``, ``age_months``, ``locality``, ``need``,
+    ``need_kind``, ``months_open``, and the child's own ``months_since_returned_home`` (since it
+    last left care to go home; unknown: never in care, or not known) and ``previous_episodes``
+    (its periods in care so far, only with ``months_since_returned_home``; unknown: 1); rows
+    with the same ``family`` are one family, which shares its case, locality, need and months
+    open. Waiting lists are in row order.
 
     Missing values (``None``, ``NaN``, ``<NA>``) are unknown; the engine fills them as the
     documentation of each field says. Get one from :meth:`Scenario.starting_position`, edit the
@@ -77,8 +85,10 @@ class StartingPosition:
                 while key in used:
                     key += "+"
                 used.add(key)
-            for age in family["children_age_months"]:
-                rows.append({"family": key, "age_months": age, **{c: family.get(c) for c in _FAMILY_COLUMNS}})
+            returned = {r["child"]: r for r in family.get("returned_home", [])}
+            for j, age in enumerate(family["children_age_months"]):
+                own = {column: returned.get(j, {}).get(name) for column, name in _RETURNED.items()}
+                rows.append({"family": key, "age_months": age, **{c: family.get(c) for c in _FAMILY_COLUMNS}, **own})
         home = pd.DataFrame(rows, columns=list(HOME_COLUMNS))
         return cls(care, home)
 
@@ -92,6 +102,13 @@ class StartingPosition:
         for i, row in enumerate(self.children_at_home.to_dict("records")):
             record = _record(row, HOME_COLUMNS, f"starting_position.children_at_home[{i}]")
             age = record.pop("age_months", None)
+            own = {name: record.pop(column, None) for column, name in _RETURNED.items()}
+            if own["months_since"] is None and own["previous_episodes"] is not None:
+                where = f"starting_position.children_at_home[{i}].previous_episodes"
+                raise ConfigError(f"{where}: got {own['previous_episodes']!r} with no months_since_returned_home; "
+                                  "allowed: earlier periods only for a child that went home from care",
+                                  path=where, value=repr(own["previous_episodes"]),
+                                  allowed="a value only with months_since_returned_home")  # fmt: skip
             key = record.get("family")
             if key is not None and key in by_key:
                 family = families[by_key[key]]
@@ -107,6 +124,10 @@ class StartingPosition:
                 families.append(family)
                 if key is not None:
                     by_key[key] = len(families) - 1
+            if own["months_since"] is not None:
+                child = len(family["children_age_months"])
+                entry = {"child": child, **{k: v for k, v in own.items() if v is not None}}
+                family.setdefault("returned_home", []).append(entry)
             family["children_age_months"].append(age)
         return {"children_in_care": care, "families_at_home": families}
 

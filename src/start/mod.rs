@@ -145,7 +145,8 @@ impl ChildInCare {
 #[serde(rename_all = "snake_case")]
 pub enum CaseAtHome {
     /// No open case: brothers and sisters at home of children in care (the family's `family`
-    /// key must be that of a child in care).
+    /// key must be that of a child in care), or children who went home from care
+    /// (`returned_home`).
     Closed,
     /// Waiting for an early help place.
     Waiting,
@@ -205,6 +206,13 @@ pub struct FamilyAtHome {
     /// months, child in need 9, early help 6, waiting 2); for `closed`, 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub months_open: Option<u32>,
+    /// The children at home who went home from care, at most one entry per child (the others
+    /// have not been in care, or it is not known). For `hazards.looked_after.reentry_months`
+    /// after that return, the child's care entry from an open case is multiplied by
+    /// `reentry_multiplier`, as for a child who goes home during the run, and a return to care
+    /// counts as a re-entry. A family of such children alone may have a `closed` case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub returned_home: Vec<ReturnedHome>,
 }
 
 impl FamilyAtHome {
@@ -219,7 +227,29 @@ impl FamilyAtHome {
             need: None,
             need_kind: None,
             months_open: None,
+            returned_home: Vec::new(),
         }
+    }
+}
+
+/// A child at home on the start date who went home from care before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnedHome {
+    /// Which child: its position in the family's `children_age_months` (from 0).
+    pub child: u32,
+    /// Whole months since the child last left care to go home (at most its age).
+    pub months_since: u32,
+    /// The child's periods in care so far (1 to 100). Unknown: 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_episodes: Option<u32>,
+}
+
+impl ReturnedHome {
+    /// Child `child` of a family, gone home from care `months_since` months before the start
+    /// after one period in care.
+    pub fn new(child: u32, months_since: u32) -> Self {
+        ReturnedHome { child, months_since, previous_episodes: None }
     }
 }
 
@@ -385,6 +415,39 @@ impl StartingPosition {
             for (j, &age) in f.children_age_months.iter().enumerate() {
                 check_age(at(&format!("children_age_months[{j}]")), age)?;
             }
+            let mut seen_children = HashSet::new();
+            for (j, r) in f.returned_home.iter().enumerate() {
+                let at_r = |field: &str| at(&format!("returned_home[{j}].{field}"));
+                let children = f.children_age_months.len();
+                let Some(&age) = f.children_age_months.get(r.child as usize) else {
+                    return Err(ConfigError::new(
+                        at_r("child"),
+                        r.child,
+                        format!("the position of a child in children_age_months (0 to {})", children - 1),
+                    ));
+                };
+                if !seen_children.insert(r.child) {
+                    return Err(ConfigError::new(
+                        at_r("child"),
+                        r.child,
+                        "a child no other entry of returned_home names",
+                    ));
+                }
+                if r.months_since > age {
+                    return Err(ConfigError::new(
+                        at_r("months_since"),
+                        r.months_since,
+                        format!("at most the child's age in months ({age})"),
+                    ));
+                }
+                if let Some(n) = r.previous_episodes.filter(|&n| n == 0 || n > MAX_PREVIOUS_EPISODES) {
+                    return Err(ConfigError::new(
+                        at_r("previous_episodes"),
+                        n,
+                        "a whole number from 1 to 100 (the child has been in care)",
+                    ));
+                }
+            }
             if let Some(months) = f.months_open.filter(|&m| m > MAX_MONTHS_BACK) {
                 return Err(ConfigError::new(at("months_open"), months, "a number of months from 0 to 1,200"));
             }
@@ -398,12 +461,16 @@ impl StartingPosition {
                     ));
                 }
             }
-            if f.case == CaseAtHome::Closed && !f.family.as_deref().is_some_and(|k| keys_in_care.contains(k)) {
+            if f.case == CaseAtHome::Closed
+                && f.returned_home.is_empty()
+                && !f.family.as_deref().is_some_and(|k| keys_in_care.contains(k))
+            {
                 return Err(ConfigError::new(
                     at("case"),
                     "\"closed\"",
                     "waiting, early_help, child_in_need or child_protection; closed only for brothers and sisters \
-                     of a child in care (a family key shared with children_in_care)",
+                     of a child in care (a family key shared with children_in_care) or children who went home from \
+                     care (returned_home)",
                 ));
             }
         }
@@ -518,19 +585,30 @@ mod tests {
     }
 
     #[test]
-    fn checked_against_a_scenario() {
-        let scenario = Scenario::default_preset();
-        let mut p = StartingPosition::default();
-        p.children_in_care
-            .push(ChildInCare { locality: Some("Atlantis".into()), ..ChildInCare::new(40, Placement::Ifa, 2) });
-        p.validate().unwrap();
-        let e = p.validate_for(&scenario).unwrap_err();
-        assert_eq!(e.path, "children_in_care[0].locality");
-        assert!(e.allowed.contains(&scenario.population.localities[0].name), "{e}");
+    fn children_gone_home_from_care_are_checked_child_by_child() {
+        let gone_home = |returned_home: Vec<ReturnedHome>| StartingPosition {
+            children_in_care: Vec::new(),
+            families_at_home: vec![FamilyAtHome {
+                returned_home,
+                ..FamilyAtHome::new(CaseAtHome::Closed, vec![30, 100])
+            }],
+        };
+        // A closed case of its own is allowed for a family with a child gone home from care.
+        gone_home(vec![ReturnedHome::new(1, 5)]).validate().unwrap();
+        assert_eq!(gone_home(vec![]).validate().unwrap_err().path, "families_at_home[0].case");
 
-        let under_18 = scenario.population.under_18 as usize;
-        p.children_in_care = vec![ChildInCare::new(40, Placement::Ifa, 2); under_18 / 2 + 1];
-        let e = p.validate_for(&scenario).unwrap_err();
-        assert!(e.allowed.contains("half of population.under_18"), "{e}");
+        let e = gone_home(vec![ReturnedHome::new(2, 5)]).validate().unwrap_err();
+        assert_eq!(e.path, "families_at_home[0].returned_home[0].child");
+        assert!(e.allowed.contains("0 to 1"), "{e}");
+        let e = gone_home(vec![ReturnedHome::new(1, 5), ReturnedHome::new(1, 6)]).validate().unwrap_err();
+        assert_eq!(e.path, "families_at_home[0].returned_home[1].child");
+        let e = gone_home(vec![ReturnedHome::new(0, 31)]).validate().unwrap_err();
+        assert_eq!((e.path.as_str(), e.value.as_str()), ("families_at_home[0].returned_home[0].months_since", "31"));
+        for n in [0, 101] {
+            let e = gone_home(vec![ReturnedHome { previous_episodes: Some(n), ..ReturnedHome::new(0, 3) }])
+                .validate()
+                .unwrap_err();
+            assert_eq!(e.path, "families_at_home[0].returned_home[0].previous_episodes");
+        }
     }
 }

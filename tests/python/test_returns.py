@@ -537,3 +537,48 @@ def test_carecast_estimate_writes_a_scenario_and_its_report(
     err = capsys.readouterr().err
     assert "exists; give --overwrite" in err and "after the returns end" in err and "Traceback" not in err
     assert carecast.Scenario.from_file(out) == scenario, "a refused run leaves the file as it was"
+
+
+@pytest.mark.parametrize("census", ["2015-03-31", "2016-03-31"])
+def test_the_children_gone_home_in_the_starting_position_are_the_truths(
+    authority: synthetic.SyntheticAuthority, messy_data: returns.CleanReturns, census: str
+) -> None:
+    # The truth counted directly: children (not UASC) whose last episode begun by the census
+    # date ended on or before it with a return home, under 24 whole months before it, and who
+    # are under 18 on it.
+    day = pd.Timestamp(census).date()
+    window = returns.position.REENTRY_WINDOW_MONTHS
+    expected = {}
+    for child in authority.children:
+        begun = [e for e in child.episodes if e.start <= day]
+        if child.uasc or not begun:
+            continue
+        last = begun[-1]
+        if last.end is None or last.end > day or last.rec not in ("E4A", "E4B", "E13"):
+            continue
+        since = synthetic._whole_months(last.end, day)
+        if since < window and synthetic._whole_years(child.dob, day) < 18:
+            periods = sum(e.rne == "S" for e in begun)
+            expected[str(child.id)] = (synthetic._whole_months(child.dob, day), since, periods, begun[0].start)
+    assert len(expected) > 20, "enough children to compare"
+    found = returns.position.returned_home(messy_data, census)
+    assert sorted(found["CHILD"]) == sorted(expected)
+    for row in found.itertuples():
+        age, since, periods, first = expected[row.CHILD]
+        assert (row.age_months, row.months_since_returned_home) == (age, since), row.CHILD
+        # The returns number periods from the first they hold.
+        if first >= messy_data.data_start:
+            assert row.previous_periods == periods, row.CHILD
+        else:
+            assert 1 <= row.previous_periods <= periods, row.CHILD
+    home = returns.starting_position(messy_data, census).children_at_home
+    assert len(home) == len(expected) and set(home["case"]) == {"closed"} and home["family"].isna().all()
+    assert sorted(home["months_since_returned_home"]) == sorted(v[1] for v in expected.values())
+    assert sorted(home["previous_episodes"]) == sorted(found["previous_periods"])
+    # The engine reads them back as they were given.
+    scenario = carecast.Scenario.preset("wolverhampton-2015").with_starting_position(
+        returns.starting_position(messy_data, census)
+    )
+    again = scenario.starting_position(seed=5).children_at_home
+    assert sorted(again["months_since_returned_home"]) == sorted(home["months_since_returned_home"])
+    assert sorted(again["previous_episodes"]) == sorted(home["previous_episodes"])

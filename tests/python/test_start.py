@@ -139,3 +139,28 @@ def test_bad_edits_name_the_row_the_user_edited(table, row, column, value, messa
     getattr(start, table).loc[row, column] = value
     with pytest.raises(carecast.ConfigError, match=message):
         base.with_starting_position(start)
+
+
+def test_children_gone_home_from_care_round_trip_through_toml(tmp_path):
+    base = carecast.Scenario.preset("wolverhampton-2015")
+    home = pd.DataFrame({"family": ["a", "a", None], "case": ["child_in_need", "child_in_need", "closed"],
+                         "age_months": [30, 100, 50], "months_since_returned_home": [None, 5, 7],
+                         "previous_episodes": [None, 2, None]})  # fmt: skip
+    scenario = base.with_starting_position(carecast.StartingPosition(children_at_home=home))
+    families = scenario.starting_position().to_dict()["families_at_home"]
+    assert [f.get("returned_home") for f in families] == [
+        [{"child": 1, "months_since": 5, "previous_episodes": 2}],
+        [{"child": 0, "months_since": 7}],
+    ]
+    path = tmp_path / "gone_home.toml"
+    path.write_text(scenario.to_toml())
+    again = carecast.Scenario.from_file(path).starting_position().children_at_home
+    assert again["months_since_returned_home"].tolist()[1:] == [5, 7] and pd.isna(again.loc[0, "previous_episodes"])
+    assert again.loc[1, "previous_episodes"] == 2
+    # Earlier periods only for a child that went home; months since going home at most its age.
+    bad = home.assign(previous_episodes=[1, 2, None])
+    with pytest.raises(carecast.ConfigError, match=r"children_at_home\[0\]\.previous_episodes"):
+        base.with_starting_position(carecast.StartingPosition(children_at_home=bad))
+    bad = home.assign(months_since_returned_home=[None, 101, 7])
+    with pytest.raises(carecast.ConfigError, match=r"families_at_home\[0\]\.returned_home\[0\]\.months_since"):
+        base.with_starting_position(carecast.StartingPosition(children_at_home=bad))

@@ -3,7 +3,8 @@ rest comes from a base scenario, and every value says where it came from.
 
 What the returns give (see ``docs/returns.md``, "A scenario from the returns"):
 
-- the children in care on the census date, as the starting position;
+- the children in care on the census date, and the children who went home from care in the 24
+  months before it (at risk of re-entry from the start), as the starting position;
 - exits from care by destination, current age band and time in care, each a gamma posterior
   the Monte Carlo draws once per replication (a cell with under a child-year of exposure borrows
   the rate pooled over ages);
@@ -22,7 +23,8 @@ What the returns give (see ``docs/returns.md``, "A scenario from the returns"):
 - the need mix of entries: ``hazards.abuse_neglect_care_multiplier`` fitted alongside, so that
   the model's share of entries for abuse or neglect matches the returns' (``CIN`` = N1), and
   re-entries: ``hazards.looked_after.reentry_multiplier`` fitted so that the model's re-entries
-  match the re-entries within 24 months of a return home;
+  match the re-entries within 24 months of a return home, and ``reentry_months`` set to those
+  24 months;
 - optionally (``trend=True``) the trend in entries over the window, as
   ``hazards.care_entry_trend``, a normal distribution, counted from the middle of the window
   (``hazards.care_entry_trend_from``), where the average rate the scale is fitted to lies.
@@ -45,7 +47,7 @@ from .. import Scenario
 from .._errors import ConfigError
 from . import estimate
 from .clean import CleanReturns
-from .position import AGE_BANDS, band_index, in_care_on, starting_position
+from .position import AGE_BANDS, REENTRY_WINDOW_MONTHS, band_index, in_care_on, starting_position
 from .read import as_date
 
 #: The routes' care-entry hazards: kept from the base (their shape within each band);
@@ -274,11 +276,17 @@ def build(
     scenario = scenario.with_parameters(values)
     scenario = scenario.updated({"hazards": {"looked_after": {"exits": table, **posteriors}},
                                  "policy": {"placements": mixes}})  # fmt: skip
+    scenario = scenario.updated({"hazards": {"looked_after": {"reentry_months": REENTRY_WINDOW_MONTHS}}})
+    provenance["hazards.looked_after.reentry_months"] = (
+        f"{REENTRY_WINDOW_MONTHS}: the window in which the returns' re-entries are counted (a return to care "
+        f"within {REENTRY_WINDOW_MONTHS} months of going home), which the re-entry multiplier is fitted to"
+    )
     scenario = _with_start(scenario, data, census, include_uasc, seed)
     provenance["starting_position.children_in_care"] = f"every child in care on {census} ({source})"
     provenance["starting_position.families_at_home"] = (
-        "a family with an open case at home (the returns hold none): drawn from the base's open cases, scaled by "
-        "population"
+        "a family with an open case at home (the returns hold none), drawn from the base's open cases scaled by "
+        f"population; or a child who went home from care in the {REENTRY_WINDOW_MONTHS} months before {census} "
+        f"({source}), a family of its own whose case is drawn from hazards.looked_after.return_to"
     )
     scenario = _with_entries(scenario, data, window, entries, population, provenance, notes, replications, seed,
                              trend, include_uasc, source)  # fmt: skip
@@ -293,10 +301,21 @@ def build(
 def _with_start(scenario: Scenario, data: CleanReturns, census: dt.date, include_uasc: bool, seed: int) -> Scenario:
     """The children in care from the returns; the families at home with open cases drawn from the
     base's counts (the returns hold no cases at home), without the brothers and sisters of the
-    base's own children in care."""
+    base's own children in care; and the children the returns show going home from care in the
+    re-entry window before the census date, each with the case a child going home gets in the
+    model: child protection, child in need or closed, drawn with the shares of
+    ``hazards.looked_after.return_to`` (the re-entry multiplier applies only to an open case).
+    Their case counts as open since they went home."""
     position = starting_position(data, census, include_uasc=include_uasc)
+    returned = position.children_at_home.copy()
+    shares = scenario.to_dict()["hazards"]["looked_after"]["return_to"]
+    cases = ("child_protection", "child_in_need", "closed")
+    weights = np.array([shares["child_protection"], shares["child_in_need"], shares["known_closed"]], dtype=float)
+    rng = np.random.default_rng([seed, 0x5E7])
+    returned["case"] = np.asarray(cases, dtype=object)[rng.choice(3, size=len(returned), p=weights / weights.sum())]
     at_home = scenario.starting_position(seed=seed).children_at_home
-    position.children_at_home = at_home[at_home["case"] != "closed"].reset_index(drop=True)
+    open_cases = at_home[at_home["case"] != "closed"]
+    position.children_at_home = pd.concat([open_cases, returned], ignore_index=True)
     return scenario.with_starting_position(position)
 
 

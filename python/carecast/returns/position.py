@@ -109,13 +109,62 @@ def in_care_on(returns: CleanReturns, day: dt.date | str) -> pd.DataFrame:
     )
 
 
+#: Months before the census date in which a return home puts a child in the starting position:
+#: the window in which the returns count a re-entry (`estimate.entry_rates`), which the builder
+#: also sets as the scenario's ``hazards.looked_after.reentry_months``.
+REENTRY_WINDOW_MONTHS = 24
+
+
+def returned_home(returns: CleanReturns, day: dt.date | str, window_months: int = REENTRY_WINDOW_MONTHS,
+                  include_uasc: bool = False) -> pd.DataFrame:  # fmt: skip
+    """Every child who left care to go home (``REC`` grouped as ``home``) in the
+    ``window_months`` whole months before the end of ``day``, is under 18 on ``day`` and not in
+    care on it (its last period of care begun by ``day`` is the one that ended with the return),
+    one row each. UASC are left out unless ``include_uasc``.
+
+    Columns: ``CHILD``, ``age_months`` on ``day``, ``months_since_returned_home`` (whole months
+    from the end of the period to ``day``), ``previous_periods`` (periods of care up to and
+    including that one, as numbered in the returns read), ``abuse_neglect`` (that period's
+    category of need was N1).
+    """
+    from .estimate import periods  # estimate reads this module's age bands
+
+    when = as_date(day, "census date")
+    table = periods(returns)
+    if not include_uasc:
+        table = table[~table["uasc"].astype(bool)]
+    begun = table[table["start"] <= when].sort_values(["CHILD", "start"])
+    last = begun.groupby("CHILD", sort=False).tail(1)
+    ended_home = last[last["end"].notna() & (last["end"] <= when) & (last["exit_group"] == "home")]
+    since = whole_months_of(ended_home["end"], when)
+    age_months = whole_months_of(ended_home["DOB"], when)
+    keep = (since < window_months) & (age_months < 18 * 12)
+    chosen = ended_home[keep]
+    return pd.DataFrame(
+        {
+            "CHILD": chosen["CHILD"].to_numpy(),
+            "age_months": np.asarray(age_months[keep], dtype=np.int64),
+            "months_since_returned_home": np.asarray(since[keep], dtype=np.int64),
+            "previous_periods": chosen["period"].to_numpy(np.int64),
+            "abuse_neglect": chosen["abuse_neglect"].to_numpy(bool),
+        }
+    ).reset_index(drop=True)
+
+
 def starting_position(returns: CleanReturns, day: dt.date | str, include_uasc: bool = False) -> StartingPosition:
     """The children in care on ``day`` as the engine's starting position (see
     `carecast.StartingPosition`): every child `in_care_on` gives, with its age, placement, legal
     status, whether it is UASC, months in care and in placement, earlier periods of care, whether it entered under
     five and its kind of need; locality, need level and brothers and sisters are not in the
     returns, so the engine fills them by its documented rules. UASC are left out unless
-    ``include_uasc``. Families at home come from other data (the CIN census): none here.
+    ``include_uasc``.
+
+    At home: every child `returned_home` gives (who went home from care in the
+    `REENTRY_WINDOW_MONTHS` before ``day``), each a family of its own with a ``closed`` case
+    (closed ``months_open`` = its months since going home; the returns hold no case at home, which
+    the builder may open), with its months since going home and its earlier periods of care, so
+    that the engine applies the re-entry multiplier and counts a return to care as a re-entry.
+    Open cases come from other data (the CIN census): none here.
 
     >>> scenario = carecast.Scenario.preset("wolverhampton-2015")        # doctest: +SKIP
     >>> scenario.with_starting_position(starting_position(data, "2016-03-31"))  # doctest: +SKIP
@@ -139,4 +188,18 @@ def starting_position(returns: CleanReturns, day: dt.date | str, include_uasc: b
             "need_kind": np.where(stock["abuse_neglect"].astype(bool), "abuse_neglect", "other"),
         }
     ).reset_index(drop=True)
-    return StartingPosition(care, None)
+    home = returned_home(returns, day, include_uasc=include_uasc)
+    at_home = pd.DataFrame(
+        {
+            "family": None,
+            "case": "closed",
+            "age_months": home["age_months"],
+            "locality": None,
+            "need": None,
+            "need_kind": np.where(home["abuse_neglect"], "abuse_neglect", "other"),
+            "months_open": home["months_since_returned_home"],
+            "months_since_returned_home": home["months_since_returned_home"],
+            "previous_episodes": home["previous_periods"],
+        }
+    )
+    return StartingPosition(care, at_home)

@@ -177,6 +177,7 @@ pub(super) fn synthetic(
                 need,
                 need_kind,
                 months_open: Some(0),
+                returned_home: Vec::new(),
             });
         }
     }
@@ -219,6 +220,7 @@ pub(super) fn synthetic(
                 need,
                 need_kind,
                 months_open: Some(months_open),
+                returned_home: Vec::new(),
             });
         }
     }
@@ -312,6 +314,12 @@ impl World<'_> {
                 self.place_start_child(f, c, child, proceedings);
             }
             if let Some(home) = family.home {
+                for gone in &home.returned_home {
+                    let c = kids[family.care.len() + gone.child as usize];
+                    let child = &mut self.children[c as usize];
+                    child.care_episodes = gone.previous_episodes.unwrap_or(1).min(u32::from(u8::MAX)) as u8;
+                    child.returned_at = -(gone.months_since as i32);
+                }
                 self.open_start_case(f, home, k as u64);
             }
             self.activate(f);
