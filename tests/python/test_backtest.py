@@ -293,3 +293,25 @@ def test_estimate_says_what_needs_attention(folder: Path, population: Path, tmp_
     assert "in care on 2015-03-31" in said
     assert "note: " in said and "unaccompanied asylum-seeking children" in said and "ours.report.txt" in said
     assert "For your attention:" in (tmp_path / "ours.report.txt").read_text()
+
+
+def test_year_for_returns_whose_path_does_not_say_it(folder: Path, population: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    undated = tmp_path / "returns"
+    shutil.copytree(folder / "2015", undated)
+    out = tmp_path / "ours.toml"
+    args = ["estimate", str(undated), "--census-date", "31/03/2015", "--window-months", "12", "--population",
+            str(population), "--out", str(out)]  # fmt: skip
+    # Without --year the error says how to give it, on the command line as in Python.
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "cannot tell which collection year" in err and "--year 2016" in err and len(err.strip().splitlines()) == 1
+    assert main(["backtest", str(undated), "--fit-to", FIT_TO, "--test-to", TEST_TO]) == 2
+    assert "--year" in capsys.readouterr().err
+    assert main([*args, "--year", "20x5"]) == 2
+    assert "expected a collection year" in capsys.readouterr().err
+    assert main([*args, "--year", "2015"]) == 0
+    written = carecast.Scenario.from_file(out)
+    assert written.to_dict()["start"] == "2015-04"
+    assert len(written.starting_position().children_in_care) == len(
+        returns.in_care_on(returns.load(undated, year=2015), "2015-03-31").query("not uasc"))

@@ -194,7 +194,8 @@ def _year_of(path: Path, given: int | None, column: pd.Series | None) -> int | N
             return int(single[0])
     raise ReturnsError(
         f"{path}: cannot tell which collection year this file is for: put it in a folder named by the year "
-        "(e.g. 2016 for April 2015 to March 2016), add a YEAR column, or give the year",
+        "(e.g. 2016 for April 2015 to March 2016), add a YEAR column, or give the year (--year 2016 on the "
+        "command line, year=2016 in Python)",
         file=str(path),
     )
 
