@@ -482,6 +482,8 @@ def _backtest(args: argparse.Namespace, out: _Stdout) -> int:
         options["trend"] = True
     with _directory(args) as target:  # checked now, before the fit and the runs
         data = returns.load(args.returns, year=args.year)
+        # Checked here too, so that a bad date is named as the option that gave it.
+        backtest.check(data, args.fit_to, args.test_to, args.window_months, names=backtest.OPTION_NAMES)
         result = backtest.backtest(data, args.fit_to, args.test_to, window_months=args.window_months,
                                    base=args.base, population=args.population, replications=args.replications,
                                    seed=args.seed, include_uasc=args.include_uasc, **options)  # fmt: skip

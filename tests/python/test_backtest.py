@@ -209,14 +209,17 @@ def test_the_command_line_writes_what_python_computes(
 
 
 @pytest.mark.parametrize("change, fragment", [
-    (["--fit-to", "2017-03-31"], "must leave time to test"),
-    (["--fit-to", "2018-03-31"], "not inside the returns"),
-    (["--fit-to", "2015-03-30"], "not the last day of a month"),
-    (["--test-to", "2014-03-31"], "not after fit_to"),
-    (["--test-to", "2018-03-31"], "after the returns end"),
-    (["--test-to", "2015-12-31"], "less than a year after fit_to"),
-    (["--test-to", "31/13/2016"], "not a date"),
-    (["--window-months", "60"], "not inside the returns"),
+    (["--fit-to", "2017-03-31"], "--fit-to: 2017-03-31 is not inside the returns (the returns cover 2012-04-01 to "
+                                 "2017-03-31); it must leave time to test"),
+    (["--fit-to", "2018-03-31"], "--fit-to: 2018-03-31 is not inside the returns"),
+    (["--fit-to", "2015-03-30"], "--fit-to: 2015-03-30 is not the last day of a month"),
+    (["--test-to", "2014-03-31"], "--test-to: 2014-03-31 is not after --fit-to (2015-03-31)"),
+    (["--test-to", "2018-03-31"], "--test-to: 2018-03-31 is after the returns end"),
+    (["--test-to", "2015-12-31"], "--test-to: 2015-12-31 is less than a year after --fit-to (2015-03-31); figures are "
+                                  "compared on anniversaries of --fit-to"),
+    (["--test-to", "31/13/2016"], "--test-to: '31/13/2016' is not a date"),
+    (["--window-months", "60"], "not inside the returns, which cover 2012-04-01 to 2017-03-31; choose --fit-to and "
+                                "--window-months inside them"),
     (["--population", "nowhere.csv"], "nowhere.csv"),
     (["--base", "nowhere"], "neither a preset"),
     (["--replications", "0"], "whole number >= 1"),
@@ -233,6 +236,13 @@ def test_bad_input_is_one_line_and_exit_2(
     assert fragment in err and "Traceback" not in err, err
     assert len(err.strip().splitlines()) == 1 or "usage" in err
     assert not out.exists()
+
+
+def test_bad_dates_in_python_are_named_as_the_arguments(folder: Path) -> None:
+    with pytest.raises(carecast.ReturnsError, match=r"^test_to: 2014-03-31 is not after fit_to \(2015-03-31\)$"):
+        carecast.backtest(folder, FIT_TO, "2014-03-31", window_months=24, replications=2)
+    with pytest.raises(carecast.ReturnsError, match="choose fit_to and window_months inside them"):
+        carecast.backtest(folder, FIT_TO, TEST_TO, window_months=60, replications=2)
 
 
 def test_a_bad_path_and_trend(tmp_path: Path, folder: Path, capsys: pytest.CaptureFixture[str]) -> None:

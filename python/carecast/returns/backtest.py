@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -203,11 +203,10 @@ def backtest(
     a `carecast.ReturnsError` saying what is allowed.
     """
     full = as_clean(returns)
-    start, end, years = _check_dates(full, fit_to, test_to)
+    start, end, years = check(full, fit_to, test_to, window_months)
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise ConfigError(f"replications: got {replications!r}; allowed: a whole number, 1 or more",
                           path="replications", value=repr(replications), allowed="a whole number >= 1")  # fmt: skip
-    Window.ending(start, window_months).check(full)  # named against all the returns, not only those to fit_to
     fitted = fit(full, start, window_months=window_months, base=base, population=population,
                  include_uasc=include_uasc, until=start, seed=seed, **build_kwargs)  # fmt: skip
     scenario = fitted.scenario
@@ -224,25 +223,44 @@ def accepts(name: str) -> bool:
     return name in inspect.signature(_build.build).parameters
 
 
-def _check_dates(data: CleanReturns, fit_to: dt.date | str, test_to: dt.date | str) -> tuple[dt.date, dt.date, int]:
-    start = as_date(fit_to, "fit_to").date()
-    end = as_date(test_to, "test_to").date()
+#: What `backtest`'s arguments are called on the command line (``carecast backtest``): `check`
+#: names them so in its messages there.
+OPTION_NAMES = {"fit_to": "--fit-to", "test_to": "--test-to", "window_months": "--window-months"}
+
+
+def check(
+    data: CleanReturns,
+    fit_to: dt.date | str,
+    test_to: dt.date | str,
+    window_months: int = 36,
+    names: Mapping[str, str] | None = None,
+) -> tuple[dt.date, dt.date, int]:
+    """Refuse dates a back-test of ``data`` cannot use, with a `carecast.ReturnsError` saying
+    what is allowed; otherwise ``fit_to`` and ``test_to`` as dates and the years between them
+    compared. The messages call the arguments by their Python names, or by ``names`` (the
+    command line passes `OPTION_NAMES`)."""
+    n = {name: name for name in OPTION_NAMES} | dict(names or {})
+    start = as_date(fit_to, n["fit_to"]).date()
+    end = as_date(test_to, n["test_to"]).date()
     span = f"the returns cover {data.data_start} to {data.data_end}"
     if (start + dt.timedelta(days=1)).day != 1:
-        raise ReturnsError(f"fit_to: {start} is not the last day of a month (the model runs month by month; "
+        raise ReturnsError(f"{n['fit_to']}: {start} is not the last day of a month (the model runs month by month; "
                            "31 March compares collection years)", value=str(start))  # fmt: skip
     if not data.data_start <= start < data.data_end:
-        raise ReturnsError(f"fit_to: {start} is not inside the returns ({span}); it must leave time to test",
+        raise ReturnsError(f"{n['fit_to']}: {start} is not inside the returns ({span}); it must leave time to test",
                            value=str(start))  # fmt: skip
     if end <= start:
-        raise ReturnsError(f"test_to: {end} is not after fit_to ({start})", value=str(end))
+        raise ReturnsError(f"{n['test_to']}: {end} is not after {n['fit_to']} ({start})", value=str(end))
     if end > data.data_end:
-        raise ReturnsError(f"test_to: {end} is after the returns end ({span}): nothing to compare with",
+        raise ReturnsError(f"{n['test_to']}: {end} is after the returns end ({span}): nothing to compare with",
                            value=str(end))  # fmt: skip
     years = sum(1 for k in range(1, 101) if _anniversary(start, k) <= end)
     if years < 1:
-        raise ReturnsError(f"test_to: {end} is less than a year after fit_to ({start}); figures are compared on "
-                           f"anniversaries of fit_to, the first {_anniversary(start, 1)}", value=str(end))  # fmt: skip
+        raise ReturnsError(f"{n['test_to']}: {end} is less than a year after {n['fit_to']} ({start}); figures are "
+                           f"compared on anniversaries of {n['fit_to']}, the first {_anniversary(start, 1)}",
+                           value=str(end))  # fmt: skip
+    # The window is named against all the returns, not only those up to fit_to.
+    Window.ending(start, window_months).check(data, choose=f"{n['fit_to']} and {n['window_months']}")
     return start, end, years
 
 
