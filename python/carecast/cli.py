@@ -9,10 +9,11 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
     carecast compare BASELINE SCENARIO [same options] [--basis real|nominal|discounted] [--out DIR [--overwrite]]
     carecast report [SCENARIO | --compare BASELINE SCENARIO] --out report.html [--overwrite]
     carecast estimate SSDA903_PATH [--year YYYY] --census-date YYYY-MM-DD [--window-months N] [--base PRESET_OR_FILE]
-                      [--population FILE.csv] [--include-uasc] [--trend] --out SCENARIO.toml [--overwrite]
+                      [--population FILE.csv] [--authority NAME] [--include-uasc] [--trend] --out SCENARIO.toml
+                      [--overwrite]
     carecast backtest SSDA903_PATH [--year YYYY] --fit-to YYYY-MM-DD --test-to YYYY-MM-DD [--window-months N]
-                      [--base PRESET_OR_FILE] [--population FILE.csv] [--include-uasc] [--trend]
-                      [--replications N] [--seed S] [--out DIR [--overwrite]]
+                      [--base PRESET_OR_FILE] [--population FILE.csv] [--authority NAME] [--include-uasc]
+                      [--trend] [--replications N] [--seed S] [--out DIR [--overwrite]]
 
 Outputs are never written over a user's files: ``--out`` must be a new or empty directory (or,
 with ``--overwrite``, an earlier carecast output holding nothing else), checked before the
@@ -82,6 +83,9 @@ def _collection_year(text: str) -> int:
 YEAR_HELP = ("the collection year of every file given (e.g. 2016 for April 2015 to March 2016), for files whose "
              "year is not in their folder or file name nor in a YEAR column")
 
+AUTHORITY_HELP = ("the authority of the scenario (default: the local authority code in the returns, an LA column "
+                  "or the XML return's LEA, else 'from returns')")
+
 
 def _run_options(p: argparse.ArgumentParser, years: int) -> None:
     p.add_argument("--replications", type=_positive, default=200)
@@ -136,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--population", metavar="FILE.csv",
                    help="children living in the authority by single year of age: columns age, children (default: "
                    "the base's population spread evenly over ages)")
+    e.add_argument("--authority", metavar="NAME", help=AUTHORITY_HELP)
     e.add_argument("--include-uasc", action="store_true", help="keep unaccompanied asylum-seeking children in")
     e.add_argument("--trend", action="store_true",
                    help="project the trend in entries fitted over the window (default: the window's level, no trend)")
@@ -161,6 +166,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="where what the returns cannot give comes from (default: the default preset)")
     b.add_argument("--population", metavar="FILE.csv",
                    help="children living in the authority by single year of age: columns age, children")
+    b.add_argument("--authority", metavar="NAME", help=AUTHORITY_HELP)
     b.add_argument("--include-uasc", action="store_true",
                    help="keep unaccompanied asylum-seeking children in (both the fit and the observed figures)")
     b.add_argument("--trend", action="store_true", help="project the trend in entries fitted to the window")
@@ -453,7 +459,7 @@ def _estimate(args: argparse.Namespace, out: _Stdout) -> int:
     with FileOutput(args.out, args.overwrite) as target, FileOutput(report_path, args.overwrite) as report:
         data = returns.load(args.returns, year=args.year)
         built = build.build(data, args.census_date, base, population=population, window_months=args.window_months,
-                            include_uasc=args.include_uasc, seed=args.seed,
+                            include_uasc=args.include_uasc, seed=args.seed, authority=args.authority,
                             name=os.path.splitext(os.path.basename(args.out))[0], trend=args.trend)  # fmt: skip
         text = built.toml()
         load_report = data.report() + "\n\n" + built.report() + "\n"
@@ -480,6 +486,8 @@ def _backtest(args: argparse.Namespace, out: _Stdout) -> int:
             raise ConfigError("--trend: this carecast cannot project a trend in entries yet", path="--trend",
                               value="true", allowed="leave --trend out")  # fmt: skip
         options["trend"] = True
+    if args.authority is not None:
+        options["authority"] = args.authority
     with _directory(args) as target:  # checked now, before the fit and the runs
         data = returns.load(args.returns, year=args.year)
         # Checked here too, so that a bad date is named as the option that gave it.

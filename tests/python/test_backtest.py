@@ -19,7 +19,7 @@ import pytest
 import carecast
 from carecast import returns
 from carecast.cli import main
-from carecast.returns import backtest, fit, synthetic
+from carecast.returns import backtest, build, fit, synthetic
 from carecast.returns.clean import cut
 
 FIT_TO, TEST_TO = "2015-03-31", "2017-03-31"
@@ -325,3 +325,37 @@ def test_year_for_returns_whose_path_does_not_say_it(folder: Path, population: P
     assert written.to_dict()["start"] == "2015-04"
     assert len(written.starting_position().children_in_care) == len(
         returns.in_care_on(returns.load(undated, year=2015), "2015-03-31").query("not uasc"))
+
+
+def test_the_authority_and_name_are_the_returns_not_the_base(folder: Path, tmp_path: Path) -> None:
+    # No code in the returns: "from returns", said in the TOML, never the base's "wolverhampton".
+    fitted = fit.fit(folder, "2015-03-31", window_months=24, replications=2)
+    d = fitted.scenario.to_dict()
+    assert (d["authority"], d["name"]) == ("from returns", "from-returns-2015-03-31")
+    toml = fitted.built.toml()
+    assert 'authority = "from returns"  # not known: the returns carry no local authority code; --authority' in toml
+    assert 'authority = "wolverhampton"' not in toml
+    # Given: it is used, and names the scenario.
+    named = fit.fit(folder, "2015-03-31", window_months=24, replications=2, authority="Barnsley ")
+    assert (named.scenario.authority, named.scenario.name) == ("Barnsley", "barnsley-2015-03-31")
+    assert 'authority = "Barnsley"  # given' in named.built.toml()
+    with pytest.raises(carecast.ConfigError, match="authority: got ' '"):
+        fit.fit(folder, "2015-03-31", window_months=24, replications=2, authority=" ")
+    # An LA column in the returns gives the code; on the command line --authority overrides it.
+    coded = tmp_path / "coded"
+    shutil.copytree(folder, coded)
+    for header in coded.glob("*/header.csv"):
+        table = pd.read_csv(header, dtype=str)
+        table.assign(LA="370").to_csv(header, index=False)
+    assert fit.fit(coded, "2015-03-31", window_months=24, replications=2).scenario.authority == "370"
+    out = tmp_path / "ours.toml"
+    assert main(["estimate", str(coded), "--census-date", "31/03/2015", "--window-months", "24",
+                 "--authority", "Barnsley", "--out", str(out)]) == 0  # fmt: skip
+    assert carecast.Scenario.from_file(out).authority == "Barnsley"
+    # The XML return's LEA (in its header, outside the children) likewise.
+    xml = tmp_path / "xml"
+    synthetic.generate(TRUTH, first_year=2014, last_year=2015, seed=11).write(xml, layout="xml")
+    for path in xml.glob("*/ssda903.xml"):
+        text = path.read_text()
+        path.write_text(text.replace("<CHILD>", "<Header><Source><LEA>370</LEA></Source></Header><CHILD>", 1))
+    assert build._authority(returns.load(xml), None)[0] == "370"

@@ -112,6 +112,7 @@ def build(
     name: str | None = None,
     *,
     trend: bool = False,
+    authority: str | None = None,
 ) -> Built:
     """A scenario of the authority in ``data`` from ``census``: see the module's documentation.
 
@@ -119,10 +120,13 @@ def build(
     the base's under-18 population spread evenly). ``window_months`` is the reference window of
     the rates, ending on the census date (a date, or text day first as the returns write dates).
     Each round of the fit of entries runs ``replications`` replications of two years with ``seed``.
-    ``name`` names the scenario (default: the base's name with ``-from-returns``). With
-    ``trend``, the trend in entries fitted over the window is projected forward.
+    ``authority`` is the scenario's authority (default: the local authority code the returns
+    carry, if they carry one, else ``"from returns"``; never the base's), and ``name`` its name
+    (default: the authority and the census date, as ``barnsley-2016-03-31``). With ``trend``, the
+    trend in entries fitted over the window is projected forward.
     """
     census = as_date(census, "census date").date()
+    name_given = name is not None
     if census > data.data_end:
         raise ConfigError(f"census date {census} is after the returns end ({data.data_end})", path="census_date",
                           value=str(census), allowed=f"a date up to {data.data_end}")  # fmt: skip
@@ -255,10 +259,13 @@ def build(
     # were in force by then, so they are folded into the policy the run starts with.
     changes = base_dict.get("changes", [])
     in_force = [c for c in changes if c["from"] <= first_month]
+    authority, provenance["authority"] = _authority(data, authority)
+    name = name or f"{_slug(authority)}-{census}"
     scenario = base.updated(
         {
             "start": first_month,
-            "name": name or f"{base.name}-from-returns",
+            "authority": authority,
+            "name": name,
             "description": f"Built from {source}, census date {census}; the rest from {base.name}",
             "changes": [c for c in changes if c["from"] > first_month],
         }
@@ -271,7 +278,8 @@ def build(
                      f"({'; '.join(c.get('note') or c['from'] for c in in_force)}) {'is' if one else 'are'} in force "
                      "from the start, folded into the policy.")  # fmt: skip
     provenance["start"] = f"the month of the day after the census date {census}"
-    provenance["name"] = provenance["description"] = "carecast estimate"
+    provenance["name"] = "given" if name_given else f"the authority and the census date (not the base's {base.name})"
+    provenance["description"] = "carecast estimate"
     scenario = scenario.with_parameters({"population.under_18": values.pop("population.under_18")})
     scenario = scenario.with_parameters(values)
     scenario = scenario.updated({"hazards": {"looked_after": {"exits": table, **posteriors}},
@@ -446,6 +454,39 @@ def _with_entries(
         notes.append(f"Trend in entries over the window: {trend_text}; not projected forward (trend=True, "
                      "or --trend, projects it).")  # fmt: skip
     return scenario.updated({"hazards": hazards})
+
+
+#: Columns that may hold the local authority's code in a CSV return (``LEA`` is the XML
+#: return's element).
+AUTHORITY_COLUMNS = ("LA", "LA_CODE", "LEA")
+
+
+def _authority(data: CleanReturns, given: str | None) -> tuple[str, str]:
+    """The scenario's authority, and where it came from: ``given``, else the one local authority
+    code the returns carry, else ``"from returns"``."""
+    if given is not None:
+        if not isinstance(given, str) or not given.strip():
+            raise ConfigError(f"authority: got {given!r}; allowed: a name or code of the authority", path="authority",
+                              value=repr(given), allowed="a non-empty name")  # fmt: skip
+        return given.strip(), "given (--authority, or authority= in Python)"
+    tables = [data.episodes] + ([data.source.header, data.source.episodes] if data.source is not None else [])
+    found: dict[str, set[str]] = {}
+    for table in tables:
+        for column in AUTHORITY_COLUMNS:
+            if column in table.columns:
+                found.setdefault(column, set()).update(str(v).strip() for v in table[column].dropna())
+    codes = set().union(*found.values()) - {""} if found else set()
+    if len(codes) == 1:
+        code = codes.pop()
+        return code, f"the local authority code in the returns ({', '.join(sorted(found))} = {code})"
+    several = f"the returns carry {len(codes)} local authority codes ({', '.join(sorted(codes)[:5])})" if codes else (
+        "the returns carry no local authority code")  # fmt: skip
+    return "from returns", f"not known: {several}; --authority NAME (authority= in Python) names it"
+
+
+def _slug(text: str) -> str:
+    """``text`` as a scenario name: lower case, words joined by hyphens."""
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split()) or "authority"
 
 
 def _relative_gamma(mean: float, events: int) -> dict[str, Any] | float:

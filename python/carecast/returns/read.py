@@ -293,6 +293,9 @@ def _read_xml(path: Path, year: int | None) -> dict[str, pd.DataFrame]:
         )
     rename = {"CHILDID": "CHILD", "PL": "PLACE"}
     header, episodes, uasc = [], [], []
+    # The return's header names the local authority (its LEA code): kept on each child's header row.
+    lea = root.find(".//LEA")
+    authority = {"LEA": (lea.text or "").strip() or None} if lea is not None else {}
 
     def leaves(node: ET.Element) -> dict[str, str | None]:
         return {rename.get(n.tag, n.tag): (n.text or "").strip() or None for n in node.iter() if len(n) == 0}
@@ -302,7 +305,7 @@ def _read_xml(path: Path, year: int | None) -> dict[str, pd.DataFrame]:
         fields = leaves(head) if head is not None else {}
         fields.update({rename.get(n.tag, n.tag): (n.text or "").strip() or None for n in child if len(n) == 0})
         where = {"FILE": str(path), "ROW": number, "YEAR": year}
-        header.append({**{c: fields.get(c) for c in ("CHILD", "SEX", "DOB", "ETHNIC", "UPN")}, **where})
+        header.append({**{c: fields.get(c) for c in ("CHILD", "SEX", "DOB", "ETHNIC", "UPN")}, **authority, **where})
         if fields.get("UASC") not in (None, "0"):
             uasc.append({"CHILD": fields.get("CHILD"), "SEX": fields.get("SEX"), "DOB": fields.get("DOB"),
                          "DUC": fields.get("DUC"), **where})  # fmt: skip
