@@ -109,6 +109,27 @@ def test_the_table_is_consistent(result: backtest.Backtest) -> None:
     assert len(fig.axes) == 6 and fig.axes[0].get_ylabel() == "children in care"
 
 
+@pytest.mark.parametrize("years", [2, 6])
+def test_the_chart_has_no_text_over_other_text(result: backtest.Backtest, years: int) -> None:
+    # Titles, tick labels and the text panel drawn: no two of them overlap, and all lie in the
+    # figure. Six years (the table repeated with later dates) crowd the dates' ticks.
+    table = pd.concat([result.table.assign(date=result.table["date"] + pd.DateOffset(years=2 * k),
+                                           year=result.table["year"] + 2 * k) for k in range(years // 2)])  # fmt: skip
+    fig = backtest.Backtest(table, result.scenario, result.report, result.fit_to, result.test_to,
+                            result.replications, result.seed, result.fitted).plot()  # fmt: skip
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    texts = [*fig.texts] + [t for ax in fig.axes for t in (ax.title, *ax.get_xticklabels(), *ax.texts)]
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts if t is not None and t.get_text()]
+    whole = fig.bbox
+    for i, (text, box) in enumerate(boxes):
+        assert whole.x0 - 1 <= box.x0 and box.x1 <= whole.x1 + 1 and whole.y0 - 1 <= box.y0, text
+        for other, other_box in boxes[i + 1:]:
+            assert not box.overlaps(other_box), (text, other)
+
+
 def test_the_first_year_starts_from_the_observed_stock(result: backtest.Backtest, folder: Path) -> None:
     # The projection starts from every child in care on fit_to (UASC apart), exactly.
     stock = returns.in_care_on(returns.load(folder), FIT_TO)

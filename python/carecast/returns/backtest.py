@@ -114,10 +114,15 @@ class Backtest:
         from matplotlib.figure import Figure
 
         t = self.table
-        fig = Figure(figsize=(13, 8), layout="constrained")
-        axes = fig.subplots(2, 3)
+        fig = Figure(figsize=(14, 9), layout="constrained")
+        # Two rows of their own widths: three year-by-year panels above; below, the breakdowns
+        # (placement names need the width) and the text.
+        rows: Any = fig.subfigures(2, 1, height_ratios=[1, 1.15])
+        top, bottom = rows
+        upper = top.subplots(1, 3)
+        lower = bottom.subplots(1, 3, width_ratios=[1.1, 1.4, 0.6])
         units = ("children in care", "children a year", "children a year")
-        for ax, measure, unit in zip(axes[0], ("stock", "entries", "exits"), units, strict=True):
+        for ax, measure, unit in zip(upper, ("stock", "entries", "exits"), units, strict=True):
             part = t[(t["measure"] == measure) & (t["breakdown"] == "total")]
             ax.fill_between(part["date"], part["low"], part["high"], color="C0", alpha=0.2, linewidth=0,
                             label="projection: 90% interval")  # fmt: skip
@@ -125,12 +130,15 @@ class Backtest:
             ax.plot(part["date"], part["observed"], color="k", marker="x", linestyle="none", markersize=9,
                     label="observed")  # fmt: skip
             ax.set_title({"stock": "Children in care", "entries": "Entries to care",
-                          "exits": "Exits from care"}[measure] + " (year to each date)" * (measure != "stock"))
-            ax.set_xticks(list(part["date"]), [f"{d:%Y-%m-%d}" for d in part["date"]])
+                          "exits": "Exits from care"}[measure] + "\n(year to each date)" * (measure != "stock"))
+            # Room at the ends for the first and last dates' labels; upright when there are many.
+            ax.margins(x=0.12)
+            ax.set_xticks(list(part["date"]), [f"{d:%Y-%m-%d}" for d in part["date"]],
+                          rotation=90 if len(part) > 3 else 0)  # fmt: skip
             ax.set_ylabel(unit)
             ax.grid(alpha=0.3)
-        axes[0][0].legend(loc="best", fontsize="small")
-        for ax, breakdown in zip(axes[1][:2], ("age_band", "placement"), strict=True):
+        upper[0].legend(loc="best", fontsize="small")
+        for ax, breakdown in zip(lower[:2], ("age_band", "placement"), strict=True):
             part = t[(t["measure"] == "stock") & (t["breakdown"] == breakdown)]
             groups = list(dict.fromkeys(part["group"]))
             years = sorted(set(part["year"]))
@@ -142,13 +150,14 @@ class Backtest:
                             fmt="o", color=f"C{j % 10}", capsize=3, markersize=4,
                             label=f"projection, {rows['date'].iloc[0]:%Y-%m-%d}")  # fmt: skip
                 ax.plot(x, rows["observed"], "kx", markersize=8, label="observed" if j == 0 else None)
-            ax.set_xticks(np.arange(len(groups)), [g.replace("_", " ") for g in groups],
-                          rotation=0 if breakdown == "age_band" else 30)  # fmt: skip
-            ax.set_title(f"Children in care by {breakdown.replace('_', ' ')} (mean, 90% interval)")
+            slanted = breakdown == "placement"
+            ax.set_xticks(np.arange(len(groups)), [g.replace("_", " ") for g in groups], rotation=30 if slanted else 0,
+                          ha="right" if slanted else "center", rotation_mode="anchor")  # fmt: skip
+            ax.set_title(f"Children in care by {breakdown.replace('_', ' ')}\n(mean and 90% interval on each date)")
             ax.set_ylabel("children in care")
             ax.grid(axis="y", alpha=0.3)
             ax.legend(fontsize="x-small")
-        text = axes[1][2]
+        text = lower[2]
         text.axis("off")
         inside = t["inside"]
         text.text(0.0, 1.0, f"Fitted on the returns up to {self.fit_to}\nprojected to {self.test_to}\n"
