@@ -138,8 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--base", default=None, metavar="PRESET_OR_FILE",
                    help="where what the returns cannot give comes from (default: the default preset)")
     e.add_argument("--population", metavar="FILE.csv",
-                   help="children living in the authority by single year of age: columns age, children (default: "
-                   "the base's population spread evenly over ages)")
+                   help="children living in the authority by single year of age: columns age, children and "
+                   "optionally locality, whose localities then replace the base's (default: the base's population "
+                   "spread evenly over ages)")
     e.add_argument("--authority", metavar="NAME", help=AUTHORITY_HELP)
     e.add_argument("--include-uasc", action="store_true", help="keep unaccompanied asylum-seeking children in")
     e.add_argument("--trend", action="store_true",
@@ -165,7 +166,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--base", default=None, metavar="PRESET_OR_FILE",
                    help="where what the returns cannot give comes from (default: the default preset)")
     b.add_argument("--population", metavar="FILE.csv",
-                   help="children living in the authority by single year of age: columns age, children")
+                   help="children living in the authority by single year of age: columns age, children and "
+                   "optionally locality")
     b.add_argument("--authority", metavar="NAME", help=AUTHORITY_HELP)
     b.add_argument("--include-uasc", action="store_true",
                    help="keep unaccompanied asylum-seeking children in (both the fit and the observed figures)")
@@ -454,7 +456,7 @@ def _estimate(args: argparse.Namespace, out: _Stdout) -> int:
         raise ConfigError(f"--out: got {args.out!r}; allowed: a file name ending in .toml", path="--out",
                           value=str(args.out), allowed="a .toml file name")  # fmt: skip
     base = Scenario.load(args.base or presets()[0])
-    population = observed.population_by_age(observed.read_population(args.population)) if args.population else None
+    population = observed.read_population(args.population) if args.population else None
     report_path = str(args.out)[: -len(".toml")] + ".report.txt"
     with FileOutput(args.out, args.overwrite) as target, FileOutput(report_path, args.overwrite) as report:
         data = returns.load(args.returns, year=args.year)

@@ -380,3 +380,57 @@ def test_the_authority_and_name_are_the_returns_not_the_base(folder: Path, tmp_p
         text = path.read_text()
         path.write_text(text.replace("<CHILD>", "<Header><Source><LEA>370</LEA></Source></Header><CHILD>", 1))
     assert build._authority(returns.load(xml), None)[0] == "370"
+
+
+def test_localities_come_from_the_population_given(folder: Path, tmp_path: Path) -> None:
+    # Three localities: one the base has (Bilston, in another case), two it has not.
+    children = {"North": 500.0, "bilston ": 300.0, "South": 200.0}
+    csv = tmp_path / "population.csv"
+    csv.write_text("locality,age,children\n" + "".join(f"{name},{a},{n}\n" for name, n in children.items()
+                                                       for a in range(18)))  # fmt: skip
+    base = carecast.Scenario.preset("wolverhampton-2015")
+    old = {loc["name"]: loc for loc in base.to_dict()["population"]["localities"]}
+    fitted = fit.fit(folder, "2015-03-31", window_months=24, population=csv, replications=2, seed=9)
+    d = fitted.scenario.to_dict()
+    localities = {loc["name"]: loc for loc in d["population"]["localities"]}
+    assert set(localities) == {"North", "bilston", "South"}
+    assert d["population"]["under_18"] == 18_000
+    for name, n in children.items():
+        assert localities[name.strip()]["population_share"] == pytest.approx(n / 1000)
+    # The need mix: the base's Bilston's, else the base's average weighted by its shares.
+    assert localities["bilston"]["need"] == old["Bilston"]["need"]
+    shares = np.array([loc["population_share"] for loc in old.values()])
+    for level in ("low", "moderate", "high"):
+        average = float(np.dot(shares, [loc["need"][level] for loc in old.values()]) / shares.sum())
+        assert localities["North"]["need"][level] == pytest.approx(average, abs=1e-4)
+        assert localities["South"]["need"][level] == localities["North"]["need"][level]
+    toml = fitted.built.toml()
+    assert "[population.localities.need]  # from the base's locality 'Bilston'" in toml
+    assert toml.count("[population.localities.need]  # the base's average over its 8 localities") == 2
+    assert "population_share = 0.5  # 9,000 of the 18,000 children under 18 given" in toml
+    assert 'name = "North"  # the population given (its locality column)' in toml
+    assert "families at home there were placed in the new localities" in fitted.built.report()
+    (tmp_path / "ours.toml").write_text(toml)
+    assert carecast.Scenario.from_file(tmp_path / "ours.toml") == fitted.scenario
+    # Families at home: the same as with the base's localities (the same population and seed),
+    # those in Bilston still there (as "bilston"), the others placed by share and need: with p
+    # the chance of a family of its need in a locality, each count is within 4 standard
+    # deviations of its expectation (a check that fails about once in 16,000 draws).
+    home = fitted.scenario.starting_position().children_at_home
+    plain = fit.fit(folder, "2015-03-31", window_months=24, population=[1000.0] * 18, replications=2, seed=9)
+    before = plain.scenario.starting_position().children_at_home
+    assert home["age_months"].tolist() == before["age_months"].tolist()
+    assert home["locality"].dropna().isin(list(localities)).all()
+    stayed = (before["locality"] == "Bilston").to_numpy()
+    assert stayed.sum() > 0 and (home.loc[stayed, "locality"] == "bilston").all()
+    families = home[home["locality"].notna() & ~stayed].drop_duplicates("family")
+    assert len(families) > 100
+    for name in localities:
+        chance = np.array([localities[name]["population_share"] * localities[name]["need"][need]
+                           / sum(loc["population_share"] * loc["need"][need] for loc in localities.values())
+                           for need in families["need"]])  # fmt: skip
+        count = int((families["locality"] == name).sum())
+        assert abs(count - chance.sum()) < 4 * np.sqrt((chance * (1 - chance)).sum()), name
+    # A scenario that runs.
+    assert fitted.scenario.run(replications=1, years=1, seed=1, progress=False).localities == ["North", "bilston",
+                                                                                                "South"]

@@ -358,6 +358,12 @@ def test_population_file(tmp_path: Path) -> None:
     bad.write_text("years,children\n0,5\n")
     with pytest.raises(ReturnsError, match="no column 'age'"):
         observed.read_population(bad)
+    bad.write_text("locality,age,children\n" + "".join(f"{p},{a},1\n" for p in ("West", " ") for a in range(18)))
+    with pytest.raises(ReturnsError, match=r"bad.csv, row 20, column locality: blank"):
+        observed.read_population(bad)
+    # Localities stay in the order the file first names them.
+    bad.write_text("locality,age,children\n" + "".join(f"{p},{a},1\n" for a in range(18) for p in ("West", "East")))
+    assert list(observed.read_population(bad)["locality"].unique()) == ["West", "East"]
 
 
 # Found by a new user's review: dates as people write them, and windows the data cannot support.
