@@ -85,7 +85,7 @@ class Returns:
     @property
     def years(self) -> list[int]:
         """The collection years read, in order."""
-        years = set(self.episodes["YEAR"]) | set(self.header["YEAR"])
+        years = set(pd.unique(self.episodes["YEAR"]).tolist()) | set(pd.unique(self.header["YEAR"]).tolist())
         return sorted(int(y) for y in years)
 
     def problems_frame(self) -> pd.DataFrame:
