@@ -209,6 +209,16 @@ def test_a_missing_column_names_the_file_and_column(tmp_path: Path) -> None:
     assert e.value.column == "PLACE_PROVIDER"
 
 
+def test_a_date_no_timestamp_holds_is_not_a_date(tmp_path: Path) -> None:
+    # Years before 1677 or after 2262 (a slip of the keyboard) were a crash; now they are not dates.
+    _year(tmp_path, EPISODES_HEAD + "1,01/05/2016,S,C2,N1,U4,PR1,01/06/2916,E13,,,,\n",
+          header=HEADER + "3,1,01/01/1500,WBRI,,,\n")  # fmt: skip
+    problems = returns.load(tmp_path).problems_frame()
+    for column, value in (("DEC", "01/06/2916"), ("DOB", "01/01/1500")):
+        row = problems[problems["value"] == value].iloc[0]
+        assert row["column"] == column and "not a date" in row["message"], row
+
+
 def test_an_unparseable_date_is_located_and_the_row_left_out(tmp_path: Path) -> None:
     _year(tmp_path, EPISODES_HEAD + "1,01/05/2016,S,C2,N1,U4,PR1,,,,,,\n2,31/02/2016,S,C2,N1,U4,PR1,,,,,,\n")
     data = returns.load(tmp_path)
