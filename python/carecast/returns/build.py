@@ -394,6 +394,7 @@ def with_localities(
     for key, need, move in zip(keys, home["need"], moved, strict=True):
         if move and key not in chosen:
             weights = shares * (np.array([loc["need"][need] for loc in localities]) if isinstance(need, str) else 1.0)
+            weights = weights if weights.sum() > 0 else shares  # no locality has families of this need
             chosen[key] = names[int(rng.choice(len(names), p=weights / weights.sum()))]
     home.loc[moved, "locality"] = [chosen[key] for key, move in zip(keys, moved, strict=True) if move]
     position.children_at_home = home
