@@ -305,8 +305,8 @@ def build(
     if by_locality is not None and "locality" in by_locality.columns:
         scenario = with_localities(scenario, by_locality, provenance, notes, seed)
     else:
-        notes.append(f"Localities: the base's {len(base_dict['population']['localities'])} (the population given "
-                     "has no locality column).")  # fmt: skip
+        notes.append(f"Localities: the base's {len(base_dict['population']['localities'])} (no population by "
+                     "locality given).")  # fmt: skip
     scenario = _with_entries(scenario, data, window, entries, population, provenance, notes, replications, seed,
                              trend, include_uasc, source)  # fmt: skip
     attention += [n for n in notes if n.startswith(("Entries: after", "Need mix: the model"))]
