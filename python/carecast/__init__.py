@@ -140,8 +140,9 @@ class Scenario:
         ``window_months``: the months before it that rates are estimated from. ``base``: where
         what the returns cannot give comes from (a preset name, a scenario file or a Scenario;
         the default preset if None). ``population``: children living in the authority by single
-        year of age, a CSV file (columns ``age``, ``children``) or 18 numbers (default: the
-        base's, spread evenly). UASC are left out unless ``include_uasc``. ``kwargs`` go to
+        year of age, a CSV file (columns ``age``, ``children``, and optionally ``locality``,
+        whose localities then replace the base's) or 18 numbers (default: the base's, spread
+        evenly). UASC are left out unless ``include_uasc``. ``kwargs`` go to
         ``carecast.returns.build.build`` (``seed``, ``name``, ...).
 
         Only the scenario is returned. The load report and where each value came from are in

@@ -8,11 +8,12 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
                  [--out DIR [--overwrite] [--parquet]]
     carecast compare BASELINE SCENARIO [same options] [--basis real|nominal|discounted] [--out DIR [--overwrite]]
     carecast report [SCENARIO | --compare BASELINE SCENARIO] --out report.html [--overwrite]
-    carecast estimate SSDA903_PATH --census-date YYYY-MM-DD [--window-months N] [--base PRESET_OR_FILE]
-                      [--population FILE.csv] [--include-uasc] [--trend] --out SCENARIO.toml [--overwrite]
-    carecast backtest SSDA903_PATH --fit-to YYYY-MM-DD --test-to YYYY-MM-DD [--window-months N]
-                      [--base PRESET_OR_FILE] [--population FILE.csv] [--include-uasc] [--trend]
-                      [--replications N] [--seed S] [--out DIR [--overwrite]]
+    carecast estimate SSDA903_PATH [--year YYYY] --census-date YYYY-MM-DD [--window-months N] [--base PRESET_OR_FILE]
+                      [--population FILE.csv] [--authority NAME] [--include-uasc] [--trend] --out SCENARIO.toml
+                      [--overwrite]
+    carecast backtest SSDA903_PATH [--year YYYY] --fit-to YYYY-MM-DD --test-to YYYY-MM-DD [--window-months N]
+                      [--base PRESET_OR_FILE] [--population FILE.csv] [--authority NAME] [--include-uasc]
+                      [--trend] [--replications N] [--seed S] [--out DIR [--overwrite]]
 
 Outputs are never written over a user's files: ``--out`` must be a new or empty directory (or,
 with ``--overwrite``, an earlier carecast output holding nothing else), checked before the
@@ -68,6 +69,24 @@ def _seed(text: str) -> int:
     return value
 
 
+def _collection_year(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 2000 <= value <= 2100:
+        raise argparse.ArgumentTypeError(f"expected a collection year such as 2016 (the year of the 31 March the "
+                                         f"return ends on), got {text!r}")  # fmt: skip
+    return value
+
+
+YEAR_HELP = ("the collection year of every file given (e.g. 2016 for April 2015 to March 2016), for files whose "
+             "year is not in their folder or file name nor in a YEAR column")
+
+AUTHORITY_HELP = ("the authority of the scenario (default: the local authority code in the returns, an LA column "
+                  "or the XML return's LEA, else 'from returns')")
+
+
 def _run_options(p: argparse.ArgumentParser, years: int) -> None:
     p.add_argument("--replications", type=_positive, default=200)
     p.add_argument("--years", type=_positive, default=years)
@@ -111,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("estimate", help="a scenario of an authority from its own SSDA903 returns (docs/returns.md)")
     e.add_argument("returns", metavar="SSDA903_PATH", nargs="+",
                    help="folders (searched for .csv and .xml) or files of the returns")
+    e.add_argument("--year", type=_collection_year, metavar="YYYY", help=YEAR_HELP)
     e.add_argument("--census-date", required=True, metavar="DATE",
                    help="the start of the projection: who is in care at the end of this day (YYYY-MM-DD or dd/mm/YYYY)")
     e.add_argument("--window-months", type=_positive, default=36,
@@ -118,8 +138,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--base", default=None, metavar="PRESET_OR_FILE",
                    help="where what the returns cannot give comes from (default: the default preset)")
     e.add_argument("--population", metavar="FILE.csv",
-                   help="children living in the authority by single year of age: columns age, children (default: "
-                   "the base's population spread evenly over ages)")
+                   help="children living in the authority by single year of age: columns age, children and "
+                   "optionally locality, whose localities then replace the base's (default: the base's population "
+                   "spread evenly over ages)")
+    e.add_argument("--authority", metavar="NAME", help=AUTHORITY_HELP)
     e.add_argument("--include-uasc", action="store_true", help="keep unaccompanied asylum-seeking children in")
     e.add_argument("--trend", action="store_true",
                    help="project the trend in entries fitted over the window (default: the window's level, no trend)")
@@ -132,6 +154,7 @@ def _parser() -> argparse.ArgumentParser:
                        "what the returns show happened (docs/returns.md)")
     b.add_argument("returns", metavar="SSDA903_PATH", nargs="+",
                    help="folders (searched for .csv and .xml) or files of the returns")
+    b.add_argument("--year", type=_collection_year, metavar="YYYY", help=YEAR_HELP)
     b.add_argument("--fit-to", required=True, metavar="DATE",
                    help="the last day the fit may see: the last day of a month inside the returns (YYYY-MM-DD or "
                    "dd/mm/YYYY); nothing after it is used")
@@ -143,7 +166,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--base", default=None, metavar="PRESET_OR_FILE",
                    help="where what the returns cannot give comes from (default: the default preset)")
     b.add_argument("--population", metavar="FILE.csv",
-                   help="children living in the authority by single year of age: columns age, children")
+                   help="children living in the authority by single year of age: columns age, children and "
+                   "optionally locality")
+    b.add_argument("--authority", metavar="NAME", help=AUTHORITY_HELP)
     b.add_argument("--include-uasc", action="store_true",
                    help="keep unaccompanied asylum-seeking children in (both the fit and the observed figures)")
     b.add_argument("--trend", action="store_true", help="project the trend in entries fitted to the window")
@@ -431,12 +456,12 @@ def _estimate(args: argparse.Namespace, out: _Stdout) -> int:
         raise ConfigError(f"--out: got {args.out!r}; allowed: a file name ending in .toml", path="--out",
                           value=str(args.out), allowed="a .toml file name")  # fmt: skip
     base = Scenario.load(args.base or presets()[0])
-    population = observed.population_by_age(observed.read_population(args.population)) if args.population else None
+    population = observed.read_population(args.population) if args.population else None
     report_path = str(args.out)[: -len(".toml")] + ".report.txt"
     with FileOutput(args.out, args.overwrite) as target, FileOutput(report_path, args.overwrite) as report:
-        data = returns.load(args.returns)
+        data = returns.load(args.returns, year=args.year)
         built = build.build(data, args.census_date, base, population=population, window_months=args.window_months,
-                            include_uasc=args.include_uasc, seed=args.seed,
+                            include_uasc=args.include_uasc, seed=args.seed, authority=args.authority,
                             name=os.path.splitext(os.path.basename(args.out))[0], trend=args.trend)  # fmt: skip
         text = built.toml()
         load_report = data.report() + "\n\n" + built.report() + "\n"
@@ -451,6 +476,7 @@ def _estimate(args: argparse.Namespace, out: _Stdout) -> int:
 
 
 def _backtest(args: argparse.Namespace, out: _Stdout) -> int:
+    from . import returns
     from .returns import backtest
 
     if args.overwrite and args.out is None:
@@ -462,8 +488,13 @@ def _backtest(args: argparse.Namespace, out: _Stdout) -> int:
             raise ConfigError("--trend: this carecast cannot project a trend in entries yet", path="--trend",
                               value="true", allowed="leave --trend out")  # fmt: skip
         options["trend"] = True
+    if args.authority is not None:
+        options["authority"] = args.authority
     with _directory(args) as target:  # checked now, before the fit and the runs
-        result = backtest.backtest(args.returns, args.fit_to, args.test_to, window_months=args.window_months,
+        data = returns.load(args.returns, year=args.year)
+        # Checked here too, so that a bad date is named as the option that gave it.
+        backtest.check(data, args.fit_to, args.test_to, args.window_months, names=backtest.OPTION_NAMES)
+        result = backtest.backtest(data, args.fit_to, args.test_to, window_months=args.window_months,
                                    base=args.base, population=args.population, replications=args.replications,
                                    seed=args.seed, include_uasc=args.include_uasc, **options)  # fmt: skip
         out.say(result.summary())
@@ -472,7 +503,7 @@ def _backtest(args: argparse.Namespace, out: _Stdout) -> int:
             out.say(result.table.to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
         if target is not None:
             target.write(result._fill, {**result._manifest(), "returns": [str(p) for p in args.returns],
-                                        "window_months": args.window_months, "base": args.base,
+                                        "year": args.year, "window_months": args.window_months, "base": args.base,
                                         "population": args.population, "include_uasc": args.include_uasc,
                                         "trend": args.trend})  # fmt: skip
             _said_written(out, target)

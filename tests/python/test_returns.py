@@ -209,6 +209,16 @@ def test_a_missing_column_names_the_file_and_column(tmp_path: Path) -> None:
     assert e.value.column == "PLACE_PROVIDER"
 
 
+def test_a_date_no_timestamp_holds_is_not_a_date(tmp_path: Path) -> None:
+    # Years before 1677 or after 2262 (a slip of the keyboard) were a crash; now they are not dates.
+    _year(tmp_path, EPISODES_HEAD + "1,01/05/2016,S,C2,N1,U4,PR1,01/06/2916,E13,,,,\n",
+          header=HEADER + "3,1,01/01/1500,WBRI,,,\n")  # fmt: skip
+    problems = returns.load(tmp_path).problems_frame()
+    for column, value in (("DEC", "01/06/2916"), ("DOB", "01/01/1500")):
+        row = problems[problems["value"] == value].iloc[0]
+        assert row["column"] == column and "not a date" in row["message"], row
+
+
 def test_an_unparseable_date_is_located_and_the_row_left_out(tmp_path: Path) -> None:
     _year(tmp_path, EPISODES_HEAD + "1,01/05/2016,S,C2,N1,U4,PR1,,,,,,\n2,31/02/2016,S,C2,N1,U4,PR1,,,,,,\n")
     data = returns.load(tmp_path)
@@ -358,6 +368,12 @@ def test_population_file(tmp_path: Path) -> None:
     bad.write_text("years,children\n0,5\n")
     with pytest.raises(ReturnsError, match="no column 'age'"):
         observed.read_population(bad)
+    bad.write_text("locality,age,children\n" + "".join(f"{p},{a},1\n" for p in ("West", " ") for a in range(18)))
+    with pytest.raises(ReturnsError, match=r"bad.csv, row 20, column locality: blank"):
+        observed.read_population(bad)
+    # Localities stay in the order the file first names them.
+    bad.write_text("locality,age,children\n" + "".join(f"{p},{a},1\n" for a in range(18) for p in ("West", "East")))
+    assert list(observed.read_population(bad)["locality"].unique()) == ["West", "East"]
 
 
 # Found by a new user's review: dates as people write them, and windows the data cannot support.

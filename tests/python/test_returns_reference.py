@@ -1,6 +1,6 @@
-"""The column-wise stock and exposure of carecast.returns against plain loops, child by child.
+"""The column-wise cleaning, stock and exposure of carecast.returns against plain loops, child by child.
 
-`in_care_on`, `exit_rates` and `reentry_rate` work on whole columns at once so that a large
+`clean`, `in_care_on`, `exit_rates` and `reentry_rate` work on whole columns at once so that a large
 authority's returns take seconds. The references below are the loops they replaced, written to
 be read: one child or one period of care at a time. Both must give exactly the same tables
 (`assert_frame_equal` with ``check_exact``: even the float sums of exposure match bit for bit),
@@ -12,6 +12,7 @@ that began before the earliest return, and gaps between episodes.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,11 +24,15 @@ import pytest
 
 from carecast import returns
 from carecast.returns import estimate, synthetic
-from carecast.returns._dates import whole_months, whole_years
-from carecast.returns.codes import EXIT_GROUPS
+from carecast.returns._dates import birthday, whole_months, whole_years
+from carecast.returns.clean import Fix, collection_year
+from carecast.returns.codes import CONTINUES, EXIT_GROUPS
 from carecast.returns.estimate import DAYS_PER_YEAR, TIME_IN_CARE, Window, periods, with_posterior
 from carecast.returns.position import AGE_BANDS, age_band, band_index
 from carecast.returns.read import as_date
+
+# The module, not the function `returns.clean` of the same name.
+clean_module = importlib.import_module("carecast.returns.clean")
 
 COLUMNS = [
     "CHILD", "age", "age_months", "age_band", "placement", "legal_status", "uasc", "months_in_care",
@@ -134,6 +139,113 @@ def reference_reentry_rate(data: returns.CleanReturns, window: Window, within_mo
         if pd.notna(back) and back < limit and window.start <= back < window.end:
             events += 1
     return with_posterior(pd.DataFrame({"events": [events], "exposure_years": [days / DAYS_PER_YEAR]}))
+
+
+def reference_history(child: str, rows: list[dict[str, Any]], dob: dt.date, last_year: int, data_end: dt.date,
+                      fixes: list[Fix]) -> list[dict[str, Any]]:  # fmt: skip
+    """The rules of `clean._histories` for one child's episodes (records, in order of start)."""
+    eighteen = pd.Timestamp(birthday(dob, 18))
+    kept = []
+    for i, row in enumerate(rows):
+        following = rows[i + 1] if i + 1 < len(rows) else None
+        where = (str(row["FILE"]), int(row["ROW"]), child)
+
+        def fix(
+            rule: str, column: str, new: object, where: tuple[str, int, str] = where, row: dict[str, Any] = row
+        ) -> None:
+            fixes.append(Fix(rule, *where, f"{column} {_show(row[column])} -> {_show(new)}"))
+            row[column] = new
+
+        if pd.notna(row["DEC"]) and row["DEC"] < row["DECOM"]:
+            fixes.append(Fix("ends_before_start", *where, "dropped"))
+            continue
+        if row["DECOM"] < pd.Timestamp(dob):
+            fixes.append(Fix("starts_before_birth", *where, "dropped"))
+            continue
+        if following is not None:
+            continuing = following["RNE"] != "S"
+            if pd.isna(row["DEC"]):
+                if continuing:
+                    fix("open_episode_followed_by_another", "DEC", following["DECOM"])
+                    row["REC"] = CONTINUES
+                else:
+                    march = pd.Timestamp(dt.date(int(row["YEAR"]), 3, 31))
+                    fix("ceased_and_reentered", "DEC", min(march, following["DECOM"] - pd.Timedelta(days=1)))
+            elif row["DEC"] > following["DECOM"]:
+                fix("overlap_closed_at_next_start", "DEC", following["DECOM"])
+            elif row["DEC"] < following["DECOM"] and continuing:
+                fix("gap_closed_at_next_start", "DEC", following["DECOM"])
+                row["REC"] = CONTINUES
+        elif pd.isna(row["DEC"]) and last_year < collection_year(data_end):
+            fix("no_longer_in_latest_return", "DEC", pd.Timestamp(dt.date(last_year, 3, 31)))
+        if (pd.isna(row["DEC"]) and eighteen <= pd.Timestamp(data_end)) or (
+            pd.notna(row["DEC"]) and row["DEC"] > eighteen
+        ):
+            fix("closed_at_18th_birthday", "DEC", eighteen)
+        kept.append(row)
+        if pd.notna(row["DEC"]) and row["DEC"] >= eighteen:
+            break  # nothing after the 18th birthday is care
+    return kept
+
+
+def reference_deduplicate(episodes: pd.DataFrame, fixes: list[Fix]) -> pd.DataFrame:
+    """`clean._deduplicate`, on the frame's columns and a merge."""
+    data = [c for c in episodes.columns if c not in {"FILE", "ROW"}]
+    exact = episodes.duplicated(subset=data, keep="first")
+    _reference_drop(episodes[exact], "exact_duplicate", fixes)
+    episodes = episodes[~exact]
+    ordered = episodes.assign(_open=episodes["DEC"].isna()).sort_values(["CHILD", "DECOM", "YEAR", "_open", "ROW"])
+    clash = ordered.duplicated(subset=["CHILD", "DECOM", "YEAR"], keep="first")
+    _reference_drop(ordered[clash], "conflicting_duplicate", fixes)
+    ordered = ordered[~clash].drop(columns="_open")
+    later = ordered.duplicated(subset=["CHILD", "DECOM"], keep="last")
+    coded = ["RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER"]
+    stale = ordered[later].merge(
+        ordered[~later][["CHILD", "DECOM", *coded]], on=["CHILD", "DECOM"], suffixes=("", "_kept")
+    )
+    same = np.logical_and.reduce([(stale[c] == stale[f"{c}_kept"]).fillna(False).to_numpy(bool)
+                                  | (stale[c].isna() & stale[f"{c}_kept"].isna()).to_numpy(bool) for c in coded])
+    for (_, row), repeated in zip(stale.iterrows(), same, strict=True):
+        rule = "repeated_in_later_return" if repeated else "replaced_in_later_return"
+        fixes.append(Fix(rule, str(row["FILE"]), int(row["ROW"]), str(row["CHILD"]), "dropped"))
+    return ordered[~later]
+
+
+def _reference_drop(rows: pd.DataFrame, rule: str, fixes: list[Fix]) -> None:
+    for _, row in rows.iterrows():
+        fixes.append(Fix(rule, str(row["FILE"]), int(row["ROW"]), str(row["CHILD"]), "dropped"))
+
+
+def reference_clean(raw: returns.Returns, until: str | None = None) -> returns.CleanReturns:
+    """`returns.clean`, duplicates dropped on the frame's columns (`reference_deduplicate`) and
+    the rules applied child by child (`reference_history`)."""
+    if until is not None:
+        raw = clean_module.cut(raw, until)
+    fixes: list[Fix] = []
+    problems = list(raw.problems)
+    data_end = as_date(until, "until").date() if until is not None else dt.date(max(raw.years), 3, 31)
+    episodes = reference_deduplicate(raw.episodes, fixes)
+    births, uasc = clean_module._dates_of_birth(raw, episodes, fixes, problems)
+    episodes = episodes[episodes["CHILD"].isin(births.index)]
+    last_seen = raw.episodes.groupby("CHILD")["YEAR"].max()
+    rows = []
+    records = episodes.sort_values(["CHILD", "DECOM"]).to_dict("records")
+    for child, own in itertools.groupby(records, key=lambda r: str(r["CHILD"])):
+        rows.extend(reference_history(child, list(own), births[child].date(), int(last_seen[child]), data_end, fixes))
+    # The returns' own column types (a frame of records would guess them: a column blank
+    # throughout would become float).
+    table = pd.DataFrame(rows, columns=episodes.columns).astype(episodes.dtypes.to_dict())
+    table["DOB"] = table["CHILD"].map(births)
+    table["UASC"] = table["CHILD"].isin(uasc)
+    table = clean_module._short_breaks(table, fixes)
+    table = clean_module._label(table, problems)
+    return returns.CleanReturns(table.reset_index(drop=True), fixes, problems, data_end=data_end,
+                                data_start=dt.date(min(raw.years) - 1, 4, 1), files=list(raw.files),
+                                source=raw)  # fmt: skip
+
+
+def _show(value: object) -> str:
+    return "blank" if value is None or value is pd.NaT else str(pd.Timestamp(value).date())  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -252,3 +364,71 @@ def test_a_census_day_with_no_one_in_care(tmp_path: Path) -> None:
     for day in ("2016-04-30", "2016-06-01", "2017-03-31"):
         assert returns.in_care_on(data, day).empty
         assert list(returns.in_care_on(data, day).columns) == COLUMNS
+
+
+def _same_cleaning(ours: returns.CleanReturns, reference: returns.CleanReturns) -> None:
+    pd.testing.assert_frame_equal(ours.episodes, reference.episodes, check_exact=True)
+    assert ours.fixes == reference.fixes  # the same fixes, in the same order
+    assert ours.problems == reference.problems
+    assert (ours.data_start, ours.data_end) == (reference.data_start, reference.data_end)
+
+
+@pytest.mark.parametrize("until", [None, "2016-09-30", "2017-03-31"])
+def test_cleaning_is_the_reference_s_on_the_edge_cases(edges: returns.CleanReturns, until: str | None) -> None:
+    assert edges.source is not None
+    _same_cleaning(returns.clean(edges.source, until), reference_clean(edges.source, until))
+
+
+@pytest.mark.parametrize("until", [None, "2015-03-31", "2016-10-31"])
+def test_cleaning_is_the_reference_s_on_messy_returns(messy: returns.CleanReturns, until: str | None) -> None:
+    assert messy.source is not None
+    _same_cleaning(returns.clean(messy.source, until), reference_clean(messy.source, until))
+
+
+@pytest.fixture(scope="module")
+def every_rule(tmp_path_factory: pytest.TempPathFactory) -> returns.Returns:
+    """Returns for 2016 to 2018 in which each rule of the histories applies (see the comments)."""
+    folder = tmp_path_factory.mktemp("rules")
+    header = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\na,1,01/01/2000,WBRI,,,\nb,2,29/02/2000,WBRI,,,\n" \
+             "c,1,01/06/2010,WBRI,,,\nd,2,01/06/2010,WBRI,,,\ne,1,01/06/2011,WBRI,,,\n"  # fmt: skip
+    years = {
+        "2016": "a,01/05/2015,S,C2,N1,U4,PR1,,,,,,\n"            # open, the next continues care
+                "a,01/09/2015,P,C2,N1,U4,PR1,15/10/2015,X1,,,,\n"  # a gap before the next
+                "a,01/11/2015,P,C2,N1,U5,PR4,01/12/2015,X1,,,,\n"  # ends after the next starts
+                "a,20/11/2015,P,C2,N1,U4,PR1,,,,,,\n"            # open, a new period next: 31 March
+                "c,01/01/2016,S,C2,N2,U4,PR1,,,,,,\n"            # open, absent from later returns
+                "d,01/01/2009,S,C2,N2,U4,PR1,01/02/2009,E13,,,,\n",  # before birth
+        "2017": "a,01/06/2016,S,C2,N1,U4,PR1,,,,,,\n"            # open, a new period 9 days on
+                "a,10/06/2016,S,V2,N1,U4,PR1,,,,,,\n"
+                "b,01/01/2017,S,C2,N1,U4,PR1,,,,,,\n"
+                "b,01/01/2017,S,C2,N1,U4,PR1,,,,,,\n"            # the same row twice
+                "d,01/03/2017,S,C2,N2,U4,PR1,01/02/2017,E13,,,,\n"  # ends before it starts
+                "e,01/01/2017,,C2,N1,U4,PR1,01/02/2017,X1,,,,\n"   # no RNE: the period's first given is S
+                "e,01/02/2017,S,C2,N1,U4,PR1,,,,,,\n",
+        "2018": "a,10/06/2016,S,V2,N1,U4,PR1,,,,,,\n"            # open past the 18th birthday...
+                "a,15/02/2018,S,C2,N1,U4,PR1,10/02/2018,E13,,,,\n"  # ...so this is not looked at
+                "b,01/01/2017,S,C1,N1,U4,PR1,15/03/2018,E4A,,,,\n"  # past 18 on 1 March (29 February); LS changed
+                "d,01/04/2017,S,C2,N2,U4,PR1,,,,,,\n"            # two rows for one start: the one with an end
+                "d,01/04/2017,S,C2,N2,U4,PR1,01/05/2017,E13,,,,\n",
+    }  # fmt: skip
+    for year, episodes in years.items():
+        (folder / year).mkdir()
+        (folder / year / "header.csv").write_text(header)
+        (folder / year / "episodes.csv").write_text(EPISODES_HEAD + episodes)
+    return returns.read_returns(folder)
+
+
+@pytest.mark.parametrize("until", [None, "2016-03-31", "2017-06-30", "2018-01-31"])
+def test_cleaning_is_the_reference_s_with_every_rule(every_rule: returns.Returns, until: str | None) -> None:
+    ours = returns.clean(every_rule, until)
+    if until is None:  # every rule of the histories met, so that each is compared
+        counts = ours.rule_counts()
+        assert (counts[["exact_duplicate", "conflicting_duplicate", "repeated_in_later_return",
+                        "replaced_in_later_return", "ends_before_start", "starts_before_birth",
+                        "open_episode_followed_by_another",
+                        "ceased_and_reentered", "overlap_closed_at_next_start", "gap_closed_at_next_start",
+                        "no_longer_in_latest_return", "closed_at_18th_birthday"]] > 0).all(), counts  # fmt: skip
+        assert counts["ceased_and_reentered"] == 3 and counts["closed_at_18th_birthday"] == 2
+        assert not any(f.child == "a" and f.rule == "ends_before_start" for f in ours.fixes)
+        assert ours.episodes.loc[ours.episodes["CHILD"] == "e", "period_start_known"].tolist() == [True, True]
+    _same_cleaning(ours, reference_clean(every_rule, until))

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -114,10 +114,15 @@ class Backtest:
         from matplotlib.figure import Figure
 
         t = self.table
-        fig = Figure(figsize=(13, 8), layout="constrained")
-        axes = fig.subplots(2, 3)
+        fig = Figure(figsize=(14, 9), layout="constrained")
+        # Two rows of their own widths: three year-by-year panels above; below, the breakdowns
+        # (placement names need the width) and the text.
+        rows: Any = fig.subfigures(2, 1, height_ratios=[1, 1.15])
+        top, bottom = rows
+        upper = top.subplots(1, 3)
+        lower = bottom.subplots(1, 3, width_ratios=[1.1, 1.4, 0.6])
         units = ("children in care", "children a year", "children a year")
-        for ax, measure, unit in zip(axes[0], ("stock", "entries", "exits"), units, strict=True):
+        for ax, measure, unit in zip(upper, ("stock", "entries", "exits"), units, strict=True):
             part = t[(t["measure"] == measure) & (t["breakdown"] == "total")]
             ax.fill_between(part["date"], part["low"], part["high"], color="C0", alpha=0.2, linewidth=0,
                             label="projection: 90% interval")  # fmt: skip
@@ -125,12 +130,15 @@ class Backtest:
             ax.plot(part["date"], part["observed"], color="k", marker="x", linestyle="none", markersize=9,
                     label="observed")  # fmt: skip
             ax.set_title({"stock": "Children in care", "entries": "Entries to care",
-                          "exits": "Exits from care"}[measure] + " (year to each date)" * (measure != "stock"))
-            ax.set_xticks(list(part["date"]), [f"{d:%Y-%m-%d}" for d in part["date"]])
+                          "exits": "Exits from care"}[measure] + "\n(year to each date)" * (measure != "stock"))
+            # Room at the ends for the first and last dates' labels; upright when there are many.
+            ax.margins(x=0.12)
+            ax.set_xticks(list(part["date"]), [f"{d:%Y-%m-%d}" for d in part["date"]],
+                          rotation=90 if len(part) > 3 else 0)  # fmt: skip
             ax.set_ylabel(unit)
             ax.grid(alpha=0.3)
-        axes[0][0].legend(loc="best", fontsize="small")
-        for ax, breakdown in zip(axes[1][:2], ("age_band", "placement"), strict=True):
+        upper[0].legend(loc="best", fontsize="small")
+        for ax, breakdown in zip(lower[:2], ("age_band", "placement"), strict=True):
             part = t[(t["measure"] == "stock") & (t["breakdown"] == breakdown)]
             groups = list(dict.fromkeys(part["group"]))
             years = sorted(set(part["year"]))
@@ -142,13 +150,14 @@ class Backtest:
                             fmt="o", color=f"C{j % 10}", capsize=3, markersize=4,
                             label=f"projection, {rows['date'].iloc[0]:%Y-%m-%d}")  # fmt: skip
                 ax.plot(x, rows["observed"], "kx", markersize=8, label="observed" if j == 0 else None)
-            ax.set_xticks(np.arange(len(groups)), [g.replace("_", " ") for g in groups],
-                          rotation=0 if breakdown == "age_band" else 30)  # fmt: skip
-            ax.set_title(f"Children in care by {breakdown.replace('_', ' ')} (mean, 90% interval)")
+            slanted = breakdown == "placement"
+            ax.set_xticks(np.arange(len(groups)), [g.replace("_", " ") for g in groups], rotation=30 if slanted else 0,
+                          ha="right" if slanted else "center", rotation_mode="anchor")  # fmt: skip
+            ax.set_title(f"Children in care by {breakdown.replace('_', ' ')}\n(mean and 90% interval on each date)")
             ax.set_ylabel("children in care")
             ax.grid(axis="y", alpha=0.3)
             ax.legend(fontsize="x-small")
-        text = axes[1][2]
+        text = lower[2]
         text.axis("off")
         inside = t["inside"]
         text.text(0.0, 1.0, f"Fitted on the returns up to {self.fit_to}\nprojected to {self.test_to}\n"
@@ -203,11 +212,10 @@ def backtest(
     a `carecast.ReturnsError` saying what is allowed.
     """
     full = as_clean(returns)
-    start, end, years = _check_dates(full, fit_to, test_to)
+    start, end, years = check(full, fit_to, test_to, window_months)
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise ConfigError(f"replications: got {replications!r}; allowed: a whole number, 1 or more",
                           path="replications", value=repr(replications), allowed="a whole number >= 1")  # fmt: skip
-    Window.ending(start, window_months).check(full)  # named against all the returns, not only those to fit_to
     fitted = fit(full, start, window_months=window_months, base=base, population=population,
                  include_uasc=include_uasc, until=start, seed=seed, **build_kwargs)  # fmt: skip
     scenario = fitted.scenario
@@ -224,25 +232,44 @@ def accepts(name: str) -> bool:
     return name in inspect.signature(_build.build).parameters
 
 
-def _check_dates(data: CleanReturns, fit_to: dt.date | str, test_to: dt.date | str) -> tuple[dt.date, dt.date, int]:
-    start = as_date(fit_to, "fit_to").date()
-    end = as_date(test_to, "test_to").date()
+#: What `backtest`'s arguments are called on the command line (``carecast backtest``): `check`
+#: names them so in its messages there.
+OPTION_NAMES = {"fit_to": "--fit-to", "test_to": "--test-to", "window_months": "--window-months"}
+
+
+def check(
+    data: CleanReturns,
+    fit_to: dt.date | str,
+    test_to: dt.date | str,
+    window_months: int = 36,
+    names: Mapping[str, str] | None = None,
+) -> tuple[dt.date, dt.date, int]:
+    """Refuse dates a back-test of ``data`` cannot use, with a `carecast.ReturnsError` saying
+    what is allowed; otherwise ``fit_to`` and ``test_to`` as dates and the years between them
+    compared. The messages call the arguments by their Python names, or by ``names`` (the
+    command line passes `OPTION_NAMES`)."""
+    n = {name: name for name in OPTION_NAMES} | dict(names or {})
+    start = as_date(fit_to, n["fit_to"]).date()
+    end = as_date(test_to, n["test_to"]).date()
     span = f"the returns cover {data.data_start} to {data.data_end}"
     if (start + dt.timedelta(days=1)).day != 1:
-        raise ReturnsError(f"fit_to: {start} is not the last day of a month (the model runs month by month; "
+        raise ReturnsError(f"{n['fit_to']}: {start} is not the last day of a month (the model runs month by month; "
                            "31 March compares collection years)", value=str(start))  # fmt: skip
     if not data.data_start <= start < data.data_end:
-        raise ReturnsError(f"fit_to: {start} is not inside the returns ({span}); it must leave time to test",
+        raise ReturnsError(f"{n['fit_to']}: {start} is not inside the returns ({span}); it must leave time to test",
                            value=str(start))  # fmt: skip
     if end <= start:
-        raise ReturnsError(f"test_to: {end} is not after fit_to ({start})", value=str(end))
+        raise ReturnsError(f"{n['test_to']}: {end} is not after {n['fit_to']} ({start})", value=str(end))
     if end > data.data_end:
-        raise ReturnsError(f"test_to: {end} is after the returns end ({span}): nothing to compare with",
+        raise ReturnsError(f"{n['test_to']}: {end} is after the returns end ({span}): nothing to compare with",
                            value=str(end))  # fmt: skip
     years = sum(1 for k in range(1, 101) if _anniversary(start, k) <= end)
     if years < 1:
-        raise ReturnsError(f"test_to: {end} is less than a year after fit_to ({start}); figures are compared on "
-                           f"anniversaries of fit_to, the first {_anniversary(start, 1)}", value=str(end))  # fmt: skip
+        raise ReturnsError(f"{n['test_to']}: {end} is less than a year after {n['fit_to']} ({start}); figures are "
+                           f"compared on anniversaries of {n['fit_to']}, the first {_anniversary(start, 1)}",
+                           value=str(end))  # fmt: skip
+    # The window is named against all the returns, not only those up to fit_to.
+    Window.ending(start, window_months).check(data, choose=f"{n['fit_to']} and {n['window_months']}")
     return start, end, years
 
 

@@ -44,8 +44,8 @@ import numpy as np
 import pandas as pd
 
 from .. import Scenario
-from .._errors import ConfigError
-from . import estimate
+from .._errors import ConfigError, ReturnsError
+from . import estimate, observed
 from .clean import CleanReturns
 from .position import AGE_BANDS, REENTRY_WINDOW_MONTHS, band_index, in_care_on, starting_position
 from .read import as_date
@@ -104,7 +104,7 @@ def build(
     data: CleanReturns,
     census: dt.date | str,
     base: Scenario,
-    population: Sequence[float] | None = None,
+    population: Sequence[float] | pd.DataFrame | None = None,
     window_months: int = 36,
     include_uasc: bool = False,
     replications: int = 40,
@@ -112,17 +112,24 @@ def build(
     name: str | None = None,
     *,
     trend: bool = False,
+    authority: str | None = None,
 ) -> Built:
     """A scenario of the authority in ``data`` from ``census``: see the module's documentation.
 
-    ``population`` is the children living in the authority by single year of age 0-17 (default:
-    the base's under-18 population spread evenly). ``window_months`` is the reference window of
-    the rates, ending on the census date (a date, or text day first as the returns write dates).
+    ``population`` is the children living in the authority by single year of age 0-17: 18
+    numbers, or a table as `observed.read_population` reads it (columns ``age``, ``children``
+    and optionally ``locality``; with localities, they become the scenario's: see
+    `with_localities`). Default: the base's under-18 population spread evenly.
+    ``window_months`` is the reference window of the rates, ending on the census date (a date,
+    or text day first as the returns write dates).
     Each round of the fit of entries runs ``replications`` replications of two years with ``seed``.
-    ``name`` names the scenario (default: the base's name with ``-from-returns``). With
-    ``trend``, the trend in entries fitted over the window is projected forward.
+    ``authority`` is the scenario's authority (default: the local authority code the returns
+    carry, if they carry one, else ``"from returns"``; never the base's), and ``name`` its name
+    (default: the authority and the census date, as ``barnsley-2016-03-31``). With ``trend``, the
+    trend in entries fitted over the window is projected forward.
     """
     census = as_date(census, "census date").date()
+    name_given = name is not None
     if census > data.data_end:
         raise ConfigError(f"census date {census} is after the returns end ({data.data_end})", path="census_date",
                           value=str(census), allowed=f"a date up to {data.data_end}")  # fmt: skip
@@ -130,6 +137,9 @@ def build(
     window.check(data)  # a window the returns do not cover is refused, naming both
     base_dict = base.to_dict()
     notes: list[str] = []
+    by_locality = population if isinstance(population, pd.DataFrame) else None
+    if isinstance(population, pd.DataFrame):
+        population = observed.population_by_age(population)
     if population is None:
         total = float(base_dict["population"]["under_18"])
         population = [total / 18] * 18
@@ -255,10 +265,13 @@ def build(
     # were in force by then, so they are folded into the policy the run starts with.
     changes = base_dict.get("changes", [])
     in_force = [c for c in changes if c["from"] <= first_month]
+    authority, provenance["authority"] = _authority(data, authority)
+    name = name or f"{_slug(authority)}-{census}"
     scenario = base.updated(
         {
             "start": first_month,
-            "name": name or f"{base.name}-from-returns",
+            "authority": authority,
+            "name": name,
             "description": f"Built from {source}, census date {census}; the rest from {base.name}",
             "changes": [c for c in changes if c["from"] > first_month],
         }
@@ -271,7 +284,8 @@ def build(
                      f"({'; '.join(c.get('note') or c['from'] for c in in_force)}) {'is' if one else 'are'} in force "
                      "from the start, folded into the policy.")  # fmt: skip
     provenance["start"] = f"the month of the day after the census date {census}"
-    provenance["name"] = provenance["description"] = "carecast estimate"
+    provenance["name"] = "given" if name_given else f"the authority and the census date (not the base's {base.name})"
+    provenance["description"] = "carecast estimate"
     scenario = scenario.with_parameters({"population.under_18": values.pop("population.under_18")})
     scenario = scenario.with_parameters(values)
     scenario = scenario.updated({"hazards": {"looked_after": {"exits": table, **posteriors}},
@@ -288,6 +302,11 @@ def build(
         f"population; or a child who went home from care in the {REENTRY_WINDOW_MONTHS} months before {census} "
         f"({source}), a family of its own whose case is drawn from hazards.looked_after.return_to"
     )
+    if by_locality is not None and "locality" in by_locality.columns:
+        scenario = with_localities(scenario, by_locality, provenance, notes, seed)
+    else:
+        notes.append(f"Localities: the base's {len(base_dict['population']['localities'])} (no population by "
+                     "locality given).")  # fmt: skip
     scenario = _with_entries(scenario, data, window, entries, population, provenance, notes, replications, seed,
                              trend, include_uasc, source)  # fmt: skip
     attention += [n for n in notes if n.startswith(("Entries: after", "Need mix: the model"))]
@@ -317,6 +336,82 @@ def _with_start(scenario: Scenario, data: CleanReturns, census: dt.date, include
     open_cases = at_home[at_home["case"] != "closed"]
     position.children_at_home = pd.concat([open_cases, returned], ignore_index=True)
     return scenario.with_starting_position(position)
+
+
+def with_localities(
+    scenario: Scenario, population: pd.DataFrame, provenance: dict[str, str], notes: list[str], seed: int
+) -> Scenario:
+    """``scenario`` with the localities of ``population`` (columns ``locality``, ``age``,
+    ``children``): each locality's name and share of the children under 18 from the table; its
+    need mix, which the returns cannot give, from the scenario's locality of the same name
+    (names compared ignoring case and spaces at the ends), else the scenario's average over its
+    localities weighted by their shares. Families at home in the starting position whose
+    locality is no longer there are placed in the new localities at random (seeded by
+    ``seed``), each with the chance of its share times the share of its level of need there.
+    Children in care have no locality in the returns: the engine draws it. Each value's source
+    goes into ``provenance``, a summary into ``notes``."""
+    d = scenario.to_dict()
+    old = d["population"]["localities"]
+    totals = population.groupby("locality", sort=False)["children"].sum()
+    total = float(totals.sum())
+    if total <= 0:
+        raise ReturnsError("population: no children in any locality", column="children")
+    old_shares = np.array([float(loc["population_share"]) for loc in old])
+    low, moderate = (round(float(np.dot(old_shares, [loc["need"][level] for loc in old]) / old_shares.sum()), 4)
+                     for level in ("low", "moderate"))  # fmt: skip
+    average = {"low": low, "moderate": moderate, "high": round(1 - low - moderate, 4)}
+    by_name = {str(loc["name"]).strip().casefold(): loc for loc in old}
+    localities: list[dict[str, Any]] = []
+    matched: list[str] = []
+    for i, (name, children) in enumerate(totals.items()):
+        path = f"population.localities[{i}]"
+        same = by_name.get(str(name).strip().casefold())
+        localities.append({"name": str(name), "population_share": float(children) / total,
+                           "need": dict(same["need"]) if same is not None else dict(average)})  # fmt: skip
+        provenance[f"{path}.name"] = "the population given (its locality column)"
+        provenance[f"{path}.population_share"] = f"{children:,.0f} of the {total:,.0f} children under 18 given"
+        if same is not None:
+            matched.append(str(name))
+            provenance[f"{path}.need"] = f"from the base's locality {same['name']!r} (the returns hold no need)"
+        else:
+            provenance[f"{path}.need"] = (
+                f"the base's average over its {len(old)} localities, weighted by their shares: no base locality of "
+                "this name, and the returns hold no need"
+            )
+    position = scenario.starting_position(seed=seed)
+    home = position.children_at_home.copy()
+    names = [str(loc["name"]) for loc in localities]
+    # A family in a locality of the same name stays there; the others are drawn.
+    same_name = {n.strip().casefold(): n for n in names}
+    home["locality"] = [same_name.get(str(loc).strip().casefold(), loc) if pd.notna(loc) else None
+                        for loc in home["locality"]]  # fmt: skip
+    moved = (home["locality"].notna() & ~home["locality"].isin(names)).to_numpy()
+    # One draw per family: the rows of a family share its locality (a row without a key is a family alone).
+    keys = [("family", f) if pd.notna(f) else ("row", i) for i, f in enumerate(home["family"])]
+    rng = np.random.default_rng([seed, 0x10CA1])
+    shares = np.array([loc["population_share"] for loc in localities])
+    chosen: dict[tuple[str, Any], str] = {}
+    for key, need, move in zip(keys, home["need"], moved, strict=True):
+        if move and key not in chosen:
+            weights = shares * (np.array([loc["need"][need] for loc in localities]) if isinstance(need, str) else 1.0)
+            weights = weights if weights.sum() > 0 else shares  # no locality has families of this need
+            chosen[key] = names[int(rng.choice(len(names), p=weights / weights.sum()))]
+    home.loc[moved, "locality"] = [chosen[key] for key, move in zip(keys, moved, strict=True) if move]
+    position.children_at_home = home
+    d["population"]["localities"] = localities
+    d["starting_position"] = position.to_dict()
+    gone = [str(loc["name"]) for loc in old if str(loc["name"]).strip().casefold() not in
+            {n.strip().casefold() for n in names}]  # fmt: skip
+    notes.append(
+        f"Localities: the {len(localities)} of the population given ({', '.join(names)}); need mix from the base's "
+        f"locality of the same name for {len(matched)}, the base's average for the others. "
+        + (f"The base's {', '.join(gone)} {'is' if len(gone) == 1 else 'are'} gone: {len(chosen)} families at "
+           "home there were placed in the new localities by share and need. " if gone else "")
+        + f"policy.early_help.hubs stays the base's {d['policy']['early_help']['hubs']} (a count of buildings, "
+        "not tied to the localities)."
+    )  # fmt: skip
+    provenance["policy.early_help.hubs"] = "from base: a count of buildings for costs and reports, not the localities"
+    return Scenario.from_dict(d)
 
 
 #: The fit of entries stops when every band's first entries are within this share of their
@@ -448,6 +543,39 @@ def _with_entries(
     return scenario.updated({"hazards": hazards})
 
 
+#: Columns that may hold the local authority's code in a CSV return (``LEA`` is the XML
+#: return's element).
+AUTHORITY_COLUMNS = ("LA", "LA_CODE", "LEA")
+
+
+def _authority(data: CleanReturns, given: str | None) -> tuple[str, str]:
+    """The scenario's authority, and where it came from: ``given``, else the one local authority
+    code the returns carry, else ``"from returns"``."""
+    if given is not None:
+        if not isinstance(given, str) or not given.strip():
+            raise ConfigError(f"authority: got {given!r}; allowed: a name or code of the authority", path="authority",
+                              value=repr(given), allowed="a non-empty name")  # fmt: skip
+        return given.strip(), "given (--authority, or authority= in Python)"
+    tables = [data.episodes] + ([data.source.header, data.source.episodes] if data.source is not None else [])
+    found: dict[str, set[str]] = {}
+    for table in tables:
+        for column in AUTHORITY_COLUMNS:
+            if column in table.columns:
+                found.setdefault(column, set()).update(str(v).strip() for v in table[column].dropna())
+    codes = set().union(*found.values()) - {""} if found else set()
+    if len(codes) == 1:
+        code = codes.pop()
+        return code, f"the local authority code in the returns ({', '.join(sorted(found))} = {code})"
+    several = f"the returns carry {len(codes)} local authority codes ({', '.join(sorted(codes)[:5])})" if codes else (
+        "the returns carry no local authority code")  # fmt: skip
+    return "from returns", f"not known: {several}; --authority NAME (authority= in Python) names it"
+
+
+def _slug(text: str) -> str:
+    """``text`` as a scenario name: lower case, words joined by hyphens."""
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split()) or "authority"
+
+
 def _relative_gamma(mean: float, events: int) -> dict[str, Any] | float:
     """A gamma with this ``mean`` whose relative spread is that of a count of ``events`` (shape
     ``events`` + 1/2, the Jeffreys prior of the rates); a mean of 0 stays a plain 0."""
@@ -524,11 +652,20 @@ def annotate(toml: str, provenance: dict[str, Any]) -> str:
     ``from base``. A value written as a table of its own (a distribution) has the comment on
     the table's header; array-of-tables sections (the starting position) get one comment each."""
     out, table = [], ""
+    arrays: dict[str, int] = {}  # array of tables -> the index of its current entry
     for line in toml.splitlines():
         stripped = line.strip()
         if stripped.startswith("["):
-            table = stripped.strip("[]")
-            note = provenance.get(table)
+            name = stripped.strip("[]")
+            if stripped.startswith("[["):
+                arrays[name] = arrays.get(name, -1) + 1
+                table = f"{name}[{arrays[name]}]"
+                note = provenance.get(table, provenance.get(name))
+            else:
+                # A table inside the current entry of an array of tables: its path names the entry.
+                within = max((a for a in arrays if name.startswith(a + ".")), key=len, default=None)
+                table = name if within is None else f"{within}[{arrays[within]}]{name[len(within):]}"
+                note = provenance.get(table)
             out.append(line if note is None else f"{line}  # {note}")
             continue
         owned = any(table == p or table.startswith(p + ".") for p in provenance if p.count(".") <= table.count("."))

@@ -57,14 +57,14 @@ class Window:
         """The window's length in years (of 365.25 days)."""
         return (self.end - self.start).days / DAYS_PER_YEAR
 
-    def check(self, returns: CleanReturns) -> None:
-        """Refuse a window that the returns do not cover: rates there would be made of nothing."""
+    def check(self, returns: CleanReturns, choose: str = "a census date and window") -> None:
+        """Refuse a window that the returns do not cover: rates there would be made of nothing.
+        The message asks to ``choose`` what sets the window inside them."""
         first, last = pd.Timestamp(returns.data_start), pd.Timestamp(returns.data_end) + pd.Timedelta(days=1)
         if self.start < first or self.end > last:
             raise ReturnsError(
                 f"the window {self.start.date()} to {(self.end - pd.Timedelta(days=1)).date()} is not inside the "
-                f"returns, which cover {returns.data_start} to {returns.data_end}; choose a census date and window "
-                "inside them",
+                f"returns, which cover {returns.data_start} to {returns.data_end}; choose {choose} inside them",
                 value=f"{self.start.date()} to {(self.end - pd.Timedelta(days=1)).date()}",
             )
 

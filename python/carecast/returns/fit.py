@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
+import pandas as pd
+
 from .. import Scenario, presets
 from .._errors import ConfigError
 from . import build as _build
@@ -85,13 +87,16 @@ def as_base(base: str | os.PathLike[str] | Scenario | None) -> Scenario:
                       value=repr(base)[:60], allowed=allowed)  # fmt: skip
 
 
-def as_population(population: str | os.PathLike[str] | Sequence[float] | None) -> list[float] | None:
-    """Children by single year of age 0-17: from a CSV file (`observed.read_population`), or
-    18 numbers, or None (the base's population, spread evenly)."""
-    if population is None:
-        return None
+def as_population(
+    population: str | os.PathLike[str] | Sequence[float] | pd.DataFrame | None,
+) -> list[float] | pd.DataFrame | None:
+    """Children by single year of age 0-17: a CSV file's table (`observed.read_population`:
+    ``age``, ``children`` and optionally ``locality``), a table like it, 18 numbers, or None
+    (the base's population, spread evenly)."""
+    if population is None or isinstance(population, pd.DataFrame):
+        return population
     if isinstance(population, (str, os.PathLike)):
-        return observed.population_by_age(observed.read_population(Path(population)))
+        return observed.read_population(Path(population))
     if not isinstance(population, Iterable):
         allowed = "a CSV file of age, children or 18 numbers"
         raise ConfigError(f"population: got {population!r}; allowed: {allowed}", path="population",
@@ -104,7 +109,7 @@ def fit(
     census_date: dt.date | str,
     window_months: int = 36,
     base: str | os.PathLike[str] | Scenario | None = None,
-    population: str | os.PathLike[str] | Sequence[float] | None = None,
+    population: str | os.PathLike[str] | Sequence[float] | pd.DataFrame | None = None,
     include_uasc: bool = False,
     until: dt.date | str | None = None,
     **build_kwargs: Any,

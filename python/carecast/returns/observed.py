@@ -58,7 +58,8 @@ def flows_by_year(returns: CleanReturns, include_uasc: bool = False) -> pd.DataF
 
 def read_population(path: str | Path) -> pd.DataFrame:
     """Children living in the authority by single year of age, from a CSV with columns ``age``
-    (0 to 17) and ``children``, and optionally ``locality`` (then one row per locality and age).
+    (0 to 17) and ``children``, and optionally ``locality`` (then one row per locality and age;
+    localities in the order the file first names them).
 
     Errors (`carecast.ReturnsError`) name the file, row, column and value: a missing column, an
     age outside 0-17 or missing, a count that is not a number of children.
@@ -87,6 +88,13 @@ def read_population(path: str | Path) -> pd.DataFrame:
         if not value >= 0 or value != value or value == float("inf"):
             raise ReturnsError(f"{path}, row {row}, column children: {children!r} is not a number of children",
                                file=str(path), row=row, column="children", value=children)  # fmt: skip
+    if "locality" in table.columns:
+        table["locality"] = table["locality"].str.strip()
+        blank = table["locality"] == ""
+        if blank.any():
+            row = int(blank.to_numpy().nonzero()[0][0]) + 2
+            raise ReturnsError(f"{path}, row {row}, column locality: blank (each row names its locality)",
+                               file=str(path), row=row, column="locality", value="")  # fmt: skip
     table["age"] = table["age"].astype(int)
     table["children"] = table["children"].str.replace(",", "").astype(float)
     keys = ["locality", "age"] if "locality" in table.columns else ["age"]
@@ -101,6 +109,11 @@ def read_population(path: str | Path) -> pd.DataFrame:
             where = f" for locality {locality!r}" if locality is not None else ""
             raise ReturnsError(f"{path}: no row for age {', '.join(map(str, missing))}{where} (every age 0-17 needed)",
                                file=str(path), column="age")  # fmt: skip
+    if "locality" in table.columns:
+        # Localities in the order the file gives them (the scenario's order, and its outputs').
+        order = {name: i for i, name in enumerate(pd.unique(table["locality"]))}
+        table = table.assign(_order=table["locality"].map(order)).sort_values(["_order", "age"]).drop(columns="_order")
+        return table[[*keys, "children"]].reset_index(drop=True)
     return table[[*keys, "children"]].sort_values(keys).reset_index(drop=True)
 
 

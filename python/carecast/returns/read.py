@@ -85,7 +85,7 @@ class Returns:
     @property
     def years(self) -> list[int]:
         """The collection years read, in order."""
-        years = set(self.episodes["YEAR"]) | set(self.header["YEAR"])
+        years = set(pd.unique(self.episodes["YEAR"]).tolist()) | set(pd.unique(self.header["YEAR"]).tolist())
         return sorted(int(y) for y in years)
 
     def problems_frame(self) -> pd.DataFrame:
@@ -194,7 +194,8 @@ def _year_of(path: Path, given: int | None, column: pd.Series | None) -> int | N
             return int(single[0])
     raise ReturnsError(
         f"{path}: cannot tell which collection year this file is for: put it in a folder named by the year "
-        "(e.g. 2016 for April 2015 to March 2016), add a YEAR column, or give the year",
+        "(e.g. 2016 for April 2015 to March 2016), add a YEAR column, or give the year (--year 2016 on the "
+        "command line, year=2016 in Python)",
         file=str(path),
     )
 
@@ -228,7 +229,9 @@ def _read_csv(path: Path, year: int | None, problems: list[Problem]) -> dict[str
     name = _table_name(path, list(table.columns))
     if name is None:
         return {}
-    table = table.apply(lambda column: column.str.strip()).replace("", None)
+    for column in table.columns:  # spaces at the ends stripped; blank is missing
+        text = table[column].str.strip()
+        table[column] = text.where(text != "")
     table["FILE"] = str(path)
     table["ROW"] = range(2, len(table) + 2)
     data_columns = [c for c in table.columns if c not in {"FILE", "ROW"}]
@@ -292,6 +295,9 @@ def _read_xml(path: Path, year: int | None) -> dict[str, pd.DataFrame]:
         )
     rename = {"CHILDID": "CHILD", "PL": "PLACE"}
     header, episodes, uasc = [], [], []
+    # The return's header names the local authority (its LEA code): kept on each child's header row.
+    lea = root.find(".//LEA")
+    authority = {"LEA": (lea.text or "").strip() or None} if lea is not None else {}
 
     def leaves(node: ET.Element) -> dict[str, str | None]:
         return {rename.get(n.tag, n.tag): (n.text or "").strip() or None for n in node.iter() if len(n) == 0}
@@ -301,7 +307,7 @@ def _read_xml(path: Path, year: int | None) -> dict[str, pd.DataFrame]:
         fields = leaves(head) if head is not None else {}
         fields.update({rename.get(n.tag, n.tag): (n.text or "").strip() or None for n in child if len(n) == 0})
         where = {"FILE": str(path), "ROW": number, "YEAR": year}
-        header.append({**{c: fields.get(c) for c in ("CHILD", "SEX", "DOB", "ETHNIC", "UPN")}, **where})
+        header.append({**{c: fields.get(c) for c in ("CHILD", "SEX", "DOB", "ETHNIC", "UPN")}, **authority, **where})
         if fields.get("UASC") not in (None, "0"):
             uasc.append({"CHILD": fields.get("CHILD"), "SEX": fields.get("SEX"), "DOB": fields.get("DOB"),
                          "DUC": fields.get("DUC"), **where})  # fmt: skip
@@ -360,41 +366,44 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, list[object]]:
     """Dates from text in any of the allowed formats (day first, as the returns write them), and
     the index labels of values that are not dates (blank stays blank)."""
     # Returns repeat the same few thousand dates in every row: each distinct text is parsed once.
-    present = values.notna().to_numpy()
-    distinct = pd.Index(values[present].unique())
-    parsed, not_dates = _parse_distinct(pd.Series(distinct, dtype=object))
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    which, distinct = pd.factorize(values)  # a blank is -1
+    present = which >= 0
+    parsed, not_dates = _parse_distinct(pd.Series(np.asarray(distinct, dtype=object), dtype=object))
+    days = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
     bad = np.zeros(len(values), dtype=bool)
     if len(distinct):
-        which = distinct.get_indexer(values[present])
-        out[present] = parsed.to_numpy("datetime64[ns]")[which]
-        bad[present] = not_dates[which]
-    return out, values.index[bad].tolist()
+        days[present] = parsed.to_numpy("datetime64[ns]")[which[present]]
+        bad[present] = not_dates[which[present]]
+    return pd.Series(days, index=values.index), values.index[bad].tolist()
 
 
 def _parse_distinct(values: pd.Series) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
     """`parse_dates` of ``values`` (a default index), and whether each is text that is not a date."""
-    text = values.astype("string").str.strip()
-    day = pd.Series(pd.NA, index=values.index, dtype="Int64")
-    month, year = day.copy(), day.copy()
-    for pattern, order in _DATE_PATTERNS:
-        parts = text.str.extract(pattern).astype("Int64")
-        found = parts[0].notna() & day.isna()
-        if not found.any():
-            continue
-        first, second, third = parts[0][found], parts[1][found], parts[2][found]
-        if order == "ymd":
-            year[found], month[found], day[found] = first, second, third
-        else:
-            day[found], month[found] = first, second
-            # Two-digit years: 00-68 are 2000-2068, 69-99 are 1969-1999 (as strptime's %y).
-            year[found] = third if order == "dmy" else third + 2000 - 100 * (third >= 69).astype("Int64")
-    known = day.notna()
+    # A few thousand distinct texts: matched one by one (the first pattern that matches wins),
+    # then converted together.
+    texts = [str(v).strip() for v in values]
+    found: list[tuple[int, int, int, int]] = []  # position, year, month, day
+    for i, text in enumerate(texts):
+        for pattern, order in _DATE_PATTERNS:
+            match = pattern.search(text)
+            if match is not None:
+                first, second, third = (int(g) for g in match.groups())
+                if order == "ymd":
+                    found.append((i, first, second, third))
+                elif order == "dmy":
+                    found.append((i, third, second, first))
+                else:  # two-digit years: 00-68 are 2000-2068, 69-99 are 1969-1999 (as strptime's %y)
+                    found.append((i, third + 2000 - 100 * (third >= 69), second, first))
+                break
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    if known.any():
-        parts = pd.DataFrame({"year": year[known], "month": month[known], "day": day[known]}).astype(int)
-        out[known] = pd.to_datetime(parts, errors="coerce")
-    return out, (text.notna() & (text != "") & out.isna()).to_numpy(bool)
+    if found:
+        rows = np.array(found, dtype=np.int64)
+        parts = pd.DataFrame({"year": rows[:, 1], "month": rows[:, 2], "day": rows[:, 3]})
+        converted = pd.to_datetime(parts, errors="coerce")
+        # A day outside what a nanosecond timestamp holds (years before 1677 or after 2262) is not a date.
+        converted = converted.where(converted.between(pd.Timestamp.min, pd.Timestamp.max))
+        out.iloc[rows[:, 0]] = converted.dt.as_unit("ns").to_numpy()
+    return out, np.array([text != "" for text in texts], dtype=bool) & out.isna().to_numpy(bool)
 
 
 def _check_codes(episodes: pd.DataFrame, problems: list[Problem]) -> None:
@@ -406,14 +415,22 @@ def _check_codes(episodes: pd.DataFrame, problems: list[Problem]) -> None:
         "PLACE_PROVIDER": codes.PROVIDERS,
     }
     for column, allowed in checks.items():
-        for (file, value), rows in episodes.groupby(["FILE", column], dropna=True)["ROW"]:
+        for (file, value), first, count in _first_and_count(episodes, column):
             if value not in allowed:
-                problems.append(Problem("warning", str(file), int(rows.iloc[0]), column, str(value),
-                                        f"code not known to carecast ({_rows(len(rows))}); kept"))  # fmt: skip
-    for (file, value), rows in episodes.groupby(["FILE", "REC"], dropna=True)["ROW"]:
+                problems.append(Problem("warning", str(file), first, column, str(value),
+                                        f"code not known to carecast ({_rows(count)}); kept"))  # fmt: skip
+    for (file, value), first, count in _first_and_count(episodes, "REC"):
         if not codes.known_rec(str(value)):
-            message = f"code not known to carecast ({_rows(len(rows))}); counted as an 'other' exit"
-            problems.append(Problem("warning", str(file), int(rows.iloc[0]), "REC", str(value), message))
+            message = f"code not known to carecast ({_rows(count)}); counted as an 'other' exit"
+            problems.append(Problem("warning", str(file), first, "REC", str(value), message))
+
+
+def _first_and_count(episodes: pd.DataFrame, column: str) -> list[tuple[tuple[str, str], int, int]]:
+    """Each file and code of ``column`` (blanks apart), in order, with the first row it is on and
+    how many rows it is on."""
+    rows = episodes.groupby(["FILE", column], dropna=True)["ROW"].agg(["first", "size"])
+    return list(zip(rows.index.tolist(), rows["first"].astype(int).tolist(), rows["size"].astype(int).tolist(),
+                    strict=True))  # fmt: skip
 
 
 def _rows(n: int) -> str:
