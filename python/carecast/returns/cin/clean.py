@@ -89,6 +89,9 @@ class CleanCin(LoadReport):
     #: The last day the data covers: 31 March of the latest return.
     data_end: dt.date = dt.date(1900, 1, 1)
     files: list[str] = field(default_factory=list)
+    #: The returns as read, before cleaning (so that a back-test can cut them at an earlier
+    #: date and clean them again: see `carecast.returns.precare.as_cin`).
+    source: CinReturns | None = field(default=None, repr=False, compare=False)
 
     RULES_APPLIED: ClassVar[dict[str, str]] = RULES
     UNIT: ClassVar[str] = "records"
@@ -145,6 +148,7 @@ def clean_cin(returns: CinReturns) -> CleanCin:
         data_start=dt.date(min(returns.years) - 1, 4, 1),
         data_end=data_end.date(),
         files=list(returns.files),
+        source=returns,
     )
 
 
