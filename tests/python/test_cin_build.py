@@ -104,12 +104,17 @@ def test_direct_values_are_the_census_and_are_written_with_their_evidence(
     assert any("under the same identifier" in line for line in fitted.attention())
 
 
-def test_referrals_are_fitted_before_entries_and_entries_still_reach_theirs(fitted: fit.Fitted) -> None:
+def test_referrals_are_fitted_before_entries(fitted: fit.Fitted) -> None:
     pre = fitted.built.precare
-    assert pre is not None and pre.rounds >= 1 and pre.referral_factor > 0
+    assert pre is not None and 1 <= pre.rounds < precare.FIT_ROUNDS and pre.referral_factor > 0
     assert pre.identification_factor is not None
-    # The fit of entries ran after, on the scenario with the fitted referrals.
-    assert not any(n.startswith("Entries: after") for n in fitted.built.notes), fitted.built.notes
+    # The referral hazards are the census's shape times the fitted factor, and the fit of entries,
+    # which ran after, kept them.
+    shape = pre.targets.referral_shape
+    for band in precare.BANDS:
+        value = fitted.scenario.parameter(f"hazards.not_known.referral.{band}")
+        assert value == pytest.approx(shape[band] * pre.referral_factor, rel=1e-9), band
+    assert "hazards.care_entry_scale.age_0" in fitted.built.provenance
 
 
 def test_early_help_places_that_bind_are_raised_to_what_the_records_show_open(folders: dict[str, Path]) -> None:

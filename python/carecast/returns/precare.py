@@ -154,18 +154,25 @@ def model_figures(results: Results, months: slice, at: int) -> dict[str, npt.NDA
     (``assessments``, ``referrals``: assessments and early help step-ups, ``cin_starts``,
     ``cp_starts``, ``early_help_starts``), stocks at the end of month ``at``
     (``cin_stock``, ``cp_stock``), and the families in early help on average over ``months``
-    (``early_help_families``)."""
+    (``early_help_families``).
+
+    The engine counts the families open in early help (or waiting for it) at the start as
+    starting it in the first month: early help starts over a span beginning at month 0 leave
+    that month out and scale the rest to the span's length."""
     from .. import _core
 
     flows = results._inner.flows_by_replication()[:, :, months].sum(axis=2)  # replications x moves
     moves = {name: flows[:, i] for i, name in enumerate(_core.MOVES)}
     assessments = results.array("assessments")[:, months].sum(axis=1)
+    starts = results.array("early_help_starts")[:, months]
+    if (months.start or 0) == 0 and starts.shape[1] > 1:
+        starts = starts[:, 1:] * (starts.shape[1] / (starts.shape[1] - 1))
     return {
         "assessments": assessments,
         "referrals": assessments + sum(moves[m] for m in STEP_UPS),
         "cin_starts": sum((moves[m] for m in CIN_STARTS), np.zeros(len(assessments))),
         "cp_starts": sum((moves[m] for m in CP_STARTS), np.zeros(len(assessments))),
-        "early_help_starts": results.array("early_help_starts")[:, months].sum(axis=1),
+        "early_help_starts": starts.sum(axis=1),
         "early_help_families": results.array("early_help_families")[:, months].mean(axis=1),
         "cin_stock": results.array("stock_child_in_need")[:, at],
         "cp_stock": results.array("stock_child_protection")[:, at],
@@ -339,10 +346,12 @@ class PreCare:
         starts = self.targets.fit.get("early_help_starts")
         if starts is not None:
             rows.append(("early help starts", starts, model["early_help_starts"], f"{a_year}, from the early help "
-                         "records; the model's families starting early help"))  # fmt: skip
+                         "records; the model's families starting early help (months 2-12 scaled to a year: the "
+                         "engine counts the families open at the start as starting in month 1)"))  # fmt: skip
         else:
             rows.append(("early help starts", math.nan, model["early_help_starts"],
-                         "no early help records given (no statutory return holds them): the base's rates"))
+                         "no early help records given (no statutory return holds them): the base's rates (months 2-12 "
+                         "scaled to a year)"))
         self.checks = pd.DataFrame(
             [{"figure": f, "census": c, "model": math.nan if m is None else m,
               "difference": (m / c - 1) if m is not None and c > 0 else math.nan, "note": n}
