@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from .returns.backtest import Backtest
     from .returns.fit import ReturnsLike
+    from .returns.precare import CinLike, EarlyHelpLike
 
 __all__ = [
     "HEADLINE_INDICATORS",
@@ -129,6 +130,9 @@ class Scenario:
         base: str | os.PathLike[str] | Scenario | None = None,
         population: str | os.PathLike[str] | Sequence[float] | None = None,
         include_uasc: bool = False,
+        *,
+        cin: CinLike | None = None,
+        early_help: EarlyHelpLike | None = None,
         **kwargs: Any,
     ) -> Scenario:
         """A scenario of an authority from its own SSDA903 returns: the Python twin of
@@ -142,8 +146,11 @@ class Scenario:
         the default preset if None). ``population``: children living in the authority by single
         year of age, a CSV file (columns ``age``, ``children``, and optionally ``locality``,
         whose localities then replace the base's) or 18 numbers (default: the base's, spread
-        evenly). UASC are left out unless ``include_uasc``. ``kwargs`` go to
-        ``carecast.returns.build.build`` (``seed``, ``name``, ...).
+        evenly). UASC are left out unless ``include_uasc``. ``cin``: the CIN census (XML files
+        or a folder, or ``carecast.returns.cin.load(...)``), from which the pre-care side is set
+        and fitted (referrals, assessment outcomes, child in need and protection, the open cases
+        at the start); ``early_help``: a council's early help records (a CSV file), with
+        ``cin``. ``kwargs`` go to ``carecast.returns.build.build`` (``seed``, ``name``, ...).
 
         Only the scenario is returned. The load report and where each value came from are in
         ``carecast.returns.fit.fit`` (same arguments), which returns the cleaned returns
@@ -163,7 +170,7 @@ class Scenario:
         from .returns.fit import fit
 
         fitted = fit(returns, census_date, window_months=window_months, base=base, population=population,
-                     include_uasc=include_uasc, **kwargs)  # fmt: skip
+                     include_uasc=include_uasc, cin=cin, early_help=early_help, **kwargs)  # fmt: skip
         for line in fitted.attention():
             warnings.warn(f"carecast.Scenario.from_returns: {line}", UserWarning, stacklevel=2)
         return fitted.scenario
@@ -790,6 +797,9 @@ def backtest(
     replications: int = 100,
     seed: int = 20150401,
     include_uasc: bool = False,
+    *,
+    cin: CinLike | None = None,
+    early_help: EarlyHelpLike | None = None,
     **build_kwargs: Any,
 ) -> Backtest:
     """Fit a scenario on the returns up to ``fit_to`` only, project it to ``test_to``, and
@@ -800,7 +810,10 @@ def backtest(
     fell inside. The Python twin of ``carecast backtest``; see docs/returns.md and
     ``carecast.returns.backtest``.
 
-    The arguments are those of :meth:`Scenario.from_returns`; ``build_kwargs`` go to
+    The arguments are those of :meth:`Scenario.from_returns`. With ``cin`` (and
+    ``early_help``), cut at ``fit_to`` like the returns, the pre-care side is fitted too and the
+    table adds the census's referrals, child in need and protection starts and protection plans
+    year by year. ``build_kwargs`` go to
     ``carecast.returns.build.build``. The result has ``.table``, ``.summary()``, ``.plot()``,
     ``.scenario``, ``.report`` and ``.write(directory)``.
 
@@ -811,4 +824,5 @@ def backtest(
     from .returns.backtest import backtest as run_backtest
 
     return run_backtest(returns, fit_to, test_to, window_months=window_months, base=base, population=population,
-                        replications=replications, seed=seed, include_uasc=include_uasc, **build_kwargs)
+                        replications=replications, seed=seed, include_uasc=include_uasc, cin=cin,
+                        early_help=early_help, **build_kwargs)  # fmt: skip

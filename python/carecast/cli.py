@@ -9,11 +9,12 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
     carecast compare BASELINE SCENARIO [same options] [--basis real|nominal|discounted] [--out DIR [--overwrite]]
     carecast report [SCENARIO | --compare BASELINE SCENARIO] --out report.html [--overwrite]
     carecast estimate SSDA903_PATH [--year YYYY] --census-date YYYY-MM-DD [--window-months N] [--base PRESET_OR_FILE]
-                      [--population FILE.csv] [--authority NAME] [--include-uasc] [--trend] --out SCENARIO.toml
-                      [--overwrite]
+                      [--population FILE.csv] [--authority NAME] [--include-uasc] [--trend]
+                      [--cin CIN_XML ... [--early-help FILE.csv]] --out SCENARIO.toml [--overwrite]
     carecast backtest SSDA903_PATH [--year YYYY] --fit-to YYYY-MM-DD --test-to YYYY-MM-DD [--window-months N]
                       [--base PRESET_OR_FILE] [--population FILE.csv] [--authority NAME] [--include-uasc]
-                      [--trend] [--replications N] [--seed S] [--out DIR [--overwrite]]
+                      [--trend] [--cin CIN_XML ... [--early-help FILE.csv]] [--replications N] [--seed S]
+                      [--out DIR [--overwrite]]
 
 Outputs are never written over a user's files: ``--out`` must be a new or empty directory (or,
 with ``--overwrite``, an earlier carecast output holding nothing else), checked before the
@@ -145,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--include-uasc", action="store_true", help="keep unaccompanied asylum-seeking children in")
     e.add_argument("--trend", action="store_true",
                    help="project the trend in entries fitted over the window (default: the window's level, no trend)")
+    _precare_options(e)
     e.add_argument("--seed", type=_seed, default=20150401, help="seed of the simulations that fit entries")
     e.add_argument("--out", metavar="SCENARIO.toml", required=True,
                    help="the scenario to write, with its load report beside it (SCENARIO.report.txt); existing "
@@ -172,6 +174,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--include-uasc", action="store_true",
                    help="keep unaccompanied asylum-seeking children in (both the fit and the observed figures)")
     b.add_argument("--trend", action="store_true", help="project the trend in entries fitted to the window")
+    _precare_options(b)
     b.add_argument("--replications", type=_positive, default=100, metavar="N",
                    help="replications of the projection (default %(default)s); intervals are their 5th-95th "
                    "percentiles")
@@ -246,6 +249,30 @@ class _Stdout:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             os.close(devnull)
+
+
+def _precare_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cin", nargs="+", metavar="CIN_XML",
+                   help="the CIN census: XML returns, or folders searched for .xml files; sets and fits the pre-care "
+                   "side (referrals, assessment outcomes, child in need and protection, the open cases at the start; "
+                   "docs/returns.md, 'Building the pre-care side')")  # fmt: skip
+    p.add_argument("--early-help", metavar="FILE.csv",
+                   help="the council's early help records (episodes or monthly counts; no statutory return holds "
+                   "them), with --cin: early help identification is fitted to their starts")  # fmt: skip
+
+
+def _precare(args: argparse.Namespace) -> dict[str, Any]:
+    """The CIN census and early help records of ``--cin`` and ``--early-help``, as keywords."""
+    if args.early_help is not None and args.cin is None:
+        raise ConfigError("--early-help: early help records are used with the CIN census: give --cin too",
+                          path="--early-help", value=str(args.early_help), allowed="with --cin CIN_XML")  # fmt: skip
+    if args.cin is None:
+        return {}
+    from .returns import cin, precare
+
+    data = cin.load(args.cin)
+    records = precare.as_early_help(args.early_help) if args.early_help is not None else None
+    return {"cin": data, "early_help": records}
 
 
 def _error(message: str) -> None:
@@ -450,6 +477,7 @@ def _report(args: argparse.Namespace, out: _Stdout) -> int:
 def _estimate(args: argparse.Namespace, out: _Stdout) -> int:
     from . import returns
     from .returns import build, observed
+    from .returns.fit import load_report as load_report_of
     from .returns.read import as_date
 
     if not str(args.out).endswith(".toml"):
@@ -460,17 +488,19 @@ def _estimate(args: argparse.Namespace, out: _Stdout) -> int:
     report_path = str(args.out)[: -len(".toml")] + ".report.txt"
     with FileOutput(args.out, args.overwrite) as target, FileOutput(report_path, args.overwrite) as report:
         data = returns.load(args.returns, year=args.year)
+        pre = _precare(args)
         built = build.build(data, args.census_date, base, population=population, window_months=args.window_months,
                             include_uasc=args.include_uasc, seed=args.seed, authority=args.authority,
-                            name=os.path.splitext(os.path.basename(args.out))[0], trend=args.trend)  # fmt: skip
+                            name=os.path.splitext(os.path.basename(args.out))[0], trend=args.trend, **pre)  # fmt: skip
         text = built.toml()
-        load_report = data.report() + "\n\n" + built.report() + "\n"
+        load_report = load_report_of(data, pre.get("cin"), built)
         target.write(lambda tmp: _write_text(tmp, text))
         report.write(lambda tmp: _write_text(tmp, load_report))
     census = as_date(args.census_date, "census date").date()
     out.say(f"wrote {args.out} and {report_path}: {data.children():,} children in the returns, "
             f"{len(built.scenario.starting_position().children_in_care):,} in care on {census}")  # fmt: skip
-    for line in data.attention() + built.attention:
+    census_notes = pre["cin"].attention() if "cin" in pre else []
+    for line in data.attention() + census_notes + built.attention:
         out.say(f"note: {line} (see {report_path})")
     return 0
 
@@ -496,7 +526,8 @@ def _backtest(args: argparse.Namespace, out: _Stdout) -> int:
         backtest.check(data, args.fit_to, args.test_to, args.window_months, names=backtest.OPTION_NAMES)
         result = backtest.backtest(data, args.fit_to, args.test_to, window_months=args.window_months,
                                    base=args.base, population=args.population, replications=args.replications,
-                                   seed=args.seed, include_uasc=args.include_uasc, **options)  # fmt: skip
+                                   seed=args.seed, include_uasc=args.include_uasc, **options,
+                                   **_precare(args))  # fmt: skip
         out.say(result.summary())
         out.say("")
         with pd.option_context("display.width", 160, "display.max_rows", 1000, "display.max_columns", 20):
@@ -505,7 +536,8 @@ def _backtest(args: argparse.Namespace, out: _Stdout) -> int:
             target.write(result._fill, {**result._manifest(), "returns": [str(p) for p in args.returns],
                                         "year": args.year, "window_months": args.window_months, "base": args.base,
                                         "population": args.population, "include_uasc": args.include_uasc,
-                                        "trend": args.trend})  # fmt: skip
+                                        "trend": args.trend, "cin": args.cin,
+                                        "early_help": args.early_help})  # fmt: skip
             _said_written(out, target)
     return 0
 

@@ -146,6 +146,8 @@ def test_precare_targets_are_the_measures_they_name(clean_data: cin.CleanCin, tm
     for name, p in shares.items():
         z = (direct[f"hazards.assessment.{name}"] - p) / np.sqrt(p * (1 - p) / n)
         assert abs(z) < 4, (name, z)
+    plans = outcomes["child_in_need"] + outcomes["child_protection"]
+    assert direct["hazards.early_help.step_up_to_protection"] == outcomes["child_protection"] / plans
     # Moves and stocks are exactly the measures' (tested against the truth above).
     moves = measures.transitions(clean_data, WINDOW).set_index(["state", "move", "age_band"])
     cp = moves.loc[("child_protection", "step_down", "all")]

@@ -24,9 +24,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import backtest, build, cin, codes, estimate, fit, observed, synthetic
-from .clean import RULES, CleanReturns, Fix, clean
+from ._report import Fix, Problem
+from .clean import RULES, CleanReturns, clean
 from .position import in_care_on, starting_position
-from .read import Problem, Returns, read_returns
+from .read import Returns, read_returns
 
 __all__ = [
     "RULES",

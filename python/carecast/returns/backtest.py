@@ -8,6 +8,10 @@ be the last day of a month: 31 March gives the collection years):
   day) and by placement type;
 - ``entries``: periods of care beginning in the year (re-entries included, on both sides);
 - ``exits``: periods of care ending in the year (18th birthdays included, on both sides).
+- with the CIN census (``cin=``), in each year it covers: ``referrals`` (not closed at referral;
+  the model's assessments and early help step-ups), ``cin_starts``, ``cp_starts``, ``cp_stock``
+  (on the anniversary) and, with early help episodes, ``early_help_starts`` (see
+  `PRECARE_MEASURES`).
 
 UASC are left out of both sides unless ``include_uasc``. The projection's figure is its mean
 over the replications and its interval the 5th to 95th percentile (a 90% interval);
@@ -42,10 +46,14 @@ from .estimate import Window, periods
 from .fit import Fitted, ReturnsLike, as_clean, fit
 from .observed import stock_by
 from .position import AGE_BANDS
+from .precare import CinLike, EarlyHelpLike, as_cin, as_early_help, model_figures, observed_by_year
 from .read import as_date
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+    from .cin.clean import CleanCin as CinClean
+    from .cin.early_help import EarlyHelp
 
 #: Columns of `Backtest.table`.
 COLUMNS = ("measure", "year", "date", "breakdown", "group", "observed", "mean", "low", "high", "inside")
@@ -58,11 +66,12 @@ class Backtest:
     """A projection from ``fit_to`` set against what the returns show happened.
 
     ``table`` has one row per figure compared (see `COLUMNS`): ``measure`` (``stock``,
-    ``entries``, ``exits``), ``year`` (1 for the first year after ``fit_to``), ``date`` (the end
-    of that year: the anniversary of ``fit_to``), ``breakdown`` (``total``, ``age_band``,
-    ``placement``) and ``group`` (``total``, a band such as ``10-15``, a placement such as
-    ``ifa``), the ``observed`` figure, the projection's ``mean``, ``low`` and ``high`` (its 5th
-    and 95th percentiles) and ``inside`` (low <= observed <= high).
+    ``entries``, ``exits``; with the CIN census also those of `PRECARE_MEASURES`), ``year`` (1
+    for the first year after ``fit_to``), ``date`` (the end of that year: the anniversary of
+    ``fit_to``), ``breakdown`` (``total``, ``age_band``, ``placement``) and ``group``
+    (``total``, a band such as ``10-15``, a placement such as ``ifa``), the ``observed``
+    figure, the projection's ``mean``, ``low`` and ``high`` (its 5th and 95th percentiles) and
+    ``inside`` (low <= observed <= high).
     """
 
     table: pd.DataFrame
@@ -199,6 +208,9 @@ def backtest(
     replications: int = 100,
     seed: int = 20150401,
     include_uasc: bool = False,
+    *,
+    cin: CinLike | None = None,
+    early_help: EarlyHelpLike | None = None,
     **build_kwargs: Any,
 ) -> Backtest:
     """Fit a scenario on ``returns`` up to ``fit_to`` only, project it to ``test_to`` and compare
@@ -209,19 +221,28 @@ def backtest(
     least a year later and not after the returns end (figures are compared on each anniversary
     of ``fit_to`` up to it). ``window_months``, ``base``, ``population`` and ``include_uasc`` are
     those of `carecast.Scenario.from_returns`; ``build_kwargs`` go to `build.build`. Bad dates are
-    a `carecast.ReturnsError` saying what is allowed.
+    a `carecast.ReturnsError` saying what is allowed. With ``cin`` (the CIN census) and
+    ``early_help`` (early help records), both cut at ``fit_to`` for the fit, the pre-care side is
+    fitted too, and the table adds the census's pre-care figures in each year it covers (see
+    `precare_rows`).
     """
     full = as_clean(returns)
     start, end, years = check(full, fit_to, test_to, window_months)
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise ConfigError(f"replications: got {replications!r}; allowed: a whole number, 1 or more",
                           path="replications", value=repr(replications), allowed="a whole number >= 1")  # fmt: skip
+    full_cin = as_cin(cin) if cin is not None else None
+    records = as_early_help(early_help) if early_help is not None else None
     fitted = fit(full, start, window_months=window_months, base=base, population=population,
-                 include_uasc=include_uasc, until=start, seed=seed, **build_kwargs)  # fmt: skip
+                 include_uasc=include_uasc, until=start, seed=seed, cin=full_cin, early_help=records,
+                 **build_kwargs)  # fmt: skip
     scenario = fitted.scenario
     runs = [scenario.run(range(i, i + 1), years=years, seed=seed, progress=False) for i in range(replications)]
     dates = [_anniversary(start, k) for k in range(1, years + 1)]
-    rows = _observed_and_modelled(full, Results.merge(runs), runs, start, dates, include_uasc)
+    merged = Results.merge(runs)
+    rows = _observed_and_modelled(full, merged, runs, start, dates, include_uasc)
+    if full_cin is not None:
+        rows += precare_rows(full_cin, records, merged, dates)
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     return Backtest(table, scenario, fitted.report(), start, end, replications, seed, fitted)
 
@@ -328,6 +349,38 @@ def _observed_and_modelled(
         rows.append(_row("entries", k, date, "total", "total", began, entries[:, months].sum(axis=1)))
         rows.append(_row("exits", k, date, "total", "total", ended, exits[:, months].sum(axis=1)))
         previous = stop
+    return rows
+
+
+#: The pre-care measures of a back-test with the CIN census: observed (the census, or early help
+#: records) -> the model's figure (see `precare.model_figures`).
+PRECARE_MEASURES = {
+    "referrals": "referrals not closed at referral (census); assessments and early help step-ups (model)",
+    "cin_starts": "referrals whose outcome is child in need or protection (census); the same and early help "
+    "step-ups (model)",
+    "cp_starts": "child protection plans starting",
+    "cp_stock": "children on child protection plans at the end of the anniversary",
+    "early_help_starts": "early help episodes starting (early help records)",
+}
+
+
+def precare_rows(cin: CinClean, early_help: EarlyHelp | None, merged: Results,
+                 dates: list[dt.date]) -> list[dict[str, Any]]:  # fmt: skip
+    """The census's pre-care figures in each year to ``dates`` that it covers (see
+    `PRECARE_MEASURES`; early help starts only where the records reach the year's end) against
+    the projection's. The engine reports no section 47 enquiries and no referral closed at
+    referral, so neither is compared."""
+    observed = observed_by_year(cin, dates, early_help)
+    if early_help is not None and early_help.kind == "episodes" and len(early_help.episodes):
+        last = max(early_help.episodes["start"].max(), early_help.episodes["end"].max())
+        late = (observed["measure"] == "early_help_starts") & (observed["date"] > (last + pd.Timedelta(days=31)).date())
+        observed = observed[~late]
+    rows = []
+    for k, date in enumerate(dates, start=1):
+        model = model_figures(merged, slice(12 * (k - 1), 12 * k), 12 * k - 1)
+        year = observed[observed["year"] == k]
+        for measure, value in zip(year["measure"].astype(str), year["observed"].astype(float), strict=True):
+            rows.append(_row(measure, k, date, "total", "total", value, model[measure]))
     return rows
 
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,11 @@ from . import estimate, observed
 from .clean import CleanReturns
 from .position import AGE_BANDS, REENTRY_WINDOW_MONTHS, band_index, in_care_on, starting_position
 from .read import as_date
+
+if TYPE_CHECKING:
+    from .cin.clean import CleanCin
+    from .cin.early_help import EarlyHelp
+    from .precare import PreCare
 
 #: The routes' care-entry hazards: kept from the base (their shape within each band);
 #: `hazards.care_entry_scale` sets the level of each band.
@@ -76,6 +81,8 @@ class Built:
     #: Short lines for the user's attention (also in `report`): what was left out, fits that
     #: did not reach their target.
     attention: list[str] = field(default_factory=list)
+    #: The pre-care side from the CIN census (with ``cin=``): its checks and notes.
+    precare: PreCare | None = None
 
     def report(self) -> str:
         """What was estimated, from what, and what came from the base."""
@@ -90,6 +97,8 @@ class Built:
                 else f"  {len(paths)} values ({', '.join(paths[:2])}, ...): {how}"
             )
         lines += ["", "Everything else comes from the base scenario.", *self.notes]
+        if self.precare is not None:
+            lines += ["", self.precare.report()]
         if self.attention:
             lines += ["", "For your attention:", *(f"  - {a}" for a in self.attention)]
         return "\n".join(lines)
@@ -113,6 +122,8 @@ def build(
     *,
     trend: bool = False,
     authority: str | None = None,
+    cin: CleanCin | None = None,
+    early_help: EarlyHelp | None = None,
 ) -> Built:
     """A scenario of the authority in ``data`` from ``census``: see the module's documentation.
 
@@ -126,7 +137,10 @@ def build(
     ``authority`` is the scenario's authority (default: the local authority code the returns
     carry, if they carry one, else ``"from returns"``; never the base's), and ``name`` its name
     (default: the authority and the census date, as ``barnsley-2016-03-31``). With ``trend``, the
-    trend in entries fitted over the window is projected forward.
+    trend in entries fitted over the window is projected forward. With ``cin`` (the cleaned CIN
+    census, `carecast.returns.cin.load`) and optionally ``early_help`` (records read by
+    `carecast.returns.cin.early_help.read_early_help`), the pre-care side is set from them before
+    entries are fitted (see `carecast.returns.precare`).
     """
     census = as_date(census, "census date").date()
     name_given = name is not None
@@ -257,6 +271,14 @@ def build(
             f"the base's {initial[key]:,}, scaled by population ({ratio:.3f}); the families at home in the starting "
             "position were drawn from these counts"
         )
+    pre: PreCare | None = None
+    if cin is not None:
+        from . import precare
+
+        in_care = set(in_care_on(data, census)["CHILD"].astype(str))
+        pre = precare.prepare(cin, census, window_months, population, early_help, in_care)
+        values.update(pre.direct())
+        provenance.update(pre.provenance)
     for unused in ("looked_after_ages", "looked_after_mean_months"):
         provenance[f"population.initial.{unused}"] = "from base, not used: the children in care are the returns'"
     start = census + dt.timedelta(days=1)
@@ -307,14 +329,20 @@ def build(
     else:
         notes.append(f"Localities: the base's {len(base_dict['population']['localities'])} (no population by "
                      "locality given).")  # fmt: skip
+    if pre is not None:  # referral and early help change the routes into care: fitted first
+        scenario = pre.fit(scenario, replications, seed)
+        provenance.update(pre.provenance)
     scenario = _with_entries(scenario, data, window, entries, population, provenance, notes, replications, seed,
                              trend, include_uasc, source)  # fmt: skip
+    if pre is not None:
+        pre.check(scenario, replications, seed)
+        attention += pre.attention
     attention += [n for n in notes if n.startswith(("Entries: after", "Need mix: the model"))]
     first_entries = int(entries["events"].sum())
     if first_entries < THIN_EVIDENCE:
         attention.append(f"only {first_entries} entries to care in the {window_months}-month window: every rate rests "
                          "on little evidence (a longer window, or more years of returns, gives more)")  # fmt: skip
-    return Built(scenario, provenance, entries, exits, notes, attention)
+    return Built(scenario, provenance, entries, exits, notes, attention, pre)
 
 
 def _with_start(scenario: Scenario, data: CleanReturns, census: dt.date, include_uasc: bool, seed: int) -> Scenario:

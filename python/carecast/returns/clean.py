@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +22,8 @@ import pandas as pd
 
 from .._errors import ReturnsError
 from . import codes
-from .read import Problem, Returns, as_date
+from ._report import Fix, LoadReport, Problem
+from .read import Returns, as_date
 
 #: Every cleaning rule, with what it does, in the order they apply.
 RULES = {
@@ -50,18 +51,7 @@ RULES = {
 
 
 @dataclass
-class Fix:
-    """One row fixed or dropped by a rule."""
-
-    rule: str
-    file: str
-    row: int
-    child: str
-    action: str  # "dropped", or what changed ("DEC 2016-05-01 -> 2016-04-12")
-
-
-@dataclass
-class CleanReturns:
+class CleanReturns(LoadReport):
     """One history of episodes per child, and the load report of how it was made.
 
     ``episodes`` has one row per episode: ``CHILD``, ``DOB``, ``UASC``, ``DECOM``, ``DEC`` (NaT
@@ -85,29 +75,7 @@ class CleanReturns:
     #: an earlier date: see `clean`'s ``until``).
     source: Returns | None = field(default=None, repr=False, compare=False)
 
-    def rule_counts(self) -> pd.Series:
-        """How many rows each cleaning rule fixed or dropped (every rule, zeros included)."""
-        counts = pd.Series(0, index=list(RULES), name="rows", dtype=int)
-        for fix in self.fixes:
-            counts[fix.rule] += 1
-        return counts
-
-    def fixes_frame(self) -> pd.DataFrame:
-        """Every row fixed or dropped: rule, file, row, child, action, and the rule's reason."""
-        frame = pd.DataFrame([f.__dict__ for f in self.fixes], columns=["rule", "file", "row", "child", "action"])
-        frame["reason"] = frame["rule"].map(RULES)
-        return frame
-
-    def attention(self) -> list[str]:
-        """One line for each kind of problem a user should know of before using the returns:
-        rows left out for errors and warnings (each listed in `report`)."""
-        errors = sum(p.severity == "error" for p in self.problems)
-        warnings = sum(p.severity == "warning" for p in self.problems)
-        if not errors and not warnings:
-            return []
-        return [f"the returns had {errors:,} error{'' if errors == 1 else 's'} (rows left out) and {warnings:,} "
-                f"warning{'' if warnings == 1 else 's'}, each listed with its file, row, column and value in the "
-                "load report"]  # fmt: skip
+    RULES_APPLIED: ClassVar[dict[str, str]] = RULES
 
     def report(self) -> str:
         """The load report as text: what was read, each rule's count, and the problems."""
@@ -118,10 +86,7 @@ class CleanReturns:
             "",
             "Cleaning rules (rows fixed or dropped):",
         ]
-        for rule, count in self.rule_counts().items():
-            lines.append(f"  {rule!s:<34} {count:>7,}  {RULES[str(rule)]}")
-        errors = [p for p in self.problems if p.severity == "error"]
-        warnings = [p for p in self.problems if p.severity == "warning"]
+        lines += self._rule_lines(34)
         unknown = self.episodes.loc[~self.episodes["period_start_known"], "CHILD"].nunique()
         if unknown:
             lines += [
@@ -129,16 +94,8 @@ class CleanReturns:
                 f"{unknown:,} children were in a period of care that began before the earliest return read "
                 "(time in care for them is a lower bound; read earlier returns to know it).",
             ]
-        lines += ["", f"Problems: {len(errors)} errors (rows left out), {len(warnings)} warnings."]
-        lines += [f"  {p}" for p in (errors + warnings)[:50]]
-        if len(self.problems) > 50:
-            lines.append(f"  ... and {len(self.problems) - 50} more (see problems_frame())")
+        lines += self._problem_lines()
         return "\n".join(lines)
-
-    def problems_frame(self) -> pd.DataFrame:
-        """Every problem met reading and cleaning (severity, file, row, column, value, message)."""
-        columns = ["severity", "file", "row", "column", "value", "message"]
-        return pd.DataFrame([p.__dict__ for p in self.problems], columns=columns)
 
     def children(self) -> int:
         """Children with at least one episode of care."""

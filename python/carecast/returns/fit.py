@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import pandas as pd
 
@@ -23,6 +23,10 @@ from . import build as _build
 from . import observed
 from .clean import CleanReturns, clean
 from .read import Returns, read_returns
+
+if TYPE_CHECKING:
+    from .cin.clean import CleanCin
+    from .precare import CinLike, EarlyHelpLike
 
 #: What the returns may be given as: a path (file or folder), several, the returns as read, or
 #: as cleaned.
@@ -37,6 +41,8 @@ class Fitted:
 
     data: CleanReturns
     built: _build.Built
+    #: The cleaned CIN census the pre-care side came from, if one was given.
+    cin: CleanCin | None = None
 
     @property
     def scenario(self) -> Scenario:
@@ -47,12 +53,31 @@ class Fitted:
         """Short lines a user should read before trusting the scenario: problems in the returns,
         what was left out, fits that missed their target, thin evidence (all also in
         `report`)."""
-        return self.data.attention() + self.built.attention
+        cin = self.cin.attention() if self.cin is not None else []
+        return self.data.attention() + cin + self.built.attention
 
     def report(self) -> str:
         """The load report, then what was estimated and from what (as ``carecast estimate``
         writes it beside the scenario)."""
-        return self.data.report() + "\n\n" + self.built.report() + "\n"
+        return load_report(self.data, self.cin, self.built)
+
+
+def load_report(data: CleanReturns, cin: CleanCin | None, built: _build.Built) -> str:
+    """The load report of the SSDA903 returns, then of the CIN census and early help records (if
+    given), then what was estimated and from what; last, every CIN census record fixed or
+    dropped, by rule."""
+    parts = [data.report()]
+    if cin is not None:
+        parts.append(cin.report())
+    if built.precare is not None and built.precare.early_help is not None:
+        parts.append(built.precare.early_help.report())
+    parts.append(built.report())
+    if cin is not None and cin.fixes:
+        lines = [f"Every CIN census record fixed or dropped ({len(cin.fixes):,}; the rules are above):"]
+        lines += [f"  {f.rule}: {f.file} (Child {f.row}), child {f.child!r}: {f.action}"
+                  for f in sorted(cin.fixes, key=lambda f: list(cin.RULES_APPLIED).index(f.rule))]  # fmt: skip
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) + "\n"
 
 
 def as_clean(returns: ReturnsLike, until: dt.date | str | None = None) -> CleanReturns:
@@ -112,14 +137,29 @@ def fit(
     population: str | os.PathLike[str] | Sequence[float] | pd.DataFrame | None = None,
     include_uasc: bool = False,
     until: dt.date | str | None = None,
+    cin: CinLike | None = None,
+    early_help: EarlyHelpLike | None = None,
     **build_kwargs: Any,
 ) -> Fitted:
     """Read (if given paths), clean and build: a scenario of the authority from ``census_date``
     (see `build.build`; ``build_kwargs`` go to it). With ``until``, only what the returns knew at
-    the end of that day is used (a back-test passes its ``fit_to``)."""
+    the end of that day is used (a back-test passes its ``fit_to``). ``cin``: the CIN census (a
+    path or several, or `carecast.returns.cin.read_cin` / `cin.load`), from which the pre-care
+    side is built; ``early_help``: early help records (a CSV path, or
+    `cin.early_help.read_early_help`), with ``cin`` only; both cut at ``until`` like the returns."""
     base_scenario = as_base(base)
     people = as_population(population)
     data = as_clean(returns, until)
+    census_cin, records = None, None
+    if early_help is not None and cin is None:
+        raise ConfigError("early_help: early help records are used with the CIN census only; give cin too",
+                          path="early_help", value=str(early_help)[:60], allowed="with cin")  # fmt: skip
+    if cin is not None:
+        from .precare import as_cin, as_early_help
+
+        census_cin = as_cin(cin, until)
+        records = as_early_help(early_help, until) if early_help is not None else None
+        build_kwargs = {**build_kwargs, "cin": census_cin, "early_help": records}
     built = _build.build(data, census_date, base_scenario, population=people, window_months=window_months,
                          include_uasc=include_uasc, **build_kwargs)  # fmt: skip
-    return Fitted(data, built)
+    return Fitted(data, built, census_cin)

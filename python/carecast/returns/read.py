@@ -21,6 +21,7 @@ import pandas as pd
 
 from .._errors import ReturnsError
 from . import codes
+from ._report import Problem, problems_frame
 
 #: Columns each table must have (more are allowed and ignored).
 REQUIRED = {
@@ -52,25 +53,6 @@ _DATE_PATTERNS = (
 DATE_FORMATS_ALLOWED = "dd/mm/YYYY, dd/mm/YY or YYYY-MM-DD (dots or dashes for slashes, a time of day ignored)"
 
 
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong in a return: where (``file``, spreadsheet ``row``, ``column``), the
-    ``value`` found, and what carecast did about it."""
-
-    severity: str  # "error": the row could not be used; "warning": used, as the message says
-    file: str
-    row: int | None
-    column: str | None
-    value: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file + (f", row {self.row}" if self.row is not None else "")
-        where += f", column {self.column}" if self.column else ""
-        value = f" ({self.value!r})" if self.value is not None else ""
-        return f"{self.severity}: {where}{value}: {self.message}"
-
-
 @dataclass
 class Returns:
     """The tables read from one or many returns, each row keeping its ``YEAR`` (the collection
@@ -90,8 +72,7 @@ class Returns:
 
     def problems_frame(self) -> pd.DataFrame:
         """Every problem as a table (severity, file, row, column, value, message)."""
-        columns = ["severity", "file", "row", "column", "value", "message"]
-        return pd.DataFrame([p.__dict__ for p in self.problems], columns=columns)
+        return problems_frame(self.problems)
 
 
 def read_returns(paths: str | Path | Iterable[str | Path], year: int | None = None) -> Returns:

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from ..._errors import ReturnsError
 from .._dates import birthday
-from ..clean import Fix
-from ..read import Problem
+from .._report import Fix, LoadReport, Problem
 from .read import FIELDS, REQUIRED_DATE, TABLES, CinProblem, CinReturns
 
 #: Every cleaning rule, with what it does, in the order they apply.
@@ -67,7 +66,7 @@ _WORD = {"episodes": "episode", "assessments": "assessment", "cin_plans": "CIN p
 
 
 @dataclass
-class CleanCin:
+class CleanCin(LoadReport):
     """One record of each child, episode, assessment, plan and enquiry, and the load report.
 
     ``children``: ``LAchildID``, ``DOB`` (the date of birth, or the expected one for a child
@@ -90,26 +89,14 @@ class CleanCin:
     #: The last day the data covers: 31 March of the latest return.
     data_end: dt.date = dt.date(1900, 1, 1)
     files: list[str] = field(default_factory=list)
+    #: The returns as read, before cleaning (so that a back-test can cut them at an earlier
+    #: date and clean them again: see `carecast.returns.precare.as_cin`).
+    source: CinReturns | None = field(default=None, repr=False, compare=False)
 
-    def rule_counts(self) -> pd.Series:
-        """How many records each cleaning rule fixed or dropped (every rule, zeros included)."""
-        counts = pd.Series(0, index=list(RULES), name="records", dtype=int)
-        for fix in self.fixes:
-            counts[fix.rule] += 1
-        return counts
-
-    def fixes_frame(self) -> pd.DataFrame:
-        """Every record fixed or dropped: rule, file, row (the child's position), child, action
-        and the rule's reason."""
-        frame = pd.DataFrame([f.__dict__ for f in self.fixes], columns=["rule", "file", "row", "child", "action"])
-        frame["reason"] = frame["rule"].map(RULES)
-        return frame
-
-    def problems_frame(self) -> pd.DataFrame:
-        """Every problem met reading and cleaning (severity, file, row, column, value, message, child)."""
-        columns = ["severity", "file", "row", "column", "value", "message", "child"]
-        return pd.DataFrame([{**p.__dict__, "child": getattr(p, "child", None)} for p in self.problems],
-                            columns=columns)  # fmt: skip
+    RULES_APPLIED: ClassVar[dict[str, str]] = RULES
+    UNIT: ClassVar[str] = "records"
+    NAMED: ClassVar[str] = "the CIN census"
+    WITH_CHILD: ClassVar[bool] = True
 
     def report(self) -> str:
         """The load report as text: what was read, each rule's count, and the problems."""
@@ -122,14 +109,8 @@ class CleanCin:
             "",
             "Cleaning rules (records fixed or dropped):",
         ]
-        for rule, count in self.rule_counts().items():
-            lines.append(f"  {rule!s:<38} {count:>7,}  {RULES[str(rule)]}")
-        errors = [p for p in self.problems if p.severity == "error"]
-        warnings = [p for p in self.problems if p.severity == "warning"]
-        lines += ["", f"Problems: {len(errors)} errors (records left out), {len(warnings)} warnings."]
-        lines += [f"  {p}" for p in (errors + warnings)[:50]]
-        if len(self.problems) > 50:
-            lines.append(f"  ... and {len(self.problems) - 50} more (see problems_frame())")
+        lines += self._rule_lines(38)
+        lines += self._problem_lines()
         return "\n".join(lines)
 
     def table(self, name: str) -> pd.DataFrame:
@@ -167,6 +148,7 @@ def clean_cin(returns: CinReturns) -> CleanCin:
         data_start=dt.date(min(returns.years) - 1, 4, 1),
         data_end=data_end.date(),
         files=list(returns.files),
+        source=returns,
     )
 
 

@@ -24,9 +24,10 @@ import pandas as pd
 
 from ..._errors import ReturnsError
 from .._dates import whole_years
+from .._report import Problem
 from ..estimate import DAYS_PER_YEAR, Window, with_posterior
 from ..position import AGE_BANDS, age_band
-from ..read import DATE_FORMATS_ALLOWED, Problem, as_date, parse_dates
+from ..read import DATE_FORMATS_ALLOWED, as_date, parse_dates
 
 
 @dataclass

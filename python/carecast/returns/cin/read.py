@@ -18,7 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..._errors import ReturnsError
-from ..read import DATE_FORMATS_ALLOWED, Problem, parse_dates
+from .._report import Problem, problems_frame
+from ..read import DATE_FORMATS_ALLOWED, parse_dates
 
 #: Fields of each table, as the CIN census names them (the reader adds ``LAchildID``, the
 #: episode's ``CINreferralDate`` for the tables under ``CINdetails``, and ``YEAR``, ``FILE``,
@@ -132,9 +133,7 @@ class CinReturns:
 
     def problems_frame(self) -> pd.DataFrame:
         """Every problem as a table (severity, file, row, column, value, message, child)."""
-        columns = ["severity", "file", "row", "column", "value", "message", "child"]
-        return pd.DataFrame([{**p.__dict__, "child": getattr(p, "child", None)} for p in self.problems],
-                            columns=columns)  # fmt: skip
+        return problems_frame(self.problems, with_child=True)
 
 
 def read_cin(paths: str | Path | Iterable[str | Path], year: int | None = None) -> CinReturns:

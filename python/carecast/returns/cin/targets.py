@@ -69,6 +69,14 @@ def precare_targets(
             out.provenance[f"hazards.assessment.{path}"] = (
                 f"{int(outcomes[outcome])} of {assessed} assessed referrals with a known outcome ({source})"
             )
+        plans = outcomes["child_in_need"] + outcomes["child_protection"]
+        if plans > 0:
+            # The census records a step-up from early help as a referral whose outcome is a plan.
+            out.direct["hazards.early_help.step_up_to_protection"] = float(outcomes["child_protection"]) / plans
+            out.provenance["hazards.early_help.step_up_to_protection"] = (
+                f"{int(outcomes['child_protection'])} of {plans} assessed referrals leading to a plan led to a "
+                f"protection plan (the census records a step-up from early help as such a referral) ({source})"
+            )
     else:
         out.notes.append("No assessed referral with a known outcome in the window: the assessment outcomes are the "
                          "base's.")  # fmt: skip

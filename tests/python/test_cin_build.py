@@ -1,0 +1,240 @@
+"""The pre-care side of a scenario built from the CIN census (carecast.returns.precare), on a
+synthetic authority: its SSDA903 returns (carecast.returns.synthetic) and its CIN census
+(carecast.returns.cin.synthetic) of the same population, 2,000 children at each age, and early
+help records (cin.synthetic.write_early_help).
+
+The fits run REPLICATIONS replications of the model's first year with common random numbers, so
+every figure here is deterministic for the seed. The checks compare the fitted model's first
+year with the census: the fit's target (referrals not closed at referral) within the fit's 2%
+plus what the fit of entries after it moves (a family entering care is no longer referred), so
+within 4%; the figures the fit does not aim at (child in need and protection starts and stocks,
+early help starts) within the tolerances in TOLERANCES, which leave room for what the model
+cannot copy of the synthetic census (one child a family there; step-ups from early help; the
+stock drifting over a year from the census date's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import carecast
+from carecast import ReturnsError
+from carecast.cli import main
+from carecast.returns import cin, fit, precare, synthetic
+from carecast.returns.cin import synthetic as cin_synthetic
+
+POPULATION = (2000.0,) * 18
+CENSUS = "2017-03-31"
+REPLICATIONS = 8
+SEED = 7
+#: How far each figure of the checks table may be from the census (relative).
+TOLERANCES = {
+    "referrals not closed at referral": 0.04,
+    "child in need starts": 0.25,
+    "child protection starts": 0.35,
+    "children in need at home": 0.35,
+    "children on protection plans": 0.35,
+    "early help starts": 0.05,
+}
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("authority")
+    authority = synthetic.generate(synthetic.Truth(population=POPULATION), first_year=2012, last_year=2018, seed=3)
+    authority.write(root / "ssda903")
+    census = cin_synthetic.generate_cin(cin_synthetic.CinTruth(population=POPULATION), first_year=2013,
+                                        last_year=2018, seed=3)  # fmt: skip
+    census.write(root / "cin")
+    census.write(root / "cin_messy", cin_synthetic.CinMess())
+    cin_synthetic.write_early_help(root / "early_help.csv", dt.date(2013, 4, 1), dt.date(2018, 3, 31),
+                                   cin_synthetic.EarlyHelpTruth(starts_per_year=500.0, mean_months=6.0), seed=3)
+    (root / "population.csv").write_text("age,children\n" + "".join(f"{a},{int(n)}\n" for a, n in
+                                                                    enumerate(POPULATION)))  # fmt: skip
+    return {"root": root, "ssda903": root / "ssda903", "cin": root / "cin", "cin_messy": root / "cin_messy",
+            "early_help": root / "early_help.csv", "population": root / "population.csv"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def fitted(folders: dict[str, Path]) -> fit.Fitted:
+    return fit.fit(folders["ssda903"], CENSUS, population=list(POPULATION), cin=folders["cin"],
+                   early_help=folders["early_help"], replications=REPLICATIONS, seed=SEED)  # fmt: skip
+
+
+def test_the_fitted_model_reproduces_the_census(fitted: fit.Fitted) -> None:
+    pre = fitted.built.precare
+    assert pre is not None
+    checks = pre.checks.set_index("figure")
+    for figure, tolerance in TOLERANCES.items():
+        difference = checks.loc[figure, "difference"]
+        assert abs(difference) <= tolerance, (figure, checks.loc[figure].to_dict())
+    # What the engine has no series for is said, not invented.
+    assert np.isnan(checks.loc["section 47 enquiries", "model"])
+    assert "no section 47" in checks.loc["section 47 enquiries", "note"]
+    report = fitted.report()
+    assert "Checks: each census figure" in report and "section 47 enquiries" in report
+
+
+def test_direct_values_are_the_census_and_are_written_with_their_evidence(
+    fitted: fit.Fitted, folders: dict[str, Path]
+) -> None:
+    pre = fitted.built.precare
+    assert pre is not None
+    scenario = fitted.scenario
+    for path, value in pre.direct().items():
+        assert scenario.parameter(path) == pytest.approx(value, rel=1e-9, abs=1e-9), path
+    # The open cases at home at the start are the census's (less those in care).
+    at_home = scenario.starting_position().children_at_home
+    opened = at_home.groupby("case").size()
+    stock = cin.measures.stocks(cin.load(folders["cin"]), [CENSUS]).groupby("measure")["children"].sum()
+    assert opened.get("child_protection", 0) >= stock["cp_plans"]  # and the children gone home given a case
+    toml = fitted.built.toml()
+    line = next(t for t in toml.splitlines() if t.strip().startswith("child_in_need =") and "CIN census" in t)
+    assert "from the CIN census, 2015-2017 returns:" in line
+    assert "fitted (the CIN census" in toml and "fitted (early help records" in toml
+    report = fitted.report()
+    assert "CIN census file" in report and "early help episodes" in report
+    # The synthetic returns do not share identifiers: the report says the stock may hold children in care.
+    assert any("under the same identifier" in line for line in fitted.attention())
+
+
+def test_referrals_are_fitted_before_entries(fitted: fit.Fitted) -> None:
+    pre = fitted.built.precare
+    assert pre is not None and 1 <= pre.rounds < precare.FIT_ROUNDS and pre.referral_factor > 0
+    assert pre.identification_factor is not None
+    # The referral hazards are the census's shape times the fitted factor, and the fit of entries,
+    # which ran after, kept them.
+    shape = pre.targets.referral_shape
+    for band in precare.BANDS:
+        value = fitted.scenario.parameter(f"hazards.not_known.referral.{band}")
+        assert value == pytest.approx(shape[band] * pre.referral_factor, rel=1e-9), band
+    assert "hazards.care_entry_scale.age_0" in fitted.built.provenance
+
+
+def test_early_help_places_that_bind_are_raised_to_what_the_records_show_open(folders: dict[str, Path]) -> None:
+    base = carecast.Scenario.preset("wolverhampton-2015").with_parameters({"policy.early_help.places": 50})
+    few = fit.fit(folders["ssda903"], CENSUS, base=base, population=list(POPULATION), cin=folders["cin"],
+                  early_help=folders["early_help"], replications=2, seed=SEED, window_months=24)  # fmt: skip
+    pre = few.built.precare
+    assert pre is not None
+    open_families = pre.direct()["population.initial.early_help_families"]
+    assert open_families > 50
+    assert few.scenario.parameter("policy.early_help.places") == open_families
+    assert any("policy.early_help.places raised" in line for line in few.attention())
+    assert "raised to the" in few.built.toml()
+
+
+def test_a_messy_census_gives_the_same_scenario_as_a_clean_one(folders: dict[str, Path]) -> None:
+    """From a messy census through `Scenario.from_returns`, from a clean one through `fit.fit`."""
+    kwargs = {"population": list(POPULATION), "replications": 2, "seed": SEED, "window_months": 24}
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        messy = carecast.Scenario.from_returns(folders["ssda903"], CENSUS, cin=folders["cin_messy"],
+                                               **kwargs)  # type: ignore[arg-type]
+    assert any("under the same identifier" in str(w.message) for w in said)
+    clean = fit.fit(folders["ssda903"], CENSUS, cin=folders["cin"], **kwargs)  # type: ignore[arg-type]
+    assert messy.to_toml() == clean.scenario.to_toml()
+    assert clean.built.precare is not None
+    share = clean.built.precare.direct()["hazards.assessment.child_in_need"]
+    assert messy.parameter("hazards.assessment.child_in_need") == pytest.approx(share)
+    assert share != carecast.Scenario.preset("wolverhampton-2015").parameter("hazards.assessment.child_in_need")
+
+
+def test_the_census_cut_at_a_date_knows_nothing_after_it(folders: dict[str, Path]) -> None:
+    full = cin.load(folders["cin"])
+    cut = precare.as_cin(full, "2016-03-31")
+    assert cut.data_end == dt.date(2016, 3, 31)
+    day = pd.Timestamp("2016-03-31")
+    assert (cut.episodes["CINreferralDate"] <= day).all()
+    assert not (cut.episodes["CINclosureDate"] > day).any()
+    assert not (cut.cp_plans["CPPendDate"] > day).any()
+    # What was known then is the same whether or not later returns were read.
+    earlier = cin.load([p for p in sorted(folders["cin"].rglob("*.xml")) if int(p.parent.name) <= 2016])
+    assert earlier.data_end == dt.date(2016, 3, 31)
+    window = cin.Window.ending("2016-03-31", 24)
+    pd.testing.assert_frame_equal(cin.measures.flows(cut, window), cin.measures.flows(earlier, window))
+
+
+def test_estimate_with_the_census_writes_the_load_report_and_notes(
+    folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "ours.toml"
+    code = main(["estimate", str(folders["ssda903"]), "--census-date", CENSUS, "--window-months", "24",
+                 "--population", str(folders["population"]), "--cin", str(folders["cin_messy"]),
+                 "--early-help", str(folders["early_help"]), "--seed", "5", "--out", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    report = (tmp_path / "ours.report.txt").read_text()
+    for heading in ("Cleaning rules (rows fixed or dropped)", "Read 6 CIN census files",
+                    "Cleaning rules (records fixed or dropped)", "Checks: each census figure",
+                    "Every CIN census record fixed or dropped", "  exact_duplicate: "):
+        assert heading in report, heading
+    assert "from the CIN census" in out.read_text()
+
+
+def _broken_census(folder: Path) -> Path:
+    bad = folder / "cin_bad"
+    bad.mkdir()
+    path = bad / "cin_2017.xml"
+    path.write_text('<?xml version="1.0"?>\n<Message>\n  <Children>\n    <Child><ChildIdentifiers>\n'
+                    "  </Children>\n</Message>\n")  # fmt: skip
+    return path
+
+
+def test_a_bad_census_file_is_one_line_and_exit_2(folders: dict[str, Path], tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    path = _broken_census(tmp_path)
+    with pytest.raises(ReturnsError):
+        cin.load(path)
+    code = main(["estimate", str(folders["ssda903"]), "--census-date", CENSUS, "--cin", str(path),
+                 "--out", str(tmp_path / "x.toml")])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert str(path) in err and "line 5, column" in err
+    assert not (tmp_path / "x.toml").exists()
+    bad_counts = tmp_path / "counts.csv"
+    bad_counts.write_text("month,starts\n2016-04,12\n2016-05,many\n")
+    code = main(["estimate", str(folders["ssda903"]), "--census-date", CENSUS, "--cin", str(folders["cin"]),
+                 "--early-help", str(bad_counts), "--out", str(tmp_path / "y.toml")])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert f"{bad_counts}, row 3, column starts: 'many'" in err
+    code = main(["estimate", str(folders["ssda903"]), "--census-date", CENSUS, "--early-help", str(bad_counts),
+                 "--out", str(tmp_path / "z.toml")])  # fmt: skip
+    assert code == 2 and "give --cin too" in capsys.readouterr().err
+
+
+def test_backtest_with_the_census_has_the_pre_care_rows(folders: dict[str, Path], tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    out = tmp_path / "bt"
+    code = main(["backtest", str(folders["ssda903"]), "--fit-to", "2016-03-31", "--test-to", "2018-03-31",
+                 "--window-months", "24", "--population", str(folders["population"]), "--cin", str(folders["cin"]),
+                 "--early-help", str(folders["early_help"]), "--replications", "3", "--seed", "5",
+                 "--out", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    table = pd.read_csv(out / "backtest.csv")
+    pre = table[table["measure"].isin(["referrals", "cin_starts", "cp_starts", "cp_stock", "early_help_starts"])]
+    assert sorted(set(pre["measure"])) == ["cin_starts", "cp_starts", "cp_stock", "early_help_starts", "referrals"]
+    assert sorted(set(pre["year"])) == [1, 2]
+    assert (pre["low"] <= pre["mean"]).all() and (pre["mean"] <= pre["high"]).all()
+    # The observed figures are the census's, counted over each year after fit_to.
+    full = cin.load(folders["cin"])
+    flows = cin.measures.flows(full, cin.Window.ending("2017-03-31", 12)).groupby("measure")["events"].sum()
+    first = pre[(pre["year"] == 1)].set_index("measure")["observed"]
+    assert first["cp_starts"] == flows["cp_starts"]
+    assert first["referrals"] == flows["referrals"] - flows["referrals_nfa"]
+    assert "fitted (the CIN census, 2015-2016 returns" in (out / "scenario.toml").read_text()
+
+
+def test_the_backtest_fit_sees_nothing_of_the_census_after_fit_to(folders: dict[str, Path]) -> None:
+    kwargs = {"population": list(POPULATION), "replications": 2, "seed": SEED, "window_months": 24,
+              "until": "2016-03-31"}  # fmt: skip
+    whole = fit.fit(folders["ssda903"], "2016-03-31", cin=folders["cin"], **kwargs)  # type: ignore[arg-type]
+    earlier = [p for p in sorted(folders["cin"].rglob("*.xml")) if int(p.parent.name) <= 2016]
+    part = fit.fit(folders["ssda903"], "2016-03-31", cin=earlier, **kwargs)  # type: ignore[arg-type]
+    assert whole.scenario.to_toml() == part.scenario.to_toml()
