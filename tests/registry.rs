@@ -28,7 +28,7 @@ fn every_number_of_every_preset_has_a_registry_entry() {
 }
 
 /// The default preset with the optional fields no preset writes: an exit table (every cell 0.1
-/// a year), a care-entry scale by band and a trend in care entry.
+/// a year), a care-entry scale by band and by single year of age, and a trend in care entry.
 fn with_exit_table() -> Scenario {
     let cells = serde_json::json!({"under_6_months": 0.1, "months_6_to_24": 0.1, "over_24_months": 0.1});
     let bands = serde_json::json!({"age_0": cells, "age_1_4": cells, "age_5_9": cells, "age_10_15": cells,
@@ -37,7 +37,7 @@ fn with_exit_table() -> Scenario {
     let scale = serde_json::json!({"age_0": 1.5, "age_1_4": 0.8, "age_5_9": 1.1, "age_10_15": 0.9, "age_16_17": 1.2});
     Scenario::default_preset()
         .updated(serde_json::json!({"hazards": {"looked_after": {"exits": table}, "care_entry_scale": scale,
-            "care_entry_trend": 0.03}}))
+            "care_entry_trend": 0.03, "care_entry_by_age": vec![1.2; 18]}}))
         .unwrap()
 }
 

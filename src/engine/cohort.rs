@@ -153,6 +153,49 @@ impl CohortTable {
         None
     }
 
+    /// Children of `group` aged `year` whole years (0-17) at month `t`.
+    pub fn year_total(&self, group: usize, year: usize, t: i32) -> u64 {
+        let youngest = t - year as i32 * 12;
+        let oldest = (youngest - 11).max(self.first_birth);
+        (oldest..=youngest).map(|birth| u64::from(self.counts[self.slot(group, birth)])).sum()
+    }
+
+    /// Birth month of a child drawn from those of `group` in `band` at month `t`, a child aged
+    /// `a` whole years with weight `weights[a]`, given `u` uniform in [0, 1): a single year of
+    /// age in proportion to its children times its weight, then a child of that year uniformly.
+    /// `None` if the band has no child of positive weight.
+    pub fn pick_in_band_weighted(&self, group: usize, band: usize, t: i32, u: f64, weights: &[f64]) -> Option<i32> {
+        let years = (BAND_START[band] / 12) as usize..(BAND_START[band + 1] / 12) as usize;
+        let by_year: Vec<(usize, u64, f64)> = years
+            .map(|a| {
+                let n = self.year_total(group, a, t);
+                (a, n, n as f64 * weights.get(a).copied().unwrap_or(0.0))
+            })
+            .filter(|&(_, n, w)| n > 0 && w > 0.0)
+            .collect();
+        let total: f64 = by_year.iter().map(|&(_, _, w)| w).sum();
+        let &(last, _, _) = by_year.last()?;
+        let mut target = u * total;
+        for &(a, n, w) in &by_year {
+            if target >= w && a != last {
+                target -= w;
+                continue;
+            }
+            // Within the year, uniformly: the rest of `u` picks the child.
+            let mut k = ((target / w).clamp(0.0, 1.0) * n as f64) as u64;
+            k = k.min(n - 1);
+            let youngest = t - a as i32 * 12;
+            for birth in ((youngest - 11).max(self.first_birth)..=youngest).rev() {
+                let c = u64::from(self.counts[self.slot(group, birth)]);
+                if k < c {
+                    return Some(birth);
+                }
+                k -= c;
+            }
+        }
+        None
+    }
+
     /// The birth month nearest to `wanted` (within ages 0-17 at month `t`) that has a child of
     /// `group`, searching at most `radius` months either side.
     pub fn nearest(&self, group: usize, wanted: i32, t: i32, radius: i32) -> Option<i32> {
@@ -201,5 +244,31 @@ mod tests {
         assert_eq!(t.nearest(1, -60, 0, 12), None);
         assert!(t.remove(1, -30, 0));
         assert_eq!(t.count(1, -30), 2);
+    }
+
+    #[test]
+    fn a_weighted_pick_draws_years_by_children_times_weight() {
+        // Ten to fifteen at month 0: two children aged 10 (born month -125), one aged 12 (-150),
+        // three aged 15 (-185).
+        let mut t = CohortTable::new(1, 12);
+        t.add(0, -125, 2, 0);
+        t.add(0, -150, 1, 0);
+        t.add(0, -185, 3, 0);
+        assert_eq!((t.year_total(0, 10, 0), t.year_total(0, 12, 0), t.year_total(0, 15, 0)), (2, 1, 3));
+        assert_eq!(t.year_total(0, 11, 0), 0);
+        let draws: Vec<f64> = (0..600).map(|k| (k as f64 + 0.5) / 600.0).collect();
+        // At weight 1 everywhere, the same child as the uniform pick for every u.
+        let ones = [1.0; 18];
+        for &u in &draws {
+            assert_eq!(t.pick_in_band_weighted(0, 3, 0, u, &ones), t.pick_in_band(0, 3, 0, u), "u = {u}");
+        }
+        // Age 15 at weight 0 is never drawn; age 12 at weight 4 is drawn 4 / (2 + 4) of the time.
+        let mut weights = [1.0; 18];
+        weights[15] = 0.0;
+        weights[12] = 4.0;
+        let picks: Vec<i32> = draws.iter().map(|&u| t.pick_in_band_weighted(0, 3, 0, u, &weights).unwrap()).collect();
+        assert!(!picks.contains(&-185));
+        assert_eq!(picks.iter().filter(|&&b| b == -150).count(), 400);
+        assert_eq!(t.pick_in_band_weighted(0, 3, 0, 0.5, &[0.0; 18]), None);
     }
 }

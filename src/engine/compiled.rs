@@ -12,7 +12,7 @@ use crate::scenario::{
     Allocation, ByBand, ByDuration, CareTarget, DEFAULT_INTERIM_ORDER_MONTHS, ExitRates, Param, PlaceDistribution,
     Policy, Scenario,
 };
-use crate::vocab::{AgeBand, NeedLevel, Placement};
+use crate::vocab::{AGES, AgeBand, NeedLevel, Placement};
 
 /// Annual rate to monthly hazard.
 #[inline]
@@ -49,6 +49,9 @@ pub(crate) struct CareEntryFactors {
     pub(crate) trend: Vec<f64>,
     /// Whether the trend moves the hazards month by month (so every month is a segment edge).
     pub(crate) trending: bool,
+    /// By single year of age (`hazards.care_entry_by_age`), if the scenario gives it: then
+    /// every birthday is a segment edge.
+    pub(crate) by_age: Option<[f64; AGES]>,
 }
 
 impl CareEntryFactors {
@@ -58,6 +61,23 @@ impl CareEntryFactors {
         // Months past the run (a walk's horizon) keep the last month's factor.
         let month = (t.max(0) as usize).min(self.trend.len().saturating_sub(1));
         self.scale[b] * self.trend.get(month).copied().unwrap_or(1.0)
+    }
+
+    /// The multiplier on a care-entry hazard of a child aged `age` months (band `b`) in month
+    /// `t`: [`CareEntryFactors::at`] times the factor for its single year of age, if any.
+    #[inline]
+    pub(crate) fn at_age(&self, b: usize, age: i32, t: i32) -> f64 {
+        match &self.by_age {
+            None => self.at(b, t),
+            Some(by_age) => self.at(b, t) * by_age[((age.max(0) / 12) as usize).min(AGES - 1)],
+        }
+    }
+
+    /// The month of age of the next birthday after `age` months at which the factor by single
+    /// year of age changes, if the scenario gives factors by age.
+    #[inline]
+    pub(crate) fn next_age_edge(&self, age: i32) -> Option<i32> {
+        self.by_age.as_ref().map(|_| (age.max(0) / 12 + 1) * 12)
     }
 }
 
@@ -224,6 +244,8 @@ pub struct Model {
     care_entry_cells: [ExitCell; AgeBand::COUNT + 1],
     /// The month of the run (0 the first, negative before) from which the trend counts.
     care_entry_trend_origin: i32,
+    /// The care-entry factors by single year of age, if the scenario gives them.
+    care_entry_by_age: Option<[f64; AGES]>,
     /// Placement moves and the re-entry multiplier: each a cell as in the exit table.
     care_rate_cells: [ExitCell; 2],
     /// Return destinations: child protection, child in need, closed.
@@ -395,6 +417,10 @@ impl Model {
             care_entry_trend_origin: h
                 .care_entry_trend_from
                 .map_or(0, |from| scenario.start.months_until(from).clamp(-12_000, 12_000) as i32),
+            care_entry_by_age: h
+                .care_entry_by_age
+                .as_ref()
+                .map(|by_age| std::array::from_fn(|a| by_age.get(a).copied().unwrap_or(1.0))),
             care_rate_cells,
             return_to: [c.return_to.child_protection, c.return_to.child_in_need, c.return_to.known_closed],
             reentry_months: c.reentry_months as i32,
@@ -515,7 +541,7 @@ impl Model {
         let trend = (0..months.max(1) as i32)
             .map(|t| if trending { (1.0 + growth).powf(f64::from(t - origin) / 12.0) } else { 1.0 })
             .collect();
-        CareEntryFactors { scale, trend, trending }
+        CareEntryFactors { scale, trend, trending, by_age: self.care_entry_by_age }
     }
 
     /// This replication's placement move hazard (per month) and re-entry multiplier, given its

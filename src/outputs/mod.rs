@@ -58,11 +58,47 @@ pub enum Series {
     FirstEntriesAge10To15,
     /// First entries to care of children aged sixteen or seventeen.
     FirstEntriesAge16To17,
+    /// First entries to care of children aged 0 (whole years) at entry.
+    FirstEntriesAt0,
+    /// First entries to care of children aged 1 (whole years) at entry.
+    FirstEntriesAt1,
+    /// First entries to care of children aged 2 (whole years) at entry.
+    FirstEntriesAt2,
+    /// First entries to care of children aged 3 (whole years) at entry.
+    FirstEntriesAt3,
+    /// First entries to care of children aged 4 (whole years) at entry.
+    FirstEntriesAt4,
+    /// First entries to care of children aged 5 (whole years) at entry.
+    FirstEntriesAt5,
+    /// First entries to care of children aged 6 (whole years) at entry.
+    FirstEntriesAt6,
+    /// First entries to care of children aged 7 (whole years) at entry.
+    FirstEntriesAt7,
+    /// First entries to care of children aged 8 (whole years) at entry.
+    FirstEntriesAt8,
+    /// First entries to care of children aged 9 (whole years) at entry.
+    FirstEntriesAt9,
+    /// First entries to care of children aged 10 (whole years) at entry.
+    FirstEntriesAt10,
+    /// First entries to care of children aged 11 (whole years) at entry.
+    FirstEntriesAt11,
+    /// First entries to care of children aged 12 (whole years) at entry.
+    FirstEntriesAt12,
+    /// First entries to care of children aged 13 (whole years) at entry.
+    FirstEntriesAt13,
+    /// First entries to care of children aged 14 (whole years) at entry.
+    FirstEntriesAt14,
+    /// First entries to care of children aged 15 (whole years) at entry.
+    FirstEntriesAt15,
+    /// First entries to care of children aged 16 (whole years) at entry.
+    FirstEntriesAt16,
+    /// First entries to care of children aged 17 (whole years) at entry.
+    FirstEntriesAt17,
 }
 
 impl Series {
     /// Number of recorded series.
-    pub const COUNT: usize = 19;
+    pub const COUNT: usize = 37;
     /// Names, in discriminant order.
     pub const NAMES: [&'static str; Series::COUNT] = [
         "lac_entries",
@@ -84,6 +120,24 @@ impl Series {
         "first_entries_age_5_9",
         "first_entries_age_10_15",
         "first_entries_age_16_17",
+        "first_entries_at_0",
+        "first_entries_at_1",
+        "first_entries_at_2",
+        "first_entries_at_3",
+        "first_entries_at_4",
+        "first_entries_at_5",
+        "first_entries_at_6",
+        "first_entries_at_7",
+        "first_entries_at_8",
+        "first_entries_at_9",
+        "first_entries_at_10",
+        "first_entries_at_11",
+        "first_entries_at_12",
+        "first_entries_at_13",
+        "first_entries_at_14",
+        "first_entries_at_15",
+        "first_entries_at_16",
+        "first_entries_at_17",
     ];
 
     /// First entries to care of a child in age band `band` (its index in [`AgeBand::ALL`]).
@@ -93,6 +147,28 @@ impl Series {
         Series::FirstEntriesAge5To9,
         Series::FirstEntriesAge10To15,
         Series::FirstEntriesAge16To17,
+    ];
+
+    /// First entries to care of a child aged `age` whole years at entry (0-17).
+    pub const FIRST_ENTRIES_BY_AGE: [Series; 18] = [
+        Series::FirstEntriesAt0,
+        Series::FirstEntriesAt1,
+        Series::FirstEntriesAt2,
+        Series::FirstEntriesAt3,
+        Series::FirstEntriesAt4,
+        Series::FirstEntriesAt5,
+        Series::FirstEntriesAt6,
+        Series::FirstEntriesAt7,
+        Series::FirstEntriesAt8,
+        Series::FirstEntriesAt9,
+        Series::FirstEntriesAt10,
+        Series::FirstEntriesAt11,
+        Series::FirstEntriesAt12,
+        Series::FirstEntriesAt13,
+        Series::FirstEntriesAt14,
+        Series::FirstEntriesAt15,
+        Series::FirstEntriesAt16,
+        Series::FirstEntriesAt17,
     ];
 }
 

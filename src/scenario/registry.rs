@@ -590,6 +590,7 @@ pub(crate) const TABLE: &[Spec] = &[
     care_entry_scale("hazards.care_entry_scale.age_10_15", 0x4a11_f1a2_dd50_9005),
     care_entry_scale("hazards.care_entry_scale.age_16_17", 0x6db6_2f6f_150a_8d59),
     uncertain("hazards.care_entry_trend", Kind::AnnualRate, CARE_ENTRY_TREND, StreamKey::Fixed(0x04c3_70cb_9b6c_e352)),
+    number("hazards.care_entry_by_age[*]", Kind::Multiplier, MULTIPLIER, M),
     whole("policy.early_help.hubs", Kind::Count, WHOLE, W),
     whole(
         "policy.early_help.places",

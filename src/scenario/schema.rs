@@ -261,6 +261,14 @@ pub struct Hazards {
     /// that the uncertainty of the trend carries over into the level on the start date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub care_entry_trend_from: Option<YearMonth>,
+    /// Multiplier on every care-entry hazard (those `care_entry_scale` multiplies) by the single
+    /// year of age of the child entering: 18 numbers, ages 0 to 17, each 0 to 1,000 (default:
+    /// none, 1 at every age). The routes' hazards and `care_entry_scale` are by age band; this
+    /// sets how entries divide between the ages of a band. `carecast estimate` sets it from the
+    /// entries by single year of age in an authority's returns, each band's ages averaging 1
+    /// (so `care_entry_scale` keeps setting the band's level).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub care_entry_by_age: Option<Vec<f64>>,
 }
 
 fn no_trend() -> Param {

@@ -234,7 +234,20 @@ fn hazards(h: &Hazards) -> Check {
     for (band, scale) in ByBand::FIELDS.iter().zip(h.care_entry_scale.to_array()) {
         registry::check_param(&format!("hazards.care_entry_scale.{band}"), scale)?;
     }
-    registry::check_param("hazards.care_entry_trend", &h.care_entry_trend)
+    registry::check_param("hazards.care_entry_trend", &h.care_entry_trend)?;
+    if let Some(by_age) = &h.care_entry_by_age {
+        if by_age.len() != crate::vocab::AGES {
+            return Err(ConfigError::new(
+                "hazards.care_entry_by_age",
+                format!("{} numbers", by_age.len()),
+                "18 numbers, one for each age from 0 to 17 (or leave it out for 1 at every age)",
+            ));
+        }
+        for (age, &v) in by_age.iter().enumerate() {
+            number(&format!("hazards.care_entry_by_age[{age}]"), v)?;
+        }
+    }
+    Ok(())
 }
 
 /// Check a unit cost: a non-negative amount, charged per one of `pers`.
@@ -421,6 +434,15 @@ pub(super) fn combined(s: &Scenario, timeline: &[(crate::calendar::YearMonth, Po
                         if route == "crisis_care_entry" {
                             let scale = h.care_entry_scale.to_array()[b].central();
                             factors.push((format!("hazards.care_entry_scale.{field}"), scale));
+                            // The largest factor by single year of age within the band.
+                            let band = crate::vocab::AgeBand::ALL[b];
+                            let ages = (band.start_month() / 12) as usize..(band.end_month() / 12) as usize;
+                            let largest = h.care_entry_by_age.as_ref().and_then(|by_age| {
+                                ages.filter_map(|a| by_age.get(a).map(|&v| (a, v))).max_by(|x, y| x.1.total_cmp(&y.1))
+                            });
+                            if let Some((age, v)) = largest {
+                                factors.push((format!("hazards.care_entry_by_age[{age}]"), v));
+                            }
                         }
                         if route == "identification" {
                             let out = |name: &str, p: &super::param::Param| {

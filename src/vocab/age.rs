@@ -60,6 +60,12 @@ impl AgeBand {
         end
     };
 
+    /// Age in months at which this band starts.
+    #[inline]
+    pub const fn start_month(self) -> i32 {
+        AgeBand::START_MONTHS[self as usize]
+    }
+
     /// Age in months at which this band ends (the next one starts).
     #[inline]
     pub const fn end_month(self) -> i32 {

@@ -475,6 +475,17 @@ def test_a_scenario_built_from_the_returns(
         assert scenario.to_dict()["hazards"]["care_entry_scale"][band]["dist"] == "gamma"
     assert "care_entry_trend" not in scenario.to_dict()["hazards"]
     assert draws["parameter"].str.startswith("hazards.care_entry_scale.").sum() == 3 * 5
+    # The factors by single year of age average 1 over each band's ages (the scale sets the
+    # band's level), and rise through 10-15 as the truth's entry rates do (2.8 to 5.2 per
+    # thousand); the model's first entries by age reached their targets (10%, or half an entry).
+    by_age = np.array(scenario.to_dict()["hazards"]["care_entry_by_age"])
+    for first, end in ((0, 1), (1, 5), (5, 10), (10, 16), (16, 18)):
+        assert abs(by_age[first:end].mean() - 1) < 1e-3, by_age
+    fit_note = built.provenance["hazards.care_entry_by_age"]
+    reached = [tuple(map(float, m)) for m in re.findall(r"\d+ ([\d.]+) for ([\d.]+)", fit_note)]
+    assert len(reached) == 18 and all(abs(a - t) <= max(0.1 * t, 0.5) for a, t in reached), fit_note
+    targets = [t for _, t in reached]
+    assert targets[15] > 1.3 * targets[10], targets
     moves = scenario.parameter("hazards.looked_after.placement_move")
     assert abs(moves - authority.truth.placement_move) < 4 * np.sqrt(authority.truth.placement_move / 1000)
     with pytest.raises(carecast.ConfigError, match="after the returns end"):
@@ -598,3 +609,43 @@ def test_the_children_gone_home_in_the_starting_position_are_the_truths(
     again = scenario.starting_position(seed=5).children_at_home
     assert sorted(again["months_since_returned_home"]) == sorted(home["months_since_returned_home"])
     assert sorted(again["previous_episodes"]) == sorted(home["previous_episodes"])
+
+
+def test_entry_rates_by_age_are_smoothed_log_linear_within_a_band() -> None:
+    from carecast.returns import build
+
+    # Counts that follow a log-linear rate exactly are recovered exactly; two ages are their own.
+    exposure = np.full(6, 3000.0)
+    rates = 0.003 * 1.12 ** np.arange(6)
+    assert np.allclose(build._log_linear(rates * exposure, exposure), rates)
+    assert np.allclose(build._log_linear(np.array([30.0, 21.0]), np.array([3000.0, 3000.0])), [0.01, 0.007])
+    # An age without entries (given 1/2) does not send the fit to zero or infinity.
+    smooth = build._log_linear(np.array([0.5, 9.5, 12.5, 20.5]), np.full(4, 1000.0))
+    assert np.all(np.isfinite(smooth)) and smooth[0] > 0 and np.all(np.diff(smooth) > 0)
+
+
+def test_cases_of_children_gone_home_are_where_the_models_would_be_by_the_census() -> None:
+    from carecast.returns import build
+
+    hazards = carecast.Scenario.preset("wolverhampton-2015").to_dict()["hazards"]
+    opened = np.array([0.2, 0.5, 0.3])
+    chances = build._cases_since_return(opened, hazards, np.array([0, 6, 12, 23, 6]))
+    assert np.allclose(chances.sum(axis=1), 1) and np.allclose(chances[0], opened)
+    assert np.allclose(chances[1], chances[4])
+    open_share = chances[:, :2].sum(axis=1)
+    assert np.all(np.diff(open_share[:4]) < 0) and open_share[3] < 0.25
+    # Child in need closes at 1 a year, so about exp(-1) of its cases are open a year on (less
+    # those stepped up to protection, more those stepped down from it).
+    assert 0.30 < chances[2, 1] / opened[1] < 0.55
+
+
+def test_reentries_are_counted_where_the_returns_can_show_them(clean_data: returns.CleanReturns) -> None:
+    from carecast.returns import build
+
+    # The returns begin in April 2011 (collection year 2012): a window from April 2012 counts
+    # re-entries from April 2013, 24 months after they begin; a later window counts them all.
+    early = estimate.Window.ending("2015-03-31", 36)
+    events, years, start = build._visible_reentries(clean_data, early, include_uasc=False)
+    assert start == "2013-04-01" and abs(years - 2.0) < 0.01 and events > 0
+    late = estimate.Window.ending("2017-03-31", 36)
+    assert build._visible_reentries(clean_data, late, include_uasc=False)[2] == "2014-04-01"

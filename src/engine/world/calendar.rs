@@ -42,7 +42,7 @@ impl World<'_> {
         match pick {
             0 => self.contact(f, Route::Identification, Move::KnownToEarlyHelp, false),
             1 => self.contact(f, Route::Referral, Move::KnownToReferral, false),
-            2 => self.contact(f, Route::Crisis, Move::KnownToCare, false),
+            2 => self.closed_crisis(f),
             _ => self.move_away(f),
         }
         if !self.families[f as usize].done && !self.families[f as usize].sleeping {

@@ -63,6 +63,8 @@ impl World<'_> {
         } else {
             let band = AgeBand::of_months(age).index();
             self.out.add(Series::FIRST_ENTRIES_BY_BAND[band], t, 1.0);
+            let years = ((age.max(0) / 12) as usize).min(Series::FIRST_ENTRIES_BY_AGE.len() - 1);
+            self.out.add(Series::FIRST_ENTRIES_BY_AGE[years], t, 1.0);
         }
         let o = &mut self.out;
         o.flow(mv, t, 1);

@@ -79,7 +79,7 @@ impl World<'_> {
                 Case::ChildProtection => m.cp.care_entry[b] * escalation,
                 Case::Closed => 0.0,
             };
-            h *= after * self.entry.at(b, s);
+            h *= after * self.entry.at_age(b, age, s);
             if case == Case::EarlyHelp && (pol.whole_family || c == fam.index_child) {
                 h *= pol.eh_effect_care;
             }
@@ -133,6 +133,9 @@ impl World<'_> {
             let age = s - ch.birth;
             if let Some(b) = AgeBand::next_boundary(age) {
                 consider(ch.birth + b);
+            }
+            if let Some(birthday) = self.entry.next_age_edge(age) {
+                consider(ch.birth + birthday);
             }
             consider(ch.returned_at + m.reentry_months);
             consider(ch.returned_at + 1);
@@ -195,7 +198,7 @@ impl World<'_> {
             match which {
                 0 => self.contact(f, Route::Identification, Move::KnownToEarlyHelp, false),
                 1 => self.contact(f, Route::Referral, Move::KnownToReferral, false),
-                _ => self.contact(f, Route::Crisis, Move::KnownToCare, false),
+                _ => self.closed_crisis(f),
             }
             return;
         }

@@ -41,7 +41,7 @@ use super::compiled::{CareEntryFactors, DrawnCareRates, ExitHazards, Model, Peri
 use crate::outputs::{Activity, LoggedEvent, RepOutput, Series};
 use crate::rng::{self, Purpose, Stream, chance, uniform};
 use crate::scenario::{Allocation, MAX_MONTHLY_HAZARD};
-use crate::vocab::{AgeBand, FIVE_YEARS, LegalStatus, MONTHS_TO_18, Move, Placement, State, TEN_YEARS};
+use crate::vocab::{AGES, AgeBand, FIVE_YEARS, LegalStatus, MONTHS_TO_18, Move, Placement, State, TEN_YEARS};
 use calendar::{first_event, unit_exponential};
 use family::{Case, Child, Family, SLOT_CARE, SLOT_CLOSED, SLOT_STATES, SLOTS, Status, case_slot, rank};
 use population::{Pool, Route};

@@ -54,6 +54,15 @@ impl World<'_> {
             let contact = m.contact_need[need];
             for (r, route) in [Route::Identification, Route::Referral, Route::Crisis].into_iter().enumerate() {
                 let mut weights = [0.0f64; AgeBand::COUNT];
+                // Crisis entry with factors by single year of age: each year's hazard, and the
+                // band's weight summed over its years (the child is then drawn by them).
+                let by_year = (route == Route::Crisis && self.entry.by_age.is_some()).then(|| {
+                    std::array::from_fn::<f64, AGES, _>(|a| {
+                        let b = AgeBand::of_age(a as u32).index();
+                        let h = rates.crisis[b] * self.entry.at_age(b, a as i32 * 12, t);
+                        (h * contact).min(MAX_MONTHLY_HAZARD)
+                    })
+                });
                 for b in 0..AgeBand::COUNT {
                     let base = match route {
                         Route::Identification => {
@@ -75,7 +84,13 @@ impl World<'_> {
                     };
                     // A child-month hazard above the largest allowed (a distribution's draw) is
                     // capped: contact that month is certain either way.
-                    weights[b] = table.band_total(g, b) as f64 * (base * contact).min(MAX_MONTHLY_HAZARD);
+                    weights[b] = match &by_year {
+                        None => table.band_total(g, b) as f64 * (base * contact).min(MAX_MONTHLY_HAZARD),
+                        Some(h) => {
+                            let years = AgeBand::START_MONTHS[b] / 12..AgeBand::END_MONTHS[b] / 12;
+                            years.map(|a| table.year_total(g, a as usize, t) as f64 * h[a as usize]).sum()
+                        }
+                    };
                 }
                 let mean: f64 = weights.iter().sum();
                 if mean <= 0.0 {
@@ -100,7 +115,11 @@ impl World<'_> {
                         Pool::NotKnown => &self.not_known,
                         Pool::Known => &self.known,
                     };
-                    let Some(birth) = table.pick_in_band(g, band, t, u) else { continue };
+                    let picked = match &by_year {
+                        None => table.pick_in_band(g, band, t, u),
+                        Some(h) => table.pick_in_band_weighted(g, band, t, u, h),
+                    };
+                    let Some(birth) = picked else { continue };
                     let f = self.materialise(pool, g, birth, rng::key(&[cell, u64::from(k)]));
                     let mv = match (pool, route) {
                         (Pool::NotKnown, Route::Identification) => Move::NotKnownToEarlyHelp,
@@ -176,6 +195,40 @@ impl World<'_> {
         self.settle(f);
     }
 
+    /// A crisis brings a child of closed family `f` into care. With factors by single year of
+    /// age the child is drawn in proportion to the children's crisis hazards (which the factors
+    /// set); without them it is the index child (or the eldest at home), as it always was.
+    pub(super) fn closed_crisis(&mut self, f: u32) {
+        if self.entry.by_age.is_none() {
+            return self.contact(f, Route::Crisis, Move::KnownToCare, false);
+        }
+        let t = self.t;
+        let Some(index) = self.home_index(f) else { return self.settle(f) };
+        let weights: Vec<(u32, f64)> = self.families[f as usize]
+            .children
+            .iter()
+            .filter_map(|&c| {
+                let ch = &self.children[c as usize];
+                let band = CohortTable::band_at(ch.birth, t).filter(|_| ch.status == Status::Home)?;
+                let b = band.index();
+                Some((c, self.m.previously_known.crisis[b] * self.entry.at_age(b, t - ch.birth, t)))
+            })
+            .collect();
+        let total: f64 = weights.iter().map(|&(_, w)| w).sum();
+        let u = uniform(&mut self.families[f as usize].rng);
+        let mut target = u * total;
+        let mut chosen = index;
+        for &(c, w) in weights.iter().filter(|(_, w)| *w > 0.0) {
+            chosen = c;
+            if target < w {
+                break;
+            }
+            target -= w;
+        }
+        self.enter_care(f, chosen, Move::KnownToCare, false);
+        self.settle(f);
+    }
+
     /// Hazards of renewed contact for a closed family in month `t`: identification, referral,
     /// crisis, moving away. Zero when no child under 18 remains at home.
     pub(super) fn closed_hazards(&self, f: u32, t: i32, pol: &PeriodPolicy) -> [f64; 4] {
@@ -198,7 +251,7 @@ impl World<'_> {
             }
             ident += id;
             referral += m.previously_known.referral[b];
-            crisis += m.previously_known.crisis[b] * self.entry.at(b, t);
+            crisis += m.previously_known.crisis[b] * self.entry.at_age(b, t - ch.birth, t);
         }
         if !any {
             return [0.0; 4];
@@ -229,6 +282,9 @@ impl World<'_> {
             let age = t - ch.birth;
             if let Some(b) = AgeBand::next_boundary(age) {
                 next = next.min(ch.birth + b);
+            }
+            if let Some(birthday) = self.entry.next_age_edge(age) {
+                next = next.min(ch.birth + birthday);
             }
         }
         if self.entry.trending {
