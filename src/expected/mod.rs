@@ -1,0 +1,124 @@
+//! The expected-value projection: the mean path of a scenario computed directly, by a cohort
+//! recursion over the model's states, single months of age and time in state, with no random
+//! numbers.
+//!
+//! ```
+//! let scenario = carecast::Scenario::default_preset();
+//! let path = carecast::expected::project(&scenario, 48).unwrap();
+//! let in_care = path.indicator("lac_stock").unwrap();
+//! assert!(in_care[47] > 500.0 && in_care[47] < 1500.0);
+//! ```
+//!
+//! It follows `docs/model.md` ("A month, exactly") month by month: the expected number of
+//! every move, from the expected state at the start of the month. It is **exact** (the Monte
+//! Carlo means converge to it) for families of one child with fixed parameters, no births
+//! into families, places that never bind and no intensive support, for any hazards, exit
+//! table, care-entry scale and trend, dated policy changes and starting position of such
+//! families; `tests/expected_value.rs` checks that against the engine. Elsewhere it
+//! approximates, as `docs/expected.md` states and measures:
+//!
+//! - **uncertain parameters** at their means (a placement mix with evidence at the mean of
+//!   its Dirichlet posterior);
+//! - **families** as independent children: contacts out of the pools bring `E[S]` children
+//!   each (the mean family size), hazards a family sums over its children at home
+//!   (renewed contact, stepping up from early help) are taken per child times the
+//!   size-biased mean size `E[S^2] / E[S]`, brothers and sisters coming into care together
+//!   multiply care entry by `1 + sibling_group_entry x (E[S^2] / E[S] - 1)`, and family
+//!   counts (early help, waiting, intensive support) are children divided by `E[S]`;
+//! - **capacity** by a deterministic fluid queue: each month each locality's free early
+//!   help places (in families) start the same share of every waiting child (highest need
+//!   first with `by_need`), and intensive support likewise, highest need first;
+//! - **placements** (and the care levers' targets by placement) by a separate recursion of
+//!   the children in care by placement and age, so that a placement lever acts on the share
+//!   of a row's children its target picks;
+//! - **the starting position** without one given: the synthetic position of seed 0,
+//!   replication 0, with each family's unknown locality, need and time open spread over
+//!   the values the engine draws them from.
+
+mod output;
+mod params;
+mod recursion;
+mod start;
+mod state;
+
+pub use output::ExpectedPath;
+
+use crate::engine::Model;
+use crate::error::{ConfigError, Result};
+use crate::outputs::Series;
+use crate::scenario::Scenario;
+use crate::start::StartingPosition;
+use crate::vocab::{AgeBand, LegalStatus, Move, Placement, State};
+use ndarray::{Array1, Array2, Array4};
+use output::Record;
+use params::Params;
+use recursion::Projection;
+use state::Place;
+
+/// The most months a projection covers (100 years).
+pub const MAX_MONTHS: usize = 1_200;
+
+/// The expected path of `scenario` over `months` months (see the module documentation for
+/// where it is exact and what it approximates). Deterministic: the same scenario gives the
+/// same numbers, bit for bit.
+///
+/// # Errors
+/// A [`ConfigError`] if the scenario is invalid, or `months` is 0 or above [`MAX_MONTHS`].
+pub fn project(scenario: &Scenario, months: usize) -> Result<ExpectedPath> {
+    if months == 0 || months > MAX_MONTHS {
+        return Err(ConfigError::new(
+            "months",
+            months.to_string(),
+            format!("a whole number of months from 1 to {MAX_MONTHS}"),
+        )
+        .into());
+    }
+    let model = Model::new(scenario)?;
+    let params = Params::new(&model, months);
+    let mut projection = Projection::new(&params);
+    projection.fill_pools();
+    let position = match &scenario.starting_position {
+        Some(position) => position.clone(),
+        None => StartingPosition::synthetic(&model, 0, 0),
+    };
+    let initial_lac = projection.place(&position);
+    let localities = model.localities;
+    let mut record = Record::new(ExpectedPath {
+        start: scenario.start,
+        months,
+        localities: model.locality_names.clone(),
+        under_18: scenario.population.under_18,
+        initial_lac,
+        series: Array2::zeros((Series::COUNT, months)),
+        flows: Array2::zeros((Move::COUNT, months)),
+        stocks: Array4::zeros((State::COUNT, AgeBand::COUNT, localities, months)),
+        placements: Array2::zeros((Placement::COUNT, months)),
+        legal_statuses: Array2::zeros((LegalStatus::COUNT, months)),
+        uasc: Array1::zeros(months),
+        population: Array1::zeros(months),
+        queues: Array2::zeros((localities, months)),
+        caseloads: Array2::zeros((localities, months)),
+    });
+    // The engine counts the families in early help on the start date as starts in month 0.
+    let starting_eh: f64 = projection
+        .rows
+        .keys
+        .iter()
+        .zip(&projection.rows.now)
+        .filter(|(k, _)| k.place == Place::EarlyHelp)
+        .map(|(_, row)| row.iter().sum::<f64>())
+        .sum();
+    record.flow(Move::EarlyHelpStart, 0, starting_eh);
+    record.series(Series::EarlyHelpStarts, 0, starting_eh / params.family_mean);
+    for t in 0..months as i32 {
+        projection.step(t, &mut record);
+    }
+    if std::env::var_os("CARECAST_EV_DEBUG").is_some() {
+        let mut by_place = std::collections::BTreeMap::new();
+        for k in &projection.rows.keys {
+            *by_place.entry(format!("{:?}", k.place)).or_insert(0) += 1;
+        }
+        eprintln!("rows {} {:?}", projection.rows.keys.len(), by_place);
+    }
+    Ok(record.path)
+}
