@@ -174,7 +174,7 @@ fn compare(scenarios: usize, replications: usize, years: usize) -> Vec<Compariso
     for k in 0..scenarios {
         let s = random_scenario(&mut rng, k);
         let months = years * 12;
-        let expected = carecast::expected::project(&s, months).unwrap().flows;
+        let expected = carecast::expected::project_exact(&s, months).unwrap().flows;
         let results =
             Model::new(&s).unwrap().run(&RunOptions::new(replications, years, 1_000 + k as u64), &Silent).unwrap();
         let flows = &results.flows_by_replication;

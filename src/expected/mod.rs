@@ -58,13 +58,38 @@ use state::Place;
 /// The most months a projection covers (100 years).
 pub const MAX_MONTHS: usize = 1_200;
 
+/// Rows of the recursion holding fewer children than this are merged into the row with their
+/// windows over (`docs/expected.md`, "Speed"): [`project`] uses it, [`project_exact`] does not.
+pub const DEFAULT_TOLERANCE: f64 = 1e-3;
+
 /// The expected path of `scenario` over `months` months (see the module documentation for
-/// where it is exact and what it approximates). Deterministic: the same scenario gives the
-/// same numbers, bit for bit.
+/// where it is exact and what it approximates), with rows of fewer than
+/// [`DEFAULT_TOLERANCE`] children merged. Deterministic: the same scenario gives the same
+/// numbers, bit for bit.
 ///
 /// # Errors
 /// A [`ConfigError`] if the scenario is invalid, or `months` is 0 or above [`MAX_MONTHS`].
 pub fn project(scenario: &Scenario, months: usize) -> Result<ExpectedPath> {
+    project_with_tolerance(scenario, months, DEFAULT_TOLERANCE)
+}
+
+/// [`project`] without merging small rows: exact where the module documentation says it is,
+/// and slower.
+///
+/// # Errors
+/// As [`project`].
+pub fn project_exact(scenario: &Scenario, months: usize) -> Result<ExpectedPath> {
+    project_with_tolerance(scenario, months, 0.0)
+}
+
+/// [`project`] merging rows of fewer than `tolerance` children (0: none).
+///
+/// # Errors
+/// As [`project`], and a [`ConfigError`] for a negative or non-finite `tolerance`.
+pub fn project_with_tolerance(scenario: &Scenario, months: usize, tolerance: f64) -> Result<ExpectedPath> {
+    if !(tolerance.is_finite() && tolerance >= 0.0) {
+        return Err(ConfigError::new("tolerance", tolerance, "a finite number >= 0").into());
+    }
     if months == 0 || months > MAX_MONTHS {
         return Err(ConfigError::new(
             "months",
@@ -76,6 +101,7 @@ pub fn project(scenario: &Scenario, months: usize) -> Result<ExpectedPath> {
     let model = Model::new(scenario)?;
     let params = Params::new(&model, months);
     let mut projection = Projection::new(&params);
+    projection.tolerance = tolerance;
     projection.fill_pools();
     let position = match &scenario.starting_position {
         Some(position) => position.clone(),
@@ -112,13 +138,6 @@ pub fn project(scenario: &Scenario, months: usize) -> Result<ExpectedPath> {
     record.series(Series::EarlyHelpStarts, 0, starting_eh / params.family_mean);
     for t in 0..months as i32 {
         projection.step(t, &mut record);
-    }
-    if std::env::var_os("CARECAST_EV_DEBUG").is_some() {
-        let mut by_place = std::collections::BTreeMap::new();
-        for k in &projection.rows.keys {
-            *by_place.entry(format!("{:?}", k.place)).or_insert(0) += 1;
-        }
-        eprintln!("rows {} {:?}", projection.rows.keys.len(), by_place);
     }
     Ok(record.path)
 }

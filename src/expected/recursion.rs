@@ -49,6 +49,8 @@ pub(super) struct Projection<'p> {
     /// month, as in the engine).
     family_births: Vec<f64>,
     table: bool,
+    /// Rows with fewer children than this are merged (see `merge_small_rows`); 0: never.
+    pub(super) tolerance: f64,
     // Per month, by age: children in care before the month's events, leaving care, moving
     // placement, entering care.
     care_before: Row,
@@ -72,6 +74,7 @@ impl<'p> Projection<'p> {
             birth_carry: vec![0.0; p.m.localities * 3],
             family_births: vec![0.0; groups],
             table: p.exits.is_some(),
+            tolerance: 0.0,
             care_before: [0.0; AGES],
             care_leaving: [0.0; AGES],
             care_moving: [0.0; AGES],
@@ -164,6 +167,9 @@ impl<'p> Projection<'p> {
             self.birthdays(t, rec);
             self.births(t, rec);
         }
+        if self.tolerance > 0.0 {
+            self.merge_small_rows();
+        }
         self.family_births.iter_mut().for_each(|b| *b = 0.0);
         self.care_before.fill(0.0);
         self.care_leaving.fill(0.0);
@@ -186,9 +192,39 @@ impl<'p> Projection<'p> {
         }
     }
 
+    /// Rows holding fewer than `tolerance` children go to the row with their windows (recently
+    /// closed, after early help, re-entry) over: many rows hold a tiny fraction of a child.
+    fn merge_small_rows(&mut self) {
+        let caps = self.p.caps;
+        for r in 0..self.rows.keys.len() {
+            if !self.rows.live_now[r] {
+                continue;
+            }
+            let mass: f64 = self.rows.now[r].iter().sum();
+            if mass >= self.tolerance {
+                continue;
+            }
+            let k = self.rows.keys[r];
+            let coarse = Key { case_clock: u16::MAX, eh_clock: caps.after, return_clock: caps.reentry, ..k }
+                .canonical(&caps, self.table);
+            if coarse == k {
+                continue;
+            }
+            let c = self.rows.row(coarse);
+            let row = std::mem::replace(&mut self.rows.now[r], [0.0; AGES]);
+            self.rows.live_now[r] = false;
+            for (x, y) in self.rows.now_mut(c).iter_mut().zip(&row) {
+                *x += y;
+            }
+        }
+    }
+
     /// The cohort aged 215 months last month turns 18 and leaves; the pools age.
     fn birthdays(&mut self, t: i32, rec: &mut Record) {
         for r in 0..self.rows.keys.len() {
+            if !self.rows.live_now[r] {
+                continue;
+            }
             let gone = std::mem::take(&mut self.rows.now[r][AGES - 1]);
             if gone != 0.0 {
                 if self.rows.keys[r].place == Place::Care {
@@ -287,7 +323,7 @@ impl<'p> Projection<'p> {
     ) {
         let total: f64 = v[lo..hi].iter().sum::<f64>() * scale;
         match route {
-            0 => add(&mut self.rows.next, tr.waiting, v, lo, hi, scale),
+            0 => add(&mut self.rows, tr.waiting, v, lo, hi, scale),
             1 => {
                 let m = self.p.m;
                 let [cin, cp, eh] = m.assessment;
@@ -297,11 +333,11 @@ impl<'p> Projection<'p> {
                 rec.flow(Move::ReferralToChildProtection, t, total * cp);
                 rec.flow(Move::ReferralToEarlyHelp, t, total * eh);
                 rec.flow(Move::ReferralToClosed, t, total * nfa);
-                add(&mut self.rows.next, tr.child_in_need, v, lo, hi, scale * cin);
-                add(&mut self.rows.next, tr.child_protection, v, lo, hi, scale * cp);
-                add(&mut self.rows.next, tr.waiting, v, lo, hi, scale * eh);
+                add(&mut self.rows, tr.child_in_need, v, lo, hi, scale * cin);
+                add(&mut self.rows, tr.child_protection, v, lo, hi, scale * cp);
+                add(&mut self.rows, tr.waiting, v, lo, hi, scale * eh);
                 // No further action: a closed case stays as it was, its clock not restarted.
-                add(&mut self.rows.next, tr.stay, v, lo, hi, scale * nfa);
+                add(&mut self.rows, tr.stay, v, lo, hi, scale * nfa);
             }
             _ => self.enter_care(tr, r, v, lo, hi, scale, t, mv, not_previously_known, rec),
         }
@@ -334,7 +370,7 @@ impl<'p> Projection<'p> {
             self.care_entering[a] += x;
             let b = BAND_OF_AGE[a] as usize;
             let dest = tr.care[usize::from(a < 60)];
-            self.rows.next[dest as usize][a + 1] += x;
+            self.rows.next_mut(dest)[a + 1] += x;
             if key.been_in_care {
                 rec.series(Series::LacReentries, t, x);
             } else {
@@ -488,6 +524,9 @@ impl<'p> Projection<'p> {
 
     /// The month's events of row `r`'s children.
     fn row_events(&mut self, r: u32, t: i32, rec: &mut Record) {
+        if !self.rows.live_now[r as usize] {
+            return;
+        }
         let v = self.rows.now[r as usize];
         let Some(lo) = v.iter().position(|&x| x != 0.0) else { return };
         let hi = v.iter().rposition(|&x| x != 0.0).map_or(lo, |i| i + 1).min(216);
@@ -511,13 +550,13 @@ impl<'p> Projection<'p> {
             let happen = if all > 0.0 { 1.0 - (-all).exp() } else { 0.0 };
             let c = h.map(|x| if all > 0.0 { happen * x / all } else { 0.0 });
             // Births leave the parent where it is.
-            add(&mut self.rows.next, tr.stay, &v, from, to, 1.0 - happen + c[5]);
+            add(&mut self.rows, tr.stay, &v, from, to, 1.0 - happen + c[5]);
             if c[5] > 0.0 {
                 let born = total * c[5];
                 let g = k.group as usize;
                 self.family_births[g] += born;
                 rec.flow(Move::Birth, t, born);
-                self.rows.next[tr.born as usize][1] += born;
+                self.rows.next_mut(tr.born)[1] += born;
             }
             match k.place {
                 Place::Closed => {
@@ -539,12 +578,12 @@ impl<'p> Projection<'p> {
                     let rt = m.return_to;
                     let rt_total: f64 = rt.iter().sum::<f64>().max(f64::MIN_POSITIVE);
                     for j in 0..3 {
-                        add(&mut self.rows.next, tr.home[j], &v, from, to, c[0] * rt[j] / rt_total);
+                        add(&mut self.rows, tr.home[j], &v, from, to, c[0] * rt[j] / rt_total);
                     }
                     rec.flow(Move::CareToAdoption, t, total * c[1]);
                     rec.flow(Move::CareToSpecialGuardianship, t, total * c[2]);
                     rec.flow(Move::CareToOtherExit, t, total * c[3]);
-                    add(&mut self.rows.next, tr.stay, &v, from, to, c[4]);
+                    add(&mut self.rows, tr.stay, &v, from, to, c[4]);
                     let leave = c[0] + c[1] + c[2] + c[3];
                     for a in from..to {
                         self.care_before[a] += v[a];
@@ -567,12 +606,12 @@ impl<'p> Projection<'p> {
                             let close =
                                 if place == Place::Waiting { Move::WaitingToClosed } else { Move::EarlyHelpToClosed };
                             rec.flow(close, t, total * c[1]);
-                            add(&mut self.rows.next, tr.closed, &v, from, to, c[1]);
+                            add(&mut self.rows, tr.closed, &v, from, to, c[1]);
                             let to_cp = m.eh_step_up_to_cp;
                             rec.flow(Move::EarlyHelpToChildProtection, t, total * c[2] * to_cp);
                             rec.flow(Move::EarlyHelpToChildInNeed, t, total * c[2] * (1.0 - to_cp));
-                            add(&mut self.rows.next, tr.child_protection, &v, from, to, c[2] * to_cp);
-                            add(&mut self.rows.next, tr.child_in_need, &v, from, to, c[2] * (1.0 - to_cp));
+                            add(&mut self.rows, tr.child_protection, &v, from, to, c[2] * to_cp);
+                            add(&mut self.rows, tr.child_in_need, &v, from, to, c[2] * (1.0 - to_cp));
                         }
                         _ => {
                             let to_eh = if place == Place::ChildInNeed {
@@ -582,16 +621,16 @@ impl<'p> Projection<'p> {
                             };
                             rec.flow(Move::SocialCareToEarlyHelp, t, total * c[1] * to_eh);
                             rec.flow(Move::SocialCareToClosed, t, total * c[1] * (1.0 - to_eh));
-                            add(&mut self.rows.next, tr.waiting, &v, from, to, c[1] * to_eh);
-                            add(&mut self.rows.next, tr.closed, &v, from, to, c[1] * (1.0 - to_eh));
+                            add(&mut self.rows, tr.waiting, &v, from, to, c[1] * to_eh);
+                            add(&mut self.rows, tr.closed, &v, from, to, c[1] * (1.0 - to_eh));
                             rec.flow(Move::ChildInNeedToChildProtection, t, total * c[2]);
-                            add(&mut self.rows.next, tr.child_protection, &v, from, to, c[2]);
+                            add(&mut self.rows, tr.child_protection, &v, from, to, c[2]);
                             if place == Place::ChildProtection {
                                 rec.flow(Move::ChildProtectionToChildInNeed, t, total * c[3]);
-                                add(&mut self.rows.next, tr.child_in_need, &v, from, to, c[3]);
+                                add(&mut self.rows, tr.child_in_need, &v, from, to, c[3]);
                             } else {
                                 rec.flow(Move::SocialCareToEarlyHelp, t, total * c[3]);
-                                add(&mut self.rows.next, tr.waiting, &v, from, to, c[3]);
+                                add(&mut self.rows, tr.waiting, &v, from, to, c[3]);
                             }
                         }
                     }
@@ -636,6 +675,9 @@ impl<'p> Projection<'p> {
         let mut in_eh = 0.0;
         let mut waiting = [0.0; 3];
         for (r, k) in self.rows.keys.iter().enumerate() {
+            if !self.rows.live_next[r] {
+                continue;
+            }
             match k.place {
                 Place::EarlyHelp => in_eh += self.rows.next[r].iter().sum::<f64>(),
                 Place::Waiting => waiting[(k.group % 3) as usize] += self.rows.next[r].iter().sum::<f64>(),
@@ -662,7 +704,7 @@ impl<'p> Projection<'p> {
         }
         for r in 0..self.rows.keys.len() {
             let k = self.rows.keys[r];
-            if k.place != Place::Waiting {
+            if k.place != Place::Waiting || !self.rows.live_next[r] {
                 continue;
             }
             let share = start[(k.group % 3) as usize];
@@ -679,7 +721,7 @@ impl<'p> Projection<'p> {
                     continue;
                 }
                 self.rows.next[r][a] -= x;
-                self.rows.next[dest as usize][a] += x;
+                self.rows.next_mut(dest)[a] += x;
                 moved += x;
                 // `a` is next month's age: five or over this month from 61.
                 if a > 60 {
@@ -711,7 +753,7 @@ impl<'p> Projection<'p> {
         let end = pol.sis_end_prob.min(1.0);
         for r in 0..self.rows.keys.len() {
             let k = self.rows.keys[r];
-            if !k.intensive {
+            if !k.intensive || !self.rows.live_next[r] {
                 continue;
             }
             let off = self.rows.row(Key { intensive: false, ..k });
@@ -719,7 +761,7 @@ impl<'p> Projection<'p> {
                 let x = self.rows.next[r][a];
                 let ending = x * end;
                 self.rows.next[r][a] -= ending;
-                self.rows.next[off as usize][a] += ending;
+                self.rows.next_mut(off)[a] += ending;
                 supported += x - ending;
             }
         }
@@ -731,7 +773,7 @@ impl<'p> Projection<'p> {
             let mut eligible = 0.0;
             for r in 0..self.rows.keys.len() {
                 let k = self.rows.keys[r];
-                if k.intensive || k.group % 3 != need || !eligible_case(&k) {
+                if k.intensive || k.group % 3 != need || !eligible_case(&k) || !self.rows.live_next[r] {
                     continue;
                 }
                 eligible += (0..AGES).filter(|&a| eligible_age(a)).map(|a| self.rows.next[r][a]).sum::<f64>();
@@ -743,7 +785,7 @@ impl<'p> Projection<'p> {
             free -= share * eligible;
             for r in 0..self.rows.keys.len() {
                 let k = self.rows.keys[r];
-                if k.intensive || k.group % 3 != need || !eligible_case(&k) {
+                if k.intensive || k.group % 3 != need || !eligible_case(&k) || !self.rows.live_next[r] {
                     continue;
                 }
                 let on = self.rows.row(Key { intensive: true, ..k });
@@ -752,7 +794,7 @@ impl<'p> Projection<'p> {
                     if eligible_age(a) {
                         let x = self.rows.next[r][a] * share;
                         self.rows.next[r][a] -= x;
-                        self.rows.next[on as usize][a] += x;
+                        self.rows.next_mut(on)[a] += x;
                         moved += x;
                     }
                 }
@@ -824,6 +866,9 @@ impl<'p> Projection<'p> {
             }
         }
         for (r, k) in self.rows.keys.iter().enumerate() {
+            if !self.rows.live_next[r] {
+                continue;
+            }
             let state = match k.place {
                 Place::Closed => State::KnownClosed,
                 Place::Waiting => State::WaitingEarlyHelp,
@@ -877,11 +922,11 @@ impl<'p> Projection<'p> {
 
 /// `next[d][a + 1] += v[a] x c` for ages `lo..hi`: a month on, one month older.
 #[inline]
-fn add(next: &mut [Row], d: u32, v: &Row, lo: usize, hi: usize, c: f64) {
+fn add(rows: &mut Rows, d: u32, v: &Row, lo: usize, hi: usize, c: f64) {
     if c == 0.0 {
         return;
     }
-    let dst = &mut next[d as usize][lo + 1..hi + 1];
+    let dst = &mut rows.next_mut(d)[lo + 1..hi + 1];
     for (x, y) in dst.iter_mut().zip(&v[lo..hi]) {
         *x += y * c;
     }

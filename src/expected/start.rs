@@ -111,7 +111,7 @@ impl Projection<'_> {
                             ..base
                         };
                         let r = self.row_now(key);
-                        self.rows.now[r as usize][age.min(215)] += share;
+                        self.rows.now_mut(r)[age.min(215)] += share;
                         self.placements[child.placement.index()][age.min(215)] += share;
                         in_care += share;
                     }
@@ -148,7 +148,7 @@ impl Projection<'_> {
                                 ..base
                             };
                             let r = self.row_now(key);
-                            self.rows.now[r as usize][(age as usize).min(215)] += share * share_o;
+                            self.rows.now_mut(r)[(age as usize).min(215)] += share * share_o;
                         }
                     }
                 }

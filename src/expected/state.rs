@@ -141,12 +141,23 @@ pub(super) struct Rows {
     pub(super) keys: Vec<Key>,
     pub(super) now: Vec<Row>,
     pub(super) next: Vec<Row>,
+    /// Rows that may hold children this month (the others are all zeros).
+    pub(super) live_now: Vec<bool>,
+    /// Rows written for next month.
+    pub(super) live_next: Vec<bool>,
     index: HashMap<Key, u32>,
 }
 
 impl Rows {
     pub(super) fn new() -> Rows {
-        Rows { keys: Vec::new(), now: Vec::new(), next: Vec::new(), index: HashMap::new() }
+        Rows {
+            keys: Vec::new(),
+            now: Vec::new(),
+            next: Vec::new(),
+            live_now: Vec::new(),
+            live_next: Vec::new(),
+            index: HashMap::new(),
+        }
     }
 
     /// The row of `key` (canonical), made if it is new.
@@ -158,15 +169,35 @@ impl Rows {
         self.keys.push(key);
         self.now.push([0.0; AGES]);
         self.next.push([0.0; AGES]);
+        self.live_now.push(false);
+        self.live_next.push(false);
         self.index.insert(key, r);
         r
+    }
+
+    /// Row `r` of next month, to write to.
+    #[inline]
+    pub(super) fn next_mut(&mut self, r: u32) -> &mut Row {
+        self.live_next[r as usize] = true;
+        &mut self.next[r as usize]
+    }
+
+    /// Row `r` of this month, to write to (the starting position).
+    #[inline]
+    pub(super) fn now_mut(&mut self, r: u32) -> &mut Row {
+        self.live_now[r as usize] = true;
+        &mut self.now[r as usize]
     }
 
     /// Next month becomes this month; next month starts empty.
     pub(super) fn advance(&mut self) {
         std::mem::swap(&mut self.now, &mut self.next);
-        for row in &mut self.next {
-            row.fill(0.0);
+        for (row, live) in self.next.iter_mut().zip(&self.live_now) {
+            if *live {
+                row.fill(0.0);
+            }
         }
+        std::mem::swap(&mut self.live_now, &mut self.live_next);
+        self.live_next.iter_mut().for_each(|x| *x = false);
     }
 }
