@@ -49,6 +49,9 @@ pub(super) struct Projection<'p> {
     /// month, as in the engine).
     family_births: Vec<f64>,
     table: bool,
+    /// The family size a crisis contact is taken at: `E[S]` from the pools, the size-biased
+    /// `E[S^2] / E[S]` for a closed family (whose hazards are taken per child).
+    crisis_family_size: f64,
     /// Rows with fewer children than this are merged (see `merge_small_rows`); 0: never.
     pub(super) tolerance: f64,
     // Per month, by age: children in care before the month's events, leaving care, moving
@@ -75,6 +78,7 @@ impl<'p> Projection<'p> {
             family_births: vec![0.0; groups],
             table: p.exits.is_some(),
             tolerance: 0.0,
+            crisis_family_size: 1.0,
             care_before: [0.0; AGES],
             care_leaving: [0.0; AGES],
             care_moving: [0.0; AGES],
@@ -268,6 +272,7 @@ impl<'p> Projection<'p> {
     fn pool_contacts(&mut self, pool: usize, t: i32, rec: &mut Record) {
         let m = self.p.m;
         let per_contact = self.p.family_mean;
+        self.crisis_family_size = per_contact;
         for g in 0..3 {
             let need = g % 3;
             for route in 0..3 {
@@ -339,7 +344,16 @@ impl<'p> Projection<'p> {
                 // No further action: a closed case stays as it was, its clock not restarted.
                 add(&mut self.rows, tr.stay, v, lo, hi, scale * nfa);
             }
-            _ => self.enter_care(tr, r, v, lo, hi, scale, t, mv, not_previously_known, rec),
+            _ => {
+                // A crisis takes the child whose crisis it is into care, and its brothers and
+                // sisters with probability `sibling_group_entry`; those left at home are on a
+                // child in need plan. A family of `size` children sends this share into care.
+                let m = self.p.m;
+                let size = self.crisis_family_size;
+                let into_care = (1.0 + m.sibling_group_entry * (size - 1.0)) / size;
+                self.enter_care(tr, r, v, lo, hi, scale * into_care, t, mv, not_previously_known, rec);
+                add(&mut self.rows, tr.child_in_need, v, lo, hi, scale * (1.0 - into_care));
+            }
         }
     }
 
@@ -560,6 +574,7 @@ impl<'p> Projection<'p> {
             }
             match k.place {
                 Place::Closed => {
+                    self.crisis_family_size = self.p.family_biased;
                     for (route, mv) in
                         [Move::KnownToEarlyHelp, Move::KnownToReferral, Move::KnownToCare].into_iter().enumerate()
                     {

@@ -47,8 +47,10 @@ from .read import as_date
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from ..expected import ExpectedPath
+
 #: Columns of `Backtest.table`.
-COLUMNS = ("measure", "year", "date", "breakdown", "group", "observed", "mean", "low", "high", "inside")
+COLUMNS = ("measure", "year", "date", "breakdown", "group", "observed", "mean", "low", "high", "expected", "inside")
 #: The interval: percentiles of the replications.
 LOW, HIGH = 5, 95
 
@@ -103,7 +105,7 @@ class Backtest:
         for row in totals.itertuples(index=False):
             mark = "" if row.inside else "  <- outside"
             lines.append(f"  {row.measure:<7} {row.date:%Y-%m-%d}  {row.observed:6,.0f};  {row.mean:8,.1f} "
-                         f"({row.low:,.0f} to {row.high:,.0f}){mark}")
+                         f"({row.low:,.0f} to {row.high:,.0f}); expected path {row.expected:,.1f}{mark}")
         lines += [f"Note: {line}." for line in self.fitted.attention()]
         return "\n".join(lines)
 
@@ -122,6 +124,7 @@ class Backtest:
             ax.fill_between(part["date"], part["low"], part["high"], color="C0", alpha=0.2, linewidth=0,
                             label="projection: 90% interval")  # fmt: skip
             ax.plot(part["date"], part["mean"], color="C0", marker="o", label="projection: mean")
+            ax.plot(part["date"], part["expected"], color="C1", marker="d", linestyle="--", label="expected path")
             ax.plot(part["date"], part["observed"], color="k", marker="x", linestyle="none", markersize=9,
                     label="observed")  # fmt: skip
             ax.set_title({"stock": "Children in care", "entries": "Entries to care",
@@ -214,6 +217,7 @@ def backtest(
     runs = [scenario.run(range(i, i + 1), years=years, seed=seed, progress=False) for i in range(replications)]
     dates = [_anniversary(start, k) for k in range(1, years + 1)]
     rows = _observed_and_modelled(full, Results.merge(runs), runs, start, dates, include_uasc)
+    _add_expected(rows, scenario.expected(years=years))
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     return Backtest(table, scenario, fitted.report(), start, end, replications, seed, fitted)
 
@@ -302,6 +306,26 @@ def _observed_and_modelled(
         rows.append(_row("exits", k, date, "total", "total", ended, exits[:, months].sum(axis=1)))
         previous = stop
     return rows
+
+
+def _add_expected(rows: list[dict[str, Any]], path: ExpectedPath) -> None:
+    """Put the expected path's figure beside each row's Monte Carlo interval."""
+    by_band = path.stocks(by=["state", "age_band"])
+    by_band = by_band[by_band["state"] == "looked_after"]
+    for row in rows:
+        k = int(row["year"])
+        t = 12 * k - 1
+        if row["measure"] == "stock":
+            if row["breakdown"] == "total":
+                value = path.value("lac_stock")[t]
+            elif row["breakdown"] == "age_band":
+                value = by_band.loc[by_band["age_band"] == row["group"], "value"].to_numpy(float)[t]
+            else:
+                value = path.value(f"looked_after_{row['group']}")[t]
+        else:
+            name = "lac_entries" if row["measure"] == "entries" else "lac_exits"
+            value = path.value(name)[12 * (k - 1):12 * k].sum()
+        row["expected"] = float(value)
 
 
 def _bands(run: Results, bands: list[str]) -> npt.NDArray[np.float64]:

@@ -50,7 +50,9 @@ class Fitted:
     def report(self) -> str:
         """The load report, then what was estimated and from what (as ``carecast estimate``
         writes it beside the scenario)."""
-        return self.data.report() + "\n\n" + self.built.report() + "\n"
+        from ..expected import report_lines
+
+        return self.data.report() + "\n\n" + self.built.report() + "\n\n" + report_lines(self.scenario) + "\n"
 
 
 def as_clean(returns: ReturnsLike, until: dt.date | str | None = None) -> CleanReturns:
