@@ -293,3 +293,62 @@ fn the_projection_is_deterministic_and_refuses_bad_lengths() {
         assert!(e.contains("months"), "{e}");
     }
 }
+
+/// Finite, non-negative, and the population near the scenario's (births keep it there).
+fn check_sane(path: &carecast::expected::ExpectedPath, under_18: f64, what: &str) {
+    assert!(path.stocks.iter().chain(path.flows.iter()).all(|x| x.is_finite() && *x > -1e-6), "{what}");
+    let population = path.indicator("population").unwrap();
+    for p in population.iter() {
+        assert!((p / under_18 - 1.0).abs() < 0.02, "{what}: population {p} against {under_18}");
+    }
+    let lac = path.indicator("lac_stock").unwrap();
+    let by_placement: f64 = path.placements.column(path.months - 1).sum();
+    assert!((by_placement - lac[path.months - 1]).abs() < 1e-6 * lac[path.months - 1].max(1.0), "{what}");
+}
+
+#[test]
+fn the_projection_accepts_every_kind_of_scenario() {
+    for name in carecast::preset_names() {
+        let s = Scenario::preset(name).unwrap();
+        let path = carecast::expected::project(&s, 24).unwrap();
+        check_sane(&path, f64::from(s.population.under_18), name);
+    }
+    // An exit table, a care-entry scale and trend, a dated change with a care lever and
+    // intensive support, a mix with evidence, and a starting position given as data with a
+    // child gone home from care: accepted, and sane.
+    let rate = |r: f64| json!({"under_6_months": r, "months_6_to_24": r / 3.0, "over_24_months": r / 10.0});
+    let bands = |r: f64| json!({"age_0": rate(r), "age_1_4": rate(r), "age_5_9": rate(r), "age_10_15": rate(r), "age_16_17": rate(r)});
+    let s = Scenario::default_preset()
+        .updated(json!({
+            "hazards": {
+                "care_entry_scale": {"age_5_9": 1.3},
+                "care_entry_trend": 0.04,
+                "looked_after": {"exits": {"home": bands(0.6), "adoption": bands(0.2), "special_guardianship": bands(0.1),
+                                           "other": bands(0.05)}}
+            },
+            "policy": {"placements": {"mix_under_10_evidence": 120.0}},
+            "changes": [{"from": "2016-01", "set": {
+                "intensive_support": {"places": 40, "effect_on_care_entry": 0.6},
+                "placements": {"step_down_multiplier": 2.0, "reunification_multiplier": 1.2}}}],
+            "starting_position": {
+                "children_in_care": [
+                    {"family": "a", "age_months": 50, "placement": "ifa", "months_in_care": 10, "legal_status": "placement_order"},
+                    {"age_months": 150, "placement": "residential", "months_in_care": 30, "uasc": true}
+                ],
+                "families_at_home": [
+                    {"family": "a", "case": "child_in_need", "children_age_months": [20, 90],
+                     "returned_home": [{"child": 1, "months_since": 3}]},
+                    {"case": "early_help", "children_age_months": [100], "locality": "Penn", "need": "high"}
+                ]
+            }
+        }))
+        .unwrap();
+    let path = carecast::expected::project(&s, 36).unwrap();
+    check_sane(&path, f64::from(s.population.under_18), "a scenario with everything");
+    assert!((path.initial_lac - 2.0).abs() < 1e-9, "the position's two children in care");
+    assert!(path.indicator("uasc_in_care").unwrap()[0] > 0.5, "the UASC child is counted");
+    assert!(path.flow(Move::IntensiveSupportStart).sum() > 0.0, "intensive support starts with the change");
+    // Bad input is an error, never a panic.
+    assert!(carecast::expected::project_with_tolerance(&s, 12, f64::NAN).is_err());
+    assert!(carecast::expected::project_with_tolerance(&s, 12, -1.0).is_err());
+}
