@@ -26,14 +26,15 @@
 //!   multiply care entry by `1 + sibling_group_entry x (E[S^2] / E[S] - 1)`, and family
 //!   counts (early help, waiting, intensive support) are children divided by `E[S]`;
 //! - **capacity** by a deterministic fluid queue: each month each locality's free early
-//!   help places (in families) start the same share of every waiting child (highest need
-//!   first with `by_need`), and intensive support likewise, highest need first;
+//!   help places (in families) start the same share of its waiting children (highest need
+//!   first with `by_need`), a locality holding its share of each need level's children, and
+//!   intensive support likewise for the authority, highest need first;
 //! - **placements** (and the care levers' targets by placement) by a separate recursion of
 //!   the children in care by placement and age, so that a placement lever acts on the share
 //!   of a row's children its target picks;
-//! - **the starting position** without one given: the synthetic position of seed 0,
-//!   replication 0, with each family's unknown locality, need and time open spread over
-//!   the values the engine draws them from.
+//! - **the starting position** without one given: the mean of the synthetic positions of
+//!   seed 0, replications 0 to 7, with each family's unknown locality, need and time open
+//!   spread over the values the engine draws them from.
 
 mod output;
 mod params;
@@ -54,6 +55,10 @@ use output::Record;
 use params::Params;
 use recursion::Projection;
 use state::Place;
+
+/// Synthetic starting positions averaged when the scenario gives none (seed 0, replications
+/// 0 to 7).
+pub const SYNTHETIC_POSITIONS: u64 = 8;
 
 /// The most months a projection covers (100 years).
 pub const MAX_MONTHS: usize = 1_200;
@@ -103,11 +108,14 @@ pub fn project_with_tolerance(scenario: &Scenario, months: usize, tolerance: f64
     let mut projection = Projection::new(&params);
     projection.tolerance = tolerance;
     projection.fill_pools();
-    let position = match &scenario.starting_position {
-        Some(position) => position.clone(),
-        None => StartingPosition::synthetic(&model, 0, 0),
+    let initial_lac = match &scenario.starting_position {
+        Some(position) => projection.place(position, 1.0),
+        None => {
+            // The mean of the first few synthetic positions, each a random draw.
+            let weight = 1.0 / SYNTHETIC_POSITIONS as f64;
+            (0..SYNTHETIC_POSITIONS).map(|r| projection.place(&StartingPosition::synthetic(&model, 0, r), weight)).sum()
+        }
     };
-    let initial_lac = projection.place(&position);
     let localities = model.localities;
     let mut record = Record::new(ExpectedPath {
         start: scenario.start,

@@ -680,42 +680,51 @@ impl<'p> Projection<'p> {
         rec.flow(Move::MovedAway, t, total);
     }
 
-    /// Free early help places go to waiting families (a fluid queue: each locality's free
-    /// places, in families, fill the same share of every waiting row; by need first with
-    /// `by_need`).
+    /// Free early help places go to waiting families (a fluid queue). Rows are by need level,
+    /// not locality: each locality holds its share of every need level's children (as the
+    /// outputs split them), so its free places, in families, start the same share of its
+    /// waiting children of each need (highest need first with `by_need`), and a need level's
+    /// share is the mean of its localities' shares.
     fn allocate_early_help(&mut self, t: i32, rec: &mut Record) {
         let p = self.p;
         let pol = p.policy(t);
-        // One queue for the authority (rows are by need level, not locality).
-        let mut in_eh = 0.0;
+        let mut in_eh = [0.0; 3];
         let mut waiting = [0.0; 3];
         for (r, k) in self.rows.keys.iter().enumerate() {
             if !self.rows.live_next[r] {
                 continue;
             }
+            let n = (k.group % 3) as usize;
             match k.place {
-                Place::EarlyHelp => in_eh += self.rows.next[r].iter().sum::<f64>(),
-                Place::Waiting => waiting[(k.group % 3) as usize] += self.rows.next[r].iter().sum::<f64>(),
+                Place::EarlyHelp => in_eh[n] += self.rows.next[r].iter().sum::<f64>(),
+                Place::Waiting => waiting[n] += self.rows.next[r].iter().sum::<f64>(),
                 _ => {}
             }
         }
         // The share of each need level's waiting children that start.
-        let places: f64 = pol.places.iter().map(|&x| f64::from(x)).sum();
-        let mut free = (places - in_eh / p.family_mean).max(0.0) * p.family_mean;
         let mut start = [0.0; 3];
-        if pol.allocation == Allocation::ByNeed {
-            for n in [2, 1, 0] {
-                let w = waiting[n];
-                if w > 0.0 {
-                    let share = (free / w).min(1.0);
-                    start[n] = share;
-                    free -= share * w;
+        for l in 0..p.m.localities {
+            let split = |n: usize| p.locality_of_need[n][l];
+            let here_in_eh: f64 = (0..3).map(|n| in_eh[n] * split(n)).sum();
+            let here_waiting: [f64; 3] = std::array::from_fn(|n| waiting[n] * split(n));
+            let places = f64::from(pol.places.get(l).copied().unwrap_or(0));
+            let mut free = (places - here_in_eh / p.family_mean).max(0.0) * p.family_mean;
+            let mut share = [0.0; 3];
+            if pol.allocation == Allocation::ByNeed {
+                for n in [2, 1, 0] {
+                    let w = here_waiting[n];
+                    if w > 0.0 {
+                        share[n] = (free / w).min(1.0);
+                        free -= share[n] * w;
+                    }
                 }
+            } else {
+                let w: f64 = here_waiting.iter().sum();
+                share = [if w > 0.0 { (free / w).min(1.0) } else { 0.0 }; 3];
             }
-        } else {
-            let w: f64 = waiting.iter().sum();
-            let share = if w > 0.0 { (free / w).min(1.0) } else { 0.0 };
-            start = [share; 3];
+            for n in 0..3 {
+                start[n] += split(n) * share[n];
+            }
         }
         for r in 0..self.rows.keys.len() {
             let k = self.rows.keys[r];

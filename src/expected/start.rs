@@ -41,8 +41,9 @@ impl Projection<'_> {
     /// Place the starting position's children: each child a row of its own kind, its family's
     /// unknown locality and need spread over the groups the engine draws them from (in
     /// proportion to the chances), an unknown kind of need split by its probability, an
-    /// unknown time open spread uniformly as the engine draws it. Returns the children in care.
-    pub(super) fn place(&mut self, position: &StartingPosition) -> f64 {
+    /// unknown time open spread uniformly as the engine draws it; every child counts `weight`.
+    /// Returns the children in care.
+    pub(super) fn place(&mut self, position: &StartingPosition, weight: f64) -> f64 {
         let m = self.p.m;
         let groups = m.localities * 3;
         let caps = self.p.caps;
@@ -92,7 +93,7 @@ impl Projection<'_> {
                 if *w <= 0.0 {
                     continue;
                 }
-                let share_g = w / total;
+                let share_g = w / total * weight;
                 for &age in &ages {
                     self.take_from_pools(g % 3, age as usize, share_g);
                 }
