@@ -374,29 +374,33 @@ impl<'p> Projection<'p> {
     ) {
         let m = self.p.m;
         let key = self.rows.keys[r as usize];
-        let mut total = 0.0;
-        for a in lo..hi {
-            let x = v[a] * scale;
-            if x == 0.0 {
+        let mut by_band = [0.0; AgeBand::COUNT];
+        for b in 0..AgeBand::COUNT {
+            let (from, to) = (BAND_EDGES[b].max(lo), BAND_EDGES[b + 1].min(hi));
+            if from >= to {
                 continue;
             }
-            total += x;
-            self.care_entering[a] += x;
-            let b = BAND_OF_AGE[a] as usize;
-            let dest = tr.care[usize::from(a < 60)];
-            self.rows.next_mut(dest)[a + 1] += x;
-            if key.been_in_care {
-                rec.series(Series::LacReentries, t, x);
-            } else {
-                rec.series(Series::FIRST_ENTRIES_BY_BAND[b], t, x);
-            }
-            if a >= 60 {
-                rec.series(Series::EntriesAged5Plus, t, x);
+            // Entered under five (bands 0 and 1) or not: the row for adoption.
+            let dest = self.rows.next_mut(tr.care[usize::from(b < 2)]);
+            for a in from..to {
+                let x = v[a] * scale;
+                dest[a + 1] += x;
+                self.care_entering[a] += x;
+                by_band[b] += x;
             }
         }
+        let total: f64 = by_band.iter().sum();
         if total == 0.0 {
             return;
         }
+        for (b, x) in by_band.iter().enumerate() {
+            if key.been_in_care {
+                rec.series(Series::LacReentries, t, *x);
+            } else {
+                rec.series(Series::FIRST_ENTRIES_BY_BAND[b], t, *x);
+            }
+        }
+        rec.series(Series::EntriesAged5Plus, t, by_band[2..].iter().sum());
         rec.flow(mv, t, total);
         rec.series(Series::LacEntries, t, total);
         if not_previously_known {
