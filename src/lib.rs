@@ -20,6 +20,7 @@
 pub mod calendar;
 pub mod engine;
 pub mod error;
+pub mod expected;
 pub mod finance;
 pub mod outputs;
 pub mod rng;

@@ -1,7 +1,9 @@
-//! The model as documented is the model as run: an expected-value projection written from
-//! `docs/model.md` and `docs/scenario.md` alone (`common/expected_value.rs`) agrees with the
-//! engine's Monte Carlo means, move by move and year by year, over random capacity-free
-//! scenarios with families of one.
+//! The model as documented is the model as run: the expected-value projection
+//! (`carecast::expected`, a cohort recursion written from `docs/model.md` and
+//! `docs/scenario.md`) agrees with the engine's Monte Carlo means, move by move and year by
+//! year, over random capacity-free scenarios with families of one, where it is exact. The
+//! Monte Carlo engine is the independent check of the projection, and the projection of the
+//! engine.
 //!
 //! For each scenario, move and year: z = (Monte Carlo mean - expected) / Monte Carlo standard
 //! error. If the docs describe the engine, every z is standard normal (the Monte Carlo mean is
@@ -19,9 +21,6 @@
 //! cargo test --release --test expected_value -- --ignored --nocapture
 //! EV_SCENARIOS=24 EV_REPLICATIONS=1000 EV_YEARS=3 cargo test --release --test expected_value -- --ignored --nocapture
 //! ```
-
-#[path = "common/expected_value.rs"]
-mod expected_value;
 
 use carecast::vocab::Move;
 use carecast::{Model, RunOptions, Scenario, Silent};
@@ -175,7 +174,7 @@ fn compare(scenarios: usize, replications: usize, years: usize) -> Vec<Compariso
     for k in 0..scenarios {
         let s = random_scenario(&mut rng, k);
         let months = years * 12;
-        let expected = expected_value::expected_flows(&s, months).unwrap();
+        let expected = carecast::expected::project_exact(&s, months).unwrap().flows;
         let results =
             Model::new(&s).unwrap().run(&RunOptions::new(replications, years, 1_000 + k as u64), &Silent).unwrap();
         let flows = &results.flows_by_replication;
@@ -186,7 +185,7 @@ fn compare(scenarios: usize, replications: usize, years: usize) -> Vec<Compariso
                     (0..replications).map(|r| span.clone().map(|t| flows[[r, mv.index(), t]]).sum()).collect();
                 let mean = per_rep.iter().sum::<f64>() / replications as f64;
                 let var = per_rep.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (replications - 1) as f64;
-                let ev: f64 = span.map(|t| expected[t][mv.index()]).sum();
+                let ev: f64 = span.map(|t| expected[[mv.index(), t]]).sum();
                 if IMPOSSIBLE.contains(&mv) {
                     assert_eq!(mean, 0.0, "scenario {k}: {mv} happened");
                     continue;
@@ -283,36 +282,73 @@ fn full_expected_value_check() {
 }
 
 #[test]
-fn the_projection_refuses_an_exit_table() {
-    // The projection is written for exits by the fields the table replaces; rather than give a
-    // wrong answer for a scenario with a table, it says so.
+fn the_projection_is_deterministic_and_refuses_bad_lengths() {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
     let s = random_scenario(&mut rng, 0);
-    assert!(expected_value::expected_flows(&s, 12).is_ok());
-    let zero = json!({"under_6_months": 0.0, "months_6_to_24": 0.0, "over_24_months": 0.0});
-    let bands = json!({"age_0": zero, "age_1_4": zero, "age_5_9": zero, "age_10_15": zero, "age_16_17": zero});
-    let table = json!({"home": bands, "adoption": bands, "special_guardianship": bands, "other": bands});
-    let t = s.updated(json!({"hazards": {"looked_after": {"exits": table}}})).unwrap();
-    let e = expected_value::expected_flows(&t, 12).unwrap_err();
-    assert!(e.contains("exit table"), "{e}");
+    let a = carecast::expected::project(&s, 24).unwrap();
+    let b = carecast::expected::project(&s, 24).unwrap();
+    assert_eq!(a, b, "the same scenario gives the same numbers, bit for bit");
+    for months in [0, carecast::expected::MAX_MONTHS + 1] {
+        let e = carecast::expected::project(&s, months).unwrap_err().to_string();
+        assert!(e.contains("months"), "{e}");
+    }
+}
+
+/// Finite, non-negative, and the population near the scenario's (births keep it there).
+fn check_sane(path: &carecast::expected::ExpectedPath, under_18: f64, what: &str) {
+    assert!(path.stocks.iter().chain(path.flows.iter()).all(|x| x.is_finite() && *x > -1e-6), "{what}");
+    let population = path.indicator("population").unwrap();
+    for p in population.iter() {
+        assert!((p / under_18 - 1.0).abs() < 0.02, "{what}: population {p} against {under_18}");
+    }
+    let lac = path.indicator("lac_stock").unwrap();
+    let by_placement: f64 = path.placements.column(path.months - 1).sum();
+    assert!((by_placement - lac[path.months - 1]).abs() < 1e-6 * lac[path.months - 1].max(1.0), "{what}");
 }
 
 #[test]
-fn the_projection_refuses_a_care_entry_scale_or_trend() {
-    // Written for care-entry hazards as the routes give them: at the defaults it projects as
-    // before, otherwise it says so rather than give a wrong answer.
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
-    let s = random_scenario(&mut rng, 0);
-    let ones = json!({"age_0": 1.0, "age_1_4": 1.0, "age_5_9": 1.0, "age_10_15": 1.0, "age_16_17": 1.0});
-    let same = s.updated(json!({"hazards": {"care_entry_scale": ones, "care_entry_trend": 0.0}})).unwrap();
-    // (The projection sums over a hash map, so its last bits vary from call to call.)
-    let (a, b) = (expected_value::expected_flows(&s, 12).unwrap(), expected_value::expected_flows(&same, 12).unwrap());
-    for (x, y) in a.iter().flatten().zip(b.iter().flatten()) {
-        assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{x} {y}");
+fn the_projection_accepts_every_kind_of_scenario() {
+    for name in carecast::preset_names() {
+        let s = Scenario::preset(name).unwrap();
+        let path = carecast::expected::project(&s, 24).unwrap();
+        check_sane(&path, f64::from(s.population.under_18), name);
     }
-    for change in [json!({"care_entry_scale": {"age_5_9": 1.5}}), json!({"care_entry_trend": 0.05})] {
-        let t = s.updated(json!({ "hazards": change })).unwrap();
-        let e = expected_value::expected_flows(&t, 12).unwrap_err();
-        assert!(e.contains("care-entry scale"), "{e}");
-    }
+    // An exit table, a care-entry scale and trend, a dated change with a care lever and
+    // intensive support, a mix with evidence, and a starting position given as data with a
+    // child gone home from care: accepted, and sane.
+    let rate = |r: f64| json!({"under_6_months": r, "months_6_to_24": r / 3.0, "over_24_months": r / 10.0});
+    let bands = |r: f64| json!({"age_0": rate(r), "age_1_4": rate(r), "age_5_9": rate(r), "age_10_15": rate(r), "age_16_17": rate(r)});
+    let s = Scenario::default_preset()
+        .updated(json!({
+            "hazards": {
+                "care_entry_scale": {"age_5_9": 1.3},
+                "care_entry_trend": 0.04,
+                "looked_after": {"exits": {"home": bands(0.6), "adoption": bands(0.2), "special_guardianship": bands(0.1),
+                                           "other": bands(0.05)}}
+            },
+            "policy": {"placements": {"mix_under_10_evidence": 120.0}},
+            "changes": [{"from": "2016-01", "set": {
+                "intensive_support": {"places": 40, "effect_on_care_entry": 0.6},
+                "placements": {"step_down_multiplier": 2.0, "reunification_multiplier": 1.2}}}],
+            "starting_position": {
+                "children_in_care": [
+                    {"family": "a", "age_months": 50, "placement": "ifa", "months_in_care": 10, "legal_status": "placement_order"},
+                    {"age_months": 150, "placement": "residential", "months_in_care": 30, "uasc": true}
+                ],
+                "families_at_home": [
+                    {"family": "a", "case": "child_in_need", "children_age_months": [20, 90],
+                     "returned_home": [{"child": 1, "months_since": 3}]},
+                    {"case": "early_help", "children_age_months": [100], "locality": "Penn", "need": "high"}
+                ]
+            }
+        }))
+        .unwrap();
+    let path = carecast::expected::project(&s, 36).unwrap();
+    check_sane(&path, f64::from(s.population.under_18), "a scenario with everything");
+    assert!((path.initial_lac - 2.0).abs() < 1e-9, "the position's two children in care");
+    assert!(path.indicator("uasc_in_care").unwrap()[0] > 0.5, "the UASC child is counted");
+    assert!(path.flow(Move::IntensiveSupportStart).sum() > 0.0, "intensive support starts with the change");
+    // Bad input is an error, never a panic.
+    assert!(carecast::expected::project_with_tolerance(&s, 12, f64::NAN).is_err());
+    assert!(carecast::expected::project_with_tolerance(&s, 12, -1.0).is_err());
 }

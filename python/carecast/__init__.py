@@ -31,6 +31,7 @@ from ._start import StartingPosition
 if TYPE_CHECKING:
     import datetime
 
+    from .expected import ExpectedPath
     from .returns.backtest import Backtest
     from .returns.fit import ReturnsLike
     from .returns.precare import CinLike, EarlyHelpLike
@@ -388,6 +389,21 @@ class Scenario:
             if bar is not None:
                 bar.close()
         return Results(inner)
+
+    def expected(self, years: SupportsIndex = 10) -> ExpectedPath:
+        """The expected path over ``years`` years: the mean of every monthly output the Monte
+        Carlo engine records, computed directly by a cohort recursion (no random numbers; a
+        second or so). Exact for families of one with fixed parameters and places that never
+        bind; elsewhere an approximation whose difference from the Monte Carlo means
+        ``docs/expected.md`` measures.
+
+        >>> e = carecast.Scenario.preset("wolverhampton-2015").expected(years=2)
+        >>> e.by_year("lac_stock").year.tolist()
+        [1, 2]
+        """
+        from .expected import expected
+
+        return expected(self, _whole("years", years, 1, _MAX_YEARS))
 
     def __eq__(self, other: object) -> bool:
         """Scenarios are equal when every field is."""

@@ -19,6 +19,7 @@ __all__ = [
     "RunResults",
     "Scenario",
     "__version__",
+    "expected",
     "presets",
 ]
 
@@ -34,6 +35,7 @@ MOVES: list[str]
 __version__: str
 
 def presets() -> list[str]: ...
+def expected(scenario: Scenario, months: int) -> dict[str, Any]: ...
 
 @final
 class Scenario:

@@ -5,7 +5,7 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
     carecast presets
     carecast validate SCENARIO
     carecast run [SCENARIO] [--replications N] [--years Y] [--seed S] [--threads T]
-                 [--out DIR [--overwrite] [--parquet]]
+                 [--out DIR [--overwrite] [--parquet]] [--expected]
     carecast compare BASELINE SCENARIO [same options] [--basis real|nominal|discounted] [--out DIR [--overwrite]]
     carecast report [SCENARIO | --compare BASELINE SCENARIO] --out report.html [--overwrite]
     carecast estimate SSDA903_PATH [--year YYYY] --census-date YYYY-MM-DD [--window-months N] [--base PRESET_OR_FILE]
@@ -112,6 +112,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     r.add_argument("--parquet", action="store_true",
                    help="with --out, also write each table as Parquet (needs pip install 'carecast[parquet]')")
+    r.add_argument("--expected", action="store_true",
+                   help="the expected path instead of the Monte Carlo: computed directly, no replications "
+                   "(docs/expected.md); with --out, writes expected.csv, summary.csv, scenario.toml, run.json")
     c = sub.add_parser("compare", help="costs and savings of a scenario against a baseline")
     c.add_argument("baseline", help="preset name or file")
     c.add_argument("scenario", help="preset name or file")
@@ -353,6 +356,11 @@ def _run(args: argparse.Namespace, out: _Stdout) -> int:
         raise ConfigError("--overwrite applies to --out; give --out too", path="--overwrite", value="true",
                           allowed="with --out DIR")
     scenario = Scenario.load(args.scenario)
+    if args.expected:
+        from ._expected_cli import run_expected
+
+        with _directory(args) as target:
+            return run_expected(args, out, scenario, target, _write_text)
     with _directory(args) as target:  # checked now, before the run
         results = scenario.run(args.replications, args.years, args.seed, args.threads, progress=_progress(args))
         out.say(_summary_table(scenario, results, args))

@@ -452,6 +452,26 @@ impl Model {
     /// (not by period or scenario), so scenarios sharing a distribution share its draw: common
     /// random numbers for parameter uncertainty too. Unit costs are drawn as the costs draw them.
     pub(crate) fn resolve_periods(&self, seed: u64, replication: u64) -> (Vec<(i32, PeriodPolicy)>, Vec<f64>) {
+        self.resolve_periods_with(
+            &|param, key, range| registry::draw(param, key, range, seed, replication),
+            &|q, pol| q.draw(pol, seed, replication),
+        )
+    }
+
+    /// Every policy period and the parameter values with each uncertain parameter at its mean
+    /// ([`Param::mean`]) and each placement mix with evidence at the mean of its Dirichlet
+    /// posterior: what the expected-value projection (`crate::expected`) runs with.
+    pub(crate) fn mean_periods(&self) -> (Vec<(i32, PeriodPolicy)>, Vec<f64>) {
+        self.resolve_periods_with(&|param, _, _| param.mean(), &|q, pol| q.mean(pol))
+    }
+
+    /// [`Model::resolve_periods`] with the value of each parameter (given its stream key and
+    /// range) from `value`, and each placement mix from `mix`.
+    fn resolve_periods_with(
+        &self,
+        value: &dyn Fn(&Param, u64, Range) -> f64,
+        mix: &dyn Fn(MixParam, &Policy) -> [f64; Placement::COUNT],
+    ) -> (Vec<(i32, PeriodPolicy)>, Vec<f64>) {
         let mut draws = vec![f64::NAN; self.parameter_names.len()];
         let periods = self
             .periods
@@ -459,15 +479,14 @@ impl Model {
             .zip(&self.period_slots)
             .zip(&self.mix_slots)
             .map(|(((start, pol), slots), mix_slots)| {
-                let values = PolicyParam::ALL
-                    .map(|q| registry::draw(q.get(pol), q.stream_key(), q.spec().range, seed, replication));
+                let values = PolicyParam::ALL.map(|q| value(q.get(pol), q.stream_key(), q.spec().range));
                 for (slot, value) in slots.iter().zip(values) {
                     if let Some(i) = slot {
                         draws[*i] = value;
                     }
                 }
                 // The shares as given, unless the mix's evidence makes it a draw.
-                let mixes = MixParam::ALL.map(|q| q.draw(pol, seed, replication));
+                let mixes = MixParam::ALL.map(|q| mix(q, pol));
                 for (slots, shares) in mix_slots.iter().zip(&mixes) {
                     for (i, share) in slots.iter().flatten().zip(shares) {
                         draws[*i] = *share;
@@ -520,11 +539,11 @@ impl Model {
             })
             .collect();
         for (i, which, index, param) in &self.cost_slots {
-            draws[*i] = registry::draw(param, which.stream_key(*index), which.spec().range, seed, replication);
+            draws[*i] = value(param, which.stream_key(*index), which.spec().range);
         }
         for cell in self.exit_cells.iter().flatten().chain(&self.care_entry_cells).chain(&self.care_rate_cells) {
             if let Some(i) = cell.slot {
-                draws[i] = registry::draw(&cell.rate, cell.key, cell.range, seed, replication);
+                draws[i] = value(&cell.rate, cell.key, cell.range);
             }
         }
         (periods, draws)

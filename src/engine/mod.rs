@@ -1,7 +1,7 @@
 //! The Monte Carlo engine: replications in parallel, each on its own keyed random streams.
 
 mod cohort;
-mod compiled;
+pub(crate) mod compiled;
 mod memory;
 mod world;
 

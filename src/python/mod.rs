@@ -3,6 +3,7 @@
 //! public, typed Python API is the facade in `python/carecast/`.
 
 mod errors;
+mod expected;
 
 use crate::outputs::{RunResults, Summary};
 use crate::vocab::{AgeBand, LegalStatus, Move, NeedKind, NeedLevel, Placement, State};
@@ -406,6 +407,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyScenario>()?;
     m.add_class::<PyRunResults>()?;
     m.add_function(wrap_pyfunction!(presets, m)?)?;
+    m.add_function(wrap_pyfunction!(expected::expected, m)?)?;
     m.add("DEFAULT_PRESET", crate::DEFAULT_PRESET)?;
     m.add("STATES", State::LABELS.to_vec())?;
     m.add("AGE_BANDS", AgeBand::LABELS.to_vec())?;

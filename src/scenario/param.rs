@@ -164,6 +164,15 @@ impl Param {
         }
     }
 
+    /// The mean: the fixed value, or the distribution's mean (for log-normal
+    /// `median x exp(sigma^2 / 2)`; otherwise [`Param::central`]). Not clamped to a range.
+    pub fn mean(&self) -> f64 {
+        match self {
+            Param::Uncertain(Distribution::Lognormal { median, sigma }) => median * (0.5 * sigma * sigma).exp(),
+            other => other.central(),
+        }
+    }
+
     /// Whether the parameter is drawn per replication.
     pub fn is_uncertain(&self) -> bool {
         matches!(self, Param::Uncertain(_))

@@ -248,6 +248,17 @@ impl MixParam {
         }
     }
 
+    /// The mean of the mix's shares: as given without evidence, else the mean of the
+    /// Dirichlet posterior [`MixParam::draw`] draws from, `(N x share + 1/2) / (N + 3)`.
+    pub(crate) fn mean(self, policy: &super::Policy) -> [f64; crate::vocab::Placement::COUNT] {
+        let (mix, evidence) = self.get(policy);
+        let shares = mix.to_array();
+        let Some(n) = evidence else { return shares };
+        let alpha = shares.map(|share| n * share + 0.5);
+        let total: f64 = alpha.iter().sum();
+        alpha.map(|a| a / total)
+    }
+
     /// This replication's draw of the mix: `Dirichlet(evidence x share + 1/2)` by normalised
     /// gamma draws from the mix's own stream, or the shares as given without evidence.
     pub(crate) fn draw(

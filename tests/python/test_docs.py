@@ -10,10 +10,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_docstring_examples():
+    import carecast.expected
     import carecast.finance
     import carecast.plots
 
-    for module in (carecast, carecast.finance, carecast.plots):
+    for module in (carecast, carecast.expected, carecast.finance, carecast.plots):
         failures, tried = doctest.testmod(module, extraglobs={"carecast": carecast}, verbose=False)
         assert tried > 0 and failures == 0, module.__name__
 

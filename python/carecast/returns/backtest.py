@@ -52,11 +52,12 @@ from .read import as_date
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from ..expected import ExpectedPath
     from .cin.clean import CleanCin as CinClean
     from .cin.early_help import EarlyHelp
 
 #: Columns of `Backtest.table`.
-COLUMNS = ("measure", "year", "date", "breakdown", "group", "observed", "mean", "low", "high", "inside")
+COLUMNS = ("measure", "year", "date", "breakdown", "group", "observed", "mean", "low", "high", "expected", "inside")
 #: The interval: percentiles of the replications.
 LOW, HIGH = 5, 95
 
@@ -112,7 +113,7 @@ class Backtest:
         for row in totals.itertuples(index=False):
             mark = "" if row.inside else "  <- outside"
             lines.append(f"  {row.measure:<7} {row.date:%Y-%m-%d}  {row.observed:6,.0f};  {row.mean:8,.1f} "
-                         f"({row.low:,.0f} to {row.high:,.0f}){mark}")
+                         f"({row.low:,.0f} to {row.high:,.0f}); expected path {row.expected:,.1f}{mark}")
         lines += [f"Note: {line}." for line in self.fitted.attention()]
         return "\n".join(lines)
 
@@ -136,6 +137,7 @@ class Backtest:
             ax.fill_between(part["date"], part["low"], part["high"], color="C0", alpha=0.2, linewidth=0,
                             label="projection: 90% interval")  # fmt: skip
             ax.plot(part["date"], part["mean"], color="C0", marker="o", label="projection: mean")
+            ax.plot(part["date"], part["expected"], color="C1", marker="d", linestyle="--", label="expected path")
             ax.plot(part["date"], part["observed"], color="k", marker="x", linestyle="none", markersize=9,
                     label="observed")  # fmt: skip
             ax.set_title({"stock": "Children in care", "entries": "Entries to care",
@@ -243,6 +245,7 @@ def backtest(
     rows = _observed_and_modelled(full, merged, runs, start, dates, include_uasc)
     if full_cin is not None:
         rows += precare_rows(full_cin, records, merged, dates)
+    _add_expected(rows, scenario.expected(years=years))
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     return Backtest(table, scenario, fitted.report(), start, end, replications, seed, fitted)
 
@@ -382,6 +385,29 @@ def precare_rows(cin: CinClean, early_help: EarlyHelp | None, merged: Results,
         for measure, value in zip(year["measure"].astype(str), year["observed"].astype(float), strict=True):
             rows.append(_row(measure, k, date, "total", "total", value, model[measure]))
     return rows
+
+
+def _add_expected(rows: list[dict[str, Any]], path: ExpectedPath) -> None:
+    """Put the expected path's figure beside each row's Monte Carlo interval."""
+    by_band = path.stocks(by=["state", "age_band"])
+    by_band = by_band[by_band["state"] == "looked_after"]
+    for row in rows:
+        if row["measure"] not in ("stock", "entries", "exits"):
+            row["expected"] = float("nan")  # the pre-care figures: not yet beside the expected path
+            continue
+        k = int(row["year"])
+        t = 12 * k - 1
+        if row["measure"] == "stock":
+            if row["breakdown"] == "total":
+                value = path.value("lac_stock")[t]
+            elif row["breakdown"] == "age_band":
+                value = by_band.loc[by_band["age_band"] == row["group"], "value"].to_numpy(float)[t]
+            else:
+                value = path.value(f"looked_after_{row['group']}")[t]
+        else:
+            name = "lac_entries" if row["measure"] == "entries" else "lac_exits"
+            value = path.value(name)[12 * (k - 1):12 * k].sum()
+        row["expected"] = float(value)
 
 
 def _bands(run: Results, bands: list[str]) -> npt.NDArray[np.float64]:

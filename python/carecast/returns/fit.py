@@ -64,14 +64,17 @@ class Fitted:
 
 def load_report(data: CleanReturns, cin: CleanCin | None, built: _build.Built) -> str:
     """The load report of the SSDA903 returns, then of the CIN census and early help records (if
-    given), then what was estimated and from what; last, every CIN census record fixed or
-    dropped, by rule."""
+    given), then what was estimated and from what, and the expected path of children in care;
+    last, every CIN census record fixed or dropped, by rule."""
     parts = [data.report()]
     if cin is not None:
         parts.append(cin.report())
     if built.precare is not None and built.precare.early_help is not None:
         parts.append(built.precare.early_help.report())
     parts.append(built.report())
+    from ..expected import report_lines
+
+    parts.append(report_lines(built.scenario))
     if cin is not None and cin.fixes:
         lines = [f"Every CIN census record fixed or dropped ({len(cin.fixes):,}; the rules are above):"]
         lines += [f"  {f.rule}: {f.file} (Child {f.row}), child {f.child!r}: {f.action}"

@@ -1,0 +1,151 @@
+//! The expected-value projection: the mean path of a scenario computed directly, by a cohort
+//! recursion over the model's states, single months of age and time in state, with no random
+//! numbers.
+//!
+//! ```
+//! let scenario = carecast::Scenario::default_preset();
+//! let path = carecast::expected::project(&scenario, 48).unwrap();
+//! let in_care = path.indicator("lac_stock").unwrap();
+//! assert!(in_care[47] > 500.0 && in_care[47] < 1500.0);
+//! ```
+//!
+//! It follows `docs/model.md` ("A month, exactly") month by month: the expected number of
+//! every move, from the expected state at the start of the month. It is **exact** (the Monte
+//! Carlo means converge to it) for families of one child with fixed parameters, no births
+//! into families, places that never bind and no intensive support, for any hazards, exit
+//! table, care-entry scale and trend, dated policy changes and starting position of such
+//! families; `tests/expected_value.rs` checks that against the engine. Elsewhere it
+//! approximates, as `docs/expected.md` states and measures:
+//!
+//! - **uncertain parameters** at their means (a placement mix with evidence at the mean of
+//!   its Dirichlet posterior);
+//! - **families** as independent children: contacts out of the pools bring `E[S]` children
+//!   each (the mean family size), hazards a family sums over its children at home
+//!   (renewed contact, stepping up from early help) are taken per child times the
+//!   size-biased mean size `E[S^2] / E[S]`, brothers and sisters coming into care together
+//!   multiply care entry by `1 + sibling_group_entry x (E[S^2] / E[S] - 1)`, and family
+//!   counts (early help, waiting, intensive support) are children divided by `E[S]`;
+//! - **capacity** by a deterministic fluid queue: each month each locality's free early
+//!   help places (in families) start the same share of its waiting children (highest need
+//!   first with `by_need`), a locality holding its share of each need level's children, and
+//!   intensive support likewise for the authority, highest need first;
+//! - **placements** (and the care levers' targets by placement) by a separate recursion of
+//!   the children in care by placement and age, so that a placement lever acts on the share
+//!   of a row's children its target picks;
+//! - **the starting position** without one given: the mean of the synthetic positions of
+//!   seed 0, replications 0 to 7, with each family's unknown locality, need and time open
+//!   spread over the values the engine draws them from.
+
+mod output;
+mod params;
+mod recursion;
+mod start;
+mod state;
+
+pub use output::ExpectedPath;
+
+use crate::engine::Model;
+use crate::error::{ConfigError, Result};
+use crate::outputs::Series;
+use crate::scenario::Scenario;
+use crate::start::StartingPosition;
+use crate::vocab::{AgeBand, LegalStatus, Move, Placement, State};
+use ndarray::{Array1, Array2, Array4};
+use output::Record;
+use params::Params;
+use recursion::Projection;
+use state::Place;
+
+/// Synthetic starting positions averaged when the scenario gives none (seed 0, replications
+/// 0 to 7).
+pub const SYNTHETIC_POSITIONS: u64 = 8;
+
+/// The most months a projection covers (100 years).
+pub const MAX_MONTHS: usize = 1_200;
+
+/// Rows of the recursion holding fewer children than this are merged into the row with their
+/// windows over (`docs/expected.md`, "Speed"): [`project`] uses it, [`project_exact`] does not.
+pub const DEFAULT_TOLERANCE: f64 = 1e-3;
+
+/// The expected path of `scenario` over `months` months (see the module documentation for
+/// where it is exact and what it approximates), with rows of fewer than
+/// [`DEFAULT_TOLERANCE`] children merged. Deterministic: the same scenario gives the same
+/// numbers, bit for bit.
+///
+/// # Errors
+/// A [`ConfigError`] if the scenario is invalid, or `months` is 0 or above [`MAX_MONTHS`].
+pub fn project(scenario: &Scenario, months: usize) -> Result<ExpectedPath> {
+    project_with_tolerance(scenario, months, DEFAULT_TOLERANCE)
+}
+
+/// [`project`] without merging small rows: exact where the module documentation says it is,
+/// and slower.
+///
+/// # Errors
+/// As [`project`].
+pub fn project_exact(scenario: &Scenario, months: usize) -> Result<ExpectedPath> {
+    project_with_tolerance(scenario, months, 0.0)
+}
+
+/// [`project`] merging rows of fewer than `tolerance` children (0: none).
+///
+/// # Errors
+/// As [`project`], and a [`ConfigError`] for a negative or non-finite `tolerance`.
+pub fn project_with_tolerance(scenario: &Scenario, months: usize, tolerance: f64) -> Result<ExpectedPath> {
+    if !(tolerance.is_finite() && tolerance >= 0.0) {
+        return Err(ConfigError::new("tolerance", tolerance, "a finite number >= 0").into());
+    }
+    if months == 0 || months > MAX_MONTHS {
+        return Err(ConfigError::new(
+            "months",
+            months.to_string(),
+            format!("a whole number of months from 1 to {MAX_MONTHS}"),
+        )
+        .into());
+    }
+    let model = Model::new(scenario)?;
+    let params = Params::new(&model, months);
+    let mut projection = Projection::new(&params);
+    projection.tolerance = tolerance;
+    projection.fill_pools();
+    let initial_lac = match &scenario.starting_position {
+        Some(position) => projection.place(position, 1.0),
+        None => {
+            // The mean of the first few synthetic positions, each a random draw.
+            let weight = 1.0 / SYNTHETIC_POSITIONS as f64;
+            (0..SYNTHETIC_POSITIONS).map(|r| projection.place(&StartingPosition::synthetic(&model, 0, r), weight)).sum()
+        }
+    };
+    let localities = model.localities;
+    let mut record = Record::new(ExpectedPath {
+        start: scenario.start,
+        months,
+        localities: model.locality_names.clone(),
+        under_18: scenario.population.under_18,
+        initial_lac,
+        series: Array2::zeros((Series::COUNT, months)),
+        flows: Array2::zeros((Move::COUNT, months)),
+        stocks: Array4::zeros((State::COUNT, AgeBand::COUNT, localities, months)),
+        placements: Array2::zeros((Placement::COUNT, months)),
+        legal_statuses: Array2::zeros((LegalStatus::COUNT, months)),
+        uasc: Array1::zeros(months),
+        population: Array1::zeros(months),
+        queues: Array2::zeros((localities, months)),
+        caseloads: Array2::zeros((localities, months)),
+    });
+    // The engine counts the families in early help on the start date as starts in month 0.
+    let starting_eh: f64 = projection
+        .rows
+        .keys
+        .iter()
+        .zip(&projection.rows.now)
+        .filter(|(k, _)| k.place == Place::EarlyHelp)
+        .map(|(_, row)| row.iter().sum::<f64>())
+        .sum();
+    record.flow(Move::EarlyHelpStart, 0, starting_eh);
+    record.series(Series::EarlyHelpStarts, 0, starting_eh / params.family_mean);
+    for t in 0..months as i32 {
+        projection.step(t, &mut record);
+    }
+    Ok(record.path)
+}

@@ -1,0 +1,961 @@
+//! The month-by-month recursion: the expected number of every move, from the state at the
+//! start of the month, in the order `docs/model.md` ("A month, exactly") gives.
+
+use super::output::Record;
+use super::params::{BAND_EDGES, BAND_OF_AGE, Params, pick_chance};
+use super::state::{AGES, Key, LEGAL_DRAWN, Place, Row, Rows};
+use crate::outputs::Series;
+use crate::scenario::{Allocation, MAX_MONTHLY_HAZARD};
+use crate::vocab::{AgeBand, Move, Placement, State};
+
+/// Where a row's children go, by event: rows of the state after the event, a month on.
+#[derive(Debug, Clone, Copy)]
+struct Trans {
+    /// No event this month.
+    stay: u32,
+    /// Identification or signposting: the early help waiting list.
+    waiting: u32,
+    child_in_need: u32,
+    child_protection: u32,
+    /// An open case closes (from early help: also the after-closure clock starts).
+    closed: u32,
+    /// Into care: entered aged five or over, and under five.
+    care: [u32; 2],
+    /// Home from care to a child protection plan, a child in need plan, a closed case.
+    home: [u32; 3],
+    /// A brother or sister born into the family.
+    born: u32,
+}
+
+/// Which pool a contact comes from.
+const MOVES_FROM_POOL: [[Move; 3]; 2] = [
+    [Move::NotKnownToEarlyHelp, Move::NotKnownToReferral, Move::NotKnownToCare],
+    [Move::KnownToEarlyHelp, Move::KnownToReferral, Move::KnownToCare],
+];
+
+/// The projection's whole state.
+pub(super) struct Projection<'p> {
+    pub(super) p: &'p Params<'p>,
+    pub(super) rows: Rows,
+    trans: Vec<Option<Trans>>,
+    /// Children never known (0) and known before the start (1), by group and age in months.
+    pub(super) pools: [Vec<[f64; 216]>; 2],
+    /// Children in care by placement and age in months (the placement of a row's children is
+    /// not in its key: see `docs/expected.md`).
+    pub(super) placements: [Row; Placement::COUNT],
+    placements_next: [Row; Placement::COUNT],
+    birth_carry: Vec<f64>,
+    /// Children born into families of each group this month (fewer are born into the pool next
+    /// month, as in the engine).
+    family_births: Vec<f64>,
+    table: bool,
+    /// The family size a crisis contact is taken at: `E[S]` from the pools, the size-biased
+    /// `E[S^2] / E[S]` for a closed family (whose hazards are taken per child).
+    crisis_family_size: f64,
+    /// Rows with fewer children than this are merged (see `merge_small_rows`); 0: never.
+    pub(super) tolerance: f64,
+    // Per month, by age: children in care before the month's events, leaving care, moving
+    // placement, entering care.
+    care_before: Row,
+    care_leaving: Row,
+    care_moving: Row,
+    care_entering: Row,
+}
+
+impl<'p> Projection<'p> {
+    pub(super) fn new(p: &'p Params<'p>) -> Projection<'p> {
+        // Rows and pools are by need level: without places that bind, where a child lives
+        // makes no difference to what happens to it.
+        let groups = 3;
+        Projection {
+            p,
+            rows: Rows::new(),
+            trans: Vec::new(),
+            pools: [vec![[0.0; 216]; groups], vec![[0.0; 216]; groups]],
+            placements: [[0.0; AGES]; Placement::COUNT],
+            placements_next: [[0.0; AGES]; Placement::COUNT],
+            birth_carry: vec![0.0; p.m.localities * 3],
+            family_births: vec![0.0; groups],
+            table: p.exits.is_some(),
+            tolerance: 0.0,
+            crisis_family_size: 1.0,
+            care_before: [0.0; AGES],
+            care_leaving: [0.0; AGES],
+            care_moving: [0.0; AGES],
+            care_entering: [0.0; AGES],
+        }
+    }
+
+    /// The canonical row of `key` a month on.
+    fn later(&mut self, key: Key) -> u32 {
+        let k = key.ticked(&self.p.caps, self.table);
+        self.rows.row(k)
+    }
+
+    /// The row of `key` as it is (canonical), this month.
+    pub(super) fn row_now(&mut self, key: Key) -> u32 {
+        let k = key.canonical(&self.p.caps, self.table);
+        self.rows.row(k)
+    }
+
+    fn trans(&mut self, r: u32) -> Trans {
+        if let Some(Some(t)) = self.trans.get(r as usize) {
+            return *t;
+        }
+        let k = self.rows.keys[r as usize];
+        let reset = Key { case_clock: 0, ..k };
+        // Leaving early help (by any route) starts the after-closure clock.
+        let left = if k.place == Place::EarlyHelp { Key { eh_clock: 0, ..reset } } else { reset };
+        let new_case = |place| Key { place, intensive: false, ..left };
+        let stay = self.later(k);
+        let waiting = self.later(Key { place: Place::Waiting, ..new_case(Place::Waiting) });
+        let child_in_need = self.later(Key { intensive: k.intensive, ..new_case(Place::ChildInNeed) });
+        let child_protection = self.later(Key { intensive: k.intensive, ..new_case(Place::ChildProtection) });
+        let closed = self.later(new_case(Place::Closed));
+        // Entering care closes an open case (its clock restarts) but not a closed one.
+        let entering = if k.place == Place::Closed { k } else { left };
+        let into_care = |under_5| Key {
+            place: Place::Care,
+            care_clock: 0,
+            under_5,
+            legal: LEGAL_DRAWN,
+            uasc: false,
+            intensive: false,
+            ..entering
+        };
+        let care = [self.later(into_care(false)), self.later(into_care(true))];
+        // Home: a plan is a new case; a closed case keeps its clock (from when it closed).
+        let home_key =
+            |place, case_clock| Key { place, case_clock, return_clock: 0, care_clock: 0, been_in_care: true, ..k };
+        let home = [
+            self.later(home_key(Place::ChildProtection, 0)),
+            self.later(home_key(Place::ChildInNeed, 0)),
+            self.later(home_key(Place::Closed, k.case_clock)),
+        ];
+        let born = self.later(Key { return_clock: self.p.caps.reentry, been_in_care: false, ..k });
+        let t = Trans { stay, waiting, child_in_need, child_protection, closed, care, home, born };
+        if self.trans.len() <= r as usize {
+            self.trans.resize(r as usize + 1, None);
+        }
+        self.trans[r as usize] = Some(t);
+        t
+    }
+
+    /// Contact hazard (per child-month) by `route` (identification, referral, crisis) from pool
+    /// `pool` (0 never known, 1 known before) for need level `need` and band `b` in month `t`,
+    /// before the recently-closed and after-closure multipliers.
+    fn contact_hazard(&self, pool: usize, route: usize, need: usize, b: usize, t: i32) -> f64 {
+        let m = self.p.m;
+        let pol = self.p.policy(t);
+        let rates = if pool == 0 { &m.not_known } else { &m.previously_known };
+        let h = match route {
+            0 => {
+                let mut h = rates.identification[b] * pol.identification_multiplier;
+                if AgeBand::ALL[b].five_plus() {
+                    h *= pol.over_fives_multiplier;
+                }
+                if need == 2 {
+                    h *= pol.high_need_multiplier;
+                }
+                h
+            }
+            1 => rates.referral[b],
+            _ => rates.crisis[b] * self.p.entry.at(b, t),
+        };
+        (h * m.contact_need[need]).min(MAX_MONTHLY_HAZARD)
+    }
+
+    /// Month `t`.
+    pub(super) fn step(&mut self, t: i32, rec: &mut Record) {
+        if t > 0 {
+            self.birthdays(t, rec);
+            self.births(t, rec);
+        }
+        if self.tolerance > 0.0 {
+            self.merge_small_rows();
+        }
+        self.family_births.iter_mut().for_each(|b| *b = 0.0);
+        self.care_before.fill(0.0);
+        self.care_leaving.fill(0.0);
+        self.care_moving.fill(0.0);
+        self.care_entering.fill(0.0);
+        for pool in 0..2 {
+            self.pool_contacts(pool, t, rec);
+        }
+        for r in 0..self.rows.keys.len() {
+            self.row_events(r as u32, t, rec);
+        }
+        self.allocate_early_help(t, rec);
+        self.allocate_intensive_support(t, rec);
+        self.move_placements(t);
+        rec.month(self, t);
+        self.rows.advance();
+        std::mem::swap(&mut self.placements, &mut self.placements_next);
+        for row in &mut self.placements_next {
+            row.fill(0.0);
+        }
+    }
+
+    /// Rows holding fewer than `tolerance` children go to the row with their windows (recently
+    /// closed, after early help, re-entry) over: many rows hold a tiny fraction of a child.
+    fn merge_small_rows(&mut self) {
+        let caps = self.p.caps;
+        for r in 0..self.rows.keys.len() {
+            if !self.rows.live_now[r] {
+                continue;
+            }
+            let mass: f64 = self.rows.now[r].iter().sum();
+            if mass >= self.tolerance {
+                continue;
+            }
+            let k = self.rows.keys[r];
+            let coarse = Key { case_clock: u16::MAX, eh_clock: caps.after, return_clock: caps.reentry, ..k }
+                .canonical(&caps, self.table);
+            if coarse == k {
+                continue;
+            }
+            let c = self.rows.row(coarse);
+            let row = std::mem::replace(&mut self.rows.now[r], [0.0; AGES]);
+            self.rows.live_now[r] = false;
+            for (x, y) in self.rows.now_mut(c).iter_mut().zip(&row) {
+                *x += y;
+            }
+        }
+    }
+
+    /// The cohort aged 215 months last month turns 18 and leaves; the pools age.
+    fn birthdays(&mut self, t: i32, rec: &mut Record) {
+        for r in 0..self.rows.keys.len() {
+            if !self.rows.live_now[r] {
+                continue;
+            }
+            let gone = std::mem::take(&mut self.rows.now[r][AGES - 1]);
+            if gone != 0.0 {
+                if self.rows.keys[r].place == Place::Care {
+                    rec.flow(Move::CareToLeaver, t, gone);
+                    rec.series(Series::LacExits, t, gone);
+                } else {
+                    rec.flow(Move::TurnedEighteen, t, gone);
+                }
+            }
+        }
+        for row in &mut self.placements {
+            row[AGES - 1] = 0.0;
+        }
+        for pool in &mut self.pools {
+            for g in pool.iter_mut() {
+                rec.flow(Move::TurnedEighteen, t, g[215]);
+                g.copy_within(0..215, 1);
+                g[0] = 0.0;
+            }
+        }
+    }
+
+    /// Births into the never-known pool at the start of month `t`.
+    fn births(&mut self, t: i32, rec: &mut Record) {
+        let m = self.p.m;
+        let per_month = f64::from(m.scenario.population.under_18) / 216.0;
+        for g in 0..m.localities * 3 {
+            let (l, n) = (g / 3, g % 3);
+            self.birth_carry[g] += per_month * m.locality_share[l] * m.locality_need[l][n];
+            let due = self.birth_carry[g].floor();
+            self.birth_carry[g] -= due;
+            let born = (due - self.family_births[n] * self.p.locality_of_need[n][l]).max(0.0);
+            self.pools[0][n][0] += born;
+            rec.flow(Move::Birth, t, born);
+        }
+        let _ = t;
+    }
+
+    /// Contacts out of pool `pool`, route after route, each from the children the routes before
+    /// left.
+    fn pool_contacts(&mut self, pool: usize, t: i32, rec: &mut Record) {
+        let m = self.p.m;
+        let per_contact = self.p.family_mean;
+        self.crisis_family_size = per_contact;
+        for g in 0..3 {
+            let need = g % 3;
+            for route in 0..3 {
+                let hazard: [f64; AgeBand::COUNT] =
+                    std::array::from_fn(|b| self.contact_hazard(pool, route, need, b, t) * per_contact);
+                let mut taken = [0.0; AGES];
+                let mut total = 0.0;
+                let cohort = &mut self.pools[pool][g];
+                for a in 0..216 {
+                    let x = (cohort[a] * hazard[BAND_OF_AGE[a] as usize]).min(cohort[a]);
+                    cohort[a] -= x;
+                    taken[a] = x;
+                    total += x;
+                }
+                if total == 0.0 {
+                    continue;
+                }
+                if route < 2 {
+                    // Entries to care are counted as they enter.
+                    rec.flow(MOVES_FROM_POOL[pool][route], t, total);
+                }
+                for abuse_neglect in [true, false] {
+                    let mut share = [0.0; AGES];
+                    for a in 0..216 {
+                        let an = m.abuse_neglect[BAND_OF_AGE[a] as usize];
+                        share[a] = taken[a] * if abuse_neglect { an } else { 1.0 - an };
+                    }
+                    let r = self.row_now(Key::fresh(g as u16, abuse_neglect, &self.p.caps));
+                    let tr = self.trans(r);
+                    let mv = MOVES_FROM_POOL[pool][route];
+                    self.contact(route, tr, r, &share, 0, 216, 1.0, t, mv, pool == 0, rec);
+                }
+            }
+        }
+    }
+
+    /// Children `v` (ages `lo..hi`, times `scale`) of row `r` (transitions `tr`) come into
+    /// contact by `route`: the waiting list, an assessment, or care (move `mv`).
+    #[allow(clippy::too_many_arguments)]
+    fn contact(
+        &mut self,
+        route: usize,
+        tr: Trans,
+        r: u32,
+        v: &Row,
+        lo: usize,
+        hi: usize,
+        scale: f64,
+        t: i32,
+        mv: Move,
+        not_previously_known: bool,
+        rec: &mut Record,
+    ) {
+        let total: f64 = v[lo..hi].iter().sum::<f64>() * scale;
+        match route {
+            0 => add(&mut self.rows, tr.waiting, v, lo, hi, scale),
+            1 => {
+                let m = self.p.m;
+                let [cin, cp, eh] = m.assessment;
+                let nfa = (1.0 - cin - cp - eh).max(0.0);
+                rec.series(Series::Assessments, t, total);
+                rec.flow(Move::ReferralToChildInNeed, t, total * cin);
+                rec.flow(Move::ReferralToChildProtection, t, total * cp);
+                rec.flow(Move::ReferralToEarlyHelp, t, total * eh);
+                rec.flow(Move::ReferralToClosed, t, total * nfa);
+                add(&mut self.rows, tr.child_in_need, v, lo, hi, scale * cin);
+                add(&mut self.rows, tr.child_protection, v, lo, hi, scale * cp);
+                add(&mut self.rows, tr.waiting, v, lo, hi, scale * eh);
+                // No further action: a closed case stays as it was, its clock not restarted.
+                add(&mut self.rows, tr.stay, v, lo, hi, scale * nfa);
+            }
+            _ => {
+                // A crisis takes the child whose crisis it is into care, and its brothers and
+                // sisters with probability `sibling_group_entry`; those left at home are on a
+                // child in need plan. A family of `size` children sends this share into care.
+                let m = self.p.m;
+                let size = self.crisis_family_size;
+                let into_care = (1.0 + m.sibling_group_entry * (size - 1.0)) / size;
+                self.enter_care(tr, r, v, lo, hi, scale * into_care, t, mv, not_previously_known, rec);
+                add(&mut self.rows, tr.child_in_need, v, lo, hi, scale * (1.0 - into_care));
+            }
+        }
+    }
+
+    /// Children `v` (ages `lo..hi`, times `scale`) of row `r` enter care by move `mv`.
+    #[allow(clippy::too_many_arguments)]
+    fn enter_care(
+        &mut self,
+        tr: Trans,
+        r: u32,
+        v: &Row,
+        lo: usize,
+        hi: usize,
+        scale: f64,
+        t: i32,
+        mv: Move,
+        not_previously_known: bool,
+        rec: &mut Record,
+    ) {
+        let m = self.p.m;
+        let key = self.rows.keys[r as usize];
+        let mut by_band = [0.0; AgeBand::COUNT];
+        for b in 0..AgeBand::COUNT {
+            let (from, to) = (BAND_EDGES[b].max(lo), BAND_EDGES[b + 1].min(hi));
+            if from >= to {
+                continue;
+            }
+            // Entered under five (bands 0 and 1) or not: the row for adoption.
+            let dest = self.rows.next_mut(tr.care[usize::from(b < 2)]);
+            for a in from..to {
+                let x = v[a] * scale;
+                dest[a + 1] += x;
+                self.care_entering[a] += x;
+                by_band[b] += x;
+            }
+        }
+        let total: f64 = by_band.iter().sum();
+        if total == 0.0 {
+            return;
+        }
+        for (b, x) in by_band.iter().enumerate() {
+            if key.been_in_care {
+                rec.series(Series::LacReentries, t, *x);
+            } else {
+                rec.series(Series::FIRST_ENTRIES_BY_BAND[b], t, *x);
+            }
+        }
+        rec.series(Series::EntriesAged5Plus, t, by_band[2..].iter().sum());
+        rec.flow(mv, t, total);
+        rec.series(Series::LacEntries, t, total);
+        if not_previously_known {
+            rec.series(Series::EntriesNotPreviouslyKnown, t, total);
+        }
+        if key.abuse_neglect {
+            rec.series(Series::EntriesAbuseNeglect, t, total);
+        }
+        // One application per family entry: brothers and sisters come in together.
+        let per_entry = 1.0 + m.sibling_group_entry * (self.p.family_biased - 1.0);
+        rec.series(Series::CareProceedings, t, total * m.care_proceedings_share / per_entry);
+    }
+
+    /// Monthly hazards of row `k`'s children in band `b` in month `t`, and the legal and
+    /// placement shares the care levers read: closed: identification, referral, crisis,
+    /// moving away, -; open: care entry, close, step up, step down, moving away; in care:
+    /// return home, adoption, special guardianship, other exit, placement move. The sixth is
+    /// a birth into the family.
+    fn hazards(&self, k: &Key, b: usize, t: i32) -> [f64; 6] {
+        let p = self.p;
+        let m = p.m;
+        let pol = p.policy(t);
+        let need = (k.group % 3) as usize;
+        let after = if i32::from(k.eh_clock) < pol.eh_after_months { pol.eh_effect_after } else { 1.0 };
+        let siblings = p.family_biased;
+        match k.place {
+            Place::Closed => {
+                let recent =
+                    if i32::from(k.case_clock) < m.recently_closed_months { m.recently_closed_multiplier } else { 1.0 };
+                let h = |route| self.contact_hazard(1, route, need, b, t) * recent * siblings;
+                [h(0), h(1) * after, h(2) * after, m.move_away_hazard, 0.0, 0.0]
+            }
+            Place::Care => {
+                let d = if k.care_clock < 6 {
+                    0
+                } else if k.care_clock < 24 {
+                    1
+                } else {
+                    2
+                };
+                let months_in = i32::from(k.care_clock);
+                let eligible = months_in >= m.adoption_min_months;
+                let mut h = match &p.exits {
+                    Some(exits) => [
+                        exits[0][b][d],
+                        if eligible { exits[1][b][d] } else { 0.0 },
+                        exits[2][b][d],
+                        exits[3][b][d],
+                        p.placement_move,
+                        0.0,
+                    ],
+                    None => [
+                        m.return_home[d],
+                        if k.under_5 && eligible { m.adoption_under_5 } else { 0.0 },
+                        m.special_guardianship,
+                        m.other_exit,
+                        p.placement_move,
+                        0.0,
+                    ],
+                };
+                let levers = pol.reunification_multiplier != 1.0
+                    || pol.special_guardianship_multiplier != 1.0
+                    || pol.step_down_multiplier != 1.0;
+                if !levers {
+                    return h;
+                }
+                let legal = k.legal_shares(m.care_proceedings_share, m.interim_order_months);
+                let placed = self.placement_shares(b);
+                let lever = |target, multiplier: f64| {
+                    if multiplier == 1.0 {
+                        1.0
+                    } else {
+                        1.0 + (multiplier - 1.0) * pick_chance(target, &placed, &legal, months_in)
+                    }
+                };
+                h[0] *= lever(&pol.reunification_target, pol.reunification_multiplier);
+                h[2] *= lever(&pol.special_guardianship_target, pol.special_guardianship_multiplier);
+                if pol.step_down_multiplier != 1.0 {
+                    let picked = pick_chance(&pol.step_down_target, &placed, &legal, months_in);
+                    let mix = if b >= 3 { &pol.mix_10_plus } else { &pol.mix_under_10 };
+                    let shares = Params::shares(mix);
+                    let family: f64 = shares[..3].iter().sum();
+                    h[4] *= 1.0 + picked * (pol.step_down_multiplier - 1.0) * family;
+                }
+                h
+            }
+            place => {
+                let contact = m.contact_need[need];
+                let escalation =
+                    m.escalation_need[need] * if k.abuse_neglect { m.abuse_neglect_care_multiplier } else { 1.0 };
+                let reentry = if i32::from(k.return_clock) < m.reentry_months {
+                    1.0 + (p.reentry_multiplier - 1.0) * pol.reentry_multiplier
+                } else {
+                    1.0
+                };
+                // The early help effect on care entry reaches the index child only unless
+                // `whole_family`: one child in `family_mean`.
+                let eh_care = if pol.whole_family {
+                    pol.eh_effect_care
+                } else {
+                    1.0 + (pol.eh_effect_care - 1.0) / p.family_mean
+                };
+                let eh_up = m.eh_step_up_multiplier * m.not_known.referral[b] * contact * siblings;
+                let (care, close, up, down) = match place {
+                    Place::Waiting => {
+                        (m.eh_care_entry_multiplier * m.not_known.crisis[b] * contact, m.waiting_dropout, eh_up, 0.0)
+                    }
+                    Place::EarlyHelp => (
+                        m.eh_care_entry_multiplier * m.not_known.crisis[b] * contact * eh_care,
+                        if k.case_clock >= 3 { pol.eh_close_hazard } else { 0.0 },
+                        eh_up * pol.eh_effect_escalation,
+                        0.0,
+                    ),
+                    Place::ChildInNeed => (
+                        m.cin.care_entry[b] * escalation,
+                        m.cin.close,
+                        m.cin.step_up * m.escalation_need[need],
+                        m.cin.step_down,
+                    ),
+                    _ => (m.cp.care_entry[b] * escalation, m.cp.close, 0.0, m.cp.step_down),
+                };
+                let intensive = if k.intensive { pol.sis_effect_care } else { 1.0 };
+                // A child's own care entry, and its brothers' and sisters' who come with them.
+                let together = 1.0 + m.sibling_group_entry * (siblings - 1.0);
+                let care = care * after * p.entry.at(b, t) * reentry * intensive * together;
+                let births = if b <= 2 { m.family_birth_hazard / siblings } else { 0.0 };
+                [care, close, up, down, m.move_away_hazard, births]
+            }
+        }
+    }
+
+    /// Placement shares of the children in care in band `b` this month.
+    fn placement_shares(&self, b: usize) -> [f64; Placement::COUNT] {
+        let range = BAND_EDGES[b]..BAND_EDGES[b + 1];
+        let by: [f64; Placement::COUNT] = std::array::from_fn(|p| self.placements[p][range.clone()].iter().sum());
+        let total: f64 = by.iter().sum();
+        if total > 0.0 { by.map(|x| x / total) } else { [1.0 / Placement::COUNT as f64; Placement::COUNT] }
+    }
+
+    /// The month's events of row `r`'s children.
+    fn row_events(&mut self, r: u32, t: i32, rec: &mut Record) {
+        if !self.rows.live_now[r as usize] {
+            return;
+        }
+        let v = self.rows.now[r as usize];
+        let Some(lo) = v.iter().position(|&x| x != 0.0) else { return };
+        let hi = v.iter().rposition(|&x| x != 0.0).map_or(lo, |i| i + 1).min(216);
+        if lo >= hi {
+            return;
+        }
+        let tr = self.trans(r);
+        let k = self.rows.keys[r as usize];
+        let m = self.p.m;
+        for b in 0..AgeBand::COUNT {
+            let (from, to) = (BAND_EDGES[b].max(lo), BAND_EDGES[b + 1].min(hi));
+            if from >= to {
+                continue;
+            }
+            let total: f64 = v[from..to].iter().sum();
+            if total == 0.0 {
+                continue;
+            }
+            let h = self.hazards(&k, b, t);
+            let all: f64 = h.iter().sum();
+            let happen = if all > 0.0 { 1.0 - (-all).exp() } else { 0.0 };
+            let c = h.map(|x| if all > 0.0 { happen * x / all } else { 0.0 });
+            // Births leave the parent where it is.
+            add(&mut self.rows, tr.stay, &v, from, to, 1.0 - happen + c[5]);
+            if c[5] > 0.0 {
+                let born = total * c[5];
+                let g = k.group as usize;
+                self.family_births[g] += born;
+                rec.flow(Move::Birth, t, born);
+                self.rows.next_mut(tr.born)[1] += born;
+            }
+            match k.place {
+                Place::Closed => {
+                    self.crisis_family_size = self.p.family_biased;
+                    for (route, mv) in
+                        [Move::KnownToEarlyHelp, Move::KnownToReferral, Move::KnownToCare].into_iter().enumerate()
+                    {
+                        if c[route] > 0.0 {
+                            if route < 2 {
+                                rec.flow(mv, t, total * c[route]);
+                            }
+                            self.contact(route, tr, r, &v, from, to, c[route], t, mv, false, rec);
+                        }
+                    }
+                    self.move_away(k, &v, from, to, c[3], t, rec);
+                }
+                Place::Care => {
+                    rec.series(Series::LacExits, t, total * (c[0] + c[1] + c[2] + c[3]));
+                    rec.flow(Move::CareToHome, t, total * c[0]);
+                    let rt = m.return_to;
+                    let rt_total: f64 = rt.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+                    for j in 0..3 {
+                        add(&mut self.rows, tr.home[j], &v, from, to, c[0] * rt[j] / rt_total);
+                    }
+                    rec.flow(Move::CareToAdoption, t, total * c[1]);
+                    rec.flow(Move::CareToSpecialGuardianship, t, total * c[2]);
+                    rec.flow(Move::CareToOtherExit, t, total * c[3]);
+                    add(&mut self.rows, tr.stay, &v, from, to, c[4]);
+                    let leave = c[0] + c[1] + c[2] + c[3];
+                    for a in from..to {
+                        self.care_before[a] += v[a];
+                        self.care_leaving[a] += v[a] * leave;
+                        self.care_moving[a] += v[a] * c[4];
+                    }
+                    rec.flow(Move::PlacementMove, t, total * c[4] * (1.0 - self.stuck(b, t)));
+                }
+                place => {
+                    let into_care = match place {
+                        Place::ChildInNeed => Move::ChildInNeedToCare,
+                        Place::ChildProtection => Move::ChildProtectionToCare,
+                        _ => Move::EarlyHelpToCare,
+                    };
+                    if c[0] > 0.0 {
+                        self.enter_care(tr, r, &v, from, to, c[0], t, into_care, false, rec);
+                    }
+                    match place {
+                        Place::Waiting | Place::EarlyHelp => {
+                            let close =
+                                if place == Place::Waiting { Move::WaitingToClosed } else { Move::EarlyHelpToClosed };
+                            rec.flow(close, t, total * c[1]);
+                            add(&mut self.rows, tr.closed, &v, from, to, c[1]);
+                            let to_cp = m.eh_step_up_to_cp;
+                            rec.flow(Move::EarlyHelpToChildProtection, t, total * c[2] * to_cp);
+                            rec.flow(Move::EarlyHelpToChildInNeed, t, total * c[2] * (1.0 - to_cp));
+                            add(&mut self.rows, tr.child_protection, &v, from, to, c[2] * to_cp);
+                            add(&mut self.rows, tr.child_in_need, &v, from, to, c[2] * (1.0 - to_cp));
+                        }
+                        _ => {
+                            let to_eh = if place == Place::ChildInNeed {
+                                m.cin.close_to_early_help
+                            } else {
+                                m.cp.close_to_early_help
+                            };
+                            rec.flow(Move::SocialCareToEarlyHelp, t, total * c[1] * to_eh);
+                            rec.flow(Move::SocialCareToClosed, t, total * c[1] * (1.0 - to_eh));
+                            add(&mut self.rows, tr.waiting, &v, from, to, c[1] * to_eh);
+                            add(&mut self.rows, tr.closed, &v, from, to, c[1] * (1.0 - to_eh));
+                            rec.flow(Move::ChildInNeedToChildProtection, t, total * c[2]);
+                            add(&mut self.rows, tr.child_protection, &v, from, to, c[2]);
+                            if place == Place::ChildProtection {
+                                rec.flow(Move::ChildProtectionToChildInNeed, t, total * c[3]);
+                                add(&mut self.rows, tr.child_in_need, &v, from, to, c[3]);
+                            } else {
+                                rec.flow(Move::SocialCareToEarlyHelp, t, total * c[3]);
+                                add(&mut self.rows, tr.waiting, &v, from, to, c[3]);
+                            }
+                        }
+                    }
+                    self.move_away(k, &v, from, to, c[4], t, rec);
+                }
+            }
+        }
+    }
+
+    /// The share of placement moves in band `b` that cannot happen (the mix for the child's
+    /// age has one type only, the one it is in).
+    fn stuck(&self, b: usize, t: i32) -> f64 {
+        let pol = self.p.policy(t);
+        let mix = Params::shares(if b >= 3 { &pol.mix_10_plus } else { &pol.mix_under_10 });
+        let types: Vec<usize> = (0..Placement::COUNT).filter(|&j| mix[j] > 0.0).collect();
+        if types.len() == 1 { self.placement_shares(b)[types[0]] } else { 0.0 }
+    }
+
+    /// Children `v` (ages `from..to`, times `c`) of a family moving away go back to the
+    /// never-known pool, after this month's contacts.
+    #[allow(clippy::too_many_arguments)]
+    fn move_away(&mut self, k: Key, v: &Row, from: usize, to: usize, c: f64, t: i32, rec: &mut Record) {
+        if c <= 0.0 {
+            return;
+        }
+        let pool = &mut self.pools[0][k.group as usize];
+        let mut total = 0.0;
+        for a in from..to {
+            pool[a] += v[a] * c;
+            total += v[a] * c;
+        }
+        rec.flow(Move::MovedAway, t, total);
+    }
+
+    /// Free early help places go to waiting families (a fluid queue). Rows are by need level,
+    /// not locality: each locality holds its share of every need level's children (as the
+    /// outputs split them), so its free places, in families, start the same share of its
+    /// waiting children of each need (highest need first with `by_need`), and a need level's
+    /// share is the mean of its localities' shares.
+    fn allocate_early_help(&mut self, t: i32, rec: &mut Record) {
+        let p = self.p;
+        let pol = p.policy(t);
+        let mut in_eh = [0.0; 3];
+        let mut waiting = [0.0; 3];
+        for (r, k) in self.rows.keys.iter().enumerate() {
+            if !self.rows.live_next[r] {
+                continue;
+            }
+            let n = (k.group % 3) as usize;
+            match k.place {
+                Place::EarlyHelp => in_eh[n] += self.rows.next[r].iter().sum::<f64>(),
+                Place::Waiting => waiting[n] += self.rows.next[r].iter().sum::<f64>(),
+                _ => {}
+            }
+        }
+        // The share of each need level's waiting children that start.
+        let mut start = [0.0; 3];
+        for l in 0..p.m.localities {
+            let split = |n: usize| p.locality_of_need[n][l];
+            let here_in_eh: f64 = (0..3).map(|n| in_eh[n] * split(n)).sum();
+            let here_waiting: [f64; 3] = std::array::from_fn(|n| waiting[n] * split(n));
+            let places = f64::from(pol.places.get(l).copied().unwrap_or(0));
+            let mut free = (places - here_in_eh / p.family_mean).max(0.0) * p.family_mean;
+            let mut share = [0.0; 3];
+            if pol.allocation == Allocation::ByNeed {
+                for n in [2, 1, 0] {
+                    let w = here_waiting[n];
+                    if w > 0.0 {
+                        share[n] = (free / w).min(1.0);
+                        free -= share[n] * w;
+                    }
+                }
+            } else {
+                let w: f64 = here_waiting.iter().sum();
+                share = [if w > 0.0 { (free / w).min(1.0) } else { 0.0 }; 3];
+            }
+            for n in 0..3 {
+                start[n] += split(n) * share[n];
+            }
+        }
+        for r in 0..self.rows.keys.len() {
+            let k = self.rows.keys[r];
+            if k.place != Place::Waiting || !self.rows.live_next[r] {
+                continue;
+            }
+            let share = start[(k.group % 3) as usize];
+            if share <= 0.0 {
+                continue;
+            }
+            let dest =
+                self.rows.row(Key { place: Place::EarlyHelp, case_clock: 1, ..k }.canonical(&p.caps, self.table));
+            let mut moved = 0.0;
+            let mut over_fives = 0.0;
+            for a in 0..AGES {
+                let x = self.rows.next[r][a] * share;
+                if x == 0.0 {
+                    continue;
+                }
+                self.rows.next[r][a] -= x;
+                self.rows.next_mut(dest)[a] += x;
+                moved += x;
+                // `a` is next month's age: five or over this month from 61.
+                if a > 60 {
+                    over_fives += x;
+                }
+            }
+            rec.flow(Move::EarlyHelpStart, t, moved);
+            rec.series(Series::EarlyHelpStarts, t, moved / p.family_mean);
+            rec.series(Series::EarlyHelpStartsOverFives, t, over_fives / p.family_mean);
+        }
+    }
+
+    /// Intensive support: a share of the supported ends each month (`1 / mean_duration`), and
+    /// free places go to eligible children (on a plan, of the eligible ages), highest need first.
+    fn allocate_intensive_support(&mut self, t: i32, rec: &mut Record) {
+        let p = self.p;
+        let pol = p.policy(t);
+        let any = self.rows.keys.iter().any(|k| k.intensive);
+        if pol.sis_places == 0 && !any {
+            return;
+        }
+        let eligible_age = |a: usize| {
+            let years = (a.saturating_sub(1) / 12) as u32;
+            (pol.sis_min_age..=pol.sis_max_age).contains(&years)
+        };
+        let eligible_case =
+            |k: &Key| k.place == Place::ChildProtection || (pol.sis_include_cin && k.place == Place::ChildInNeed);
+        let mut supported = 0.0;
+        let end = pol.sis_end_prob.min(1.0);
+        for r in 0..self.rows.keys.len() {
+            let k = self.rows.keys[r];
+            if !k.intensive || !self.rows.live_next[r] {
+                continue;
+            }
+            let off = self.rows.row(Key { intensive: false, ..k });
+            for a in 0..AGES {
+                let x = self.rows.next[r][a];
+                let ending = x * end;
+                self.rows.next[r][a] -= ending;
+                self.rows.next_mut(off)[a] += ending;
+                supported += x - ending;
+            }
+        }
+        let mut free = (f64::from(pol.sis_places) - supported / p.family_mean).max(0.0) * p.family_mean;
+        for need in [2u16, 1, 0] {
+            if free <= 0.0 {
+                break;
+            }
+            let mut eligible = 0.0;
+            for r in 0..self.rows.keys.len() {
+                let k = self.rows.keys[r];
+                if k.intensive || k.group % 3 != need || !eligible_case(&k) || !self.rows.live_next[r] {
+                    continue;
+                }
+                eligible += (0..AGES).filter(|&a| eligible_age(a)).map(|a| self.rows.next[r][a]).sum::<f64>();
+            }
+            if eligible <= 0.0 {
+                continue;
+            }
+            let share = (free / eligible).min(1.0);
+            free -= share * eligible;
+            for r in 0..self.rows.keys.len() {
+                let k = self.rows.keys[r];
+                if k.intensive || k.group % 3 != need || !eligible_case(&k) || !self.rows.live_next[r] {
+                    continue;
+                }
+                let on = self.rows.row(Key { intensive: true, ..k });
+                let mut moved = 0.0;
+                for a in 0..AGES {
+                    if eligible_age(a) {
+                        let x = self.rows.next[r][a] * share;
+                        self.rows.next[r][a] -= x;
+                        self.rows.next_mut(on)[a] += x;
+                        moved += x;
+                    }
+                }
+                rec.flow(Move::IntensiveSupportStart, t, moved / p.family_mean);
+            }
+        }
+    }
+
+    /// Children in care by placement next month: those who stay, less the moves out of each
+    /// type and plus the moves into it (the entry mix for the age without the current type),
+    /// plus the entries by the entry mix for their age.
+    fn move_placements(&mut self, t: i32) {
+        let pol = self.p.policy(t);
+        let under_10 = Params::shares(&pol.mix_under_10);
+        let ten_plus = Params::shares(&pol.mix_10_plus);
+        let step_down = pol.step_down_multiplier;
+        for a in 0..216 {
+            let mix = if a >= 120 { &ten_plus } else { &under_10 };
+            let before = self.care_before[a];
+            let (leave, moving) =
+                if before > 0.0 { (self.care_leaving[a] / before, self.care_moving[a] / before) } else { (0.0, 0.0) };
+            let mut next = [0.0; Placement::COUNT];
+            for from in 0..Placement::COUNT {
+                let x = self.placements[from][a];
+                if x == 0.0 {
+                    continue;
+                }
+                let mut weights = *mix;
+                weights[from] = 0.0;
+                if step_down != 1.0 {
+                    for w in &mut weights[..3] {
+                        *w *= step_down;
+                    }
+                }
+                let total: f64 = weights.iter().sum();
+                let moved = if total > 0.0 { x * moving } else { 0.0 };
+                next[from] += x * (1.0 - leave) - moved;
+                if total > 0.0 {
+                    for (to, w) in weights.iter().enumerate() {
+                        next[to] += moved * w / total;
+                    }
+                }
+            }
+            for (j, share) in mix.iter().enumerate() {
+                next[j] += self.care_entering[a] * share;
+            }
+            for (j, x) in next.iter().enumerate() {
+                self.placements_next[j][a + 1] = x.max(0.0);
+            }
+        }
+    }
+
+    /// Children in each state by band and locality this month (from next month's arrays, aged
+    /// one month on), and the other end-of-month counts.
+    pub(super) fn count(&self, out: &mut super::output::MonthCounts) {
+        let p = self.p;
+        let localities = p.m.localities;
+        for (pool, state) in [(0, State::NotKnown), (1, State::KnownClosed)] {
+            for g in 0..3 {
+                let mut by_band = [0.0; AgeBand::COUNT];
+                for a in 0..216 {
+                    by_band[BAND_OF_AGE[a] as usize] += self.pools[pool][g][a];
+                }
+                for (b, x) in by_band.iter().enumerate() {
+                    for l in 0..localities {
+                        out.stocks[state.index()][b][l] += x * p.locality_of_need[g][l];
+                    }
+                }
+            }
+        }
+        for (r, k) in self.rows.keys.iter().enumerate() {
+            if !self.rows.live_next[r] {
+                continue;
+            }
+            let state = match k.place {
+                Place::Closed => State::KnownClosed,
+                Place::Waiting => State::WaitingEarlyHelp,
+                Place::EarlyHelp => State::EarlyHelp,
+                Place::ChildInNeed => State::ChildInNeed,
+                Place::ChildProtection => State::ChildProtection,
+                Place::Care => State::LookedAfter,
+            };
+            let split = &p.locality_of_need[(k.group % 3) as usize];
+            let row = &self.rows.next[r];
+            let mut by_band = [0.0; AgeBand::COUNT];
+            for a in 1..AGES {
+                by_band[BAND_OF_AGE[a - 1] as usize] += row[a];
+            }
+            let total: f64 = by_band.iter().sum();
+            for (b, x) in by_band.iter().enumerate() {
+                for (l, w) in split.iter().enumerate() {
+                    out.stocks[state.index()][b][l] += x * w;
+                }
+            }
+            let families = |by: &mut Vec<f64>| {
+                for (l, w) in split.iter().enumerate() {
+                    by[l] += total / p.family_mean * w;
+                }
+            };
+            match k.place {
+                Place::EarlyHelp => families(&mut out.caseloads),
+                Place::Waiting => families(&mut out.queues),
+                Place::Care => {
+                    let clock = k.care_clock.saturating_sub(1);
+                    let at_t = Key { care_clock: clock, ..*k };
+                    let shares = at_t.legal_shares(p.m.care_proceedings_share, p.m.interim_order_months);
+                    for (s, x) in out.legal.iter_mut().zip(shares) {
+                        *s += x * total;
+                    }
+                    if k.uasc {
+                        out.uasc += total;
+                    }
+                }
+                _ => {}
+            }
+            if k.intensive {
+                out.intensive += total / p.family_mean;
+            }
+        }
+        for (j, row) in self.placements_next.iter().enumerate() {
+            out.placements[j] = row[1..].iter().sum();
+        }
+    }
+}
+
+/// `next[d][a + 1] += v[a] x c` for ages `lo..hi`: a month on, one month older.
+#[inline]
+fn add(rows: &mut Rows, d: u32, v: &Row, lo: usize, hi: usize, c: f64) {
+    if c == 0.0 {
+        return;
+    }
+    let dst = &mut rows.next_mut(d)[lo + 1..hi + 1];
+    for (x, y) in dst.iter_mut().zip(&v[lo..hi]) {
+        *x += y * c;
+    }
+}
