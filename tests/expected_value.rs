@@ -153,6 +153,11 @@ fn random_scenario(rng: &mut Xoshiro256PlusPlus, k: usize) -> Scenario {
     whole(&mut v, "policy.early_help.effect_after_months", 3, 12, rng);
     *at(&mut v, "policy.early_help.mean_duration_months") = json!(rng.random_range(4.0..9.0));
     *at(&mut v, "population.initial.previously_known_share") = json!(rng.random_range(0.1..0.4));
+    // Every other scenario enters care by single year of age (drawn last: the draws above stay).
+    if k % 2 == 1 {
+        let by_age: Vec<f64> = (0..18).map(|_| rng.random_range(0.3..2.0)).collect();
+        v["hazards"]["care_entry_by_age"] = json!(by_age);
+    }
     *at(&mut v, "name") = json!(format!("random-{k}"));
     Scenario::from_json_str(&v.to_string(), "random scenario").unwrap()
 }

@@ -278,11 +278,13 @@ impl<'p> Projection<'p> {
             for route in 0..3 {
                 let hazard: [f64; AgeBand::COUNT] =
                     std::array::from_fn(|b| self.contact_hazard(pool, route, need, b, t) * per_contact);
+                let by_age = if route == 2 { self.p.entry.by_age } else { None };
                 let mut taken = [0.0; AGES];
                 let mut total = 0.0;
                 let cohort = &mut self.pools[pool][g];
                 for a in 0..216 {
-                    let x = (cohort[a] * hazard[BAND_OF_AGE[a] as usize]).min(cohort[a]);
+                    let factor = by_age.map_or(1.0, |f| f[a / 12]);
+                    let x = (cohort[a] * hazard[BAND_OF_AGE[a] as usize] * factor).min(cohort[a]);
                     cohort[a] -= x;
                     taken[a] = x;
                     total += x;
@@ -554,8 +556,15 @@ impl<'p> Projection<'p> {
         let tr = self.trans(r);
         let k = self.rows.keys[r as usize];
         let m = self.p.m;
-        for b in 0..AgeBand::COUNT {
-            let (from, to) = (BAND_EDGES[b].max(lo), BAND_EDGES[b + 1].min(hi));
+        // With care entry by single year of age, each year of the band is a segment of its own.
+        let segments: Vec<(usize, usize, usize, f64)> = match &self.p.entry.by_age {
+            None => (0..AgeBand::COUNT).map(|b| (b, BAND_EDGES[b], BAND_EDGES[b + 1], 1.0)).collect(),
+            Some(by_age) => {
+                (0..by_age.len()).map(|y| (BAND_OF_AGE[12 * y] as usize, 12 * y, 12 * y + 12, by_age[y])).collect()
+            }
+        };
+        for (b, start, end, entry_by_age) in segments {
+            let (from, to) = (start.max(lo), end.min(hi));
             if from >= to {
                 continue;
             }
@@ -563,7 +572,12 @@ impl<'p> Projection<'p> {
             if total == 0.0 {
                 continue;
             }
-            let h = self.hazards(&k, b, t);
+            let mut h = self.hazards(&k, b, t);
+            match k.place {
+                Place::Care => {}
+                Place::Closed => h[2] *= entry_by_age,
+                _ => h[0] *= entry_by_age,
+            }
             let all: f64 = h.iter().sum();
             let happen = if all > 0.0 { 1.0 - (-all).exp() } else { 0.0 };
             let c = h.map(|x| if all > 0.0 { happen * x / all } else { 0.0 });
