@@ -126,7 +126,7 @@ impl Record {
     }
 
     /// Record the end of month `t`.
-    pub(super) fn month(&mut self, projection: &Projection<'_>, t: i32) {
+    pub(super) fn month(&mut self, projection: &mut Projection<'_>, t: i32) {
         let localities = self.path.localities.len();
         let mut counts = MonthCounts {
             stocks: vec![vec![vec![0.0; localities]; AgeBand::COUNT]; State::COUNT],

@@ -27,6 +27,25 @@ struct Trans {
     born: u32,
 }
 
+/// The age segments (band, first and last month + 1) whose hazards are the same: the bands,
+/// and with care entry by single year of age each year of a band.
+const SEGMENTS_BY_BAND: &[(usize, usize, usize)] = &[
+    (0, BAND_EDGES[0], BAND_EDGES[1]),
+    (1, BAND_EDGES[1], BAND_EDGES[2]),
+    (2, BAND_EDGES[2], BAND_EDGES[3]),
+    (3, BAND_EDGES[3], BAND_EDGES[4]),
+    (4, BAND_EDGES[4], BAND_EDGES[5]),
+];
+const SEGMENTS_BY_YEAR: &[(usize, usize, usize)] = &{
+    let mut out = [(0, 0, 0); 18];
+    let mut y = 0;
+    while y < 18 {
+        out[y] = (BAND_OF_AGE[12 * y] as usize, 12 * y, 12 * y + 12);
+        y += 1;
+    }
+    out
+};
+
 /// Which pool a contact comes from.
 const MOVES_FROM_POOL: [[Move; 3]; 2] = [
     [Move::NotKnownToEarlyHelp, Move::NotKnownToReferral, Move::NotKnownToCare],
@@ -60,6 +79,11 @@ pub(super) struct Projection<'p> {
     care_leaving: Row,
     care_moving: Row,
     care_entering: Row,
+    /// Children in each row this month, as `count` summed them at the end of last month (less
+    /// those turned 18), so that `merge_small_rows` need not sum every row again; valid for
+    /// live rows once `masses_known`.
+    mass: Vec<f64>,
+    masses_known: bool,
 }
 
 impl<'p> Projection<'p> {
@@ -83,6 +107,8 @@ impl<'p> Projection<'p> {
             care_leaving: [0.0; AGES],
             care_moving: [0.0; AGES],
             care_entering: [0.0; AGES],
+            mass: Vec::new(),
+            masses_known: false,
         }
     }
 
@@ -182,9 +208,18 @@ impl<'p> Projection<'p> {
         for pool in 0..2 {
             self.pool_contacts(pool, t, rec);
         }
+        // Every live row's destinations first (this may add rows), so that this month's rows
+        // can be read in place while next month's are written.
         for r in 0..self.rows.keys.len() {
-            self.row_events(r as u32, t, rec);
+            if self.rows.live_now[r] {
+                self.trans(r as u32);
+            }
         }
+        let now = std::mem::take(&mut self.rows.now);
+        for (r, v) in now.iter().enumerate() {
+            self.row_events(r as u32, v, t, rec);
+        }
+        self.rows.now = now;
         self.allocate_early_help(t, rec);
         self.allocate_intensive_support(t, rec);
         self.move_placements(t);
@@ -204,7 +239,7 @@ impl<'p> Projection<'p> {
             if !self.rows.live_now[r] {
                 continue;
             }
-            let mass: f64 = self.rows.now[r].iter().sum();
+            let mass = if self.masses_known { self.mass[r] } else { fast_sum(&self.rows.now[r]) };
             if mass >= self.tolerance {
                 continue;
             }
@@ -215,6 +250,13 @@ impl<'p> Projection<'p> {
                 continue;
             }
             let c = self.rows.row(coarse);
+            if self.masses_known {
+                self.mass.resize(self.rows.keys.len(), 0.0);
+                if !self.rows.live_now[c as usize] {
+                    self.mass[c as usize] = 0.0;
+                }
+                self.mass[c as usize] += mass;
+            }
             let row = std::mem::replace(&mut self.rows.now[r], [0.0; AGES]);
             self.rows.live_now[r] = false;
             for (x, y) in self.rows.now_mut(c).iter_mut().zip(&row) {
@@ -230,6 +272,9 @@ impl<'p> Projection<'p> {
                 continue;
             }
             let gone = std::mem::take(&mut self.rows.now[r][AGES - 1]);
+            if gone != 0.0 && self.masses_known {
+                self.mass[r] -= gone;
+            }
             if gone != 0.0 {
                 if self.rows.keys[r].place == Place::Care {
                     rec.flow(Move::CareToLeaver, t, gone);
@@ -383,13 +428,11 @@ impl<'p> Projection<'p> {
                 continue;
             }
             // Entered under five (bands 0 and 1) or not: the row for adoption.
-            let dest = self.rows.next_mut(tr.care[usize::from(b < 2)]);
-            for a in from..to {
-                let x = v[a] * scale;
-                dest[a + 1] += x;
-                self.care_entering[a] += x;
-                by_band[b] += x;
+            add(&mut self.rows, tr.care[usize::from(b < 2)], v, from, to, scale);
+            for (x, y) in self.care_entering[from..to].iter_mut().zip(&v[from..to]) {
+                *x += y * scale;
             }
+            by_band[b] = fast_sum(&v[from..to]) * scale;
         }
         let total: f64 = by_band.iter().sum();
         if total == 0.0 {
@@ -543,11 +586,10 @@ impl<'p> Projection<'p> {
     }
 
     /// The month's events of row `r`'s children.
-    fn row_events(&mut self, r: u32, t: i32, rec: &mut Record) {
+    fn row_events(&mut self, r: u32, v: &Row, t: i32, rec: &mut Record) {
         if !self.rows.live_now[r as usize] {
             return;
         }
-        let v = self.rows.now[r as usize];
         let Some(lo) = v.iter().position(|&x| x != 0.0) else { return };
         let hi = v.iter().rposition(|&x| x != 0.0).map_or(lo, |i| i + 1).min(216);
         if lo >= hi {
@@ -557,18 +599,17 @@ impl<'p> Projection<'p> {
         let k = self.rows.keys[r as usize];
         let m = self.p.m;
         // With care entry by single year of age, each year of the band is a segment of its own.
-        let segments: Vec<(usize, usize, usize, f64)> = match &self.p.entry.by_age {
-            None => (0..AgeBand::COUNT).map(|b| (b, BAND_EDGES[b], BAND_EDGES[b + 1], 1.0)).collect(),
-            Some(by_age) => {
-                (0..by_age.len()).map(|y| (BAND_OF_AGE[12 * y] as usize, 12 * y, 12 * y + 12, by_age[y])).collect()
-            }
+        let segments = match &self.p.entry.by_age {
+            None => SEGMENTS_BY_BAND,
+            Some(_) => SEGMENTS_BY_YEAR,
         };
-        for (b, start, end, entry_by_age) in segments {
+        for &(b, start, end) in segments {
+            let entry_by_age = self.p.entry.by_age.as_ref().map_or(1.0, |by_age| by_age[start / 12]);
             let (from, to) = (start.max(lo), end.min(hi));
             if from >= to {
                 continue;
             }
-            let total: f64 = v[from..to].iter().sum();
+            let total = fast_sum(&v[from..to]);
             if total == 0.0 {
                 continue;
             }
@@ -582,7 +623,7 @@ impl<'p> Projection<'p> {
             let happen = if all > 0.0 { 1.0 - (-all).exp() } else { 0.0 };
             let c = h.map(|x| if all > 0.0 { happen * x / all } else { 0.0 });
             // Births leave the parent where it is.
-            add(&mut self.rows, tr.stay, &v, from, to, 1.0 - happen + c[5]);
+            add(&mut self.rows, tr.stay, v, from, to, 1.0 - happen + c[5]);
             if c[5] > 0.0 {
                 let born = total * c[5];
                 let g = k.group as usize;
@@ -600,10 +641,10 @@ impl<'p> Projection<'p> {
                             if route < 2 {
                                 rec.flow(mv, t, total * c[route]);
                             }
-                            self.contact(route, tr, r, &v, from, to, c[route], t, mv, false, rec);
+                            self.contact(route, tr, r, v, from, to, c[route], t, mv, false, rec);
                         }
                     }
-                    self.move_away(k, &v, from, to, c[3], t, rec);
+                    self.move_away(k, v, from, to, c[3], t, rec);
                 }
                 Place::Care => {
                     rec.series(Series::LacExits, t, total * (c[0] + c[1] + c[2] + c[3]));
@@ -611,12 +652,12 @@ impl<'p> Projection<'p> {
                     let rt = m.return_to;
                     let rt_total: f64 = rt.iter().sum::<f64>().max(f64::MIN_POSITIVE);
                     for j in 0..3 {
-                        add(&mut self.rows, tr.home[j], &v, from, to, c[0] * rt[j] / rt_total);
+                        add(&mut self.rows, tr.home[j], v, from, to, c[0] * rt[j] / rt_total);
                     }
                     rec.flow(Move::CareToAdoption, t, total * c[1]);
                     rec.flow(Move::CareToSpecialGuardianship, t, total * c[2]);
                     rec.flow(Move::CareToOtherExit, t, total * c[3]);
-                    add(&mut self.rows, tr.stay, &v, from, to, c[4]);
+                    add(&mut self.rows, tr.stay, v, from, to, c[4]);
                     let leave = c[0] + c[1] + c[2] + c[3];
                     for a in from..to {
                         self.care_before[a] += v[a];
@@ -632,19 +673,19 @@ impl<'p> Projection<'p> {
                         _ => Move::EarlyHelpToCare,
                     };
                     if c[0] > 0.0 {
-                        self.enter_care(tr, r, &v, from, to, c[0], t, into_care, false, rec);
+                        self.enter_care(tr, r, v, from, to, c[0], t, into_care, false, rec);
                     }
                     match place {
                         Place::Waiting | Place::EarlyHelp => {
                             let close =
                                 if place == Place::Waiting { Move::WaitingToClosed } else { Move::EarlyHelpToClosed };
                             rec.flow(close, t, total * c[1]);
-                            add(&mut self.rows, tr.closed, &v, from, to, c[1]);
+                            add(&mut self.rows, tr.closed, v, from, to, c[1]);
                             let to_cp = m.eh_step_up_to_cp;
                             rec.flow(Move::EarlyHelpToChildProtection, t, total * c[2] * to_cp);
                             rec.flow(Move::EarlyHelpToChildInNeed, t, total * c[2] * (1.0 - to_cp));
-                            add(&mut self.rows, tr.child_protection, &v, from, to, c[2] * to_cp);
-                            add(&mut self.rows, tr.child_in_need, &v, from, to, c[2] * (1.0 - to_cp));
+                            add(&mut self.rows, tr.child_protection, v, from, to, c[2] * to_cp);
+                            add(&mut self.rows, tr.child_in_need, v, from, to, c[2] * (1.0 - to_cp));
                         }
                         _ => {
                             let to_eh = if place == Place::ChildInNeed {
@@ -654,20 +695,20 @@ impl<'p> Projection<'p> {
                             };
                             rec.flow(Move::SocialCareToEarlyHelp, t, total * c[1] * to_eh);
                             rec.flow(Move::SocialCareToClosed, t, total * c[1] * (1.0 - to_eh));
-                            add(&mut self.rows, tr.waiting, &v, from, to, c[1] * to_eh);
-                            add(&mut self.rows, tr.closed, &v, from, to, c[1] * (1.0 - to_eh));
+                            add(&mut self.rows, tr.waiting, v, from, to, c[1] * to_eh);
+                            add(&mut self.rows, tr.closed, v, from, to, c[1] * (1.0 - to_eh));
                             rec.flow(Move::ChildInNeedToChildProtection, t, total * c[2]);
-                            add(&mut self.rows, tr.child_protection, &v, from, to, c[2]);
+                            add(&mut self.rows, tr.child_protection, v, from, to, c[2]);
                             if place == Place::ChildProtection {
                                 rec.flow(Move::ChildProtectionToChildInNeed, t, total * c[3]);
-                                add(&mut self.rows, tr.child_in_need, &v, from, to, c[3]);
+                                add(&mut self.rows, tr.child_in_need, v, from, to, c[3]);
                             } else {
                                 rec.flow(Move::SocialCareToEarlyHelp, t, total * c[3]);
-                                add(&mut self.rows, tr.waiting, &v, from, to, c[3]);
+                                add(&mut self.rows, tr.waiting, v, from, to, c[3]);
                             }
                         }
                     }
-                    self.move_away(k, &v, from, to, c[4], t, rec);
+                    self.move_away(k, v, from, to, c[4], t, rec);
                 }
             }
         }
@@ -714,8 +755,8 @@ impl<'p> Projection<'p> {
             }
             let n = (k.group % 3) as usize;
             match k.place {
-                Place::EarlyHelp => in_eh[n] += self.rows.next[r].iter().sum::<f64>(),
-                Place::Waiting => waiting[n] += self.rows.next[r].iter().sum::<f64>(),
+                Place::EarlyHelp => in_eh[n] += fast_sum(&self.rows.next[r]),
+                Place::Waiting => waiting[n] += fast_sum(&self.rows.next[r]),
                 _ => {}
             }
         }
@@ -891,7 +932,7 @@ impl<'p> Projection<'p> {
 
     /// Children in each state by band and locality this month (from next month's arrays, aged
     /// one month on), and the other end-of-month counts.
-    pub(super) fn count(&self, out: &mut super::output::MonthCounts) {
+    pub(super) fn count(&mut self, out: &mut super::output::MonthCounts) {
         let p = self.p;
         let localities = p.m.localities;
         for (pool, state) in [(0, State::NotKnown), (1, State::KnownClosed)] {
@@ -907,6 +948,12 @@ impl<'p> Projection<'p> {
                 }
             }
         }
+        // Children by state, need level and band first, split over localities at the end: the
+        // split is the same for every row of a need level.
+        let mut by_need = [[[0.0; AgeBand::COUNT]; 3]; State::COUNT];
+        self.mass.resize(self.rows.keys.len(), 0.0);
+        self.masses_known = true;
+        let mut families = [[0.0; 3]; 2];
         for (r, k) in self.rows.keys.iter().enumerate() {
             if !self.rows.live_next[r] {
                 continue;
@@ -919,26 +966,19 @@ impl<'p> Projection<'p> {
                 Place::ChildProtection => State::ChildProtection,
                 Place::Care => State::LookedAfter,
             };
-            let split = &p.locality_of_need[(k.group % 3) as usize];
+            let need = (k.group % 3) as usize;
             let row = &self.rows.next[r];
-            let mut by_band = [0.0; AgeBand::COUNT];
-            for a in 1..AGES {
-                by_band[BAND_OF_AGE[a - 1] as usize] += row[a];
-            }
+            // Next month's age `a` is this month's `a - 1`.
+            let by_band: [f64; AgeBand::COUNT] =
+                std::array::from_fn(|b| fast_sum(&row[BAND_EDGES[b] + 1..BAND_EDGES[b + 1] + 1]));
             let total: f64 = by_band.iter().sum();
-            for (b, x) in by_band.iter().enumerate() {
-                for (l, w) in split.iter().enumerate() {
-                    out.stocks[state.index()][b][l] += x * w;
-                }
+            self.mass[r] = total + row[0];
+            for (sum, x) in by_need[state.index()][need].iter_mut().zip(by_band) {
+                *sum += x;
             }
-            let families = |by: &mut Vec<f64>| {
-                for (l, w) in split.iter().enumerate() {
-                    by[l] += total / p.family_mean * w;
-                }
-            };
             match k.place {
-                Place::EarlyHelp => families(&mut out.caseloads),
-                Place::Waiting => families(&mut out.queues),
+                Place::EarlyHelp => families[0][need] += total,
+                Place::Waiting => families[1][need] += total,
                 Place::Care => {
                     let clock = k.care_clock.saturating_sub(1);
                     let at_t = Key { care_clock: clock, ..*k };
@@ -956,10 +996,41 @@ impl<'p> Projection<'p> {
                 out.intensive += total / p.family_mean;
             }
         }
+        for (state, by_need) in by_need.iter().enumerate() {
+            for (need, by_band) in by_need.iter().enumerate() {
+                let split = &p.locality_of_need[need];
+                for (b, x) in by_band.iter().enumerate() {
+                    for (l, w) in split.iter().enumerate() {
+                        out.stocks[state][b][l] += x * w;
+                    }
+                }
+            }
+        }
+        for need in 0..3 {
+            for (l, w) in p.locality_of_need[need].iter().enumerate() {
+                out.caseloads[l] += families[0][need] / p.family_mean * w;
+                out.queues[l] += families[1][need] / p.family_mean * w;
+            }
+        }
         for (j, row) in self.placements_next.iter().enumerate() {
             out.placements[j] = row[1..].iter().sum();
         }
     }
+}
+
+/// The sum of `xs`, in four running sums (which the compiler can vectorise): the order of
+/// the additions differs from a plain sum's only in the last bits.
+#[inline]
+pub(super) fn fast_sum(xs: &[f64]) -> f64 {
+    let mut lanes = [0.0; 4];
+    let chunks = xs.chunks_exact(4);
+    let rest: f64 = chunks.remainder().iter().sum();
+    for c in chunks {
+        for (s, x) in lanes.iter_mut().zip(c) {
+            *s += x;
+        }
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
 }
 
 /// `next[d][a + 1] += v[a] x c` for ages `lo..hi`: a month on, one month older.
