@@ -112,8 +112,9 @@ class Backtest:
         lines.append("Totals by year (observed; projection mean and interval):")
         for row in totals.itertuples(index=False):
             mark = "" if row.inside else "  <- outside"
+            path = "" if pd.isna(row.expected) else f"; expected path {row.expected:,.1f}"
             lines.append(f"  {row.measure:<7} {row.date:%Y-%m-%d}  {row.observed:6,.0f};  {row.mean:8,.1f} "
-                         f"({row.low:,.0f} to {row.high:,.0f}); expected path {row.expected:,.1f}{mark}")
+                         f"({row.low:,.0f} to {row.high:,.0f}){path}{mark}")
         lines += [f"Note: {line}." for line in self.fitted.attention()]
         return "\n".join(lines)
 

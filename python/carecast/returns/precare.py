@@ -18,7 +18,12 @@ In order:
 3. **Early help identification** (with early help records), fitted alongside: one factor on
    ``hazards.*.identification`` so that the model's early help starts match the records'. If
    the places bind (early help full), ``policy.early_help.places`` is raised to the families the
-   records show open, and the report says so.
+   records show open, and the report says so. **Protection starts**, fitted alongside: one factor
+   on ``hazards.child_in_need.step_up`` (the census's rate per child-year in need) so that the
+   model's protection starts (from referrals, early help and child in need) match the census's.
+   Set directly, the rate over-produced them by about 20% on synthetic returns: the model
+   multiplies it by each family's ``escalation_need_multiplier``, and children in need lean to
+   high need.
 4. Entries to care are fitted after this (`build._fit_entries`), since referral and early help
    change the routes into care.
 5. **Checks**: each census figure against the fitted model's over its first year.
@@ -197,6 +202,7 @@ class PreCare:
     notes: list[str] = field(default_factory=list)
     attention: list[str] = field(default_factory=list)
     referral_factor: float = 1.0
+    step_up_factor: float = 1.0
     identification_factor: float | None = None
     rounds: int = 0
     #: One row per census figure: ``figure``, ``census`` (a year, or on the census date),
@@ -236,15 +242,24 @@ class PreCare:
         }  # fmt: skip
         places = scenario.parameter("policy.early_help.places")
         open_families = self.targets.direct.get("population.initial.early_help_families")
-        k, j = 1.0, 1.0
+        # Protection starts: the census's step-up rate is per child-year in need, but the model
+        # multiplies it by each family's escalation_need_multiplier, and the children in need
+        # lean to high need, so set directly it over-produces them (+20% on synthetic returns).
+        # Its level is fitted to the census's protection starts.
+        flows = measures.flows(self.cin, self.window, by="band")
+        cp_target = float(flows.loc[flows["measure"] == "cp_starts", "events"].sum()) / self.window.years
+        step_up = scenario.parameter("hazards.child_in_need.step_up")
+        k, j, s = 1.0, 1.0, 1.0
         last_k: tuple[float, float] | None = None  # the previous round's factor and figure
         last_j: tuple[float, float] | None = None
+        last_s: tuple[float, float] | None = None
         raised = False
         figures: dict[str, float] = {}
         current = scenario
         for rounds in range(1, FIT_ROUNDS + 1):
             values = {f"hazards.not_known.referral.{b}": not_known[b] * k for b in BANDS}
             values |= {f"hazards.previously_known.referral.{b}": known[b] * k for b in BANDS}
+            values["hazards.child_in_need.step_up"] = step_up * s
             if starts_target is not None:
                 values |= {f"hazards.{kind}.identification.{b}": v * j for (kind, b), v in identification.items()}
                 values["policy.early_help.places"] = places
@@ -257,12 +272,15 @@ class PreCare:
             # Starts above the target with no identification left are as low as identification can take them.
             starts_done = starts_target is None or abs(starts / max(starts_target, 1e-9) - 1) < TOLERANCE or (
                 j == 0.0 and starts > starts_target)
+            cp = figures["cp_starts"]
+            # Above the target with no step-up left: referrals and early help alone bring more.
+            cp_done = cp_target <= 0 or abs(cp / cp_target - 1) < TOLERANCE or (s == 0.0 and cp > cp_target)
             binding = places > 0 and figures["early_help_families"] >= BINDING * places
             if (starts_target is not None and not starts_done and binding and not raised and rounds < FIT_ROUNDS
                     and open_families is not None and open_families > places):  # fmt: skip
                 places = float(math.ceil(open_families))
                 raised = True
-                last_k = last_j = None  # the figures move differently with more places
+                last_k = last_j = last_s = None  # the figures move differently with more places
                 self.attention.append(
                     f"early help was full in the model ({figures['early_help_families']:,.0f} families on average for "
                     f"{scenario.parameter('policy.early_help.places'):,.0f} places), so its starts could not reach "
@@ -270,9 +288,11 @@ class PreCare:
                     f"{places:,.0f} families the records show open on {self.census}"
                 )  # fmt: skip
                 continue
-            if (referrals_done and starts_done) or rounds == FIT_ROUNDS:
+            if (referrals_done and starts_done and cp_done) or rounds == FIT_ROUNDS:
                 break
             k, last_k = _step(k, figures["referrals"], referral_target, last_k), (k, figures["referrals"])
+            if cp_target > 0:
+                s, last_s = _step(s, cp, cp_target, last_s), (s, cp)
             if starts_target is not None:
                 j, last_j = _step(j, starts, starts_target, last_j), (j, starts)
         self.referral_factor = k
@@ -284,6 +304,20 @@ class PreCare:
                     f"the model's referrals in its first year ({figures['referrals']:,.1f}: assessments and early "
                     f"help step-ups) match the census's referrals not closed at referral ({census_text})"
                 )
+        self.step_up_factor = s
+        self.provenance["hazards.child_in_need.step_up"] = (
+            f"fitted ({self.source}): the census's step-ups from child in need to protection per child-year in "
+            f"need ({step_up:.4f}) times {s:.3f}, so that the model's protection starts in its first year "
+            f"({figures['cp_starts']:,.1f}: from referrals, early help and child in need) match the census's "
+            f"({cp_target:,.1f} a year; the model multiplies the rate by each family's escalation_need_multiplier)"
+        )
+        if cp_target > 0 and abs(figures["cp_starts"] / cp_target - 1) >= TOLERANCE:
+            self.attention.append(
+                f"child protection starts: after {self.rounds} rounds the model starts {figures['cp_starts']:,.1f} a "
+                f"year, not the census's {cp_target:,.1f}"
+                + (" (with no step-up from child in need left: referrals and early help alone bring more)"
+                   if s == 0.0 else "")
+            )  # fmt: skip
         if abs(figures["referrals"] / max(referral_target, 1e-9) - 1) >= TOLERANCE:
             self.attention.append(f"referrals: after {self.rounds} rounds the model makes {figures['referrals']:,.1f} "
                                   f"a year, not the census's {census_text}")  # fmt: skip
