@@ -96,6 +96,17 @@ def test_check_rows_far_from_the_census_are_for_the_users_attention(fitted: fit.
             assert f"census {census:,.1f}, model {model:,.1f}" in flagged[0] and "not fitted directly" in flagged[0]
 
 
+def test_early_help_places_far_from_the_families_open_are_said(fitted: fit.Fitted) -> None:
+    pre = fitted.built.precare
+    assert pre is not None
+    open_families = pre.targets.direct["population.initial.early_help_families"]
+    places = fitted.scenario.parameter("policy.early_help.places")
+    far = not open_families <= places <= precare.PLACES_FAR * open_families
+    said = [a for a in fitted.attention() if a.startswith("policy.early_help.places is the base's")]
+    assert len(said) == int(far), (places, open_families, said)
+    assert far  # the synthetic records: about 250 families open, the base's 760 places
+
+
 def test_direct_values_are_the_census_and_are_written_with_their_evidence(
     fitted: fit.Fitted, folders: dict[str, Path]
 ) -> None:

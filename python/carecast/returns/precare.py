@@ -66,6 +66,9 @@ TOLERANCE = 0.02
 FIT_ROUNDS = 10
 #: Early help's places bind when the families in it average this share of the places or more.
 BINDING = 0.95
+#: Places more than this many times the families the early help records show open (or fewer
+#: than them) are far from the records: a line for the user's attention.
+PLACES_FAR = 2.0
 #: The model's moves that the census records as the start of a child in need episode (its
 #: outcome child in need or protection), and as the start of a child protection plan.
 CIN_STARTS = ("referral_to_child_in_need", "referral_to_child_protection", "early_help_to_child_in_need",
@@ -314,6 +317,13 @@ class PreCare:
                 f"hazards, so that the model's early help starts in its first year "
                 f"({figures['early_help_starts']:,.1f}) match the records' ({starts_target:,.1f} a year)"
             )
+        if not raised and open_families is not None and open_families > 0 and not (
+                open_families <= places <= PLACES_FAR * open_families):  # fmt: skip
+            self.attention.append(
+                f"policy.early_help.places is the base's {places:,.0f}, but the early help records show "
+                f"{open_families:,.0f} families open on {self.census}: the records hold no capacity, so the places are "
+                "left as they are; set them to the authority's own (a base scenario, or policy.early_help.places)"
+            )  # fmt: skip
         if raised:
             self.provenance["policy.early_help.places"] = (
                 f"raised to the {places:,.0f} families the early help records show open on {self.census} ({records}): "
@@ -384,7 +394,7 @@ class PreCare:
                 continue
             self.attention.append(f"{figure}: census {census_value:,.1f}, model {model_value:,.1f} "
                                   f"({difference:+.1%}) over its first year; not fitted directly, so the model "
-                                  "does not reproduce this census figure (see the checks table)")  # fmt: skip
+                                  "does not reproduce this census figure")  # fmt: skip
         return self.checks
 
     def report(self) -> str:
