@@ -96,8 +96,20 @@ def _run_options(p: argparse.ArgumentParser, years: int) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+class _UsageError(Exception):
+    """A bad command line, as argparse finds it: one ``carecast: error:`` line and exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, its usage errors raised (and printed by `main` as one line like every other
+    error) rather than printed with the usage. Its subcommands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{self.prog}: {message}")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="carecast", description="Monte Carlo models of children's services demand.",
+    p = _Parser(prog="carecast", description="Monte Carlo models of children's services demand.",
                                 epilog="Outputs never replace a user's files: see --out and --overwrite.")
     p.add_argument("--version", action="version", version=f"carecast {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
@@ -152,7 +164,8 @@ def _parser() -> argparse.ArgumentParser:
     _precare_options(e)
     e.add_argument("--seed", type=_seed, default=20150401, help="seed of the simulations that fit entries")
     e.add_argument("--out", metavar="SCENARIO.toml", required=True,
-                   help="the scenario to write, with its load report beside it (SCENARIO.report.txt); existing "
+                   help="the scenario to write, with its load report beside it (SCENARIO.report.txt) and every "
+                   "record fixed or dropped in cleaning (SCENARIO.fixes.csv); existing "
                    "files are refused without --overwrite")
     e.add_argument("--overwrite", action="store_true", help="replace SCENARIO.toml and its report if they exist")
     b = sub.add_parser("backtest", help="fit on an authority's returns up to one date, project, and compare with "
@@ -304,7 +317,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None, out: _Stdout) -> int:
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parser().parse_args(words)
+    except _UsageError as e:
+        message = str(e)
+        if "SSDA903_PATH" in message and "--cin" in words:
+            # `--cin A B SSDA903_PATH`: --cin takes every path after it, the SSDA903 folder too.
+            message += " (--cin takes every path after it: put SSDA903_PATH before --cin)"
+        _error(message)
+        return EXIT_ERROR
     try:
         if args.command == "presets":
             for name in presets():
@@ -485,6 +507,7 @@ def _report(args: argparse.Namespace, out: _Stdout) -> int:
 def _estimate(args: argparse.Namespace, out: _Stdout) -> int:
     from . import returns
     from .returns import build, observed
+    from .returns.fit import fixes_frame
     from .returns.fit import load_report as load_report_of
     from .returns.read import as_date
 
@@ -494,18 +517,23 @@ def _estimate(args: argparse.Namespace, out: _Stdout) -> int:
     base = Scenario.load(args.base or presets()[0])
     population = observed.read_population(args.population) if args.population else None
     report_path = str(args.out)[: -len(".toml")] + ".report.txt"
-    with FileOutput(args.out, args.overwrite) as target, FileOutput(report_path, args.overwrite) as report:
+    fixes_path = str(args.out)[: -len(".toml")] + ".fixes.csv"
+    with (FileOutput(args.out, args.overwrite) as target, FileOutput(report_path, args.overwrite) as report,
+          FileOutput(fixes_path, args.overwrite) as fixes):  # fmt: skip
         data = returns.load(args.returns, year=args.year)
         pre = _precare(args)
         built = build.build(data, args.census_date, base, population=population, window_months=args.window_months,
                             include_uasc=args.include_uasc, seed=args.seed, authority=args.authority,
-                            name=os.path.splitext(os.path.basename(args.out))[0], trend=args.trend, **pre)  # fmt: skip
+                            name=os.path.splitext(os.path.basename(args.out))[0], trend=args.trend,
+                            name_from="the output file's name (--out)", **pre)  # fmt: skip
         text = built.toml()
-        load_report = load_report_of(data, pre.get("cin"), built)
+        load_report = load_report_of(data, pre.get("cin"), built, fixes_file=os.path.basename(fixes_path))
+        every_fix = fixes_frame(data, pre.get("cin"))
         target.write(lambda tmp: _write_text(tmp, text))
         report.write(lambda tmp: _write_text(tmp, load_report))
+        fixes.write(lambda tmp: every_fix.to_csv(tmp, index=False))
     census = as_date(args.census_date, "census date").date()
-    out.say(f"wrote {args.out} and {report_path}: {data.children():,} children in the returns, "
+    out.say(f"wrote {args.out}, {report_path} and {fixes_path}: {data.children():,} children in the returns, "
             f"{len(built.scenario.starting_position().children_in_care):,} in care on {census}")  # fmt: skip
     census_notes = pre["cin"].attention() if "cin" in pre else []
     for line in data.attention() + census_notes + built.attention:

@@ -210,7 +210,8 @@ def test_the_command_line_writes_what_python_computes(
     printed = capsys.readouterr().out
     assert result.summary() in printed and "breakdown" in printed
     files = {p.name for p in out.iterdir()}
-    assert files == {"backtest.csv", "backtest.png", "summary.txt", "scenario.toml", "report.txt", "run.json"}
+    assert files == {"backtest.csv", "backtest.png", "summary.txt", "scenario.toml", "report.txt", "fixes.csv",
+                     "run.json"}  # fmt: skip
     table = pd.read_csv(out / "backtest.csv", parse_dates=["date"])
     pd.testing.assert_frame_equal(table, result.table, check_dtype=False)
     assert carecast.Scenario.from_file(out / "scenario.toml") == result.scenario

@@ -197,15 +197,34 @@ def test_bad_files_are_errors_naming_the_file(tmp_path: Path) -> None:
     with pytest.raises(ReturnsError, match=r"broken\.xml: not well-formed XML at line 1") as e:
         cin.read_cin(broken)
     assert e.value.file == str(broken)
+    # The location once, its column counted from 1 (expat counts from 0).
+    assert str(e.value).count("line 1") == 1 and "column 29: mismatched tag" in str(e.value), str(e.value)
     ssda = tmp_path / "903.xml"
     ssda.write_text("<EXPSSDA903><CHILD><HEADER><CHILDID>1</CHILDID></HEADER></CHILD></EXPSSDA903>")
-    with pytest.raises(ReturnsError, match=r"not a CIN census return .*SSDA903"):
+    with pytest.raises(ReturnsError, match=r"not a CIN census return .*SSDA903.*give it as SSDA903_PATH"):
         cin.read_cin(ssda)
     (tmp_path / "empty").mkdir()
     with pytest.raises(ReturnsError, match=r"no \.xml files"):
         cin.read_cin(tmp_path / "empty")
     with pytest.raises(ReturnsError, match="cannot tell which collection year"):
         cin.read_cin(_write(tmp_path / "noyear.xml", _child(), header=False))
+
+
+def test_a_collection_year_read_twice_is_a_warning_naming_both_files(authority: synthetic.SyntheticCin,
+                                                                      tmp_path: Path) -> None:  # fmt: skip
+    authority.write(tmp_path / "cin")
+    files = sorted((tmp_path / "cin").rglob("*.xml"))
+    copy = tmp_path / "resubmitted.xml"
+    copy.write_bytes(files[-1].read_bytes())
+    once = cin.load(tmp_path / "cin")
+    twice = cin.load([tmp_path / "cin", copy, files[0]])
+    said = [line for line in twice.attention() if "read twice" in line]
+    assert len(said) == 2, twice.attention()
+    assert any(line.startswith(str(copy)) and str(files[-1]) in line and "merged" in line for line in said), said
+    assert any(line.startswith(str(files[0])) and "given twice; read once" in line for line in said), said
+    assert not [line for line in once.attention() if "read twice" in line]
+    # An exact copy adds nothing: each of its records is kept once.
+    assert len(twice.episodes) == len(once.episodes)
 
 
 def test_bad_values_are_located_by_file_child_element_and_value(tmp_path: Path) -> None:

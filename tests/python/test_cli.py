@@ -85,6 +85,20 @@ def test_bad_arguments_exit_2_with_a_message(args, fragment):
     assert fragment in r.stderr
 
 
+def test_a_usage_error_is_one_line_like_every_other_error():
+    r = run_cli("estimate", "returns", "--census-date", "2016-03-31", "--year", "bad")
+    assert r.returncode == 2
+    assert r.stderr.startswith("carecast: error: ") and len(r.stderr.splitlines()) == 1, r.stderr
+    assert "usage:" not in r.stderr
+
+
+def test_cin_before_the_ssda903_path_is_explained(tmp_path):
+    r = run_cli("estimate", "--census-date", "2016-03-31", "--out", str(tmp_path / "s.toml"),
+                "--cin", str(tmp_path / "cin"), str(tmp_path / "ssda903"))
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
+    assert "put SSDA903_PATH before --cin" in r.stderr
+
+
 def test_console_script_runs_default(tmp_path):
     exe = os.path.join(os.path.dirname(sys.executable), "carecast")
     r = subprocess.run([exe, "run", "--replications", "2", "--years", "1", "--quiet"], capture_output=True, text=True)

@@ -96,8 +96,10 @@ class LoadReport:
         warnings = sum(p.severity == "warning" for p in self.problems)
         if not errors and not warnings:
             return []
-        return [f"{self.NAMED} had {errors:,} error{'' if errors == 1 else 's'} ({self.UNIT} left out) and "
-                f"{warnings:,} warning{'' if warnings == 1 else 's'}, each listed with its file, row, column and "
+        # A collection year read from two files: named here, not only in the load report.
+        twice = [f"{p.file}: {p.message}" for p in self.problems if p.column == "YEAR" and "read twice" in p.message]
+        return [*twice, f"{self.NAMED} had {errors:,} error{'' if errors == 1 else 's'} ({self.UNIT} left out) "
+                f"and {warnings:,} warning{'' if warnings == 1 else 's'}, each listed with its file, row, column and "
                 "value in the load report"]  # fmt: skip
 
     def _rule_lines(self, width: int) -> list[str]:
@@ -109,7 +111,8 @@ class LoadReport:
         """The problems part of the load report: the counts, then the first `LISTED`."""
         errors = [p for p in self.problems if p.severity == "error"]
         warnings = [p for p in self.problems if p.severity == "warning"]
-        lines = ["", f"Problems: {len(errors)} errors ({self.UNIT} left out), {len(warnings)} warnings."]
+        lines = ["", f"Problems: {len(errors)} error{'' if len(errors) == 1 else 's'} ({self.UNIT} left out), "
+                 f"{len(warnings)} warning{'' if len(warnings) == 1 else 's'}."]  # fmt: skip
         lines += [f"  {p}" for p in (errors + warnings)[:LISTED]]
         if len(self.problems) > LISTED:
             lines.append(f"  ... and {len(self.problems) - LISTED} more (see problems_frame())")

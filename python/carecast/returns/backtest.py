@@ -46,7 +46,7 @@ from .estimate import Window, periods
 from .fit import Fitted, ReturnsLike, as_clean, fit
 from .observed import stock_by
 from .position import AGE_BANDS
-from .precare import CinLike, EarlyHelpLike, as_cin, as_early_help, model_figures, observed_by_year
+from .precare import CinLike, EarlyHelpLike, as_cin, as_early_help, censored_from, model_figures, observed_by_year
 from .read import as_date
 
 if TYPE_CHECKING:
@@ -57,6 +57,8 @@ if TYPE_CHECKING:
     from .cin.early_help import EarlyHelp
 
 #: Columns of `Backtest.table`.
+#: Every record fixed or dropped in cleaning, written beside the load report (`fit.fixes_frame`).
+FIXES_FILE = "fixes.csv"
 COLUMNS = ("measure", "year", "date", "breakdown", "group", "observed", "mean", "low", "high", "expected", "inside")
 #: The interval: percentiles of the replications.
 LOW, HIGH = 5, 95
@@ -182,7 +184,8 @@ class Backtest:
     def write(self, directory: str | os.PathLike[str], overwrite: bool = False) -> None:
         """Write ``backtest.csv`` (the table), ``backtest.png`` (the chart), ``summary.txt``,
         ``scenario.toml`` (the fitted scenario, every value commented with its source),
-        ``report.txt`` (the load report) and ``run.json`` into ``directory``: a new or empty
+        ``report.txt`` (the load report), ``fixes.csv`` (every record fixed or dropped in cleaning)
+        and ``run.json`` into ``directory``: a new or empty
         directory, or with ``overwrite`` an earlier carecast output holding nothing else
         (carecast._outputs); it appears whole or not at all."""
         with DirectoryOutput(directory, overwrite) as target:
@@ -190,6 +193,7 @@ class Backtest:
 
     def _fill(self, directory: str) -> None:
         self.table.to_csv(os.path.join(directory, "backtest.csv"), index=False)
+        self.fitted.fixes_frame().to_csv(os.path.join(directory, FIXES_FILE), index=False)
         self.plot().savefig(os.path.join(directory, "backtest.png"), dpi=100)
         for name, text in (("summary.txt", self.summary() + "\n"), ("scenario.toml", self.fitted.built.toml()),
                            ("report.txt", self.report)):  # fmt: skip
@@ -248,7 +252,8 @@ def backtest(
         rows += precare_rows(full_cin, records, merged, dates)
     _add_expected(rows, scenario.expected(years=years))
     table = pd.DataFrame(rows, columns=list(COLUMNS))
-    return Backtest(table, scenario, fitted.report(), start, end, replications, seed, fitted)
+    return Backtest(table, scenario, fitted.report(fixes_file=f"{FIXES_FILE} (written beside this report)"), start,
+                    end, replications, seed, fitted)  # fmt: skip
 
 
 def accepts(name: str) -> bool:
@@ -371,7 +376,9 @@ PRECARE_MEASURES = {
 def precare_rows(cin: CinClean, early_help: EarlyHelp | None, merged: Results,
                  dates: list[dt.date]) -> list[dict[str, Any]]:  # fmt: skip
     """The census's pre-care figures in each year to ``dates`` that it covers (see
-    `PRECARE_MEASURES`; early help starts only where the records reach the year's end) against
+    `PRECARE_MEASURES`; early help starts only where the records reach the year's end; child in
+    need starts only for years ending `precare.CENSORED_MONTHS` months or more before the
+    census's data end, since later referrals may have no outcome yet) against
     the projection's. The engine reports no section 47 enquiries and no referral closed at
     referral, so neither is compared."""
     observed = observed_by_year(cin, dates, early_help)
@@ -379,6 +386,10 @@ def precare_rows(cin: CinClean, early_help: EarlyHelp | None, merged: Results,
         last = max(early_help.episodes["start"].max(), early_help.episodes["end"].max())
         late = (observed["measure"] == "early_help_starts") & (observed["date"] > (last + pd.Timedelta(days=31)).date())
         observed = observed[~late]
+    # A referral's outcome comes weeks after it: the last months' child in need starts are
+    # censored (low), so a year ending in them is left out rather than compared as complete.
+    censored = (observed["measure"] == "cin_starts") & (observed["date"] > censored_from(cin.data_end))
+    observed = observed[~censored]
     rows = []
     for k, date in enumerate(dates, start=1):
         model = model_figures(merged, slice(12 * (k - 1), 12 * k), 12 * k - 1)

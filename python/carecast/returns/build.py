@@ -127,6 +127,7 @@ def build(
     authority: str | None = None,
     cin: CleanCin | None = None,
     early_help: EarlyHelp | None = None,
+    name_from: str | None = None,
 ) -> Built:
     """A scenario of the authority in ``data`` from ``census``: see the module's documentation.
 
@@ -139,7 +140,8 @@ def build(
     Each round of the fit of entries runs ``replications`` replications of three years with ``seed``.
     ``authority`` is the scenario's authority (default: the local authority code the returns
     carry, if they carry one, else ``"from returns"``; never the base's), and ``name`` its name
-    (default: the authority and the census date, as ``barnsley-2016-03-31``). With ``trend``, the
+    (default: the authority and the census date, as ``barnsley-2016-03-31``; ``name_from`` says
+    where a given name came from, for its comment: default "given"). With ``trend``, the
     trend in entries fitted over the window is projected forward. With ``cin`` (the cleaned CIN
     census, `carecast.returns.cin.load`) and optionally ``early_help`` (records read by
     `carecast.returns.cin.early_help.read_early_help`), the pre-care side is set from them before
@@ -292,12 +294,14 @@ def build(
     in_force = [c for c in changes if c["from"] <= first_month]
     authority, provenance["authority"] = _authority(data, authority)
     name = name or f"{_slug(authority)}-{census}"
+    also = ("" if cin is None else " and the CIN census" + (" and early help records" if early_help is not None
+                                                            else ""))  # fmt: skip
     scenario = base.updated(
         {
             "start": first_month,
             "authority": authority,
             "name": name,
-            "description": f"Built from {source}, census date {census}; the rest from {base.name}",
+            "description": f"Built from {source}{also}, census date {census}; the rest from {base.name}",
             "changes": [c for c in changes if c["from"] > first_month],
         }
     )
@@ -309,7 +313,8 @@ def build(
                      f"({'; '.join(c.get('note') or c['from'] for c in in_force)}) {'is' if one else 'are'} in force "
                      "from the start, folded into the policy.")  # fmt: skip
     provenance["start"] = f"the month of the day after the census date {census}"
-    provenance["name"] = "given" if name_given else f"the authority and the census date (not the base's {base.name})"
+    provenance["name"] = (name_from or "given") if name_given else (
+        f"the authority and the census date (not the base's {base.name})")  # fmt: skip
     provenance["description"] = "carecast estimate"
     scenario = scenario.with_parameters({"population.under_18": values.pop("population.under_18")})
     scenario = scenario.with_parameters(values)
@@ -322,10 +327,17 @@ def build(
     )
     scenario = _with_start(scenario, data, census, include_uasc, seed)
     provenance["starting_position.children_in_care"] = f"every child in care on {census} ({source})"
+    open_from = (f"drawn from the open child in need and protection cases of {pre.source} on {census} (and the "
+                 "base's early help and waiting families, scaled by population)" if pre is not None else
+                 "drawn from the base's open cases scaled by population")  # fmt: skip
     provenance["starting_position.families_at_home"] = (
-        "a family with an open case at home (the returns hold none), drawn from the base's open cases scaled by "
-        f"population; or a child who went home from care in the {REENTRY_WINDOW_MONTHS} months before {census} "
-        f"({source}), a family of its own whose case is drawn from hazards.looked_after.return_to"
+        f"a family with an open case at home (the SSDA903 returns hold none), {open_from}; or a child who went home "
+        f"from care in the {REENTRY_WINDOW_MONTHS} months before {census} ({source}), a family of its own whose "
+        "case is drawn from hazards.looked_after.return_to"
+    )
+    provenance["starting_position.families_at_home.returned_home"] = (
+        f"the child of this family who went home from care in the {REENTRY_WINDOW_MONTHS} months before {census}: "
+        f"months since it went home and its periods in care, from {source}"
     )
     if by_locality is not None and "locality" in by_locality.columns:
         scenario = with_localities(scenario, by_locality, provenance, notes, seed)

@@ -56,16 +56,39 @@ class Fitted:
         cin = self.cin.attention() if self.cin is not None else []
         return self.data.attention() + cin + self.built.attention
 
-    def report(self) -> str:
+    def report(self, fixes_file: str | None = None) -> str:
         """The load report, then what was estimated and from what (as ``carecast estimate``
-        writes it beside the scenario)."""
-        return load_report(self.data, self.cin, self.built)
+        writes it beside the scenario); ``fixes_file``: where the report says the full list of
+        records fixed or dropped is (`fixes_frame`)."""
+        return load_report(self.data, self.cin, self.built, fixes_file)
+
+    def fixes_frame(self) -> pd.DataFrame:
+        """Every record fixed or dropped by a cleaning rule, SSDA903 and CIN census alike (see
+        `fixes_frame`)."""
+        return fixes_frame(self.data, self.cin)
 
 
-def load_report(data: CleanReturns, cin: CleanCin | None, built: _build.Built) -> str:
+#: The records fixed or dropped that a load report lists for each rule (the rest are counted).
+FIX_EXAMPLES = 3
+
+
+def fixes_frame(data: CleanReturns, cin: CleanCin | None) -> pd.DataFrame:
+    """Every record fixed or dropped by a cleaning rule, with its reason: columns ``returns``
+    (``SSDA903`` or ``CIN census``), ``rule``, ``file``, ``row`` (a spreadsheet row; in the CIN
+    census, the child's position in the file), ``child``, ``action`` and ``reason``
+    (``carecast estimate`` writes it as SCENARIO.fixes.csv)."""
+    parts = [data.fixes_frame().assign(returns="SSDA903")]
+    if cin is not None:
+        parts.append(cin.fixes_frame().assign(returns="CIN census"))
+    frame = pd.concat(parts, ignore_index=True)
+    return frame[["returns", "rule", "file", "row", "child", "action", "reason"]]
+
+
+def load_report(data: CleanReturns, cin: CleanCin | None, built: _build.Built, fixes_file: str | None = None) -> str:
     """The load report of the SSDA903 returns, then of the CIN census and early help records (if
     given), then what was estimated and from what, and the expected path of children in care;
-    last, every CIN census record fixed or dropped, by rule."""
+    last, the first `FIX_EXAMPLES` records fixed or dropped by each rule, and where the full
+    list is (``fixes_file``, else `fixes_frame`)."""
     parts = [data.report()]
     if cin is not None:
         parts.append(cin.report())
@@ -75,10 +98,16 @@ def load_report(data: CleanReturns, cin: CleanCin | None, built: _build.Built) -
     from ..expected import report_lines
 
     parts.append(report_lines(built.scenario))
-    if cin is not None and cin.fixes:
-        lines = [f"Every CIN census record fixed or dropped ({len(cin.fixes):,}; the rules are above):"]
-        lines += [f"  {f.rule}: {f.file} (Child {f.row}), child {f.child!r}: {f.action}"
-                  for f in sorted(cin.fixes, key=lambda f: list(cin.RULES_APPLIED).index(f.rule))]  # fmt: skip
+    fixes = fixes_frame(data, cin)
+    if len(fixes):
+        where = fixes_file if fixes_file is not None else "fixes_frame() of the fit (carecast.returns.fit)"
+        lines = [f"Records fixed or dropped: {len(fixes):,} (the rules are above); the first {FIX_EXAMPLES} of each "
+                 f"rule, and every one, with its file, row, child, rule and action, in {where}:"]  # fmt: skip
+        for (returns, rule), group in fixes.groupby(["returns", "rule"], sort=False):
+            lines.append(f"  {returns}, {rule}: {len(group):,}")
+            row = "Child" if returns == "CIN census" else "row"
+            lines += [f"    {f.file} ({row} {f.row}), child {f.child!r}: {f.action}"
+                      for f in group.head(FIX_EXAMPLES).itertuples(index=False)]  # fmt: skip
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + "\n"
 

@@ -71,6 +71,9 @@ TOLERANCE = 0.02
 FIT_ROUNDS = 10
 #: Early help's places bind when the families in it average this share of the places or more.
 BINDING = 0.95
+#: Places more than this many times the families the early help records show open (or fewer
+#: than them) are far from the records: a line for the user's attention.
+PLACES_FAR = 2.0
 #: The model's moves that the census records as the start of a child in need episode (its
 #: outcome child in need or protection), and as the start of a child protection plan.
 CIN_STARTS = ("referral_to_child_in_need", "referral_to_child_protection", "early_help_to_child_in_need",
@@ -78,6 +81,21 @@ CIN_STARTS = ("referral_to_child_in_need", "referral_to_child_protection", "earl
 CP_STARTS = ("referral_to_child_protection", "early_help_to_child_protection", "child_in_need_to_child_protection")
 #: Early help step-ups: the census records them as referrals (assessed, with a plan as outcome).
 STEP_UPS = ("early_help_to_child_in_need", "early_help_to_child_protection")
+#: A check row further than this share from the census's figure is a line for the user's
+#: attention. Not the rows the fit targets (their own lines say when the fit falls short) nor
+#: "referrals", which the model cannot have (it closes no referral at referral).
+CHECK_TOLERANCE = 0.10
+NOT_FLAGGED = ("referrals", "referrals not closed at referral", "early help starts")
+#: A referral's outcome (child in need or protection, or closed) is recorded weeks after the
+#: referral: the census's child in need starts in a year that ends within this many months of
+#: the end of its data are censored (low), and are not compared as if complete.
+CENSORED_MONTHS = 3
+
+
+def censored_from(data_end: dt.date) -> dt.date:
+    """The last day of a year whose child in need starts are complete in a census whose data end
+    on ``data_end``: `CENSORED_MONTHS` earlier."""
+    return (pd.Timestamp(data_end) - pd.DateOffset(months=CENSORED_MONTHS)).date()
 
 
 def as_cin(cin: CinLike, until: dt.date | str | None = None) -> CleanCin:
@@ -333,6 +351,13 @@ class PreCare:
                 f"hazards, so that the model's early help starts in its first year "
                 f"({figures['early_help_starts']:,.1f}) match the records' ({starts_target:,.1f} a year)"
             )
+        if not raised and open_families is not None and open_families > 0 and not (
+                open_families <= places <= PLACES_FAR * open_families):  # fmt: skip
+            self.attention.append(
+                f"policy.early_help.places is the base's {places:,.0f}, but the early help records show "
+                f"{open_families:,.0f} families open on {self.census}: the records hold no capacity, so the places are "
+                "left as they are; set them to the authority's own (a base scenario, or policy.early_help.places)"
+            )  # fmt: skip
         if raised:
             self.provenance["policy.early_help.places"] = (
                 f"raised to the {places:,.0f} families the early help records show open on {self.census} ({records}): "
@@ -386,11 +411,24 @@ class PreCare:
             rows.append(("early help starts", math.nan, model["early_help_starts"],
                          "no early help records given (no statutory return holds them): the base's rates (months 2-12 "
                          "scaled to a year)"))
+        censored = censored_from(self.cin.data_end)
+        if self.census > censored:
+            rows = [(f, c, m, n + f"; censored: the census's data end on {self.cin.data_end}, so referrals of its last "
+                     f"{CENSORED_MONTHS} months may have no outcome yet and its figure is low")
+                    if f == "child in need starts" else (f, c, m, n) for f, c, m, n in rows]  # fmt: skip
         self.checks = pd.DataFrame(
             [{"figure": f, "census": c, "model": math.nan if m is None else m,
               "difference": (m / c - 1) if m is not None and c > 0 else math.nan, "note": n}
              for f, c, m, n in rows]
         )  # fmt: skip
+        for figure, census_value, model_value, difference in self.checks[
+            ["figure", "census", "model", "difference"]
+        ].itertuples(index=False, name=None):
+            if figure in NOT_FLAGGED or math.isnan(difference) or abs(difference) <= CHECK_TOLERANCE:
+                continue
+            self.attention.append(f"{figure}: census {census_value:,.1f}, model {model_value:,.1f} "
+                                  f"({difference:+.1%}) over its first year; not fitted directly, so the model "
+                                  "does not reproduce this census figure")  # fmt: skip
         return self.checks
 
     def report(self) -> str:
@@ -454,10 +492,17 @@ def prepare(
         pre.provenance[path] += "; the open cases at home in the starting position were drawn from it"
     open_episodes = _open_on(cin, census)
     ids = set(in_care)
-    if ids and len(ids & open_episodes) < 0.5 * len(ids):
-        pre.attention.append(f"only {len(ids & open_episodes):,} of the {len(ids):,} children in care on {census} "
-                             "have an open episode in the CIN census under the same identifier (LAchildID = CHILD): "
+    matched = len(ids & open_episodes)
+    if ids and matched == 0:
+        pre.attention.append(f"the CIN census and SSDA903 returns share no child identifiers (none of the {len(ids):,} "
+                             f"children in care on {census}, UASC among them, has an open CIN episode under the same "
+                             "identifier, LAchildID = CHILD): children in care were not taken off the CIN stock, so "
                              "the children in need at home may count children in care")  # fmt: skip
+    elif ids and matched < 0.5 * len(ids):
+        pre.attention.append(f"only {matched:,} of the {len(ids):,} children in care on {census} (UASC among them) "
+                             "have an open episode in the CIN census under the same identifier (LAchildID = CHILD): "
+                             "only those were taken off the CIN stock, so the children in need at home may count "
+                             "children in care")  # fmt: skip
     if early_help is not None and early_help.problems:
         errors = sum(p.severity == "error" for p in early_help.problems)
         pre.attention.append(f"the early help records had {errors:,} error{'' if errors == 1 else 's'} (rows left out) "

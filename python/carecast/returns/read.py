@@ -266,9 +266,10 @@ def _read_xml(path: Path, year: int | None) -> dict[str, pd.DataFrame]:
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as e:
-        line, column = e.position
+        line, column = e.position  # expat counts columns from 0
+        what = re.sub(r": line \d+, column \d+$", "", str(e))
         raise ReturnsError(
-            f"{path}: not well-formed XML at line {line}, column {column}: {e}", file=str(path), row=line
+            f"{path}: not well-formed XML at line {line}, column {column + 1}: {what}", file=str(path), row=line
         ) from None
     if root.find("CHILD") is None:
         raise ReturnsError(

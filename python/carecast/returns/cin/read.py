@@ -64,6 +64,8 @@ REQUIRED_DATE = {
 FLAGS = {"episodes": ("ReferralNFA",), "section47": ("ICPCnotRequired",)}
 
 #: The code lists of the CIN census (DfE guidance; as the Data to Insight validator checks them).
+#: How a file whose collection year another file has already given is said (a warning).
+SAME_YEAR = "collection year read twice: also read from"
 #: A code outside them is kept and warned about once per file.
 PRIMARY_NEED = {f"N{i}" for i in range(10)}  # N0 not stated ... N9 cases other than children in need
 CLOSURE_REASONS = {f"RC{i}" for i in range(1, 10)}
@@ -166,8 +168,24 @@ def read_cin(paths: str | Path | Iterable[str | Path], year: int | None = None) 
         raise ReturnsError(f"no .xml files found in {', '.join(str(p) for p in items)}")
     rows: dict[str, list[dict[str, object]]] = {name: [] for name in TABLES}
     problems: list[Problem] = []
+    unique: dict[Path, Path] = {}
     for path in files:
-        _read_file(path, year, rows, problems)
+        first = unique.setdefault(path.resolve(), path)
+        if first is not path:
+            problems.append(CinProblem("warning", str(path), None, "YEAR", None, f"{SAME_YEAR} {first}: the same file "
+                                       "given twice; read once"))  # fmt: skip
+    files = list(unique.values())
+    read_from: dict[int, Path] = {}
+    for path in files:
+        got = _read_file(path, year, rows, problems)
+        if got in read_from:
+            first = read_from[got]
+            problems.append(CinProblem("warning", str(path), None, "YEAR", str(got), f"{SAME_YEAR} {first}: both "
+                                       "are read and their records merged (a record in both kept once; where the "
+                                       "copies differ, the closed one, else the first file's, each dropped copy in "
+                                       "the load report); if one is a resubmission replacing the other, give only "
+                                       "that one"))  # fmt: skip
+        read_from.setdefault(got, path)
     tables = {name: _parse(pd.DataFrame(rows[name], columns=list(_COLUMNS[name])), name, problems) for name in TABLES}
     _check_codes(tables, problems)
     return CinReturns(**tables, problems=problems, files=[str(f) for f in files])
@@ -195,12 +213,14 @@ _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 
 def _read_file(path: Path, given: int | None, rows: dict[str, list[dict[str, object]]],
-               problems: list[Problem]) -> None:  # fmt: skip
+               problems: list[Problem]) -> int:  # fmt: skip
+    """Read one return into ``rows``; its collection year."""
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as e:
-        line, column = e.position
-        raise ReturnsError(f"{path}: not well-formed XML at line {line}, column {column}: {e}",
+        line, column = e.position  # expat counts columns from 0
+        what = re.sub(r": line \d+, column \d+$", "", str(e))
+        raise ReturnsError(f"{path}: not well-formed XML at line {line}, column {column + 1}: {what}",
                            file=str(path), row=line) from None  # fmt: skip
     except OSError as e:
         raise ReturnsError(f"{path}: cannot read the file: {e}", file=str(path)) from None
@@ -211,7 +231,8 @@ def _read_file(path: Path, given: int | None, rows: dict[str, list[dict[str, obj
     children = [child for holder in found for child in _children(holder, "Child")]
     if not children and not found:
         ssda903 = root.tag.upper() == "EXPSSDA903" or root.find(".//CHILD") is not None
-        hint = " (it looks like an SSDA903 return: read it with carecast.returns.load)" if ssda903 else ""
+        hint = (" (it looks like an SSDA903 return: give it as SSDA903_PATH, not to --cin; in Python, read it with "
+                "carecast.returns.load)" if ssda903 else "")  # fmt: skip
         raise ReturnsError(f"{path}: not a CIN census return (its root <{root.tag}> holds no "
                            f"<Children><Child> elements){hint}", file=str(path))  # fmt: skip
     year = given if given is not None else _year_of(path, root, problems)
@@ -251,6 +272,7 @@ def _read_file(path: Path, given: int | None, rows: dict[str, list[dict[str, obj
                         factors = [_text(f) for holder in held for f in holder]
                         record["AssessmentFactors"] = ",".join(f for f in factors if f) or None
                     rows[table].append(record)
+    return year
 
 
 def _year_of(path: Path, root: ET.Element, problems: list[Problem]) -> int:

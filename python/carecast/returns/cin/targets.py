@@ -122,14 +122,18 @@ def precare_targets(
     stock = measures.stocks(data, [day.date()])
     on_day: dict[Any, Any] = stock.groupby("measure")["children"].sum().to_dict()
     cin_state = int(on_day["child_in_need_state"])
+    taken_off = 0
     if in_care:
         spells = measures._walk(data)[0]
         inside = {c for c, _, state, a, b in spells if state == 0 and a <= day < b}
-        cin_state -= len(inside & set(in_care))
+        taken_off = len(inside & set(in_care))
+        cin_state -= taken_off
+    less = (f", less the {taken_off:,} of them in care (their LAchildID a CHILD of the SSDA903 returns)"
+            if taken_off else ", less none in care (no LAchildID matched a CHILD of the children in care)")
     out.direct["population.initial.child_in_need"] = float(cin_state)
     out.provenance["population.initial.child_in_need"] = (
         f"children in need (off a protection plan, past assessment) on {day.date()}"
-        + (", less those in care" if in_care else "") + f" ({source})"
+        + (less if in_care else "") + f" ({source})"
     )
     out.direct["population.initial.child_protection"] = float(on_day["cp_plans"])
     out.provenance["population.initial.child_protection"] = f"children on a protection plan on {day.date()} ({source})"
