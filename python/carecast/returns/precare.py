@@ -85,7 +85,7 @@ STEP_UPS = ("early_help_to_child_in_need", "early_help_to_child_protection")
 #: attention. Not the rows the fit targets (their own lines say when the fit falls short) nor
 #: "referrals", which the model cannot have (it closes no referral at referral).
 CHECK_TOLERANCE = 0.10
-NOT_FLAGGED = ("referrals", "referrals not closed at referral", "early help starts")
+NOT_FLAGGED = ("referrals", "referrals not closed at referral", "child protection starts", "early help starts")
 #: A referral's outcome (child in need or protection, or closed) is recorded weeks after the
 #: referral: the census's child in need starts in a year that ends within this many months of
 #: the end of its data are censored (low), and are not compared as if complete.
