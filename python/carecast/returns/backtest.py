@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -114,7 +115,8 @@ class Backtest:
         lines.append("Totals by year (observed; projection mean and interval):")
         for row in totals.itertuples(index=False):
             mark = "" if row.inside else "  <- outside"
-            path = "" if pd.isna(row.expected) else f"; expected path {row.expected:,.1f}"
+            expected = float(cast(Any, row.expected))
+            path = "" if math.isnan(expected) else f"; expected path {expected:,.1f}"
             lines.append(f"  {row.measure:<7} {row.date:%Y-%m-%d}  {row.observed:6,.0f};  {row.mean:8,.1f} "
                          f"({row.low:,.0f} to {row.high:,.0f}){path}{mark}")
         lines += [f"Note: {line}." for line in self.fitted.attention()]
