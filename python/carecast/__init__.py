@@ -429,6 +429,17 @@ _MAX_YEARS = 100
 _MAX_DEPTH = 64
 
 
+def _in_care_series(by: object) -> tuple[str, list[str]]:
+    """The prefix of the series of children in care by ``by`` (``"placement"`` or
+    ``"legal_status"``) and its labels, for `Results.in_care` and `ExpectedPath.in_care`."""
+    kinds = {"placement": ("looked_after_", _core.PLACEMENTS), "legal_status": ("legal_status_", _core.LEGAL_STATUSES)}
+    if not isinstance(by, str) or by not in kinds:
+        raise ConfigError(f"by must be 'placement' or 'legal_status', got {by!r}", path="by", value=repr(by),
+                          allowed="'placement' or 'legal_status'")  # fmt: skip
+    prefix, labels = kinds[by]
+    return prefix, list(labels)
+
+
 def _whole(name: str, value: object, low: int, high: int, also: str = "") -> int:
     """``value`` as an int if it is a whole number (an ``int``, ``np.int64``, anything with
     ``__index__`` but a bool) from ``low`` to ``high``; otherwise a :class:`ConfigError`."""
@@ -734,12 +745,7 @@ class Results:
         >>> sorted(r.in_care(by="legal_status")["legal_status"].unique())[:2]
         ['care_order', 'interim_care_order']
         """
-        kinds = {"placement": ("looked_after_", _core.PLACEMENTS),
-                 "legal_status": ("legal_status_", _core.LEGAL_STATUSES)}
-        if not isinstance(by, str) or by not in kinds:
-            raise ConfigError(f"by must be 'placement' or 'legal_status', got {by!r}", path="by", value=repr(by),
-                              allowed="'placement' or 'legal_status'")
-        prefix, labels = kinds[by]
+        prefix, labels = _in_care_series(by)
         return self._exact(prefix, labels, by)
 
     def flows(self, by: Sequence[str] = ("move",)) -> pd.DataFrame:

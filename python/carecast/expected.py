@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from . import _core
+from . import _core, _in_care_series
 from ._errors import ConfigError
 
 if TYPE_CHECKING:
@@ -112,12 +112,7 @@ class ExpectedPath:
     def in_care(self, by: str = "placement") -> pd.DataFrame:
         """Children looked after at the end of each month by ``placement`` or ``legal_status``:
         ``<by>``, ``month``, ``value``."""
-        kinds = {"placement": ("looked_after_", _core.PLACEMENTS),
-                 "legal_status": ("legal_status_", _core.LEGAL_STATUSES)}
-        if not isinstance(by, str) or by not in kinds:
-            raise ConfigError(f"by must be 'placement' or 'legal_status', got {by!r}", path="by", value=repr(by),
-                              allowed="'placement' or 'legal_status'")
-        prefix, labels = kinds[by]
+        prefix, labels = _in_care_series(by)
         return pd.concat([pd.DataFrame({by: label, "month": self._months, "value": self.value(prefix + label)})
                           for label in labels], ignore_index=True)
 
