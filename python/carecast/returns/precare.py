@@ -35,7 +35,7 @@ import dataclasses
 import datetime as dt
 import math
 import os
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -57,6 +57,7 @@ from .read import as_date
 
 if TYPE_CHECKING:
     from .. import Results, Scenario
+    from ..expected import ExpectedPath
 
 #: What the CIN census may be given as: a path (file or folder), several, the returns as read
 #: (`cin.read_cin`), or as cleaned (`cin.load`).
@@ -184,21 +185,40 @@ def model_figures(results: Results, months: slice, at: int) -> dict[str, npt.NDA
     that month out and scale the rest to the span's length."""
     from .. import _core
 
-    flows = results._inner.flows_by_replication()[:, :, months].sum(axis=2)  # replications x moves
-    moves = {name: flows[:, i] for i, name in enumerate(_core.MOVES)}
-    assessments = results.array("assessments")[:, months].sum(axis=1)
-    starts = results.array("early_help_starts")[:, months]
+    flows = results._inner.flows_by_replication()  # replications x moves x months
+    moves = {name: flows[:, i, :] for i, name in enumerate(_core.MOVES)}
+    return _figures(moves, results.array, months, at)
+
+
+def expected_figures(path: ExpectedPath, months: slice, at: int) -> dict[str, float]:
+    """`model_figures` of the expected path (`carecast.Scenario.expected`): the same measures,
+    from its expected flows and series."""
+    from .. import _core
+
+    table = path.flows(by=["move"])
+    moves = {name: table.loc[table["move"] == name, "value"].to_numpy(float)[None, :] for name in _core.MOVES}
+    figures = _figures(moves, lambda name: path.value(name)[None, :], months, at)
+    return {name: float(value[0]) for name, value in figures.items()}
+
+
+def _figures(moves: dict[str, npt.NDArray[np.float64]], series: Callable[[str], npt.NDArray[np.float64]],
+             months: slice, at: int) -> dict[str, npt.NDArray[np.float64]]:  # fmt: skip
+    """`model_figures` from ``moves`` (move -> replications x months) and ``series`` (indicator
+    name -> replications x months)."""
+    flows = {name: m[:, months].sum(axis=1) for name, m in moves.items()}
+    assessments = series("assessments")[:, months].sum(axis=1)
+    starts = series("early_help_starts")[:, months]
     if (months.start or 0) == 0 and starts.shape[1] > 1:
         starts = starts[:, 1:] * (starts.shape[1] / (starts.shape[1] - 1))
     return {
         "assessments": assessments,
-        "referrals": assessments + sum(moves[m] for m in STEP_UPS),
-        "cin_starts": sum((moves[m] for m in CIN_STARTS), np.zeros(len(assessments))),
-        "cp_starts": sum((moves[m] for m in CP_STARTS), np.zeros(len(assessments))),
+        "referrals": assessments + sum(flows[m] for m in STEP_UPS),
+        "cin_starts": sum((flows[m] for m in CIN_STARTS), np.zeros(len(assessments))),
+        "cp_starts": sum((flows[m] for m in CP_STARTS), np.zeros(len(assessments))),
         "early_help_starts": starts.sum(axis=1),
-        "early_help_families": results.array("early_help_families")[:, months].mean(axis=1),
-        "cin_stock": results.array("stock_child_in_need")[:, at],
-        "cp_stock": results.array("stock_child_protection")[:, at],
+        "early_help_families": series("early_help_families")[:, months].mean(axis=1),
+        "cin_stock": series("stock_child_in_need")[:, at],
+        "cp_stock": series("stock_child_protection")[:, at],
     }
 
 
