@@ -3,14 +3,19 @@ synthetic authority: its SSDA903 returns (carecast.returns.synthetic) and its CI
 (carecast.returns.cin.synthetic) of the same population, 2,000 children at each age, and early
 help records (cin.synthetic.write_early_help).
 
-The fits run REPLICATIONS replications of the model's first year with common random numbers, so
-every figure here is deterministic for the seed. The checks compare the fitted model's first
-year with the census: the fit's target (referrals not closed at referral) within the fit's 2%
-plus what the fit of entries after it moves (a family entering care is no longer referred), so
-within 4%; the figures the fit does not aim at (child in need and protection starts and stocks,
-early help starts) within the tolerances in TOLERANCES, which leave room for what the model
-cannot copy of the synthetic census (one child a family there; step-ups from early help; the
-stock drifting over a year from the census date's).
+The fits run REPLICATIONS replications of the model's first three years (precare.FIT_YEARS)
+with common random numbers, so every figure here is deterministic for the seed. The checks
+compare the fitted model with the census (flows a year over those years, stocks at the end of
+the first): the fit's targets (referrals not closed at referral, protection starts, early help
+starts) within the fit's 2% plus what the fit of entries after it moves (a family entering care
+is no longer referred), so within 4-5%; the figures the fit does not aim at within the
+tolerances in TOLERANCES. Child in need starts follow from the referrals and the assessment
+outcomes (within 5%: on census dates 2015-2017 of seeds 3, 5 and 8 they were within 1%, where
+they ran 4% over before the early help step-ups were allowed for). The stocks are one day's
+count in the census, itself a draw (a few percent for 670 children in need, about 9% for 130
+on protection plans), against the mean of 8 replications: within 10% and 15% (children in need
+at home were +5% to +10% over on those seeds before the census's rates were made the model's
+monthly ones and the children gone home from care were counted once; now -5% to +0%).
 """
 
 from __future__ import annotations
@@ -36,10 +41,10 @@ SEED = 7
 #: How far each figure of the checks table may be from the census (relative).
 TOLERANCES = {
     "referrals not closed at referral": 0.04,
-    "child in need starts": 0.25,
+    "child in need starts": 0.05,
     "child protection starts": 0.05,  # fitted (precare: the step-up level)
-    "children in need at home": 0.35,
-    "children on protection plans": 0.2,
+    "children in need at home": 0.10,
+    "children on protection plans": 0.15,
     "early help starts": 0.05,
 }
 
@@ -114,15 +119,30 @@ def test_direct_values_are_the_census_and_are_written_with_their_evidence(
     assert pre is not None
     scenario = fitted.scenario
     for path, value in pre.direct().items():
-        # The step-up's level is then fitted to the census's protection starts (precare).
-        expected = value * pre.step_up_factor if path == "hazards.child_in_need.step_up" else value
+        expected = value
+        if path == "hazards.child_in_need.step_up":  # its level then fitted to the census's protection starts
+            expected = value * pre.step_up_factor
+        elif path == "hazards.child_protection.step_down":  # less the model's entries to care (allow_for_care)
+            expected = max(value - pre.care_from_protection, 0.0)
+        elif path.startswith("hazards.assessment."):  # shares of the model's assessments (_assessment_shares)
+            continue
         assert scenario.parameter(path) == pytest.approx(expected, rel=1e-9, abs=1e-9), path
-    assert pre.step_up_factor != 1.0
-    # The open cases at home at the start are the census's (less those in care).
+    assert pre.step_up_factor != 1.0 and pre.care_from_protection > 0
+    # The census's rates out of child in need and protection, as the model's monthly ones.
+    for state, moves in precare.STATE_MOVES.items():
+        paths = [f"hazards.{state}.{m}" for m in moves]
+        measured = [pre.targets.direct[p] for p in paths]
+        assert [pre.direct()[p] for p in paths] == pytest.approx(precare.as_monthly_rates(measured), rel=1e-12)
+        assert pre.direct()[f"hazards.{state}.close"] > pre.targets.direct[f"hazards.{state}.close"]
+    # The open cases at home at the start are the census's (less those in care), the children gone
+    # home from care among them, not on top: the last family drawn may go over by a few children.
     at_home = scenario.starting_position().children_at_home
     opened = at_home.groupby("case").size()
+    gone_home = at_home[at_home["months_since_returned_home"].notna()].groupby("case").size()
+    assert gone_home.get("child_in_need", 0) > 0
     stock = cin.measures.stocks(cin.load(folders["cin"]), [CENSUS]).groupby("measure")["children"].sum()
-    assert opened.get("child_protection", 0) >= stock["cp_plans"]  # and the children gone home given a case
+    assert 0 <= opened["child_in_need"] - stock["child_in_need_state"] < 6
+    assert 0 <= opened["child_protection"] - stock["cp_plans"] < 6
     toml = fitted.built.toml()
     line = next(t for t in toml.splitlines() if t.strip().startswith("child_in_need =") and "CIN census" in t)
     assert "from the CIN census, 2015-2017 returns:" in line
@@ -133,6 +153,44 @@ def test_direct_values_are_the_census_and_are_written_with_their_evidence(
     assert any("share no child identifiers" in line and "were not taken off the CIN stock" in line
                for line in fitted.attention())  # fmt: skip
     assert "less none in care (no LAchildID matched" in toml
+
+
+def test_the_census_rates_as_monthly_rates_give_the_census_stays() -> None:
+    # A stay in the model lasts 1 / (1 - exp(-H)) months (a case cannot move in the month it
+    # opens), H the monthly hazards together; in the census 12 / c months, c its rates together.
+    for rates in ([1.2, 0.1, 0.0], [0.58, 0.81], [0.05], [6.0, 3.0]):
+        converted = precare.as_monthly_rates(rates)
+        months = 1.0 / (1.0 - np.exp(-sum(converted) / 12.0))
+        assert months == pytest.approx(12.0 / sum(rates), rel=1e-12)
+        assert converted == pytest.approx([r * sum(converted) / sum(rates) for r in rates])  # in proportion
+    assert precare.as_monthly_rates([0.0, 0.0]) == [0.0, 0.0]
+
+
+def test_assessment_shares_allow_for_early_help_step_ups() -> None:
+    census = {"child_in_need": 0.5, "child_protection": 0.1, "early_help": 0.1}
+    figures = {"assessments": 1000.0, "early_help_to_child_in_need": 80.0, "early_help_to_child_protection": 20.0}
+    shares = precare._assessment_shares(census, figures)
+    # Assessments and step-ups together lead to the census's shares of 1,100 referrals.
+    assert 1000 * shares["child_in_need"] + 80 == pytest.approx(1100 * 0.5)
+    assert 1000 * shares["child_protection"] + 20 == pytest.approx(1100 * 0.1)
+    assert 1000 * shares["early_help"] == pytest.approx(1100 * 0.1)
+    none = {**figures, "early_help_to_child_in_need": 0.0, "early_help_to_child_protection": 0.0}
+    assert precare._assessment_shares(census, none) == pytest.approx(census)  # no step-ups: the census's
+
+
+def test_the_fitted_referrals_hold_over_the_years_of_the_fit(fitted: fit.Fitted) -> None:
+    """The model's referrals rise over its first year or so (its start has open cases only: no
+    closed family, none recently closed), so the fit matches them a year over three years:
+    each of the three within 5% of the census's (8 replications; they ran 1.5% under to 3% over
+    here), where a fit to the first year alone left the later years 4-5% over."""
+    pre = fitted.built.precare
+    assert pre is not None
+    target = pre.targets.fit["assessments"]
+    results = fitted.scenario.run(replications=REPLICATIONS, years=precare.FIT_YEARS, seed=SEED, progress=False)
+    for year in range(precare.FIT_YEARS):
+        months = slice(12 * year, 12 * (year + 1))
+        referrals = float(precare.model_figures(results, months, months.stop - 1)["referrals"].mean())
+        assert abs(referrals / target - 1) < 0.05, (year + 1, referrals, target)
 
 
 def test_referrals_are_fitted_before_entries(fitted: fit.Fitted) -> None:
@@ -172,9 +230,9 @@ def test_a_messy_census_gives_the_same_scenario_as_a_clean_one(folders: dict[str
     clean = fit.fit(folders["ssda903"], CENSUS, cin=folders["cin"], **kwargs)  # type: ignore[arg-type]
     assert messy.to_toml() == clean.scenario.to_toml()
     assert clean.built.precare is not None
-    share = clean.built.precare.direct()["hazards.assessment.child_in_need"]
-    assert messy.parameter("hazards.assessment.child_in_need") == pytest.approx(share)
-    assert share != carecast.Scenario.preset("wolverhampton-2015").parameter("hazards.assessment.child_in_need")
+    close = clean.built.precare.direct()["hazards.child_in_need.close"]
+    assert messy.parameter("hazards.child_in_need.close") == pytest.approx(close)
+    assert close != carecast.Scenario.preset("wolverhampton-2015").parameter("hazards.child_in_need.close")
 
 
 def test_the_census_cut_at_a_date_knows_nothing_after_it(folders: dict[str, Path]) -> None:
@@ -282,6 +340,17 @@ def test_backtest_with_the_census_has_the_pre_care_rows(folders: dict[str, Path]
     assert first["cp_starts"] == flows["cp_starts"]
     assert first["referrals"] == flows["referrals"] - flows["referrals_nfa"]
     assert "fitted (the CIN census, 2015-2016 returns" in (out / "scenario.toml").read_text()
+    # The expected path stands beside every pre-care row, its same measures (precare.expected_figures).
+    assert pre["expected"].notna().all()
+    path = carecast.Scenario.from_file(out / "scenario.toml").expected(years=2)
+    for measure, year, value in pre[["measure", "year", "expected"]].itertuples(index=False, name=None):
+        months = slice(12 * (year - 1), 12 * year)
+        assert value == pytest.approx(precare.expected_figures(path, months, 12 * year - 1)[measure], rel=1e-6)
+    # Not the Monte Carlo (docs/expected.md measures the difference), but of its order: a measure
+    # mapped wrongly (a flow for a stock, early help's first month kept) is off by a multiple. The
+    # largest difference from the mean of these 3 replications was 26% (children on protection
+    # plans, year 2, about 100 children).
+    assert ((pre["expected"] / pre["mean"] - 1).abs() < 0.35).all(), pre
 
 
 def test_the_backtest_fit_sees_nothing_of_the_census_after_fit_to(folders: dict[str, Path]) -> None:

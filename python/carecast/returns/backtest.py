@@ -47,7 +47,16 @@ from .estimate import Window, periods
 from .fit import Fitted, ReturnsLike, as_clean, fit
 from .observed import stock_by
 from .position import AGE_BANDS
-from .precare import CinLike, EarlyHelpLike, as_cin, as_early_help, censored_from, model_figures, observed_by_year
+from .precare import (
+    CinLike,
+    EarlyHelpLike,
+    as_cin,
+    as_early_help,
+    censored_from,
+    expected_figures,
+    model_figures,
+    observed_by_year,
+)
 from .read import as_date
 
 if TYPE_CHECKING:
@@ -405,12 +414,15 @@ def _add_expected(rows: list[dict[str, Any]], path: ExpectedPath) -> None:
     """Put the expected path's figure beside each row's Monte Carlo interval."""
     by_band = path.stocks(by=["state", "age_band"])
     by_band = by_band[by_band["state"] == "looked_after"]
+    precare: dict[int, dict[str, float]] = {}
     for row in rows:
-        if row["measure"] not in ("stock", "entries", "exits"):
-            row["expected"] = float("nan")  # the pre-care figures: not yet beside the expected path
-            continue
         k = int(row["year"])
         t = 12 * k - 1
+        if row["measure"] in PRECARE_MEASURES:
+            if k not in precare:
+                precare[k] = expected_figures(path, slice(12 * (k - 1), 12 * k), t)
+            row["expected"] = precare[k][row["measure"]]
+            continue
         if row["measure"] == "stock":
             if row["breakdown"] == "total":
                 value = path.value("lac_stock")[t]

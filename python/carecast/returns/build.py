@@ -325,7 +325,7 @@ def build(
         f"{REENTRY_WINDOW_MONTHS}: the window in which the returns' re-entries are counted (a return to care "
         f"within {REENTRY_WINDOW_MONTHS} months of going home), which the re-entry multiplier is fitted to"
     )
-    scenario = _with_start(scenario, data, census, include_uasc, seed)
+    scenario = _with_start(scenario, data, census, include_uasc, seed, counts_hold_returned=pre is not None)
     provenance["starting_position.children_in_care"] = f"every child in care on {census} ({source})"
     open_from = (f"drawn from the open child in need and protection cases of {pre.source} on {census} (and the "
                  "base's early help and waiting families, scaled by population)" if pre is not None else
@@ -350,6 +350,8 @@ def build(
     scenario = _with_entries(scenario, data, window, entries, population, provenance, notes, replications, seed,
                              trend, include_uasc, source)  # fmt: skip
     if pre is not None:
+        scenario = pre.allow_for_care(scenario, replications, seed)
+        provenance.update(pre.provenance)
         pre.check(scenario, replications, seed)
         attention += pre.attention
     attention += [n for n in notes if n.startswith(("Entries: after", "Need mix: the model"))]
@@ -360,7 +362,8 @@ def build(
     return Built(scenario, provenance, entries, exits, notes, attention, pre)
 
 
-def _with_start(scenario: Scenario, data: CleanReturns, census: dt.date, include_uasc: bool, seed: int) -> Scenario:
+def _with_start(scenario: Scenario, data: CleanReturns, census: dt.date, include_uasc: bool, seed: int,
+                counts_hold_returned: bool = False) -> Scenario:  # fmt: skip
     """The children in care from the returns; the families at home with open cases drawn from the
     base's counts (the returns hold no cases at home), without the brothers and sisters of the
     base's own children in care; and the children the returns show going home from care in the
@@ -369,7 +372,11 @@ def _with_start(scenario: Scenario, data: CleanReturns, census: dt.date, include
     the census date (`_cases_since_return`): opened with the shares of
     ``hazards.looked_after.return_to``, then stepped up, down and closed at the scenario's rates
     over the months since the child went home (the re-entry multiplier applies only to an open
-    case). Their case counts as open since they went home."""
+    case). Their case counts as open since they went home.
+
+    With ``counts_hold_returned`` (the counts are the CIN census's, which counts every child with
+    an open case, those gone home from care among them), the open cases drawn from the counts
+    are fewer by the children gone home given each case, so that they are not counted twice."""
     position = starting_position(data, census, include_uasc=include_uasc)
     returned = position.children_at_home.copy()
     shares = scenario.to_dict()["hazards"]["looked_after"]["return_to"]
@@ -381,7 +388,15 @@ def _with_start(scenario: Scenario, data: CleanReturns, census: dt.date, include
     u = rng.random(len(returned))
     picked = (u[:, None] >= np.cumsum(chances, axis=1)[:, :-1]).sum(axis=1)
     returned["case"] = np.asarray(cases, dtype=object)[picked]
-    at_home = scenario.starting_position(seed=seed).children_at_home
+    drawn_from = scenario
+    if counts_hold_returned:
+        given = returned["case"].value_counts()
+        drawn_from = scenario.with_parameters({
+            f"population.initial.{case}": max(0.0, scenario.parameter(f"population.initial.{case}")
+                                              - float(given.get(case, 0)))
+            for case in ("child_in_need", "child_protection")
+        })  # fmt: skip
+    at_home = drawn_from.starting_position(seed=seed).children_at_home
     open_cases = at_home[at_home["case"] != "closed"]
     position.children_at_home = pd.concat([open_cases, returned], ignore_index=True)
     return scenario.with_starting_position(position)

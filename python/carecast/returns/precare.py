@@ -26,7 +26,8 @@ In order:
    high need.
 4. Entries to care are fitted after this (`build._fit_entries`), since referral and early help
    change the routes into care.
-5. **Checks**: each census figure against the fitted model's over its first year.
+5. **Checks**: each census figure against the fitted model's: flows a year over its first
+   `FIT_YEARS` years (as the fit), stocks at the end of its first year.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import dataclasses
 import datetime as dt
 import math
 import os
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -57,6 +58,7 @@ from .read import as_date
 
 if TYPE_CHECKING:
     from .. import Results, Scenario
+    from ..expected import ExpectedPath
 
 #: What the CIN census may be given as: a path (file or folder), several, the returns as read
 #: (`cin.read_cin`), or as cleaned (`cin.load`).
@@ -69,6 +71,17 @@ BANDS = tuple("age_" + label.replace("-", "_") for label, _ in AGE_BANDS)
 #: their targets, or after `FIT_ROUNDS` rounds.
 TOLERANCE = 0.02
 FIT_ROUNDS = 10
+#: The assessment outcomes of `_assessment_shares`, and how close two rounds' shares must be
+#: for the fit to stop.
+OUTCOMES = ("child_in_need", "child_protection", "early_help")
+SHARE_TOLERANCE = 0.002
+#: The fit and the checks run the model this many years and compare its flows a year over them:
+#: its open cases drawn on the census date, with no closed family and no case recently closed,
+#: settle over the first year or so (referrals run about 4% higher in the second year than in
+#: the first), so a fit to the first year alone left later years above the census's level. Three
+#: years, as the fit of entries runs.
+FIT_YEARS = 3
+_OVER = f"a year over its first {FIT_YEARS} years"
 #: Early help's places bind when the families in it average this share of the places or more.
 BINDING = 0.95
 #: Places more than this many times the families the early help records show open (or fewer
@@ -79,6 +92,9 @@ PLACES_FAR = 2.0
 CIN_STARTS = ("referral_to_child_in_need", "referral_to_child_protection", "early_help_to_child_in_need",
               "early_help_to_child_protection")  # fmt: skip
 CP_STARTS = ("referral_to_child_protection", "early_help_to_child_protection", "child_in_need_to_child_protection")
+#: The figures of `model_figures` that are flows (summed over the months), not stocks or means.
+FLOW_FIGURES = ("assessments", "referrals", "early_help_to_child_in_need", "early_help_to_child_protection",
+                "cin_starts", "cp_starts", "early_help_starts")  # fmt: skip
 #: Early help step-ups: the census records them as referrals (assessed, with a plan as outcome).
 STEP_UPS = ("early_help_to_child_in_need", "early_help_to_child_protection")
 #: A check row further than this share from the census's figure is a line for the user's
@@ -86,6 +102,9 @@ STEP_UPS = ("early_help_to_child_in_need", "early_help_to_child_protection")
 #: "referrals", which the model cannot have (it closes no referral at referral).
 CHECK_TOLERANCE = 0.10
 NOT_FLAGGED = ("referrals", "referrals not closed at referral", "child protection starts", "early help starts")
+#: The census's moves out of each social care state that are set as the model's rates, each
+#: state's together converted to the model's monthly hazards (`as_monthly_rates`).
+STATE_MOVES = {"child_in_need": ("close", "step_up", "step_down"), "child_protection": ("close", "step_down")}
 #: A referral's outcome (child in need or protection, or closed) is recorded weeks after the
 #: referral: the census's child in need starts in a year that ends within this many months of
 #: the end of its data are censored (low), and are not compared as if complete.
@@ -96,6 +115,22 @@ def censored_from(data_end: dt.date) -> dt.date:
     """The last day of a year whose child in need starts are complete in a census whose data end
     on ``data_end``: `CENSORED_MONTHS` earlier."""
     return (pd.Timestamp(data_end) - pd.DateOffset(months=CENSORED_MONTHS)).date()
+
+
+def as_monthly_rates(rates: Sequence[float]) -> list[float]:
+    """The model's rates a year for moves out of one state that the census measures as ``rates``
+    (moves per child-year in the state, together ``c``): each times ``-12 ln(1 - c / 12) / c``.
+
+    In the model a case cannot move in the month it opens, and then moves with the chance
+    ``1 - exp(-H)`` a month (``H`` its rates over 12): a stay lasts ``1 / (1 - exp(-H))`` months
+    on average, about half a month longer than ``12 / c``, the census's. Rates that together make
+    ``H = -ln(1 - c / 12)`` give the census's stays, and so its moves per child-year and its
+    stock for a given inflow. Set as measured, the child in need stock ran about 5% high."""
+    total = float(sum(rates))
+    if total <= 0:
+        return [float(r) for r in rates]
+    factor = -12.0 * math.log(1.0 - min(total / 12.0, 0.95)) / total
+    return [float(r) * factor for r in rates]
 
 
 def as_cin(cin: CinLike, until: dt.date | str | None = None) -> CleanCin:
@@ -184,21 +219,41 @@ def model_figures(results: Results, months: slice, at: int) -> dict[str, npt.NDA
     that month out and scale the rest to the span's length."""
     from .. import _core
 
-    flows = results._inner.flows_by_replication()[:, :, months].sum(axis=2)  # replications x moves
-    moves = {name: flows[:, i] for i, name in enumerate(_core.MOVES)}
-    assessments = results.array("assessments")[:, months].sum(axis=1)
-    starts = results.array("early_help_starts")[:, months]
+    flows = results._inner.flows_by_replication()  # replications x moves x months
+    moves = {name: flows[:, i, :] for i, name in enumerate(_core.MOVES)}
+    return _figures(moves, results.array, months, at)
+
+
+def expected_figures(path: ExpectedPath, months: slice, at: int) -> dict[str, float]:
+    """`model_figures` of the expected path (`carecast.Scenario.expected`): the same measures,
+    from its expected flows and series."""
+    from .. import _core
+
+    table = path.flows(by=["move"])
+    moves = {name: table.loc[table["move"] == name, "value"].to_numpy(float)[None, :] for name in _core.MOVES}
+    figures = _figures(moves, lambda name: path.value(name)[None, :], months, at)
+    return {name: float(value[0]) for name, value in figures.items()}
+
+
+def _figures(moves: dict[str, npt.NDArray[np.float64]], series: Callable[[str], npt.NDArray[np.float64]],
+             months: slice, at: int) -> dict[str, npt.NDArray[np.float64]]:  # fmt: skip
+    """`model_figures` from ``moves`` (move -> replications x months) and ``series`` (indicator
+    name -> replications x months)."""
+    flows = {name: m[:, months].sum(axis=1) for name, m in moves.items()}
+    assessments = series("assessments")[:, months].sum(axis=1)
+    starts = series("early_help_starts")[:, months]
     if (months.start or 0) == 0 and starts.shape[1] > 1:
         starts = starts[:, 1:] * (starts.shape[1] / (starts.shape[1] - 1))
     return {
         "assessments": assessments,
-        "referrals": assessments + sum(moves[m] for m in STEP_UPS),
-        "cin_starts": sum((moves[m] for m in CIN_STARTS), np.zeros(len(assessments))),
-        "cp_starts": sum((moves[m] for m in CP_STARTS), np.zeros(len(assessments))),
+        "referrals": assessments + sum(flows[m] for m in STEP_UPS),
+        **{m: flows[m] for m in STEP_UPS},
+        "cin_starts": sum((flows[m] for m in CIN_STARTS), np.zeros(len(assessments))),
+        "cp_starts": sum((flows[m] for m in CP_STARTS), np.zeros(len(assessments))),
         "early_help_starts": starts.sum(axis=1),
-        "early_help_families": results.array("early_help_families")[:, months].mean(axis=1),
-        "cin_stock": results.array("stock_child_in_need")[:, at],
-        "cp_stock": results.array("stock_child_protection")[:, at],
+        "early_help_families": series("early_help_families")[:, months].mean(axis=1),
+        "cin_stock": series("stock_child_in_need")[:, at],
+        "cp_stock": series("stock_child_protection")[:, at],
     }
 
 
@@ -224,13 +279,22 @@ class PreCare:
     identification_factor: float | None = None
     rounds: int = 0
     #: One row per census figure: ``figure``, ``census`` (a year, or on the census date),
-    #: ``model`` (the fitted model over its first year, mean of the replications),
+    #: ``model`` (the fitted model, mean of the replications: flows a year over its first
+    #: `FIT_YEARS` years, stocks at the end of its first year),
     #: ``difference`` (model / census - 1) and ``note``.
     checks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The values set directly: the census's (``targets.direct``), its moves out of child in
+    #: need and protection as the model's monthly rates (`as_monthly_rates`).
+    values: dict[str, float] = field(default_factory=dict)
+    #: The model's entries to care from a protection plan per child-year on one, taken out of the
+    #: census's step-downs (`allow_for_care`).
+    care_from_protection: float = 0.0
+    #: The census's child protection starts a year, which the step-up's level is fitted to.
+    cp_target: float = 0.0
 
     def direct(self) -> dict[str, float]:
         """The values set directly (scenario path -> value), each in `provenance`."""
-        return dict(self.targets.direct)
+        return dict(self.values)
 
     def fit(self, scenario: Scenario, replications: int, seed: int) -> Scenario:
         """``scenario`` with its referral level (and with early help records, its early help
@@ -266,7 +330,12 @@ class PreCare:
         # Its level is fitted to the census's protection starts.
         flows = measures.flows(self.cin, self.window, by="band")
         cp_target = float(flows.loc[flows["measure"] == "cp_starts", "events"].sum()) / self.window.years
+        self.cp_target = cp_target
         step_up = scenario.parameter("hazards.child_in_need.step_up")
+        # The census's assessment outcomes, as shares of the model's assessments (see _assessment_shares).
+        census_shares = {o: self.values[f"hazards.assessment.{o}"] for o in OUTCOMES
+                         if f"hazards.assessment.{o}" in self.values}  # fmt: skip
+        shares = dict(census_shares) if len(census_shares) == len(OUTCOMES) else {}
         k, j, s = 1.0, 1.0, 1.0
         last_k: tuple[float, float] | None = None  # the previous round's factor and figure
         last_j: tuple[float, float] | None = None
@@ -278,12 +347,12 @@ class PreCare:
             values = {f"hazards.not_known.referral.{b}": not_known[b] * k for b in BANDS}
             values |= {f"hazards.previously_known.referral.{b}": known[b] * k for b in BANDS}
             values["hazards.child_in_need.step_up"] = step_up * s
+            values |= {f"hazards.assessment.{o}": v for o, v in shares.items()}
             if starts_target is not None:
                 values |= {f"hazards.{kind}.identification.{b}": v * j for (kind, b), v in identification.items()}
                 values["policy.early_help.places"] = places
             current = scenario.with_parameters(values)
-            results = current.run(replications=replications, years=1, seed=seed, progress=False)
-            figures = {name: float(v.mean()) for name, v in model_figures(results, slice(0, 12), 11).items()}
+            figures = run_figures(current, replications, seed)[1]
             self.rounds = rounds
             referrals_done = abs(figures["referrals"] / max(referral_target, 1e-9) - 1) < TOLERANCE
             starts = figures["early_help_starts"]
@@ -306,8 +375,11 @@ class PreCare:
                     f"{places:,.0f} families the records show open on {self.census}"
                 )  # fmt: skip
                 continue
-            if (referrals_done and starts_done and cp_done) or rounds == FIT_ROUNDS:
+            following = _assessment_shares(census_shares, figures) if shares else {}
+            shares_done = all(abs(following[o] - shares[o]) < SHARE_TOLERANCE for o in shares)
+            if (referrals_done and starts_done and cp_done and shares_done) or rounds == FIT_ROUNDS:
                 break
+            shares = following
             k, last_k = _step(k, figures["referrals"], referral_target, last_k), (k, figures["referrals"])
             if cp_target > 0:
                 s, last_s = _step(s, cp, cp_target, last_s), (s, cp)
@@ -319,15 +391,24 @@ class PreCare:
             for b in BANDS:
                 self.provenance[f"hazards.{kind}.referral.{b}"] = (
                     f"fitted ({self.source}): one factor ({k:.3f}) on the referral hazards, {how_shaped}, so that "
-                    f"the model's referrals in its first year ({figures['referrals']:,.1f}: assessments and early "
-                    f"help step-ups) match the census's referrals not closed at referral ({census_text})"
+                    f"the model's referrals {_OVER} ({figures['referrals']:,.1f}: assessments and early help "
+                    f"step-ups) match the census's referrals not closed at referral ({census_text})"
                 )
         self.step_up_factor = s
+        for outcome, share in shares.items():
+            path = f"hazards.assessment.{outcome}"
+            self.provenance[path] += (
+                f"; as a share of the model's assessments {share:.4f}: the census records an early help step-up as "
+                "an assessed referral leading to a plan, the model as a plan without an assessment "
+                f"({figures[STEP_UPS[0]] + figures[STEP_UPS[1]]:,.1f} {_OVER}), so that its assessments "
+                "and step-ups together have the census's outcomes"
+            )
         self.provenance["hazards.child_in_need.step_up"] = (
             f"fitted ({self.source}): the census's step-ups from child in need to protection per child-year in "
-            f"need ({step_up:.4f}) times {s:.3f}, so that the model's protection starts in its first year "
-            f"({figures['cp_starts']:,.1f}: from referrals, early help and child in need) match the census's "
-            f"({cp_target:,.1f} a year; the model multiplies the rate by each family's escalation_need_multiplier)"
+            f"need (as the model's monthly rate, {step_up:.4f}) times {s:.3f}, so that the model's protection "
+            f"starts {_OVER} ({figures['cp_starts']:,.1f}: from referrals, early help and child in need) match the "
+            f"census's ({cp_target:,.1f} a year; the model multiplies the rate by each family's "
+            "escalation_need_multiplier)"
         )
         if cp_target > 0 and abs(figures["cp_starts"] / cp_target - 1) >= TOLERANCE:
             self.attention.append(
@@ -348,7 +429,7 @@ class PreCare:
         for kind, b in identification:
             self.provenance[f"hazards.{kind}.identification.{b}"] = (
                 f"fitted (early help records, {records}): one factor ({j:.3f}) on the base's identification "
-                f"hazards, so that the model's early help starts in its first year "
+                f"hazards, so that the model's early help starts {_OVER} "
                 f"({figures['early_help_starts']:,.1f}) match the records' ({starts_target:,.1f} a year)"
             )
         if not raised and open_families is not None and open_families > 0 and not (
@@ -373,11 +454,54 @@ class PreCare:
                                   f"{starts_target:,.1f}{why}")  # fmt: skip
         return current
 
+    def allow_for_care(self, scenario: Scenario, replications: int, seed: int) -> Scenario:
+        """``scenario`` with ``hazards.child_protection.step_down`` less the model's entries to care
+        from a protection plan per child-year on one (over `FIT_YEARS`: ``replications`` with
+        ``seed``), at least 0.
+
+        A child on a protection plan who comes into care ends the plan and keeps its episode of
+        need open (children in care are children in need), so the census counts the move as a
+        step down; the model has it as care entry, a move of its own. Left in the step-down, it
+        was counted twice: protection plans ended too soon and the model's children on them ran
+        about 14% under the census's (once the census's rates were the model's monthly ones), and
+        children in care stepped down to child in need as well. To be run after the fit of
+        entries, which sets care entry."""
+        path = "hazards.child_protection.step_down"
+        if path not in self.values:
+            return scenario
+        from .. import _core
+
+        results = run_figures(scenario, replications, seed)[0]
+        flows = results._inner.flows_by_replication()[:, list(_core.MOVES).index("child_protection_to_care"), :]
+        child_years = float(results.array("stock_child_protection").mean(axis=1).mean()) * FIT_YEARS
+        care = float(flows.sum(axis=1).mean()) / child_years if child_years > 0 else 0.0
+        step_down = scenario.parameter(path)
+        value = max(step_down - care, 0.0)
+        self.care_from_protection = care
+        self.provenance[path] += (f"; less the model's entries to care from a protection plan, {care:.4f} a "
+                                  f"child-year, to {value:.4f} (the census counts a child coming into care from a "
+                                  "plan as a step down: its plan ends, its episode of need stays open)")  # fmt: skip
+        scenario = scenario.with_parameters({path: value})
+        # Fewer step-downs leave fewer children in need to step up: the step-up's level is moved
+        # once more, in proportion, so that protection starts stay the census's.
+        results, figures = run_figures(scenario, replications, seed)
+        step_up_move = list(_core.MOVES).index("child_in_need_to_child_protection")
+        step_ups = results._inner.flows_by_replication()[:, step_up_move]
+        from_need = float(step_ups.sum(axis=1).mean()) / FIT_YEARS
+        if from_need > 0 and self.cp_target > 0:
+            factor = max(self.cp_target - (figures["cp_starts"] - from_need), 0.0) / from_need
+            up = "hazards.child_in_need.step_up"
+            self.step_up_factor *= factor
+            self.provenance[up] += (f"; then times {factor:.3f} once the step-down allowed for care entry "
+                                    f"({self.step_up_factor:.3f} in all)")  # fmt: skip
+            scenario = scenario.with_parameters({up: scenario.parameter(up) * factor})
+        return scenario
+
     def check(self, scenario: Scenario, replications: int, seed: int) -> pd.DataFrame:
-        """Each census figure against the fitted ``scenario``'s over its first year
-        (``replications`` replications with ``seed``): the `checks` table."""
-        results = scenario.run(replications=replications, years=1, seed=seed, progress=False)
-        model = {name: float(v.mean()) for name, v in model_figures(results, slice(0, 12), 11).items()}
+        """Each census figure against the fitted ``scenario``'s (``replications`` replications with
+        ``seed``): flows a year over its first `FIT_YEARS` years, as the fit, and stocks at the end
+        of its first year: the `checks` table."""
+        model = run_figures(scenario, replications, seed)[1]
         flows = measures.flows(self.cin, self.window, by="band")
         per_year = (flows.groupby("measure")["events"].sum() / self.window.years).to_dict()
         direct = self.targets.direct
@@ -405,12 +529,12 @@ class PreCare:
         starts = self.targets.fit.get("early_help_starts")
         if starts is not None:
             rows.append(("early help starts", starts, model["early_help_starts"], f"{a_year}, from the early help "
-                         "records; the model's families starting early help (months 2-12 scaled to a year: the "
-                         "engine counts the families open at the start as starting in month 1)"))  # fmt: skip
+                         f"records; the model's families starting early help {_OVER} (leaving out month 1, where "
+                         "the engine counts the families open at the start as starting)"))  # fmt: skip
         else:
             rows.append(("early help starts", math.nan, model["early_help_starts"],
-                         "no early help records given (no statutory return holds them): the base's rates (months 2-12 "
-                         "scaled to a year)"))
+                         "no early help records given (no statutory return holds them): the base's rates (leaving "
+                         "out month 1)"))
         censored = censored_from(self.cin.data_end)
         if self.census > censored:
             rows = [(f, c, m, n + f"; censored: the census's data end on {self.cin.data_end}, so referrals of its last "
@@ -427,7 +551,7 @@ class PreCare:
             if figure in NOT_FLAGGED or math.isnan(difference) or abs(difference) <= CHECK_TOLERANCE:
                 continue
             self.attention.append(f"{figure}: census {census_value:,.1f}, model {model_value:,.1f} "
-                                  f"({difference:+.1%}) over its first year; not fitted directly, so the model "
+                                  f"({difference:+.1%}); not fitted directly, so the model "
                                   "does not reproduce this census figure")  # fmt: skip
         return self.checks
 
@@ -437,8 +561,8 @@ class PreCare:
                  + (f" and the early help records ({self.early_help.file})" if self.early_help is not None else "")
                  + ":"]  # fmt: skip
         if len(self.checks):
-            lines += ["", "Checks: each census figure against the fitted model over its first year "
-                      f"({self.rounds} rounds of the fit of referrals):",
+            lines += ["", f"Checks: each census figure against the fitted model ({self.rounds} rounds of the fit of "
+                      f"referrals): flows {_OVER}, stocks at the end of its first year:",
                       f"  {'figure':<34} {'census':>9} {'model':>9} {'difference':>10}"]  # fmt: skip
             for figure, census_value, model_value, difference, note in self.checks[
                 ["figure", "census", "model", "difference", "note"]
@@ -449,6 +573,37 @@ class PreCare:
                 lines.append(f"  {figure:<34} {census:>9} {model:>9} {diff:>10}  {note}")
         lines += ["", *self.targets.notes, *self.notes]
         return "\n".join(lines)
+
+
+def run_figures(scenario: Scenario, replications: int, seed: int) -> tuple[Results, dict[str, float]]:
+    """The run of `FIT_YEARS` years the fit and the checks compare with the census, and its
+    `model_figures` (mean of the replications): flows a year over the years, the families in
+    early help on average over them, stocks at the end of the first year."""
+    results = scenario.run(replications=replications, years=FIT_YEARS, seed=seed, progress=False)
+    figures = {name: float(v.mean()) for name, v in model_figures(results, slice(0, 12 * FIT_YEARS), 11).items()}
+    for name in FLOW_FIGURES:
+        figures[name] /= FIT_YEARS
+    return results, figures
+
+
+def _assessment_shares(census: dict[str, float], figures: dict[str, float]) -> dict[str, float]:
+    """The shares of the model's assessments leading to each outcome so that its assessments
+    and early help step-ups together lead to the census's shares (``census``, of the assessed
+    referrals). The census records a step-up from early help as an assessed referral whose
+    outcome is a plan; in the model it is a plan without an assessment. With ``A`` assessments
+    and ``S`` step-ups a year (``figures``), ``R = A + S`` referrals in the census's sense: a
+    plan's share is ``(R x census share - S to that plan) / A``, early help's ``R x census share /
+    A``, and no further action takes the rest. Set as the census's shares, every step-up was a
+    plan over the census's, and child in need starts ran about 4% high."""
+    assessed = figures["assessments"]
+    if assessed <= 0:
+        return dict(census)
+    up = {"child_in_need": figures["early_help_to_child_in_need"],
+          "child_protection": figures["early_help_to_child_protection"]}  # fmt: skip
+    referrals = assessed + sum(up.values())
+    shares = {o: max(referrals * census[o] - up.get(o, 0.0), 0.0) / assessed for o in census}
+    total = sum(shares.values())
+    return {o: v / total for o, v in shares.items()} if total > 1 else shares
 
 
 def _step(factor: float, reached: float, target: float, last: tuple[float, float] | None) -> float:
@@ -488,8 +643,21 @@ def prepare(
             pre.provenance[path] = f"from the early help records: {how}"
         else:
             pre.provenance[path] = f"from {source}: {how.replace(their, '')}"
+    pre.values = dict(targets.direct)
+    for state, moves in STATE_MOVES.items():
+        paths = [f"hazards.{state}.{m}" for m in moves if f"hazards.{state}.{m}" in targets.direct]
+        measured = [targets.direct[path] for path in paths]
+        for path, rate, value in zip(paths, measured, as_monthly_rates(measured), strict=True):
+            pre.values[path] = value
+            if value != rate:
+                pre.provenance[path] += (f" ({rate:.4f} a child-year), as the model's monthly rate {value:.4f}: a case "
+                                         "cannot move in the month it opens, so the census's rates out of "
+                                         f"{state.replace('_', ' ')} ({sum(measured):.3f} a child-year together) are "
+                                         "raised to give its stays")  # fmt: skip
     for path in ("population.initial.child_in_need", "population.initial.child_protection"):
-        pre.provenance[path] += "; the open cases at home in the starting position were drawn from it"
+        pre.provenance[path] += ("; the open cases at home in the starting position were drawn from it, less the "
+                                 "children gone home from care in the starting position given this case (the census "
+                                 "counts them already)")  # fmt: skip
     open_episodes = _open_on(cin, census)
     ids = set(in_care)
     matched = len(ids & open_episodes)
