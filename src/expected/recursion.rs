@@ -67,6 +67,10 @@ pub(super) struct Projection<'p> {
     /// live rows once `masses_known`.
     mass: Vec<f64>,
     masses_known: bool,
+    /// Each row's row with its windows over (`merge_small_rows`) and its row on starting early
+    /// help, once looked up.
+    coarse: Vec<Option<u32>>,
+    eh_start: Vec<Option<u32>>,
     /// A row being merged, a window's share in a segment (reused).
     merged: Vec<f64>,
     scratch: Vec<f64>,
@@ -103,6 +107,8 @@ impl<'p> Projection<'p> {
             masses_known: false,
             merged: Vec::new(),
             scratch: Vec::new(),
+            coarse: Vec::new(),
+            eh_start: Vec::new(),
         }
     }
 
@@ -239,13 +245,23 @@ impl<'p> Projection<'p> {
             if mass >= self.tolerance {
                 continue;
             }
-            let k = self.rows.keys[r];
-            let coarse = Key { case_clock: u16::MAX, eh_clock: caps.after, return_clock: caps.reentry, ..k }
-                .canonical(&caps, self.table);
-            if coarse == k {
+            // The row with the windows over, looked up once (`NONE`: the row itself).
+            const NONE: u32 = u32::MAX;
+            self.coarse.resize(self.rows.keys.len(), None);
+            let c = match self.coarse[r] {
+                Some(c) => c,
+                None => {
+                    let k = self.rows.keys[r];
+                    let coarse = Key { case_clock: u16::MAX, eh_clock: caps.after, return_clock: caps.reentry, ..k }
+                        .canonical(&caps, self.table);
+                    let c = if coarse == k { NONE } else { self.rows.row(coarse) };
+                    self.coarse[r] = Some(c);
+                    c
+                }
+            };
+            if c == NONE {
                 continue;
             }
-            let c = self.rows.row(coarse);
             if self.masses_known {
                 self.mass.resize(self.rows.keys.len(), 0.0);
                 if !self.rows.live_now[c as usize] {
@@ -458,20 +474,24 @@ impl<'p> Projection<'p> {
         let m = self.p.m;
         let key = self.rows.keys[r as usize];
         let mut by_band = [0.0; AgeBand::COUNT];
-        let whole = [Segment { band: band.unwrap_or(0), year: 0, start: lo, end: hi, part: 1.0 }];
-        let segments = if band.is_some() { &whole[..] } else { &self.layout.by_band[..] };
-        for &Segment { band: b, start, end, part, .. } in segments {
-            let (from, to) = (start.max(lo), end.min(hi));
-            if from >= to {
-                continue;
-            }
-            let scale = scale * part;
-            // Entered under five (bands 0 and 1) or not: the row for adoption.
-            add(&mut self.rows, tr.care[usize::from(b < 2)], v, from, to, scale);
-            for (x, y) in self.care_entering[from..to].iter_mut().zip(&v[from..to]) {
+        // Entered under five (bands 0 and 1) or not: the row for adoption.
+        let mut enter = |rows: &mut Rows, entering: &mut [f64], b: usize, from: usize, to: usize, scale: f64| {
+            add(rows, tr.care[usize::from(b < 2)], v, from, to, scale);
+            for (x, y) in entering[from..to].iter_mut().zip(&v[from..to]) {
                 *x += y * scale;
             }
             by_band[b] += fast_sum(&v[from..to]) * scale;
+        };
+        match band {
+            Some(b) => enter(&mut self.rows, &mut self.care_entering, b, lo, hi, scale),
+            None => {
+                for &Segment { band: b, start, end, part, .. } in &self.layout.by_band {
+                    let (from, to) = (start.max(lo), end.min(hi));
+                    if from < to {
+                        enter(&mut self.rows, &mut self.care_entering, b, from, to, scale * part);
+                    }
+                }
+            }
         }
         let total: f64 = by_band.iter().sum();
         if total == 0.0 {
@@ -643,23 +663,50 @@ impl<'p> Projection<'p> {
         // With care entry by single year of age, each year of the band is a segment of its own.
         let by_year = self.p.entry.by_age.is_some();
         let count = if by_year { self.layout.by_year.len() } else { self.layout.by_band.len() };
+        // The chances of the month's events, by band (or year of age): a band can come back
+        // after a window that spans two.
+        let mut known: [Option<(f64, [f64; 6])>; 18] = [None; 18];
         for i in 0..count {
             let segment = if by_year { self.layout.by_year[i] } else { self.layout.by_band[i] };
             let (from, to) = (segment.start.max(lo), segment.end.min(hi));
             if from >= to {
                 continue;
             }
+            let class = if by_year { segment.year } else { segment.band };
+            let chances = match known[class] {
+                Some(chances) => chances,
+                None => {
+                    let chances = self.chances(&k, segment, t);
+                    known[class] = Some(chances);
+                    chances
+                }
+            };
             if segment.part == 1.0 {
-                self.segment_events(r, tr, k, v, from, to, segment, t, rec);
+                self.segment_events(r, tr, k, v, from, to, segment, chances, t, rec);
             } else {
                 // A window spanning two bands or years: its share in this one, apart.
                 let mut part = std::mem::take(&mut self.scratch);
                 part.resize(v.len(), 0.0);
                 part[from] = v[from] * segment.part;
-                self.segment_events(r, tr, k, &part, from, to, segment, t, rec);
+                self.segment_events(r, tr, k, &part, from, to, segment, chances, t, rec);
                 self.scratch = part;
             }
         }
+    }
+
+    /// The chance that anything happens this month to a child of row `k` in `segment`'s band
+    /// (and year of age), and of each event ([`Projection::hazards`]' order).
+    fn chances(&self, k: &Key, segment: Segment, t: i32) -> (f64, [f64; 6]) {
+        let entry_by_age = self.p.entry.by_age.as_ref().map_or(1.0, |by_age| by_age[segment.year]);
+        let mut h = self.hazards(k, segment.band, t);
+        match k.place {
+            Place::Care => {}
+            Place::Closed => h[2] *= entry_by_age,
+            _ => h[0] *= entry_by_age,
+        }
+        let all: f64 = h.iter().sum();
+        let happen = if all > 0.0 { 1.0 - (-all).exp() } else { 0.0 };
+        (happen, h.map(|x| if all > 0.0 { happen * x / all } else { 0.0 }))
     }
 
     /// The month's events of row `r`'s children `v` in windows `from..to` of `segment`.
@@ -673,26 +720,18 @@ impl<'p> Projection<'p> {
         from: usize,
         to: usize,
         segment: Segment,
+        chances: (f64, [f64; 6]),
         t: i32,
         rec: &mut Record,
     ) {
         let m = self.p.m;
         let b = segment.band;
-        let entry_by_age = self.p.entry.by_age.as_ref().map_or(1.0, |by_age| by_age[segment.year]);
         {
             let total = fast_sum(&v[from..to]);
             if total == 0.0 {
                 return;
             }
-            let mut h = self.hazards(&k, b, t);
-            match k.place {
-                Place::Care => {}
-                Place::Closed => h[2] *= entry_by_age,
-                _ => h[0] *= entry_by_age,
-            }
-            let all: f64 = h.iter().sum();
-            let happen = if all > 0.0 { 1.0 - (-all).exp() } else { 0.0 };
-            let c = h.map(|x| if all > 0.0 { happen * x / all } else { 0.0 });
+            let (happen, c) = chances;
             // Births leave the parent where it is.
             add(&mut self.rows, tr.stay, v, from, to, 1.0 - happen + c[5]);
             if c[5] > 0.0 {
@@ -791,8 +830,11 @@ impl<'p> Projection<'p> {
     fn stuck(&self, b: usize, t: i32) -> f64 {
         let pol = self.p.policy(t);
         let mix = Params::shares(if b >= 3 { &pol.mix_10_plus } else { &pol.mix_under_10 });
-        let types: Vec<usize> = (0..Placement::COUNT).filter(|&j| mix[j] > 0.0).collect();
-        if types.len() == 1 { self.placement_shares(b)[types[0]] } else { 0.0 }
+        let mut types = (0..Placement::COUNT).filter(|&j| mix[j] > 0.0);
+        match (types.next(), types.next()) {
+            (Some(only), None) => self.placement_shares(b)[only],
+            _ => 0.0,
+        }
     }
 
     /// Children `v` (ages `from..to`, times `c`) of a family moving away go back to the
@@ -873,8 +915,16 @@ impl<'p> Projection<'p> {
             if share <= 0.0 {
                 continue;
             }
-            let dest =
-                self.rows.row(Key { place: Place::EarlyHelp, case_clock: 1, ..k }.canonical(&p.caps, self.table));
+            self.eh_start.resize(self.rows.keys.len(), None);
+            let dest = match self.eh_start[r] {
+                Some(dest) => dest,
+                None => {
+                    let key = Key { place: Place::EarlyHelp, case_clock: 1, ..k }.canonical(&p.caps, self.table);
+                    let dest = self.rows.row(key);
+                    self.eh_start[r] = Some(dest);
+                    dest
+                }
+            };
             let mut moved = 0.0;
             let mut over_fives = 0.0;
             let layout = &self.layout;
@@ -1147,7 +1197,7 @@ pub(super) fn fast_sum(xs: &[f64]) -> f64 {
 
 /// `next[d][a + shift] += v[a] x c` for age cells `lo..hi`: a month on (a month older with
 /// cells of a month; wider cells age at the start of next month).
-#[inline]
+#[inline(always)]
 fn add(rows: &mut Rows, d: u32, v: &[f64], lo: usize, hi: usize, c: f64) {
     if c == 0.0 {
         return;
