@@ -1,6 +1,5 @@
 //! The expected-value projection: the mean path of a scenario computed directly, by a cohort
-//! recursion over the model's states, single months of age and time in state, with no random
-//! numbers.
+//! recursion over the model's states, age and time in state, with no random numbers.
 //!
 //! ```
 //! let scenario = carecast::Scenario::default_preset();
@@ -14,9 +13,15 @@
 //! Carlo means converge to it) for families of one child with fixed parameters, no births
 //! into families, places that never bind and no intensive support, for any hazards, exit
 //! table, care-entry scale and trend, dated policy changes and starting position of such
-//! families; `tests/expected_value.rs` checks that against the engine. Elsewhere it
-//! approximates, as `docs/expected.md` states and measures:
+//! families, with ages in months and no rows merged ([`project_exact`]);
+//! `tests/expected_value.rs` checks that against the engine. Elsewhere it approximates, as
+//! `docs/expected.md` states and measures:
 //!
+//! - **ages in windows of single years** ([`project`]'s default, [`ProjectionOptions`]): a
+//!   window holds the children born in the same twelve months, so they age exactly, but one
+//!   that spans an age band edge (or a year of `care_entry_by_age`), the one turning 18 and
+//!   the children moving away are taken as spread evenly over its months;
+//! - **small rows merged** ([`DEFAULT_TOLERANCE`]) into the row with their windows over;
 //! - **uncertain parameters** at their means (a placement mix with evidence at the mean of
 //!   its Dirichlet posterior);
 //! - **families** as independent children: contacts out of the pools bring `E[S]` children
@@ -67,11 +72,12 @@ pub const MAX_MONTHS: usize = 1_200;
 /// windows over (`docs/expected.md`, "Speed"): [`project`] uses it, [`project_exact`] does not.
 pub const DEFAULT_TOLERANCE: f64 = 1e-3;
 
-/// The age cell [`project`] uses: single years of age (`docs/expected.md`, "Speed").
+/// The age window [`project`] uses: single years of birth months (`docs/expected.md`,
+/// "Speed").
 pub const DEFAULT_AGE_CELL_MONTHS: usize = 12;
 
-/// How closely [`project_with_options`] follows the children: the width of its age cells and
-/// the size of the rows it merges.
+/// How closely [`project_with_options`] follows the children: the width of its age windows
+/// and the size of the rows it merges.
 ///
 /// ```
 /// use carecast::expected::ProjectionOptions;
@@ -83,13 +89,14 @@ pub const DEFAULT_AGE_CELL_MONTHS: usize = 12;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProjectionOptions {
-    /// Width of the age cells in months: 1, 2, 3, 4, 6 or 12 (a whole divisor of 12, so that
-    /// the age bands and single years of age are whole cells). The hazards depend on age only
-    /// through the band and the year, so within a cell children differ only in when they grow
-    /// into the next: with cells of a month that is exact; with wider cells a share
-    /// `1 / age_cell_months` of each cell moves to the next every month (ages uniform within
-    /// a cell), an approximation that `docs/expected.md` measures. The pools of children with
-    /// no open case are always by month of age. Default [`DEFAULT_AGE_CELL_MONTHS`].
+    /// Width of the age windows in months: 1, 2, 3, 4, 6 or 12 (a whole divisor of 12). A
+    /// row holds its children by window of birth months, the children born in the same
+    /// `age_cell_months` months, who stay together as they age, so ageing is exact. The
+    /// hazards depend on age only through the age band and the year of age: a window that
+    /// spans two of them, the window turning 18 and the children moving away are taken as
+    /// spread evenly over its months, an approximation `docs/expected.md` measures (1 is
+    /// exact: a window is a month of age). The pools of children with no open case are
+    /// always by month of age. Default [`DEFAULT_AGE_CELL_MONTHS`].
     pub age_cell_months: usize,
     /// Rows holding fewer children than this are merged, at the start of each month, into the
     /// row with their windows over (0: none). A finite number >= 0; default
@@ -133,7 +140,7 @@ pub fn project_exact(scenario: &Scenario, months: usize) -> Result<ExpectedPath>
 }
 
 /// [`project`] merging rows of fewer than `tolerance` children (0: none), with the default
-/// age cells.
+/// age windows.
 ///
 /// # Errors
 /// As [`project`], and a [`ConfigError`] for a negative or non-finite `tolerance`.
@@ -141,7 +148,7 @@ pub fn project_with_tolerance(scenario: &Scenario, months: usize, tolerance: f64
     project_with_options(scenario, months, &ProjectionOptions { tolerance, ..ProjectionOptions::default() })
 }
 
-/// [`project`] with the age cells and merging of `options`.
+/// [`project`] with the age windows and merging of `options`.
 ///
 /// # Errors
 /// As [`project`], and a [`ConfigError`] naming `tolerance` or `age_cell_months` if either is

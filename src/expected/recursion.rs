@@ -71,6 +71,10 @@ pub(super) struct Projection<'p> {
     /// help, once looked up.
     coarse: Vec<Option<u32>>,
     eh_start: Vec<Option<u32>>,
+    /// The event chances worked out for the row being worked on (`chances_row`), by band or
+    /// year of age.
+    chances_known: [(u32, f64, [f64; 6]); 18],
+    chances_row: u32,
     /// A row being merged, a window's share in a segment (reused).
     merged: Vec<f64>,
     scratch: Vec<f64>,
@@ -107,6 +111,8 @@ impl<'p> Projection<'p> {
             masses_known: false,
             merged: Vec::new(),
             scratch: Vec::new(),
+            chances_known: [(0, 0.0, [0.0; 6]); 18],
+            chances_row: 0,
             coarse: Vec::new(),
             eh_start: Vec::new(),
         }
@@ -665,7 +671,7 @@ impl<'p> Projection<'p> {
         let count = if by_year { self.layout.by_year.len() } else { self.layout.by_band.len() };
         // The chances of the month's events, by band (or year of age): a band can come back
         // after a window that spans two.
-        let mut known: [Option<(f64, [f64; 6])>; 18] = [None; 18];
+        self.chances_row = self.chances_row.wrapping_add(1);
         for i in 0..count {
             let segment = if by_year { self.layout.by_year[i] } else { self.layout.by_band[i] };
             let (from, to) = (segment.start.max(lo), segment.end.min(hi));
@@ -673,13 +679,13 @@ impl<'p> Projection<'p> {
                 continue;
             }
             let class = if by_year { segment.year } else { segment.band };
-            let chances = match known[class] {
-                Some(chances) => chances,
-                None => {
-                    let chances = self.chances(&k, segment, t);
-                    known[class] = Some(chances);
-                    chances
-                }
+            let (row, happen, c) = self.chances_known[class];
+            let chances = if row == self.chances_row {
+                (happen, c)
+            } else {
+                let chances = self.chances(&k, segment, t);
+                self.chances_known[class] = (self.chances_row, chances.0, chances.1);
+                chances
             };
             if segment.part == 1.0 {
                 self.segment_events(r, tr, k, v, from, to, segment, chances, t, rec);
@@ -850,10 +856,14 @@ impl<'p> Projection<'p> {
         for i in from..to {
             // A window's children spread evenly over its months.
             let x = v[i] * c;
-            let months = &mut pool[layout.first[i]..=layout.last[i]];
-            let each = x / months.len() as f64;
-            for month in months {
-                *month += each;
+            let (first, last) = (layout.first[i], layout.last[i]);
+            if first == last {
+                pool[first] += x;
+            } else {
+                let each = x / (last + 1 - first) as f64;
+                for month in &mut pool[first..=last] {
+                    *month += each;
+                }
             }
             total += x;
         }

@@ -1,6 +1,6 @@
 //! The state of the projection: expected children by row (a combination of group, kind of
-//! need, place and clocks) and single month of age, held in dense arrays, with each row's
-//! destinations worked out once and cached.
+//! need, place and clocks) and window of birth months ([`Layout`]), held in dense arrays,
+//! with each row's destinations worked out once and cached.
 
 use super::params::{BAND_OF_AGE, Caps};
 use crate::vocab::LegalStatus;
