@@ -1,8 +1,12 @@
 //! How long the expected-value projection takes: the default preset (or the scenario named
-//! or given as a file) over four years, monthly. `cargo run --release --example
-//! expected_timing [SCENARIO] [YEARS]`.
+//! or given as a file) over four years, monthly, in each mode: the default (ages in single
+//! years, rows of fewer than 0.001 children merged), ages in months with the same merging, and
+//! exact (ages in months, nothing merged). `cargo run --release --example expected_timing
+//! [SCENARIO] [YEARS]`; `RUNS=n` runs each mode n times (default 5) and prints the median and
+//! the fastest; `AGE_CELL=w TOLERANCE=x` times that mode only.
 
 use carecast::Scenario;
+use carecast::expected::ProjectionOptions;
 use std::time::Instant;
 
 fn main() {
@@ -14,27 +18,43 @@ fn main() {
         None => Scenario::default_preset(),
     };
     let years: usize = args.get(2).and_then(|y| y.parse().ok()).unwrap_or(4);
-    let runs = std::env::var("RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(10);
-    let mut best = f64::INFINITY;
-    let mut path = None;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let tolerance = std::env::var("TOLERANCE")
-            .ok()
-            .and_then(|r| r.parse().ok())
-            .unwrap_or(carecast::expected::DEFAULT_TOLERANCE);
-        path = Some(
-            carecast::expected::project_with_tolerance(&scenario, years * 12, tolerance).expect("a valid scenario"),
+    let runs: usize = std::env::var("RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(5).max(1);
+    let env = |name: &str| std::env::var(name).ok().and_then(|r| r.parse::<f64>().ok());
+    let modes: Vec<(&str, ProjectionOptions)> = match (env("AGE_CELL"), env("TOLERANCE")) {
+        (None, None) => vec![
+            ("default (years, tolerance 0.001)", ProjectionOptions::default()),
+            ("months, tolerance 0.001", ProjectionOptions { age_cell_months: 1, ..ProjectionOptions::default() }),
+            ("exact (months, no merging)", ProjectionOptions::EXACT),
+        ],
+        (cell, tolerance) => {
+            let default = ProjectionOptions::default();
+            vec![(
+                "as given",
+                ProjectionOptions {
+                    age_cell_months: cell.map_or(default.age_cell_months, |w| w as usize),
+                    tolerance: tolerance.unwrap_or(default.tolerance),
+                },
+            )]
+        }
+    };
+    println!("{}, {years} years monthly, {runs} runs of each mode:", scenario.name);
+    for (label, options) in modes {
+        let mut times = Vec::with_capacity(runs);
+        let mut path = None;
+        for _ in 0..runs {
+            let start = Instant::now();
+            path = Some(
+                carecast::expected::project_with_options(&scenario, years * 12, &options).expect("a valid scenario"),
+            );
+            times.push(start.elapsed().as_secs_f64());
+        }
+        times.sort_by(f64::total_cmp);
+        let lac = path.expect("ran").indicator("lac_stock").expect("an indicator");
+        println!(
+            "  {label:<34} median {:.3} s, fastest {:.3} s; children in care at the end {:.1}",
+            times[runs / 2],
+            times[0],
+            lac[lac.len() - 1]
         );
-        best = best.min(start.elapsed().as_secs_f64());
     }
-    let path = path.expect("ran");
-    let lac = path.indicator("lac_stock").expect("an indicator");
-    println!(
-        "{}: {} years monthly in {:.3} s (best of {runs}); children in care at the end {:.1}",
-        scenario.name,
-        years,
-        best,
-        lac[lac.len() - 1]
-    );
 }

@@ -22,7 +22,8 @@
 //! EV_SCENARIOS=24 EV_REPLICATIONS=1000 EV_YEARS=3 cargo test --release --test expected_value -- --ignored --nocapture
 //! ```
 
-use carecast::vocab::Move;
+use carecast::expected::ProjectionOptions;
+use carecast::vocab::{AgeBand, Move, State};
 use carecast::{Model, RunOptions, Scenario, Silent};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -353,7 +354,58 @@ fn the_projection_accepts_every_kind_of_scenario() {
     assert!((path.initial_lac - 2.0).abs() < 1e-9, "the position's two children in care");
     assert!(path.indicator("uasc_in_care").unwrap()[0] > 0.5, "the UASC child is counted");
     assert!(path.flow(Move::IntensiveSupportStart).sum() > 0.0, "intensive support starts with the change");
-    // Bad input is an error, never a panic.
+    // Every width of age window takes it, and sanely.
+    for age_cell_months in ProjectionOptions::AGE_CELL_MONTHS {
+        let options = ProjectionOptions { age_cell_months, ..ProjectionOptions::default() };
+        let path = carecast::expected::project_with_options(&s, 24, &options).unwrap();
+        check_sane(&path, f64::from(s.population.under_18), &format!("windows of {age_cell_months} months"));
+        assert!((path.initial_lac - 2.0).abs() < 1e-9, "windows of {age_cell_months} months");
+    }
+    // Bad input is an error naming what is wrong, never a panic.
     assert!(carecast::expected::project_with_tolerance(&s, 12, f64::NAN).is_err());
     assert!(carecast::expected::project_with_tolerance(&s, 12, -1.0).is_err());
+    for age_cell_months in [0, 5, 24] {
+        let options = ProjectionOptions { age_cell_months, ..ProjectionOptions::default() };
+        let e = carecast::expected::project_with_options(&s, 12, &options).unwrap_err().to_string();
+        assert!(e.contains("age_cell_months") && e.contains("1, 2, 3, 4, 6 or 12"), "{e}");
+    }
+}
+
+/// The default projection (ages in windows of single years) beside the exact one (months),
+/// on the default preset over three years, nothing merged: the gaps docs/expected.md states
+/// ("Speed"), with some room. The gaps are deterministic (no random numbers), so the bounds
+/// only catch a change that makes the windows follow the children less closely.
+#[test]
+fn windows_of_single_years_follow_the_exact_path() {
+    let s = Scenario::default_preset();
+    let months = 36;
+    let exact = carecast::expected::project_exact(&s, months).unwrap();
+    let same = carecast::expected::project_with_options(&s, months, &ProjectionOptions::EXACT).unwrap();
+    assert_eq!(exact, same, "project_exact is ProjectionOptions::EXACT");
+    let options = ProjectionOptions { tolerance: 0.0, ..ProjectionOptions::default() };
+    assert_eq!(options.age_cell_months, 12, "the default windows are single years");
+    let years = carecast::expected::project_with_options(&s, months, &options).unwrap();
+    let gap = |a: f64, b: f64| (a / b - 1.0).abs();
+    for t in [11, 23, 35] {
+        let (a, b) = (years.indicator("lac_stock").unwrap()[t], exact.indicator("lac_stock").unwrap()[t]);
+        assert!(gap(a, b) < 0.005, "children in care, month {t}: {a} against {b}");
+        let (a, b) = (years.population[t], exact.population[t]);
+        assert!(gap(a, b) < 1e-4, "children, month {t}: {a} against {b}");
+        for band in AgeBand::ALL {
+            let in_care = |p: &carecast::expected::ExpectedPath| {
+                p.stocks.slice(ndarray::s![State::LookedAfter.index(), band.index(), .., t]).sum()
+            };
+            let (a, b) = (in_care(&years), in_care(&exact));
+            assert!(gap(a, b) < 0.02, "in care aged {}, month {t}: {a} against {b}", band.label());
+        }
+    }
+    for name in ["lac_entries", "lac_exits", "assessments", "early_help_starts"] {
+        for y in 0..3 {
+            let sum = |p: &carecast::expected::ExpectedPath| {
+                p.indicator(name).unwrap().slice(ndarray::s![y * 12..y * 12 + 12]).sum()
+            };
+            let (a, b) = (sum(&years), sum(&exact));
+            assert!(gap(a, b) < 0.01, "{name}, year {}: {a} against {b}", y + 1);
+        }
+    }
 }

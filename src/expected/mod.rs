@@ -1,6 +1,5 @@
 //! The expected-value projection: the mean path of a scenario computed directly, by a cohort
-//! recursion over the model's states, single months of age and time in state, with no random
-//! numbers.
+//! recursion over the model's states, age and time in state, with no random numbers.
 //!
 //! ```
 //! let scenario = carecast::Scenario::default_preset();
@@ -14,9 +13,15 @@
 //! Carlo means converge to it) for families of one child with fixed parameters, no births
 //! into families, places that never bind and no intensive support, for any hazards, exit
 //! table, care-entry scale and trend, dated policy changes and starting position of such
-//! families; `tests/expected_value.rs` checks that against the engine. Elsewhere it
-//! approximates, as `docs/expected.md` states and measures:
+//! families, with ages in months and no rows merged ([`project_exact`]);
+//! `tests/expected_value.rs` checks that against the engine. Elsewhere it approximates, as
+//! `docs/expected.md` states and measures:
 //!
+//! - **ages in windows of single years** ([`project`]'s default, [`ProjectionOptions`]): a
+//!   window holds the children born in the same twelve months, so they age exactly, but one
+//!   that spans an age band edge (or a year of `care_entry_by_age`), the one turning 18 and
+//!   the children moving away are taken as spread evenly over its months;
+//! - **small rows merged** ([`DEFAULT_TOLERANCE`]) into the row with their windows over;
 //! - **uncertain parameters** at their means (a placement mix with evidence at the mean of
 //!   its Dirichlet posterior);
 //! - **families** as independent children: contacts out of the pools bring `E[S]` children
@@ -67,33 +72,94 @@ pub const MAX_MONTHS: usize = 1_200;
 /// windows over (`docs/expected.md`, "Speed"): [`project`] uses it, [`project_exact`] does not.
 pub const DEFAULT_TOLERANCE: f64 = 1e-3;
 
+/// The age window [`project`] uses: single years of birth months (`docs/expected.md`,
+/// "Speed").
+pub const DEFAULT_AGE_CELL_MONTHS: usize = 12;
+
+/// How closely [`project_with_options`] follows the children: the width of its age windows
+/// and the size of the rows it merges.
+///
+/// ```
+/// use carecast::expected::ProjectionOptions;
+/// let scenario = carecast::Scenario::default_preset();
+/// let exact = ProjectionOptions { age_cell_months: 1, tolerance: 0.0 };
+/// assert_eq!(exact, ProjectionOptions::EXACT);
+/// let path = carecast::expected::project_with_options(&scenario, 12, &exact).unwrap();
+/// assert_eq!(path.months, 12);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProjectionOptions {
+    /// Width of the age windows in months: 1, 2, 3, 4, 6 or 12 (a whole divisor of 12). A
+    /// row holds its children by window of birth months, the children born in the same
+    /// `age_cell_months` months, who stay together as they age, so ageing is exact. The
+    /// hazards depend on age only through the age band and the year of age: a window that
+    /// spans two of them, the window turning 18 and the children moving away are taken as
+    /// spread evenly over its months, an approximation `docs/expected.md` measures (1 is
+    /// exact: a window is a month of age). The pools of children with no open case are
+    /// always by month of age. Default [`DEFAULT_AGE_CELL_MONTHS`].
+    pub age_cell_months: usize,
+    /// Rows holding fewer children than this are merged, at the start of each month, into the
+    /// row with their windows over (0: none). A finite number >= 0; default
+    /// [`DEFAULT_TOLERANCE`].
+    pub tolerance: f64,
+}
+
+impl ProjectionOptions {
+    /// Cells of a month and no merging: what [`project_exact`] uses.
+    pub const EXACT: ProjectionOptions = ProjectionOptions { age_cell_months: 1, tolerance: 0.0 };
+
+    /// The age cell widths allowed.
+    pub const AGE_CELL_MONTHS: [usize; 6] = [1, 2, 3, 4, 6, 12];
+}
+
+impl Default for ProjectionOptions {
+    /// What [`project`] uses: [`DEFAULT_AGE_CELL_MONTHS`] and [`DEFAULT_TOLERANCE`].
+    fn default() -> Self {
+        ProjectionOptions { age_cell_months: DEFAULT_AGE_CELL_MONTHS, tolerance: DEFAULT_TOLERANCE }
+    }
+}
+
 /// The expected path of `scenario` over `months` months (see the module documentation for
-/// where it is exact and what it approximates), with rows of fewer than
-/// [`DEFAULT_TOLERANCE`] children merged. Deterministic: the same scenario gives the same
-/// numbers, bit for bit.
+/// where it is exact and what it approximates), with the default [`ProjectionOptions`]: ages
+/// in single years and rows of fewer than [`DEFAULT_TOLERANCE`] children merged.
+/// Deterministic: the same scenario gives the same numbers, bit for bit.
 ///
 /// # Errors
 /// A [`ConfigError`] if the scenario is invalid, or `months` is 0 or above [`MAX_MONTHS`].
 pub fn project(scenario: &Scenario, months: usize) -> Result<ExpectedPath> {
-    project_with_tolerance(scenario, months, DEFAULT_TOLERANCE)
+    project_with_options(scenario, months, &ProjectionOptions::default())
 }
 
-/// [`project`] without merging small rows: exact where the module documentation says it is,
-/// and slower.
+/// [`project`] with ages in single months and no rows merged ([`ProjectionOptions::EXACT`]):
+/// exact where the module documentation says it is, and slower.
 ///
 /// # Errors
 /// As [`project`].
 pub fn project_exact(scenario: &Scenario, months: usize) -> Result<ExpectedPath> {
-    project_with_tolerance(scenario, months, 0.0)
+    project_with_options(scenario, months, &ProjectionOptions::EXACT)
 }
 
-/// [`project`] merging rows of fewer than `tolerance` children (0: none).
+/// [`project`] merging rows of fewer than `tolerance` children (0: none), with the default
+/// age windows.
 ///
 /// # Errors
 /// As [`project`], and a [`ConfigError`] for a negative or non-finite `tolerance`.
 pub fn project_with_tolerance(scenario: &Scenario, months: usize, tolerance: f64) -> Result<ExpectedPath> {
+    project_with_options(scenario, months, &ProjectionOptions { tolerance, ..ProjectionOptions::default() })
+}
+
+/// [`project`] with the age windows and merging of `options`.
+///
+/// # Errors
+/// As [`project`], and a [`ConfigError`] naming `tolerance` or `age_cell_months` if either is
+/// not allowed ([`ProjectionOptions`]).
+pub fn project_with_options(scenario: &Scenario, months: usize, options: &ProjectionOptions) -> Result<ExpectedPath> {
+    let ProjectionOptions { age_cell_months, tolerance } = *options;
     if !(tolerance.is_finite() && tolerance >= 0.0) {
         return Err(ConfigError::new("tolerance", tolerance, "a finite number >= 0").into());
+    }
+    if !ProjectionOptions::AGE_CELL_MONTHS.contains(&age_cell_months) {
+        return Err(ConfigError::new("age_cell_months", age_cell_months.to_string(), "1, 2, 3, 4, 6 or 12").into());
     }
     if months == 0 || months > MAX_MONTHS {
         return Err(ConfigError::new(
@@ -105,7 +171,7 @@ pub fn project_with_tolerance(scenario: &Scenario, months: usize, tolerance: f64
     }
     let model = Model::new(scenario)?;
     let params = Params::new(&model, months);
-    let mut projection = Projection::new(&params);
+    let mut projection = Projection::new(&params, age_cell_months);
     projection.tolerance = tolerance;
     projection.fill_pools();
     let initial_lac = match &scenario.starting_position {
@@ -138,7 +204,7 @@ pub fn project_with_tolerance(scenario: &Scenario, months: usize, tolerance: f64
         .rows
         .keys
         .iter()
-        .zip(&projection.rows.now)
+        .zip(projection.rows.now.chunks_exact(projection.layout.stride))
         .filter(|(k, _)| k.place == Place::EarlyHelp)
         .map(|(_, row)| row.iter().sum::<f64>())
         .sum();

@@ -105,28 +105,44 @@ pub(super) struct MonthCounts {
     pub(super) intensive: f64,
 }
 
-/// The path as it is filled in, month by month.
+/// The path as it is filled in, month by month: the month's flows and series are summed in
+/// plain arrays (the recursion adds to them many times a row) and stored at its end, when the
+/// next month's start from 0.
 pub(super) struct Record {
     pub(super) path: ExpectedPath,
+    month: usize,
+    flows: [f64; Move::COUNT],
+    series: [f64; Series::COUNT],
 }
 
 impl Record {
     pub(super) fn new(path: ExpectedPath) -> Record {
-        Record { path }
+        Record { path, month: 0, flows: [0.0; Move::COUNT], series: [0.0; Series::COUNT] }
     }
 
     #[inline]
     pub(super) fn flow(&mut self, mv: Move, t: i32, x: f64) {
-        self.path.flows[[mv.index(), t as usize]] += x;
+        debug_assert_eq!(t as usize, self.month);
+        self.flows[mv.index()] += x;
     }
 
     #[inline]
     pub(super) fn series(&mut self, s: Series, t: i32, x: f64) {
-        self.path.series[[s as usize, t as usize]] += x;
+        debug_assert_eq!(t as usize, self.month);
+        self.series[s as usize] += x;
     }
 
     /// Record the end of month `t`.
     pub(super) fn month(&mut self, projection: &mut Projection<'_>, t: i32) {
+        for (y, x) in self.path.flows.column_mut(t as usize).iter_mut().zip(&self.flows) {
+            *y = *x;
+        }
+        for (y, x) in self.path.series.column_mut(t as usize).iter_mut().zip(&self.series) {
+            *y = *x;
+        }
+        self.month = t as usize + 1;
+        self.flows = [0.0; Move::COUNT];
+        self.series = [0.0; Series::COUNT];
         let localities = self.path.localities.len();
         let mut counts = MonthCounts {
             stocks: vec![vec![vec![0.0; localities]; AgeBand::COUNT]; State::COUNT],

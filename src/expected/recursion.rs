@@ -3,7 +3,7 @@
 
 use super::output::Record;
 use super::params::{BAND_EDGES, BAND_OF_AGE, Params, pick_chance};
-use super::state::{AGES, Key, LEGAL_DRAWN, Place, Row, Rows};
+use super::state::{Key, LEGAL_DRAWN, Layout, MONTHS, Place, Rows, Segment};
 use crate::outputs::Series;
 use crate::scenario::{Allocation, MAX_MONTHLY_HAZARD};
 use crate::vocab::{AgeBand, Move, Placement, State};
@@ -27,25 +27,6 @@ struct Trans {
     born: u32,
 }
 
-/// The age segments (band, first and last month + 1) whose hazards are the same: the bands,
-/// and with care entry by single year of age each year of a band.
-const SEGMENTS_BY_BAND: &[(usize, usize, usize)] = &[
-    (0, BAND_EDGES[0], BAND_EDGES[1]),
-    (1, BAND_EDGES[1], BAND_EDGES[2]),
-    (2, BAND_EDGES[2], BAND_EDGES[3]),
-    (3, BAND_EDGES[3], BAND_EDGES[4]),
-    (4, BAND_EDGES[4], BAND_EDGES[5]),
-];
-const SEGMENTS_BY_YEAR: &[(usize, usize, usize)] = &{
-    let mut out = [(0, 0, 0); 18];
-    let mut y = 0;
-    while y < 18 {
-        out[y] = (BAND_OF_AGE[12 * y] as usize, 12 * y, 12 * y + 12);
-        y += 1;
-    }
-    out
-};
-
 /// Which pool a contact comes from.
 const MOVES_FROM_POOL: [[Move; 3]; 2] = [
     [Move::NotKnownToEarlyHelp, Move::NotKnownToReferral, Move::NotKnownToCare],
@@ -58,11 +39,13 @@ pub(super) struct Projection<'p> {
     pub(super) rows: Rows,
     trans: Vec<Option<Trans>>,
     /// Children never known (0) and known before the start (1), by group and age in months.
-    pub(super) pools: [Vec<[f64; 216]>; 2],
-    /// Children in care by placement and age in months (the placement of a row's children is
-    /// not in its key: see `docs/expected.md`).
-    pub(super) placements: [Row; Placement::COUNT],
-    placements_next: [Row; Placement::COUNT],
+    pub(super) pools: [Vec<[f64; MONTHS]>; 2],
+    /// How the rows (and the placements) hold ages this month: windows of birth months.
+    pub(super) layout: Layout,
+    /// Children in care by placement and window (the placement of a row's children is not
+    /// in its key: see `docs/expected.md`).
+    pub(super) placements: [Vec<f64>; Placement::COUNT],
+    placements_next: [Vec<f64>; Placement::COUNT],
     birth_carry: Vec<f64>,
     /// Children born into families of each group this month (fewer are born into the pool next
     /// month, as in the engine).
@@ -73,42 +56,65 @@ pub(super) struct Projection<'p> {
     crisis_family_size: f64,
     /// Rows with fewer children than this are merged (see `merge_small_rows`); 0: never.
     pub(super) tolerance: f64,
-    // Per month, by age: children in care before the month's events, leaving care, moving
+    // Per month, by window: children in care before the month's events, leaving care, moving
     // placement, entering care.
-    care_before: Row,
-    care_leaving: Row,
-    care_moving: Row,
-    care_entering: Row,
+    care_before: Vec<f64>,
+    care_leaving: Vec<f64>,
+    care_moving: Vec<f64>,
+    care_entering: Vec<f64>,
     /// Children in each row this month, as `count` summed them at the end of last month (less
     /// those turned 18), so that `merge_small_rows` need not sum every row again; valid for
     /// live rows once `masses_known`.
     mass: Vec<f64>,
     masses_known: bool,
+    /// Each row's row with its windows over (`merge_small_rows`) and its row on starting early
+    /// help, once looked up.
+    coarse: Vec<Option<u32>>,
+    eh_start: Vec<Option<u32>>,
+    /// The event chances worked out for the row being worked on (`chances_row`), by band or
+    /// year of age.
+    chances_known: [(u32, f64, [f64; 6]); 18],
+    chances_row: u32,
+    /// A row being merged, a window's share in a segment (reused).
+    merged: Vec<f64>,
+    scratch: Vec<f64>,
 }
 
 impl<'p> Projection<'p> {
-    pub(super) fn new(p: &'p Params<'p>) -> Projection<'p> {
+    /// A projection holding ages in windows of `age_cell_months` birth months (a whole divisor
+    /// of 12), at month 0.
+    pub(super) fn new(p: &'p Params<'p>, age_cell_months: usize) -> Projection<'p> {
         // Rows and pools are by need level: without places that bind, where a child lives
         // makes no difference to what happens to it.
         let groups = 3;
+        let layout = Layout::new(age_cell_months, 0);
+        let stride = layout.stride;
+        let by_cell = || vec![0.0; stride];
         Projection {
             p,
-            rows: Rows::new(),
+            rows: Rows::new(stride, layout.shift),
             trans: Vec::new(),
-            pools: [vec![[0.0; 216]; groups], vec![[0.0; 216]; groups]],
-            placements: [[0.0; AGES]; Placement::COUNT],
-            placements_next: [[0.0; AGES]; Placement::COUNT],
+            pools: [vec![[0.0; MONTHS]; groups], vec![[0.0; MONTHS]; groups]],
+            layout,
+            placements: std::array::from_fn(|_| by_cell()),
+            placements_next: std::array::from_fn(|_| by_cell()),
             birth_carry: vec![0.0; p.m.localities * 3],
             family_births: vec![0.0; groups],
             table: p.exits.is_some(),
             tolerance: 0.0,
             crisis_family_size: 1.0,
-            care_before: [0.0; AGES],
-            care_leaving: [0.0; AGES],
-            care_moving: [0.0; AGES],
-            care_entering: [0.0; AGES],
+            care_before: by_cell(),
+            care_leaving: by_cell(),
+            care_moving: by_cell(),
+            care_entering: by_cell(),
             mass: Vec::new(),
             masses_known: false,
+            merged: Vec::new(),
+            scratch: Vec::new(),
+            chances_known: [(0, 0.0, [0.0; 6]); 18],
+            chances_row: 0,
+            coarse: Vec::new(),
+            eh_start: Vec::new(),
         }
     }
 
@@ -194,6 +200,8 @@ impl<'p> Projection<'p> {
     /// Month `t`.
     pub(super) fn step(&mut self, t: i32, rec: &mut Record) {
         if t > 0 {
+            self.layout = Layout::new(self.layout.width, t);
+            self.rows.shift = self.layout.shift;
             self.birthdays(t, rec);
             self.births(t, rec);
         }
@@ -216,7 +224,7 @@ impl<'p> Projection<'p> {
             }
         }
         let now = std::mem::take(&mut self.rows.now);
-        for (r, v) in now.iter().enumerate() {
+        for (r, v) in now.chunks_exact(self.layout.stride).enumerate() {
             self.row_events(r as u32, v, t, rec);
         }
         self.rows.now = now;
@@ -239,17 +247,27 @@ impl<'p> Projection<'p> {
             if !self.rows.live_now[r] {
                 continue;
             }
-            let mass = if self.masses_known { self.mass[r] } else { fast_sum(&self.rows.now[r]) };
+            let mass = if self.masses_known { self.mass[r] } else { fast_sum(self.rows.now(r as u32)) };
             if mass >= self.tolerance {
                 continue;
             }
-            let k = self.rows.keys[r];
-            let coarse = Key { case_clock: u16::MAX, eh_clock: caps.after, return_clock: caps.reentry, ..k }
-                .canonical(&caps, self.table);
-            if coarse == k {
+            // The row with the windows over, looked up once (`NONE`: the row itself).
+            const NONE: u32 = u32::MAX;
+            self.coarse.resize(self.rows.keys.len(), None);
+            let c = match self.coarse[r] {
+                Some(c) => c,
+                None => {
+                    let k = self.rows.keys[r];
+                    let coarse = Key { case_clock: u16::MAX, eh_clock: caps.after, return_clock: caps.reentry, ..k }
+                        .canonical(&caps, self.table);
+                    let c = if coarse == k { NONE } else { self.rows.row(coarse) };
+                    self.coarse[r] = Some(c);
+                    c
+                }
+            };
+            if c == NONE {
                 continue;
             }
-            let c = self.rows.row(coarse);
             if self.masses_known {
                 self.mass.resize(self.rows.keys.len(), 0.0);
                 if !self.rows.live_now[c as usize] {
@@ -257,21 +275,39 @@ impl<'p> Projection<'p> {
                 }
                 self.mass[c as usize] += mass;
             }
-            let row = std::mem::replace(&mut self.rows.now[r], [0.0; AGES]);
+            let span = self.rows.span(r as u32);
+            self.merged.clear();
+            self.merged.extend_from_slice(&self.rows.now[span.clone()]);
+            self.rows.now[span].fill(0.0);
             self.rows.live_now[r] = false;
-            for (x, y) in self.rows.now_mut(c).iter_mut().zip(&row) {
+            for (x, y) in self.rows.now_mut(c).iter_mut().zip(&self.merged) {
                 *x += y;
             }
         }
     }
 
-    /// The cohort aged 215 months last month turns 18 and leaves; the pools age.
+    /// The children who turn 18 leave: in the rows and placements, the share of the window
+    /// holding age 216 months that is that old (its children spread evenly over its months);
+    /// the pools age.
     fn birthdays(&mut self, t: i32, rec: &mut Record) {
+        let layout = &self.layout;
+        let (width, offset) = (layout.width, layout.offset);
+        let top = (MONTHS + width - 1 - offset) / width;
+        let (first, last) = ((top * width + offset + 1).saturating_sub(width), top * width + offset);
+        let months = last.min(MONTHS) + 1 - first.max(1);
+        let leaving = if months == 1 { 1.0 } else { 1.0 / months as f64 };
         for r in 0..self.rows.keys.len() {
             if !self.rows.live_now[r] {
                 continue;
             }
-            let gone = std::mem::take(&mut self.rows.now[r][AGES - 1]);
+            let cell = self.rows.span(r as u32).start + top;
+            let gone = if months == 1 {
+                std::mem::take(&mut self.rows.now[cell])
+            } else {
+                let gone = self.rows.now[cell] * leaving;
+                self.rows.now[cell] -= gone;
+                gone
+            };
             if gone != 0.0 && self.masses_known {
                 self.mass[r] -= gone;
             }
@@ -285,7 +321,7 @@ impl<'p> Projection<'p> {
             }
         }
         for row in &mut self.placements {
-            row[AGES - 1] = 0.0;
+            row[top] -= if months == 1 { row[top] } else { row[top] * leaving };
         }
         for pool in &mut self.pools {
             for g in pool.iter_mut() {
@@ -324,10 +360,10 @@ impl<'p> Projection<'p> {
                 let hazard: [f64; AgeBand::COUNT] =
                     std::array::from_fn(|b| self.contact_hazard(pool, route, need, b, t) * per_contact);
                 let by_age = if route == 2 { self.p.entry.by_age } else { None };
-                let mut taken = [0.0; AGES];
+                let mut taken = [0.0; MONTHS];
                 let mut total = 0.0;
                 let cohort = &mut self.pools[pool][g];
-                for a in 0..216 {
+                for a in 0..MONTHS {
                     let factor = by_age.map_or(1.0, |f| f[a / 12]);
                     let x = (cohort[a] * hazard[BAND_OF_AGE[a] as usize] * factor).min(cohort[a]);
                     cohort[a] -= x;
@@ -341,16 +377,35 @@ impl<'p> Projection<'p> {
                     // Entries to care are counted as they enter.
                     rec.flow(MOVES_FROM_POOL[pool][route], t, total);
                 }
+                let (stride, end) = (self.layout.stride, self.layout.end);
+                // Into care, by band: a window can hold children of two bands.
+                let banded = route == 2 && self.layout.width > 1;
                 for abuse_neglect in [true, false] {
-                    let mut share = [0.0; AGES];
-                    for a in 0..216 {
-                        let an = m.abuse_neglect[BAND_OF_AGE[a] as usize];
-                        share[a] = taken[a] * if abuse_neglect { an } else { 1.0 - an };
+                    // Into the row at the window of the child's month of age.
+                    let mut share = vec![0.0; stride];
+                    let mut by_band = vec![vec![0.0; if banded { stride } else { 0 }]; AgeBand::COUNT];
+                    for a in 0..MONTHS {
+                        let b = BAND_OF_AGE[a] as usize;
+                        let an = m.abuse_neglect[b];
+                        let x = taken[a] * if abuse_neglect { an } else { 1.0 - an };
+                        let i = self.layout.window(a);
+                        share[i] += x;
+                        if banded {
+                            by_band[b][i] += x;
+                        }
                     }
                     let r = self.row_now(Key::fresh(g as u16, abuse_neglect, &self.p.caps));
                     let tr = self.trans(r);
                     let mv = MOVES_FROM_POOL[pool][route];
-                    self.contact(route, tr, r, &share, 0, 216, 1.0, t, mv, pool == 0, rec);
+                    if banded {
+                        for (b, v) in by_band.iter().enumerate() {
+                            let lo = self.layout.window(BAND_EDGES[b]);
+                            let hi = self.layout.window(BAND_EDGES[b + 1] - 1) + 1;
+                            self.contact(route, tr, r, v, lo, hi, 1.0, Some(b), t, mv, pool == 0, rec);
+                        }
+                    } else {
+                        self.contact(route, tr, r, &share, 0, end, 1.0, None, t, mv, pool == 0, rec);
+                    }
                 }
             }
         }
@@ -364,10 +419,11 @@ impl<'p> Projection<'p> {
         route: usize,
         tr: Trans,
         r: u32,
-        v: &Row,
+        v: &[f64],
         lo: usize,
         hi: usize,
         scale: f64,
+        band: Option<usize>,
         t: i32,
         mv: Move,
         not_previously_known: bool,
@@ -398,22 +454,24 @@ impl<'p> Projection<'p> {
                 let m = self.p.m;
                 let size = self.crisis_family_size;
                 let into_care = (1.0 + m.sibling_group_entry * (size - 1.0)) / size;
-                self.enter_care(tr, r, v, lo, hi, scale * into_care, t, mv, not_previously_known, rec);
+                self.enter_care(tr, r, v, lo, hi, scale * into_care, band, t, mv, not_previously_known, rec);
                 add(&mut self.rows, tr.child_in_need, v, lo, hi, scale * (1.0 - into_care));
             }
         }
     }
 
-    /// Children `v` (ages `lo..hi`, times `scale`) of row `r` enter care by move `mv`.
+    /// Children `v` (windows `lo..hi`, times `scale`) of row `r` enter care by move `mv`: all
+    /// of age band `band`, or without one each window's share of each band.
     #[allow(clippy::too_many_arguments)]
     fn enter_care(
         &mut self,
         tr: Trans,
         r: u32,
-        v: &Row,
+        v: &[f64],
         lo: usize,
         hi: usize,
         scale: f64,
+        band: Option<usize>,
         t: i32,
         mv: Move,
         not_previously_known: bool,
@@ -422,17 +480,24 @@ impl<'p> Projection<'p> {
         let m = self.p.m;
         let key = self.rows.keys[r as usize];
         let mut by_band = [0.0; AgeBand::COUNT];
-        for b in 0..AgeBand::COUNT {
-            let (from, to) = (BAND_EDGES[b].max(lo), BAND_EDGES[b + 1].min(hi));
-            if from >= to {
-                continue;
-            }
-            // Entered under five (bands 0 and 1) or not: the row for adoption.
-            add(&mut self.rows, tr.care[usize::from(b < 2)], v, from, to, scale);
-            for (x, y) in self.care_entering[from..to].iter_mut().zip(&v[from..to]) {
+        // Entered under five (bands 0 and 1) or not: the row for adoption.
+        let mut enter = |rows: &mut Rows, entering: &mut [f64], b: usize, from: usize, to: usize, scale: f64| {
+            add(rows, tr.care[usize::from(b < 2)], v, from, to, scale);
+            for (x, y) in entering[from..to].iter_mut().zip(&v[from..to]) {
                 *x += y * scale;
             }
-            by_band[b] = fast_sum(&v[from..to]) * scale;
+            by_band[b] += fast_sum(&v[from..to]) * scale;
+        };
+        match band {
+            Some(b) => enter(&mut self.rows, &mut self.care_entering, b, lo, hi, scale),
+            None => {
+                for &Segment { band: b, start, end, part, .. } in &self.layout.by_band {
+                    let (from, to) = (start.max(lo), end.min(hi));
+                    if from < to {
+                        enter(&mut self.rows, &mut self.care_entering, b, from, to, scale * part);
+                    }
+                }
+            }
         }
         let total: f64 = by_band.iter().sum();
         if total == 0.0 {
@@ -579,49 +644,100 @@ impl<'p> Projection<'p> {
 
     /// Placement shares of the children in care in band `b` this month.
     fn placement_shares(&self, b: usize) -> [f64; Placement::COUNT] {
-        let range = BAND_EDGES[b]..BAND_EDGES[b + 1];
-        let by: [f64; Placement::COUNT] = std::array::from_fn(|p| self.placements[p][range.clone()].iter().sum());
+        let layout = &self.layout;
+        let (first, last) = (BAND_EDGES[b], BAND_EDGES[b + 1]);
+        let windows = layout.window(first)..(layout.window(last - 1) + 1).min(layout.end);
+        let by: [f64; Placement::COUNT] = std::array::from_fn(|p| {
+            windows.clone().map(|i| self.placements[p][i] * layout.share(i, first, last)).sum()
+        });
         let total: f64 = by.iter().sum();
         if total > 0.0 { by.map(|x| x / total) } else { [1.0 / Placement::COUNT as f64; Placement::COUNT] }
     }
 
     /// The month's events of row `r`'s children.
-    fn row_events(&mut self, r: u32, v: &Row, t: i32, rec: &mut Record) {
+    fn row_events(&mut self, r: u32, v: &[f64], t: i32, rec: &mut Record) {
         if !self.rows.live_now[r as usize] {
             return;
         }
         let Some(lo) = v.iter().position(|&x| x != 0.0) else { return };
-        let hi = v.iter().rposition(|&x| x != 0.0).map_or(lo, |i| i + 1).min(216);
+        let hi = v.iter().rposition(|&x| x != 0.0).map_or(lo, |i| i + 1).min(self.layout.end);
         if lo >= hi {
             return;
         }
         let tr = self.trans(r);
         let k = self.rows.keys[r as usize];
-        let m = self.p.m;
         // With care entry by single year of age, each year of the band is a segment of its own.
-        let segments = match &self.p.entry.by_age {
-            None => SEGMENTS_BY_BAND,
-            Some(_) => SEGMENTS_BY_YEAR,
-        };
-        for &(b, start, end) in segments {
-            let entry_by_age = self.p.entry.by_age.as_ref().map_or(1.0, |by_age| by_age[start / 12]);
-            let (from, to) = (start.max(lo), end.min(hi));
+        let by_year = self.p.entry.by_age.is_some();
+        let count = if by_year { self.layout.by_year.len() } else { self.layout.by_band.len() };
+        // The chances of the month's events, by band (or year of age): a band can come back
+        // after a window that spans two.
+        self.chances_row = self.chances_row.wrapping_add(1);
+        for i in 0..count {
+            let segment = if by_year { self.layout.by_year[i] } else { self.layout.by_band[i] };
+            let (from, to) = (segment.start.max(lo), segment.end.min(hi));
             if from >= to {
                 continue;
             }
+            let class = if by_year { segment.year } else { segment.band };
+            let (row, happen, c) = self.chances_known[class];
+            let chances = if row == self.chances_row {
+                (happen, c)
+            } else {
+                let chances = self.chances(&k, segment, t);
+                self.chances_known[class] = (self.chances_row, chances.0, chances.1);
+                chances
+            };
+            if segment.part == 1.0 {
+                self.segment_events(r, tr, k, v, from, to, segment, chances, t, rec);
+            } else {
+                // A window spanning two bands or years: its share in this one, apart.
+                let mut part = std::mem::take(&mut self.scratch);
+                part.resize(v.len(), 0.0);
+                part[from] = v[from] * segment.part;
+                self.segment_events(r, tr, k, &part, from, to, segment, chances, t, rec);
+                self.scratch = part;
+            }
+        }
+    }
+
+    /// The chance that anything happens this month to a child of row `k` in `segment`'s band
+    /// (and year of age), and of each event ([`Projection::hazards`]' order).
+    fn chances(&self, k: &Key, segment: Segment, t: i32) -> (f64, [f64; 6]) {
+        let entry_by_age = self.p.entry.by_age.as_ref().map_or(1.0, |by_age| by_age[segment.year]);
+        let mut h = self.hazards(k, segment.band, t);
+        match k.place {
+            Place::Care => {}
+            Place::Closed => h[2] *= entry_by_age,
+            _ => h[0] *= entry_by_age,
+        }
+        let all: f64 = h.iter().sum();
+        let happen = if all > 0.0 { 1.0 - (-all).exp() } else { 0.0 };
+        (happen, h.map(|x| if all > 0.0 { happen * x / all } else { 0.0 }))
+    }
+
+    /// The month's events of row `r`'s children `v` in windows `from..to` of `segment`.
+    #[allow(clippy::too_many_arguments)]
+    fn segment_events(
+        &mut self,
+        r: u32,
+        tr: Trans,
+        k: Key,
+        v: &[f64],
+        from: usize,
+        to: usize,
+        segment: Segment,
+        chances: (f64, [f64; 6]),
+        t: i32,
+        rec: &mut Record,
+    ) {
+        let m = self.p.m;
+        let b = segment.band;
+        {
             let total = fast_sum(&v[from..to]);
             if total == 0.0 {
-                continue;
+                return;
             }
-            let mut h = self.hazards(&k, b, t);
-            match k.place {
-                Place::Care => {}
-                Place::Closed => h[2] *= entry_by_age,
-                _ => h[0] *= entry_by_age,
-            }
-            let all: f64 = h.iter().sum();
-            let happen = if all > 0.0 { 1.0 - (-all).exp() } else { 0.0 };
-            let c = h.map(|x| if all > 0.0 { happen * x / all } else { 0.0 });
+            let (happen, c) = chances;
             // Births leave the parent where it is.
             add(&mut self.rows, tr.stay, v, from, to, 1.0 - happen + c[5]);
             if c[5] > 0.0 {
@@ -629,7 +745,8 @@ impl<'p> Projection<'p> {
                 let g = k.group as usize;
                 self.family_births[g] += born;
                 rec.flow(Move::Birth, t, born);
-                self.rows.next_mut(tr.born)[1] += born;
+                // Born this month (age 0), a month old next month.
+                self.rows.next_mut(tr.born)[self.layout.shift] += born;
             }
             match k.place {
                 Place::Closed => {
@@ -641,7 +758,7 @@ impl<'p> Projection<'p> {
                             if route < 2 {
                                 rec.flow(mv, t, total * c[route]);
                             }
-                            self.contact(route, tr, r, v, from, to, c[route], t, mv, false, rec);
+                            self.contact(route, tr, r, v, from, to, c[route], Some(b), t, mv, false, rec);
                         }
                     }
                     self.move_away(k, v, from, to, c[3], t, rec);
@@ -673,7 +790,7 @@ impl<'p> Projection<'p> {
                         _ => Move::EarlyHelpToCare,
                     };
                     if c[0] > 0.0 {
-                        self.enter_care(tr, r, v, from, to, c[0], t, into_care, false, rec);
+                        self.enter_care(tr, r, v, from, to, c[0], Some(b), t, into_care, false, rec);
                     }
                     match place {
                         Place::Waiting | Place::EarlyHelp => {
@@ -719,22 +836,36 @@ impl<'p> Projection<'p> {
     fn stuck(&self, b: usize, t: i32) -> f64 {
         let pol = self.p.policy(t);
         let mix = Params::shares(if b >= 3 { &pol.mix_10_plus } else { &pol.mix_under_10 });
-        let types: Vec<usize> = (0..Placement::COUNT).filter(|&j| mix[j] > 0.0).collect();
-        if types.len() == 1 { self.placement_shares(b)[types[0]] } else { 0.0 }
+        let mut types = (0..Placement::COUNT).filter(|&j| mix[j] > 0.0);
+        match (types.next(), types.next()) {
+            (Some(only), None) => self.placement_shares(b)[only],
+            _ => 0.0,
+        }
     }
 
     /// Children `v` (ages `from..to`, times `c`) of a family moving away go back to the
     /// never-known pool, after this month's contacts.
     #[allow(clippy::too_many_arguments)]
-    fn move_away(&mut self, k: Key, v: &Row, from: usize, to: usize, c: f64, t: i32, rec: &mut Record) {
+    fn move_away(&mut self, k: Key, v: &[f64], from: usize, to: usize, c: f64, t: i32, rec: &mut Record) {
         if c <= 0.0 {
             return;
         }
         let pool = &mut self.pools[0][k.group as usize];
+        let layout = &self.layout;
         let mut total = 0.0;
-        for a in from..to {
-            pool[a] += v[a] * c;
-            total += v[a] * c;
+        for i in from..to {
+            // A window's children spread evenly over its months.
+            let x = v[i] * c;
+            let (first, last) = (layout.first[i], layout.last[i]);
+            if first == last {
+                pool[first] += x;
+            } else {
+                let each = x / (last + 1 - first) as f64;
+                for month in &mut pool[first..=last] {
+                    *month += each;
+                }
+            }
+            total += x;
         }
         rec.flow(Move::MovedAway, t, total);
     }
@@ -755,8 +886,8 @@ impl<'p> Projection<'p> {
             }
             let n = (k.group % 3) as usize;
             match k.place {
-                Place::EarlyHelp => in_eh[n] += fast_sum(&self.rows.next[r]),
-                Place::Waiting => waiting[n] += fast_sum(&self.rows.next[r]),
+                Place::EarlyHelp => in_eh[n] += fast_sum(self.rows.next(r as u32)),
+                Place::Waiting => waiting[n] += fast_sum(self.rows.next(r as u32)),
                 _ => {}
             }
         }
@@ -794,21 +925,35 @@ impl<'p> Projection<'p> {
             if share <= 0.0 {
                 continue;
             }
-            let dest =
-                self.rows.row(Key { place: Place::EarlyHelp, case_clock: 1, ..k }.canonical(&p.caps, self.table));
+            self.eh_start.resize(self.rows.keys.len(), None);
+            let dest = match self.eh_start[r] {
+                Some(dest) => dest,
+                None => {
+                    let key = Key { place: Place::EarlyHelp, case_clock: 1, ..k }.canonical(&p.caps, self.table);
+                    let dest = self.rows.row(key);
+                    self.eh_start[r] = Some(dest);
+                    dest
+                }
+            };
             let mut moved = 0.0;
             let mut over_fives = 0.0;
-            for a in 0..AGES {
-                let x = self.rows.next[r][a] * share;
+            let layout = &self.layout;
+            let (from, to) = (self.rows.span(r as u32).start, self.rows.span(dest).start);
+            for a in 0..layout.stride {
+                let x = self.rows.next[from + a] * share;
                 if x == 0.0 {
                     continue;
                 }
-                self.rows.next[r][a] -= x;
-                self.rows.next_mut(dest)[a] += x;
+                self.rows.next[from + a] -= x;
+                self.rows.next[to + a] += x;
+                self.rows.live_next[dest as usize] = true;
                 moved += x;
-                // `a` is next month's age: five or over this month from 61.
-                if a > 60 {
+                // Five or over this month (next month's window `a` is this month's `a - shift`).
+                let five_plus = if a >= layout.shift { layout.share(a - layout.shift, 60, MONTHS) } else { 0.0 };
+                if five_plus == 1.0 {
                     over_fives += x;
+                } else if five_plus > 0.0 {
+                    over_fives += x * five_plus;
                 }
             }
             rec.flow(Move::EarlyHelpStart, t, moved);
@@ -826,10 +971,11 @@ impl<'p> Projection<'p> {
         if pol.sis_places == 0 && !any {
             return;
         }
-        let eligible_age = |a: usize| {
-            let years = (a.saturating_sub(1) / 12) as u32;
-            (pol.sis_min_age..=pol.sis_max_age).contains(&years)
-        };
+        let layout = self.layout.clone();
+        // The share of next month's window `a` (this month's `a - shift`) of the ages supported.
+        let (youngest, oldest) = (pol.sis_min_age as usize * 12, (pol.sis_max_age as usize + 1) * 12);
+        let eligible_age =
+            |a: usize| if a >= layout.shift { layout.share(a - layout.shift, youngest, oldest) } else { 0.0 };
         let eligible_case =
             |k: &Key| k.place == Place::ChildProtection || (pol.sis_include_cin && k.place == Place::ChildInNeed);
         let mut supported = 0.0;
@@ -840,11 +986,13 @@ impl<'p> Projection<'p> {
                 continue;
             }
             let off = self.rows.row(Key { intensive: false, ..k });
-            for a in 0..AGES {
-                let x = self.rows.next[r][a];
+            let (from, to) = (self.rows.span(r as u32).start, self.rows.span(off).start);
+            self.rows.live_next[off as usize] = true;
+            for a in 0..layout.stride {
+                let x = self.rows.next[from + a];
                 let ending = x * end;
-                self.rows.next[r][a] -= ending;
-                self.rows.next_mut(off)[a] += ending;
+                self.rows.next[from + a] -= ending;
+                self.rows.next[to + a] += ending;
                 supported += x - ending;
             }
         }
@@ -859,7 +1007,11 @@ impl<'p> Projection<'p> {
                 if k.intensive || k.group % 3 != need || !eligible_case(&k) || !self.rows.live_next[r] {
                     continue;
                 }
-                eligible += (0..AGES).filter(|&a| eligible_age(a)).map(|a| self.rows.next[r][a]).sum::<f64>();
+                let row = self.rows.next(r as u32);
+                eligible += (0..layout.stride)
+                    .filter(|&a| eligible_age(a) > 0.0)
+                    .map(|a| row[a] * eligible_age(a))
+                    .sum::<f64>();
             }
             if eligible <= 0.0 {
                 continue;
@@ -872,12 +1024,15 @@ impl<'p> Projection<'p> {
                     continue;
                 }
                 let on = self.rows.row(Key { intensive: true, ..k });
+                let (from, to) = (self.rows.span(r as u32).start, self.rows.span(on).start);
+                self.rows.live_next[on as usize] = true;
                 let mut moved = 0.0;
-                for a in 0..AGES {
-                    if eligible_age(a) {
-                        let x = self.rows.next[r][a] * share;
-                        self.rows.next[r][a] -= x;
-                        self.rows.next_mut(on)[a] += x;
+                for a in 0..layout.stride {
+                    let eligible = eligible_age(a);
+                    if eligible > 0.0 {
+                        let x = self.rows.next[from + a] * share * eligible;
+                        self.rows.next[from + a] -= x;
+                        self.rows.next[to + a] += x;
                         moved += x;
                     }
                 }
@@ -894,8 +1049,19 @@ impl<'p> Projection<'p> {
         let under_10 = Params::shares(&pol.mix_under_10);
         let ten_plus = Params::shares(&pol.mix_10_plus);
         let step_down = pol.step_down_multiplier;
-        for a in 0..216 {
-            let mix = if a >= 120 { &ten_plus } else { &under_10 };
+        let layout = &self.layout;
+        for a in 0..layout.end {
+            // A window spanning the tenth birthday: each mix for its share.
+            let older = layout.share(a, 120, MONTHS);
+            let blend: [f64; Placement::COUNT];
+            let mix = if older == 0.0 {
+                &under_10
+            } else if older == 1.0 {
+                &ten_plus
+            } else {
+                blend = std::array::from_fn(|j| older * ten_plus[j] + (1.0 - older) * under_10[j]);
+                &blend
+            };
             let before = self.care_before[a];
             let (leave, moving) =
                 if before > 0.0 { (self.care_leaving[a] / before, self.care_moving[a] / before) } else { (0.0, 0.0) };
@@ -925,7 +1091,7 @@ impl<'p> Projection<'p> {
                 next[j] += self.care_entering[a] * share;
             }
             for (j, x) in next.iter().enumerate() {
-                self.placements_next[j][a + 1] = x.max(0.0);
+                self.placements_next[j][a + layout.shift] = x.max(0.0);
             }
         }
     }
@@ -954,6 +1120,9 @@ impl<'p> Projection<'p> {
         self.mass.resize(self.rows.keys.len(), 0.0);
         self.masses_known = true;
         let mut families = [[0.0; 3]; 2];
+        let layout = &self.layout;
+        // Next month's window `a` is this month's `a - shift`.
+        let shift = layout.shift;
         for (r, k) in self.rows.keys.iter().enumerate() {
             if !self.rows.live_next[r] {
                 continue;
@@ -967,12 +1136,15 @@ impl<'p> Projection<'p> {
                 Place::Care => State::LookedAfter,
             };
             let need = (k.group % 3) as usize;
-            let row = &self.rows.next[r];
-            // Next month's age `a` is this month's `a - 1`.
-            let by_band: [f64; AgeBand::COUNT] =
-                std::array::from_fn(|b| fast_sum(&row[BAND_EDGES[b] + 1..BAND_EDGES[b + 1] + 1]));
+            let row = self.rows.next(r as u32);
+            let mut by_band = [0.0; AgeBand::COUNT];
+            for s in &layout.by_band {
+                let x = fast_sum(&row[s.start + shift..s.end + shift]);
+                by_band[s.band] += if s.part == 1.0 { x } else { x * s.part };
+            }
             let total: f64 = by_band.iter().sum();
-            self.mass[r] = total + row[0];
+            // Nothing is written below `shift` or beyond the last window.
+            self.mass[r] = total;
             for (sum, x) in by_need[state.index()][need].iter_mut().zip(by_band) {
                 *sum += x;
             }
@@ -1013,7 +1185,7 @@ impl<'p> Projection<'p> {
             }
         }
         for (j, row) in self.placements_next.iter().enumerate() {
-            out.placements[j] = row[1..].iter().sum();
+            out.placements[j] = row[shift..].iter().sum();
         }
     }
 }
@@ -1033,13 +1205,15 @@ pub(super) fn fast_sum(xs: &[f64]) -> f64 {
     (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
 }
 
-/// `next[d][a + 1] += v[a] x c` for ages `lo..hi`: a month on, one month older.
-#[inline]
-fn add(rows: &mut Rows, d: u32, v: &Row, lo: usize, hi: usize, c: f64) {
+/// `next[d][a + shift] += v[a] x c` for age cells `lo..hi`: a month on (a month older with
+/// cells of a month; wider cells age at the start of next month).
+#[inline(always)]
+fn add(rows: &mut Rows, d: u32, v: &[f64], lo: usize, hi: usize, c: f64) {
     if c == 0.0 {
         return;
     }
-    let dst = &mut rows.next_mut(d)[lo + 1..hi + 1];
+    let shift = rows.shift;
+    let dst = &mut rows.next_mut(d)[lo + shift..hi + shift];
     for (x, y) in dst.iter_mut().zip(&v[lo..hi]) {
         *x += y * c;
     }

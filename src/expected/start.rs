@@ -112,8 +112,9 @@ impl Projection<'_> {
                             ..base
                         };
                         let r = self.row_now(key);
-                        self.rows.now_mut(r)[age.min(215)] += share;
-                        self.placements[child.placement.index()][age.min(215)] += share;
+                        let i = self.layout.window(age);
+                        self.rows.now_mut(r)[i] += share;
+                        self.placements[child.placement.index()][i] += share;
                         in_care += share;
                     }
                     let Some(home) = family.home else { continue };
@@ -149,7 +150,8 @@ impl Projection<'_> {
                                 ..base
                             };
                             let r = self.row_now(key);
-                            self.rows.now_mut(r)[(age as usize).min(215)] += share * share_o;
+                            let i = self.layout.window(age as usize);
+                            self.rows.now_mut(r)[i] += share * share_o;
                         }
                     }
                 }

@@ -1,17 +1,128 @@
 //! The state of the projection: expected children by row (a combination of group, kind of
-//! need, place and clocks) and single month of age, held in dense arrays, with each row's
-//! destinations worked out once and cached.
+//! need, place and clocks) and window of birth months ([`Layout`]), held in dense arrays,
+//! with each row's destinations worked out once and cached.
 
-use super::params::Caps;
+use super::params::{BAND_OF_AGE, Caps};
 use crate::vocab::LegalStatus;
 use std::collections::HashMap;
 
-/// Ages held per row: 0 to 215 months, and 216 for the children who turn 18 at the start of
-/// the next month (counted then).
-pub(super) const AGES: usize = 217;
+/// Months of age a child can have: 0 to 215.
+pub(super) const MONTHS: usize = 216;
 
-/// One row of expected children, by age in months.
-pub(super) type Row = [f64; AGES];
+/// How the rows hold ages: in windows of birth months. Window `i` holds the children born
+/// in `width` consecutive months (a whole divisor of 12), the same children month after month,
+/// so that they age exactly: with `o = t mod width`, in month `t` it holds ages
+/// `i x width - width + 1 + o` to `i x width + o` months (window 0 the newest births). When
+/// `o` comes round to 0 the windows move up one place, which the recursion does as it writes
+/// next month's rows (`shift` 1). With `width` 1 a window is a single month of age and every
+/// month moves the rows up, as an exact recursion by month of age does.
+///
+/// Hazards depend on age only through the age band and the year of age: a window that spans
+/// two of them is taken as spread evenly over its months (its share in each is its share of
+/// months), and so are the window turning 18 and the children moving away (back to the pools,
+/// which are by month).
+#[derive(Debug, Clone)]
+pub(super) struct Layout {
+    pub(super) width: usize,
+    /// Numbers per row: the windows that can hold children.
+    pub(super) stride: usize,
+    /// `t mod width`.
+    pub(super) offset: usize,
+    /// Next month's rows are written at window `i + shift` (the windows move up).
+    pub(super) shift: usize,
+    /// Windows `0..end` hold children this month.
+    pub(super) end: usize,
+    /// First and last month of age in each window this month (within 0 to 215).
+    pub(super) first: Vec<usize>,
+    pub(super) last: Vec<usize>,
+    /// The stretches of windows with the same band (and year of age, in `by_year`), and the
+    /// share of each window's children in it.
+    pub(super) by_band: Vec<Segment>,
+    pub(super) by_year: Vec<Segment>,
+}
+
+/// Windows `start..end`, whose children are all (`part` 1) or a share `part` (a window that
+/// spans two bands or years) of age band `band` and year of age `year`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Segment {
+    pub(super) band: usize,
+    pub(super) year: usize,
+    pub(super) start: usize,
+    pub(super) end: usize,
+    pub(super) part: f64,
+}
+
+impl Layout {
+    /// The windows of `width` months in month `t`.
+    pub(super) fn new(width: usize, t: i32) -> Layout {
+        debug_assert!(width > 0 && 12 % width == 0);
+        let offset = t.rem_euclid(width as i32) as usize;
+        let stride = (MONTHS - 1 + width) / width + 1;
+        let end = (MONTHS - 1 + width - 1 - offset) / width + 1;
+        let first: Vec<usize> = (0..end).map(|i| (i * width + offset + 1).saturating_sub(width)).collect();
+        let last: Vec<usize> = (0..end).map(|i| (i * width + offset).min(MONTHS - 1)).collect();
+        let mut layout = Layout {
+            width,
+            stride,
+            offset,
+            shift: usize::from((offset + 1) % width == 0),
+            end,
+            first,
+            last,
+            by_band: Vec::new(),
+            by_year: Vec::new(),
+        };
+        layout.by_band = layout.segments(|a| (BAND_OF_AGE[a] as usize, 0));
+        layout.by_year = layout.segments(|a| (BAND_OF_AGE[a] as usize, a / 12));
+        layout
+    }
+
+    /// The window of a child aged `months` (at most 215) this month.
+    #[inline]
+    pub(super) fn window(&self, months: usize) -> usize {
+        (months.min(MONTHS - 1) + self.width - 1 - self.offset) / self.width
+    }
+
+    /// The share of window `i`'s children aged `from` to `to - 1` months.
+    #[inline]
+    pub(super) fn share(&self, i: usize, from: usize, to: usize) -> f64 {
+        if i >= self.end {
+            return 0.0;
+        }
+        let (a, b) = (self.first[i], self.last[i] + 1);
+        let inside = b.min(to).saturating_sub(a.max(from));
+        if inside == b - a { 1.0 } else { inside as f64 / (b - a) as f64 }
+    }
+
+    /// Stretches of windows whose months all have the same `class` (band, year), and each
+    /// window that spans two classes split by its months.
+    fn segments(&self, class: impl Fn(usize) -> (usize, usize)) -> Vec<Segment> {
+        let mut out: Vec<Segment> = Vec::new();
+        for i in 0..self.end {
+            let (a, b) = (self.first[i], self.last[i]);
+            if class(a) == class(b) {
+                let (band, year) = class(a);
+                match out.last_mut() {
+                    Some(s) if s.part == 1.0 && s.end == i && (s.band, s.year) == (band, year) => s.end = i + 1,
+                    _ => out.push(Segment { band, year, start: i, end: i + 1, part: 1.0 }),
+                }
+            } else {
+                let mut from = a;
+                while from <= b {
+                    let c = class(from);
+                    let mut to = from;
+                    while to <= b && class(to) == c {
+                        to += 1;
+                    }
+                    let part = (to - from) as f64 / (b + 1 - a) as f64;
+                    out.push(Segment { band: c.0, year: c.1, start: i, end: i + 1, part });
+                    from = to;
+                }
+            }
+        }
+        out
+    }
+}
 
 /// Where an explicit child is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -135,12 +246,15 @@ impl Key {
     }
 }
 
-/// The rows: keys, their expected children this month (`now`) and next month (`next`, aged
-/// one month), and the index from key to row.
+/// The rows: keys, their expected children this month (`now`) and next month (`next`), each
+/// row `stride` numbers by window of birth months ([`Layout`]), one after the other, and the index from key to row.
 pub(super) struct Rows {
     pub(super) keys: Vec<Key>,
-    pub(super) now: Vec<Row>,
-    pub(super) next: Vec<Row>,
+    pub(super) now: Vec<f64>,
+    pub(super) next: Vec<f64>,
+    pub(super) stride: usize,
+    /// Next month's rows are written at window `i + shift` ([`Layout`]).
+    pub(super) shift: usize,
     /// Rows that may hold children this month (the others are all zeros).
     pub(super) live_now: Vec<bool>,
     /// Rows written for next month.
@@ -149,11 +263,13 @@ pub(super) struct Rows {
 }
 
 impl Rows {
-    pub(super) fn new() -> Rows {
+    pub(super) fn new(stride: usize, shift: usize) -> Rows {
         Rows {
             keys: Vec::new(),
             now: Vec::new(),
             next: Vec::new(),
+            stride,
+            shift,
             live_now: Vec::new(),
             live_next: Vec::new(),
             index: HashMap::new(),
@@ -167,32 +283,55 @@ impl Rows {
         }
         let r = self.keys.len() as u32;
         self.keys.push(key);
-        self.now.push([0.0; AGES]);
-        self.next.push([0.0; AGES]);
+        let len = self.now.len() + self.stride;
+        self.now.resize(len, 0.0);
+        self.next.resize(len, 0.0);
         self.live_now.push(false);
         self.live_next.push(false);
         self.index.insert(key, r);
         r
     }
 
-    /// Row `r` of next month, to write to.
+    /// The span of row `r` in `now` and `next`.
     #[inline]
-    pub(super) fn next_mut(&mut self, r: u32) -> &mut Row {
-        self.live_next[r as usize] = true;
-        &mut self.next[r as usize]
+    pub(super) fn span(&self, r: u32) -> std::ops::Range<usize> {
+        let s = self.stride;
+        r as usize * s..(r as usize + 1) * s
     }
 
-    /// Row `r` of this month, to write to (the starting position).
+    /// Row `r` of this month.
     #[inline]
-    pub(super) fn now_mut(&mut self, r: u32) -> &mut Row {
+    pub(super) fn now(&self, r: u32) -> &[f64] {
+        &self.now[self.span(r)]
+    }
+
+    /// Row `r` of next month, to read.
+    #[inline]
+    pub(super) fn next(&self, r: u32) -> &[f64] {
+        &self.next[self.span(r)]
+    }
+
+    /// Row `r` of next month, to write to.
+    #[inline]
+    pub(super) fn next_mut(&mut self, r: u32) -> &mut [f64] {
+        self.live_next[r as usize] = true;
+        let span = self.span(r);
+        &mut self.next[span]
+    }
+
+    /// Row `r` of this month, to write to (the starting position, merging, ageing).
+    #[inline]
+    pub(super) fn now_mut(&mut self, r: u32) -> &mut [f64] {
         self.live_now[r as usize] = true;
-        &mut self.now[r as usize]
+        let span = self.span(r);
+        &mut self.now[span]
     }
 
     /// Next month becomes this month; next month starts empty.
     pub(super) fn advance(&mut self) {
         std::mem::swap(&mut self.now, &mut self.next);
-        for (row, live) in self.next.iter_mut().zip(&self.live_now) {
+        let s = self.stride;
+        for (row, live) in self.next.chunks_exact_mut(s).zip(&self.live_now) {
             if *live {
                 row.fill(0.0);
             }
