@@ -47,6 +47,10 @@ pub(super) struct Child {
 pub(super) struct Family {
     pub(super) rng: Stream,
     pub(super) children: Vec<u32>,
+    /// Children at home and in care: kept by [`World::set_status`], so that the many questions
+    /// "anyone at home?" need no walk over the children.
+    pub(super) home: u16,
+    pub(super) care: u16,
     pub(super) index_child: u32,
     pub(super) locality: u8,
     pub(super) need: u8,
@@ -142,25 +146,38 @@ impl World<'_> {
         Some(eldest)
     }
 
-    /// Children at home and in care, in one pass.
+    /// Children at home and in care.
+    #[inline]
     pub(super) fn counts(&self, f: u32) -> (usize, usize) {
-        let (mut home, mut care) = (0, 0);
-        for &c in &self.families[f as usize].children {
-            match self.children[c as usize].status {
-                Status::Home => home += 1,
-                Status::Care => care += 1,
-                Status::Left => {}
-            }
-        }
-        (home, care)
+        let fam = &self.families[f as usize];
+        (usize::from(fam.home), usize::from(fam.care))
     }
 
+    #[inline]
     pub(super) fn at_home(&self, f: u32) -> usize {
-        self.families[f as usize].children.iter().filter(|&&c| self.children[c as usize].status == Status::Home).count()
+        usize::from(self.families[f as usize].home)
     }
 
+    #[inline]
     pub(super) fn in_care(&self, f: u32) -> usize {
-        self.families[f as usize].children.iter().filter(|&&c| self.children[c as usize].status == Status::Care).count()
+        usize::from(self.families[f as usize].care)
+    }
+
+    /// Set child `c`'s status, keeping its family's counts of children at home and in care.
+    pub(super) fn set_status(&mut self, c: u32, status: Status) {
+        let child = &mut self.children[c as usize];
+        let was = std::mem::replace(&mut child.status, status);
+        let fam = &mut self.families[child.family as usize];
+        match was {
+            Status::Home => fam.home -= 1,
+            Status::Care => fam.care -= 1,
+            Status::Left => {}
+        }
+        match status {
+            Status::Home => fam.home += 1,
+            Status::Care => fam.care += 1,
+            Status::Left => {}
+        }
     }
 
     /// After anything happens to a family: it sleeps if its case is closed with children at

@@ -318,6 +318,7 @@ impl World<'_> {
                 let l = self.families[f as usize].locality as usize;
                 let id = self.new_child(f, l, t, case_slot(case));
                 self.families[f as usize].children.push(id);
+                self.families[f as usize].home += 1;
                 let g = self.group_of(f);
                 self.explicit_births[g] += 1;
                 self.out.flow(Move::Birth, t, 1);

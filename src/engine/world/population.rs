@@ -156,6 +156,8 @@ impl World<'_> {
         let index = kids[0];
         self.families.push(Family {
             rng,
+            home: births.len() as u16,
+            care: 0,
             children: kids,
             index_child: index,
             locality: (g / 3) as u8,
@@ -324,7 +326,7 @@ impl World<'_> {
             let c = self.families[f as usize].children[i];
             if self.children[c as usize].status == Status::Home {
                 self.retable(f, c, Some(slot), None);
-                self.children[c as usize].status = Status::Left;
+                self.set_status(c, Status::Left);
                 self.not_known.add(g, self.children[c as usize].birth, 1, t);
                 n += 1;
             }
@@ -355,7 +357,7 @@ impl World<'_> {
                 }
                 Status::Home => Move::TurnedEighteen,
             };
-            self.children[c as usize].status = Status::Left;
+            self.set_status(c, Status::Left);
             self.children[c as usize].care_event = NO_EVENT;
             self.out.flow(mv, t, 1);
             self.log(f, Some(c), mv);

@@ -441,8 +441,8 @@ impl World<'_> {
         self.retable(f, c, Some(SLOT_CLOSED), Some(SLOT_CARE + placement));
         let age_months = child.age_months as i32;
         let months_in = child.months_in_care as i32;
+        self.set_status(c, Status::Care);
         let state = &mut self.children[c as usize];
-        state.status = Status::Care;
         state.care_since = -months_in;
         state.entered_under_5 = child.entered_under_5.unwrap_or(age_months - months_in < FIVE_YEARS);
         state.placement = placement as u8;
