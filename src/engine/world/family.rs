@@ -46,7 +46,7 @@ pub(super) struct Child {
 #[derive(Debug, Clone)]
 pub(super) struct Family {
     pub(super) rng: Stream,
-    pub(super) children: Vec<u32>,
+    pub(super) children: ChildList,
     /// Children at home and in care: kept by [`World::set_status`], so that the many questions
     /// "anyone at home?" need no walk over the children.
     pub(super) home: u16,
@@ -71,6 +71,54 @@ pub(super) struct Family {
     /// family whose children are all in care, the next care event or 18th birthday.
     pub(super) next_touch: i32,
     pub(super) logged: bool,
+}
+
+/// Children kept in the family's record: most families have few, so they need no allocation
+/// of their own (the profile counted one and a reallocation per family formed).
+const INLINE_CHILDREN: usize = 5;
+
+/// A family's children (ids into the world's children), index child first, in the order they
+/// joined: inline up to [`INLINE_CHILDREN`], then all on the heap.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ChildList {
+    len: u32,
+    inline: [u32; INLINE_CHILDREN],
+    spilled: Vec<u32>,
+}
+
+impl ChildList {
+    pub(super) fn push(&mut self, c: u32) {
+        let n = self.len as usize;
+        if n < INLINE_CHILDREN {
+            self.inline[n] = c;
+        } else {
+            if n == INLINE_CHILDREN {
+                self.spilled.extend_from_slice(&self.inline);
+            }
+            self.spilled.push(c);
+        }
+        self.len += 1;
+    }
+}
+
+impl std::ops::Deref for ChildList {
+    type Target = [u32];
+
+    #[inline]
+    fn deref(&self) -> &[u32] {
+        let n = self.len as usize;
+        if n <= INLINE_CHILDREN { &self.inline[..n] } else { &self.spilled }
+    }
+}
+
+impl<'a> IntoIterator for &'a ChildList {
+    type Item = &'a u32;
+    type IntoIter = std::slice::Iter<'a, u32>;
+
+    #[inline]
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 /// Slots of the explicit-children table: a family's case for children at home, then one slot
@@ -280,5 +328,23 @@ pub(super) fn rank(c: Case) -> u8 {
         Case::EarlyHelp => 2,
         Case::ChildInNeed => 3,
         Case::ChildProtection => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_child_list_keeps_its_order_past_the_inline_places() {
+        let mut list = ChildList::default();
+        assert!(list.is_empty());
+        let wanted: Vec<u32> = (0..2 * INLINE_CHILDREN as u32 + 1).map(|i| 10 * i + 3).collect();
+        for (n, &c) in wanted.iter().enumerate() {
+            list.push(c);
+            assert_eq!(&list[..], &wanted[..=n], "after {} children", n + 1);
+        }
+        assert_eq!(list.iter().copied().collect::<Vec<_>>(), wanted);
+        assert_eq!(list.clone().to_vec(), wanted);
     }
 }

@@ -152,7 +152,10 @@ impl World<'_> {
     /// child), all at home with no open case; `rng` is its stream from now on.
     pub(super) fn push_family(&mut self, rng: Stream, g: usize, births: &[i32], abuse_neglect: bool) -> u32 {
         let id = self.families.len() as u32;
-        let kids: Vec<u32> = births.iter().map(|&b| self.new_child(id, g / 3, b, SLOT_CLOSED)).collect();
+        let mut kids = ChildList::default();
+        for &b in births {
+            kids.push(self.new_child(id, g / 3, b, SLOT_CLOSED));
+        }
         let index = kids[0];
         self.families.push(Family {
             rng,
@@ -425,6 +428,28 @@ pub(super) fn abuse_neglect_for(m: &Model, index_birth: i32, t: i32, kind: f64) 
     kind < m.abuse_neglect[band.index()]
 }
 
+/// The birth months of a family being formed (index child first): at most
+/// [`MAX_FAMILY_SIZE`], so an array rather than an allocation for every contact.
+pub(super) struct Births {
+    months: [i32; MAX_FAMILY_SIZE],
+    len: usize,
+}
+
+impl Births {
+    fn push(&mut self, birth: i32) {
+        self.months[self.len] = birth;
+        self.len += 1;
+    }
+}
+
+impl std::ops::Deref for Births {
+    type Target = [i32];
+
+    fn deref(&self) -> &[i32] {
+        &self.months[..self.len]
+    }
+}
+
 /// Take a family out of `table` at month `t`: the index child born in `birth` (group `g`) and
 /// brothers and sisters of nearby ages from the same group. Returns their birth months, index
 /// first, and whether the family's need is abuse or neglect.
@@ -435,10 +460,11 @@ pub(super) fn form_family(
     birth: i32,
     t: i32,
     rng: &mut Stream,
-) -> (Vec<i32>, bool) {
+) -> (Births, bool) {
     let draws = draw_family(m, rng);
     table.remove(g, birth, t);
-    let mut births = vec![birth];
+    let mut births = Births { months: [0; MAX_FAMILY_SIZE], len: 0 };
+    births.push(birth);
     let (mut older, mut younger) = (birth, birth);
     for &(gap, is_older) in draws.siblings() {
         let wanted = if is_older { older - gap } else { younger + gap };

@@ -254,7 +254,7 @@ fn draw_initial_family(
     seed: u64,
     rep: u64,
     k: u64,
-) -> Option<(usize, Vec<i32>, bool)> {
+) -> Option<(usize, Births, bool)> {
     // Three powers, not one per group: the same numbers, for a tenth of the start's time.
     let leaning = m.escalation_need.map(|e| e.powf(strength));
     let weights: Vec<f64> = (0..m.localities * 3).map(|g| known.band_total(g, band) as f64 * leaning[g % 3]).collect();
@@ -308,7 +308,7 @@ impl World<'_> {
                 return;
             }
             let f = self.materialise_start(family, k as u64);
-            let kids = self.families[f as usize].children.clone();
+            let kids = self.families[f as usize].children.to_vec();
             let proceedings = self.start_proceedings(family, k as u64);
             for (&c, child) in kids.iter().zip(&family.care) {
                 self.place_start_child(f, c, child, proceedings);
