@@ -14,11 +14,10 @@ impl World<'_> {
         self.families[f as usize].sleeping = true;
         let e = unit_exponential(&mut self.families[f as usize].rng);
         let month = first_event(e, t + 1, self.months, |s| {
-            if !self.any_home_under_18(f, s) {
-                return (0.0, self.months); // everyone at home has turned 18: no further contact
-            }
-            let pol = &self.periods[self.period_at(s)].1;
-            (self.closed_hazards(f, s, pol).iter().sum(), self.next_change(f, s))
+            // With everyone at home turned 18 the hazards are zero to the horizon: no further
+            // contact.
+            let (h, next) = self.closed_walk::<true>(f, s, &self.periods[self.period_at(s)].1);
+            (h.iter().sum(), next)
         });
         if month != NO_EVENT {
             self.wake[month as usize].push(f);

@@ -237,15 +237,29 @@ impl World<'_> {
     /// Hazards of renewed contact for a closed family in month `t`: identification, referral,
     /// crisis, moving away. Zero when no child under 18 remains at home.
     pub(super) fn closed_hazards(&self, f: u32, t: i32, pol: &PeriodPolicy) -> [f64; 4] {
+        self.closed_walk::<false>(f, t, pol).0
+    }
+
+    /// One walk over closed family `f`'s children in month `t`: its hazards of renewed contact
+    /// (as [`World::closed_hazards`]) and, if `NEXT`, the month they next may change: a
+    /// birthday crossing a band (or a year of age with factors by age), the end of the
+    /// recently-closed window or of the early help after-effect, a policy change. With no
+    /// child under 18 at home, zero hazards to the horizon.
+    #[inline(always)]
+    pub(super) fn closed_walk<const NEXT: bool>(&self, f: u32, t: i32, pol: &PeriodPolicy) -> ([f64; 4], i32) {
         let m = self.m;
         let fam = &self.families[f as usize];
         let need = fam.need as usize;
         let (mut ident, mut referral, mut crisis) = (0.0, 0.0, 0.0);
         let mut any = false;
+        let mut next = self.months;
         for &c in &fam.children {
             let ch = &self.children[c as usize];
             if ch.status != Status::Home {
                 continue;
+            }
+            if NEXT {
+                self.closed_child_next_change(ch, t, &mut next);
             }
             let Some(band) = CohortTable::band_at(ch.birth, t) else { continue };
             any = true;
@@ -259,7 +273,10 @@ impl World<'_> {
             crisis += m.previously_known.crisis[b] * self.entry.at_age(b, t - ch.birth, t);
         }
         if !any {
-            return [0.0; 4];
+            return ([0.0; 4], self.months);
+        }
+        if NEXT {
+            next = self.closed_family_next_change(f, t, next);
         }
         let mut contact = m.contact_need[need];
         if need == 2 {
@@ -272,26 +289,26 @@ impl World<'_> {
         if t - fam.eh_closed_at < pol.eh_after_months {
             after = pol.eh_effect_after;
         }
-        [ident * contact, referral * contact * after, crisis * contact * after, m.move_away_hazard]
+        ([ident * contact, referral * contact * after, crisis * contact * after, m.move_away_hazard], next)
     }
 
-    /// The next month at which a closed family's hazards may change.
-    pub(super) fn next_change(&self, f: u32, t: i32) -> i32 {
-        let fam = &self.families[f as usize];
-        let mut next = self.months;
-        for &c in &fam.children {
-            let ch = &self.children[c as usize];
-            if ch.status != Status::Home {
-                continue;
-            }
-            let age = t - ch.birth;
-            if let Some(b) = AgeBand::next_boundary(age) {
-                next = next.min(ch.birth + b);
-            }
-            if let Some(birthday) = self.entry.next_age_edge(age) {
-                next = next.min(ch.birth + birthday);
-            }
+    /// Lower `next` to the next edge of a closed family's child `ch` (at home) after month `t`.
+    #[inline(always)]
+    fn closed_child_next_change(&self, ch: &Child, t: i32, next: &mut i32) {
+        let age = t - ch.birth;
+        if let Some(b) = AgeBand::next_boundary(age) {
+            *next = (*next).min(ch.birth + b);
         }
+        if let Some(birthday) = self.entry.next_age_edge(age) {
+            *next = (*next).min(ch.birth + birthday);
+        }
+    }
+
+    /// `next` (the children's next edge) lowered to closed family `f`'s own next edge after
+    /// month `t`, and at least `t + 1`.
+    #[inline(always)]
+    fn closed_family_next_change(&self, f: u32, t: i32, mut next: i32) -> i32 {
+        let fam = &self.families[f as usize];
         if self.entry.trending {
             next = next.min(t + 1); // the trend moves crisis entry every month
         }
@@ -307,12 +324,6 @@ impl World<'_> {
             next = next.min(*start);
         }
         next.max(t + 1)
-    }
-
-    pub(super) fn any_home_under_18(&self, f: u32, t: i32) -> bool {
-        self.families[f as usize].children.iter().any(|&c| {
-            self.children[c as usize].status == Status::Home && t - self.children[c as usize].birth < MONTHS_TO_18
-        })
     }
 
     /// The family leaves the authority; newcomers of the same ages take their place among the
