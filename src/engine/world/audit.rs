@@ -21,6 +21,9 @@ impl World<'_> {
                     walked(Status::Care)
                 ));
             }
+            if self.due[f].parked != (fam.done || fam.sleeping) {
+                return Err(format!("month {t}: family {f} is parked but neither sleeping nor done, or the reverse"));
+            }
             if fam.done {
                 if fam.children.iter().any(|&c| self.children[c as usize].status != Status::Left) {
                     return Err(format!("month {t}: family {f} is done but has children in the model"));

@@ -11,7 +11,7 @@ impl World<'_> {
 
     pub(super) fn sleep(&mut self, f: u32) {
         let t = self.t;
-        self.families[f as usize].sleeping = true;
+        self.set_sleeping(f, true);
         let e = unit_exponential(&mut self.families[f as usize].rng);
         let month = first_event(e, t + 1, self.months, |s| {
             // With everyone at home turned 18 the hazards are zero to the horizon: no further
@@ -30,9 +30,9 @@ impl World<'_> {
         if !fam.sleeping || fam.done {
             return;
         }
-        self.families[f as usize].sleeping = false;
+        self.set_sleeping(f, false);
         if self.at_home(f) == 0 {
-            self.families[f as usize].done = true;
+            self.set_done(f);
             return;
         }
         let periods = Rc::clone(&self.periods);
@@ -94,7 +94,7 @@ impl World<'_> {
                 Status::Left => {}
             }
         }
-        self.families[f as usize].next_touch = touch;
+        self.due[f as usize].touch = touch;
     }
 }
 

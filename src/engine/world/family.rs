@@ -65,11 +65,10 @@ pub(super) struct Family {
     pub(super) home_event: i32,
     pub(super) eh_index_5_plus: bool,
     pub(super) eh_closed_at: i32,
+    /// Asleep until its next contact (set by [`World::set_sleeping`]).
     pub(super) sleeping: bool,
+    /// No children left in the model (set by [`World::set_done`]).
     pub(super) done: bool,
-    /// Earliest month the family needs stepping: next month while any child is at home; for a
-    /// family whose children are all in care, the next care event or 18th birthday.
-    pub(super) next_touch: i32,
     pub(super) logged: bool,
 }
 
@@ -119,6 +118,16 @@ impl<'a> IntoIterator for &'a ChildList {
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
     }
+}
+
+/// When a family next needs stepping, apart from its record (see `World::due`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Due {
+    /// Earliest month the family needs stepping: its next home event, a child's event in care
+    /// or 18th birthday, the end of intensive support.
+    pub(super) touch: i32,
+    /// Sleeping or done: not stepped, and out of the active list at the end of the month.
+    pub(super) parked: bool,
 }
 
 /// Slots of the explicit-children table: a family's case for children at home, then one slot
@@ -211,6 +220,19 @@ impl World<'_> {
         usize::from(self.families[f as usize].care)
     }
 
+    /// Family `f` has no children left in the model.
+    pub(super) fn set_done(&mut self, f: u32) {
+        self.families[f as usize].done = true;
+        self.due[f as usize].parked = true;
+    }
+
+    /// Family `f` goes to sleep until its next contact, or wakes.
+    pub(super) fn set_sleeping(&mut self, f: u32, sleeping: bool) {
+        let fam = &mut self.families[f as usize];
+        fam.sleeping = sleeping;
+        self.due[f as usize].parked = fam.sleeping || fam.done;
+    }
+
     /// Set child `c`'s status, keeping its family's counts of children at home and in care.
     pub(super) fn set_status(&mut self, c: u32, status: Status) {
         let child = &mut self.children[c as usize];
@@ -238,7 +260,7 @@ impl World<'_> {
         let (home, care) = self.counts(f);
         if home == 0 && care == 0 {
             self.set_case(f, Case::Closed);
-            self.families[f as usize].done = true;
+            self.set_done(f);
             return;
         }
         if home == 0 && self.families[f as usize].case != Case::Closed {

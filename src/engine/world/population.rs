@@ -152,6 +152,7 @@ impl World<'_> {
     /// child), all at home with no open case; `rng` is its stream from now on.
     pub(super) fn push_family(&mut self, rng: Stream, g: usize, births: &[i32], abuse_neglect: bool) -> u32 {
         let id = self.families.len() as u32;
+        self.due.push(Due { touch: 0, parked: false });
         let mut kids = ChildList::default();
         for &b in births {
             kids.push(self.new_child(id, g / 3, b, SLOT_CLOSED));
@@ -176,7 +177,6 @@ impl World<'_> {
             eh_closed_at: NEVER,
             sleeping: false,
             done: false,
-            next_touch: 0,
             logged: id < self.log_families,
         });
         id
@@ -349,7 +349,7 @@ impl World<'_> {
         self.log(f, None, Move::MovedAway);
         self.set_case(f, Case::Closed);
         if self.in_care(f) == 0 {
-            self.families[f as usize].done = true;
+            self.set_done(f);
         }
     }
 
