@@ -2,6 +2,8 @@
 //!
 //! - `default_preset_10y/*`: the default preset (Wolverhampton, 57,000 children) over 10 years,
 //!   reported as replications per second and as child-months per second.
+//! - `slider_3y/replications`: a slider's redraw, 40 replications of the default preset over
+//!   3 years (the starting caseload weighs more here than over 10 years).
 //! - `population_scaling/*`: the never-contacted population grown 1x, 4x and 16x at a fixed
 //!   caseload (contact rates divided by the same factor), to show what the population itself
 //!   costs. An engine whose work grows with contacts and cases keeps these close together.
@@ -28,6 +30,17 @@ fn default_preset(c: &mut Criterion) {
     group.bench_function("replications", |b| b.iter(|| black_box(model.run(&options, &Silent).unwrap())));
     group.throughput(Throughput::Elements(child_months));
     group.bench_function("child_months", |b| b.iter(|| black_box(model.run(&options, &Silent).unwrap())));
+    group.finish();
+}
+
+fn slider(c: &mut Criterion) {
+    const SLIDER_REPLICATIONS: usize = 40;
+    let model = Model::new(&Scenario::default_preset()).unwrap();
+    let options = RunOptions::new(SLIDER_REPLICATIONS, 3, 1);
+    let mut group = c.benchmark_group("slider_3y");
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Elements(SLIDER_REPLICATIONS as u64));
+    group.bench_function("replications", |b| b.iter(|| black_box(model.run(&options, &Silent).unwrap())));
     group.finish();
 }
 
@@ -68,5 +81,5 @@ fn population_scaling(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, default_preset, population_scaling);
+criterion_group!(benches, default_preset, slider, population_scaling);
 criterion_main!(benches);

@@ -11,6 +11,19 @@ impl World<'_> {
         let mut waiting = vec![0u32; self.m.localities];
         let mut in_sis = 0;
         for (f, fam) in self.families.iter().enumerate() {
+            let walked = |status| fam.children.iter().filter(|&&c| self.children[c as usize].status == status).count();
+            if (usize::from(fam.home), usize::from(fam.care)) != (walked(Status::Home), walked(Status::Care)) {
+                return Err(format!(
+                    "month {t}: family {f} counts {} at home and {} in care, but its children say {} and {}",
+                    fam.home,
+                    fam.care,
+                    walked(Status::Home),
+                    walked(Status::Care)
+                ));
+            }
+            if self.due[f].parked != (fam.done || fam.sleeping) {
+                return Err(format!("month {t}: family {f} is parked but neither sleeping nor done, or the reverse"));
+            }
             if fam.done {
                 if fam.children.iter().any(|&c| self.children[c as usize].status != Status::Left) {
                     return Err(format!("month {t}: family {f} is done but has children in the model"));

@@ -11,14 +11,13 @@ impl World<'_> {
 
     pub(super) fn sleep(&mut self, f: u32) {
         let t = self.t;
-        self.families[f as usize].sleeping = true;
+        self.set_sleeping(f, true);
         let e = unit_exponential(&mut self.families[f as usize].rng);
         let month = first_event(e, t + 1, self.months, |s| {
-            if !self.any_home_under_18(f, s) {
-                return (0.0, self.months); // everyone at home has turned 18: no further contact
-            }
-            let pol = &self.periods[self.period_at(s)].1;
-            (self.closed_hazards(f, s, pol).iter().sum(), self.next_change(f, s))
+            // With everyone at home turned 18 the hazards are zero to the horizon: no further
+            // contact.
+            let (h, next) = self.closed_walk::<true>(f, s, &self.periods[self.period_at(s)].1);
+            (h.iter().sum(), next)
         });
         if month != NO_EVENT {
             self.wake[month as usize].push(f);
@@ -31,9 +30,9 @@ impl World<'_> {
         if !fam.sleeping || fam.done {
             return;
         }
-        self.families[f as usize].sleeping = false;
+        self.set_sleeping(f, false);
         if self.at_home(f) == 0 {
-            self.families[f as usize].done = true;
+            self.set_done(f);
             return;
         }
         let periods = Rc::clone(&self.periods);
@@ -95,7 +94,7 @@ impl World<'_> {
                 Status::Left => {}
             }
         }
-        self.families[f as usize].next_touch = touch;
+        self.due[f as usize].touch = touch;
     }
 }
 

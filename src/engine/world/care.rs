@@ -48,8 +48,8 @@ impl World<'_> {
         let l = fam.locality as usize;
         let from = case_slot(fam.case);
         self.retable(f, c, Some(from), Some(SLOT_CARE + placement as usize));
+        self.set_status(c, Status::Care);
         let child = &mut self.children[c as usize];
-        child.status = Status::Care;
         child.care_since = t;
         child.placement = placement;
         child.entered_under_5 = age < FIVE_YEARS;
@@ -304,14 +304,14 @@ impl World<'_> {
         self.children[c as usize].care_event = NO_EVENT;
         if leaves {
             self.retable(f, c, Some(SLOT_CARE + current), None);
-            self.children[c as usize].status = Status::Left;
+            self.set_status(c, Status::Left);
             return;
         }
         let to = pick_scaled(&m.return_to, u2 * m.return_to.iter().sum::<f64>());
         let case = self.families[f as usize].case;
         self.retable(f, c, Some(SLOT_CARE + current), Some(case_slot(case)));
+        self.set_status(c, Status::Home);
         let child = &mut self.children[c as usize];
-        child.status = Status::Home;
         child.returned_at = t;
         let wanted = [Case::ChildProtection, Case::ChildInNeed, Case::Closed][to];
         if case == Case::Closed || rank(wanted) > rank(case) {

@@ -46,7 +46,11 @@ pub(super) struct Child {
 #[derive(Debug, Clone)]
 pub(super) struct Family {
     pub(super) rng: Stream,
-    pub(super) children: Vec<u32>,
+    pub(super) children: ChildList,
+    /// Children at home and in care: kept by [`World::set_status`], so that the many questions
+    /// "anyone at home?" need no walk over the children.
+    pub(super) home: u16,
+    pub(super) care: u16,
     pub(super) index_child: u32,
     pub(super) locality: u8,
     pub(super) need: u8,
@@ -61,12 +65,69 @@ pub(super) struct Family {
     pub(super) home_event: i32,
     pub(super) eh_index_5_plus: bool,
     pub(super) eh_closed_at: i32,
+    /// Asleep until its next contact (set by [`World::set_sleeping`]).
     pub(super) sleeping: bool,
+    /// No children left in the model (set by [`World::set_done`]).
     pub(super) done: bool,
-    /// Earliest month the family needs stepping: next month while any child is at home; for a
-    /// family whose children are all in care, the next care event or 18th birthday.
-    pub(super) next_touch: i32,
     pub(super) logged: bool,
+}
+
+/// Children kept in the family's record: most families have few, so they need no allocation
+/// of their own (the profile counted one and a reallocation per family formed).
+const INLINE_CHILDREN: usize = 5;
+
+/// A family's children (ids into the world's children), index child first, in the order they
+/// joined: inline up to [`INLINE_CHILDREN`], then all on the heap.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ChildList {
+    len: u32,
+    inline: [u32; INLINE_CHILDREN],
+    spilled: Vec<u32>,
+}
+
+impl ChildList {
+    pub(super) fn push(&mut self, c: u32) {
+        let n = self.len as usize;
+        if n < INLINE_CHILDREN {
+            self.inline[n] = c;
+        } else {
+            if n == INLINE_CHILDREN {
+                self.spilled.extend_from_slice(&self.inline);
+            }
+            self.spilled.push(c);
+        }
+        self.len += 1;
+    }
+}
+
+impl std::ops::Deref for ChildList {
+    type Target = [u32];
+
+    #[inline]
+    fn deref(&self) -> &[u32] {
+        let n = self.len as usize;
+        if n <= INLINE_CHILDREN { &self.inline[..n] } else { &self.spilled }
+    }
+}
+
+impl<'a> IntoIterator for &'a ChildList {
+    type Item = &'a u32;
+    type IntoIter = std::slice::Iter<'a, u32>;
+
+    #[inline]
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// When a family next needs stepping, apart from its record (see `World::due`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Due {
+    /// Earliest month the family needs stepping: its next home event, a child's event in care
+    /// or 18th birthday, the end of intensive support.
+    pub(super) touch: i32,
+    /// Sleeping or done: not stepped, and out of the active list at the end of the month.
+    pub(super) parked: bool,
 }
 
 /// Slots of the explicit-children table: a family's case for children at home, then one slot
@@ -142,25 +203,51 @@ impl World<'_> {
         Some(eldest)
     }
 
-    /// Children at home and in care, in one pass.
+    /// Children at home and in care.
+    #[inline]
     pub(super) fn counts(&self, f: u32) -> (usize, usize) {
-        let (mut home, mut care) = (0, 0);
-        for &c in &self.families[f as usize].children {
-            match self.children[c as usize].status {
-                Status::Home => home += 1,
-                Status::Care => care += 1,
-                Status::Left => {}
-            }
-        }
-        (home, care)
+        let fam = &self.families[f as usize];
+        (usize::from(fam.home), usize::from(fam.care))
     }
 
+    #[inline]
     pub(super) fn at_home(&self, f: u32) -> usize {
-        self.families[f as usize].children.iter().filter(|&&c| self.children[c as usize].status == Status::Home).count()
+        usize::from(self.families[f as usize].home)
     }
 
+    #[inline]
     pub(super) fn in_care(&self, f: u32) -> usize {
-        self.families[f as usize].children.iter().filter(|&&c| self.children[c as usize].status == Status::Care).count()
+        usize::from(self.families[f as usize].care)
+    }
+
+    /// Family `f` has no children left in the model.
+    pub(super) fn set_done(&mut self, f: u32) {
+        self.families[f as usize].done = true;
+        self.due[f as usize].parked = true;
+    }
+
+    /// Family `f` goes to sleep until its next contact, or wakes.
+    pub(super) fn set_sleeping(&mut self, f: u32, sleeping: bool) {
+        let fam = &mut self.families[f as usize];
+        fam.sleeping = sleeping;
+        self.due[f as usize].parked = fam.sleeping || fam.done;
+    }
+
+    /// Set child `c`'s status, keeping its family's counts of children at home and in care.
+    pub(super) fn set_status(&mut self, c: u32, status: Status) {
+        let child = &mut self.children[c as usize];
+        let was = std::mem::replace(&mut child.status, status);
+        let fam = &mut self.families[child.family as usize];
+        match was {
+            Status::Home => fam.home -= 1,
+            Status::Care => fam.care -= 1,
+            Status::Left => {}
+        }
+        match status {
+            Status::Home => fam.home += 1,
+            Status::Care => fam.care += 1,
+            Status::Left => {}
+        }
     }
 
     /// After anything happens to a family: it sleeps if its case is closed with children at
@@ -173,7 +260,7 @@ impl World<'_> {
         let (home, care) = self.counts(f);
         if home == 0 && care == 0 {
             self.set_case(f, Case::Closed);
-            self.families[f as usize].done = true;
+            self.set_done(f);
             return;
         }
         if home == 0 && self.families[f as usize].case != Case::Closed {
@@ -263,5 +350,23 @@ pub(super) fn rank(c: Case) -> u8 {
         Case::EarlyHelp => 2,
         Case::ChildInNeed => 3,
         Case::ChildProtection => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_child_list_keeps_its_order_past_the_inline_places() {
+        let mut list = ChildList::default();
+        assert!(list.is_empty());
+        let wanted: Vec<u32> = (0..2 * INLINE_CHILDREN as u32 + 1).map(|i| 10 * i + 3).collect();
+        for (n, &c) in wanted.iter().enumerate() {
+            list.push(c);
+            assert_eq!(&list[..], &wanted[..=n], "after {} children", n + 1);
+        }
+        assert_eq!(list.iter().copied().collect::<Vec<_>>(), wanted);
+        assert_eq!(list.clone().to_vec(), wanted);
     }
 }

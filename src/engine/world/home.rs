@@ -42,15 +42,35 @@ impl World<'_> {
     /// step down, move away, birth. For a closed case (children at home beside a brother or
     /// sister in care) they are renewed contact: identification, referral, crisis.
     pub(super) fn home_hazards(&self, f: u32, s: i32, pol: &PeriodPolicy, hz: &mut Vec<f64>, who: &mut Vec<u32>) {
-        let m = self.m;
         hz.clear();
         who.clear();
-        let fam = &self.families[f as usize];
-        let case = fam.case;
-        if case == Case::Closed {
+        if self.families[f as usize].case == Case::Closed {
             hz.extend_from_slice(&self.closed_hazards(f, s, pol)[..3]);
             return;
         }
+        let (family_events, _) = self.open_case_walk::<false>(f, s, pol, |h, c| {
+            hz.push(h);
+            who.push(c);
+        });
+        hz.extend_from_slice(&family_events);
+    }
+
+    /// One walk over the children of family `f` (whose case is open) in month `s`: hands each
+    /// child at home's care-entry hazard to `child` in order, and returns the family's events'
+    /// hazards (close, step up, step down, move away, birth; all zero with nobody at home) and,
+    /// if `NEXT`, the month they next may change (as [`World::home_next_change`]). One walk
+    /// instead of two, and no list: scheduling needs only the total.
+    #[inline(always)]
+    fn open_case_walk<const NEXT: bool>(
+        &self,
+        f: u32,
+        s: i32,
+        pol: &PeriodPolicy,
+        mut child: impl FnMut(f64, u32),
+    ) -> ([f64; 5], i32) {
+        let m = self.m;
+        let fam = &self.families[f as usize];
+        let case = fam.case;
         let need = fam.need as usize;
         let contact = m.contact_need[need];
         let escalation =
@@ -60,11 +80,16 @@ impl World<'_> {
         let mut any_in_care = false;
         let mut underlying_referral = 0.0;
         let mut youngest = i32::MAX;
+        let mut at_home = 0usize;
+        let mut next = self.months;
         for &c in &fam.children {
             let ch = &self.children[c as usize];
             let age = s - ch.birth;
             if ch.status == Status::Care && age < MONTHS_TO_18 {
                 any_in_care = true;
+            }
+            if NEXT && ch.status == Status::Home {
+                self.child_next_change(ch, s, &mut next);
             }
             if ch.status != Status::Home || age >= MONTHS_TO_18 || ch.returned_at == s {
                 continue;
@@ -89,8 +114,14 @@ impl World<'_> {
             if s - ch.returned_at < m.reentry_months {
                 h *= 1.0 + (self.care_rates.reentry_multiplier - 1.0) * pol.reentry_multiplier;
             }
-            hz.push(h);
-            who.push(c);
+            child(h, c);
+            at_home += 1;
+        }
+        if NEXT {
+            self.family_next_change(f, s, &mut next);
+        }
+        if at_home == 0 {
+            return ([0.0; 5], next); // nobody at home: no family events
         }
         let esc = m.escalation_need[need];
         let months_in = s - fam.case_since;
@@ -105,11 +136,7 @@ impl World<'_> {
             Case::Closed => (0.0, 0.0, 0.0),
         };
         let births = if youngest < TEN_YEARS { m.family_birth_hazard } else { 0.0 };
-        if who.is_empty() {
-            hz.extend_from_slice(&[0.0; 5]); // nobody at home: no family events
-            return;
-        }
-        hz.extend_from_slice(&[close, up, down, if any_in_care { 0.0 } else { m.move_away_hazard }, births]);
+        ([close, up, down, if any_in_care { 0.0 } else { m.move_away_hazard }, births], next)
     }
 
     /// The next month after `s` at which family `f`'s home hazards may change: a birthday that
@@ -117,29 +144,47 @@ impl World<'_> {
     /// the early help after-effect, of a re-entry window, of the recently-closed window, of
     /// intensive support, or a policy change.
     pub(super) fn home_next_change(&self, f: u32, s: i32) -> i32 {
-        let m = self.m;
-        let fam = &self.families[f as usize];
         let mut next = self.months;
+        for &c in &self.families[f as usize].children {
+            let ch = &self.children[c as usize];
+            if ch.status == Status::Home {
+                self.child_next_change(ch, s, &mut next);
+            }
+        }
+        self.family_next_change(f, s, &mut next);
+        next
+    }
+
+    /// Lower `next` to the first edge after `s` of child `ch`'s (at home) hazards.
+    #[inline(always)]
+    fn child_next_change(&self, ch: &Child, s: i32, next: &mut i32) {
         let mut consider = |edge: i32| {
             if edge > s {
-                next = next.min(edge);
+                *next = (*next).min(edge);
             }
         };
-        for &c in &fam.children {
-            let ch = &self.children[c as usize];
-            if ch.status != Status::Home {
-                continue;
-            }
-            let age = s - ch.birth;
-            if let Some(b) = AgeBand::next_boundary(age) {
-                consider(ch.birth + b);
-            }
-            if let Some(birthday) = self.entry.next_age_edge(age) {
-                consider(ch.birth + birthday);
-            }
-            consider(ch.returned_at + m.reentry_months);
-            consider(ch.returned_at + 1);
+        let age = s - ch.birth;
+        if let Some(b) = AgeBand::next_boundary(age) {
+            consider(ch.birth + b);
         }
+        if let Some(birthday) = self.entry.next_age_edge(age) {
+            consider(ch.birth + birthday);
+        }
+        consider(ch.returned_at + self.m.reentry_months);
+        consider(ch.returned_at + 1);
+    }
+
+    /// Lower `next` to the first edge after `s` of family `f`'s own hazards: the trend, its
+    /// case's windows, intensive support, a policy change.
+    #[inline(always)]
+    fn family_next_change(&self, f: u32, s: i32, next: &mut i32) {
+        let m = self.m;
+        let fam = &self.families[f as usize];
+        let mut consider = |edge: i32| {
+            if edge > s {
+                *next = (*next).min(edge);
+            }
+        };
         if self.entry.trending {
             consider(s + 1); // the trend moves care entry every month
         }
@@ -156,22 +201,27 @@ impl World<'_> {
         if let Some((start, _)) = self.periods.get(p + 1) {
             consider(*start);
         }
-        next
     }
 
     /// Draw the month of family `f`'s next home event from month `from` on, walking its
     /// piecewise-constant hazards (the same distribution as a draw every month).
     pub(super) fn schedule_home(&mut self, f: u32, from: i32) {
-        let mut hz = std::mem::take(&mut self.scratch_hazards);
-        let mut who = std::mem::take(&mut self.scratch_children);
         let e = unit_exponential(&mut self.families[f as usize].rng);
+        let closed = self.families[f as usize].case == Case::Closed;
         let event = first_event(e, from, self.months, |s| {
-            let p = self.period_at(s);
-            self.home_hazards(f, s, &self.periods[p].1, &mut hz, &mut who);
-            (hz.iter().sum(), self.home_next_change(f, s))
+            let pol = &self.periods[self.period_at(s)].1;
+            if closed {
+                let h = self.closed_hazards(f, s, pol);
+                return (h[..3].iter().sum(), self.home_next_change(f, s));
+            }
+            // Summed in the order of `home_hazards`' list, so the total is the same number.
+            let mut total = -0.0;
+            let (family_events, next) = self.open_case_walk::<true>(f, s, pol, |h, _| total += h);
+            for h in family_events {
+                total += h;
+            }
+            (total, next)
         });
-        self.scratch_hazards = hz;
-        self.scratch_children = who;
         self.families[f as usize].home_event = event;
     }
 
@@ -268,6 +318,7 @@ impl World<'_> {
                 let l = self.families[f as usize].locality as usize;
                 let id = self.new_child(f, l, t, case_slot(case));
                 self.families[f as usize].children.push(id);
+                self.families[f as usize].home += 1;
                 let g = self.group_of(f);
                 self.explicit_births[g] += 1;
                 self.out.flow(Move::Birth, t, 1);

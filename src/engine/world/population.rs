@@ -152,10 +152,16 @@ impl World<'_> {
     /// child), all at home with no open case; `rng` is its stream from now on.
     pub(super) fn push_family(&mut self, rng: Stream, g: usize, births: &[i32], abuse_neglect: bool) -> u32 {
         let id = self.families.len() as u32;
-        let kids: Vec<u32> = births.iter().map(|&b| self.new_child(id, g / 3, b, SLOT_CLOSED)).collect();
+        self.due.push(Due { touch: 0, parked: false });
+        let mut kids = ChildList::default();
+        for &b in births {
+            kids.push(self.new_child(id, g / 3, b, SLOT_CLOSED));
+        }
         let index = kids[0];
         self.families.push(Family {
             rng,
+            home: births.len() as u16,
+            care: 0,
             children: kids,
             index_child: index,
             locality: (g / 3) as u8,
@@ -171,7 +177,6 @@ impl World<'_> {
             eh_closed_at: NEVER,
             sleeping: false,
             done: false,
-            next_touch: 0,
             logged: id < self.log_families,
         });
         id
@@ -232,15 +237,29 @@ impl World<'_> {
     /// Hazards of renewed contact for a closed family in month `t`: identification, referral,
     /// crisis, moving away. Zero when no child under 18 remains at home.
     pub(super) fn closed_hazards(&self, f: u32, t: i32, pol: &PeriodPolicy) -> [f64; 4] {
+        self.closed_walk::<false>(f, t, pol).0
+    }
+
+    /// One walk over closed family `f`'s children in month `t`: its hazards of renewed contact
+    /// (as [`World::closed_hazards`]) and, if `NEXT`, the month they next may change: a
+    /// birthday crossing a band (or a year of age with factors by age), the end of the
+    /// recently-closed window or of the early help after-effect, a policy change. With no
+    /// child under 18 at home, zero hazards to the horizon.
+    #[inline(always)]
+    pub(super) fn closed_walk<const NEXT: bool>(&self, f: u32, t: i32, pol: &PeriodPolicy) -> ([f64; 4], i32) {
         let m = self.m;
         let fam = &self.families[f as usize];
         let need = fam.need as usize;
         let (mut ident, mut referral, mut crisis) = (0.0, 0.0, 0.0);
         let mut any = false;
+        let mut next = self.months;
         for &c in &fam.children {
             let ch = &self.children[c as usize];
             if ch.status != Status::Home {
                 continue;
+            }
+            if NEXT {
+                self.closed_child_next_change(ch, t, &mut next);
             }
             let Some(band) = CohortTable::band_at(ch.birth, t) else { continue };
             any = true;
@@ -254,7 +273,10 @@ impl World<'_> {
             crisis += m.previously_known.crisis[b] * self.entry.at_age(b, t - ch.birth, t);
         }
         if !any {
-            return [0.0; 4];
+            return ([0.0; 4], self.months);
+        }
+        if NEXT {
+            next = self.closed_family_next_change(f, t, next);
         }
         let mut contact = m.contact_need[need];
         if need == 2 {
@@ -267,26 +289,26 @@ impl World<'_> {
         if t - fam.eh_closed_at < pol.eh_after_months {
             after = pol.eh_effect_after;
         }
-        [ident * contact, referral * contact * after, crisis * contact * after, m.move_away_hazard]
+        ([ident * contact, referral * contact * after, crisis * contact * after, m.move_away_hazard], next)
     }
 
-    /// The next month at which a closed family's hazards may change.
-    pub(super) fn next_change(&self, f: u32, t: i32) -> i32 {
-        let fam = &self.families[f as usize];
-        let mut next = self.months;
-        for &c in &fam.children {
-            let ch = &self.children[c as usize];
-            if ch.status != Status::Home {
-                continue;
-            }
-            let age = t - ch.birth;
-            if let Some(b) = AgeBand::next_boundary(age) {
-                next = next.min(ch.birth + b);
-            }
-            if let Some(birthday) = self.entry.next_age_edge(age) {
-                next = next.min(ch.birth + birthday);
-            }
+    /// Lower `next` to the next edge of a closed family's child `ch` (at home) after month `t`.
+    #[inline(always)]
+    fn closed_child_next_change(&self, ch: &Child, t: i32, next: &mut i32) {
+        let age = t - ch.birth;
+        if let Some(b) = AgeBand::next_boundary(age) {
+            *next = (*next).min(ch.birth + b);
         }
+        if let Some(birthday) = self.entry.next_age_edge(age) {
+            *next = (*next).min(ch.birth + birthday);
+        }
+    }
+
+    /// `next` (the children's next edge) lowered to closed family `f`'s own next edge after
+    /// month `t`, and at least `t + 1`.
+    #[inline(always)]
+    fn closed_family_next_change(&self, f: u32, t: i32, mut next: i32) -> i32 {
+        let fam = &self.families[f as usize];
         if self.entry.trending {
             next = next.min(t + 1); // the trend moves crisis entry every month
         }
@@ -304,12 +326,6 @@ impl World<'_> {
         next.max(t + 1)
     }
 
-    pub(super) fn any_home_under_18(&self, f: u32, t: i32) -> bool {
-        self.families[f as usize].children.iter().any(|&c| {
-            self.children[c as usize].status == Status::Home && t - self.children[c as usize].birth < MONTHS_TO_18
-        })
-    }
-
     /// The family leaves the authority; newcomers of the same ages take their place among the
     /// never-known, so the population keeps its size.
     pub(super) fn move_away(&mut self, f: u32) {
@@ -324,7 +340,7 @@ impl World<'_> {
             let c = self.families[f as usize].children[i];
             if self.children[c as usize].status == Status::Home {
                 self.retable(f, c, Some(slot), None);
-                self.children[c as usize].status = Status::Left;
+                self.set_status(c, Status::Left);
                 self.not_known.add(g, self.children[c as usize].birth, 1, t);
                 n += 1;
             }
@@ -333,7 +349,7 @@ impl World<'_> {
         self.log(f, None, Move::MovedAway);
         self.set_case(f, Case::Closed);
         if self.in_care(f) == 0 {
-            self.families[f as usize].done = true;
+            self.set_done(f);
         }
     }
 
@@ -355,7 +371,7 @@ impl World<'_> {
                 }
                 Status::Home => Move::TurnedEighteen,
             };
-            self.children[c as usize].status = Status::Left;
+            self.set_status(c, Status::Left);
             self.children[c as usize].care_event = NO_EVENT;
             self.out.flow(mv, t, 1);
             self.log(f, Some(c), mv);
@@ -423,6 +439,28 @@ pub(super) fn abuse_neglect_for(m: &Model, index_birth: i32, t: i32, kind: f64) 
     kind < m.abuse_neglect[band.index()]
 }
 
+/// The birth months of a family being formed (index child first): at most
+/// [`MAX_FAMILY_SIZE`], so an array rather than an allocation for every contact.
+pub(super) struct Births {
+    months: [i32; MAX_FAMILY_SIZE],
+    len: usize,
+}
+
+impl Births {
+    fn push(&mut self, birth: i32) {
+        self.months[self.len] = birth;
+        self.len += 1;
+    }
+}
+
+impl std::ops::Deref for Births {
+    type Target = [i32];
+
+    fn deref(&self) -> &[i32] {
+        &self.months[..self.len]
+    }
+}
+
 /// Take a family out of `table` at month `t`: the index child born in `birth` (group `g`) and
 /// brothers and sisters of nearby ages from the same group. Returns their birth months, index
 /// first, and whether the family's need is abuse or neglect.
@@ -433,10 +471,11 @@ pub(super) fn form_family(
     birth: i32,
     t: i32,
     rng: &mut Stream,
-) -> (Vec<i32>, bool) {
+) -> (Births, bool) {
     let draws = draw_family(m, rng);
     table.remove(g, birth, t);
-    let mut births = vec![birth];
+    let mut births = Births { months: [0; MAX_FAMILY_SIZE], len: 0 };
+    births.push(birth);
     let (mut older, mut younger) = (birth, birth);
     for &(gap, is_older) in draws.siblings() {
         let wanted = if is_older { older - gap } else { younger + gap };

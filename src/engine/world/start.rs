@@ -110,6 +110,8 @@ pub(super) fn synthetic(
     let init = &m.scenario.population.initial;
     let mut rng = rng::stream(seed, rep, Purpose::Initial, 0, 0);
     let mut position = StartingPosition::default();
+    // The groups' weights for each family drawn: one buffer for them all.
+    let mut weights = Vec::with_capacity(groups);
     let mut work = 0u32;
     let mut should_stop = || {
         work += 1;
@@ -132,7 +134,7 @@ pub(super) fn synthetic(
         }
         let band = rng::categorical(&mut rng, &ages);
         let Some((g, births, abuse_neglect)) =
-            draw_initial_family(m, &mut not_known, &mut known, &mut rng, band, 2.0, seed, rep, k)
+            draw_initial_family(m, &mut not_known, &mut known, &mut rng, band, 2.0, seed, rep, k, &mut weights)
         else {
             break;
         };
@@ -194,17 +196,24 @@ pub(super) fn synthetic(
             if should_stop() {
                 return None;
             }
-            let weights: Vec<f64> = (0..AgeBand::COUNT)
-                .map(|b| {
-                    let total: u64 = (0..groups).map(|g| known.band_total(g, b)).sum();
-                    total as f64 * (m.not_known.referral[b] + m.not_known.identification[b])
-                })
-                .collect();
-            let band = rng::categorical(&mut rng, &weights);
+            let band_weights: [f64; AgeBand::COUNT] = std::array::from_fn(|b| {
+                let total: u64 = (0..groups).map(|g| known.band_total(g, b)).sum();
+                total as f64 * (m.not_known.referral[b] + m.not_known.identification[b])
+            });
+            let band = rng::categorical(&mut rng, &band_weights);
             let strength = need_strength(false, Some(case));
-            let Some((g, births, abuse_neglect)) =
-                draw_initial_family(m, &mut not_known, &mut known, &mut rng, band, strength, seed, rep, k)
-            else {
+            let Some((g, births, abuse_neglect)) = draw_initial_family(
+                m,
+                &mut not_known,
+                &mut known,
+                &mut rng,
+                band,
+                strength,
+                seed,
+                rep,
+                k,
+                &mut weights,
+            ) else {
                 break;
             };
             let key = k.to_string();
@@ -254,11 +263,13 @@ fn draw_initial_family(
     seed: u64,
     rep: u64,
     k: u64,
-) -> Option<(usize, Vec<i32>, bool)> {
+    weights: &mut Vec<f64>,
+) -> Option<(usize, Births, bool)> {
     // Three powers, not one per group: the same numbers, for a tenth of the start's time.
     let leaning = m.escalation_need.map(|e| e.powf(strength));
-    let weights: Vec<f64> = (0..m.localities * 3).map(|g| known.band_total(g, band) as f64 * leaning[g % 3]).collect();
-    let g = rng::categorical(rng, &weights);
+    weights.clear();
+    weights.extend((0..m.localities * 3).map(|g| known.band_total(g, band) as f64 * leaning[g % 3]));
+    let g = rng::categorical(rng, weights);
     let (table, birth) = match known.pick_in_band(g, band, 0, uniform(rng)) {
         Some(b) => (known, b),
         None => {
@@ -308,7 +319,7 @@ impl World<'_> {
                 return;
             }
             let f = self.materialise_start(family, k as u64);
-            let kids = self.families[f as usize].children.clone();
+            let kids = self.families[f as usize].children.to_vec();
             let proceedings = self.start_proceedings(family, k as u64);
             for (&c, child) in kids.iter().zip(&family.care) {
                 self.place_start_child(f, c, child, proceedings);
@@ -441,8 +452,8 @@ impl World<'_> {
         self.retable(f, c, Some(SLOT_CLOSED), Some(SLOT_CARE + placement));
         let age_months = child.age_months as i32;
         let months_in = child.months_in_care as i32;
+        self.set_status(c, Status::Care);
         let state = &mut self.children[c as usize];
-        state.status = Status::Care;
         state.care_since = -months_in;
         state.entered_under_5 = child.entered_under_5.unwrap_or(age_months - months_in < FIVE_YEARS);
         state.placement = placement as u8;
