@@ -71,10 +71,16 @@ pub(super) struct Projection<'p> {
     /// help, once looked up.
     coarse: Vec<Option<u32>>,
     eh_start: Vec<Option<u32>>,
-    /// The event chances worked out for the row being worked on (`chances_row`), by band or
-    /// year of age.
-    chances_known: [(u32, f64, [f64; 6]); 18],
-    chances_row: u32,
+    /// Each row's event chances by band (or year of age, `chance_classes` a row), worked out
+    /// once while what they depend on stays the same: valid when their epoch is
+    /// `chance_epoch`, which moves on when the policy period or the care-entry factors change,
+    /// and every month while a care lever reads the placements.
+    chance_cache: Vec<CachedChances>,
+    chance_classes: usize,
+    chance_epoch: u32,
+    chance_inputs: Option<(usize, [u64; AgeBand::COUNT])>,
+    /// The share of placement moves in each band that cannot happen this month (`stuck`).
+    stuck_by_band: [f64; AgeBand::COUNT],
     /// A row being merged, a window's share in a segment (reused).
     merged: Vec<f64>,
     scratch: Vec<f64>,
@@ -111,8 +117,11 @@ impl<'p> Projection<'p> {
             masses_known: false,
             merged: Vec::new(),
             scratch: Vec::new(),
-            chances_known: [(0, 0.0, [0.0; 6]); 18],
-            chances_row: 0,
+            chance_cache: Vec::new(),
+            chance_classes: if p.entry.by_age.is_some() { 18 } else { AgeBand::COUNT },
+            chance_epoch: 0,
+            chance_inputs: None,
+            stuck_by_band: [0.0; AgeBand::COUNT],
             coarse: Vec::new(),
             eh_start: Vec::new(),
         }
@@ -223,6 +232,7 @@ impl<'p> Projection<'p> {
                 self.trans(r as u32);
             }
         }
+        self.refresh_chances(t);
         let now = std::mem::take(&mut self.rows.now);
         for (r, v) in now.chunks_exact(self.layout.stride).enumerate() {
             self.row_events(r as u32, v, t, rec);
@@ -237,6 +247,23 @@ impl<'p> Projection<'p> {
         for row in &mut self.placements_next {
             row.fill(0.0);
         }
+    }
+
+    /// Month `t`'s inputs to the event chances: a new epoch (every cached chance stale) if
+    /// they differ from last month's; and the month's stuck placement moves by band.
+    fn refresh_chances(&mut self, t: i32) {
+        let pol = self.p.policy(t);
+        let inputs = (self.p.period_index(t), std::array::from_fn(|b| self.p.entry.at(b, t).to_bits()));
+        // The care levers read the placements, which change every month.
+        let levers = pol.reunification_multiplier != 1.0
+            || pol.special_guardianship_multiplier != 1.0
+            || pol.step_down_multiplier != 1.0;
+        if levers || self.chance_inputs != Some(inputs) {
+            self.chance_epoch += 1;
+            self.chance_inputs = Some(inputs);
+        }
+        self.chance_cache.resize(self.rows.keys.len() * self.chance_classes, CachedChances::STALE);
+        self.stuck_by_band = std::array::from_fn(|b| self.stuck(b, t));
     }
 
     /// Rows holding fewer than `tolerance` children go to the row with their windows (recently
@@ -480,6 +507,9 @@ impl<'p> Projection<'p> {
         let m = self.p.m;
         let key = self.rows.keys[r as usize];
         let mut by_band = [0.0; AgeBand::COUNT];
+        let first_entry = !key.been_in_care;
+        let mut by_year = [0.0; 18];
+        let layout = &self.layout;
         // Entered under five (bands 0 and 1) or not: the row for adoption.
         let mut enter = |rows: &mut Rows, entering: &mut [f64], b: usize, from: usize, to: usize, scale: f64| {
             add(rows, tr.care[usize::from(b < 2)], v, from, to, scale);
@@ -487,6 +517,24 @@ impl<'p> Projection<'p> {
                 *x += y * scale;
             }
             by_band[b] += fast_sum(&v[from..to]) * scale;
+            if first_entry {
+                // By single year of age: a window's children in band `b` spread evenly over
+                // its months in the band.
+                for a in from..to {
+                    let x = v[a] * scale;
+                    let first = layout.first[a].max(BAND_EDGES[b]);
+                    let last = layout.last[a].min(BAND_EDGES[b + 1] - 1);
+                    if first / 12 == last / 12 || first > last {
+                        by_year[(first / 12).min(17)] += x;
+                    } else {
+                        let each = x / (last + 1 - first) as f64;
+                        for year in first / 12..=last / 12 {
+                            let months = (last + 1).min(year * 12 + 12) - first.max(year * 12);
+                            by_year[year.min(17)] += each * months as f64;
+                        }
+                    }
+                }
+            }
         };
         match band {
             Some(b) => enter(&mut self.rows, &mut self.care_entering, b, lo, hi, scale),
@@ -508,6 +556,11 @@ impl<'p> Projection<'p> {
                 rec.series(Series::LacReentries, t, *x);
             } else {
                 rec.series(Series::FIRST_ENTRIES_BY_BAND[b], t, *x);
+            }
+        }
+        if first_entry {
+            for (s, x) in Series::FIRST_ENTRIES_BY_AGE.into_iter().zip(by_year) {
+                rec.series(s, t, x);
             }
         }
         rec.series(Series::EntriesAged5Plus, t, by_band[2..].iter().sum());
@@ -669,9 +722,6 @@ impl<'p> Projection<'p> {
         // With care entry by single year of age, each year of the band is a segment of its own.
         let by_year = self.p.entry.by_age.is_some();
         let count = if by_year { self.layout.by_year.len() } else { self.layout.by_band.len() };
-        // The chances of the month's events, by band (or year of age): a band can come back
-        // after a window that spans two.
-        self.chances_row = self.chances_row.wrapping_add(1);
         for i in 0..count {
             let segment = if by_year { self.layout.by_year[i] } else { self.layout.by_band[i] };
             let (from, to) = (segment.start.max(lo), segment.end.min(hi));
@@ -679,12 +729,14 @@ impl<'p> Projection<'p> {
                 continue;
             }
             let class = if by_year { segment.year } else { segment.band };
-            let (row, happen, c) = self.chances_known[class];
-            let chances = if row == self.chances_row {
-                (happen, c)
+            let slot = r as usize * self.chance_classes + class;
+            let cached = self.chance_cache[slot];
+            let chances = if cached.epoch == self.chance_epoch {
+                (cached.happen, cached.chances)
             } else {
                 let chances = self.chances(&k, segment, t);
-                self.chances_known[class] = (self.chances_row, chances.0, chances.1);
+                self.chance_cache[slot] =
+                    CachedChances { epoch: self.chance_epoch, happen: chances.0, chances: chances.1 };
                 chances
             };
             if segment.part == 1.0 {
@@ -781,7 +833,7 @@ impl<'p> Projection<'p> {
                         self.care_leaving[a] += v[a] * leave;
                         self.care_moving[a] += v[a] * c[4];
                     }
-                    rec.flow(Move::PlacementMove, t, total * c[4] * (1.0 - self.stuck(b, t)));
+                    rec.flow(Move::PlacementMove, t, total * c[4] * (1.0 - self.stuck_by_band[b]));
                 }
                 place => {
                     let into_care = match place {
@@ -1188,6 +1240,20 @@ impl<'p> Projection<'p> {
             out.placements[j] = row[shift..].iter().sum();
         }
     }
+}
+
+/// A row's event chances for one band or year of age ([`Projection::chances`]), worked out in
+/// epoch `epoch`.
+#[derive(Debug, Clone, Copy)]
+struct CachedChances {
+    epoch: u32,
+    happen: f64,
+    chances: [f64; 6],
+}
+
+impl CachedChances {
+    /// Never valid: the epochs start at 1.
+    const STALE: CachedChances = CachedChances { epoch: 0, happen: 0.0, chances: [0.0; 6] };
 }
 
 /// The sum of `xs`, in four running sums (which the compiler can vectorise): the order of
