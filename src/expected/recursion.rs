@@ -81,9 +81,8 @@ pub(super) struct Projection<'p> {
     chance_inputs: Option<(usize, [u64; AgeBand::COUNT])>,
     /// The share of placement moves in each band that cannot happen this month (`stuck`).
     stuck_by_band: [f64; AgeBand::COUNT],
-    /// A row being merged, a window's share in a segment (reused).
+    /// A row being merged (reused).
     merged: Vec<f64>,
-    scratch: Vec<f64>,
 }
 
 impl<'p> Projection<'p> {
@@ -116,7 +115,6 @@ impl<'p> Projection<'p> {
             mass: Vec::new(),
             masses_known: false,
             merged: Vec::new(),
-            scratch: Vec::new(),
             chance_cache: Vec::new(),
             chance_classes: if p.entry.by_age.is_some() { 18 } else { AgeBand::COUNT },
             chance_epoch: 0,
@@ -722,33 +720,39 @@ impl<'p> Projection<'p> {
         // With care entry by single year of age, each year of the band is a segment of its own.
         let by_year = self.p.entry.by_age.is_some();
         let count = if by_year { self.layout.by_year.len() } else { self.layout.by_band.len() };
-        for i in 0..count {
-            let segment = if by_year { self.layout.by_year[i] } else { self.layout.by_band[i] };
-            let (from, to) = (segment.start.max(lo), segment.end.min(hi));
-            if from >= to {
-                continue;
+        // A window spanning two bands (or years) is one stretch: its children's band-free moves
+        // at the chances mixed by its share in each, its entries to care (counted by band)
+        // by part.
+        let mut i = 0;
+        while i < count {
+            let segment = |i: usize| if by_year { self.layout.by_year[i] } else { self.layout.by_band[i] };
+            let first = segment(i);
+            let mut parts = 1;
+            while first.part < 1.0 && i + parts < count && segment(i + parts).start == first.start {
+                parts += 1;
             }
-            let class = if by_year { segment.year } else { segment.band };
-            let slot = r as usize * self.chance_classes + class;
-            let cached = self.chance_cache[slot];
-            let chances = if cached.epoch == self.chance_epoch {
-                (cached.happen, cached.chances)
-            } else {
-                let chances = self.chances(&k, segment, t);
-                self.chance_cache[slot] =
-                    CachedChances { epoch: self.chance_epoch, happen: chances.0, chances: chances.1 };
-                chances
-            };
-            if segment.part == 1.0 {
-                self.segment_events(r, tr, k, v, from, to, segment, chances, t, rec);
-            } else {
-                // A window spanning two bands or years: its share in this one, apart.
-                let mut part = std::mem::take(&mut self.scratch);
-                part.resize(v.len(), 0.0);
-                part[from] = v[from] * segment.part;
-                self.segment_events(r, tr, k, &part, from, to, segment, chances, t, rec);
-                self.scratch = part;
+            let (from, to) = (first.start.max(lo), first.end.min(hi));
+            if from < to {
+                let mut chances = [Part { band: 0, part: 0.0, happen: 0.0, chances: [0.0; 6] }; 2];
+                for (j, part) in chances.iter_mut().enumerate().take(parts.min(2)) {
+                    let segment = segment(i + j);
+                    let class = if by_year { segment.year } else { segment.band };
+                    let slot = r as usize * self.chance_classes + class;
+                    let cached = self.chance_cache[slot];
+                    let (happen, c) = if cached.epoch == self.chance_epoch {
+                        (cached.happen, cached.chances)
+                    } else {
+                        let chances = self.chances(&k, segment, t);
+                        self.chance_cache[slot] =
+                            CachedChances { epoch: self.chance_epoch, happen: chances.0, chances: chances.1 };
+                        chances
+                    };
+                    *part = Part { band: segment.band, part: segment.part, happen, chances: c };
+                }
+                debug_assert!(parts <= 2, "a window spans at most two bands or years");
+                self.segment_events(r, tr, k, v, from, to, &chances[..parts.min(2)], t, rec);
             }
+            i += parts;
         }
     }
 
@@ -777,19 +781,24 @@ impl<'p> Projection<'p> {
         v: &[f64],
         from: usize,
         to: usize,
-        segment: Segment,
-        chances: (f64, [f64; 6]),
+        parts: &[Part],
         t: i32,
         rec: &mut Record,
     ) {
         let m = self.p.m;
-        let b = segment.band;
         {
             let total = fast_sum(&v[from..to]);
             if total == 0.0 {
                 return;
             }
-            let (happen, c) = chances;
+            let (happen, c) = match parts {
+                [whole] if whole.part == 1.0 => (whole.happen, whole.chances),
+                _ => {
+                    let happen = parts.iter().map(|p| p.part * p.happen).sum();
+                    let c = std::array::from_fn(|e| parts.iter().map(|p| p.part * p.chances[e]).sum());
+                    (happen, c)
+                }
+            };
             // Births leave the parent where it is.
             add(&mut self.rows, tr.stay, v, from, to, 1.0 - happen + c[5]);
             if c[5] > 0.0 {
@@ -806,11 +815,17 @@ impl<'p> Projection<'p> {
                     for (route, mv) in
                         [Move::KnownToEarlyHelp, Move::KnownToReferral, Move::KnownToCare].into_iter().enumerate()
                     {
-                        if c[route] > 0.0 {
-                            if route < 2 {
-                                rec.flow(mv, t, total * c[route]);
+                        if route == 2 {
+                            // Into care: by band.
+                            for part in parts {
+                                let c = part.part * part.chances[route];
+                                if c > 0.0 {
+                                    self.contact(route, tr, r, v, from, to, c, Some(part.band), t, mv, false, rec);
+                                }
                             }
-                            self.contact(route, tr, r, v, from, to, c[route], Some(b), t, mv, false, rec);
+                        } else if c[route] > 0.0 {
+                            rec.flow(mv, t, total * c[route]);
+                            self.contact(route, tr, r, v, from, to, c[route], None, t, mv, false, rec);
                         }
                     }
                     self.move_away(k, v, from, to, c[3], t, rec);
@@ -833,7 +848,9 @@ impl<'p> Projection<'p> {
                         self.care_leaving[a] += v[a] * leave;
                         self.care_moving[a] += v[a] * c[4];
                     }
-                    rec.flow(Move::PlacementMove, t, total * c[4] * (1.0 - self.stuck_by_band[b]));
+                    let moving: f64 =
+                        parts.iter().map(|p| p.part * p.chances[4] * (1.0 - self.stuck_by_band[p.band])).sum();
+                    rec.flow(Move::PlacementMove, t, total * moving);
                 }
                 place => {
                     let into_care = match place {
@@ -841,8 +858,11 @@ impl<'p> Projection<'p> {
                         Place::ChildProtection => Move::ChildProtectionToCare,
                         _ => Move::EarlyHelpToCare,
                     };
-                    if c[0] > 0.0 {
-                        self.enter_care(tr, r, v, from, to, c[0], Some(b), t, into_care, false, rec);
+                    for part in parts {
+                        let c = part.part * part.chances[0];
+                        if c > 0.0 {
+                            self.enter_care(tr, r, v, from, to, c, Some(part.band), t, into_care, false, rec);
+                        }
                     }
                     match place {
                         Place::Waiting | Place::EarlyHelp => {
@@ -1240,6 +1260,16 @@ impl<'p> Projection<'p> {
             out.placements[j] = row[shift..].iter().sum();
         }
     }
+}
+
+/// The share `part` of a stretch's children in age band `band` (1: all of them), and their
+/// event chances ([`Projection::chances`]).
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    band: usize,
+    part: f64,
+    happen: f64,
+    chances: [f64; 6],
 }
 
 /// A row's event chances for one band or year of age ([`Projection::chances`]), worked out in
