@@ -549,15 +549,16 @@ impl<'p> Projection<'p> {
         if total == 0.0 {
             return;
         }
-        for (b, x) in by_band.iter().enumerate() {
+        // Mostly one band: adding the others' zeros would change nothing.
+        for (b, &x) in by_band.iter().enumerate().filter(|(_, x)| **x != 0.0) {
             if key.been_in_care {
-                rec.series(Series::LacReentries, t, *x);
+                rec.series(Series::LacReentries, t, x);
             } else {
-                rec.series(Series::FIRST_ENTRIES_BY_BAND[b], t, *x);
+                rec.series(Series::FIRST_ENTRIES_BY_BAND[b], t, x);
             }
         }
         if first_entry {
-            for (s, x) in Series::FIRST_ENTRIES_BY_AGE.into_iter().zip(by_year) {
+            for (s, x) in Series::FIRST_ENTRIES_BY_AGE.into_iter().zip(by_year).filter(|(_, x)| *x != 0.0) {
                 rec.series(s, t, x);
             }
         }
