@@ -6,6 +6,8 @@
 //! cargo run --release --example expected_cells -- wolverhampton-2015 4        # the default options
 //! AGE_CELL=3 TOLERANCE=0.001 cargo run --release --example expected_cells -- wolverhampton-2015 4
 //! ```
+//!
+//! `BY_YEAR=1` adds first entries to care by single year of age.
 
 use carecast::Scenario;
 use carecast::expected::{ExpectedPath, ProjectionOptions};
@@ -73,6 +75,17 @@ fn main() {
             continue;
         }
         row(label, in_year(&path, &indicator(name)), in_year(&exact, &indicator(name)));
+    }
+    if std::env::var_os("BY_YEAR").is_some() {
+        // First entries by single year of age (`BY_YEAR=1`).
+        for (year, series) in carecast::outputs::Series::FIRST_ENTRIES_BY_AGE.into_iter().enumerate() {
+            let name = carecast::outputs::Series::NAMES[series as usize];
+            row(
+                &format!("  first entries aged {year}"),
+                in_year(&path, &indicator(name)),
+                in_year(&exact, &indicator(name)),
+            );
+        }
     }
     let care_leavers = |p: &ExpectedPath, t: usize| p.flows[[carecast::vocab::Move::CareToLeaver.index(), t]];
     row("care leavers at 18", in_year(&path, &care_leavers), in_year(&exact, &care_leavers));

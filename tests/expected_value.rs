@@ -1,7 +1,7 @@
 //! The model as documented is the model as run: the expected-value projection
 //! (`carecast::expected`, a cohort recursion written from `docs/model.md` and
-//! `docs/scenario.md`) agrees with the engine's Monte Carlo means, move by move and year by
-//! year, over random capacity-free scenarios with families of one, where it is exact. The
+//! `docs/scenario.md`) agrees with the engine's Monte Carlo means, move by move (and first
+//! entries to care by single year of age) and year by year, over random capacity-free scenarios with families of one, where it is exact. The
 //! Monte Carlo engine is the independent check of the projection, and the projection of the
 //! engine.
 //!
@@ -23,6 +23,7 @@
 //! ```
 
 use carecast::expected::ProjectionOptions;
+use carecast::outputs::Series;
 use carecast::vocab::{AgeBand, Move, State};
 use carecast::{Model, RunOptions, Scenario, Silent};
 use rand::{RngExt, SeedableRng};
@@ -163,10 +164,11 @@ fn random_scenario(rng: &mut Xoshiro256PlusPlus, k: usize) -> Scenario {
     Scenario::from_json_str(&v.to_string(), "random scenario").unwrap()
 }
 
-/// One comparison: a move in a year of a scenario.
+/// One comparison: a move (or a recorded series) in a year of a scenario.
 struct Comparison {
     scenario: usize,
-    mv: Move,
+    /// The move's label or the series' name.
+    what: &'static str,
     year: usize,
     expected: f64,
     mean: f64,
@@ -180,23 +182,32 @@ fn compare(scenarios: usize, replications: usize, years: usize) -> Vec<Compariso
     for k in 0..scenarios {
         let s = random_scenario(&mut rng, k);
         let months = years * 12;
-        let expected = carecast::expected::project_exact(&s, months).unwrap().flows;
+        let path = carecast::expected::project_exact(&s, months).unwrap();
         let results =
             Model::new(&s).unwrap().run(&RunOptions::new(replications, years, 1_000 + k as u64), &Silent).unwrap();
-        let flows = &results.flows_by_replication;
-        for mv in Move::ALL {
+        let (flows, engine_series) = (&results.flows_by_replication, &results.series);
+        // Each move, then first entries to care by single year of age (a recorded series).
+        let moves = Move::ALL.into_iter().map(|mv| {
+            let engine = move |r: usize, t: usize| flows[[r, mv.index(), t]];
+            (mv.label(), Some(mv), Box::new(engine) as Box<dyn Fn(usize, usize) -> f64>, path.flow(mv))
+        });
+        let series = Series::FIRST_ENTRIES_BY_AGE.into_iter().map(|s| {
+            let engine = move |r: usize, t: usize| engine_series[[s as usize, r, t]];
+            let name = Series::NAMES[s as usize];
+            (name, None, Box::new(engine) as Box<dyn Fn(usize, usize) -> f64>, path.indicator(name).unwrap())
+        });
+        for (what, mv, engine, expected) in moves.chain(series) {
             for year in 0..years {
                 let span = year * 12..(year + 1) * 12;
-                let per_rep: Vec<f64> =
-                    (0..replications).map(|r| span.clone().map(|t| flows[[r, mv.index(), t]]).sum()).collect();
+                let per_rep: Vec<f64> = (0..replications).map(|r| span.clone().map(|t| engine(r, t)).sum()).collect();
                 let mean = per_rep.iter().sum::<f64>() / replications as f64;
                 let var = per_rep.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (replications - 1) as f64;
-                let ev: f64 = span.map(|t| expected[[mv.index(), t]]).sum();
-                if IMPOSSIBLE.contains(&mv) {
-                    assert_eq!(mean, 0.0, "scenario {k}: {mv} happened");
+                let ev: f64 = span.map(|t| expected[t]).sum();
+                if mv.is_some_and(|mv| IMPOSSIBLE.contains(&mv)) {
+                    assert_eq!(mean, 0.0, "scenario {k}: {what} happened");
                     continue;
                 }
-                if mv == Move::Birth {
+                if mv == Some(Move::Birth) {
                     assert_eq!(mean, ev, "scenario {k} year {year}: births");
                     continue;
                 }
@@ -205,7 +216,7 @@ fn compare(scenarios: usize, replications: usize, years: usize) -> Vec<Compariso
                     continue;
                 }
                 let z = (mean - ev) / (var / replications as f64).sqrt();
-                out.push(Comparison { scenario: k, mv, year, expected: ev, mean, z });
+                out.push(Comparison { scenario: k, what, year, expected: ev, mean, z });
             }
         }
     }
@@ -218,7 +229,7 @@ fn print_table(c: &[Comparison]) {
         eprintln!(
             "{:>8} {:<34} {:>4} {:>12.2} {:>12.2} {:>7.2}",
             x.scenario,
-            x.mv.label(),
+            x.what,
             x.year + 1,
             x.expected,
             x.mean,
@@ -229,20 +240,18 @@ fn print_table(c: &[Comparison]) {
     let mean_z2 = c.iter().map(|x| x.z * x.z).sum::<f64>() / n;
     let mean_z = c.iter().map(|x| x.z).sum::<f64>() / n;
     eprintln!("{} comparisons; mean z {mean_z:.3}, mean z^2 {mean_z2:.3}", c.len());
-    // By move: the mean z over scenarios and years shows a consistent bias.
-    for mv in Move::ALL {
-        let zs: Vec<f64> = c.iter().filter(|x| x.mv == mv).map(|x| x.z).collect();
+    // By move or series: the mean z over scenarios and years shows a consistent bias.
+    let mut names: Vec<&str> = c.iter().map(|x| x.what).collect();
+    names.dedup();
+    names.sort_unstable();
+    names.dedup();
+    for what in names {
+        let zs: Vec<f64> = c.iter().filter(|x| x.what == what).map(|x| x.z).collect();
         if !zs.is_empty() {
             let m = zs.iter().sum::<f64>() / zs.len() as f64;
-            let rel: Vec<f64> = c.iter().filter(|x| x.mv == mv).map(|x| x.mean / x.expected - 1.0).collect();
+            let rel: Vec<f64> = c.iter().filter(|x| x.what == what).map(|x| x.mean / x.expected - 1.0).collect();
             let r = rel.iter().sum::<f64>() / rel.len() as f64;
-            eprintln!(
-                "{:<34} n {:>3}  mean z {:>6.2}  mean (engine / expected - 1) {:>+7.4}",
-                mv.label(),
-                zs.len(),
-                m,
-                r
-            );
+            eprintln!("{:<34} n {:>3}  mean z {:>6.2}  mean (engine / expected - 1) {:>+7.4}", what, zs.len(), m, r);
         }
     }
 }
@@ -255,7 +264,7 @@ fn check(c: &[Comparison]) {
         worst.z.abs() < Z_BOUND,
         "scenario {} {} year {}: engine {:.2} vs expected {:.2}, z = {:.2}",
         worst.scenario,
-        worst.mv.label(),
+        worst.what,
         worst.year + 1,
         worst.mean,
         worst.expected,
@@ -406,6 +415,23 @@ fn windows_of_single_years_follow_the_exact_path() {
             };
             let (a, b) = (sum(&years), sum(&exact));
             assert!(gap(a, b) < 0.01, "{name}, year {}: {a} against {b}", y + 1);
+        }
+    }
+}
+
+/// First entries by single year of age add up to first entries by age band, with windows of
+/// single years (a window spanning a band edge split by its months) as with ages in months.
+#[test]
+fn first_entries_by_year_of_age_add_up_to_the_bands() {
+    let s = Scenario::default_preset();
+    for options in [ProjectionOptions::default(), ProjectionOptions::EXACT] {
+        let path = carecast::expected::project_with_options(&s, 24, &options).unwrap();
+        let years: [std::ops::Range<usize>; AgeBand::COUNT] = [0..1, 1..5, 5..10, 10..16, 16..18];
+        for (band, span) in years.into_iter().enumerate() {
+            let by_band = path.series.row(Series::FIRST_ENTRIES_BY_BAND[band] as usize).sum();
+            let by_year: f64 = span.map(|y| path.series.row(Series::FIRST_ENTRIES_BY_AGE[y] as usize).sum()).sum();
+            assert!(by_band > 0.0, "{options:?}: first entries in band {band}");
+            assert!((by_year / by_band - 1.0).abs() < 1e-9, "{options:?} band {band}: {by_year} against {by_band}");
         }
     }
 }

@@ -91,8 +91,12 @@ impl<'m> Params<'m> {
 
     /// The policy in force in month `t`.
     pub(super) fn policy(&self, t: i32) -> &PeriodPolicy {
-        let i = self.periods.iter().rposition(|(start, _)| *start <= t).unwrap_or(0);
-        &self.periods[i].1
+        &self.periods[self.period_index(t)].1
+    }
+
+    /// The index of the policy period in force in month `t`.
+    pub(super) fn period_index(&self, t: i32) -> usize {
+        self.periods.iter().rposition(|(start, _)| *start <= t).unwrap_or(0)
     }
 
     /// Shares of the cumulative mix `cdf`.

@@ -71,13 +71,18 @@ pub(super) struct Projection<'p> {
     /// help, once looked up.
     coarse: Vec<Option<u32>>,
     eh_start: Vec<Option<u32>>,
-    /// The event chances worked out for the row being worked on (`chances_row`), by band or
-    /// year of age.
-    chances_known: [(u32, f64, [f64; 6]); 18],
-    chances_row: u32,
-    /// A row being merged, a window's share in a segment (reused).
+    /// Each row's event chances by band (or year of age, `chance_classes` a row), worked out
+    /// once while what they depend on stays the same: valid when their epoch is
+    /// `chance_epoch`, which moves on when the policy period or the care-entry factors change,
+    /// and every month while a care lever reads the placements.
+    chance_cache: Vec<CachedChances>,
+    chance_classes: usize,
+    chance_epoch: u32,
+    chance_inputs: Option<(usize, [u64; AgeBand::COUNT])>,
+    /// The share of placement moves in each band that cannot happen this month (`stuck`).
+    stuck_by_band: [f64; AgeBand::COUNT],
+    /// A row being merged (reused).
     merged: Vec<f64>,
-    scratch: Vec<f64>,
 }
 
 impl<'p> Projection<'p> {
@@ -110,9 +115,11 @@ impl<'p> Projection<'p> {
             mass: Vec::new(),
             masses_known: false,
             merged: Vec::new(),
-            scratch: Vec::new(),
-            chances_known: [(0, 0.0, [0.0; 6]); 18],
-            chances_row: 0,
+            chance_cache: Vec::new(),
+            chance_classes: if p.entry.by_age.is_some() { 18 } else { AgeBand::COUNT },
+            chance_epoch: 0,
+            chance_inputs: None,
+            stuck_by_band: [0.0; AgeBand::COUNT],
             coarse: Vec::new(),
             eh_start: Vec::new(),
         }
@@ -223,6 +230,7 @@ impl<'p> Projection<'p> {
                 self.trans(r as u32);
             }
         }
+        self.refresh_chances(t);
         let now = std::mem::take(&mut self.rows.now);
         for (r, v) in now.chunks_exact(self.layout.stride).enumerate() {
             self.row_events(r as u32, v, t, rec);
@@ -237,6 +245,23 @@ impl<'p> Projection<'p> {
         for row in &mut self.placements_next {
             row.fill(0.0);
         }
+    }
+
+    /// Month `t`'s inputs to the event chances: a new epoch (every cached chance stale) if
+    /// they differ from last month's; and the month's stuck placement moves by band.
+    fn refresh_chances(&mut self, t: i32) {
+        let pol = self.p.policy(t);
+        let inputs = (self.p.period_index(t), std::array::from_fn(|b| self.p.entry.at(b, t).to_bits()));
+        // The care levers read the placements, which change every month.
+        let levers = pol.reunification_multiplier != 1.0
+            || pol.special_guardianship_multiplier != 1.0
+            || pol.step_down_multiplier != 1.0;
+        if levers || self.chance_inputs != Some(inputs) {
+            self.chance_epoch += 1;
+            self.chance_inputs = Some(inputs);
+        }
+        self.chance_cache.resize(self.rows.keys.len() * self.chance_classes, CachedChances::STALE);
+        self.stuck_by_band = std::array::from_fn(|b| self.stuck(b, t));
     }
 
     /// Rows holding fewer than `tolerance` children go to the row with their windows (recently
@@ -480,6 +505,9 @@ impl<'p> Projection<'p> {
         let m = self.p.m;
         let key = self.rows.keys[r as usize];
         let mut by_band = [0.0; AgeBand::COUNT];
+        let first_entry = !key.been_in_care;
+        let mut by_year = [0.0; 18];
+        let layout = &self.layout;
         // Entered under five (bands 0 and 1) or not: the row for adoption.
         let mut enter = |rows: &mut Rows, entering: &mut [f64], b: usize, from: usize, to: usize, scale: f64| {
             add(rows, tr.care[usize::from(b < 2)], v, from, to, scale);
@@ -487,6 +515,24 @@ impl<'p> Projection<'p> {
                 *x += y * scale;
             }
             by_band[b] += fast_sum(&v[from..to]) * scale;
+            if first_entry {
+                // By single year of age: a window's children in band `b` spread evenly over
+                // its months in the band.
+                for a in from..to {
+                    let x = v[a] * scale;
+                    let first = layout.first[a].max(BAND_EDGES[b]);
+                    let last = layout.last[a].min(BAND_EDGES[b + 1] - 1);
+                    if first / 12 == last / 12 || first > last {
+                        by_year[(first / 12).min(17)] += x;
+                    } else {
+                        let each = x / (last + 1 - first) as f64;
+                        for year in first / 12..=last / 12 {
+                            let months = (last + 1).min(year * 12 + 12) - first.max(year * 12);
+                            by_year[year.min(17)] += each * months as f64;
+                        }
+                    }
+                }
+            }
         };
         match band {
             Some(b) => enter(&mut self.rows, &mut self.care_entering, b, lo, hi, scale),
@@ -503,11 +549,17 @@ impl<'p> Projection<'p> {
         if total == 0.0 {
             return;
         }
-        for (b, x) in by_band.iter().enumerate() {
+        // Mostly one band: adding the others' zeros would change nothing.
+        for (b, &x) in by_band.iter().enumerate().filter(|(_, x)| **x != 0.0) {
             if key.been_in_care {
-                rec.series(Series::LacReentries, t, *x);
+                rec.series(Series::LacReentries, t, x);
             } else {
-                rec.series(Series::FIRST_ENTRIES_BY_BAND[b], t, *x);
+                rec.series(Series::FIRST_ENTRIES_BY_BAND[b], t, x);
+            }
+        }
+        if first_entry {
+            for (s, x) in Series::FIRST_ENTRIES_BY_AGE.into_iter().zip(by_year).filter(|(_, x)| *x != 0.0) {
+                rec.series(s, t, x);
             }
         }
         rec.series(Series::EntriesAged5Plus, t, by_band[2..].iter().sum());
@@ -669,34 +721,39 @@ impl<'p> Projection<'p> {
         // With care entry by single year of age, each year of the band is a segment of its own.
         let by_year = self.p.entry.by_age.is_some();
         let count = if by_year { self.layout.by_year.len() } else { self.layout.by_band.len() };
-        // The chances of the month's events, by band (or year of age): a band can come back
-        // after a window that spans two.
-        self.chances_row = self.chances_row.wrapping_add(1);
-        for i in 0..count {
-            let segment = if by_year { self.layout.by_year[i] } else { self.layout.by_band[i] };
-            let (from, to) = (segment.start.max(lo), segment.end.min(hi));
-            if from >= to {
-                continue;
+        // A window spanning two bands (or years) is one stretch: its children's band-free moves
+        // at the chances mixed by its share in each, its entries to care (counted by band)
+        // by part.
+        let mut i = 0;
+        while i < count {
+            let segment = |i: usize| if by_year { self.layout.by_year[i] } else { self.layout.by_band[i] };
+            let first = segment(i);
+            let mut parts = 1;
+            while first.part < 1.0 && i + parts < count && segment(i + parts).start == first.start {
+                parts += 1;
             }
-            let class = if by_year { segment.year } else { segment.band };
-            let (row, happen, c) = self.chances_known[class];
-            let chances = if row == self.chances_row {
-                (happen, c)
-            } else {
-                let chances = self.chances(&k, segment, t);
-                self.chances_known[class] = (self.chances_row, chances.0, chances.1);
-                chances
-            };
-            if segment.part == 1.0 {
-                self.segment_events(r, tr, k, v, from, to, segment, chances, t, rec);
-            } else {
-                // A window spanning two bands or years: its share in this one, apart.
-                let mut part = std::mem::take(&mut self.scratch);
-                part.resize(v.len(), 0.0);
-                part[from] = v[from] * segment.part;
-                self.segment_events(r, tr, k, &part, from, to, segment, chances, t, rec);
-                self.scratch = part;
+            let (from, to) = (first.start.max(lo), first.end.min(hi));
+            if from < to {
+                let mut chances = [Part { band: 0, part: 0.0, happen: 0.0, chances: [0.0; 6] }; 2];
+                for (j, part) in chances.iter_mut().enumerate().take(parts.min(2)) {
+                    let segment = segment(i + j);
+                    let class = if by_year { segment.year } else { segment.band };
+                    let slot = r as usize * self.chance_classes + class;
+                    let cached = self.chance_cache[slot];
+                    let (happen, c) = if cached.epoch == self.chance_epoch {
+                        (cached.happen, cached.chances)
+                    } else {
+                        let chances = self.chances(&k, segment, t);
+                        self.chance_cache[slot] =
+                            CachedChances { epoch: self.chance_epoch, happen: chances.0, chances: chances.1 };
+                        chances
+                    };
+                    *part = Part { band: segment.band, part: segment.part, happen, chances: c };
+                }
+                debug_assert!(parts <= 2, "a window spans at most two bands or years");
+                self.segment_events(r, tr, k, v, from, to, &chances[..parts.min(2)], t, rec);
             }
+            i += parts;
         }
     }
 
@@ -725,19 +782,24 @@ impl<'p> Projection<'p> {
         v: &[f64],
         from: usize,
         to: usize,
-        segment: Segment,
-        chances: (f64, [f64; 6]),
+        parts: &[Part],
         t: i32,
         rec: &mut Record,
     ) {
         let m = self.p.m;
-        let b = segment.band;
         {
             let total = fast_sum(&v[from..to]);
             if total == 0.0 {
                 return;
             }
-            let (happen, c) = chances;
+            let (happen, c) = match parts {
+                [whole] if whole.part == 1.0 => (whole.happen, whole.chances),
+                _ => {
+                    let happen = parts.iter().map(|p| p.part * p.happen).sum();
+                    let c = std::array::from_fn(|e| parts.iter().map(|p| p.part * p.chances[e]).sum());
+                    (happen, c)
+                }
+            };
             // Births leave the parent where it is.
             add(&mut self.rows, tr.stay, v, from, to, 1.0 - happen + c[5]);
             if c[5] > 0.0 {
@@ -754,11 +816,17 @@ impl<'p> Projection<'p> {
                     for (route, mv) in
                         [Move::KnownToEarlyHelp, Move::KnownToReferral, Move::KnownToCare].into_iter().enumerate()
                     {
-                        if c[route] > 0.0 {
-                            if route < 2 {
-                                rec.flow(mv, t, total * c[route]);
+                        if route == 2 {
+                            // Into care: by band.
+                            for part in parts {
+                                let c = part.part * part.chances[route];
+                                if c > 0.0 {
+                                    self.contact(route, tr, r, v, from, to, c, Some(part.band), t, mv, false, rec);
+                                }
                             }
-                            self.contact(route, tr, r, v, from, to, c[route], Some(b), t, mv, false, rec);
+                        } else if c[route] > 0.0 {
+                            rec.flow(mv, t, total * c[route]);
+                            self.contact(route, tr, r, v, from, to, c[route], None, t, mv, false, rec);
                         }
                     }
                     self.move_away(k, v, from, to, c[3], t, rec);
@@ -781,7 +849,9 @@ impl<'p> Projection<'p> {
                         self.care_leaving[a] += v[a] * leave;
                         self.care_moving[a] += v[a] * c[4];
                     }
-                    rec.flow(Move::PlacementMove, t, total * c[4] * (1.0 - self.stuck(b, t)));
+                    let moving: f64 =
+                        parts.iter().map(|p| p.part * p.chances[4] * (1.0 - self.stuck_by_band[p.band])).sum();
+                    rec.flow(Move::PlacementMove, t, total * moving);
                 }
                 place => {
                     let into_care = match place {
@@ -789,8 +859,11 @@ impl<'p> Projection<'p> {
                         Place::ChildProtection => Move::ChildProtectionToCare,
                         _ => Move::EarlyHelpToCare,
                     };
-                    if c[0] > 0.0 {
-                        self.enter_care(tr, r, v, from, to, c[0], Some(b), t, into_care, false, rec);
+                    for part in parts {
+                        let c = part.part * part.chances[0];
+                        if c > 0.0 {
+                            self.enter_care(tr, r, v, from, to, c, Some(part.band), t, into_care, false, rec);
+                        }
                     }
                     match place {
                         Place::Waiting | Place::EarlyHelp => {
@@ -1188,6 +1261,30 @@ impl<'p> Projection<'p> {
             out.placements[j] = row[shift..].iter().sum();
         }
     }
+}
+
+/// The share `part` of a stretch's children in age band `band` (1: all of them), and their
+/// event chances ([`Projection::chances`]).
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    band: usize,
+    part: f64,
+    happen: f64,
+    chances: [f64; 6],
+}
+
+/// A row's event chances for one band or year of age ([`Projection::chances`]), worked out in
+/// epoch `epoch`.
+#[derive(Debug, Clone, Copy)]
+struct CachedChances {
+    epoch: u32,
+    happen: f64,
+    chances: [f64; 6],
+}
+
+impl CachedChances {
+    /// Never valid: the epochs start at 1.
+    const STALE: CachedChances = CachedChances { epoch: 0, happen: 0.0, chances: [0.0; 6] };
 }
 
 /// The sum of `xs`, in four running sums (which the compiler can vectorise): the order of
