@@ -182,7 +182,7 @@ fn compare(scenarios: usize, replications: usize, years: usize) -> Vec<Compariso
         let expected = carecast::expected::project_exact(&s, months).unwrap().flows;
         let results =
             Model::new(&s).unwrap().run(&RunOptions::new(replications, years, 1_000 + k as u64), &Silent).unwrap();
-        let flows = &results.flows_by_replication;
+        let flows = &results.flows_by_replication();
         for mv in Move::ALL {
             for year in 0..years {
                 let span = year * 12..(year + 1) * 12;
