@@ -269,12 +269,9 @@ def write_csv(path: str | os.PathLike[str], df: pd.DataFrame) -> None:
 
 
 def _in_care_by_locality(results: Any) -> Array:
-    """Child-months in care per replication, locality and financial year (the placement kinds,
-    which come first in the activity record)."""
-    from . import _core
-
-    activity: Array = results._inner.activity_by_year()
-    in_care: Array = activity[:, : len(_core.PLACEMENTS)].sum(axis=1)
+    """Child-months in care per replication, locality and financial year (every placement type
+    of the activity record)."""
+    in_care: Array = results._inner.in_care_by_year()
     return in_care
 
 

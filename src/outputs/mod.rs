@@ -576,6 +576,11 @@ impl DetailSums {
     }
 }
 
+/// Financial years that `months` months from `start` touch.
+pub(crate) fn financial_years_in(start: YearMonth, months: usize) -> usize {
+    RecordLayout::new(start, months, 0).years()
+}
+
 /// A block of rows of a replication's packed record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rows {
@@ -1190,6 +1195,31 @@ impl RunResults {
         let by_year = self.block(Rows::ActivityByYear);
         let shape = (self.replications, Activity::COUNT, self.localities.len(), self.layout.years());
         by_year.into_shape_with_order(shape).expect("kind-major rows")
+    }
+
+    /// Costed activity of the kinds `kinds`, summed, per replication by locality and financial
+    /// year: replication x locality x financial year (a slice of
+    /// [`RunResults::activity_by_year`], without the rest of it).
+    pub fn activity_by_year_of(&self, kinds: &[Activity]) -> Array3<f64> {
+        let (l, years) = (self.localities.len(), self.layout.years());
+        let mut out = Array3::zeros((self.replications, l, years));
+        let first = self.layout.rows(Rows::ActivityByYear).start;
+        let mut values = vec![0u32; l * years];
+        for (r, record) in self.records.iter().enumerate() {
+            let mut rep = out.index_axis_mut(Axis(0), r);
+            let rep = rep.as_slice_mut().expect("standard layout");
+            for kind in kinds {
+                let rows = first + kind.index() * l..first + (kind.index() + 1) * l;
+                self.layout.read(record, rows, &mut values).expect("records are checked when made or read");
+                rep.iter_mut().zip(&values).for_each(|(a, &v)| *a += f64::from(v));
+            }
+        }
+        out
+    }
+
+    /// Flows of move `mv` per replication: replication x month.
+    pub fn flow(&self, mv: Move) -> Array2<f64> {
+        self.row(Rows::Flows, mv.index())
     }
 
     /// Care leavers (children leaving care on their 18th birthday) per replication by locality

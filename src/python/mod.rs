@@ -6,7 +6,7 @@ mod errors;
 mod expected;
 
 use crate::finance::{Basis, Category, CostModel};
-use crate::outputs::{RunResults, Summary};
+use crate::outputs::{Activity, RunResults, Summary};
 use crate::vocab::{AgeBand, LegalStatus, Move, NeedKind, NeedLevel, Placement, State};
 use crate::{Model, Progress, RunOptions};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayDyn};
@@ -362,6 +362,22 @@ impl PyRunResults {
     /// kinds x localities x financial years.
     fn activity_by_year<'py>(&self, py: Python<'py>) -> Bound<'py, PyArrayDyn<f64>> {
         self.inner.activity_by_year().into_dyn().into_pyarray(py)
+    }
+
+    /// Child-months in care (every placement type) per replication by locality and financial
+    /// year: replications x localities x financial years.
+    fn in_care_by_year<'py>(&self, py: Python<'py>) -> Bound<'py, PyArrayDyn<f64>> {
+        let placements: Vec<Activity> = Placement::ALL.iter().map(|&p| Activity::Placement(p)).collect();
+        self.inner.activity_by_year_of(&placements).into_dyn().into_pyarray(py)
+    }
+
+    /// Flows of the move numbered `index` (in `MOVES` order) per replication: replications x
+    /// months.
+    fn flow<'py>(&self, py: Python<'py>, index: usize) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        match Move::ALL.get(index) {
+            Some(&mv) => Ok(self.inner.flow(mv).into_pyarray(py)),
+            None => Err(errors::config("move", &index.to_string(), &format!("0 to {}", Move::COUNT - 1))),
+        }
     }
 
     /// Costed activity per replication and month, all localities together: replications x
