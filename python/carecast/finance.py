@@ -63,6 +63,7 @@ class Comparison:
         # month).
         self._priced = {"baseline": (baseline_results, baseline), "scenario": (scenario_results, scenario)}
         meta = baseline_results._inner.cost_labels(baseline._inner)
+        scenario_results._inner.cost_labels(scenario._inner)  # refuses results of another scenario
         self.categories: list[str] = list(meta["categories"])
         self._years = np.array(meta["month_years"])
         self.financial_years = [f"{y}/{(y + 1) % 100:02d}" for y in dict.fromkeys(meta["month_years"])]
@@ -104,8 +105,9 @@ class Comparison:
 
     def _flows(self, basis: str) -> dict[str, Array]:
         """Per replication and month: gross savings, new spending, net savings (all localities)."""
-        gross = self._array("baseline", basis, "avoidable_month") - self._array("scenario", basis, "avoidable_month")
-        new = self._array("scenario", basis, "new_spending_month") - self._array("baseline", basis, "new_spending_month")
+        avoidable, new_spending = "avoidable_month", "new_spending_month"
+        gross = self._array("baseline", basis, avoidable) - self._array("scenario", basis, avoidable)
+        new = self._array("scenario", basis, new_spending) - self._array("baseline", basis, new_spending)
         return {"gross_savings": gross, "new_spending": new, "net_savings": gross - new}
 
     def savings(self, basis: str = "real") -> pd.DataFrame:

@@ -18,8 +18,9 @@
 //!    the children in care at the start and the parameter draws (`8 (1 + P)`), and one
 //!    indicator as the caller takes it (`8 m`).
 //! 2. **Quantile sample**: the detailed stocks, flows, queues and caseloads of the first `Q`
-//!    replications (of those with a global index below `Q`), as `u32`: `4 x m x (37 L + 32)`
-//!    each; with the exact sums and sums of squares of the same and their summaries
+//!    replications (of those with a global index below `Q`), packed like the records: `m x (37
+//!    L + 32)` counts each at about `0.65 + 0.1 log2(c / 7,125)` bytes (at least 0.4; fitted
+//!    like the records); with the exact sums and sums of squares of the same and their summaries
 //!    (`64 x m x (37 L + 32)`, once); and the full detail when asked for (`4 x m x (35 L +
 //!    32)` a replication, times `R`).
 //! 3. **Outputs in flight**: a replication's output is `m x (472 + 204 L)` bytes until it is
@@ -82,7 +83,7 @@ impl Model {
         let record = self.record_bytes(options.months);
         let per_replication = record + 32 + 8 * (1 + self.parameter_names.len() as u64) + 8 * m;
         let detail = m * (37 * l + 32);
-        let mut summaries = 4 * q * detail + 64 * detail;
+        let mut summaries = q * self.sample_bytes(options.months) + 64 * detail;
         if options.keep_full_detail {
             summaries = summaries.saturating_add((4 * m * (35 * l + 32)).saturating_mul(r));
         }
@@ -133,6 +134,15 @@ impl Model {
             + 22.0 * 2.0;
         // 5% above the fit: an estimate should not fall short.
         (1.05 * bytes).ceil() as u64
+    }
+
+    /// Bytes of one kept replication's packed detailed breakdowns over `months` months (part 2
+    /// of the module docs).
+    fn sample_bytes(&self, months: usize) -> u64 {
+        let l = self.localities as f64;
+        let cells = months as f64 * (37.0 * l + 32.0);
+        let local = (f64::from(self.scenario.population.under_18).max(1.0) / l / 7_125.0).log2();
+        (cells * (0.65 + 0.1 * local).max(0.4)).ceil() as u64
     }
 
     /// Bytes of one replication's world over `months` months (part 4 of the module docs).

@@ -6,7 +6,8 @@
 //! values). Whole numbers are LEB128 (a count of 0 to 127 takes one byte); an `f64` is its bits
 //! with the bytes reversed, as LEB128, so a whole number such as 789.0 takes three bytes; signed
 //! numbers are zigzag-encoded first. Each replication's monthly records are written as they are
-//! kept, packed bit by bit (their length, then their bytes). Only what a run produced is written: the summaries are
+//! kept, packed bit by bit (their length, then their bytes), and so are the detailed breakdowns
+//! of the replications kept for quantiles. Only what a run produced is written: the summaries are
 //! computed again from the exact sums when the bytes are read, so they come back bit for bit.
 //! The last eight bytes are a checksum (FNV-1a, 64 bits) of the others.
 //! Byte order and word size of the machine do not matter.
@@ -117,7 +118,11 @@ impl RunResults {
             w.uint(a.sum.len() as u64);
             a.sum.iter().for_each(|&s| w.uint(s));
             a.sum_sq.iter().for_each(|&s| w.uint128(s));
-            w.counts(&a.sample);
+            w.uint(a.sample.len() as u64);
+            for record in &a.sample {
+                w.uint(record.len() as u64);
+                w.0.extend_from_slice(record);
+            }
         }
         let mut bytes = w.0;
         let checksum = fnv1a(&bytes);
@@ -224,8 +229,16 @@ impl RunResults {
             }
             let sum = r.many(len, Reader::uint)?;
             let sum_sq = r.many(len, Reader::uint128)?;
-            let sample = r.counts_exactly(kept.checked_mul(len).ok_or_else(too_large)?)?;
-            Ok(Accumulator { n, keep, sum, sum_sq, sample })
+            if r.size()? != kept {
+                return Err(bad("the quantile sample does not match the replications kept"));
+            }
+            let mut sample = Vec::with_capacity(kept.min(r.0.len()));
+            for _ in 0..kept {
+                let len = r.size()?;
+                sample.push(Box::from(r.take(len)?));
+            }
+            Accumulator::from_parts(n, keep, sum, sum_sq, months, sample)
+                .ok_or_else(|| bad("a kept replication's breakdown is damaged"))
         };
         let sums = DetailSums {
             stocks: accumulator(stock_cells)?,

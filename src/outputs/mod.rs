@@ -424,13 +424,39 @@ pub(crate) struct Accumulator {
     sum: Vec<u64>,
     /// Per cell, the sum of the squared values.
     sum_sq: Vec<u128>,
-    /// The kept replications' values, one replication after another.
-    sample: Vec<u32>,
+    /// Values in a row of the kept replications' records (the months: every breakdown ends
+    /// with them).
+    row_len: usize,
+    /// The kept replications' values, one packed record each (rows of `row_len` values).
+    pub(crate) sample: Vec<Box<[u8]>>,
 }
 
 impl Accumulator {
-    fn new(len: usize, keep: usize) -> Self {
-        Self { n: 0, keep, sum: vec![0; len], sum_sq: vec![0; len], sample: Vec::new() }
+    /// Sums of `len` cells (rows of `row_len`, which divides it), keeping replications below
+    /// `keep`.
+    fn new(len: usize, row_len: usize, keep: usize) -> Self {
+        debug_assert!(row_len > 0 && len % row_len == 0);
+        Self { n: 0, keep, sum: vec![0; len], sum_sq: vec![0; len], row_len: row_len.max(1), sample: Vec::new() }
+    }
+
+    /// Accumulator of `len` cells read from bytes: the sums, and the kept replications' records
+    /// if each is a whole record of rows of `row_len` (`None` if one is not).
+    pub(crate) fn from_parts(
+        n: u64,
+        keep: usize,
+        sum: Vec<u64>,
+        sum_sq: Vec<u128>,
+        row_len: usize,
+        sample: Vec<Box<[u8]>>,
+    ) -> Option<Self> {
+        let a = Self { n, keep, sum, sum_sq, row_len: row_len.max(1), sample };
+        let rows = a.sum.len() / a.row_len;
+        let whole = |record: &[u8]| {
+            let mut pos = 0;
+            let mut row = vec![0u32; a.row_len];
+            (0..rows).all(|_| packed::unpack_row(record, &mut pos, &mut row) == Some(false)) && pos == record.len()
+        };
+        (a.sum.len() % a.row_len == 0 && a.sample.iter().all(|r| whole(r))).then_some(a)
     }
 
     /// Add the values of replication `replication` (global index).
@@ -441,7 +467,9 @@ impl Accumulator {
             *q += u128::from(u64::from(x) * u64::from(x));
         }
         if replication < self.keep {
-            self.sample.extend_from_slice(values);
+            let mut record = Vec::new();
+            values.chunks_exact(self.row_len).for_each(|row| packed::pack_row(row, &mut record));
+            self.sample.push(record.into_boxed_slice());
         }
     }
 
@@ -450,12 +478,12 @@ impl Accumulator {
         self.n += later.n;
         self.sum.iter_mut().zip(&later.sum).for_each(|(a, b)| *a += b);
         self.sum_sq.iter_mut().zip(&later.sum_sq).for_each(|(a, b)| *a += b);
-        self.sample.extend_from_slice(&later.sample);
+        self.sample.extend(later.sample.iter().cloned());
     }
 
     /// Replications kept for quantiles.
     fn kept(&self) -> usize {
-        self.sample.len() / self.sum.len().max(1)
+        self.sample.len()
     }
 
     /// The summary, or `None` if `keep_going` (asked every 4,096 elements: sorting the quantile
@@ -488,17 +516,27 @@ impl Accumulator {
         let mut p50 = vec![0.0; len];
         let mut p95 = vec![0.0; len];
         let mut column = vec![0.0; kept];
-        for i in 0..len {
-            if i % 4096 == 0 && !keep_going() {
+        // A row at a time: each kept replication's row unpacked, then each cell's column sorted.
+        let row_len = self.row_len;
+        let mut positions = vec![0usize; kept];
+        let mut rows = vec![0u32; kept * row_len];
+        for first in (0..len).step_by(row_len) {
+            if first % 4096 < row_len && !keep_going() {
                 return None;
             }
-            for (k, c) in column.iter_mut().enumerate() {
-                *c = f64::from(self.sample[k * len + i]);
+            for (k, (record, pos)) in self.sample.iter().zip(&mut positions).enumerate() {
+                packed::unpack_row(record, pos, &mut rows[k * row_len..(k + 1) * row_len])
+                    .expect("kept records are checked when made or read");
             }
-            column.sort_by(f64::total_cmp);
-            p5[i] = quantile_sorted(&column, 0.05);
-            p50[i] = quantile_sorted(&column, 0.5);
-            p95[i] = quantile_sorted(&column, 0.95);
+            for j in 0..row_len {
+                for (k, c) in column.iter_mut().enumerate() {
+                    *c = f64::from(rows[k * row_len + j]);
+                }
+                column.sort_by(f64::total_cmp);
+                p5[first + j] = quantile_sorted(&column, 0.05);
+                p50[first + j] = quantile_sorted(&column, 0.5);
+                p95[first + j] = quantile_sorted(&column, 0.95);
+            }
         }
         let arr = |v: Vec<f64>| ndarray::Array::from_shape_vec(shape.clone(), v).expect("shape matches");
         Some(Summary { mean: arr(mean), sd: arr(sd), p5: arr(p5), p50: arr(p50), p95: arr(p95) })
@@ -541,10 +579,10 @@ pub(crate) struct DetailSums {
 impl DetailSums {
     fn new(months: usize, localities: usize, keep: usize) -> Self {
         Self {
-            stocks: Accumulator::new(STATES * BANDS * localities * months, keep),
-            flows: Accumulator::new(Move::COUNT * months, keep),
-            queues: Accumulator::new(localities * months, keep),
-            caseloads: Accumulator::new(localities * months, keep),
+            stocks: Accumulator::new(STATES * BANDS * localities * months, months, keep),
+            flows: Accumulator::new(Move::COUNT * months, months, keep),
+            queues: Accumulator::new(localities * months, months, keep),
+            caseloads: Accumulator::new(localities * months, months, keep),
         }
     }
 
@@ -1386,7 +1424,7 @@ mod tests {
         let (cells, reps) = (64, 1000);
         // A fixed, spread-out set of counts: cell i of replication r.
         let value = |r: usize, i: usize| ((r * 7919 + i * 104_729) % 1009) as u32 * (1 + i as u32 * 16_000);
-        let mut whole = Accumulator::new(cells, 10);
+        let mut whole = Accumulator::new(cells, 16, 10);
         let (mut mean, mut m2) = (vec![0.0f64; cells], vec![0.0f64; cells]);
         for r in 0..reps {
             let values: Vec<u32> = (0..cells).map(|i| value(r, i)).collect();
@@ -1405,9 +1443,9 @@ mod tests {
             assert!((summary.sd[i] - sd).abs() <= 1e-12 * sd, "sd {i}: {} vs {sd}", summary.sd[i]);
         }
         // Three parts, the second splitting the quantile sample of 10.
-        let mut merged = Accumulator::new(cells, 10);
+        let mut merged = Accumulator::new(cells, 16, 10);
         for range in [0..4, 4..600, 600..reps] {
-            let mut part = Accumulator::new(cells, 10);
+            let mut part = Accumulator::new(cells, 16, 10);
             for r in range {
                 part.push(r, &(0..cells).map(|i| value(r, i)).collect::<Vec<_>>());
             }
