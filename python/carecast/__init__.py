@@ -17,7 +17,7 @@ import numbers
 import operator
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import numpy as np
@@ -757,7 +757,7 @@ class Results:
                               path="by", value=repr(by), allowed="['move'] or []")
         # One move at a time (replications x months each): a large run's flows are never one
         # replications x moves x months array. Whole counts: the total is exact in any order.
-        flows = (self._inner.flow(i) for i in range(len(_core.MOVES)))
+        flows: Iterator[npt.NDArray[np.float64]] = (self._inner.flow(i) for i in range(len(_core.MOVES)))
         if not by:
             total = next(flows).copy()
             for f in flows:
