@@ -59,14 +59,13 @@ fn main() {
             row(label, y + 1, e, per_rep);
         }
     }
+    let flows = results.flows_by_replication();
     for mv in [Move::CareToHome, Move::KnownToReferral, Move::EarlyHelpStart] {
         let ev = path.flow(mv);
         for y in 0..years {
             let span = y * 12..(y + 1) * 12;
             let e: f64 = span.clone().map(|t| ev[t]).sum();
-            let per_rep = (0..replications)
-                .map(|r| span.clone().map(|t| results.flows_by_replication[[r, mv.index(), t]]).sum())
-                .collect();
+            let per_rep = (0..replications).map(|r| span.clone().map(|t| flows[[r, mv.index(), t]]).sum()).collect();
             row(mv.label(), y + 1, e, per_rep);
         }
     }

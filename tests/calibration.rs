@@ -71,7 +71,7 @@ fn calibration_figures() {
     let moves = r.flows.mean.row(carecast::vocab::Move::PlacementMove.index()).sum();
     let child_months = lac.sum();
     println!("baseline: placement moves per child-year in care {:.4}", moves / child_months * 12.0);
-    let pop = r.population.mean_axis(ndarray::Axis(0)).unwrap();
+    let pop = r.population().mean_axis(ndarray::Axis(0)).unwrap();
     println!("baseline: population at months 0, 12, 119: {:.1} {:.1} {:.1}", pop[0], pop[12], pop[119]);
     let red = run("wolverhampton-2015-redesign", 2);
     let b = run("wolverhampton-2015", 2);

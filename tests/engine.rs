@@ -17,7 +17,8 @@ fn every_child_is_accounted_for_every_month() {
     // Families moving away are replaced by newcomers of the same ages, so they net to zero.
     for name in carecast::preset_names() {
         let results = model(name).run(&RunOptions::new(4, 10, 11), &Silent).unwrap();
-        let flows = &results.flows_by_replication;
+        let flows = &results.flows_by_replication();
+        let population = results.population();
         let leaving = [
             Move::CareToAdoption,
             Move::CareToSpecialGuardianship,
@@ -29,8 +30,8 @@ fn every_child_is_accounted_for_every_month() {
             for t in 1..results.months {
                 let births = flows[[r, Move::Birth.index(), t]];
                 let left: f64 = leaving.iter().map(|m| flows[[r, m.index(), t]]).sum();
-                let expected = results.population[[r, t - 1]] + births - left;
-                assert_eq!(results.population[[r, t]], expected, "{name} replication {r} month {t}");
+                let expected = population[[r, t - 1]] + births - left;
+                assert_eq!(population[[r, t]], expected, "{name} replication {r} month {t}");
             }
             // Re-entries are a part of entries, and happen.
             let entries = results.indicator("lac_entries").unwrap();
@@ -38,7 +39,7 @@ fn every_child_is_accounted_for_every_month() {
             assert!(reentries.row(r).iter().zip(entries.row(r)).all(|(re, e)| re <= e));
             assert!(reentries.row(r).sum() > 0.0, "{name}: no child re-entered care in 10 years");
             // And the population stays near its published size.
-            let pop = results.population[[r, results.months - 1]];
+            let pop = population[[r, results.months - 1]];
             assert!((pop - 57_000.0).abs() < 57_000.0 * 0.03, "{name}: population drifted to {pop}");
         }
     }
@@ -85,13 +86,13 @@ fn same_seed_same_numbers_whatever_the_thread_count() {
     let m = model("wolverhampton-2015-redesign");
     let one = m.run(&RunOptions::new(20, 3, 77).threads(1), &Silent).unwrap();
     let two = m.run(&RunOptions::new(20, 3, 77).threads(2), &Silent).unwrap();
-    assert_eq!(one.series, two.series);
-    assert_eq!(one.state_totals, two.state_totals);
-    assert_eq!(one.flows_by_replication, two.flows_by_replication);
+    assert_eq!(one.series(), two.series());
+    assert_eq!(one.state_totals(), two.state_totals());
+    assert_eq!(one.flows_by_replication(), two.flows_by_replication());
     assert_eq!(one.stocks.mean, two.stocks.mean);
     assert_eq!(one.stocks.p95, two.stocks.p95);
     let other_seed = m.run(&RunOptions::new(20, 3, 78).threads(2), &Silent).unwrap();
-    assert_ne!(one.series, other_seed.series);
+    assert_ne!(one.series(), other_seed.series());
 }
 
 #[test]
@@ -304,8 +305,8 @@ fn parameter_uncertainty_widens_the_spread() {
 fn costed_activity_agrees_with_the_series() {
     use carecast::outputs::Activity;
     let r = model("wolverhampton-2015-redesign").run(&RunOptions::new(3, 3, 12), &Silent).unwrap();
-    // Sum the activity over localities: replication x activity x month.
-    let by_month = r.activity.sum_axis(Axis(2));
+    // The activity over all localities: replication x activity x month.
+    let by_month = r.activity_by_month();
     let series = |name: &str| r.indicator(name).unwrap();
     let check = |a: Activity, expected: ndarray::Array2<f64>| {
         let got = by_month.index_axis(Axis(1), a.index());
@@ -320,10 +321,21 @@ fn costed_activity_agrees_with_the_series() {
     check(Activity::Assessments, series("assessments"));
     check(Activity::CareEntries, series("lac_entries"));
     check(Activity::CareProceedings, series("care_proceedings"));
-    let leavers = r.flows_by_replication.index_axis(Axis(1), Move::CareToLeaver.index()).to_owned();
+    let leavers = r.flows_by_replication().index_axis(Axis(1), Move::CareToLeaver.index()).to_owned();
     check(Activity::CareLeavers, leavers);
     let placements: ndarray::Array2<f64> = (0..6)
         .map(|p| by_month.index_axis(Axis(1), p).to_owned())
         .fold(ndarray::Array2::zeros((3, 36)), |acc, x| acc + x);
     assert_eq!(placements, series("lac_stock"));
+    // By locality and financial year: the same activity, summed over localities and the months
+    // of each year (2015/16 to 2017/18: 12 months each).
+    let by_year = r.activity_by_year();
+    assert_eq!(by_year.dim(), (3, Activity::COUNT, 8, 3));
+    for y in 0..3 {
+        let months = by_month.slice(ndarray::s![.., .., y * 12..(y + 1) * 12]).sum_axis(Axis(2));
+        assert_eq!(by_year.index_axis(Axis(3), y).sum_axis(Axis(2)), months, "year {y}");
+    }
+    // Care leavers by locality and month add up to the monthly totals.
+    let leavers = r.care_leavers_by_locality().sum_axis(Axis(1));
+    assert_eq!(leavers, by_month.index_axis(Axis(1), Activity::CareLeavers.index()));
 }

@@ -52,7 +52,7 @@ fn preset_and_equal_table() -> (Scenario, Scenario) {
 
 /// Exits by destination summed over the run, per replication.
 fn exits_per_replication(r: &carecast::RunResults) -> Vec<[f64; 4]> {
-    let flows = &r.flows_by_replication;
+    let flows = &r.flows_by_replication();
     (0..flows.dim().0)
         .map(|rep| EXITS.map(|mv| (0..flows.dim().2).map(|t| flows[[rep, mv.index(), t]]).sum()))
         .collect()
@@ -121,7 +121,7 @@ fn only_the_children_in_care(age_months: u32, months_in: u32, band: usize, rate:
 
 /// Exits of every destination, month by month, summed over replications.
 fn monthly_exits(r: &carecast::RunResults) -> Vec<f64> {
-    let flows = &r.flows_by_replication;
+    let flows = &r.flows_by_replication();
     (0..flows.dim().2)
         .map(|t| (0..flows.dim().0).map(|rep| EXITS.iter().map(|mv| flows[[rep, mv.index(), t]]).sum::<f64>()).sum())
         .collect()
@@ -159,7 +159,7 @@ fn adoption_from_the_table_waits_for_adoption_min_months() {
     v["hazards"]["looked_after"]["exits"] = table(|d, b, _| json!(if d == 1 && b == 1 { 6.0 } else { 0.0 }));
     let s = Scenario::from_value(v, "test").unwrap();
     let r = Model::new(&s).unwrap().run(&RunOptions::new(3, 2, 4), &Silent).unwrap();
-    let flows = &r.flows_by_replication;
+    let flows = &r.flows_by_replication();
     let adoptions: Vec<f64> =
         (0..24).map(|t| (0..3).map(|rep| flows[[rep, Move::CareToAdoption.index(), t]]).sum()).collect();
     assert_eq!(adoptions[..12].iter().sum::<f64>(), 0.0, "{adoptions:?}");
@@ -316,5 +316,8 @@ fn placement_moves_and_the_reentry_multiplier_may_be_distributions_drawn_once_pe
     for name in ["lac_entries", "lac_exits", "lac_reentries"] {
         assert_eq!(r.indicator(name).unwrap().row(2), u.indicator(name).unwrap().row(2), "{name}");
     }
-    assert_eq!(r.placement_totals.index_axis(ndarray::Axis(0), 2), u.placement_totals.index_axis(ndarray::Axis(0), 2));
+    assert_eq!(
+        r.placement_totals().index_axis(ndarray::Axis(0), 2),
+        u.placement_totals().index_axis(ndarray::Axis(0), 2)
+    );
 }

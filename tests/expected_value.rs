@@ -185,7 +185,7 @@ fn compare(scenarios: usize, replications: usize, years: usize) -> Vec<Compariso
         let path = carecast::expected::project_exact(&s, months).unwrap();
         let results =
             Model::new(&s).unwrap().run(&RunOptions::new(replications, years, 1_000 + k as u64), &Silent).unwrap();
-        let (flows, engine_series) = (&results.flows_by_replication, &results.series);
+        let (flows, engine_series) = (&results.flows_by_replication(), &results.series());
         // Each move, then first entries to care by single year of age (a recorded series).
         let moves = Move::ALL.into_iter().map(|mv| {
             let engine = move |r: usize, t: usize| flows[[r, mv.index(), t]];

@@ -2,7 +2,7 @@
 //! discounting, services, one-offs and care leavers' support.
 
 use carecast::Scenario;
-use carecast::finance::{Category, CostModel, WEEKS_PER_MONTH};
+use carecast::finance::{Basis, Category, CostModel, WEEKS_PER_MONTH};
 use carecast::outputs::Activity;
 use carecast::vocab::Placement;
 use ndarray::{Array4, Axis};
@@ -44,23 +44,28 @@ fn one_child_in_residential_care_across_the_year_boundary() {
     }
     let c = m.costs_of(&a, 1);
     let month = 3000.0 * WEEKS_PER_MONTH; // £13,044.64 a month in 2015/16 prices
-    let n = |t: usize| c.nominal[[0, Category::Placement(Placement::Residential).index(), 2, t]];
+    let residential = Category::Placement(Placement::Residential).index();
+    let nominal = c.monthly(Basis::Nominal);
+    let n = |t: usize| nominal[[0, residential, t]];
     assert!((n(0) - month).abs() < 1e-6);
     assert!((n(11) - month).abs() < 1e-6, "March 2016 is still 2015/16");
     assert!((n(12) - month * 1.031).abs() < 1e-6, "April 2016 is 2016/17: inflation 3.1%");
     assert_eq!(n(13), 0.0);
-    assert_eq!(c.nominal.sum(), (0..=12).map(n).sum::<f64>(), "nothing else costs anything");
+    assert_eq!(nominal.sum(), (0..=12).map(n).sum::<f64>(), "nothing else costs anything");
     // Real terms (2015/16 prices) undo the inflation; discounting takes 3.5% off 2016/17.
-    let real = c.real();
-    let disc = c.discounted();
-    assert!((real[[0, Category::Placement(Placement::Residential).index(), 2, 12]] - month).abs() < 1e-6);
-    assert!((disc[[0, Category::Placement(Placement::Residential).index(), 2, 12]] - month / 1.035).abs() < 1e-6);
-    assert!((disc[[0, Category::Placement(Placement::Residential).index(), 2, 11]] - month).abs() < 1e-6);
-    // By financial year: twelve months in 2015/16, one in 2016/17.
-    let fy = c.by_financial_year(&c.nominal);
+    let real = c.monthly(Basis::Real);
+    let disc = c.monthly(Basis::Discounted);
+    assert!((real[[0, residential, 12]] - month).abs() < 1e-6);
+    assert!((disc[[0, residential, 12]] - month / 1.035).abs() < 1e-6);
+    assert!((disc[[0, residential, 11]] - month).abs() < 1e-6);
+    // By financial year, in locality 2 only: twelve months in 2015/16, one in 2016/17.
+    let fy = c.by_year(Basis::Nominal);
     assert_eq!(c.financial_years()[..2], [2015, 2016]);
-    assert!((fy[[0, Category::Placement(Placement::Residential).index(), 2, 0]] - 12.0 * month).abs() < 1e-6);
-    assert!((fy[[0, Category::Placement(Placement::Residential).index(), 2, 1]] - month * 1.031).abs() < 1e-6);
+    assert!((fy[[0, residential, 2, 0]] - 12.0 * month).abs() < 1e-6);
+    assert!((fy[[0, residential, 2, 1]] - month * 1.031).abs() < 1e-6);
+    assert_eq!(fy.sum(), fy.slice(ndarray::s![0, residential, 2, ..]).sum(), "nothing else costs anything");
+    let disc_fy = c.by_year(Basis::Discounted);
+    assert!((disc_fy[[0, residential, 2, 1]] - month / 1.035).abs() < 1e-6);
 }
 
 #[test]
@@ -73,12 +78,18 @@ fn events_are_charged_once_and_stocks_per_month() {
     a[[0, Activity::ChildInNeed.index(), 1, 5]] = 4.0;
     a[[0, Activity::EarlyHelp.index(), 1, 5]] = 10.0;
     let c = m.costs_of(&a, 1);
-    let at = |cat: Category, l: usize| c.nominal[[0, cat.index(), l, 5]];
+    let (monthly, by_year) = (c.monthly(Basis::Nominal), c.by_year(Basis::Nominal));
+    let at = |cat: Category, l: usize| {
+        assert_eq!(monthly.slice(ndarray::s![0, cat.index(), ..]).sum(), monthly[[0, cat.index(), 5]], "month 5 only");
+        assert_eq!(by_year[[0, cat.index(), l, 0]], monthly[[0, cat.index(), 5]], "in locality {l} only");
+        by_year[[0, cat.index(), l, 0]]
+    };
     assert_eq!(at(Category::Assessments, 0), 3000.0);
     assert_eq!(at(Category::EnteringCare, 0), 3000.0);
     assert_eq!(at(Category::CareProceedings, 0), 20000.0);
     assert_eq!(at(Category::ChildInNeed, 1), 4.0 * 300.0);
     assert_eq!(at(Category::EarlyHelp, 1), 4500.0);
+    assert_eq!(by_year.sum(), 3000.0 + 3000.0 + 20000.0 + 1200.0 + 4500.0);
 }
 
 #[test]
@@ -87,14 +98,22 @@ fn care_leavers_are_supported_for_their_years_after_18() {
     let mut a = activity();
     a[[0, Activity::CareLeavers.index(), 4, 2]] = 1.0; // turns 18 in care in June 2015
     let c = m.costs_of(&a, 1);
-    let support = c.nominal.index_axis(Axis(1), Category::CareLeavers.index()).index_axis(Axis(1), 4).to_owned();
-    let real = c.real();
-    let real_support = real.index_axis(Axis(1), Category::CareLeavers.index()).index_axis(Axis(1), 4).to_owned();
+    let support = c.monthly(Basis::Nominal).index_axis(Axis(1), Category::CareLeavers.index()).to_owned();
+    let real = c.monthly(Basis::Real);
+    let real_support = real.index_axis(Axis(1), Category::CareLeavers.index()).to_owned();
     assert_eq!(support[[0, 2]], 0.0, "support starts the month after the birthday");
     for t in 3..3 + 36 {
         assert!((real_support[[0, t]] - 500.0).abs() < 1e-9, "month {t}: {}", real_support[[0, t]]);
     }
     assert_eq!(support[[0, 39]], 0.0, "three years of support, then none");
+    // By year, in locality 4: July 2015 to March 2016 (9 months), two whole years, then April
+    // to June 2018 (3 months), in real terms £500 a month.
+    let by_year = c.by_year(Basis::Real);
+    let leavers = by_year.slice(ndarray::s![0, Category::CareLeavers.index(), 4, ..]).to_owned();
+    for (y, months) in [9.0, 12.0, 12.0, 3.0].into_iter().enumerate() {
+        assert!((leavers[y] - 500.0 * months).abs() < 1e-6, "year {y}: {}", leavers[y]);
+    }
+    assert!((by_year.sum() - 500.0 * 36.0).abs() < 1e-6, "nowhere else");
 }
 
 #[test]
@@ -109,16 +128,27 @@ fn services_run_from_opening_until_closing_and_one_offs_fall_in_their_month() {
         "implementation": [{"name": "set-up", "cost": {"amount": 500000.0, "per": "each", "price_year": "2015/16"},
                             "month": "2015-10"}]
     }));
-    let c = m.costs_of(&activity(), 1);
-    let wide = LOCALITIES; // the authority-wide column
-    let at = |cat: Category, t: usize| c.nominal[[0, cat.index(), wide, t]];
+    let none = activity();
+    let c = m.costs_of(&none, 1);
+    let monthly = c.monthly(Basis::Nominal);
+    let at = |cat: Category, t: usize| monthly[[0, cat.index(), t]];
     assert_eq!(at(Category::ExistingServices, 9), 100000.0, "January 2016: the old estate runs");
     assert_eq!(at(Category::ExistingServices, 10), 0.0, "February 2016: closed");
     assert_eq!(at(Category::NewServices, 9), 0.0);
     assert_eq!(at(Category::NewServices, 10), 100000.0, "February 2016: hubs open");
     assert!((at(Category::NewServices, 12) - 100000.0 * 1.031).abs() < 1e-6);
     assert_eq!(at(Category::Implementation, 6), 500000.0);
-    assert_eq!(c.by_financial_year(&c.nominal).index_axis(Axis(1), Category::Implementation.index()).sum(), 500000.0);
+    // By year, all in the authority-wide column (the last locality).
+    let wide = LOCALITIES;
+    let by_year = c.by_year(Basis::Nominal);
+    assert_eq!(by_year.index_axis(Axis(1), Category::Implementation.index()).sum(), 500000.0);
+    assert_eq!(by_year[[0, Category::Implementation.index(), wide, 0]], 500000.0);
+    assert_eq!(by_year[[0, Category::ExistingServices.index(), wide, 0]], 1_000_000.0, "April 2015 to January 2016");
+    assert_eq!(by_year[[0, Category::NewServices.index(), wide, 0]], 200_000.0, "February and March 2016");
+    assert_eq!(by_year.slice(ndarray::s![0, .., ..wide, ..]).sum(), 0.0);
+    // New spending month by month: the hubs and the set-up.
+    let new = c.monthly_total(Basis::Nominal, Category::is_new_spending);
+    assert_eq!((new[[0, 6]], new[[0, 9]], new[[0, 10]]), (500000.0, 0.0, 100000.0));
 }
 
 #[test]
@@ -126,11 +156,31 @@ fn identities_hold_on_a_real_run() {
     use carecast::{Model, RunOptions, Silent};
     let s = Scenario::preset("wolverhampton-2015-redesign").unwrap();
     let r = Model::new(&s).unwrap().run(&RunOptions::new(3, 3, 5), &Silent).unwrap();
-    let c = CostModel::new(&s).unwrap().costs(&r);
-    let fy = c.by_financial_year(&c.nominal);
-    assert!((fy.sum() - c.nominal.sum()).abs() < 1e-6 * c.nominal.sum());
+    let model = CostModel::new(&s).unwrap();
+    let c = model.costs(&r);
+    let fy = c.by_year(Basis::Nominal);
+    let monthly = c.monthly(Basis::Nominal);
+    assert!((fy.sum() - monthly.sum()).abs() < 1e-9 * monthly.sum());
+    // The views agree: by category, by locality, and the monthly totals.
+    let by_category = c.by_category_year(Basis::Real);
+    let by_locality = c.by_locality_year(Basis::Real);
+    let real = c.by_year(Basis::Real);
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0);
+    for (x, y) in by_category.iter().zip(real.sum_axis(Axis(2)).iter()) {
+        assert!(close(*x, *y), "{x} vs {y}");
+    }
+    for (x, y) in by_locality.iter().zip(real.sum_axis(Axis(1)).iter()) {
+        assert!(close(*x, *y), "{x} vs {y}");
+    }
+    let (avoidable, new) = (
+        c.monthly_total(Basis::Real, |k| !k.is_new_spending()),
+        c.monthly_total(Basis::Real, Category::is_new_spending),
+    );
+    for (x, y) in (&avoidable + &new).iter().zip(c.monthly(Basis::Real).sum_axis(Axis(1)).iter()) {
+        assert!(close(*x, *y), "{x} vs {y}");
+    }
     // Discounted = real x discount factor, year by year.
-    let (real, disc) = (c.by_financial_year(&c.real()), c.by_financial_year(&c.discounted()));
+    let disc = c.by_year(Basis::Discounted);
     for (j, &y) in c.financial_years().iter().enumerate() {
         let (a, b) = (real.index_axis(Axis(3), j).sum(), disc.index_axis(Axis(3), j).sum());
         assert!((b - a * c.prices.discount(y)).abs() < 1e-6 * a.max(1.0));
@@ -192,4 +242,106 @@ fn activity_and_category_names_are_stable() {
     }
     assert_eq!(Activity::CareLeavers.index(), Activity::COUNT - 1);
     assert_eq!(Category::Implementation.index(), Category::COUNT - 1);
+}
+
+/// Pricing the activity as a run keeps it (by locality and financial year, and monthly totals)
+/// gives the costs of pricing every locality's every month and summing them, as costs were
+/// computed before, to 1e-12 relative: on random activity of every kind over four years, with
+/// services, a one-off and uncertain unit costs.
+#[test]
+fn costs_of_the_reduced_activity_are_those_of_pricing_every_month() {
+    let m = model(json!({
+        "placements": {"ifa": {"amount": {"dist": "normal", "mean": 800.0, "sd": 50.0}, "per": "week",
+                               "price_year": "2014/15"}},
+        "services": [{"name": "hubs", "new": true, "cost": {"amount": 1200000.0, "per": "year", "price_year": "2015/16"},
+                      "from": "2016-02", "until": "2018-01"}],
+        "implementation": [{"name": "set-up", "cost": {"amount": 500000.0, "per": "each", "price_year": "2015/16"},
+                            "month": "2015-10"}]
+    }));
+    let reps = 3;
+    let mut a = Array4::<f64>::zeros((reps, Activity::COUNT, LOCALITIES, MONTHS));
+    let mut lcg = 7u64;
+    a.iter_mut().for_each(|x| {
+        lcg = lcg.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        *x = ((lcg >> 33) % 40) as f64;
+    });
+    let c = m.costs_of(&a, 9);
+    // The reference: month by month, as `CostModel::costs` priced before, from the unit costs
+    // the views imply (a unit of activity alone in one month and locality).
+    let one = |k: usize, rep: usize| {
+        let mut b = Array4::<f64>::zeros((reps, Activity::COUNT, LOCALITIES, MONTHS));
+        b[[rep, k, 0, 0]] = 1.0;
+        m.costs_of(&b, 9).monthly(Basis::Nominal)
+    };
+    let years = c.financial_years();
+    let year_of = |t: usize| t / 12; // from April 2015: months 0-11 are 2015/16
+    let none = Array4::<f64>::zeros((reps, Activity::COUNT, LOCALITIES, MONTHS));
+    let wide_costs = m.costs_of(&none, 9);
+    let wide = wide_costs.by_year(Basis::Nominal);
+    for basis in Basis::ALL {
+        let by_year = c.by_year(basis);
+        let monthly = c.monthly(basis);
+        for rep in 0..reps {
+            for (k, category) in (0..Activity::COUNT - 1).map(|k| (k, Category::ALL[k])) {
+                let unit = one(k, rep)[[rep, category.index(), 0]];
+                let factor = |t: usize| {
+                    let fy = years[year_of(t)];
+                    let inflate = c.prices.factor(2015, fy);
+                    inflate
+                        * match basis {
+                            Basis::Nominal => 1.0,
+                            Basis::Real => c.prices.factor(fy, c.prices.base_year),
+                            Basis::Discounted => c.prices.factor(fy, c.prices.base_year) * c.prices.discount(fy),
+                        }
+                };
+                let mut expected_year = vec![vec![0.0; years.len()]; LOCALITIES];
+                let mut expected_month = vec![0.0; MONTHS];
+                for l in 0..LOCALITIES {
+                    for t in 0..MONTHS {
+                        let cost = a[[rep, k, l, t]] * unit * factor(t);
+                        expected_year[l][year_of(t)] += cost;
+                        expected_month[t] += cost;
+                    }
+                }
+                for l in 0..LOCALITIES {
+                    for y in 0..years.len() {
+                        let (got, want) = (by_year[[rep, category.index(), l, y]], expected_year[l][y]);
+                        assert!((got - want).abs() <= 1e-12 * want.abs(), "{category:?} {l} {y}: {got} vs {want}");
+                    }
+                }
+                for t in 0..MONTHS {
+                    let (got, want) = (monthly[[rep, category.index(), t]], expected_month[t]);
+                    assert!((got - want).abs() <= 1e-12 * want.abs(), "{category:?} month {t}: {got} vs {want}");
+                }
+            }
+        }
+        // The authority-wide costs do not depend on activity.
+        if basis == Basis::Nominal {
+            let with = by_year.slice(ndarray::s![.., .., LOCALITIES, ..]).to_owned();
+            assert_eq!(with, wide.slice(ndarray::s![.., .., LOCALITIES, ..]));
+        }
+    }
+    // Care leavers: by year and locality, the months of support of each birthday.
+    let nominal = c.by_year(Basis::Nominal);
+    let unit = one(Activity::CareLeavers.index(), 0)[[0, Category::CareLeavers.index(), 1]];
+    for l in 0..LOCALITIES {
+        let mut months = vec![0.0; years.len()];
+        for t in 0..MONTHS {
+            let supported: f64 = (t.saturating_sub(36)..t).map(|s| a[[0, Activity::CareLeavers.index(), l, s]]).sum();
+            months[year_of(t)] += supported * c.prices.factor(2015, years[year_of(t)]);
+        }
+        for y in 0..years.len() {
+            let (got, want) = (nominal[[0, Category::CareLeavers.index(), l, y]], months[y] * unit);
+            assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "leavers {l} {y}: {got} vs {want}");
+        }
+    }
+}
+
+#[test]
+fn categories_are_listed_in_index_order() {
+    for (i, c) in Category::ALL.iter().enumerate() {
+        assert_eq!(c.index(), i);
+    }
+    assert_eq!(Basis::ALL.map(|b| Basis::from_name(Basis::NAMES[b as usize]).unwrap()), Basis::ALL);
+    assert_eq!(Basis::from_name("cash"), None);
 }

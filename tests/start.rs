@@ -64,7 +64,7 @@ fn a_run_from_the_synthetic_position_is_the_run_of_the_scenario() {
     for name in RunResults::indicator_names() {
         assert_eq!(a.indicator(&name), b.indicator(&name), "{name}");
     }
-    assert_eq!(a.flows_by_replication, b.flows_by_replication);
+    assert_eq!(a.flows_by_replication(), b.flows_by_replication());
     assert_eq!(a.stocks.mean, b.stocks.mean);
 }
 

@@ -17,7 +17,7 @@ import numbers
 import operator
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import numpy as np
@@ -755,14 +755,22 @@ class Results:
         if by not in (["move"], []):
             raise ConfigError(f"flows can be broken down by ['move'] or [], got {by}",
                               path="by", value=repr(by), allowed="['move'] or []")
-        a = self._inner.flows_by_replication()  # replications x moves x months
+        # One move at a time (replications x months each): a large run's flows are never one
+        # replications x moves x months array. Whole counts: the total is exact in any order.
+        flows: Iterator[npt.NDArray[np.float64]] = (self._inner.flow(i) for i in range(len(_core.MOVES)))
         if not by:
-            a = a.sum(axis=1, keepdims=True)
+            total = next(flows).copy()
+            for f in flows:
+                total += f
+            flows = iter([total])
+        columns: dict[str, list[npt.NDArray[np.float64]]] = {"mean": [], "p5": [], "p50": [], "p95": []}
+        for a in flows:
+            columns["mean"].append(a.mean(axis=0))
+            for name, q in zip(("p5", "p50", "p95"), np.percentile(a, [5, 50, 95], axis=0), strict=True):
+                columns[name].append(q)
         labels = list(_core.MOVES) if by else ["all"]
-        p5, p50, p95 = np.percentile(a, [5, 50, 95], axis=0)
         index = pd.MultiIndex.from_product([labels, self._months], names=["move", "month"])
-        df = pd.DataFrame({"mean": a.mean(axis=0).ravel(), "p5": p5.ravel(), "p50": p50.ravel(),
-                           "p95": p95.ravel()}, index=index).reset_index()
+        df = pd.DataFrame({k: np.concatenate(v) for k, v in columns.items()}, index=index).reset_index()
         return df if by else df.drop(columns="move")
 
     def parameter_draws(self) -> pd.DataFrame:

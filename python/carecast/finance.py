@@ -58,25 +58,26 @@ class Comparison:
         self.scenario = scenario
         self.baseline_results = baseline_results
         self.scenario_results = scenario_results
-        self._costs = {
-            "baseline": baseline_results._inner.costs(baseline._inner),
-            "scenario": scenario_results._inner.costs(scenario._inner),
-        }
-        meta = self._costs["baseline"]
+        # Both runs are priced by their own scenario, a replication at a time, when a table asks:
+        # only what the table needs is ever an array (never replication x category x locality x
+        # month).
+        self._priced = {"baseline": (baseline_results, baseline), "scenario": (scenario_results, scenario)}
+        meta = baseline_results._inner.cost_labels(baseline._inner)
+        scenario_results._inner.cost_labels(scenario._inner)  # refuses results of another scenario
         self.categories: list[str] = list(meta["categories"])
-        self._new = [self.categories.index(n) for n in meta["new_spending"]]
-        self._avoidable = [i for i in range(len(self.categories)) if i not in self._new]
         self._years = np.array(meta["month_years"])
         self.financial_years = [f"{y}/{(y + 1) % 100:02d}" for y in dict.fromkeys(meta["month_years"])]
         self.localities = [*baseline_results.localities, "authority-wide"]
         self.base_year: str = meta["base_year"]
         self.n_months = len(baseline_results.months)
 
-    def _array(self, which: str, basis: str) -> Array:
+    def _array(self, which: str, basis: str, by: str) -> Array:
+        """Costs of one run in ``basis``, reduced ``by`` (see ``_core.RunResults.costs``)."""
         if basis not in BASES:
             raise ConfigError(f"basis must be one of {BASES}, got {basis!r}", path="basis", value=repr(basis),
                               allowed=", ".join(BASES))
-        a: Array = self._costs[which][basis]
+        results, scenario = self._priced[which]
+        a: Array = results._inner.costs(scenario._inner, basis, by)
         return a
 
     def _by_year(self, a: Array) -> Array:
@@ -89,9 +90,10 @@ class Comparison:
         cash, ``real`` in base-year prices, or ``discounted``)."""
         rows = []
         for which in ("baseline", "scenario"):
-            a = self._by_year(self._array(which, basis))  # rep x cat x loc x fy
-            if not by_locality:
-                a = a.sum(axis=2, keepdims=True)
+            if by_locality:
+                a = self._array(which, basis, "category_locality_year")  # rep x cat x loc x fy
+            else:
+                a = self._array(which, basis, "category_year")[:, :, np.newaxis, :]
             locs = self.localities if by_locality else ["all"]
             for c, cat in enumerate(self.categories):
                 for li, loc in enumerate(locs):
@@ -103,10 +105,9 @@ class Comparison:
 
     def _flows(self, basis: str) -> dict[str, Array]:
         """Per replication and month: gross savings, new spending, net savings (all localities)."""
-        b = self._array("baseline", basis).sum(axis=2)
-        s = self._array("scenario", basis).sum(axis=2)
-        gross = (b[:, self._avoidable] - s[:, self._avoidable]).sum(axis=1)
-        new = (s[:, self._new] - b[:, self._new]).sum(axis=1)
+        avoidable, new_spending = "avoidable_month", "new_spending_month"
+        gross = self._array("baseline", basis, avoidable) - self._array("scenario", basis, avoidable)
+        new = self._array("scenario", basis, new_spending) - self._array("baseline", basis, new_spending)
         return {"gross_savings": gross, "new_spending": new, "net_savings": gross - new}
 
     def savings(self, basis: str = "real") -> pd.DataFrame:
@@ -128,12 +129,9 @@ class Comparison:
     def savings_by_locality(self, basis: str = "real") -> pd.DataFrame:
         """Per financial year and locality: net savings (services and one-offs are
         ``authority-wide``) and children in care avoided (average over the year)."""
-        b = self._by_year(self._array("baseline", basis).sum(axis=1))  # rep x loc x fy
-        s = self._by_year(self._array("scenario", basis).sum(axis=1))
-        d = b - s
+        d = self._array("baseline", basis, "locality_year") - self._array("scenario", basis, "locality_year")
         # Children in care by locality: the six placement kinds of the activity record.
-        care_months = self._by_year(_in_care_by_locality(self.baseline_results)
-                                    - _in_care_by_locality(self.scenario_results))
+        care_months = _in_care_by_locality(self.baseline_results) - _in_care_by_locality(self.scenario_results)
         months = self._by_year(np.ones(self.n_months))
         rows = []
         for li, loc in enumerate(self.localities):
@@ -273,12 +271,9 @@ def write_csv(path: str | os.PathLike[str], df: pd.DataFrame) -> None:
 
 
 def _in_care_by_locality(results: Any) -> Array:
-    """Children in care per replication, locality and month (the placement kinds, which come
-    first in the activity record)."""
-    from . import _core
-
-    activity: Array = results._inner.activity()
-    in_care: Array = activity[:, : len(_core.PLACEMENTS)].sum(axis=1)
+    """Child-months in care per replication, locality and financial year (every placement type
+    of the activity record)."""
+    in_care: Array = results._inner.in_care_by_year()
     return in_care
 
 

@@ -1,19 +1,29 @@
-//! A simple estimate of the memory a run needs, made before it starts so that a run that will not
-//! fit is refused with the figures instead of being killed by the operating system part-way.
+//! An estimate of the memory a run needs, made before it starts so that a run that will not fit
+//! is refused with the figures instead of being killed by the operating system part-way.
 //!
-//! The estimate adds four parts (bytes; `m` months, `L` localities, `R` replications, `Q` the
-//! quantile sample, at most `R`):
+//! The estimate adds four parts (bytes; `m` months, `F` financial years, `L` localities, `R`
+//! replications, `Q` the quantile sample, at most `R`, `P` uncertain parameters, `N` the
+//! under-18 population):
 //!
-//! 1. **Kept per replication** by the results: series, totals by state and placement, flows and
-//!    costed activity, as `f64`: `8 x (60 m + 14 L m + 1)` a replication, counted twice (the
-//!    caller gets a copy of each array it asks for: Python copies them into NumPy), plus the
-//!    series reordered once when the results are finished (`8 x 14 m`); all times `R`.
+//! 1. **Kept per replication** by the results: its packed record (see `carecast::outputs`): 80
+//!    monthly rows of counts for the whole authority, `L` monthly rows of care leavers by
+//!    locality and `14 L` rows of activity by locality over the `F` financial years, each a
+//!    header and base (about 3 bytes) and its values at a few bits each, and 22 rows stored as
+//!    their (zero) difference from others at 2 bytes each. The bits a value takes grow with the
+//!    counts, by about 0.6 to 0.85 bits for each doubling: `5.1 + 0.65 log2(N / 57,000)` for the
+//!    authority's counts, `2.5 + 0.85 log2(c / 7,125)` (at least 1.8) for care leavers and
+//!    `5.84 + 0.62 log2(c / 7,125)` for the yearly activity, with `c = N / L` children a
+//!    locality (fitted to the default preset scaled from 57,000 to 570,000 children in 8 to 64
+//!    localities, within 2%; the estimate adds 5%). Plus the record's allocation (32 bytes),
+//!    the children in care at the start and the parameter draws (`8 (1 + P)`), and one
+//!    indicator as the caller takes it (`8 m`).
 //! 2. **Quantile sample**: the detailed stocks, flows, queues and caseloads of the first `Q`
-//!    replications (of those with a global index below `Q`), as `u32`: `4 x m x (37 L + 32)`
-//!    each; with the exact sums and sums of squares of the same (`24 x m x (37 L + 32)`, once);
-//!    and the full detail when asked for
-//!    (`4 x m x (35 L + 32)` a replication, times `R`).
-//! 3. **Outputs in flight**: a replication's output is `m x (264 + 204 L)` bytes until it is
+//!    replications (of those with a global index below `Q`), packed like the records: `m x (37
+//!    L + 32)` counts each at about `0.65 + 0.1 log2(c / 7,125)` bytes (at least 0.4; fitted
+//!    like the records); with the exact sums and sums of squares of the same and their summaries
+//!    (`64 x m x (37 L + 32)`, once); and the full detail when asked for (`4 x m x (35 L +
+//!    32)` a replication, times `R`).
+//! 3. **Outputs in flight**: a replication's output is `m x (472 + 204 L)` bytes until it is
 //!    folded in; at most two batches exist at once.
 //! 4. **Worlds**: each worker thread holds one replication's world: its tables of children by
 //!    birth month (`68 L (216 + m)` bytes) and the families and children it has drawn out of them.
@@ -22,9 +32,8 @@
 //!    contact rates and need multipliers, at the higher of the never-known and previously-known
 //!    rates), in families of the mean size, at about 100 bytes a child and 200 a family.
 //!
-//! It is an estimate, meant to be above what a run uses, not a promise (measured against the peak
-//! resident memory with `examples/memory_estimate.rs`: from 1.3 to 2.6 times it, the most for
-//! large populations), and counts one copy of the results for the caller.
+//! It is an estimate, meant to be near what a run uses and not below it, not a promise (measured
+//! against the peak resident memory with `examples/memory_estimate.rs`; see BENCHMARKS.md).
 
 use super::{BATCH_MEMORY_BUDGET, Model, RunOptions};
 use crate::error::{CarecastError, Result};
@@ -37,6 +46,8 @@ pub struct MemoryEstimate {
     pub total: u64,
     /// Results kept for each replication (part 1 of the module docs).
     pub per_replication: u64,
+    /// Of which the replication's packed record.
+    pub record: u64,
     /// Replications asked for.
     pub replications: u64,
     /// The quantile sample, running summaries and full detail (part 2).
@@ -69,13 +80,14 @@ impl Model {
         // Only replications with a global index below the quantile sample are kept.
         let q = (options.quantile_sample.saturating_sub(options.first_replication) as u64).min(r);
         let threads = options.worker_threads() as u64;
-        let per_replication = 2 * 8 * (60 * m + 14 * l * m + 1) + 8 * 14 * m;
+        let record = self.record_bytes(options.months);
+        let per_replication = record + 32 + 8 * (1 + self.parameter_names.len() as u64) + 8 * m;
         let detail = m * (37 * l + 32);
-        let mut summaries = 4 * q * detail + 24 * detail;
+        let mut summaries = q * self.sample_bytes(options.months) + 64 * detail;
         if options.keep_full_detail {
             summaries = summaries.saturating_add((4 * m * (35 * l + 32)).saturating_mul(r));
         }
-        let output = m * (264 + 204 * l);
+        let output = m * (472 + 204 * l);
         let default_batch = (threads * 4).max(8);
         let batch = default_batch.min((BATCH_MEMORY_BUDGET / output.max(1)).max(threads)).min(r.max(1));
         let in_flight = 2 * batch * output;
@@ -88,6 +100,7 @@ impl Model {
         MemoryEstimate {
             total,
             per_replication,
+            record,
             replications: r,
             summaries,
             in_flight,
@@ -95,6 +108,41 @@ impl Model {
             threads,
             batch: batch as usize,
         }
+    }
+
+    /// Bytes of one replication's packed record over `months` months (part 1 of the module
+    /// docs).
+    pub(crate) fn record_bytes(&self, months: usize) -> u64 {
+        let m = months as f64;
+        let l = self.localities as f64;
+        let years = crate::outputs::financial_years_in(self.start, months) as f64;
+        let children = f64::from(self.scenario.population.under_18).max(1.0);
+        // Bits a value takes, fitted to the records of the default preset scaled from 57,000 to
+        // 570,000 children in 8 to 64 localities: counts of the whole authority, and of one
+        // locality.
+        let whole = (children / 57_000.0).log2();
+        let local = (children / l / 7_125.0).log2();
+        let authority_bits = (5.1 + 0.65 * whole).max(1.0);
+        let leaver_bits = (2.5 + 0.85 * local).max(1.8);
+        let yearly_bits = (5.84 + 0.62 * local).max(1.0);
+        // A header byte and a base of about two bytes a row.
+        let rows = |count: f64, len: f64, bits: f64| count * (3.0 + len * bits / 8.0);
+        let bytes = rows(80.0, m, authority_bits)
+            + rows(l, m, leaver_bits)
+            + rows(14.0 * l, years, yearly_bits)
+            // The rows stored as differences from others, and the UASC's.
+            + 22.0 * 2.0;
+        // 5% above the fit: an estimate should not fall short.
+        (1.05 * bytes).ceil() as u64
+    }
+
+    /// Bytes of one kept replication's packed detailed breakdowns over `months` months (part 2
+    /// of the module docs).
+    fn sample_bytes(&self, months: usize) -> u64 {
+        let l = self.localities as f64;
+        let cells = months as f64 * (37.0 * l + 32.0);
+        let local = (f64::from(self.scenario.population.under_18).max(1.0) / l / 7_125.0).log2();
+        (cells * (0.65 + 0.1 * local).max(0.4)).ceil() as u64
     }
 
     /// Bytes of one replication's world over `months` months (part 4 of the module docs).

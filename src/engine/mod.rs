@@ -231,6 +231,7 @@ impl Model {
         let total = options.replications;
         let first = options.first_replication;
         let mut builder = ResultsBuilder::new(
+            self.start,
             options.months,
             self.localities,
             first,

@@ -13,7 +13,7 @@ use crate::outputs::{Activity, RunResults};
 use crate::scenario::registry::{self, CostParam};
 use crate::scenario::{Costs, Per, Scenario, UnitCost};
 use crate::vocab::Placement;
-use ndarray::{Array4, Axis};
+use ndarray::{Array2, Array3, Array4, Axis};
 
 /// Weeks in a month on average (365.25 / 7 / 12).
 pub const WEEKS_PER_MONTH: f64 = 365.25 / 7.0 / 12.0;
@@ -64,6 +64,26 @@ impl Category {
     ];
     /// Number of categories.
     pub const COUNT: usize = Placement::COUNT + Category::REST.len();
+    /// Every category, in output order.
+    pub const ALL: [Category; Category::COUNT] = [
+        Category::Placement(Placement::ALL[0]),
+        Category::Placement(Placement::ALL[1]),
+        Category::Placement(Placement::ALL[2]),
+        Category::Placement(Placement::ALL[3]),
+        Category::Placement(Placement::ALL[4]),
+        Category::Placement(Placement::ALL[5]),
+        Category::ChildInNeed,
+        Category::ChildProtection,
+        Category::EarlyHelp,
+        Category::IntensiveSupport,
+        Category::Assessments,
+        Category::EnteringCare,
+        Category::CareProceedings,
+        Category::CareLeavers,
+        Category::ExistingServices,
+        Category::NewServices,
+        Category::Implementation,
+    ];
     /// Names, in output order.
     pub const NAMES: [&'static str; Category::COUNT] = crate::vocab::placement_led(Category::REST);
 
@@ -153,14 +173,61 @@ pub struct CostModel {
     start: YearMonth,
 }
 
-/// Costs of a run: replication x category x locality x month in cash (nominal) prices. The last
-/// locality index holds authority-wide costs (services and implementation).
+/// The prices costs are given in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// Cash prices of each year.
+    Nominal,
+    /// The prices of the base year (real terms).
+    Real,
+    /// Real terms, discounted to the base year.
+    Discounted,
+}
+
+impl Basis {
+    /// Every basis, in [`Basis::NAMES`] order.
+    pub const ALL: [Basis; 3] = [Basis::Nominal, Basis::Real, Basis::Discounted];
+    /// Names, as the Python layer and the tables use them.
+    pub const NAMES: [&'static str; 3] = ["nominal", "real", "discounted"];
+
+    /// The basis called `name` (one of [`Basis::NAMES`]).
+    pub fn from_name(name: &str) -> Option<Basis> {
+        Basis::NAMES.iter().position(|&n| n == name).map(|i| Basis::ALL[i])
+    }
+}
+
+/// The activity costs are charged on, for replications in order.
+#[derive(Debug, Clone, Copy)]
+enum Source<'a> {
+    /// A run's records.
+    Run(&'a RunResults),
+    /// Replication x [`Activity`] x locality x month.
+    Monthly(&'a Array4<f64>),
+}
+
+/// The costs of a run's replications, computed a replication at a time from the activity the
+/// run kept (by locality and financial year, and monthly totals across localities) when a view
+/// is asked for: a run of 10,000 replications is costed without an array of replications x
+/// categories x localities x months. Category x (localities + 1): the last locality index
+/// holds authority-wide costs (services and implementation).
+///
+/// Costs are linear in activity and prices change once a financial year, so the costs of a year
+/// are the year's activity times the unit cost and the year's price factor: the same sums as
+/// pricing month by month, up to the rounding of the last bits.
 #[derive(Debug, Clone)]
-pub struct RunCosts {
-    /// Cash costs: replication x category x (localities + 1) x month.
-    pub nominal: Array4<f64>,
+pub struct RunCosts<'a> {
+    /// The unit costs and prices (a copy: small).
+    model: CostModel,
+    source: Source<'a>,
+    seed: u64,
+    first_replication: u64,
+    replications: usize,
+    localities: usize,
     /// Financial year (start year) of each month.
     pub month_years: Vec<i32>,
+    /// Index of each month's financial year in [`RunCosts::financial_years`].
+    year_of_month: Vec<usize>,
+    years: Vec<i32>,
     /// Inflation and discounting used.
     pub prices: Prices,
     /// First month.
@@ -199,23 +266,143 @@ impl CostModel {
     ///
     /// Uncertain unit costs are drawn per replication by its global index, so the costs of a run
     /// over a replication range are the same rows as those of the whole run.
-    pub fn costs(&self, results: &RunResults) -> RunCosts {
-        self.costs_from(&results.activity, results.seed, results.first_replication as u64)
+    pub fn costs<'a>(&self, results: &'a RunResults) -> RunCosts<'a> {
+        let months = results.months;
+        self.costs_over(Source::Run(results), results.replications, results.localities.len(), months)
+            .seeded(results.seed, results.first_replication as u64)
     }
 
     /// Costs of an activity array (replication x [`Activity`] x locality x month, months from
-    /// the scenario's start) for replications `0..` of a run seeded `seed`, in cash prices.
-    pub fn costs_of(&self, activity: &Array4<f64>, seed: u64) -> RunCosts {
+    /// the scenario's start) for replications `0..` of a run seeded `seed`.
+    pub fn costs_of<'a>(&self, activity: &'a Array4<f64>, seed: u64) -> RunCosts<'a> {
         self.costs_from(activity, seed, 0)
     }
 
     /// As [`CostModel::costs_of`], for replications `first_replication..` (global indices).
-    pub fn costs_from(&self, activity: &Array4<f64>, seed: u64, first_replication: u64) -> RunCosts {
+    pub fn costs_from<'a>(&self, activity: &'a Array4<f64>, seed: u64, first_replication: u64) -> RunCosts<'a> {
         let (reps, kinds, localities, months) = activity.dim();
         assert_eq!(kinds, Activity::COUNT, "activity must have one row per kind of activity");
+        self.costs_over(Source::Monthly(activity), reps, localities, months).seeded(seed, first_replication)
+    }
+
+    fn costs_over<'a>(
+        &self,
+        source: Source<'a>,
+        replications: usize,
+        localities: usize,
+        months: usize,
+    ) -> RunCosts<'a> {
         let month_years: Vec<i32> = (0..months).map(|t| self.start.plus(t as i64).financial_year()).collect();
-        let mut nominal = Array4::<f64>::zeros((reps, Category::COUNT, localities + 1, months));
-        let c = &self.costs;
+        let mut years = month_years.clone();
+        years.dedup();
+        let year_of_month = month_years.iter().map(|y| years.iter().position(|z| z == y).unwrap_or(0)).collect();
+        RunCosts {
+            model: self.clone(),
+            source,
+            seed: 0,
+            first_replication: 0,
+            replications,
+            localities,
+            month_years,
+            year_of_month,
+            years,
+            prices: self.prices.clone(),
+            start: self.start,
+        }
+    }
+}
+
+/// One replication's activity, reduced as a run keeps it.
+struct RepActivity {
+    /// Kind x month, all localities.
+    by_month: Vec<f64>,
+    /// Kind x locality x financial year.
+    by_year: Vec<f64>,
+    /// Care leavers by locality x month.
+    leavers: Vec<f64>,
+}
+
+/// One replication's costs in the basis asked for.
+struct RepCosts {
+    /// Category x (localities + 1) x financial year.
+    by_year: Vec<f64>,
+    /// Category x month, all localities.
+    monthly: Vec<f64>,
+}
+
+impl<'a> RunCosts<'a> {
+    fn seeded(mut self, seed: u64, first_replication: u64) -> Self {
+        self.seed = seed;
+        self.first_replication = first_replication;
+        self
+    }
+
+    /// Replications costed.
+    pub fn replications(&self) -> usize {
+        self.replications
+    }
+
+    /// Financial years covered (start years), in order.
+    pub fn financial_years(&self) -> Vec<i32> {
+        self.years.clone()
+    }
+
+    /// The factor that takes cash prices of financial year `fy` to `basis`.
+    fn basis_factor(&self, basis: Basis, fy: i32) -> f64 {
+        match basis {
+            Basis::Nominal => 1.0,
+            Basis::Real => self.prices.factor(fy, self.prices.base_year),
+            Basis::Discounted => self.prices.factor(fy, self.prices.base_year) * self.prices.discount(fy),
+        }
+    }
+
+    fn read(&self, r: usize, into: &mut RepActivity, counts: &mut [Vec<u32>; 3]) {
+        let (l, m) = (self.localities, self.month_years.len());
+        match self.source {
+            Source::Run(results) => {
+                let [by_month, by_year, leavers] = counts;
+                results.read_activity(r, by_month, by_year, leavers);
+                let copy =
+                    |to: &mut Vec<f64>, from: &[u32]| to.iter_mut().zip(from).for_each(|(a, &b)| *a = f64::from(b));
+                copy(&mut into.by_month, by_month);
+                copy(&mut into.by_year, by_year);
+                copy(&mut into.leavers, leavers);
+            }
+            Source::Monthly(a) => {
+                let ny = self.years.len();
+                into.by_month.fill(0.0);
+                into.by_year.fill(0.0);
+                for k in 0..Activity::COUNT {
+                    for loc in 0..l {
+                        for t in 0..m {
+                            let n = a[[r, k, loc, t]];
+                            into.by_month[k * m + t] += n;
+                            into.by_year[(k * l + loc) * ny + self.year_of_month[t]] += n;
+                        }
+                    }
+                }
+                for loc in 0..l {
+                    for t in 0..m {
+                        into.leavers[loc * m + t] = a[[r, Activity::CareLeavers.index(), loc, t]];
+                    }
+                }
+            }
+        }
+    }
+
+    /// Call `each` with every replication's costs in `basis`, in order.
+    fn each(&self, basis: Basis, mut each: impl FnMut(usize, &RepCosts)) {
+        let (l, m, ny) = (self.localities, self.month_years.len(), self.years.len());
+        let mut activity = RepActivity {
+            by_month: vec![0.0; Activity::COUNT * m],
+            by_year: vec![0.0; Activity::COUNT * l * ny],
+            leavers: vec![0.0; l * m],
+        };
+        let mut counts = [vec![0; Activity::COUNT * m], vec![0; Activity::COUNT * l * ny], vec![0; l * m]];
+        let mut costs =
+            RepCosts { by_year: vec![0.0; Category::COUNT * (l + 1) * ny], monthly: vec![0.0; Category::COUNT * m] };
+        let model = &self.model;
+        let c = &model.costs;
         let p = &c.placements;
         // (activity, category, registry entry, unit cost)
         let mut per_unit: Vec<(Activity, Category, CostParam, &UnitCost)> = Placement::ALL
@@ -231,104 +418,170 @@ impl CostModel {
             (Activity::CareEntries, Category::EnteringCare, CostParam::EnteringCare, &c.entering_care),
             (Activity::CareProceedings, Category::CareProceedings, CostParam::CareProceedings, &c.care_proceedings),
         ]);
-        let inflate = |price_year: i32, t: usize| self.prices.factor(price_year, month_years[t]);
-        for r in 0..reps {
+        // The price of a unit of `price_year` in financial year index `y`, in `basis`.
+        let price = |price_year: i32, y: usize| {
+            model.prices.factor(price_year, self.years[y]) * self.basis_factor(basis, self.years[y])
+        };
+        let span = 12 * c.care_leaver_years as usize;
+        let at = |cat: Category, loc: usize, y: usize| (cat.index() * (l + 1) + loc) * ny + y;
+        for r in 0..self.replications {
+            let replication = self.first_replication + r as u64;
+            self.read(r, &mut activity, &mut counts);
+            costs.by_year.fill(0.0);
+            costs.monthly.fill(0.0);
             for &(kind, category, which, cost) in &per_unit {
-                let unit = self.amount(which, 0, cost, seed, first_replication + r as u64);
-                for l in 0..localities {
-                    for t in 0..months {
-                        let n = activity[[r, kind.index(), l, t]];
+                let unit = model.amount(which, 0, cost, self.seed, replication);
+                let k = kind.index();
+                for y in 0..ny {
+                    let priced = unit * price(cost.price_year.0, y);
+                    for loc in 0..l {
+                        let n = activity.by_year[(k * l + loc) * ny + y];
                         if n != 0.0 {
-                            nominal[[r, category.index(), l, t]] = n * unit * inflate(cost.price_year.0, t);
+                            costs.by_year[at(category, loc, y)] = n * priced;
                         }
                     }
                 }
-            }
-            // Care leavers: support in each of the `care_leaver_years` years after the birthday.
-            let unit = self.amount(
-                CostParam::CareLeaverSupport,
-                0,
-                &c.care_leaver_support,
-                seed,
-                first_replication + r as u64,
-            );
-            let span = 12 * c.care_leaver_years as usize;
-            for l in 0..localities {
-                let mut supported = 0.0;
-                for t in 0..months {
-                    if t >= 1 {
-                        supported += activity[[r, Activity::CareLeavers.index(), l, t - 1]];
+                for t in 0..m {
+                    let n = activity.by_month[k * m + t];
+                    if n != 0.0 {
+                        costs.monthly[category.index() * m + t] =
+                            n * unit * price(cost.price_year.0, self.year_of_month[t]);
                     }
-                    if t > span {
-                        supported -= activity[[r, Activity::CareLeavers.index(), l, t - 1 - span]];
-                    }
-                    nominal[[r, Category::CareLeavers.index(), l, t]] =
-                        supported * unit * inflate(c.care_leaver_support.price_year.0, t);
                 }
             }
+            // Care leavers: support in each of the `care_leaver_years` years after the birthday,
+            // from the month after it.
+            let unit = model.amount(CostParam::CareLeaverSupport, 0, &c.care_leaver_support, self.seed, replication);
+            let support_price = |y: usize| unit * price(c.care_leaver_support.price_year.0, y);
+            let mut months_by_year = vec![0.0; ny];
+            for loc in 0..l {
+                months_by_year.fill(0.0);
+                support_months(&activity.leavers[loc * m..(loc + 1) * m], span, |t, n| {
+                    months_by_year[self.year_of_month[t]] += n;
+                });
+                for (y, &n) in months_by_year.iter().enumerate() {
+                    costs.by_year[at(Category::CareLeavers, loc, y)] = n * support_price(y);
+                }
+            }
+            let (leavers, leaver_costs) = (Activity::CareLeavers.index() * m, Category::CareLeavers.index() * m);
+            let monthly = &mut costs.monthly[leaver_costs..leaver_costs + m];
+            support_months(&activity.by_month[leavers..leavers + m], span, |t, n| {
+                monthly[t] = n * support_price(self.year_of_month[t]);
+            });
             // Services and one-offs are authority-wide.
             for (i, s) in c.services.iter().enumerate() {
-                let unit = self.amount(CostParam::Service, i, &s.cost, seed, first_replication + r as u64);
+                let unit = model.amount(CostParam::Service, i, &s.cost, self.seed, replication);
                 let category = if s.new { Category::NewServices } else { Category::ExistingServices };
                 let from = s.from.map_or(0, |m| self.start.months_until(m));
                 let until = s.until.map_or(i64::MAX, |m| self.start.months_until(m));
-                for t in 0..months {
+                for t in 0..m {
                     if (from..until).contains(&(t as i64)) {
-                        nominal[[r, category.index(), localities, t]] += unit * inflate(s.cost.price_year.0, t);
+                        let y = self.year_of_month[t];
+                        let amount = unit * price(s.cost.price_year.0, y);
+                        costs.by_year[at(category, l, y)] += amount;
+                        costs.monthly[category.index() * m + t] += amount;
                     }
                 }
             }
             for (i, o) in c.implementation.iter().enumerate() {
-                let unit = self.amount(CostParam::Implementation, i, &o.cost, seed, first_replication + r as u64);
+                let unit = model.amount(CostParam::Implementation, i, &o.cost, self.seed, replication);
                 let t = self.start.months_until(o.month);
-                if (0..months as i64).contains(&t) {
+                if (0..m as i64).contains(&t) {
                     let t = t as usize;
-                    nominal[[r, Category::Implementation.index(), localities, t]] +=
-                        unit * inflate(o.cost.price_year.0, t);
+                    let y = self.year_of_month[t];
+                    let amount = unit * price(o.cost.price_year.0, y);
+                    costs.by_year[at(Category::Implementation, l, y)] += amount;
+                    costs.monthly[Category::Implementation.index() * m + t] += amount;
                 }
             }
+            each(r, &costs);
         }
-        RunCosts { nominal, month_years, prices: self.prices.clone(), start: self.start }
+    }
+
+    /// Costs by category, locality and financial year: replication x category x (localities +
+    /// 1) x financial year, the last locality authority-wide.
+    pub fn by_year(&self, basis: Basis) -> Array4<f64> {
+        let (l, ny) = (self.localities, self.years.len());
+        let mut out = Array4::zeros((self.replications, Category::COUNT, l + 1, ny));
+        self.each(basis, |r, c| {
+            out.index_axis_mut(Axis(0), r).as_slice_mut().expect("standard layout").copy_from_slice(&c.by_year);
+        });
+        out
+    }
+
+    /// Costs by category and financial year, every locality and the authority-wide costs
+    /// together: replication x category x financial year.
+    pub fn by_category_year(&self, basis: Basis) -> Array3<f64> {
+        let (l, ny) = (self.localities, self.years.len());
+        let mut out = Array3::zeros((self.replications, Category::COUNT, ny));
+        self.each(basis, |r, c| {
+            for k in 0..Category::COUNT {
+                for loc in 0..=l {
+                    for y in 0..ny {
+                        out[[r, k, y]] += c.by_year[(k * (l + 1) + loc) * ny + y];
+                    }
+                }
+            }
+        });
+        out
+    }
+
+    /// Costs by locality and financial year, every category together: replication x
+    /// (localities + 1) x financial year, the last locality authority-wide.
+    pub fn by_locality_year(&self, basis: Basis) -> Array3<f64> {
+        let (l, ny) = (self.localities, self.years.len());
+        let mut out = Array3::zeros((self.replications, l + 1, ny));
+        self.each(basis, |r, c| {
+            for k in 0..Category::COUNT {
+                for loc in 0..=l {
+                    for y in 0..ny {
+                        out[[r, loc, y]] += c.by_year[(k * (l + 1) + loc) * ny + y];
+                    }
+                }
+            }
+        });
+        out
+    }
+
+    /// Costs by category and month, every locality together: replication x category x month.
+    pub fn monthly(&self, basis: Basis) -> Array3<f64> {
+        let m = self.month_years.len();
+        let mut out = Array3::zeros((self.replications, Category::COUNT, m));
+        self.each(basis, |r, c| {
+            out.index_axis_mut(Axis(0), r).as_slice_mut().expect("standard layout").copy_from_slice(&c.monthly);
+        });
+        out
+    }
+
+    /// The monthly costs of the categories `include` picks, summed: replication x month.
+    pub fn monthly_total(&self, basis: Basis, include: impl Fn(Category) -> bool) -> Array2<f64> {
+        let m = self.month_years.len();
+        let picked: Vec<usize> = (0..Category::COUNT).filter(|&i| include(Category::ALL[i])).collect();
+        let mut out = Array2::zeros((self.replications, m));
+        self.each(basis, |r, c| {
+            for &k in &picked {
+                for t in 0..m {
+                    out[[r, t]] += c.monthly[k * m + t];
+                }
+            }
+        });
+        out
     }
 }
 
-impl RunCosts {
-    /// Costs in the prices of the base year (real terms).
-    pub fn real(&self) -> Array4<f64> {
-        self.scaled(|fy| self.prices.factor(fy, self.prices.base_year))
-    }
-
-    /// Real costs discounted to the base year.
-    pub fn discounted(&self) -> Array4<f64> {
-        self.scaled(|fy| self.prices.factor(fy, self.prices.base_year) * self.prices.discount(fy))
-    }
-
-    fn scaled(&self, factor: impl Fn(i32) -> f64) -> Array4<f64> {
-        let mut out = self.nominal.clone();
-        for (t, mut lane) in out.axis_iter_mut(Axis(3)).enumerate() {
-            lane *= factor(self.month_years[t]);
+/// Care leavers supported in each month, from the births (18th birthdays in care) of each
+/// month: those of the `span` months before it, so support starts the month after the
+/// birthday; `add(month, supported)`.
+fn support_months(births: &[f64], span: usize, mut add: impl FnMut(usize, f64)) {
+    let mut supported = 0.0;
+    for t in 0..births.len() {
+        if t >= 1 {
+            supported += births[t - 1];
         }
-        out
-    }
-
-    /// Financial years covered (start years), in order.
-    pub fn financial_years(&self) -> Vec<i32> {
-        let mut years = self.month_years.clone();
-        years.dedup();
-        years
-    }
-
-    /// Sum `monthly` (replication x category x locality x month) by financial year.
-    pub fn by_financial_year(&self, monthly: &Array4<f64>) -> Array4<f64> {
-        let years = self.financial_years();
-        let (r, c, l, _) = monthly.dim();
-        let mut out = Array4::<f64>::zeros((r, c, l, years.len()));
-        for (t, lane) in monthly.axis_iter(Axis(3)).enumerate() {
-            let j = years.iter().position(|&y| y == self.month_years[t]).expect("every month has a year");
-            let mut target = out.index_axis_mut(Axis(3), j);
-            target += &lane;
+        if t > span {
+            supported -= births[t - 1 - span];
         }
-        out
+        add(t, supported);
     }
 }
 

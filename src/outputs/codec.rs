@@ -1,17 +1,20 @@
 //! Results as bytes, for moving them between processes and machines (Python's pickle, a
 //! distributed engine): compact, portable and versioned.
 //!
-//! The format, version 3: the magic bytes `carecast-results`, then unsigned LEB128 numbers
+//! The format, version 4: the magic bytes `carecast-results`, then unsigned LEB128 numbers
 //! (the format version, the vocabulary's sizes, the run's header, each array's length and
 //! values). Whole numbers are LEB128 (a count of 0 to 127 takes one byte); an `f64` is its bits
 //! with the bytes reversed, as LEB128, so a whole number such as 789.0 takes three bytes; signed
-//! numbers are zigzag-encoded first. Only what a run produced is written: the summaries are
+//! numbers are zigzag-encoded first. Each replication's monthly records are written as they are
+//! kept, packed bit by bit (their length, then their bytes), and so are the detailed breakdowns
+//! of the replications kept for quantiles. Only what a run produced is written: the summaries are
 //! computed again from the exact sums when the bytes are read, so they come back bit for bit.
 //! The last eight bytes are a checksum (FNV-1a, 64 bits) of the others.
 //! Byte order and word size of the machine do not matter.
 
 use super::{
-    Accumulator, Activity, BANDS, DetailSums, FullDetail, LoggedEvent, RunHeader, RunParts, RunResults, STATES, Series,
+    Accumulator, Activity, BANDS, DetailSums, FullDetail, LoggedEvent, RecordLayout, RunHeader, RunParts, RunResults,
+    STATES, Series,
 };
 use crate::calendar::YearMonth;
 use crate::error::{CarecastError, Result};
@@ -21,8 +24,10 @@ use ndarray::{Array, Dimension, ShapeBuilder};
 const MAGIC: &[u8] = b"carecast-results";
 /// Bumped whenever what is written changes; older versions are refused, not misread. Version 2
 /// added the draws of uncertain parameters (their paths, then replication x parameter);
-/// version 3 the children in care by legal status and the UASC among them.
-const VERSION: u64 = 3;
+/// version 3 the children in care by legal status and the UASC among them; version 4 wrote each
+/// replication's packed record (its length, then its bytes as `packed.rs` lays them out) in
+/// place of the `f64` arrays, with the costed activity by locality and financial year.
+const VERSION: u64 = 4;
 
 impl RunResults {
     /// These results as bytes that [`RunResults::from_bytes`] reads back into equal results, on
@@ -53,18 +58,12 @@ impl RunResults {
             localities,
             under_18,
             initial_lac,
-            series,
-            state_totals,
-            placement_totals,
-            legal_status_totals,
-            uasc_totals,
-            population,
+            records,
+            layout: _,
             stocks: _,
             flows: _,
             queues: _,
             caseloads: _,
-            flows_by_replication,
-            activity,
             quantile_sample: _,
             full,
             log_families,
@@ -88,14 +87,10 @@ impl RunResults {
             w.0.extend_from_slice(name.as_bytes());
         }
         w.floats(initial_lac);
-        w.floats(series);
-        w.floats(state_totals);
-        w.floats(placement_totals);
-        w.floats(legal_status_totals);
-        w.floats(uasc_totals);
-        w.floats(population);
-        w.floats(flows_by_replication);
-        w.floats(activity);
+        for record in records {
+            w.uint(record.len() as u64);
+            w.0.extend_from_slice(record);
+        }
         w.uint(parameter_names.len() as u64);
         for name in parameter_names {
             w.uint(name.len() as u64);
@@ -123,7 +118,11 @@ impl RunResults {
             w.uint(a.sum.len() as u64);
             a.sum.iter().for_each(|&s| w.uint(s));
             a.sum_sq.iter().for_each(|&s| w.uint128(s));
-            w.counts(&a.sample);
+            w.uint(a.sample.len() as u64);
+            for record in &a.sample {
+                w.uint(record.len() as u64);
+                w.0.extend_from_slice(record);
+            }
         }
         let mut bytes = w.0;
         let checksum = fnv1a(&bytes);
@@ -180,14 +179,16 @@ impl RunResults {
             return Err(bad("there are no localities"));
         }
         let initial_lac = r.floats(reps)?;
-        let series = r.floats((Series::COUNT, reps, m))?;
-        let state_totals = r.floats((reps, STATES, m))?;
-        let placement_totals = r.floats((reps, Placement::COUNT, m))?;
-        let legal_status_totals = r.floats((reps, LegalStatus::COUNT, m))?;
-        let uasc_totals = r.floats((reps, m))?;
-        let population = r.floats((reps, m))?;
-        let flows_by_replication = r.floats((reps, Move::COUNT, m))?;
-        let activity = r.floats((reps, Activity::COUNT, l, m))?;
+        let layout = RecordLayout::new(start, m, l);
+        let mut records = Vec::with_capacity(reps.min(r.0.len()));
+        for _ in 0..reps {
+            let len = r.size()?;
+            let record = r.take(len)?;
+            if !layout.is_record(record) {
+                return Err(bad("a replication's record is damaged"));
+            }
+            records.push(Box::from(record));
+        }
         let count = r.size()?;
         let mut parameter_names = Vec::new();
         for _ in 0..count {
@@ -228,8 +229,16 @@ impl RunResults {
             }
             let sum = r.many(len, Reader::uint)?;
             let sum_sq = r.many(len, Reader::uint128)?;
-            let sample = r.counts_exactly(kept.checked_mul(len).ok_or_else(too_large)?)?;
-            Ok(Accumulator { n, keep, sum, sum_sq, sample })
+            if r.size()? != kept {
+                return Err(bad("the quantile sample does not match the replications kept"));
+            }
+            let mut sample = Vec::with_capacity(kept.min(r.0.len()));
+            for _ in 0..kept {
+                let len = r.size()?;
+                sample.push(Box::from(r.take(len)?));
+            }
+            Accumulator::from_parts(n, keep, sum, sum_sq, months, sample)
+                .ok_or_else(|| bad("a kept replication's breakdown is damaged"))
         };
         let sums = DetailSums {
             stocks: accumulator(stock_cells)?,
@@ -248,14 +257,7 @@ impl RunResults {
             replications,
             first_replication,
             initial_lac,
-            series,
-            state_totals,
-            placement_totals,
-            legal_status_totals,
-            uasc_totals,
-            population,
-            flows_by_replication,
-            activity,
+            records,
             parameter_draws,
             full,
             events,

@@ -1,19 +1,25 @@
 //! What a run produces: per-replication records and their summaries across replications.
 //!
-//! Headline indicators and totals by state are kept per replication (replications x months).
-//! Detailed breakdowns (state x age band x locality, flows by move, queues and caseloads per
-//! locality) are summarised as they stream in: exact mean and standard deviation over all
-//! replications, and quantiles over the first `quantile_sample` replications, so memory does not
-//! grow with replications beyond that unless the full arrays are asked for.
+//! Headline indicators, totals by state, placement and legal status, flows by move and costed
+//! activity are kept per replication, packed bit by bit (`packed.rs`: whole counts, back
+//! exactly, about a tenth of the memory of `f64`s): monthly rows, and the activity that costs
+//! are charged on reduced to what the costs need (by locality and financial year, and monthly
+//! totals across localities). Detailed breakdowns (state x age band x locality, flows by move,
+//! queues and caseloads per locality) are summarised as they stream in: exact mean and standard
+//! deviation over all replications, and quantiles over the first `quantile_sample`
+//! replications, so memory does not grow with replications beyond that unless the full arrays
+//! are asked for.
 
 use crate::calendar::YearMonth;
 use crate::vocab::{AgeBand, LegalStatus, Move, Placement, State};
-use ndarray::{Array1, Array2, Array3, Axis};
+use ndarray::{Array1, Array2, Array3, Array4, Axis};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 mod codec;
 mod merge;
+mod packed;
 
 /// Monthly series recorded per replication. Names are the public indicator names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -418,13 +424,39 @@ pub(crate) struct Accumulator {
     sum: Vec<u64>,
     /// Per cell, the sum of the squared values.
     sum_sq: Vec<u128>,
-    /// The kept replications' values, one replication after another.
-    sample: Vec<u32>,
+    /// Values in a row of the kept replications' records (the months: every breakdown ends
+    /// with them).
+    row_len: usize,
+    /// The kept replications' values, one packed record each (rows of `row_len` values).
+    pub(crate) sample: Vec<Box<[u8]>>,
 }
 
 impl Accumulator {
-    fn new(len: usize, keep: usize) -> Self {
-        Self { n: 0, keep, sum: vec![0; len], sum_sq: vec![0; len], sample: Vec::new() }
+    /// Sums of `len` cells (rows of `row_len`, which divides it), keeping replications below
+    /// `keep`.
+    fn new(len: usize, row_len: usize, keep: usize) -> Self {
+        debug_assert!(row_len > 0 && len % row_len == 0);
+        Self { n: 0, keep, sum: vec![0; len], sum_sq: vec![0; len], row_len: row_len.max(1), sample: Vec::new() }
+    }
+
+    /// Accumulator of `len` cells read from bytes: the sums, and the kept replications' records
+    /// if each is a whole record of rows of `row_len` (`None` if one is not).
+    pub(crate) fn from_parts(
+        n: u64,
+        keep: usize,
+        sum: Vec<u64>,
+        sum_sq: Vec<u128>,
+        row_len: usize,
+        sample: Vec<Box<[u8]>>,
+    ) -> Option<Self> {
+        let a = Self { n, keep, sum, sum_sq, row_len: row_len.max(1), sample };
+        let rows = a.sum.len() / a.row_len;
+        let whole = |record: &[u8]| {
+            let mut pos = 0;
+            let mut row = vec![0u32; a.row_len];
+            (0..rows).all(|_| packed::unpack_row(record, &mut pos, &mut row) == Some(false)) && pos == record.len()
+        };
+        (a.sum.len() % a.row_len == 0 && a.sample.iter().all(|r| whole(r))).then_some(a)
     }
 
     /// Add the values of replication `replication` (global index).
@@ -435,7 +467,9 @@ impl Accumulator {
             *q += u128::from(u64::from(x) * u64::from(x));
         }
         if replication < self.keep {
-            self.sample.extend_from_slice(values);
+            let mut record = Vec::new();
+            values.chunks_exact(self.row_len).for_each(|row| packed::pack_row(row, &mut record));
+            self.sample.push(record.into_boxed_slice());
         }
     }
 
@@ -444,12 +478,12 @@ impl Accumulator {
         self.n += later.n;
         self.sum.iter_mut().zip(&later.sum).for_each(|(a, b)| *a += b);
         self.sum_sq.iter_mut().zip(&later.sum_sq).for_each(|(a, b)| *a += b);
-        self.sample.extend_from_slice(&later.sample);
+        self.sample.extend(later.sample.iter().cloned());
     }
 
     /// Replications kept for quantiles.
     fn kept(&self) -> usize {
-        self.sample.len() / self.sum.len().max(1)
+        self.sample.len()
     }
 
     /// The summary, or `None` if `keep_going` (asked every 4,096 elements: sorting the quantile
@@ -482,17 +516,27 @@ impl Accumulator {
         let mut p50 = vec![0.0; len];
         let mut p95 = vec![0.0; len];
         let mut column = vec![0.0; kept];
-        for i in 0..len {
-            if i % 4096 == 0 && !keep_going() {
+        // A row at a time: each kept replication's row unpacked, then each cell's column sorted.
+        let row_len = self.row_len;
+        let mut positions = vec![0usize; kept];
+        let mut rows = vec![0u32; kept * row_len];
+        for first in (0..len).step_by(row_len) {
+            if first % 4096 < row_len && !keep_going() {
                 return None;
             }
-            for (k, c) in column.iter_mut().enumerate() {
-                *c = f64::from(self.sample[k * len + i]);
+            for (k, (record, pos)) in self.sample.iter().zip(&mut positions).enumerate() {
+                packed::unpack_row(record, pos, &mut rows[k * row_len..(k + 1) * row_len])
+                    .expect("kept records are checked when made or read");
             }
-            column.sort_by(f64::total_cmp);
-            p5[i] = quantile_sorted(&column, 0.05);
-            p50[i] = quantile_sorted(&column, 0.5);
-            p95[i] = quantile_sorted(&column, 0.95);
+            for j in 0..row_len {
+                for (k, c) in column.iter_mut().enumerate() {
+                    *c = f64::from(rows[k * row_len + j]);
+                }
+                column.sort_by(f64::total_cmp);
+                p5[first + j] = quantile_sorted(&column, 0.05);
+                p50[first + j] = quantile_sorted(&column, 0.5);
+                p95[first + j] = quantile_sorted(&column, 0.95);
+            }
         }
         let arr = |v: Vec<f64>| ndarray::Array::from_shape_vec(shape.clone(), v).expect("shape matches");
         Some(Summary { mean: arr(mean), sd: arr(sd), p5: arr(p5), p50: arr(p50), p95: arr(p95) })
@@ -535,10 +579,10 @@ pub(crate) struct DetailSums {
 impl DetailSums {
     fn new(months: usize, localities: usize, keep: usize) -> Self {
         Self {
-            stocks: Accumulator::new(STATES * BANDS * localities * months, keep),
-            flows: Accumulator::new(Move::COUNT * months, keep),
-            queues: Accumulator::new(localities * months, keep),
-            caseloads: Accumulator::new(localities * months, keep),
+            stocks: Accumulator::new(STATES * BANDS * localities * months, months, keep),
+            flows: Accumulator::new(Move::COUNT * months, months, keep),
+            queues: Accumulator::new(localities * months, months, keep),
+            caseloads: Accumulator::new(localities * months, months, keep),
         }
     }
 
@@ -570,6 +614,260 @@ impl DetailSums {
     }
 }
 
+/// Financial years that `months` months from `start` touch.
+pub(crate) fn financial_years_in(start: YearMonth, months: usize) -> usize {
+    RecordLayout::new(start, months, 0).years()
+}
+
+/// A block of rows of a replication's packed record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rows {
+    /// [`Series`], over months.
+    Series,
+    /// Children in each state at the end of the month.
+    States,
+    /// Children looked after by placement type.
+    Placements,
+    /// Children looked after by legal status.
+    LegalStatuses,
+    /// UASC looked after.
+    Uasc,
+    /// Flows by move.
+    Flows,
+    /// Costed activity by kind, all localities together.
+    ActivityByMonth,
+    /// Care leavers (18th birthdays in care) by locality: their support runs over months, so
+    /// it cannot be costed from yearly totals.
+    CareLeavers,
+    /// Costed activity by kind and locality (kind-major), over financial years.
+    ActivityByYear,
+}
+
+/// The rows of a replication's packed record, in order: every monthly row (the blocks of
+/// [`Rows`] but the last), then the activity by kind and locality over financial years.
+///
+/// Some rows normally equal the sum of others (entries to care are first entries by age plus
+/// re-entries; children looked after are the children in each placement; the activity by month
+/// repeats the series and flows it is counted with): those are stored as their difference from
+/// that sum, zigzag-encoded and marked, which takes two bytes while the identity holds and stays
+/// exact if it ever does not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RecordLayout {
+    months: usize,
+    localities: usize,
+    /// Index of each month's financial year among those covered.
+    year_of_month: Vec<usize>,
+    years: usize,
+    /// Per row, the rows whose sum it is stored as a difference from (none: stored as it is).
+    sources: Vec<Vec<usize>>,
+}
+
+impl RecordLayout {
+    pub(crate) fn new(start: YearMonth, months: usize, localities: usize) -> Self {
+        let mut year_of_month = Vec::with_capacity(months);
+        let mut years = 0;
+        for t in 0..months {
+            if t == 0 || start.plus(t as i64).financial_year() != start.plus(t as i64 - 1).financial_year() {
+                years += 1;
+            }
+            year_of_month.push(years - 1);
+        }
+        let mut layout = Self { months, localities, year_of_month, years, sources: Vec::new() };
+        layout.sources = vec![Vec::new(); layout.row_count()];
+        let row = |block: Rows, i: usize| layout.rows(block).start + i;
+        let series = |s: Series| row(Rows::Series, s as usize);
+        let ages = |a: Range<usize>| a.map(|age| series(Series::FIRST_ENTRIES_BY_AGE[age])).collect::<Vec<_>>();
+        let placements: Vec<usize> = (0..Placement::COUNT).map(|p| row(Rows::Placements, p)).collect();
+        let mut entries = ages(0..18);
+        entries.push(series(Series::LacReentries));
+        let mut sources = vec![
+            (series(Series::LacEntries), entries),
+            (row(Rows::States, State::LookedAfter.index()), placements.clone()),
+        ];
+        for (band, years) in [0..1, 1..5, 5..10, 10..16, 16..18].into_iter().enumerate() {
+            sources.push((series(Series::FIRST_ENTRIES_BY_BAND[band]), ages(years)));
+        }
+        let activity = |a: Activity| row(Rows::ActivityByMonth, a.index());
+        for (p, &placement) in placements.iter().enumerate() {
+            sources.push((activity(Activity::Placement(Placement::ALL[p])), vec![placement]));
+        }
+        for (a, source) in [
+            (Activity::ChildInNeed, row(Rows::States, State::ChildInNeed.index())),
+            (Activity::ChildProtection, row(Rows::States, State::ChildProtection.index())),
+            (Activity::EarlyHelp, series(Series::EarlyHelpFamilies)),
+            (Activity::IntensiveSupport, series(Series::IntensiveSupportCases)),
+            (Activity::Assessments, series(Series::Assessments)),
+            (Activity::CareEntries, series(Series::LacEntries)),
+            (Activity::CareProceedings, series(Series::CareProceedings)),
+            (Activity::CareLeavers, row(Rows::Flows, Move::CareToLeaver.index())),
+        ] {
+            sources.push((activity(a), vec![source]));
+        }
+        for (target, from) in sources {
+            layout.sources[target] = from;
+        }
+        layout
+    }
+
+    /// The rows of `block`.
+    pub(crate) fn rows(&self, block: Rows) -> Range<usize> {
+        let l = self.localities;
+        let sizes = [
+            (Rows::Series, Series::COUNT),
+            (Rows::States, STATES),
+            (Rows::Placements, Placement::COUNT),
+            (Rows::LegalStatuses, LegalStatus::COUNT),
+            (Rows::Uasc, 1),
+            (Rows::Flows, Move::COUNT),
+            (Rows::ActivityByMonth, Activity::COUNT),
+            (Rows::CareLeavers, l),
+            (Rows::ActivityByYear, Activity::COUNT * l),
+        ];
+        let mut first = 0;
+        for (b, n) in sizes {
+            if b == block {
+                return first..first + n;
+            }
+            first += n;
+        }
+        unreachable!("every block is listed")
+    }
+
+    fn monthly_rows(&self) -> usize {
+        self.rows(Rows::ActivityByYear).start
+    }
+
+    fn row_count(&self) -> usize {
+        self.rows(Rows::ActivityByYear).end
+    }
+
+    /// Values in row `row`: months, or financial years for the last block.
+    fn row_len(&self, row: usize) -> usize {
+        if row < self.monthly_rows() { self.months } else { self.years }
+    }
+
+    /// Financial years covered.
+    pub(crate) fn years(&self) -> usize {
+        self.years
+    }
+
+    /// The record of one replication.
+    fn pack(&self, rep: &RepOutput) -> Box<[u8]> {
+        let (m, l) = (self.months, self.localities);
+        let monthly = self.monthly_rows();
+        let mut values: Vec<u32> = Vec::with_capacity(monthly * m);
+        // Every series counts whole things.
+        values.extend(rep.series.iter().map(|&v| v as u32));
+        for s in State::ALL {
+            values.extend((0..m).map(|t| rep.state_total(s, t)));
+        }
+        for block in [&rep.placements, &rep.legal_statuses, &rep.uasc, &rep.flows] {
+            values.extend_from_slice(block);
+        }
+        let activity = |k: usize, loc: usize| &rep.activity[(k * l + loc) * m..(k * l + loc + 1) * m];
+        for k in 0..Activity::COUNT {
+            values.extend((0..m).map(|t| (0..l).map(|loc| activity(k, loc)[t]).sum::<u32>()));
+        }
+        for loc in 0..l {
+            values.extend_from_slice(activity(Activity::CareLeavers.index(), loc));
+        }
+        debug_assert_eq!(values.len(), monthly * m);
+        let mut out = Vec::with_capacity(16 * 1024);
+        let mut differences = vec![0u32; m];
+        for row in 0..monthly {
+            let own = &values[row * m..(row + 1) * m];
+            let sources = &self.sources[row];
+            let fits = !sources.is_empty()
+                && (0..m).all(|t| {
+                    let sum: i64 = sources.iter().map(|&r| i64::from(values[r * m + t])).sum();
+                    let d = i64::from(own[t]) - sum;
+                    differences[t] = ((d << 1) ^ (d >> 63)) as u32;
+                    d.unsigned_abs() < 1 << 31
+                });
+            if fits {
+                packed::pack_marked_row(&differences, true, &mut out);
+            } else {
+                packed::pack_row(own, &mut out);
+            }
+        }
+        let mut by_year = vec![0u32; self.years];
+        for k in 0..Activity::COUNT {
+            for loc in 0..l {
+                by_year.fill(0);
+                for (&n, &y) in activity(k, loc).iter().zip(&self.year_of_month) {
+                    by_year[y] += n;
+                }
+                packed::pack_row(&by_year, &mut out);
+            }
+        }
+        out.into_boxed_slice()
+    }
+
+    /// Where each row of `record` starts, or `None` if the record is not one of this layout.
+    fn offsets(&self, record: &[u8]) -> Option<Vec<usize>> {
+        let mut pos = 0;
+        let mut offsets = Vec::with_capacity(self.row_count());
+        for row in 0..self.row_count() {
+            offsets.push(pos);
+            packed::skip_row(record, &mut pos, self.row_len(row))?;
+        }
+        (pos == record.len()).then_some(offsets)
+    }
+
+    /// Read row `row` of `record` (rows starting at `offsets`) into `out`.
+    fn read_row(&self, record: &[u8], offsets: &[usize], row: usize, out: &mut [u32]) -> Option<()> {
+        let marked = packed::unpack_row(record, &mut offsets[row].clone(), out)?;
+        if !marked {
+            return Some(());
+        }
+        let sources = self.sources.get(row).filter(|s| !s.is_empty())?;
+        let mut values: Vec<i64> = out.iter().map(|&z| i64::from(z >> 1) ^ -i64::from(z & 1)).collect();
+        let mut source = vec![0u32; out.len()];
+        for &r in sources {
+            self.read_row(record, offsets, r, &mut source)?;
+            values.iter_mut().zip(&source).for_each(|(v, &s)| *v += i64::from(s));
+        }
+        for (o, v) in out.iter_mut().zip(values) {
+            *o = u32::try_from(v).ok()?;
+        }
+        Some(())
+    }
+
+    /// Read rows `rows` (all of the same length) of `record` into `out`, one after another.
+    /// `None` if the record is damaged.
+    pub(crate) fn read(&self, record: &[u8], rows: Range<usize>, out: &mut [u32]) -> Option<()> {
+        let offsets = self.offsets(record)?;
+        let mut at = 0;
+        for row in rows {
+            let len = self.row_len(row);
+            self.read_row(record, &offsets, row, out.get_mut(at..at + len)?)?;
+            at += len;
+        }
+        Some(())
+    }
+
+    /// Whether `record` is a whole record of this layout, nothing more, every row of which
+    /// reads.
+    pub(crate) fn is_record(&self, record: &[u8]) -> bool {
+        let Some(offsets) = self.offsets(record) else { return false };
+        let mut values = vec![0u32; self.months.max(self.years)];
+        (0..self.row_count())
+            .all(|row| self.read_row(record, &offsets, row, &mut values[..self.row_len(row)]).is_some())
+    }
+
+    /// Rows `rows` of every record: replication x row x value.
+    fn decode(&self, records: &[Box<[u8]>], rows: Range<usize>) -> Array3<f64> {
+        let len = self.row_len(rows.start);
+        let mut values = vec![0u32; rows.len() * len];
+        let mut out = Vec::with_capacity(records.len() * values.len());
+        for record in records {
+            self.read(record, rows.clone(), &mut values).expect("records are checked when made or read");
+            out.extend(values.iter().map(|&v| f64::from(v)));
+        }
+        Array3::from_shape_vec((records.len(), rows.len(), len), out).expect("rows of one length")
+    }
+}
+
 /// The results of a run, or of a run over a range of replications.
 ///
 /// Replication indices are global: replication `k` of a run over `a..b` is replication `k` of a
@@ -578,9 +876,15 @@ impl DetailSums {
 /// between processes or machines as bytes ([`RunResults::to_bytes`]). Equality (`==`) is
 /// bit-for-bit.
 ///
-/// Adding a per-replication array: a field here, its rows in `ResultsBuilder`, a line in
-/// `merge` (`along_replications`), in `codec.rs` (write and read) and in `PartialEq` (the
-/// compiler points at each: they take the struct apart without `..`).
+/// The monthly records of each replication are packed (see the module docs) and unpacked when
+/// asked for: [`RunResults::indicator`], [`RunResults::series`], [`RunResults::state_totals`],
+/// [`RunResults::flows_by_replication`], [`RunResults::activity_by_year`] and the others each
+/// give a fresh array.
+///
+/// Adding a per-replication quantity: a block of rows in `RecordLayout` (packed in `pack`, read
+/// by a method here); a field that is not packed: its rows in `ResultsBuilder`, a line in
+/// `merge`, in `codec.rs` (write and read) and in `PartialEq` (the compiler points at each: they
+/// take the struct apart without `..`).
 #[derive(Debug, Clone)]
 pub struct RunResults {
     /// First simulated month.
@@ -602,19 +906,10 @@ pub struct RunResults {
     pub under_18: u32,
     /// Children looked after at the start, per replication.
     pub initial_lac: Array1<f64>,
-    /// Recorded series per replication: series x replication x month.
-    pub series: Array3<f64>,
-    /// Children in each state at the end of each month: replication x state x month.
-    pub state_totals: Array3<f64>,
-    /// Children looked after by placement type: replication x placement x month.
-    pub placement_totals: Array3<f64>,
-    /// Children looked after by legal status: replication x legal status x month
-    /// ([`LegalStatus::ALL`] order).
-    pub legal_status_totals: Array3<f64>,
-    /// Unaccompanied asylum-seeking children looked after: replication x month.
-    pub uasc_totals: Array2<f64>,
-    /// Children in the authority at the end of each month: replication x month.
-    pub population: Array2<f64>,
+    /// Each replication's packed record (rows as `layout` gives them).
+    pub(crate) records: Vec<Box<[u8]>>,
+    /// The rows of the records.
+    pub(crate) layout: RecordLayout,
     /// Stocks by state x age band x locality x month, summarised across replications.
     pub stocks: Summary<ndarray::Ix4>,
     /// Flows by move x month, summarised.
@@ -623,11 +918,6 @@ pub struct RunResults {
     pub queues: Summary<ndarray::Ix2>,
     /// Families in early help by locality x month, summarised.
     pub caseloads: Summary<ndarray::Ix2>,
-    /// Flows per replication: replication x move x month (always kept; small).
-    pub flows_by_replication: Array3<f64>,
-    /// Costed activity per replication: replication x activity x locality x month
-    /// ([`Activity`] order).
-    pub activity: ndarray::Array4<f64>,
     /// Replications behind the quantiles of the detailed summaries: those of the run whose
     /// global index is below the `quantile_sample` asked for.
     pub quantile_sample: usize,
@@ -661,17 +951,12 @@ pub(crate) struct RunHeader {
 
 /// Builds [`RunResults`] from replications added in order.
 pub(crate) struct ResultsBuilder {
+    start: YearMonth,
     months: usize,
     localities: usize,
     first_replication: usize,
-    series: Vec<f64>,
-    state_totals: Vec<f64>,
-    placements: Vec<f64>,
-    legal_statuses: Vec<f64>,
-    uasc: Vec<f64>,
-    population: Vec<f64>,
-    flows_rep: Vec<f64>,
-    activity: Vec<f64>,
+    layout: RecordLayout,
+    records: Vec<Box<[u8]>>,
     initial_lac: Vec<f64>,
     sums: DetailSums,
     full: Option<FullDetail>,
@@ -682,8 +967,10 @@ pub(crate) struct ResultsBuilder {
 
 impl ResultsBuilder {
     /// A builder for replications `first_replication`, `first_replication + 1`, ... (global
-    /// indices), keeping those below `quantile_sample` for quantiles.
+    /// indices) of `months` months from `start`, keeping those below `quantile_sample` for
+    /// quantiles.
     pub(crate) fn new(
+        start: YearMonth,
         months: usize,
         localities: usize,
         first_replication: usize,
@@ -691,17 +978,12 @@ impl ResultsBuilder {
         keep_full: bool,
     ) -> Self {
         Self {
+            start,
             months,
             localities,
             first_replication,
-            series: Vec::new(),
-            state_totals: Vec::new(),
-            placements: Vec::new(),
-            legal_statuses: Vec::new(),
-            uasc: Vec::new(),
-            population: Vec::new(),
-            flows_rep: Vec::new(),
-            activity: Vec::new(),
+            layout: RecordLayout::new(start, months, localities),
+            records: Vec::new(),
             initial_lac: Vec::new(),
             sums: DetailSums::new(months, localities, quantile_sample),
             full: keep_full.then(|| FullDetail { stocks: Vec::new(), flows: Vec::new() }),
@@ -713,23 +995,8 @@ impl ResultsBuilder {
 
     /// Add the next replication.
     pub(crate) fn push(&mut self, rep: RepOutput) {
-        let months = self.months;
         let replication = self.first_replication + self.count;
-        self.series.extend_from_slice(&rep.series);
-        for s in State::ALL {
-            for t in 0..months {
-                self.state_totals.push(f64::from(rep.state_total(s, t)));
-            }
-        }
-        for t in 0..months {
-            let pop: u32 = State::ALL.iter().map(|&s| rep.state_total(s, t)).sum();
-            self.population.push(f64::from(pop));
-        }
-        self.placements.extend(rep.placements.iter().map(|&x| f64::from(x)));
-        self.legal_statuses.extend(rep.legal_statuses.iter().map(|&x| f64::from(x)));
-        self.uasc.extend(rep.uasc.iter().map(|&x| f64::from(x)));
-        self.flows_rep.extend(rep.flows.iter().map(|&x| f64::from(x)));
-        self.activity.extend(rep.activity.iter().map(|&x| f64::from(x)));
+        self.records.push(self.layout.pack(&rep));
         self.initial_lac.push(f64::from(rep.initial_lac));
         self.sums.stocks.push(replication, &rep.stocks);
         self.sums.flows.push(replication, &rep.flows);
@@ -749,27 +1016,13 @@ impl ResultsBuilder {
     /// The results, or `None` if `keep_going` says to stop while the summaries are made.
     pub(crate) fn finish(self, header: RunHeader, keep_going: &mut dyn FnMut() -> bool) -> Option<RunResults> {
         let r = self.count;
-        let m = self.months;
-        let l = self.localities;
-        // Series were pushed replication-major (series x month inside); reorder to series x rep x month.
-        let by_rep = Array3::from_shape_vec((r, Series::COUNT, m), self.series).expect("series shape");
-        let series = by_rep.permuted_axes([1, 0, 2]).as_standard_layout().to_owned();
+        debug_assert_eq!((header.start, header.localities.len()), (self.start, self.localities));
         let parts = RunParts {
-            months: m,
+            months: self.months,
             replications: r,
             first_replication: self.first_replication,
             initial_lac: Array1::from(self.initial_lac),
-            series,
-            state_totals: Array3::from_shape_vec((r, STATES, m), self.state_totals).expect("state shape"),
-            placement_totals: Array3::from_shape_vec((r, Placement::COUNT, m), self.placements)
-                .expect("placement shape"),
-            legal_status_totals: Array3::from_shape_vec((r, LegalStatus::COUNT, m), self.legal_statuses)
-                .expect("legal status shape"),
-            uasc_totals: Array2::from_shape_vec((r, m), self.uasc).expect("uasc shape"),
-            population: Array2::from_shape_vec((r, m), self.population).expect("population shape"),
-            flows_by_replication: Array3::from_shape_vec((r, Move::COUNT, m), self.flows_rep).expect("flows shape"),
-            activity: ndarray::Array4::from_shape_vec((r, Activity::COUNT, l, m), self.activity)
-                .expect("activity shape"),
+            records: self.records,
             parameter_draws: Array2::from_shape_vec((r, header.parameter_names.len()), self.parameter_draws)
                 .expect("one draw per replication and uncertain parameter"),
             header,
@@ -789,14 +1042,9 @@ pub(crate) struct RunParts {
     pub(crate) replications: usize,
     pub(crate) first_replication: usize,
     pub(crate) initial_lac: Array1<f64>,
-    pub(crate) series: Array3<f64>,
-    pub(crate) state_totals: Array3<f64>,
-    pub(crate) placement_totals: Array3<f64>,
-    pub(crate) legal_status_totals: Array3<f64>,
-    pub(crate) uasc_totals: Array2<f64>,
-    pub(crate) population: Array2<f64>,
-    pub(crate) flows_by_replication: Array3<f64>,
-    pub(crate) activity: ndarray::Array4<f64>,
+    /// One packed record per replication, in the layout of the header's start, the months and
+    /// the localities.
+    pub(crate) records: Vec<Box<[u8]>>,
     /// Replication x uncertain parameter (`header.parameter_names`).
     pub(crate) parameter_draws: Array2<f64>,
     pub(crate) full: Option<FullDetail>,
@@ -820,18 +1068,12 @@ impl RunParts {
             localities: h.localities,
             under_18: h.under_18,
             initial_lac: self.initial_lac,
-            series: self.series,
-            state_totals: self.state_totals,
-            placement_totals: self.placement_totals,
-            legal_status_totals: self.legal_status_totals,
-            uasc_totals: self.uasc_totals,
-            population: self.population,
+            layout: RecordLayout::new(h.start, self.months, l),
+            records: self.records,
             stocks,
             flows,
             queues,
             caseloads,
-            flows_by_replication: self.flows_by_replication,
-            activity: self.activity,
             quantile_sample: self.sums.stocks.kept(),
             full: self.full,
             log_families: h.log_families,
@@ -858,18 +1100,12 @@ impl PartialEq for RunResults {
             localities,
             under_18,
             initial_lac,
-            series,
-            state_totals,
-            placement_totals,
-            legal_status_totals,
-            uasc_totals,
-            population,
+            records,
+            layout: _,
             stocks,
             flows,
             queues,
             caseloads,
-            flows_by_replication,
-            activity,
             quantile_sample,
             full,
             log_families,
@@ -898,14 +1134,8 @@ impl PartialEq for RunResults {
                     &other.sums,
                 )
             && same_bits(initial_lac, &other.initial_lac)
-            && same_bits(series, &other.series)
-            && same_bits(state_totals, &other.state_totals)
-            && same_bits(placement_totals, &other.placement_totals)
-            && same_bits(legal_status_totals, &other.legal_status_totals)
-            && same_bits(uasc_totals, &other.uasc_totals)
-            && same_bits(population, &other.population)
-            && same_bits(flows_by_replication, &other.flows_by_replication)
-            && same_bits(activity, &other.activity)
+            // Packing is deterministic: the same values give the same bytes.
+            && records == &other.records
             && parameter_names == &other.parameter_names
             && same_bits(parameter_draws, &other.parameter_draws)
             && stocks.same_bits(&other.stocks)
@@ -935,35 +1165,149 @@ impl<D: ndarray::Dimension> Summary<D> {
 pub const HEADLINE_SERIES: [&str; 4] = ["lac_stock", "lac_entries", "lac_rate_per_10k", "early_help_waiting"];
 
 impl RunResults {
+    /// Row `index` of `block` of every replication: replication x value.
+    fn row(&self, block: Rows, index: usize) -> Array2<f64> {
+        let rows = self.layout.rows(block);
+        debug_assert!(index < rows.len());
+        let row = rows.start + index;
+        self.layout.decode(&self.records, row..row + 1).index_axis_move(Axis(1), 0)
+    }
+
+    /// Every row of `block`: replication x row x value.
+    fn block(&self, block: Rows) -> Array3<f64> {
+        self.layout.decode(&self.records, self.layout.rows(block))
+    }
+
+    /// Bytes the replications' packed records take (what the results keep per replication,
+    /// besides the initial children in care and the parameter draws).
+    pub fn record_bytes(&self) -> usize {
+        self.records.iter().map(|r| r.len()).sum()
+    }
+
+    /// Recorded series per replication: series x replication x month ([`Series`] order).
+    pub fn series(&self) -> Array3<f64> {
+        self.block(Rows::Series).permuted_axes([1, 0, 2]).as_standard_layout().to_owned()
+    }
+
+    /// Children in each state at the end of each month: replication x state x month.
+    pub fn state_totals(&self) -> Array3<f64> {
+        self.block(Rows::States)
+    }
+
+    /// Children looked after by placement type: replication x placement x month.
+    pub fn placement_totals(&self) -> Array3<f64> {
+        self.block(Rows::Placements)
+    }
+
+    /// Children looked after by legal status: replication x legal status x month
+    /// ([`LegalStatus::ALL`] order).
+    pub fn legal_status_totals(&self) -> Array3<f64> {
+        self.block(Rows::LegalStatuses)
+    }
+
+    /// Unaccompanied asylum-seeking children looked after: replication x month.
+    pub fn uasc_totals(&self) -> Array2<f64> {
+        self.row(Rows::Uasc, 0)
+    }
+
+    /// Children in the authority at the end of each month (every state): replication x month.
+    pub fn population(&self) -> Array2<f64> {
+        self.state_totals().sum_axis(Axis(1))
+    }
+
+    /// Flows per replication: replication x move x month.
+    pub fn flows_by_replication(&self) -> Array3<f64> {
+        self.block(Rows::Flows)
+    }
+
+    /// Costed activity per replication, all localities together: replication x activity x
+    /// month ([`Activity`] order).
+    pub fn activity_by_month(&self) -> Array3<f64> {
+        self.block(Rows::ActivityByMonth)
+    }
+
+    /// Costed activity per replication by locality and financial year: replication x activity
+    /// x locality x financial year ([`Activity`] order; years as
+    /// [`RunResults::financial_years`]).
+    pub fn activity_by_year(&self) -> Array4<f64> {
+        let by_year = self.block(Rows::ActivityByYear);
+        let shape = (self.replications, Activity::COUNT, self.localities.len(), self.layout.years());
+        by_year.into_shape_with_order(shape).expect("kind-major rows")
+    }
+
+    /// Costed activity of the kinds `kinds`, summed, per replication by locality and financial
+    /// year: replication x locality x financial year (a slice of
+    /// [`RunResults::activity_by_year`], without the rest of it).
+    pub fn activity_by_year_of(&self, kinds: &[Activity]) -> Array3<f64> {
+        let (l, years) = (self.localities.len(), self.layout.years());
+        let mut out = Array3::zeros((self.replications, l, years));
+        let first = self.layout.rows(Rows::ActivityByYear).start;
+        let mut values = vec![0u32; l * years];
+        for (r, record) in self.records.iter().enumerate() {
+            let mut rep = out.index_axis_mut(Axis(0), r);
+            let rep = rep.as_slice_mut().expect("standard layout");
+            for kind in kinds {
+                let rows = first + kind.index() * l..first + (kind.index() + 1) * l;
+                self.layout.read(record, rows, &mut values).expect("records are checked when made or read");
+                rep.iter_mut().zip(&values).for_each(|(a, &v)| *a += f64::from(v));
+            }
+        }
+        out
+    }
+
+    /// Flows of move `mv` per replication: replication x month.
+    pub fn flow(&self, mv: Move) -> Array2<f64> {
+        self.row(Rows::Flows, mv.index())
+    }
+
+    /// Care leavers (children leaving care on their 18th birthday) per replication by locality
+    /// and month: replication x locality x month.
+    pub fn care_leavers_by_locality(&self) -> Array3<f64> {
+        self.block(Rows::CareLeavers)
+    }
+
+    /// Read the packed activity of replication `rep` (index within these results): by kind and
+    /// month (kind x month), by kind, locality and financial year, and care leavers by locality
+    /// and month, each flattened.
+    pub(crate) fn read_activity(&self, rep: usize, by_month: &mut [u32], by_year: &mut [u32], leavers: &mut [u32]) {
+        let record = &self.records[rep];
+        let read = |rows: Rows, out: &mut [u32]| {
+            self.layout.read(record, self.layout.rows(rows), out).expect("records are checked when made or read")
+        };
+        read(Rows::ActivityByMonth, by_month);
+        read(Rows::ActivityByYear, by_year);
+        read(Rows::CareLeavers, leavers);
+    }
+
     /// A monthly indicator per replication (replications x months): any name in
     /// [`HEADLINE_SERIES`], any recorded series ([`Series::NAMES`]), `stock_<state>` for each
     /// state label, `looked_after_<placement>` for each placement label,
     /// `legal_status_<status>` for each legal status label, `uasc_in_care`, or `population`.
     pub fn indicator(&self, name: &str) -> Option<Array2<f64>> {
-        let state = |s: State| self.state_totals.index_axis(Axis(1), s.index()).to_owned();
+        let state = |s: State| self.row(Rows::States, s.index());
         match name {
             "lac_stock" => Some(state(State::LookedAfter)),
             "lac_rate_per_10k" => {
                 let lac = state(State::LookedAfter);
-                Some(lac / &self.population * 10_000.0)
+                Some(lac / &self.population() * 10_000.0)
             }
-            "population" => Some(self.population.clone()),
-            "uasc_in_care" => Some(self.uasc_totals.clone()),
+            "population" => Some(self.population()),
+            "uasc_in_care" => Some(self.uasc_totals()),
             _ => {
                 if let Some(i) = Series::NAMES.iter().position(|&n| n == name) {
-                    return Some(self.series.index_axis(Axis(0), i).to_owned());
+                    return Some(self.row(Rows::Series, i));
                 }
                 if let Some(rest) = name.strip_prefix("stock_") {
                     let i = State::LABELS.iter().position(|&n| n == rest)?;
-                    return Some(self.state_totals.index_axis(Axis(1), i).to_owned());
+                    return Some(self.row(Rows::States, i));
                 }
                 if let Some(rest) = name.strip_prefix("looked_after_") {
                     let i = Placement::LABELS.iter().position(|&n| n == rest)?;
-                    return Some(self.placement_totals.index_axis(Axis(1), i).to_owned());
+                    return Some(self.row(Rows::Placements, i));
                 }
                 if let Some(rest) = name.strip_prefix("legal_status_") {
                     let i = LegalStatus::LABELS.iter().position(|&n| n == rest)?;
-                    return Some(self.legal_status_totals.index_axis(Axis(1), i).to_owned());
+                    return Some(self.row(Rows::LegalStatuses, i));
                 }
                 None
             }
@@ -996,11 +1340,10 @@ impl RunResults {
         years
     }
 
-    /// A share per replication over months `[from, to)`: sum of numerator / sum of denominator.
-    /// NaN where the denominator is zero.
-    fn share_over(&self, num: Series, den: Series, from: usize, to: usize) -> Array1<f64> {
-        let n = self.series.index_axis(Axis(0), num as usize);
-        let d = self.series.index_axis(Axis(0), den as usize);
+    /// A share per replication over months `[from, to)` of series rows `n` and `d`
+    /// (replication x month): sum of numerator / sum of denominator. NaN where the denominator
+    /// is zero.
+    fn share_over(&self, n: &Array2<f64>, d: &Array2<f64>, from: usize, to: usize) -> Array1<f64> {
         let to = to.min(self.months);
         Array1::from_iter((0..self.replications).map(|r| {
             let a: f64 = (from..to).map(|t| n[[r, t]]).sum();
@@ -1009,9 +1352,20 @@ impl RunResults {
         }))
     }
 
+    /// The numerator and denominator rows of a share.
+    fn share_rows(&self, num: Series, den: Series) -> (Array2<f64>, Array2<f64>) {
+        (self.row(Rows::Series, num as usize), self.row(Rows::Series, den as usize))
+    }
+
     /// The four headline shares over the first 12 months, per replication.
     pub fn shares_first_year(&self) -> BTreeMap<&'static str, Array1<f64>> {
-        SHARES.iter().map(|&(name, num, den)| (name, self.share_over(num, den, 0, 12))).collect()
+        SHARES
+            .iter()
+            .map(|&(name, num, den)| {
+                let (n, d) = self.share_rows(num, den);
+                (name, self.share_over(&n, &d, 0, 12))
+            })
+            .collect()
     }
 
     /// The four headline shares per financial year: name -> replication x financial year (in
@@ -1029,9 +1383,10 @@ impl RunResults {
         SHARES
             .iter()
             .map(|&(name, num, den)| {
+                let (n, d) = self.share_rows(num, den);
                 let mut a = Array2::from_elem((self.replications, years.len()), f64::NAN);
                 for (j, &(from, to)) in spans.iter().enumerate() {
-                    a.column_mut(j).assign(&self.share_over(num, den, from, to));
+                    a.column_mut(j).assign(&self.share_over(&n, &d, from, to));
                 }
                 (name, a)
             })
@@ -1069,7 +1424,7 @@ mod tests {
         let (cells, reps) = (64, 1000);
         // A fixed, spread-out set of counts: cell i of replication r.
         let value = |r: usize, i: usize| ((r * 7919 + i * 104_729) % 1009) as u32 * (1 + i as u32 * 16_000);
-        let mut whole = Accumulator::new(cells, 10);
+        let mut whole = Accumulator::new(cells, 16, 10);
         let (mut mean, mut m2) = (vec![0.0f64; cells], vec![0.0f64; cells]);
         for r in 0..reps {
             let values: Vec<u32> = (0..cells).map(|i| value(r, i)).collect();
@@ -1088,9 +1443,9 @@ mod tests {
             assert!((summary.sd[i] - sd).abs() <= 1e-12 * sd, "sd {i}: {} vs {sd}", summary.sd[i]);
         }
         // Three parts, the second splitting the quantile sample of 10.
-        let mut merged = Accumulator::new(cells, 10);
+        let mut merged = Accumulator::new(cells, 16, 10);
         for range in [0..4, 4..600, 600..reps] {
-            let mut part = Accumulator::new(cells, 10);
+            let mut part = Accumulator::new(cells, 16, 10);
             for r in range {
                 part.push(r, &(0..cells).map(|i| value(r, i)).collect::<Vec<_>>());
             }

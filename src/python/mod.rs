@@ -5,7 +5,8 @@
 mod errors;
 mod expected;
 
-use crate::outputs::{RunResults, Summary};
+use crate::finance::{Basis, Category, CostModel};
+use crate::outputs::{Activity, RunResults, Summary};
 use crate::vocab::{AgeBand, LegalStatus, Move, NeedKind, NeedLevel, Placement, State};
 use crate::{Model, Progress, RunOptions};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayDyn};
@@ -349,7 +350,7 @@ impl PyRunResults {
 
     /// Flows per replication: replications x moves x months.
     fn flows_by_replication<'py>(&self, py: Python<'py>) -> Bound<'py, PyArrayDyn<f64>> {
-        self.inner.flows_by_replication.clone().into_dyn().into_pyarray(py)
+        self.inner.flows_by_replication().into_dyn().into_pyarray(py)
     }
 
     /// The draws of the uncertain parameters: their paths, and a replications x parameters array.
@@ -357,17 +358,100 @@ impl PyRunResults {
         (self.inner.parameter_names.clone(), self.inner.parameter_draws.clone().into_pyarray(py))
     }
 
-    /// Costed activity per replication: replications x activity kinds x localities x months.
-    fn activity<'py>(&self, py: Python<'py>) -> Bound<'py, PyArrayDyn<f64>> {
-        self.inner.activity.clone().into_dyn().into_pyarray(py)
+    /// Costed activity per replication by locality and financial year: replications x activity
+    /// kinds x localities x financial years.
+    fn activity_by_year<'py>(&self, py: Python<'py>) -> Bound<'py, PyArrayDyn<f64>> {
+        self.inner.activity_by_year().into_dyn().into_pyarray(py)
     }
 
-    /// Costs of this run priced by `scenario`'s costs: a dict with `nominal`, `real` and
-    /// `discounted` arrays (replications x categories x (localities + 1) x months; the last
-    /// locality is authority-wide), `month_years` (financial year of each month), `categories`,
-    /// `base_year` and `discount_rate`.
-    fn costs<'py>(&self, py: Python<'py>, scenario: &PyScenario) -> PyResult<Bound<'py, PyDict>> {
-        // Costs price a run's activity with a scenario's unit costs and draws: only its own.
+    /// Child-months in care (every placement type) per replication by locality and financial
+    /// year: replications x localities x financial years.
+    fn in_care_by_year<'py>(&self, py: Python<'py>) -> Bound<'py, PyArrayDyn<f64>> {
+        let placements: Vec<Activity> = Placement::ALL.iter().map(|&p| Activity::Placement(p)).collect();
+        self.inner.activity_by_year_of(&placements).into_dyn().into_pyarray(py)
+    }
+
+    /// Flows of the move numbered `index` (in `MOVES` order) per replication: replications x
+    /// months.
+    fn flow<'py>(&self, py: Python<'py>, index: usize) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        match Move::ALL.get(index) {
+            Some(&mv) => Ok(self.inner.flow(mv).into_pyarray(py)),
+            None => Err(errors::config("move", &index.to_string(), &format!("0 to {}", Move::COUNT - 1))),
+        }
+    }
+
+    /// Costed activity per replication and month, all localities together: replications x
+    /// activity kinds x months.
+    fn activity_by_month<'py>(&self, py: Python<'py>) -> Bound<'py, PyArrayDyn<f64>> {
+        self.inner.activity_by_month().into_dyn().into_pyarray(py)
+    }
+
+    /// What the costs of this run priced by `scenario` are labelled with: `categories`,
+    /// `new_spending` (the categories that are new spending), `month_years` (financial year of
+    /// each month), `financial_years`, `base_year` and `discount_rate`.
+    fn cost_labels<'py>(&self, py: Python<'py>, scenario: &PyScenario) -> PyResult<Bound<'py, PyDict>> {
+        let model = self.cost_model(scenario)?;
+        let costs = model.costs(&self.inner);
+        let d = PyDict::new(py);
+        d.set_item("categories", Category::NAMES.to_vec())?;
+        let new_spending: Vec<&str> = Category::ALL.iter().filter(|c| c.is_new_spending()).map(|c| c.name()).collect();
+        d.set_item("new_spending", new_spending)?;
+        d.set_item("month_years", costs.month_years.clone())?;
+        d.set_item("financial_years", costs.financial_years())?;
+        d.set_item("base_year", crate::YearMonth::financial_year_label(model.prices.base_year))?;
+        d.set_item("discount_rate", model.prices.discount_rate)?;
+        Ok(d)
+    }
+
+    /// Costs of this run priced by `scenario` (the scenario it was run from) in `basis`
+    /// (`nominal`, `real` or `discounted`), reduced as `by` says: `category_year`
+    /// (replications x categories x financial years), `locality_year` (replications x
+    /// (localities + 1) x financial years, every category together; the last locality is
+    /// authority-wide), `category_locality_year` (replications x categories x (localities + 1)
+    /// x financial years), `category_month` (replications x categories x months), or
+    /// `avoidable_month` and `new_spending_month` (replications x months: the categories a
+    /// scenario may avoid, and the new spending).
+    fn costs<'py>(
+        &self,
+        py: Python<'py>,
+        scenario: &PyScenario,
+        basis: &str,
+        by: &str,
+    ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+        let model = self.cost_model(scenario)?;
+        let Some(basis) = Basis::from_name(basis) else {
+            return Err(errors::config("basis", basis, &Basis::NAMES.join(", ")));
+        };
+        const BY: [&str; 6] = [
+            "category_year",
+            "locality_year",
+            "category_locality_year",
+            "category_month",
+            "avoidable_month",
+            "new_spending_month",
+        ];
+        if !BY.contains(&by) {
+            return Err(errors::config("by", by, &BY.join(", ")));
+        }
+        let array = py.detach(|| {
+            let costs = model.costs(&self.inner);
+            match by {
+                "category_year" => costs.by_category_year(basis).into_dyn(),
+                "locality_year" => costs.by_locality_year(basis).into_dyn(),
+                "category_locality_year" => costs.by_year(basis).into_dyn(),
+                "category_month" => costs.monthly(basis).into_dyn(),
+                "avoidable_month" => costs.monthly_total(basis, |c| !c.is_new_spending()).into_dyn(),
+                _ => costs.monthly_total(basis, Category::is_new_spending).into_dyn(),
+            }
+        });
+        Ok(array.into_pyarray(py))
+    }
+}
+
+impl PyRunResults {
+    /// The cost model of `scenario`, which must be the scenario these results were run from:
+    /// costs price a run's activity with its own scenario's unit costs and draws.
+    fn cost_model(&self, scenario: &PyScenario) -> PyResult<CostModel> {
         if scenario.inner.fingerprint() != self.inner.scenario_fingerprint {
             return Err(errors::to_py(crate::CarecastError::Config(crate::ConfigError::new(
                 "scenario",
@@ -375,24 +459,7 @@ impl PyRunResults {
                 "the scenario the results were run from",
             ))));
         }
-        let model = crate::finance::CostModel::new(&scenario.inner).map_err(errors::to_py)?;
-        let (nominal, real, discounted, years) = py.detach(|| {
-            let c = model.costs(&self.inner);
-            (c.nominal.clone(), c.real(), c.discounted(), c.month_years.clone())
-        });
-        let d = PyDict::new(py);
-        d.set_item("nominal", nominal.into_dyn().into_pyarray(py))?;
-        d.set_item("real", real.into_dyn().into_pyarray(py))?;
-        d.set_item("discounted", discounted.into_dyn().into_pyarray(py))?;
-        d.set_item("month_years", years)?;
-        d.set_item("categories", crate::finance::Category::NAMES.to_vec())?;
-        use crate::finance::Category;
-        let new_spending: Vec<&str> =
-            [Category::NewServices, Category::Implementation].iter().map(|c| c.name()).collect();
-        d.set_item("new_spending", new_spending)?;
-        d.set_item("base_year", crate::YearMonth::financial_year_label(model.prices.base_year))?;
-        d.set_item("discount_rate", model.prices.discount_rate)?;
-        Ok(d)
+        CostModel::new(&scenario.inner).map_err(errors::to_py)
     }
 }
 

@@ -107,10 +107,20 @@ def test_costs_savings_and_plots_of_merged_and_unpickled_results(baseline, redes
         figure.savefig(io.BytesIO(), format="png")
 
 
-def test_costs_of_a_range_are_the_rows_of_the_whole_run(redesign, whole):
+@pytest.mark.parametrize("by", ["category_year", "locality_year", "category_locality_year", "category_month",
+                                "avoidable_month", "new_spending_month"])
+def test_costs_of_a_range_are_the_rows_of_the_whole_run(redesign, whole, by):
     part = run(redesign, range(3, 5))
-    np.testing.assert_array_equal(part._inner.costs(redesign._inner)["nominal"],
-                                  whole._inner.costs(redesign._inner)["nominal"][3:5])
+    for basis in ("nominal", "discounted"):
+        np.testing.assert_array_equal(part._inner.costs(redesign._inner, basis, by),
+                                      whole._inner.costs(redesign._inner, basis, by)[3:5])
+
+
+def test_cost_views_are_checked_by_name(redesign, whole):
+    with pytest.raises(carecast.ConfigError, match="allowed: category_year, locality_year"):
+        whole._inner.costs(redesign._inner, "real", "category")
+    with pytest.raises(carecast.ConfigError, match="allowed: nominal, real, discounted"):
+        whole._inner.costs(redesign._inner, "cash", "category_year")
 
 
 @pytest.mark.parametrize("replications, words", [
@@ -165,5 +175,7 @@ def test_costs_refuse_results_of_another_scenario():
     rr = redesign.run(replications=2, years=1, seed=3, progress=False)
     with pytest.raises(carecast.ConfigError, match="which these results were not run from"):
         Comparison(base, redesign, rr, rb)
+    with pytest.raises(carecast.ConfigError, match="which these results were not run from"):
+        Comparison(base, redesign, rb, rb)
     assert Comparison(base, redesign, rb, rr).financial_years
     assert "range(2, 4)" in repr(base.run(replications=range(2, 4), years=1, seed=3, progress=False))
