@@ -61,6 +61,23 @@ const NEVER: i32 = i32::MIN / 2;
 /// No event scheduled (before the horizon or the 18th birthday).
 const NO_EVENT: i32 = i32::MAX;
 
+/// The largest arrays of a finished replication, kept for the next on the same thread.
+///
+/// A replication's families and children grow to tens of thousands of records; allocated afresh
+/// each time, their pages are faulted in again every replication (the results a run keeps are
+/// now small, so the allocator hands the freed memory back to the system). Reusing them keeps
+/// their capacity and changes no result: they are emptied before use.
+#[derive(Default)]
+struct SpareArrays {
+    families: Vec<Family>,
+    due: Vec<Due>,
+    children: Vec<Child>,
+}
+
+thread_local! {
+    static SPARE_ARRAYS: std::cell::RefCell<SpareArrays> = std::cell::RefCell::default();
+}
+
 /// The state of one replication.
 pub struct World<'m> {
     m: &'m Model,
@@ -145,6 +162,7 @@ impl<'m> World<'m> {
         let care_rates = m.care_rates(&parameter_draws);
         let mut out = RepOutput::new(months, m.localities);
         out.parameters = parameter_draws;
+        let spare = SPARE_ARRAYS.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
         let mut w = World {
             m,
             seed,
@@ -163,9 +181,9 @@ impl<'m> World<'m> {
             orders_due: vec![Vec::new(); months],
             by_legal_status: [0; LegalStatus::COUNT],
             uasc_in_care: 0,
-            families: Vec::new(),
-            due: Vec::new(),
-            children: Vec::new(),
+            families: spare.families,
+            due: spare.due,
+            children: spare.children,
             active: Vec::new(),
             newly_active: Vec::new(),
             wake: vec![Vec::new(); months],
@@ -202,11 +220,26 @@ impl<'m> World<'m> {
     pub fn run(mut self) -> Option<RepOutput> {
         for t in 0..self.months {
             if self.stopped || self.stop_now() {
+                self.keep_arrays();
                 return None;
             }
             self.step(t);
         }
+        self.keep_arrays();
         (!self.stopped).then_some(self.out)
+    }
+
+    /// Hand the largest arrays, emptied, to the next replication on this thread.
+    fn keep_arrays(&mut self) {
+        let mut spare = SpareArrays {
+            families: std::mem::take(&mut self.families),
+            due: std::mem::take(&mut self.due),
+            children: std::mem::take(&mut self.children),
+        };
+        spare.families.clear();
+        spare.due.clear();
+        spare.children.clear();
+        SPARE_ARRAYS.with(|kept| *kept.borrow_mut() = spare);
     }
 
     /// Read the stop flag now; remembers a stop.
