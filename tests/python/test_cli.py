@@ -51,7 +51,8 @@ def test_run_writes_reproducible_outputs(tmp_path, capsys):
     files = set(os.listdir(out))
     budget = pd.read_csv(out / "budget.csv")
     assert set(budget.financial_year) == {"2015/16", "2016/17"} and "total" in set(budget.line)
-    expected = {"budget.csv", "indicators.csv", "summary.csv", "shares.csv", "stocks.csv", "flows.csv", "scenario.toml", "run.json"}
+    expected = {"budget.csv", "indicators.csv", "summary.csv", "shares.csv", "stocks.csv", "flows.csv",
+                "scenario.toml", "run.json"}
     assert expected <= files
     meta = json.loads((out / "run.json").read_text())
     assert meta["seed"] == 9 and meta["replications"] == 4

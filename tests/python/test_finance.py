@@ -143,7 +143,8 @@ def test_compare_command(tmp_path, capsys):
     assert "one-off: capital" not in text, "lines that are zero throughout are left out"
     assert "paid back by the end of 2015/16" in text and "horizon, April 2015 to March 2017" in text
     assert text.index("paid back by the end of") < text.index("median payback")
-    assert {"budget_lines.csv", "payback.csv", "savings.csv", "summary.csv", "comparison.xlsx", "baseline.toml", "scenario.toml", "run.json"} <= {
+    assert {"budget_lines.csv", "payback.csv", "savings.csv", "summary.csv", "comparison.xlsx", "baseline.toml",
+            "scenario.toml", "run.json"} <= {
         p.name for p in out.iterdir()}
     bad = tmp_path / "other.toml"
     bad.write_text('base = "wolverhampton-2015"\nauthority = "elsewhere"\n')
