@@ -98,11 +98,11 @@ class Comparison:
         # month).
         self._priced = {"baseline": (baseline_results, baseline), "scenario": (scenario_results, scenario)}
         meta = baseline_results._inner.cost_labels(baseline._inner)
-        scenario_results._inner.cost_labels(scenario._inner)  # refuses results of another scenario
+        scenario_meta = scenario_results._inner.cost_labels(scenario._inner)  # refuses results of another scenario
         self.categories: list[str] = list(meta["categories"])
         self._lines: list[str] = list(meta["budget_lines"])  # the budget line of each category
-        self.statutory_savings_cashable: bool = bool(
-            scenario_results._inner.cost_labels(scenario._inner)["statutory_savings_cashable"])
+        #: Whether the scenario's savings on other statutory activity are cashable (posts go).
+        self.statutory_savings_cashable: bool = bool(scenario_meta["statutory_savings_cashable"])
         self._years = np.array(meta["month_years"])
         self.financial_years = [f"{y}/{(y + 1) % 100:02d}" for y in dict.fromkeys(meta["month_years"])]
         self.localities = [*baseline_results.localities, "authority-wide"]
@@ -252,7 +252,8 @@ class Comparison:
         """Over the whole horizon and cumulatively to the end of each financial year: net present
         value (discounted net savings), return on investment (NPV per pound of discounted new
         spending), the probability of having paid back by then (:meth:`payback`) and the
-        probability that net savings to then are above zero."""
+        probability that net savings to then are above zero; ``horizon`` says which months the
+        comparison covers."""
         f = self._flows("discounted")
         cum_net = np.cumsum(f["net_savings"], axis=1)
         cum_new = np.cumsum(f["new_spending"], axis=1)
@@ -270,7 +271,7 @@ class Comparison:
                          **_stats((payback <= end).astype(float))})
             rows.append({"period": label, "measure": "probability_net_savings_positive",
                          **_stats((npv > 0).astype(float))})
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows).assign(horizon=self.horizon)
 
     def _year_ends(self) -> list[int]:
         """The month index of the last month of each financial year."""
