@@ -2,8 +2,9 @@
 //! discounting, services, one-offs and care leavers' support.
 
 use carecast::Scenario;
-use carecast::finance::{Basis, Category, CostModel, WEEKS_PER_MONTH};
+use carecast::finance::{Basis, BudgetLine, Category, CostModel, WEEKS_PER_MONTH};
 use carecast::outputs::Activity;
+use carecast::scenario::OneOffKind;
 use carecast::vocab::Placement;
 use ndarray::{Array4, Axis};
 use serde_json::json;
@@ -137,18 +138,56 @@ fn services_run_from_opening_until_closing_and_one_offs_fall_in_their_month() {
     assert_eq!(at(Category::NewServices, 9), 0.0);
     assert_eq!(at(Category::NewServices, 10), 100000.0, "February 2016: hubs open");
     assert!((at(Category::NewServices, 12) - 100000.0 * 1.031).abs() < 1e-6);
-    assert_eq!(at(Category::Implementation, 6), 500000.0);
+    assert_eq!(at(Category::OneOff(OneOffKind::Implementation), 6), 500000.0);
     // By year, all in the authority-wide column (the last locality).
     let wide = LOCALITIES;
     let by_year = c.by_year(Basis::Nominal);
-    assert_eq!(by_year.index_axis(Axis(1), Category::Implementation.index()).sum(), 500000.0);
-    assert_eq!(by_year[[0, Category::Implementation.index(), wide, 0]], 500000.0);
+    assert_eq!(by_year.index_axis(Axis(1), Category::OneOff(OneOffKind::Implementation).index()).sum(), 500000.0);
+    assert_eq!(by_year[[0, Category::OneOff(OneOffKind::Implementation).index(), wide, 0]], 500000.0);
     assert_eq!(by_year[[0, Category::ExistingServices.index(), wide, 0]], 1_000_000.0, "April 2015 to January 2016");
     assert_eq!(by_year[[0, Category::NewServices.index(), wide, 0]], 200_000.0, "February and March 2016");
     assert_eq!(by_year.slice(ndarray::s![0, .., ..wide, ..]).sum(), 0.0);
     // New spending month by month: the hubs and the set-up.
     let new = c.monthly_total(Basis::Nominal, Category::is_new_spending);
     assert_eq!((new[[0, 6]], new[[0, 9]], new[[0, 10]]), (500000.0, 0.0, 100000.0));
+}
+
+/// Each one-off falls in its kind's category and budget line, in its month; a kind not given
+/// costs nothing, and a one-off outside the run costs nothing in it.
+#[test]
+fn one_offs_fall_in_the_line_of_their_kind() {
+    let one_off = |name: &str, kind: &str, amount: f64, month: &str| {
+        json!({"name": name, "kind": kind, "cost": {"amount": amount, "per": "each", "price_year": "2015/16"},
+               "month": month})
+    };
+    let m = model(json!({
+        "implementation": [
+            one_off("programme", "implementation", 100.0, "2015-05"),
+            one_off("posts go", "redundancy", 200.0, "2016-04"),
+            one_off("old and new together", "dual_running", 300.0, "2015-06"),
+            one_off("hub fit-out", "capital", 400.0, "2015-07"),
+            one_off("more fit-out", "capital", 50.0, "2015-07"),
+            one_off("before the run", "capital", 1e6, "2014-07"),
+        ]
+    }));
+    let none = activity();
+    let c = m.costs_of(&none, 1);
+    let by_year = c.by_category_year(Basis::Nominal);
+    let at = |kind: OneOffKind, y: usize| by_year[[0, Category::OneOff(kind).index(), y]];
+    assert_eq!(at(OneOffKind::Implementation, 0), 100.0);
+    assert_eq!(at(OneOffKind::Redundancy, 0), 0.0);
+    assert!((at(OneOffKind::Redundancy, 1) - 200.0 * 1.031).abs() < 1e-9, "cash prices of 2016/17");
+    assert_eq!(at(OneOffKind::DualRunning, 0), 300.0);
+    assert_eq!(at(OneOffKind::Capital, 0), 450.0);
+    assert_eq!(by_year.sum(), 100.0 + 200.0 * 1.031 + 300.0 + 450.0);
+    for kind in OneOffKind::ALL {
+        assert_eq!(Category::OneOff(kind).budget_line(), BudgetLine::OneOff(kind));
+        assert!(BudgetLine::OneOff(kind).is_spending() && BudgetLine::OneOff(kind).is_cashable(false));
+    }
+    let unknown = Scenario::default_preset().updated(json!({"costs": {"implementation": [
+        one_off("bribes", "sweeteners", 1.0, "2015-05")]}}));
+    let message = unknown.unwrap_err().to_string();
+    assert!(message.contains("sweeteners") && message.contains("dual_running"), "{message}");
 }
 
 #[test]
@@ -230,18 +269,25 @@ fn activity_and_category_names_are_stable() {
             "existing_services",
             "new_services",
             "implementation",
+            "redundancy",
+            "dual_running",
+            "capital",
         ]
     );
     for (i, name) in Category::NAMES.iter().enumerate() {
-        let c = [Category::Placement(Placement::Other), Category::Implementation, Category::EnteringCare]
-            .into_iter()
-            .find(|c| c.index() == i);
+        let c = [
+            Category::Placement(Placement::Other),
+            Category::OneOff(OneOffKind::Implementation),
+            Category::EnteringCare,
+        ]
+        .into_iter()
+        .find(|c| c.index() == i);
         if let Some(c) = c {
             assert_eq!(c.name(), *name);
         }
     }
     assert_eq!(Activity::CareLeavers.index(), Activity::COUNT - 1);
-    assert_eq!(Category::Implementation.index(), Category::COUNT - 1);
+    assert_eq!(Category::OneOff(OneOffKind::Capital).index(), Category::COUNT - 1);
 }
 
 /// Pricing the activity as a run keeps it (by locality and financial year, and monthly totals)

@@ -773,6 +773,21 @@ class Results:
         df = pd.DataFrame({k: np.concatenate(v) for k, v in columns.items()}, index=index).reset_index()
         return df if by else df.drop(columns="move")
 
+    def budget(self, scenario: Scenario, basis: str = "nominal") -> pd.DataFrame:
+        """The modelled spend of ``scenario`` (the scenario these results were run from) by
+        financial year and cost line, in pounds: mean, 5th/50th/95th percentiles and Monte Carlo
+        standard error across replications. ``basis``: ``nominal`` (cash, the default: what a
+        budget is set in), ``real`` (the base year's prices) or ``discounted``.
+
+        >>> s = carecast.Scenario.preset("wolverhampton-2015")
+        >>> b = s.run(4, 1, seed=1, progress=False).budget(s)
+        >>> list(b.line.unique())[:3], list(b.financial_year.unique())
+        (['placements', 'other statutory activity', 'estate and existing services'], ['2015/16'])
+        """
+        from .finance import budget
+
+        return budget(self, scenario, basis)
+
     def parameter_draws(self) -> pd.DataFrame:
         """The values drawn for the uncertain parameters, one row per replication and parameter.
 

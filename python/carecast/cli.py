@@ -5,7 +5,7 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
     carecast presets
     carecast validate SCENARIO
     carecast run [SCENARIO] [--replications N] [--years Y] [--seed S] [--threads T]
-                 [--out DIR [--overwrite] [--parquet]] [--expected]
+                 [--basis nominal|real|discounted] [--out DIR [--overwrite] [--parquet]] [--expected]
     carecast compare BASELINE SCENARIO [same options] [--basis real|nominal|discounted] [--out DIR [--overwrite]]
     carecast report [SCENARIO | --compare BASELINE SCENARIO] --out report.html [--overwrite]
     carecast estimate SSDA903_PATH [--year YYYY] --census-date YYYY-MM-DD [--window-months N] [--base PRESET_OR_FILE]
@@ -119,7 +119,10 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario and print a summary")
     r.add_argument("scenario", nargs="?", default=presets()[0], help="preset name or file (default: %(default)s)")
     _run_options(r, years=10)
-    r.add_argument("--out", metavar="DIR", help="write the tables as CSV, the resolved scenario.toml and run.json "
+    r.add_argument("--basis", choices=["nominal", "real", "discounted"], default="nominal",
+                   help="prices of the budget forecast (default: %(default)s, cash: what a budget is set in)")
+    r.add_argument("--out", metavar="DIR", help="write the tables as CSV (budget.csv among them), the resolved "
+                   "scenario.toml and run.json "
                    "(seed, options, the files written) into DIR: " + OUT_HELP)
     r.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     r.add_argument("--parquet", action="store_true",
@@ -387,10 +390,10 @@ def _run(args: argparse.Namespace, out: _Stdout) -> int:
         results = scenario.run(args.replications, args.years, args.seed, args.threads, progress=_progress(args))
         out.say(_summary_table(scenario, results, args))
         if target is not None:
-            target.write(lambda tmp: _write_run(tmp, scenario, results, args.parquet),
+            target.write(lambda tmp: _write_run(tmp, scenario, results, args.parquet, args.basis),
                          {"command": "run", "scenario": args.scenario, "replications": results.replications,
                           "years": args.years, "seed": results.seed, "threads": args.threads,
-                          "parquet": args.parquet, "carecast": __version__,
+                          "basis": args.basis, "parquet": args.parquet, "carecast": __version__,
                           "headline_indicators": list(HEADLINE_INDICATORS)})
             _said_written(out, target)
     return 0
@@ -400,8 +403,9 @@ def _said_written(out: _Stdout, target: DirectoryOutput) -> None:
     out.say(f"\nwrote {target.display}")
 
 
-def _write_run(directory: str, scenario: Scenario, results: Results, parquet: bool) -> None:
+def _write_run(directory: str, scenario: Scenario, results: Results, parquet: bool, basis: str) -> None:
     tables = {
+        "budget": results.budget(scenario, basis),
         "indicators": results.indicators(),
         "summary": results.summary(),
         "shares": results.shares(),
@@ -434,7 +438,59 @@ def _summary_table(scenario: Scenario, results: Results, args: argparse.Namespac
     for rec in first.to_dict("records"):
         share, mean, p5, p95 = str(rec["share"]), float(rec["mean"]), float(rec["p5"]), float(rec["p95"])
         lines.append(f"  {share:38s} {100 * mean:5.1f}%  ({100 * p5:.1f}-{100 * p95:.1f})")
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *_budget_forecast(scenario, results, args.basis)])
+
+
+BASIS_WORDS = {"nominal": "cash prices", "real": "{} prices", "discounted": "{} prices, discounted"}
+
+#: The columns of the budget forecast `carecast run` prints: the lines of `Results.budget`, grouped.
+FORECAST_COLUMNS = {
+    "placements": ["placements"],
+    "other statutory": ["other statutory activity"],
+    "early help/support": ["early help", "intensive support"],
+    "services, estate": ["estate and existing services", "new services (hubs and teams)"],
+    "one-offs": ["one-off: implementation", "one-off: redundancy", "one-off: dual running", "one-off: capital"],
+}
+
+
+def _budget_forecast(scenario: Scenario, results: Results, basis: str) -> list[str]:
+    """The modelled spend by financial year and cost line in plain words, led by a headline."""
+    b = results.budget(scenario, basis)
+    base_year = scenario.to_dict()["costs"]["base_year"]
+    words = BASIS_WORDS[basis].format(base_year)
+    costs = results._inner.costs(scenario._inner, basis, "category_year")  # replications x category x year
+    lines = np.array(results._inner.cost_labels(scenario._inner)["budget_lines"])
+    from .finance import SPEND_LABELS
+
+    label_of = np.array([SPEND_LABELS[x] for x in lines])
+    columns = {name: costs[:, np.isin(label_of, parts), :].sum(axis=1) for name, parts in FORECAST_COLUMNS.items()}
+    columns = {name: a for name, a in columns.items() if np.abs(a).max() >= 5e3}  # leave out lines below £5,000
+    total = b[b.line == "total"].reset_index(drop=True)
+    first, last = total.iloc[0], total.iloc[-1]
+    placements = b[(b.line == "placements")].reset_index(drop=True)
+    share = float(placements["mean"].iloc[0] / first["mean"]) if first["mean"] else 0.0
+    headline = (f"The model puts {scenario.name}'s spend on children's social care (the lines below) at "
+                f"{_millions(float(first['mean']))} in "
+                f"{first['financial_year']} (90% interval {_millions(float(first['p5']))} to "
+                f"{_millions(float(first['p95']))}), {share:.0%} of it on placements")
+    if len(total) > 1:
+        headline += (f", and {_millions(float(last['mean']))} in {last['financial_year']} "
+                     f"({_millions(float(last['p5']))} to {_millions(float(last['p95']))})")
+    out = [f"Budget forecast (£m, {words}; mean and 90% interval across replications)", headline + ".", ""]
+    width = 20
+    out.append(f"  {'':9s}" + "".join(f"{name:>{width}s}" for name in [*columns, "total"]))
+    for j, fy in enumerate(total["financial_year"]):
+        cells = [_mean_interval(a[:, j]) for a in columns.values()]
+        cells.append(f"{total['mean'][j] / 1e6:.1f} ({total['p5'][j] / 1e6:.1f}-{total['p95'][j] / 1e6:.1f})")
+        out.append(f"  {fy:9s}" + "".join(f"{c:>{width}s}" for c in cells))
+    out.append("  Every line by financial year: Results.budget(), or budget.csv with --out.")
+    return out
+
+
+def _mean_interval(values: np.ndarray) -> str:
+    """Mean and 90% interval of pounds across replications, in £m to one decimal."""
+    p5, p95 = np.percentile(values, [5, 95])
+    return f"{values.mean() / 1e6:.1f} ({p5 / 1e6:.1f}-{p95 / 1e6:.1f})"
 
 
 def _compare(args: argparse.Namespace, out: _Stdout) -> int:
@@ -466,20 +522,62 @@ def _comparison_summary(c: Any, baseline: Scenario, scenario: Scenario, args: ar
     unit = {"nominal": "£m cash", "real": f"£m {c.base_year} prices",
             "discounted": f"£m {c.base_year} prices, discounted"}
     s = c.savings(args.basis)
+    net = s[s.measure == "net_savings"].reset_index(drop=True)
     lines = [(f"{scenario.name} against {baseline.name}: {args.replications} replications x {args.years} years, "
-              f"seed {args.seed}"), "", f"Net savings by financial year ({unit[args.basis]}; mean, 90% interval)"]
-    for rec in s[s.measure == "net_savings"].to_dict("records"):
-        fy, mean, p5, p95 = str(rec["financial_year"]), float(rec["mean"]), float(rec["p5"]), float(rec["p95"])
-        lines.append(f"  {fy}  {mean / 1e6:7.2f}  ({p5 / 1e6:.2f} to {p95 / 1e6:.2f})")
+              f"seed {args.seed}"), "",
+             (f"Net savings of {_millions(float(net['mean'].iloc[0]))} in {net['financial_year'].iloc[0]} and "
+              f"{_millions(float(net['mean'].iloc[-1]))} in {net['financial_year'].iloc[-1]} "
+              f"({BASIS_WORDS[args.basis].format(c.base_year)}, "
+              f"mean over replications), after reinvestment and one-offs; by line:"), "",
+             *budget_lines_text(c, args.basis, unit[args.basis])]
     summary = c.summary()
     whole = {str(r["measure"]): r for r in summary[summary.period == "whole horizon"].to_dict("records")}
     npv = whole["npv"]
     positive = float(whole["probability_net_savings_positive"]["mean"])
-    lines += ["", (f"Net present value: {_millions(float(npv['mean']))} "
+    lines += ["", (f"Net present value over {c.horizon}: {_millions(float(npv['mean']))} "
                    f"({_millions(float(npv['p5']))} to {_millions(float(npv['p95']))})"),
-              f"Probability net savings are above zero: {positive:.0%}",
-              f"Median payback month: {c.payback_month() or 'not within the horizon'}"]
+              f"Probability net savings over {c.horizon} are above zero: {positive:.0%}",
+              "", *payback_text(c)]
     return "\n".join(lines)
+
+
+def budget_lines_text(c: Any, basis: str, unit: str) -> list[str]:
+    """The budget lines of a comparison, a block per financial year (lines that are zero in every
+    replication and year left out), each with its 90% interval."""
+    table = c.budget_lines(basis)
+    spread = table.groupby("line", sort=False)[["p5", "p95"]].agg(lambda v: np.abs(v).max()).max(axis=1)
+    shown = [line for line, size in spread.items() if size > 0 or table[table.line == line].kind.iloc[0] == "total"]
+    out = [f"Budget lines: savings against {c.baseline.name} ({unit}; mean, 90% interval; a cost is negative)"]
+    for fy, part in table.groupby("financial_year", sort=False):
+        out.append(f"  {fy}")
+        for rec in part[part.line.isin(shown)].to_dict("records"):
+            name = str(rec["line"]) + (f" ({rec['cashable']})" if rec["kind"] == "line" else "")
+            name = name.upper() if rec["line"] == "net savings" else name
+            out.append(f"    {name:52s} {_signed(float(rec['mean']))}  ({_signed(float(rec['p5']))} to "
+                       f"{_signed(float(rec['p95']))})")
+    return out
+
+
+def payback_text(c: Any) -> list[str]:
+    """Payback in plain words: the probability of having paid back by the end of each financial
+    year first, the median month only where more than half pay back, the horizon stated."""
+    table = c.payback()
+    out = [f"Payback (cumulative discounted net savings above zero and staying so to the end of the horizon, "
+           f"{c.horizon})"]
+    for rec in table.to_dict("records"):
+        out.append(f"  paid back by the end of {rec['financial_year']}: {float(rec['probability_paid_back']):.0%}"
+                   " of replications")
+    month = c.payback_month()
+    if month is None:
+        out.append(f"  median payback: not within the horizon ({c.horizon}): half or fewer of the replications "
+                   "pay back by its end")
+    else:
+        out.append(f"  median payback month: {month} (more than half the replications have paid back by then)")
+    return out
+
+
+def _signed(x: float) -> str:
+    return f"{'-' if x < 0 else '+'}{abs(x) / 1e6:.2f}"
 
 
 def _report(args: argparse.Namespace, out: _Stdout) -> int:

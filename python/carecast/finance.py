@@ -6,6 +6,8 @@
 >>> c = carecast.compare(base, redesign, replications=8, years=2, seed=1, progress=False)
 >>> list(c.savings()["measure"].unique())[:3]
 ['gross_savings', 'new_spending', 'net_savings']
+>>> list(c.budget_lines()["line"].unique())[:4]
+['placements avoided', 'other statutory activity avoided', 'estate', 'gross savings']
 """
 
 from __future__ import annotations
@@ -22,6 +24,37 @@ from ._errors import ConfigError
 
 Array = npt.NDArray[np.float64]
 BASES = ("nominal", "real", "discounted")
+
+#: The budget lines (as the core names them) in plain words, in budget order: what a change
+#: saves, what it reinvests, its one-offs.
+LINE_LABELS = {
+    "placements": "placements avoided",
+    "other_statutory_activity": "other statutory activity avoided",
+    "estate": "estate",
+    "early_help": "reinvestment: early help",
+    "intensive_support": "reinvestment: intensive support",
+    "hubs_and_teams": "reinvestment: hubs and teams",
+    "implementation": "one-off: implementation",
+    "redundancy": "one-off: redundancy",
+    "dual_running": "one-off: dual running",
+    "capital": "one-off: capital",
+}
+#: The same lines as spend, for a single scenario's budget (:func:`budget`).
+SPEND_LABELS = {
+    "placements": "placements",
+    "other_statutory_activity": "other statutory activity",
+    "estate": "estate and existing services",
+    "early_help": "early help",
+    "intensive_support": "intensive support",
+    "hubs_and_teams": "new services (hubs and teams)",
+    "implementation": "one-off: implementation",
+    "redundancy": "one-off: redundancy",
+    "dual_running": "one-off: dual running",
+    "capital": "one-off: capital",
+}
+SAVINGS_LINES = ("placements", "other_statutory_activity", "estate")
+REINVESTMENT_LINES = ("early_help", "intensive_support", "hubs_and_teams")
+ONE_OFF_LINES = ("implementation", "redundancy", "dual_running", "capital")
 
 
 def _stats(values: Array) -> dict[str, float]:
@@ -46,11 +79,13 @@ def central(scenario: Any) -> Any:
 class Comparison:
     """A scenario against a baseline of the same authority, run with common random numbers.
 
-    Savings are baseline minus scenario: gross savings are the costs the scenario avoids (every
-    category but new services and implementation), new spending is what it spends on new services
-    and implementation, and net savings are their difference (total baseline cost minus total
-    scenario cost). Every figure comes with its mean, 5th/50th/95th percentiles across
-    replications and the Monte Carlo standard error (``mcse``) of the paired difference.
+    Savings are baseline minus scenario, by budget line (:meth:`budget_lines`): placements
+    avoided, other statutory activity avoided and the estate are the gross savings; reinvestment
+    (early help, intensive support, hubs and teams) and one-offs (implementation, redundancy, dual
+    running, capital) are the new spending set against them, never netted into them; net savings
+    are gross savings minus new spending (total baseline cost minus total scenario cost). Every
+    figure comes with its mean, 5th/50th/95th percentiles across replications and the Monte Carlo
+    standard error (``mcse``) of the paired difference.
     """
 
     def __init__(self, baseline: Any, scenario: Any, baseline_results: Any, scenario_results: Any) -> None:
@@ -63,8 +98,11 @@ class Comparison:
         # month).
         self._priced = {"baseline": (baseline_results, baseline), "scenario": (scenario_results, scenario)}
         meta = baseline_results._inner.cost_labels(baseline._inner)
-        scenario_results._inner.cost_labels(scenario._inner)  # refuses results of another scenario
+        scenario_meta = scenario_results._inner.cost_labels(scenario._inner)  # refuses results of another scenario
         self.categories: list[str] = list(meta["categories"])
+        self._lines: list[str] = list(meta["budget_lines"])  # the budget line of each category
+        #: Whether the scenario's savings on other statutory activity are cashable (posts go).
+        self.statutory_savings_cashable: bool = bool(scenario_meta["statutory_savings_cashable"])
         self._years = np.array(meta["month_years"])
         self.financial_years = [f"{y}/{(y + 1) % 100:02d}" for y in dict.fromkeys(meta["month_years"])]
         self.localities = [*baseline_results.localities, "authority-wide"]
@@ -110,9 +148,67 @@ class Comparison:
         new = self._array("scenario", basis, new_spending) - self._array("baseline", basis, new_spending)
         return {"gross_savings": gross, "new_spending": new, "net_savings": gross - new}
 
+    def budget_lines(self, basis: str = "real") -> pd.DataFrame:
+        """Savings by financial year as a finance team reads them, in pounds, baseline minus
+        scenario (a cost the scenario adds is negative).
+
+        ``line``, in order: placements avoided (cashable); other statutory activity avoided
+        (assessments, child in need, child protection, entering care, proceedings, care leavers:
+        non-cashable unless ``costs.statutory_savings_cashable``, i.e. posts go); estate (services
+        that existed before); **gross savings**; reinvestment in early help, intensive support and
+        hubs and teams (new services); **reinvestment**; one-offs: implementation, redundancy,
+        dual running, capital; **one-offs**; **net savings**; **cashable net savings** and
+        **non-cashable net savings** (which add up to net). ``kind`` is ``line`` or ``total``,
+        ``cashable`` says whether the line moves a budget. Each line is summed per replication
+        before the statistics, so the intervals are those of the paired difference and the
+        lines add up to net savings in every replication.
+        """
+        per_line, cashable = self._line_savings(basis)
+        rows = []
+
+        def add(name: str, kind: str, flag: str, a: Array) -> None:
+            for j, fy in enumerate(self.financial_years):
+                rows.append({"line": name, "kind": kind, "cashable": flag, "financial_year": fy, **_stats(a[:, j])})
+
+        def flag(line: str) -> str:
+            return "cashable" if cashable[line] else "non-cashable"
+
+        def total(lines: tuple[str, ...]) -> Array:
+            out = np.zeros_like(per_line["placements"])
+            for x in lines:
+                out += per_line[x]
+            return out
+
+        for line in SAVINGS_LINES:
+            add(LINE_LABELS[line], "line", flag(line), per_line[line])
+        add("gross savings", "total", "", total(SAVINGS_LINES))
+        for line in REINVESTMENT_LINES:
+            add(LINE_LABELS[line], "line", flag(line), per_line[line])
+        add("reinvestment", "total", "", total(REINVESTMENT_LINES))
+        for line in ONE_OFF_LINES:
+            add(LINE_LABELS[line], "line", flag(line), per_line[line])
+        add("one-offs", "total", "", total(ONE_OFF_LINES))
+        every = tuple(LINE_LABELS)
+        add("net savings", "total", "", total(every))
+        add("cashable net savings", "total", "cashable", total(tuple(x for x in every if cashable[x])))
+        add("non-cashable net savings", "total", "non-cashable", total(tuple(x for x in every if not cashable[x])))
+        return pd.DataFrame(rows)
+
+    def _line_savings(self, basis: str) -> tuple[dict[str, Array], dict[str, bool]]:
+        """Baseline minus scenario cost per budget line: replications x financial years, and
+        whether each line is cashable."""
+        diff = self._array("baseline", basis, "category_year") - self._array("scenario", basis, "category_year")
+        lines = np.array(self._lines)
+        per_line = {line: diff[:, lines == line, :].sum(axis=1) for line in LINE_LABELS}
+        cashable = {line: line != "other_statutory_activity" or self.statutory_savings_cashable
+                    for line in LINE_LABELS}
+        return per_line, cashable
+
     def savings(self, basis: str = "real") -> pd.DataFrame:
-        """Per financial year: gross savings, new spending, net savings, cumulative net savings
-        (pounds), children in care avoided (average over the year) and care-months avoided."""
+        """Per financial year: gross savings (placements, other statutory activity and estate
+        avoided), new spending (reinvestment and one-offs), net savings, cumulative net savings
+        (pounds), children in care avoided (average over the year) and care-months avoided.
+        :meth:`budget_lines` gives the lines they are made of."""
         f = self._flows(basis)
         yearly = {k: self._by_year(v) for k, v in f.items()}
         yearly["cumulative_net_savings"] = np.cumsum(yearly["net_savings"], axis=1)
@@ -155,38 +251,76 @@ class Comparison:
     def summary(self) -> pd.DataFrame:
         """Over the whole horizon and cumulatively to the end of each financial year: net present
         value (discounted net savings), return on investment (NPV per pound of discounted new
-        spending), payback month (first month from which cumulative discounted net savings stay
-        above zero) and the probability that net savings are above zero."""
+        spending), the probability of having paid back by then (:meth:`payback`) and the
+        probability that net savings to then are above zero; ``horizon`` says which months the
+        comparison covers."""
         f = self._flows("discounted")
         cum_net = np.cumsum(f["net_savings"], axis=1)
         cum_new = np.cumsum(f["new_spending"], axis=1)
+        payback = self._payback_months()
         rows = []
-        ends = [int(np.nonzero(self._years == y)[0][-1]) for y in dict.fromkeys(self._years.tolist())]
-        periods = [(f"to end of {fy}", end) for fy, end in zip(self.financial_years, ends, strict=True)]
+        periods = [(f"to end of {fy}", end) for fy, end in zip(self.financial_years, self._year_ends(), strict=True)]
         periods.append(("whole horizon", self.n_months - 1))
         for label, end in periods:
             npv = cum_net[:, end]
             new = cum_new[:, end]
             roi = np.where(new > 0, npv / np.where(new > 0, new, 1.0), np.nan)
-            payback = np.array([_payback(cum_net[r, : end + 1]) for r in range(cum_net.shape[0])])
-            paid = np.isfinite(payback)
             rows.append({"period": label, "measure": "npv", **_stats(npv)})
             rows.append({"period": label, "measure": "roi", **_stats(roi)})
-            rows.append({"period": label, "measure": "payback_month_index", **_stats(payback)})
-            rows.append({"period": label, "measure": "probability_paid_back", **_stats(paid.astype(float))})
+            rows.append({"period": label, "measure": "probability_paid_back",
+                         **_stats((payback <= end).astype(float))})
             rows.append({"period": label, "measure": "probability_net_savings_positive",
                          **_stats((npv > 0).astype(float))})
+        return pd.DataFrame(rows).assign(horizon=self.horizon)
+
+    def _year_ends(self) -> list[int]:
+        """The month index of the last month of each financial year."""
+        return [int(np.nonzero(self._years == y)[0][-1]) for y in dict.fromkeys(self._years.tolist())]
+
+    def _payback_months(self) -> Array:
+        """Per replication, the month index from which cumulative discounted net savings stay
+        above zero to the end of the horizon (0: never below; inf: not within the horizon)."""
+        cum_net = np.cumsum(self._flows("discounted")["net_savings"], axis=1)
+        return np.array([_payback(row) for row in cum_net])
+
+    @property
+    def horizon(self) -> str:
+        """The months the comparison covers, in words: ``April 2015 to March 2018``."""
+        months = self.baseline_results.months
+        return f"{months[0]:%B %Y} to {months[-1]:%B %Y}"
+
+    def payback(self) -> pd.DataFrame:
+        """The probability of having paid back by the end of each financial year, and the
+        median payback month where there is one.
+
+        A replication has paid back by a month when its cumulative discounted net savings are
+        above zero then and stay so to the end of the horizon (``horizon``), so the
+        probabilities never fall from one year to the next. ``median_payback_month`` (the same
+        in every row) is the month by which more than half the replications have paid back, or
+        "not within the horizon" when half or fewer pay back by its end: never a median over
+        only those that pay back. ``mcse`` is the Monte Carlo standard error of each probability.
+        """
+        months = self._payback_months()
+        n = months.size
+        median = self.payback_month()
+        rows = []
+        for fy, end in zip(self.financial_years, self._year_ends(), strict=True):
+            p = float(np.mean(months <= end))
+            rows.append({"financial_year": fy, "by_end_of": f"{self.baseline_results.months[end]:%Y-%m}",
+                         "probability_paid_back": p, "mcse": float(np.sqrt(p * (1 - p) / n)),
+                         "median_payback_month": median or "not within the horizon", "horizon": self.horizon})
         return pd.DataFrame(rows)
 
     def payback_month(self) -> str | None:
-        """The median payback month over the horizon as ``YYYY-MM``, or None if most
-        replications never pay back."""
-        s = self.summary()
-        row = s[(s.period == "whole horizon") & (s.measure == "payback_month_index")].iloc[0]
-        if not np.isfinite(row["p50"]):
+        """The median payback month as ``YYYY-MM``: the first month by which more than half the
+        replications have paid back (see :meth:`payback`); None when half or fewer pay back
+        within the horizon."""
+        months = np.sort(self._payback_months())
+        median = months[months.size // 2]  # more than half the replications are at or below it
+        if not np.isfinite(median):
             return None
         start = pd.Period(self.baseline_results.months[0], freq="M")
-        return str(start + int(row["p50"]))
+        return str(start + int(median))
 
     def tables(self, basis: str = "real") -> dict[str, pd.DataFrame]:
         """Every table of the comparison, by name, with units in the column names."""
@@ -201,12 +335,16 @@ class Comparison:
         in_pounds = savings[~savings.measure.isin(["children_in_care_avoided", "care_months_avoided"])]
         children = savings[savings.measure.isin(["children_in_care_avoided", "care_months_avoided"])]
         summary = self.summary()
+        lines = self.budget_lines(basis)
+        lines[money] /= 1e6
         return {
+            "budget_lines": label(lines, unit.replace("£", "£m")),
+            "payback": self.payback(),
             "savings": label(in_pounds, unit),
             "children_in_care": label(children, "children or child-months"),
             "savings_by_locality": label(self.savings_by_locality(basis), unit),
             "costs": label(self.costs(basis), unit),
-            "summary": label(summary, "£ discounted; ROI per £; month index from start; probabilities"),
+            "summary": label(summary, "£ discounted; ROI per £; probabilities"),
         }
 
     def assumptions(self) -> pd.DataFrame:
@@ -243,6 +381,8 @@ class Comparison:
             with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
                 for name, df in tables.items():
                     df.to_excel(writer, sheet_name=name[:31], index=False)
+                _format_budget_sheet(writer.sheets["budget_lines"])
+                _format_payback_sheet(writer.sheets["payback"])
 
         write_file(path, fill)
 
@@ -258,6 +398,40 @@ class Comparison:
     def __repr__(self) -> str:
         return (f"Comparison({self.scenario.name!r} against {self.baseline.name!r}, "
                 f"{self.baseline_results.replications} replications, seed {self.baseline_results.seed})")
+
+
+def budget(results: Any, scenario: Any, basis: str = "nominal") -> pd.DataFrame:
+    """A scenario's modelled spend by financial year and cost line, in pounds: mean, 5th/50th/
+    95th percentiles and Monte Carlo standard error across replications (``Results.budget``).
+
+    ``line`` follows the budget lines of :meth:`Comparison.budget_lines` as spend: placements,
+    other statutory activity, estate and existing services, early help, intensive support, new
+    services (hubs and teams), the four kinds of one-off, then ``total``; ``cashable`` as there.
+    """
+    from . import Scenario
+
+    if not isinstance(scenario, Scenario):
+        raise ConfigError(f"scenario must be the carecast.Scenario the results were run from, got "
+                          f"{type(scenario).__name__}", path="scenario", value=type(scenario).__name__,
+                          allowed="the carecast.Scenario the results were run from")
+    if basis not in BASES:
+        raise ConfigError(f"basis must be one of {BASES}, got {basis!r}", path="basis", value=repr(basis),
+                          allowed=", ".join(BASES))
+    meta = results._inner.cost_labels(scenario._inner)  # refuses results of another scenario
+    costs: Array = results._inner.costs(scenario._inner, basis, "category_year")
+    lines = np.array(meta["budget_lines"])
+    years = [f"{y}/{(y + 1) % 100:02d}" for y in meta["financial_years"]]
+    statutory_cashable = bool(meta["statutory_savings_cashable"])
+    rows = []
+    for line, label in SPEND_LABELS.items():
+        a = costs[:, lines == line, :].sum(axis=1)
+        flag = "cashable" if line != "other_statutory_activity" or statutory_cashable else "non-cashable"
+        rows += [{"line": label, "cashable": flag, "financial_year": fy, **_stats(a[:, j])}
+                 for j, fy in enumerate(years)]
+    total = costs.sum(axis=1)
+    rows += [{"line": "total", "cashable": "", "financial_year": fy, **_stats(total[:, j])}
+             for j, fy in enumerate(years)]
+    return pd.DataFrame(rows)
 
 
 def write_csv(path: str | os.PathLike[str], df: pd.DataFrame) -> None:
@@ -278,12 +452,47 @@ def _in_care_by_locality(results: Any) -> Array:
 
 
 def _payback(cumulative: Array) -> float:
-    """First month index from which the cumulative series stays above zero; NaN if never."""
+    """First month index from which the cumulative series stays above zero; inf if it ends at
+    or below zero."""
     below = np.nonzero(cumulative <= 0)[0]
     if below.size == 0:
         return 0.0
     last = int(below[-1])
-    return float(last + 1) if last + 1 < cumulative.size else np.nan
+    return float(last + 1) if last + 1 < cumulative.size else np.inf
+
+
+#: Pounds shown as £ million, negatives with a minus sign.
+MILLIONS_FORMAT = '£#,##0.00"m";-£#,##0.00"m"'
+
+
+def _format_budget_sheet(sheet: Any) -> None:
+    """The budget lines sheet: £m number formats, readable widths, the header frozen."""
+    from openpyxl.styles import Font  # type: ignore[import-untyped]
+
+    sheet.freeze_panes = "A2"
+    for column in sheet.iter_cols(min_row=1, max_row=sheet.max_row):
+        header = str(column[0].value)
+        money = header.split(" ")[0] in ("mean", "p5", "p50", "p95", "mcse")
+        width = 34 if header == "line" else (24 if money else 14)
+        sheet.column_dimensions[column[0].column_letter].width = width
+        if money:
+            for cell in column[1:]:
+                cell.number_format = MILLIONS_FORMAT
+    for row in sheet.iter_rows(min_row=2):
+        if row[1].value == "total":
+            for cell in row:
+                cell.font = Font(bold=True)
+
+
+def _format_payback_sheet(sheet: Any) -> None:
+    """The payback sheet: probabilities as percentages, readable widths, the header frozen."""
+    sheet.freeze_panes = "A2"
+    for column in sheet.iter_cols(min_row=1, max_row=sheet.max_row):
+        header = str(column[0].value)
+        sheet.column_dimensions[column[0].column_letter].width = 26 if header != "horizon" else 30
+        if header in ("probability_paid_back", "mcse"):
+            for cell in column[1:]:
+                cell.number_format = "0.0%"
 
 
 def compare(baseline: Any, scenario: Any, replications: SupportsIndex | range = 100, years: SupportsIndex = 10,

@@ -160,9 +160,10 @@ def waiting_lists(results: Results) -> Figure:
 
 
 def savings_by_year(comparison: Comparison, basis: str = "real") -> Figure:
-    """Gross savings, new spending and net savings by financial year (mean and 90% interval)."""
+    """Gross savings (placements, other statutory activity and estate avoided), new spending
+    (reinvestment and one-offs) and net savings by financial year (mean and 90% interval)."""
     s = comparison.savings(basis)
-    measures = [("gross_savings", "costs avoided", "C2"), ("new_spending", "new spending", "C3"),
+    measures = [("gross_savings", "gross savings", "C2"), ("new_spending", "reinvestment and one-offs", "C3"),
                 ("net_savings", "net savings", "C0")]
     fig, ax = _new_axes(None)
     years = comparison.financial_years

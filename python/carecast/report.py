@@ -52,6 +52,19 @@ def _lac_table(results: Results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _budget_table(scenario: Scenario, results: Results) -> pd.DataFrame:
+    """A scenario's modelled spend: a row per cost line, a column per financial year, the mean and
+    90% interval in £m cash."""
+    b = results.budget(scenario, "nominal")
+    b = b[b.groupby("line", sort=False)["p95"].transform("max").abs() > 0]
+    cells = b.assign(cell=[f"{m / 1e6:.2f} ({lo / 1e6:.2f} to {hi / 1e6:.2f})"
+                           for m, lo, hi in zip(b["mean"], b["p5"], b["p95"], strict=True)])
+    table = cells.pivot_table(index="line", columns="financial_year", values="cell", aggfunc="first",
+                              sort=False).reset_index()
+    table.columns.name = None
+    return table
+
+
 def scenario_report(scenario: Scenario, results: Results) -> str:
     """HTML for one scenario's run."""
     shares = results.shares().query("period == 'first 12 months'")[["share", "mean", "p5", "p95"]]
@@ -61,6 +74,9 @@ def scenario_report(scenario: Scenario, results: Results) -> str:
          f"{results.seed}; carecast {__version__}. Intervals are 90% across replications.</p>"),
         "<h2>Children looked after</h2>", _img(cp.fan_chart(results)), _table(_lac_table(results)),
         "<h2>The first year</h2>", _table(shares),
+        "<h2>Budget forecast</h2>",
+        "<p>Modelled spend by cost line, £m cash, mean and 90% interval across replications.</p>",
+        _table(_budget_table(scenario, results)),
         "<h2>By locality</h2>", _img(cp.stocks_by_locality(results)),
         "<h2>Early help waiting lists</h2>", _img(cp.waiting_lists(results)),
         "<h2>Moves between states</h2>", _img(cp.flows(results)),
@@ -69,13 +85,42 @@ def scenario_report(scenario: Scenario, results: Results) -> str:
     return _page(scenario.name, body)
 
 
+def _budget_lines_table(c: Comparison, basis: str) -> pd.DataFrame:
+    """The budget lines as a finance team reads them: a row per line, a column per financial
+    year, each cell the mean and 90% interval in £m."""
+    lines = c.budget_lines(basis)
+    lines = lines[(lines[["p5", "p95"]].abs().max(axis=1) > 0).groupby(lines.line, sort=False).transform("any")
+                  | (lines.kind == "total")]
+    cells = lines.assign(cell=[f"{m / 1e6:+.2f} ({lo / 1e6:+.2f} to {hi / 1e6:+.2f})"
+                               for m, lo, hi in zip(lines["mean"], lines["p5"], lines["p95"], strict=True)])
+    table = cells.pivot_table(index=["line", "cashable"], columns="financial_year", values="cell", aggfunc="first",
+                              sort=False).reset_index()
+    table.columns.name = None
+    return table.rename(columns={"line": "line (savings; a cost is negative)"})
+
+
+def _payback_table(c: Comparison) -> pd.DataFrame:
+    p = c.payback()
+    return pd.DataFrame({"by the end of": p["financial_year"],
+                         "probability of having paid back": [f"{x:.0%}" for x in p["probability_paid_back"]]})
+
+
+def _payback(c: Comparison) -> str:
+    """Payback as the probability of having paid back by the end of each year first, then the
+    median month only where more than half the replications pay back, the horizon stated."""
+    month = c.payback_month()
+    when = (f"The median payback month is {month}: more than half the replications have paid back by then."
+            if month else f"Median payback: not within the horizon ({html.escape(c.horizon)}): half or fewer of "
+            "the replications pay back by its end.")
+    return (f"<p>Payback (cumulative discounted net savings above zero and staying so to the end of the horizon, "
+            f"{html.escape(c.horizon)}):</p>" + _table(_payback_table(c)) + f"<p>{when}</p>")
+
+
 def comparison_report(c: Comparison) -> str:
     """HTML for a comparison: children in care and money."""
     s = c.savings("real")
-    money = s[s.measure.isin(["gross_savings", "new_spending", "net_savings"])].copy()
-    money[["mean", "p5", "p50", "p95", "mcse"]] /= 1e6
     kids = s[s.measure.isin(["children_in_care_avoided"])]
-    whole = c.summary().query("period == 'whole horizon'")
+    whole = c.summary().query("period == 'whole horizon' and measure != 'probability_paid_back'")
     body = [
         f"<h1>{html.escape(c.scenario.name)} against {html.escape(c.baseline.name)}</h1>",
         (f"<p class=note>{c.baseline_results.replications} replications, common random numbers (seed "
@@ -84,12 +129,16 @@ def comparison_report(c: Comparison) -> str:
         "<h2>Children looked after</h2>",
         _img(cp.compare_fans(c.baseline_results, c.scenario_results, labels=("baseline", "scenario"))),
         _table(kids[["financial_year", "mean", "p5", "p95"]]),
-        "<h2>Savings by financial year</h2>", _img(cp.savings_by_year(c, "real")),
-        _table(money[["measure", "financial_year", "mean", "p5", "p95", "mcse"]]),
-        "<h2>Over the horizon</h2>", _img(cp.cumulative_savings(c)),
+        "<h2>Savings by financial year</h2>",
+        (f"<p>Budget lines, £m at {c.base_year} prices, mean and 90% interval across replications; gross savings "
+         "are placements, other statutory activity and estate avoided; reinvestment and one-offs are set against "
+         "them. Other statutory activity is social work and legal time, cashable only where posts go.</p>"),
+        _table(_budget_lines_table(c, "real")),
+        _img(cp.savings_by_year(c, "real")),
+        f"<h2>Over the horizon ({html.escape(c.horizon)})</h2>", _img(cp.cumulative_savings(c)),
+        _payback(c),
         _table(whole[["measure", "mean", "p5", "p50", "p95"]]),
-        ("<p class=note>NPV in £ discounted at the Green Book rate; ROI per £ of discounted new spending; "
-         "payback as a month index from the start.</p>"),
+        ("<p class=note>NPV in £ discounted at the Green Book rate; ROI per £ of discounted new spending.</p>"),
         "<h2>Where the money goes</h2>", _img(cp.cost_breakdown(c)),
         _assumptions({"baseline": c.baseline, "scenario": c.scenario}),
     ]

@@ -11,7 +11,7 @@ use crate::calendar::YearMonth;
 use crate::error::Result;
 use crate::outputs::{Activity, RunResults};
 use crate::scenario::registry::{self, CostParam};
-use crate::scenario::{Costs, Per, Scenario, UnitCost};
+use crate::scenario::{Costs, OneOffKind, Per, Scenario, UnitCost};
 use crate::vocab::Placement;
 use ndarray::{Array2, Array3, Array4, Axis};
 
@@ -43,13 +43,13 @@ pub enum Category {
     ExistingServices,
     /// Running costs of new services.
     NewServices,
-    /// One-off implementation costs.
-    Implementation,
+    /// One-off costs of this kind.
+    OneOff(OneOffKind),
 }
 
 impl Category {
     /// Names of the categories after the placement types, in output order (as `index` counts them).
-    const REST: [&'static str; 11] = [
+    const REST: [&'static str; 14] = [
         "child_in_need",
         "child_protection",
         "early_help",
@@ -61,6 +61,9 @@ impl Category {
         "existing_services",
         "new_services",
         "implementation",
+        "redundancy",
+        "dual_running",
+        "capital",
     ];
     /// Number of categories.
     pub const COUNT: usize = Placement::COUNT + Category::REST.len();
@@ -82,7 +85,10 @@ impl Category {
         Category::CareLeavers,
         Category::ExistingServices,
         Category::NewServices,
-        Category::Implementation,
+        Category::OneOff(OneOffKind::Implementation),
+        Category::OneOff(OneOffKind::Redundancy),
+        Category::OneOff(OneOffKind::DualRunning),
+        Category::OneOff(OneOffKind::Capital),
     ];
     /// Names, in output order.
     pub const NAMES: [&'static str; Category::COUNT] = crate::vocab::placement_led(Category::REST);
@@ -102,7 +108,7 @@ impl Category {
             Category::CareLeavers => 7,
             Category::ExistingServices => 8,
             Category::NewServices => 9,
-            Category::Implementation => 10,
+            Category::OneOff(kind) => 10 + kind as usize,
         };
         Placement::COUNT + rest
     }
@@ -112,10 +118,117 @@ impl Category {
         Category::NAMES[self.index()]
     }
 
-    /// Whether the category is the cost of new services (what a redesign spends), as opposed to
-    /// costs it may avoid.
+    /// Whether the category is spending a change puts in (reinvestment and one-offs), as
+    /// opposed to costs it may avoid: see [`BudgetLine::is_spending`].
     pub fn is_new_spending(self) -> bool {
-        matches!(self, Category::NewServices | Category::Implementation)
+        self.budget_line().is_spending()
+    }
+
+    /// The budget line the category's costs fall in.
+    pub const fn budget_line(self) -> BudgetLine {
+        match self {
+            Category::Placement(_) => BudgetLine::Placements,
+            Category::ChildInNeed
+            | Category::ChildProtection
+            | Category::Assessments
+            | Category::EnteringCare
+            | Category::CareProceedings
+            | Category::CareLeavers => BudgetLine::StatutoryActivity,
+            Category::ExistingServices => BudgetLine::Estate,
+            Category::EarlyHelp => BudgetLine::EarlyHelp,
+            Category::IntensiveSupport => BudgetLine::IntensiveSupport,
+            Category::NewServices => BudgetLine::HubsAndTeams,
+            Category::OneOff(kind) => BudgetLine::OneOff(kind),
+        }
+    }
+}
+
+/// The lines of a council's budget book that costs fall in, and savings are reported by: what a
+/// finance team can take out of a budget (cashable) and what it cannot, what a change spends
+/// (reinvestment, one-offs) kept apart from what it saves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetLine {
+    /// Placements of children looked after, every type (cashable: fees and allowances stop).
+    Placements,
+    /// Other statutory activity: assessments, child in need, child protection, entering care,
+    /// care proceedings, care leavers' support. Social workers' and lawyers' time, cashable only
+    /// where posts go (`costs.statutory_savings_cashable`).
+    StatutoryActivity,
+    /// Services that existed before (`new = false`): in the presets, the early help estate.
+    Estate,
+    /// Early help casework (reinvestment when a change adds to it).
+    EarlyHelp,
+    /// Specialist intensive support (reinvestment).
+    IntensiveSupport,
+    /// New services (`new = true`): hubs and teams (reinvestment).
+    HubsAndTeams,
+    /// One-off costs of this kind.
+    OneOff(OneOffKind),
+}
+
+impl BudgetLine {
+    /// Every line, in budget order: savings, then reinvestment, then one-offs.
+    pub const ALL: [BudgetLine; 10] = [
+        BudgetLine::Placements,
+        BudgetLine::StatutoryActivity,
+        BudgetLine::Estate,
+        BudgetLine::EarlyHelp,
+        BudgetLine::IntensiveSupport,
+        BudgetLine::HubsAndTeams,
+        BudgetLine::OneOff(OneOffKind::Implementation),
+        BudgetLine::OneOff(OneOffKind::Redundancy),
+        BudgetLine::OneOff(OneOffKind::DualRunning),
+        BudgetLine::OneOff(OneOffKind::Capital),
+    ];
+    /// Names, in [`BudgetLine::ALL`] order, as the Python layer and the tables use them.
+    pub const NAMES: [&'static str; 10] = [
+        "placements",
+        "other_statutory_activity",
+        "estate",
+        "early_help",
+        "intensive_support",
+        "hubs_and_teams",
+        "implementation",
+        "redundancy",
+        "dual_running",
+        "capital",
+    ];
+
+    /// Position in [`BudgetLine::ALL`].
+    pub const fn index(self) -> usize {
+        match self {
+            BudgetLine::Placements => 0,
+            BudgetLine::StatutoryActivity => 1,
+            BudgetLine::Estate => 2,
+            BudgetLine::EarlyHelp => 3,
+            BudgetLine::IntensiveSupport => 4,
+            BudgetLine::HubsAndTeams => 5,
+            BudgetLine::OneOff(kind) => 6 + kind as usize,
+        }
+    }
+
+    /// The line's name in outputs.
+    pub const fn name(self) -> &'static str {
+        BudgetLine::NAMES[self.index()]
+    }
+
+    /// Whether the line is spending a change puts in (reinvestment: early help, intensive
+    /// support, hubs and teams; and one-offs) rather than a cost it may avoid. Savings on the
+    /// others are gross savings; these are set against them, never netted into them.
+    pub const fn is_spending(self) -> bool {
+        matches!(
+            self,
+            BudgetLine::EarlyHelp | BudgetLine::IntensiveSupport | BudgetLine::HubsAndTeams | BudgetLine::OneOff(_)
+        )
+    }
+
+    /// Whether a saving (or cost) on this line moves a budget: every line but other statutory
+    /// activity, which does only when posts go (`statutory_savings_cashable`).
+    pub const fn is_cashable(self, statutory_savings_cashable: bool) -> bool {
+        match self {
+            BudgetLine::StatutoryActivity => statutory_savings_cashable,
+            _ => true,
+        }
     }
 }
 
@@ -490,8 +603,9 @@ impl<'a> RunCosts<'a> {
                     let t = t as usize;
                     let y = self.year_of_month[t];
                     let amount = unit * price(o.cost.price_year.0, y);
-                    costs.by_year[at(Category::Implementation, l, y)] += amount;
-                    costs.monthly[Category::Implementation.index() * m + t] += amount;
+                    let category = Category::OneOff(o.kind);
+                    costs.by_year[at(category, l, y)] += amount;
+                    costs.monthly[category.index() * m + t] += amount;
                 }
             }
             each(r, &costs);
@@ -602,6 +716,25 @@ mod tests {
         assert!((p.factor(2030, 2031) - 1.02).abs() < 1e-12);
         assert!((p.discount(2016) - 1.0 / 1.035).abs() < 1e-12);
         assert_eq!(p.discount(2015), 1.0);
+    }
+
+    #[test]
+    fn every_category_has_its_place_and_one_budget_line() {
+        for (i, c) in Category::ALL.iter().enumerate() {
+            assert_eq!(c.index(), i);
+            assert_eq!(Category::NAMES[i], c.name());
+        }
+        for (i, line) in BudgetLine::ALL.iter().enumerate() {
+            assert_eq!(line.index(), i);
+            assert!(Category::ALL.iter().any(|c| c.budget_line() == *line), "{} has no category", line.name());
+        }
+        for kind in OneOffKind::ALL {
+            assert_eq!(Category::OneOff(kind).budget_line(), BudgetLine::OneOff(kind));
+            assert!(Category::OneOff(kind).is_new_spending());
+        }
+        assert!(Category::EarlyHelp.is_new_spending() && !Category::ExistingServices.is_new_spending());
+        assert!(!BudgetLine::StatutoryActivity.is_cashable(false) && BudgetLine::StatutoryActivity.is_cashable(true));
+        assert!(BudgetLine::Placements.is_cashable(false));
     }
 
     #[test]

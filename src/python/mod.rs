@@ -387,7 +387,9 @@ impl PyRunResults {
     }
 
     /// What the costs of this run priced by `scenario` are labelled with: `categories`,
-    /// `new_spending` (the categories that are new spending), `month_years` (financial year of
+    /// `new_spending` (the categories that are new spending: reinvestment and one-offs),
+    /// `budget_lines` (the budget line of each category), `statutory_savings_cashable`,
+    /// `month_years` (financial year of
     /// each month), `financial_years`, `base_year` and `discount_rate`.
     fn cost_labels<'py>(&self, py: Python<'py>, scenario: &PyScenario) -> PyResult<Bound<'py, PyDict>> {
         let model = self.cost_model(scenario)?;
@@ -396,6 +398,9 @@ impl PyRunResults {
         d.set_item("categories", Category::NAMES.to_vec())?;
         let new_spending: Vec<&str> = Category::ALL.iter().filter(|c| c.is_new_spending()).map(|c| c.name()).collect();
         d.set_item("new_spending", new_spending)?;
+        let lines: Vec<&str> = Category::ALL.iter().map(|c| c.budget_line().name()).collect();
+        d.set_item("budget_lines", lines)?;
+        d.set_item("statutory_savings_cashable", scenario.inner.costs.statutory_savings_cashable)?;
         d.set_item("month_years", costs.month_years.clone())?;
         d.set_item("financial_years", costs.financial_years())?;
         d.set_item("base_year", crate::YearMonth::financial_year_label(model.prices.base_year))?;

@@ -869,15 +869,42 @@ pub struct ServiceCost {
     pub until: Option<YearMonth>,
 }
 
-/// A one-off cost in a given month (implementation, set-up, redundancy).
+/// What a one-off cost is for: its line in the budget (each is new spending of the scenario
+/// that incurs it, set against its savings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OneOffKind {
+    /// Designing and setting up a change: programme team, consultation, commissioning, set-up.
+    #[default]
+    Implementation,
+    /// Redundancy and pension strain when posts go.
+    Redundancy,
+    /// Running the old and the new service side by side while one replaces the other.
+    DualRunning,
+    /// Capital spending: buildings, fitting out, systems.
+    Capital,
+}
+
+impl OneOffKind {
+    /// Every kind, in budget order.
+    pub const ALL: [OneOffKind; 4] =
+        [OneOffKind::Implementation, OneOffKind::Redundancy, OneOffKind::DualRunning, OneOffKind::Capital];
+}
+
+/// A one-off cost in a given month. None is assumed: a scenario states the one-offs its sources
+/// give (or its own assumptions), and a kind it does not list costs nothing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OneOffCost {
     /// Name used in reports.
     pub name: String,
+    /// Its budget line: `implementation` (the default), `redundancy`, `dual_running` or
+    /// `capital`.
+    #[serde(default)]
+    pub kind: OneOffKind,
     /// The cost, `per = "each"`.
     pub cost: UnitCost,
-    /// Month it falls in.
+    /// Month it falls in (a month outside the run costs nothing in it).
     pub month: YearMonth,
 }
 
@@ -915,10 +942,18 @@ pub struct Costs {
     /// Years of support after 18.
     #[serde(deserialize_with = "whole")]
     pub care_leaver_years: u32,
-    /// Running costs of services, existing and new.
+    /// Running costs of services, existing and new. In the budget lines, services that existed
+    /// before (`new = false`) are the estate; new ones are reinvestment ("hubs and teams").
     #[serde(default)]
     pub services: Vec<ServiceCost>,
-    /// One-off costs.
+    /// One-off costs, each of a `kind`: implementation, redundancy, dual running or capital.
+    /// None by default: every kind left out is zero.
     #[serde(default)]
     pub implementation: Vec<OneOffCost>,
+    /// Whether savings on statutory activity other than placements (assessments, child in
+    /// need, child protection, entering care, care proceedings, care leavers) are cashable.
+    /// They are social workers' and lawyers' time, which comes out of a budget only when posts
+    /// go: `false` (the default) marks them non-cashable in the budget lines.
+    #[serde(default)]
+    pub statutory_savings_cashable: bool,
 }

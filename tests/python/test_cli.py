@@ -43,8 +43,16 @@ def test_run_writes_reproducible_outputs(tmp_path, capsys):
     assert main(["run", "--replications", "4", "--years", "2", "--seed", "9", "--out", str(out), "--quiet"]) == 0
     text = capsys.readouterr().out
     assert "Children looked after at 31 March" in text and "share_entries_aged_5_plus" in text
+    # Money in plain words: a headline sentence, then spend by financial year and cost line.
+    assert "Budget forecast (£m, cash prices; mean and 90% interval across replications)" in text
+    assert "spend on children's social care (the lines below) at £" in text and "on placements" in text
+    forecast = text.split("Budget forecast")[1]
+    assert "placements" in forecast and "2015/16" in forecast and "2016/17" in forecast and "total" in forecast
     files = set(os.listdir(out))
-    expected = {"indicators.csv", "summary.csv", "shares.csv", "stocks.csv", "flows.csv", "scenario.toml", "run.json"}
+    budget = pd.read_csv(out / "budget.csv")
+    assert set(budget.financial_year) == {"2015/16", "2016/17"} and "total" in set(budget.line)
+    expected = {"budget.csv", "indicators.csv", "summary.csv", "shares.csv", "stocks.csv", "flows.csv",
+                "scenario.toml", "run.json"}
     assert expected <= files
     meta = json.loads((out / "run.json").read_text())
     assert meta["seed"] == 9 and meta["replications"] == 4
