@@ -33,9 +33,81 @@ const MOVES_FROM_POOL: [[Move; 3]; 2] = [
     [Move::KnownToEarlyHelp, Move::KnownToReferral, Move::KnownToCare],
 ];
 
-/// The projection's whole state.
+/// Month `t` of the three need levels' projections `parts` (need levels 0, 1, 2), each
+/// recording into its own of `records`: their events side by side (on rayon), then what
+/// couples them worked out in a fixed order (the placements, the early help queue, intensive
+/// support), then each month's end side by side. The numbers are the same whatever the
+/// number of threads.
+pub(super) fn project_month(parts: &mut [Projection<'_>], records: &mut [Record], t: i32) {
+    debug_assert_eq!(parts.len(), 3);
+    let demand = each_need(parts, records, |part, rec| part.events(t, rec));
+    let p = parts[0].p;
+    let shares = Projection::early_help_shares(p, t, demand.map(|d| d.0), demand.map(|d| d.1));
+    // The placements: one recursion of all the children in care.
+    let (first, rest) = parts.split_at_mut(1);
+    let first = &mut first[0];
+    for other in rest.iter() {
+        for (sum, part) in [
+            (&mut first.care_before, &other.care_before),
+            (&mut first.care_leaving, &other.care_leaving),
+            (&mut first.care_moving, &other.care_moving),
+            (&mut first.care_entering, &other.care_entering),
+        ] {
+            for (x, y) in sum.iter_mut().zip(part) {
+                *x += y;
+            }
+        }
+    }
+    first.move_placements(t);
+    for other in rest.iter_mut() {
+        other.placements_next.clone_from(&first.placements_next);
+    }
+    each_need(parts, records, |part, rec| part.start_early_help(t, shares[part.need], rec));
+    // Intensive support: a share of the supported ends, then free places go to eligible
+    // children, highest need first.
+    let pol = p.policy(t);
+    if pol.sis_places > 0 || parts.iter().any(Projection::any_intensive) {
+        let supported: f64 = parts.iter_mut().map(|part| part.end_intensive_support(t)).sum();
+        let mut free = (f64::from(pol.sis_places) - supported / p.family_mean).max(0.0) * p.family_mean;
+        for need in [2, 1, 0] {
+            if free <= 0.0 {
+                break;
+            }
+            let eligible = parts[need].intensive_eligible(t);
+            if eligible <= 0.0 {
+                continue;
+            }
+            let share = (free / eligible).min(1.0);
+            free -= share * eligible;
+            parts[need].start_intensive_support(t, share, &mut records[need]);
+        }
+    }
+    each_need(parts, records, |part, rec| part.end_month(t, rec));
+}
+
+/// `work` on each need level's projection and record, on two threads if there are: the high
+/// need level (the most rows, about 40% of them on the default preset) on one, the other two
+/// on the other. Returns the results in need order.
+fn each_need<R: Send>(
+    parts: &mut [Projection<'_>],
+    records: &mut [Record],
+    work: impl Fn(&mut Projection<'_>, &mut Record) -> R + Sync,
+) -> [R; 3] {
+    let [p0, p1, p2] = parts else { unreachable!("three need levels") };
+    let [r0, r1, r2] = records else { unreachable!("three need levels") };
+    let (high, (low, medium)) = rayon::join(|| work(p2, r2), || (work(p0, r0), work(p1, r1)));
+    [low, medium, high]
+}
+
+/// The projection of the children of one need level. A child's need level never changes (every
+/// move keeps the row key's group, the pools are by need level, births go to the need level's
+/// pool), so the three need levels are three recursions, run side by side
+/// ([`project_month`]) and coupled only by the early help queue, intensive support and the
+/// placements (the care levers read them), which [`project_month`] works out between them.
 pub(super) struct Projection<'p> {
     pub(super) p: &'p Params<'p>,
+    /// The need level this projection holds (its rows' `group`, its pool).
+    pub(super) need: usize,
     pub(super) rows: Rows,
     trans: Vec<Option<Trans>>,
     /// Children never known (0) and known before the start (1), by group and age in months.
@@ -45,7 +117,7 @@ pub(super) struct Projection<'p> {
     /// Children in care by placement and window (the placement of a row's children is not
     /// in its key: see `docs/expected.md`).
     pub(super) placements: [Vec<f64>; Placement::COUNT],
-    placements_next: [Vec<f64>; Placement::COUNT],
+    pub(super) placements_next: [Vec<f64>; Placement::COUNT],
     birth_carry: Vec<f64>,
     /// Children born into families of each group this month (fewer are born into the pool next
     /// month, as in the engine).
@@ -86,9 +158,9 @@ pub(super) struct Projection<'p> {
 }
 
 impl<'p> Projection<'p> {
-    /// A projection holding ages in windows of `age_cell_months` birth months (a whole divisor
-    /// of 12), at month 0.
-    pub(super) fn new(p: &'p Params<'p>, age_cell_months: usize) -> Projection<'p> {
+    /// A projection of need level `need`'s children, holding ages in windows of
+    /// `age_cell_months` birth months (a whole divisor of 12), at month 0.
+    pub(super) fn new(p: &'p Params<'p>, age_cell_months: usize, need: usize) -> Projection<'p> {
         // Rows and pools are by need level: without places that bind, where a child lives
         // makes no difference to what happens to it.
         let groups = 3;
@@ -97,6 +169,7 @@ impl<'p> Projection<'p> {
         let by_cell = || vec![0.0; stride];
         Projection {
             p,
+            need,
             rows: Rows::new(stride, layout.shift),
             trans: Vec::new(),
             pools: [vec![[0.0; MONTHS]; groups], vec![[0.0; MONTHS]; groups]],
@@ -204,8 +277,10 @@ impl<'p> Projection<'p> {
         (h * m.contact_need[need]).min(MAX_MONTHLY_HAZARD)
     }
 
-    /// Month `t`.
-    pub(super) fn step(&mut self, t: i32, rec: &mut Record) {
+    /// Month `t`'s events of this need level's children, up to the queues: next month's rows
+    /// less the early help starts and intensive support. Returns the children in early help
+    /// and waiting for it after the events (the demand on the early help queue).
+    pub(super) fn events(&mut self, t: i32, rec: &mut Record) -> (f64, f64) {
         if t > 0 {
             self.layout = Layout::new(self.layout.width, t);
             self.rows.shift = self.layout.shift;
@@ -236,9 +311,11 @@ impl<'p> Projection<'p> {
             self.row_events(r as u32, v, t, rec);
         }
         self.rows.now = now;
-        self.allocate_early_help(t, rec);
-        self.allocate_intensive_support(t, rec);
-        self.move_placements(t);
+        self.early_help_demand()
+    }
+
+    /// The end of month `t`: record it and move on to the next.
+    pub(super) fn end_month(&mut self, t: i32, rec: &mut Record) {
         rec.month(self, t);
         self.rows.advance();
         std::mem::swap(&mut self.placements, &mut self.placements_next);
@@ -348,8 +425,9 @@ impl<'p> Projection<'p> {
         for row in &mut self.placements {
             row[top] -= if months == 1 { row[top] } else { row[top] * leaving };
         }
+        let need = self.need;
         for pool in &mut self.pools {
-            for g in pool.iter_mut() {
+            for g in pool.iter_mut().skip(need).take(1) {
                 rec.flow(Move::TurnedEighteen, t, g[215]);
                 g.copy_within(0..215, 1);
                 g[0] = 0.0;
@@ -361,7 +439,7 @@ impl<'p> Projection<'p> {
     fn births(&mut self, t: i32, rec: &mut Record) {
         let m = self.p.m;
         let per_month = f64::from(m.scenario.population.under_18) / 216.0;
-        for g in 0..m.localities * 3 {
+        for g in (self.need..m.localities * 3).step_by(3) {
             let (l, n) = (g / 3, g % 3);
             self.birth_carry[g] += per_month * m.locality_share[l] * m.locality_need[l][n];
             let due = self.birth_carry[g].floor();
@@ -379,8 +457,8 @@ impl<'p> Projection<'p> {
         let m = self.p.m;
         let per_contact = self.p.family_mean;
         self.crisis_family_size = per_contact;
-        for g in 0..3 {
-            let need = g % 3;
+        {
+            let (g, need) = (self.need, self.need);
             for route in 0..3 {
                 let hazard: [f64; AgeBand::COUNT] =
                     std::array::from_fn(|b| self.contact_hazard(pool, route, need, b, t) * per_contact);
@@ -943,28 +1021,30 @@ impl<'p> Projection<'p> {
         rec.flow(Move::MovedAway, t, total);
     }
 
-    /// Free early help places go to waiting families (a fluid queue). Rows are by need level,
-    /// not locality: each locality holds its share of every need level's children (as the
-    /// outputs split them), so its free places, in families, start the same share of its
-    /// waiting children of each need (highest need first with `by_need`), and a need level's
-    /// share is the mean of its localities' shares.
-    fn allocate_early_help(&mut self, t: i32, rec: &mut Record) {
-        let p = self.p;
-        let pol = p.policy(t);
-        let mut in_eh = [0.0; 3];
-        let mut waiting = [0.0; 3];
+    /// This need level's children in early help and waiting for it, next month.
+    fn early_help_demand(&self) -> (f64, f64) {
+        let (mut in_eh, mut waiting) = (0.0, 0.0);
         for (r, k) in self.rows.keys.iter().enumerate() {
             if !self.rows.live_next[r] {
                 continue;
             }
-            let n = (k.group % 3) as usize;
             match k.place {
-                Place::EarlyHelp => in_eh[n] += fast_sum(self.rows.next(r as u32)),
-                Place::Waiting => waiting[n] += fast_sum(self.rows.next(r as u32)),
+                Place::EarlyHelp => in_eh += fast_sum(self.rows.next(r as u32)),
+                Place::Waiting => waiting += fast_sum(self.rows.next(r as u32)),
                 _ => {}
             }
         }
-        // The share of each need level's waiting children that start.
+        (in_eh, waiting)
+    }
+
+    /// Free early help places go to waiting families (a fluid queue): the share of each need
+    /// level's waiting children that start in month `t`, given each need level's children in
+    /// early help and waiting. Rows are by need level, not locality: each locality holds its
+    /// share of every need level's children (as the outputs split them), so its free places,
+    /// in families, start the same share of its waiting children of each need (highest need
+    /// first with `by_need`), and a need level's share is the mean of its localities' shares.
+    pub(super) fn early_help_shares(p: &Params<'_>, t: i32, in_eh: [f64; 3], waiting: [f64; 3]) -> [f64; 3] {
+        let pol = p.policy(t);
         let mut start = [0.0; 3];
         for l in 0..p.m.localities {
             let split = |n: usize| p.locality_of_need[n][l];
@@ -989,13 +1069,18 @@ impl<'p> Projection<'p> {
                 start[n] += split(n) * share[n];
             }
         }
+        start
+    }
+
+    /// The share `share` of this need level's waiting children start early help in month `t`.
+    pub(super) fn start_early_help(&mut self, t: i32, share: f64, rec: &mut Record) {
+        if share <= 0.0 {
+            return;
+        }
+        let p = self.p;
         for r in 0..self.rows.keys.len() {
             let k = self.rows.keys[r];
             if k.place != Place::Waiting || !self.rows.live_next[r] {
-                continue;
-            }
-            let share = start[(k.group % 3) as usize];
-            if share <= 0.0 {
                 continue;
             }
             self.eh_start.resize(self.rows.keys.len(), None);
@@ -1035,22 +1120,16 @@ impl<'p> Projection<'p> {
         }
     }
 
-    /// Intensive support: a share of the supported ends each month (`1 / mean_duration`), and
-    /// free places go to eligible children (on a plan, of the eligible ages), highest need first.
-    fn allocate_intensive_support(&mut self, t: i32, rec: &mut Record) {
-        let p = self.p;
-        let pol = p.policy(t);
-        let any = self.rows.keys.iter().any(|k| k.intensive);
-        if pol.sis_places == 0 && !any {
-            return;
-        }
-        let layout = self.layout.clone();
-        // The share of next month's window `a` (this month's `a - shift`) of the ages supported.
-        let (youngest, oldest) = (pol.sis_min_age as usize * 12, (pol.sis_max_age as usize + 1) * 12);
-        let eligible_age =
-            |a: usize| if a >= layout.shift { layout.share(a - layout.shift, youngest, oldest) } else { 0.0 };
-        let eligible_case =
-            |k: &Key| k.place == Place::ChildProtection || (pol.sis_include_cin && k.place == Place::ChildInNeed);
+    /// Whether any of this need level's rows receives intensive support.
+    pub(super) fn any_intensive(&self) -> bool {
+        self.rows.keys.iter().any(|k| k.intensive)
+    }
+
+    /// Intensive support ends for a share (`1 / mean_duration`) of this need level's supported
+    /// children in month `t`; returns the children still supported.
+    pub(super) fn end_intensive_support(&mut self, t: i32) -> f64 {
+        let pol = self.p.policy(t);
+        let stride = self.layout.stride;
         let mut supported = 0.0;
         let end = pol.sis_end_prob.min(1.0);
         for r in 0..self.rows.keys.len() {
@@ -1061,7 +1140,7 @@ impl<'p> Projection<'p> {
             let off = self.rows.row(Key { intensive: false, ..k });
             let (from, to) = (self.rows.span(r as u32).start, self.rows.span(off).start);
             self.rows.live_next[off as usize] = true;
-            for a in 0..layout.stride {
+            for a in 0..stride {
                 let x = self.rows.next[from + a];
                 let ending = x * end;
                 self.rows.next[from + a] -= ending;
@@ -1069,48 +1148,65 @@ impl<'p> Projection<'p> {
                 supported += x - ending;
             }
         }
-        let mut free = (f64::from(pol.sis_places) - supported / p.family_mean).max(0.0) * p.family_mean;
-        for need in [2u16, 1, 0] {
-            if free <= 0.0 {
-                break;
-            }
-            let mut eligible = 0.0;
-            for r in 0..self.rows.keys.len() {
-                let k = self.rows.keys[r];
-                if k.intensive || k.group % 3 != need || !eligible_case(&k) || !self.rows.live_next[r] {
-                    continue;
-                }
-                let row = self.rows.next(r as u32);
-                eligible += (0..layout.stride)
-                    .filter(|&a| eligible_age(a) > 0.0)
-                    .map(|a| row[a] * eligible_age(a))
-                    .sum::<f64>();
-            }
-            if eligible <= 0.0 {
+        supported
+    }
+
+    /// The share of each of next month's windows (this month's `a - shift`) of the ages
+    /// intensive support takes in month `t`.
+    fn intensive_ages(&self, t: i32) -> Vec<f64> {
+        let pol = self.p.policy(t);
+        let layout = &self.layout;
+        let (youngest, oldest) = (pol.sis_min_age as usize * 12, (pol.sis_max_age as usize + 1) * 12);
+        (0..layout.stride)
+            .map(|a| if a >= layout.shift { layout.share(a - layout.shift, youngest, oldest) } else { 0.0 })
+            .collect()
+    }
+
+    /// Whether intensive support in month `t` can take row `k`'s children: on a plan it takes
+    /// and not yet supported.
+    fn intensive_case(&self, k: &Key, t: i32) -> bool {
+        let pol = self.p.policy(t);
+        !k.intensive && (k.place == Place::ChildProtection || (pol.sis_include_cin && k.place == Place::ChildInNeed))
+    }
+
+    /// This need level's children eligible for intensive support in month `t` (on a plan, of
+    /// the eligible ages, not yet supported).
+    pub(super) fn intensive_eligible(&self, t: i32) -> f64 {
+        let ages = self.intensive_ages(t);
+        let mut eligible = 0.0;
+        for (r, k) in self.rows.keys.iter().enumerate() {
+            if !self.intensive_case(k, t) || !self.rows.live_next[r] {
                 continue;
             }
-            let share = (free / eligible).min(1.0);
-            free -= share * eligible;
-            for r in 0..self.rows.keys.len() {
-                let k = self.rows.keys[r];
-                if k.intensive || k.group % 3 != need || !eligible_case(&k) || !self.rows.live_next[r] {
-                    continue;
-                }
-                let on = self.rows.row(Key { intensive: true, ..k });
-                let (from, to) = (self.rows.span(r as u32).start, self.rows.span(on).start);
-                self.rows.live_next[on as usize] = true;
-                let mut moved = 0.0;
-                for a in 0..layout.stride {
-                    let eligible = eligible_age(a);
-                    if eligible > 0.0 {
-                        let x = self.rows.next[from + a] * share * eligible;
-                        self.rows.next[from + a] -= x;
-                        self.rows.next[to + a] += x;
-                        moved += x;
-                    }
-                }
-                rec.flow(Move::IntensiveSupportStart, t, moved / p.family_mean);
+            let row = self.rows.next(r as u32);
+            eligible += ages.iter().zip(row).filter(|(e, _)| **e > 0.0).map(|(e, x)| x * e).sum::<f64>();
+        }
+        eligible
+    }
+
+    /// The share `share` of this need level's eligible children start intensive support in
+    /// month `t`.
+    pub(super) fn start_intensive_support(&mut self, t: i32, share: f64, rec: &mut Record) {
+        let p = self.p;
+        let ages = self.intensive_ages(t);
+        for r in 0..self.rows.keys.len() {
+            let k = self.rows.keys[r];
+            if !self.intensive_case(&k, t) || !self.rows.live_next[r] {
+                continue;
             }
+            let on = self.rows.row(Key { intensive: true, ..k });
+            let (from, to) = (self.rows.span(r as u32).start, self.rows.span(on).start);
+            self.rows.live_next[on as usize] = true;
+            let mut moved = 0.0;
+            for (a, &eligible) in ages.iter().enumerate() {
+                if eligible > 0.0 {
+                    let x = self.rows.next[from + a] * share * eligible;
+                    self.rows.next[from + a] -= x;
+                    self.rows.next[to + a] += x;
+                    moved += x;
+                }
+            }
+            rec.flow(Move::IntensiveSupportStart, t, moved / p.family_mean);
         }
     }
 
@@ -1175,7 +1271,7 @@ impl<'p> Projection<'p> {
         let p = self.p;
         let localities = p.m.localities;
         for (pool, state) in [(0, State::NotKnown), (1, State::KnownClosed)] {
-            for g in 0..3 {
+            for g in [self.need] {
                 let mut by_band = [0.0; AgeBand::COUNT];
                 for a in 0..216 {
                     by_band[BAND_OF_AGE[a] as usize] += self.pools[pool][g][a];
