@@ -21,7 +21,8 @@
 //!   window holds the children born in the same twelve months, so they age exactly, but one
 //!   that spans an age band edge (or a year of `care_entry_by_age`), the one turning 18 and
 //!   the children moving away are taken as spread evenly over its months;
-//! - **small rows merged** ([`DEFAULT_TOLERANCE`]) into the row with their windows over;
+//! - **small rows merged** ([`DEFAULT_TOLERANCE`]) into the row with their windows over
+//!   (recently closed, after early help; the re-entry window is kept);
 //! - **uncertain parameters** at their means (a placement mix with evidence at the mean of
 //!   its Dirichlet posterior);
 //! - **families** as independent children: contacts out of the pools bring `E[S]` children
@@ -70,7 +71,7 @@ pub const MAX_MONTHS: usize = 1_200;
 
 /// Rows of the recursion holding fewer children than this are merged into the row with their
 /// windows over (`docs/expected.md`, "Speed"): [`project`] uses it, [`project_exact`] does not.
-pub const DEFAULT_TOLERANCE: f64 = 1e-3;
+pub const DEFAULT_TOLERANCE: f64 = 0.03;
 
 /// The age window [`project`] uses: single years of birth months (`docs/expected.md`,
 /// "Speed").

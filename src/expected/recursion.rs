@@ -342,7 +342,9 @@ impl<'p> Projection<'p> {
     }
 
     /// Rows holding fewer than `tolerance` children go to the row with their windows (recently
-    /// closed, after early help, re-entry) over: many rows hold a tiny fraction of a child.
+    /// closed, after early help) over: many rows hold a tiny fraction of a child. The re-entry
+    /// window is kept: ending it for the merged children made re-entries to care 2% to 3% low
+    /// (`docs/expected.md`, "Speed").
     fn merge_small_rows(&mut self) {
         let caps = self.p.caps;
         for r in 0..self.rows.keys.len() {
@@ -360,8 +362,7 @@ impl<'p> Projection<'p> {
                 Some(c) => c,
                 None => {
                     let k = self.rows.keys[r];
-                    let coarse = Key { case_clock: u16::MAX, eh_clock: caps.after, return_clock: caps.reentry, ..k }
-                        .canonical(&caps, self.table);
+                    let coarse = Key { case_clock: u16::MAX, eh_clock: caps.after, ..k }.canonical(&caps, self.table);
                     let c = if coarse == k { NONE } else { self.rows.row(coarse) };
                     self.coarse[r] = Some(c);
                     c
