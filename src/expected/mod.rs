@@ -59,6 +59,7 @@ use crate::vocab::{AgeBand, LegalStatus, Move, Placement, State};
 use ndarray::{Array1, Array2, Array4};
 use output::Record;
 use params::Params;
+use rayon::prelude::*;
 use recursion::Projection;
 use state::Place;
 
@@ -175,9 +176,13 @@ pub fn project_with_options(scenario: &Scenario, months: usize, options: &Projec
     let positions: Vec<(StartingPosition, f64)> = match &scenario.starting_position {
         Some(position) => vec![(position.clone(), 1.0)],
         None => {
-            // The mean of the first few synthetic positions, each a random draw.
+            // The mean of the first few synthetic positions, each a random draw (its own seed,
+            // so drawn side by side and kept in order).
             let weight = 1.0 / SYNTHETIC_POSITIONS as f64;
-            (0..SYNTHETIC_POSITIONS).map(|r| (StartingPosition::synthetic(&model, 0, r), weight)).collect()
+            (0..SYNTHETIC_POSITIONS)
+                .into_par_iter()
+                .map(|r| (StartingPosition::synthetic(&model, 0, r), weight))
+                .collect()
         }
     };
     // Each need level places the whole starting position (the pools weigh the families over

@@ -599,16 +599,10 @@ impl<'p> Projection<'p> {
                 // its months in the band.
                 for a in from..to {
                     let x = v[a] * scale;
-                    let first = layout.first[a].max(BAND_EDGES[b]);
-                    let last = layout.last[a].min(BAND_EDGES[b + 1] - 1);
-                    if first / 12 == last / 12 || first > last {
-                        by_year[(first / 12).min(17)] += x;
-                    } else {
-                        let each = x / (last + 1 - first) as f64;
-                        for year in first / 12..=last / 12 {
-                            let months = (last + 1).min(year * 12 + 12) - first.max(year * 12);
-                            by_year[year.min(17)] += each * months as f64;
-                        }
+                    let [(y0, w0), (y1, w1)] = layout.years_in_band[a * AgeBand::COUNT + b];
+                    by_year[y0] += x * w0;
+                    if w1 > 0.0 {
+                        by_year[y1] += x * w1;
                     }
                 }
             }
