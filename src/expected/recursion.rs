@@ -134,6 +134,9 @@ pub(super) struct Projection<'p> {
     care_leaving: Vec<f64>,
     care_moving: Vec<f64>,
     care_entering: Vec<f64>,
+    /// Children moving away this month by window, summed over the rows, who go back to the
+    /// never-known pool at the end of the month's events (`settle_moves_away`).
+    moving_away: Vec<f64>,
     /// Children in each row this month, as `count` summed them at the end of last month (less
     /// those turned 18), so that `merge_small_rows` need not sum every row again; valid for
     /// live rows once `masses_known`.
@@ -185,6 +188,7 @@ impl<'p> Projection<'p> {
             care_leaving: by_cell(),
             care_moving: by_cell(),
             care_entering: by_cell(),
+            moving_away: by_cell(),
             mass: Vec::new(),
             masses_known: false,
             merged: Vec::new(),
@@ -311,6 +315,7 @@ impl<'p> Projection<'p> {
             self.row_events(r as u32, v, t, rec);
         }
         self.rows.now = now;
+        self.settle_moves_away();
         self.early_help_demand()
     }
 
@@ -996,24 +1001,34 @@ impl<'p> Projection<'p> {
         if c <= 0.0 {
             return;
         }
-        let pool = &mut self.pools[0][k.group as usize];
-        let layout = &self.layout;
+        debug_assert_eq!(k.group as usize, self.need);
         let mut total = 0.0;
-        for i in from..to {
-            // A window's children spread evenly over its months.
-            let x = v[i] * c;
+        for (sum, y) in self.moving_away[from..to].iter_mut().zip(&v[from..to]) {
+            let x = y * c;
+            *sum += x;
+            total += x;
+        }
+        rec.flow(Move::MovedAway, t, total);
+    }
+
+    /// The month's children moving away go back to the never-known pool, each window's spread
+    /// evenly over its months: once a month rather than once a row, as nothing reads the pool
+    /// between the contacts and the end of the month.
+    fn settle_moves_away(&mut self) {
+        let pool = &mut self.pools[0][self.need];
+        let layout = &self.layout;
+        for (i, x) in self.moving_away.iter_mut().enumerate().take(layout.end) {
             let (first, last) = (layout.first[i], layout.last[i]);
             if first == last {
-                pool[first] += x;
+                pool[first] += *x;
             } else {
-                let each = x / (last + 1 - first) as f64;
+                let each = *x / (last + 1 - first) as f64;
                 for month in &mut pool[first..=last] {
                     *month += each;
                 }
             }
-            total += x;
+            *x = 0.0;
         }
-        rec.flow(Move::MovedAway, t, total);
     }
 
     /// This need level's children in early help and waiting for it, next month.
