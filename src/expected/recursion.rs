@@ -137,6 +137,10 @@ pub(super) struct Projection<'p> {
     /// Children moving away this month by window, summed over the rows, who go back to the
     /// never-known pool at the end of the month's events (`settle_moves_away`).
     moving_away: Vec<f64>,
+    /// Entries to care of the row being worked on, by band and year of age, recorded once a
+    /// row (`record_entries`).
+    entries_by_band: [f64; AgeBand::COUNT],
+    entries_by_year: [f64; 18],
     /// Children in each row this month, as `count` summed them at the end of last month (less
     /// those turned 18), so that `merge_small_rows` need not sum every row again; valid for
     /// live rows once `masses_known`.
@@ -189,6 +193,8 @@ impl<'p> Projection<'p> {
             care_moving: by_cell(),
             care_entering: by_cell(),
             moving_away: by_cell(),
+            entries_by_band: [0.0; AgeBand::COUNT],
+            entries_by_year: [0.0; 18],
             mass: Vec::new(),
             masses_known: false,
             merged: Vec::new(),
@@ -510,18 +516,21 @@ impl<'p> Projection<'p> {
                         for (b, v) in by_band.iter().enumerate() {
                             let lo = self.layout.window(BAND_EDGES[b]);
                             let hi = self.layout.window(BAND_EDGES[b + 1] - 1) + 1;
-                            self.contact(route, tr, r, v, lo, hi, 1.0, Some(b), t, mv, pool == 0, rec);
+                            self.contact(route, tr, r, v, lo, hi, 1.0, Some(b), t, rec);
                         }
                     } else {
-                        self.contact(route, tr, r, &share, 0, end, 1.0, None, t, mv, pool == 0, rec);
+                        self.contact(route, tr, r, &share, 0, end, 1.0, None, t, rec);
                     }
+                    let key = self.rows.keys[r as usize];
+                    self.record_entries(&key, mv, pool == 0, t, rec);
                 }
             }
         }
     }
 
     /// Children `v` (ages `lo..hi`, times `scale`) of row `r` (transitions `tr`) come into
-    /// contact by `route`: the waiting list, an assessment, or care (move `mv`).
+    /// contact by `route`: the waiting list, an assessment, or care (tallied: the caller
+    /// records the entries, [`Projection::record_entries`]).
     #[allow(clippy::too_many_arguments)]
     fn contact(
         &mut self,
@@ -534,8 +543,6 @@ impl<'p> Projection<'p> {
         scale: f64,
         band: Option<usize>,
         t: i32,
-        mv: Move,
-        not_previously_known: bool,
         rec: &mut Record,
     ) {
         let total: f64 = v[lo..hi].iter().sum::<f64>() * scale;
@@ -563,34 +570,21 @@ impl<'p> Projection<'p> {
                 let m = self.p.m;
                 let size = self.crisis_family_size;
                 let into_care = (1.0 + m.sibling_group_entry * (size - 1.0)) / size;
-                self.enter_care(tr, r, v, lo, hi, scale * into_care, band, t, mv, not_previously_known, rec);
+                self.enter_care(tr, r, v, lo, hi, scale * into_care, band);
                 add(&mut self.rows, tr.child_in_need, v, lo, hi, scale * (1.0 - into_care));
             }
         }
     }
 
-    /// Children `v` (windows `lo..hi`, times `scale`) of row `r` enter care by move `mv`: all
-    /// of age band `band`, or without one each window's share of each band.
+    /// Children `v` (windows `lo..hi`, times `scale`) of row `r` enter care: all of age band
+    /// `band`, or without one each window's share of each band. The entries are tallied by
+    /// band and year of age, and recorded once a row ([`Projection::record_entries`]).
     #[allow(clippy::too_many_arguments)]
-    fn enter_care(
-        &mut self,
-        tr: Trans,
-        r: u32,
-        v: &[f64],
-        lo: usize,
-        hi: usize,
-        scale: f64,
-        band: Option<usize>,
-        t: i32,
-        mv: Move,
-        not_previously_known: bool,
-        rec: &mut Record,
-    ) {
-        let m = self.p.m;
+    fn enter_care(&mut self, tr: Trans, r: u32, v: &[f64], lo: usize, hi: usize, scale: f64, band: Option<usize>) {
         let key = self.rows.keys[r as usize];
-        let mut by_band = [0.0; AgeBand::COUNT];
+        let by_band = &mut self.entries_by_band;
         let first_entry = !key.been_in_care;
-        let mut by_year = [0.0; 18];
+        let by_year = &mut self.entries_by_year;
         let layout = &self.layout;
         // Entered under five (bands 0 and 1) or not: the row for adoption.
         let mut enter = |rows: &mut Rows, entering: &mut [f64], b: usize, from: usize, to: usize, scale: f64| {
@@ -623,6 +617,13 @@ impl<'p> Projection<'p> {
                 }
             }
         }
+    }
+
+    /// Record the entries to care tallied since the last call ([`Projection::enter_care`]),
+    /// of a row with key `key`, by move `mv`, and start the tally again.
+    fn record_entries(&mut self, key: &Key, mv: Move, not_previously_known: bool, t: i32, rec: &mut Record) {
+        let by_band = std::mem::take(&mut self.entries_by_band);
+        let by_year = std::mem::take(&mut self.entries_by_year);
         let total: f64 = by_band.iter().sum();
         if total == 0.0 {
             return;
@@ -635,7 +636,7 @@ impl<'p> Projection<'p> {
                 rec.series(Series::FIRST_ENTRIES_BY_BAND[b], t, x);
             }
         }
-        if first_entry {
+        if !key.been_in_care {
             for (s, x) in Series::FIRST_ENTRIES_BY_AGE.into_iter().zip(by_year).filter(|(_, x)| *x != 0.0) {
                 rec.series(s, t, x);
             }
@@ -650,6 +651,7 @@ impl<'p> Projection<'p> {
             rec.series(Series::EntriesAbuseNeglect, t, total);
         }
         // One application per family entry: brothers and sisters come in together.
+        let m = self.p.m;
         let per_entry = 1.0 + m.sibling_group_entry * (self.p.family_biased - 1.0);
         rec.series(Series::CareProceedings, t, total * m.care_proceedings_share / per_entry);
     }
@@ -833,6 +835,14 @@ impl<'p> Projection<'p> {
             }
             i += parts;
         }
+        let into_care = match k.place {
+            Place::Care => return,
+            Place::Closed => Move::KnownToCare,
+            Place::ChildInNeed => Move::ChildInNeedToCare,
+            Place::ChildProtection => Move::ChildProtectionToCare,
+            Place::Waiting | Place::EarlyHelp => Move::EarlyHelpToCare,
+        };
+        self.record_entries(&k, into_care, false, t, rec);
     }
 
     /// The chance that anything happens this month to a child of row `k` in `segment`'s band
@@ -899,12 +909,12 @@ impl<'p> Projection<'p> {
                             for part in parts {
                                 let c = part.part * part.chances[route];
                                 if c > 0.0 {
-                                    self.contact(route, tr, r, v, from, to, c, Some(part.band), t, mv, false, rec);
+                                    self.contact(route, tr, r, v, from, to, c, Some(part.band), t, rec);
                                 }
                             }
                         } else if c[route] > 0.0 {
                             rec.flow(mv, t, total * c[route]);
-                            self.contact(route, tr, r, v, from, to, c[route], None, t, mv, false, rec);
+                            self.contact(route, tr, r, v, from, to, c[route], None, t, rec);
                         }
                     }
                     self.move_away(k, v, from, to, c[3], t, rec);
@@ -932,15 +942,11 @@ impl<'p> Projection<'p> {
                     rec.flow(Move::PlacementMove, t, total * moving);
                 }
                 place => {
-                    let into_care = match place {
-                        Place::ChildInNeed => Move::ChildInNeedToCare,
-                        Place::ChildProtection => Move::ChildProtectionToCare,
-                        _ => Move::EarlyHelpToCare,
-                    };
+                    // Into care: tallied, recorded once the row's stretches are done.
                     for part in parts {
                         let c = part.part * part.chances[0];
                         if c > 0.0 {
-                            self.enter_care(tr, r, v, from, to, c, Some(part.band), t, into_care, false, rec);
+                            self.enter_care(tr, r, v, from, to, c, Some(part.band));
                         }
                     }
                     match place {
