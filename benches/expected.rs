@@ -1,6 +1,6 @@
 //! The expected-value projection (`carecast::expected`): the default preset over four years,
 //! monthly, in each mode: the default (ages in windows of single years, rows of fewer than
-//! 0.001 children merged), ages in months with the same merging, and exact. Run with `cargo
+//! 0.03 children merged), ages in months with the same merging, and exact. Run with `cargo
 //! bench --bench expected`; `cargo run --release --example expected_timing` prints the same
 //! figures without criterion.
 

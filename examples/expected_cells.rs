@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo run --release --example expected_cells -- wolverhampton-2015 4        # the default options
-//! AGE_CELL=3 TOLERANCE=0.001 cargo run --release --example expected_cells -- wolverhampton-2015 4
+//! AGE_CELL=3 TOLERANCE=0.01 cargo run --release --example expected_cells -- wolverhampton-2015 4
 //! ```
 //!
 //! `BY_YEAR=1` adds first entries to care by single year of age.

@@ -1,6 +1,6 @@
 //! How long the expected-value projection takes: the default preset (or the scenario named
 //! or given as a file) over four years, monthly, in each mode: the default (ages in single
-//! years, rows of fewer than 0.001 children merged), ages in months with the same merging, and
+//! years, rows of fewer than 0.03 children merged), ages in months with the same merging, and
 //! exact (ages in months, nothing merged). `cargo run --release --example expected_timing
 //! [SCENARIO] [YEARS]`; `RUNS=n` runs each mode n times (default 5) and prints the median and
 //! the fastest; `AGE_CELL=w TOLERANCE=x` times that mode only.
@@ -22,8 +22,8 @@ fn main() {
     let env = |name: &str| std::env::var(name).ok().and_then(|r| r.parse::<f64>().ok());
     let modes: Vec<(&str, ProjectionOptions)> = match (env("AGE_CELL"), env("TOLERANCE")) {
         (None, None) => vec![
-            ("default (years, tolerance 0.001)", ProjectionOptions::default()),
-            ("months, tolerance 0.001", ProjectionOptions { age_cell_months: 1, ..ProjectionOptions::default() }),
+            ("default (years, tolerance 0.03)", ProjectionOptions::default()),
+            ("months, tolerance 0.03", ProjectionOptions { age_cell_months: 1, ..ProjectionOptions::default() }),
             ("exact (months, no merging)", ProjectionOptions::EXACT),
         ],
         (cell, tolerance) => {

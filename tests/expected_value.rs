@@ -328,12 +328,36 @@ fn the_projection_accepts_every_kind_of_scenario() {
         let path = carecast::expected::project(&s, 24).unwrap();
         check_sane(&path, f64::from(s.population.under_18), name);
     }
-    // An exit table, a care-entry scale and trend, a dated change with a care lever and
-    // intensive support, a mix with evidence, and a starting position given as data with a
-    // child gone home from care: accepted, and sane.
+    let s = everything();
+    let path = carecast::expected::project(&s, 36).unwrap();
+    check_sane(&path, f64::from(s.population.under_18), "a scenario with everything");
+    assert!((path.initial_lac - 2.0).abs() < 1e-9, "the position's two children in care");
+    assert!(path.indicator("uasc_in_care").unwrap()[0] > 0.5, "the UASC child is counted");
+    assert!(path.flow(Move::IntensiveSupportStart).sum() > 0.0, "intensive support starts with the change");
+    // Every width of age window takes it, and sanely.
+    for age_cell_months in ProjectionOptions::AGE_CELL_MONTHS {
+        let options = ProjectionOptions { age_cell_months, ..ProjectionOptions::default() };
+        let path = carecast::expected::project_with_options(&s, 24, &options).unwrap();
+        check_sane(&path, f64::from(s.population.under_18), &format!("windows of {age_cell_months} months"));
+        assert!((path.initial_lac - 2.0).abs() < 1e-9, "windows of {age_cell_months} months");
+    }
+    // Bad input is an error naming what is wrong, never a panic.
+    assert!(carecast::expected::project_with_tolerance(&s, 12, f64::NAN).is_err());
+    assert!(carecast::expected::project_with_tolerance(&s, 12, -1.0).is_err());
+    for age_cell_months in [0, 5, 24] {
+        let options = ProjectionOptions { age_cell_months, ..ProjectionOptions::default() };
+        let e = carecast::expected::project_with_options(&s, 12, &options).unwrap_err().to_string();
+        assert!(e.contains("age_cell_months") && e.contains("1, 2, 3, 4, 6 or 12"), "{e}");
+    }
+}
+
+/// An exit table, a care-entry scale and trend, a dated change with a care lever and intensive
+/// support, a mix with evidence, and a starting position given as data with a child gone home
+/// from care.
+fn everything() -> Scenario {
     let rate = |r: f64| json!({"under_6_months": r, "months_6_to_24": r / 3.0, "over_24_months": r / 10.0});
     let bands = |r: f64| json!({"age_0": rate(r), "age_1_4": rate(r), "age_5_9": rate(r), "age_10_15": rate(r), "age_16_17": rate(r)});
-    let s = Scenario::default_preset()
+    Scenario::default_preset()
         .updated(json!({
             "hazards": {
                 "care_entry_scale": {"age_5_9": 1.3},
@@ -357,26 +381,28 @@ fn the_projection_accepts_every_kind_of_scenario() {
                 ]
             }
         }))
-        .unwrap();
-    let path = carecast::expected::project(&s, 36).unwrap();
-    check_sane(&path, f64::from(s.population.under_18), "a scenario with everything");
-    assert!((path.initial_lac - 2.0).abs() < 1e-9, "the position's two children in care");
-    assert!(path.indicator("uasc_in_care").unwrap()[0] > 0.5, "the UASC child is counted");
-    assert!(path.flow(Move::IntensiveSupportStart).sum() > 0.0, "intensive support starts with the change");
-    // Every width of age window takes it, and sanely.
-    for age_cell_months in ProjectionOptions::AGE_CELL_MONTHS {
-        let options = ProjectionOptions { age_cell_months, ..ProjectionOptions::default() };
-        let path = carecast::expected::project_with_options(&s, 24, &options).unwrap();
-        check_sane(&path, f64::from(s.population.under_18), &format!("windows of {age_cell_months} months"));
-        assert!((path.initial_lac - 2.0).abs() < 1e-9, "windows of {age_cell_months} months");
-    }
-    // Bad input is an error naming what is wrong, never a panic.
-    assert!(carecast::expected::project_with_tolerance(&s, 12, f64::NAN).is_err());
-    assert!(carecast::expected::project_with_tolerance(&s, 12, -1.0).is_err());
-    for age_cell_months in [0, 5, 24] {
-        let options = ProjectionOptions { age_cell_months, ..ProjectionOptions::default() };
-        let e = carecast::expected::project_with_options(&s, 12, &options).unwrap_err().to_string();
-        assert!(e.contains("age_cell_months") && e.contains("1, 2, 3, 4, 6 or 12"), "{e}");
+        .unwrap()
+}
+
+#[test]
+fn the_projection_is_the_same_on_one_thread_and_two() {
+    // The need levels run side by side; what couples them (the early help queue, intensive
+    // support, the placements) is worked out in a fixed order between them.
+    let redesign = Scenario::preset("wolverhampton-2015-redesign").unwrap();
+    let cases = [
+        (Scenario::default_preset(), ProjectionOptions::default(), 48),
+        (redesign, ProjectionOptions::default(), 48),
+        (everything(), ProjectionOptions::default(), 36),
+        (everything(), ProjectionOptions::EXACT, 24),
+    ];
+    for (s, options, months) in cases {
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| carecast::expected::project_with_options(&s, months, &options).unwrap())
+        };
+        let one = on(1);
+        assert_eq!(one, on(2), "{} {options:?}: one thread and two, bit for bit", s.name);
+        assert_eq!(one, on(3), "{} {options:?}: one thread and three, bit for bit", s.name);
     }
 }
 

@@ -21,7 +21,8 @@
 //!   window holds the children born in the same twelve months, so they age exactly, but one
 //!   that spans an age band edge (or a year of `care_entry_by_age`), the one turning 18 and
 //!   the children moving away are taken as spread evenly over its months;
-//! - **small rows merged** ([`DEFAULT_TOLERANCE`]) into the row with their windows over;
+//! - **small rows merged** ([`DEFAULT_TOLERANCE`]) into the row with their windows over
+//!   (recently closed, after early help; the re-entry window is kept);
 //! - **uncertain parameters** at their means (a placement mix with evidence at the mean of
 //!   its Dirichlet posterior);
 //! - **families** as independent children: contacts out of the pools bring `E[S]` children
@@ -58,6 +59,7 @@ use crate::vocab::{AgeBand, LegalStatus, Move, Placement, State};
 use ndarray::{Array1, Array2, Array4};
 use output::Record;
 use params::Params;
+use rayon::prelude::*;
 use recursion::Projection;
 use state::Place;
 
@@ -70,7 +72,7 @@ pub const MAX_MONTHS: usize = 1_200;
 
 /// Rows of the recursion holding fewer children than this are merged into the row with their
 /// windows over (`docs/expected.md`, "Speed"): [`project`] uses it, [`project_exact`] does not.
-pub const DEFAULT_TOLERANCE: f64 = 1e-3;
+pub const DEFAULT_TOLERANCE: f64 = 0.03;
 
 /// The age window [`project`] uses: single years of birth months (`docs/expected.md`,
 /// "Speed").
@@ -171,47 +173,85 @@ pub fn project_with_options(scenario: &Scenario, months: usize, options: &Projec
     }
     let model = Model::new(scenario)?;
     let params = Params::new(&model, months);
-    let mut projection = Projection::new(&params, age_cell_months);
-    projection.tolerance = tolerance;
-    projection.fill_pools();
-    let initial_lac = match &scenario.starting_position {
-        Some(position) => projection.place(position, 1.0),
+    let positions: Vec<(StartingPosition, f64)> = match &scenario.starting_position {
+        Some(position) => vec![(position.clone(), 1.0)],
         None => {
-            // The mean of the first few synthetic positions, each a random draw.
+            // The mean of the first few synthetic positions, each a random draw (its own seed,
+            // so drawn side by side and kept in order).
             let weight = 1.0 / SYNTHETIC_POSITIONS as f64;
-            (0..SYNTHETIC_POSITIONS).map(|r| projection.place(&StartingPosition::synthetic(&model, 0, r), weight)).sum()
+            (0..SYNTHETIC_POSITIONS)
+                .into_par_iter()
+                .map(|r| (StartingPosition::synthetic(&model, 0, r), weight))
+                .collect()
         }
     };
-    let localities = model.localities;
-    let mut record = Record::new(ExpectedPath {
-        start: scenario.start,
-        months,
-        localities: model.locality_names.clone(),
-        under_18: scenario.population.under_18,
-        initial_lac,
-        series: Array2::zeros((Series::COUNT, months)),
-        flows: Array2::zeros((Move::COUNT, months)),
-        stocks: Array4::zeros((State::COUNT, AgeBand::COUNT, localities, months)),
-        placements: Array2::zeros((Placement::COUNT, months)),
-        legal_statuses: Array2::zeros((LegalStatus::COUNT, months)),
-        uasc: Array1::zeros(months),
-        population: Array1::zeros(months),
-        queues: Array2::zeros((localities, months)),
-        caseloads: Array2::zeros((localities, months)),
-    });
-    // The engine counts the families in early help on the start date as starts in month 0.
-    let starting_eh: f64 = projection
-        .rows
-        .keys
-        .iter()
-        .zip(projection.rows.now.chunks_exact(projection.layout.stride))
-        .filter(|(k, _)| k.place == Place::EarlyHelp)
-        .map(|(_, row)| row.iter().sum::<f64>())
-        .sum();
-    record.flow(Move::EarlyHelpStart, 0, starting_eh);
-    record.series(Series::EarlyHelpStarts, 0, starting_eh / params.family_mean);
-    for t in 0..months as i32 {
-        projection.step(t, &mut record);
+    // Each need level places the whole starting position (the pools weigh the families over
+    // every need level) and keeps its own children.
+    let start = |need| {
+        let mut part = Projection::new(&params, age_cell_months, need);
+        part.tolerance = tolerance;
+        part.fill_pools();
+        let in_care: f64 = positions.iter().map(|(position, weight)| part.place(position, *weight)).sum();
+        part.keep_own_pools();
+        (part, in_care)
+    };
+    let (high, (low, medium)) = rayon::join(|| start(2), || (start(0), start(1)));
+    let initial_lac = low.1 + medium.1 + high.1;
+    let mut parts = vec![low.0, medium.0, high.0];
+    // The placements are one recursion of every need level's children in care.
+    let (first, rest) = parts.split_at_mut(1);
+    for other in rest.iter() {
+        for (sum, part) in first[0].placements.iter_mut().zip(&other.placements) {
+            for (x, y) in sum.iter_mut().zip(part) {
+                *x += y;
+            }
+        }
     }
+    for other in rest.iter_mut() {
+        other.placements.clone_from(&first[0].placements);
+    }
+    let localities = model.localities;
+    let empty = || {
+        Record::new(ExpectedPath {
+            start: scenario.start,
+            months,
+            localities: model.locality_names.clone(),
+            under_18: scenario.population.under_18,
+            initial_lac: 0.0,
+            series: Array2::zeros((Series::COUNT, months)),
+            flows: Array2::zeros((Move::COUNT, months)),
+            stocks: Array4::zeros((State::COUNT, AgeBand::COUNT, localities, months)),
+            placements: Array2::zeros((Placement::COUNT, months)),
+            legal_statuses: Array2::zeros((LegalStatus::COUNT, months)),
+            uasc: Array1::zeros(months),
+            population: Array1::zeros(months),
+            queues: Array2::zeros((localities, months)),
+            caseloads: Array2::zeros((localities, months)),
+        })
+    };
+    let mut records: Vec<Record> = (0..3).map(|_| empty()).collect();
+    for (part, record) in parts.iter().zip(&mut records) {
+        // The engine counts the families in early help on the start date as starts in month 0.
+        let starting_eh: f64 = part
+            .rows
+            .keys
+            .iter()
+            .zip(part.rows.now.chunks_exact(part.layout.stride))
+            .filter(|(k, _)| k.place == Place::EarlyHelp)
+            .map(|(_, row)| row.iter().sum::<f64>())
+            .sum();
+        record.flow(Move::EarlyHelpStart, 0, starting_eh);
+        record.series(Series::EarlyHelpStarts, 0, starting_eh / params.family_mean);
+    }
+    for t in 0..months as i32 {
+        recursion::project_month(&mut parts, &mut records, t);
+    }
+    // Need levels 0, 1 and 2 summed in that order, whatever the threads.
+    let mut records = records.into_iter();
+    let mut record = records.next().expect("three need levels");
+    for other in records {
+        record.add(&other.path);
+    }
+    record.path.initial_lac = initial_lac;
     Ok(record.path)
 }

@@ -132,6 +132,21 @@ impl Record {
         self.series[s as usize] += x;
     }
 
+    /// Add `other`'s path (another need level's, [`super::recursion::project_month`]) to this
+    /// one, every array but the placements, which every need level holds whole, and the
+    /// children in care at the start.
+    pub(super) fn add(&mut self, other: &ExpectedPath) {
+        let path = &mut self.path;
+        path.series += &other.series;
+        path.flows += &other.flows;
+        path.stocks += &other.stocks;
+        path.legal_statuses += &other.legal_statuses;
+        path.uasc += &other.uasc;
+        path.population += &other.population;
+        path.queues += &other.queues;
+        path.caseloads += &other.caseloads;
+    }
+
     /// Record the end of month `t`.
     pub(super) fn month(&mut self, projection: &mut Projection<'_>, t: i32) {
         for (y, x) in self.path.flows.column_mut(t as usize).iter_mut().zip(&self.flows) {

@@ -33,9 +33,81 @@ const MOVES_FROM_POOL: [[Move; 3]; 2] = [
     [Move::KnownToEarlyHelp, Move::KnownToReferral, Move::KnownToCare],
 ];
 
-/// The projection's whole state.
+/// Month `t` of the three need levels' projections `parts` (need levels 0, 1, 2), each
+/// recording into its own of `records`: their events side by side (on rayon), then what
+/// couples them worked out in a fixed order (the placements, the early help queue, intensive
+/// support), then each month's end side by side. The numbers are the same whatever the
+/// number of threads.
+pub(super) fn project_month(parts: &mut [Projection<'_>], records: &mut [Record], t: i32) {
+    debug_assert_eq!(parts.len(), 3);
+    let demand = each_need(parts, records, |part, rec| part.events(t, rec));
+    let p = parts[0].p;
+    let shares = Projection::early_help_shares(p, t, demand.map(|d| d.0), demand.map(|d| d.1));
+    // The placements: one recursion of all the children in care.
+    let (first, rest) = parts.split_at_mut(1);
+    let first = &mut first[0];
+    for other in rest.iter() {
+        for (sum, part) in [
+            (&mut first.care_before, &other.care_before),
+            (&mut first.care_leaving, &other.care_leaving),
+            (&mut first.care_moving, &other.care_moving),
+            (&mut first.care_entering, &other.care_entering),
+        ] {
+            for (x, y) in sum.iter_mut().zip(part) {
+                *x += y;
+            }
+        }
+    }
+    first.move_placements(t);
+    for other in rest.iter_mut() {
+        other.placements_next.clone_from(&first.placements_next);
+    }
+    each_need(parts, records, |part, rec| part.start_early_help(t, shares[part.need], rec));
+    // Intensive support: a share of the supported ends, then free places go to eligible
+    // children, highest need first.
+    let pol = p.policy(t);
+    if pol.sis_places > 0 || parts.iter().any(Projection::any_intensive) {
+        let supported: f64 = parts.iter_mut().map(|part| part.end_intensive_support(t)).sum();
+        let mut free = (f64::from(pol.sis_places) - supported / p.family_mean).max(0.0) * p.family_mean;
+        for need in [2, 1, 0] {
+            if free <= 0.0 {
+                break;
+            }
+            let eligible = parts[need].intensive_eligible(t);
+            if eligible <= 0.0 {
+                continue;
+            }
+            let share = (free / eligible).min(1.0);
+            free -= share * eligible;
+            parts[need].start_intensive_support(t, share, &mut records[need]);
+        }
+    }
+    each_need(parts, records, |part, rec| part.end_month(t, rec));
+}
+
+/// `work` on each need level's projection and record, on two threads if there are: the high
+/// need level (the most rows, about 40% of them on the default preset) on one, the other two
+/// on the other. Returns the results in need order.
+fn each_need<R: Send>(
+    parts: &mut [Projection<'_>],
+    records: &mut [Record],
+    work: impl Fn(&mut Projection<'_>, &mut Record) -> R + Sync,
+) -> [R; 3] {
+    let [p0, p1, p2] = parts else { unreachable!("three need levels") };
+    let [r0, r1, r2] = records else { unreachable!("three need levels") };
+    let (high, (low, medium)) = rayon::join(|| work(p2, r2), || (work(p0, r0), work(p1, r1)));
+    [low, medium, high]
+}
+
+/// The projection of the children of one need level. A child's need level never changes (every
+/// move keeps the row key's group, the pools are by need level, births go to the need level's
+/// pool), so the three need levels are three recursions, run side by side
+/// ([`project_month`]) and coupled only by the early help queue, intensive support and the
+/// placements (the care levers read them), which [`project_month`] works out between them.
 pub(super) struct Projection<'p> {
     pub(super) p: &'p Params<'p>,
+    /// The need level this projection holds (its rows' `group`, its pool).
+    pub(super) need: usize,
     pub(super) rows: Rows,
     trans: Vec<Option<Trans>>,
     /// Children never known (0) and known before the start (1), by group and age in months.
@@ -45,7 +117,7 @@ pub(super) struct Projection<'p> {
     /// Children in care by placement and window (the placement of a row's children is not
     /// in its key: see `docs/expected.md`).
     pub(super) placements: [Vec<f64>; Placement::COUNT],
-    placements_next: [Vec<f64>; Placement::COUNT],
+    pub(super) placements_next: [Vec<f64>; Placement::COUNT],
     birth_carry: Vec<f64>,
     /// Children born into families of each group this month (fewer are born into the pool next
     /// month, as in the engine).
@@ -62,6 +134,13 @@ pub(super) struct Projection<'p> {
     care_leaving: Vec<f64>,
     care_moving: Vec<f64>,
     care_entering: Vec<f64>,
+    /// Children moving away this month by window, summed over the rows, who go back to the
+    /// never-known pool at the end of the month's events (`settle_moves_away`).
+    moving_away: Vec<f64>,
+    /// Entries to care of the row being worked on, by band and year of age, recorded once a
+    /// row (`record_entries`).
+    entries_by_band: [f64; AgeBand::COUNT],
+    entries_by_year: [f64; 18],
     /// Children in each row this month, as `count` summed them at the end of last month (less
     /// those turned 18), so that `merge_small_rows` need not sum every row again; valid for
     /// live rows once `masses_known`.
@@ -86,9 +165,9 @@ pub(super) struct Projection<'p> {
 }
 
 impl<'p> Projection<'p> {
-    /// A projection holding ages in windows of `age_cell_months` birth months (a whole divisor
-    /// of 12), at month 0.
-    pub(super) fn new(p: &'p Params<'p>, age_cell_months: usize) -> Projection<'p> {
+    /// A projection of need level `need`'s children, holding ages in windows of
+    /// `age_cell_months` birth months (a whole divisor of 12), at month 0.
+    pub(super) fn new(p: &'p Params<'p>, age_cell_months: usize, need: usize) -> Projection<'p> {
         // Rows and pools are by need level: without places that bind, where a child lives
         // makes no difference to what happens to it.
         let groups = 3;
@@ -97,6 +176,7 @@ impl<'p> Projection<'p> {
         let by_cell = || vec![0.0; stride];
         Projection {
             p,
+            need,
             rows: Rows::new(stride, layout.shift),
             trans: Vec::new(),
             pools: [vec![[0.0; MONTHS]; groups], vec![[0.0; MONTHS]; groups]],
@@ -112,6 +192,9 @@ impl<'p> Projection<'p> {
             care_leaving: by_cell(),
             care_moving: by_cell(),
             care_entering: by_cell(),
+            moving_away: by_cell(),
+            entries_by_band: [0.0; AgeBand::COUNT],
+            entries_by_year: [0.0; 18],
             mass: Vec::new(),
             masses_known: false,
             merged: Vec::new(),
@@ -204,8 +287,10 @@ impl<'p> Projection<'p> {
         (h * m.contact_need[need]).min(MAX_MONTHLY_HAZARD)
     }
 
-    /// Month `t`.
-    pub(super) fn step(&mut self, t: i32, rec: &mut Record) {
+    /// Month `t`'s events of this need level's children, up to the queues: next month's rows
+    /// less the early help starts and intensive support. Returns the children in early help
+    /// and waiting for it after the events (the demand on the early help queue).
+    pub(super) fn events(&mut self, t: i32, rec: &mut Record) -> (f64, f64) {
         if t > 0 {
             self.layout = Layout::new(self.layout.width, t);
             self.rows.shift = self.layout.shift;
@@ -236,9 +321,12 @@ impl<'p> Projection<'p> {
             self.row_events(r as u32, v, t, rec);
         }
         self.rows.now = now;
-        self.allocate_early_help(t, rec);
-        self.allocate_intensive_support(t, rec);
-        self.move_placements(t);
+        self.settle_moves_away();
+        self.early_help_demand()
+    }
+
+    /// The end of month `t`: record it and move on to the next.
+    pub(super) fn end_month(&mut self, t: i32, rec: &mut Record) {
         rec.month(self, t);
         self.rows.advance();
         std::mem::swap(&mut self.placements, &mut self.placements_next);
@@ -265,7 +353,9 @@ impl<'p> Projection<'p> {
     }
 
     /// Rows holding fewer than `tolerance` children go to the row with their windows (recently
-    /// closed, after early help, re-entry) over: many rows hold a tiny fraction of a child.
+    /// closed, after early help) over: many rows hold a tiny fraction of a child. The re-entry
+    /// window is kept: ending it for the merged children made re-entries to care 2% to 3% low
+    /// (`docs/expected.md`, "Speed").
     fn merge_small_rows(&mut self) {
         let caps = self.p.caps;
         for r in 0..self.rows.keys.len() {
@@ -283,8 +373,7 @@ impl<'p> Projection<'p> {
                 Some(c) => c,
                 None => {
                     let k = self.rows.keys[r];
-                    let coarse = Key { case_clock: u16::MAX, eh_clock: caps.after, return_clock: caps.reentry, ..k }
-                        .canonical(&caps, self.table);
+                    let coarse = Key { case_clock: u16::MAX, eh_clock: caps.after, ..k }.canonical(&caps, self.table);
                     let c = if coarse == k { NONE } else { self.rows.row(coarse) };
                     self.coarse[r] = Some(c);
                     c
@@ -348,8 +437,9 @@ impl<'p> Projection<'p> {
         for row in &mut self.placements {
             row[top] -= if months == 1 { row[top] } else { row[top] * leaving };
         }
+        let need = self.need;
         for pool in &mut self.pools {
-            for g in pool.iter_mut() {
+            for g in pool.iter_mut().skip(need).take(1) {
                 rec.flow(Move::TurnedEighteen, t, g[215]);
                 g.copy_within(0..215, 1);
                 g[0] = 0.0;
@@ -361,7 +451,7 @@ impl<'p> Projection<'p> {
     fn births(&mut self, t: i32, rec: &mut Record) {
         let m = self.p.m;
         let per_month = f64::from(m.scenario.population.under_18) / 216.0;
-        for g in 0..m.localities * 3 {
+        for g in (self.need..m.localities * 3).step_by(3) {
             let (l, n) = (g / 3, g % 3);
             self.birth_carry[g] += per_month * m.locality_share[l] * m.locality_need[l][n];
             let due = self.birth_carry[g].floor();
@@ -379,8 +469,8 @@ impl<'p> Projection<'p> {
         let m = self.p.m;
         let per_contact = self.p.family_mean;
         self.crisis_family_size = per_contact;
-        for g in 0..3 {
-            let need = g % 3;
+        {
+            let (g, need) = (self.need, self.need);
             for route in 0..3 {
                 let hazard: [f64; AgeBand::COUNT] =
                     std::array::from_fn(|b| self.contact_hazard(pool, route, need, b, t) * per_contact);
@@ -426,18 +516,21 @@ impl<'p> Projection<'p> {
                         for (b, v) in by_band.iter().enumerate() {
                             let lo = self.layout.window(BAND_EDGES[b]);
                             let hi = self.layout.window(BAND_EDGES[b + 1] - 1) + 1;
-                            self.contact(route, tr, r, v, lo, hi, 1.0, Some(b), t, mv, pool == 0, rec);
+                            self.contact(route, tr, r, v, lo, hi, 1.0, Some(b), t, rec);
                         }
                     } else {
-                        self.contact(route, tr, r, &share, 0, end, 1.0, None, t, mv, pool == 0, rec);
+                        self.contact(route, tr, r, &share, 0, end, 1.0, None, t, rec);
                     }
+                    let key = self.rows.keys[r as usize];
+                    self.record_entries(&key, mv, pool == 0, t, rec);
                 }
             }
         }
     }
 
     /// Children `v` (ages `lo..hi`, times `scale`) of row `r` (transitions `tr`) come into
-    /// contact by `route`: the waiting list, an assessment, or care (move `mv`).
+    /// contact by `route`: the waiting list, an assessment, or care (tallied: the caller
+    /// records the entries, [`Projection::record_entries`]).
     #[allow(clippy::too_many_arguments)]
     fn contact(
         &mut self,
@@ -450,8 +543,6 @@ impl<'p> Projection<'p> {
         scale: f64,
         band: Option<usize>,
         t: i32,
-        mv: Move,
-        not_previously_known: bool,
         rec: &mut Record,
     ) {
         let total: f64 = v[lo..hi].iter().sum::<f64>() * scale;
@@ -479,34 +570,21 @@ impl<'p> Projection<'p> {
                 let m = self.p.m;
                 let size = self.crisis_family_size;
                 let into_care = (1.0 + m.sibling_group_entry * (size - 1.0)) / size;
-                self.enter_care(tr, r, v, lo, hi, scale * into_care, band, t, mv, not_previously_known, rec);
+                self.enter_care(tr, r, v, lo, hi, scale * into_care, band);
                 add(&mut self.rows, tr.child_in_need, v, lo, hi, scale * (1.0 - into_care));
             }
         }
     }
 
-    /// Children `v` (windows `lo..hi`, times `scale`) of row `r` enter care by move `mv`: all
-    /// of age band `band`, or without one each window's share of each band.
+    /// Children `v` (windows `lo..hi`, times `scale`) of row `r` enter care: all of age band
+    /// `band`, or without one each window's share of each band. The entries are tallied by
+    /// band and year of age, and recorded once a row ([`Projection::record_entries`]).
     #[allow(clippy::too_many_arguments)]
-    fn enter_care(
-        &mut self,
-        tr: Trans,
-        r: u32,
-        v: &[f64],
-        lo: usize,
-        hi: usize,
-        scale: f64,
-        band: Option<usize>,
-        t: i32,
-        mv: Move,
-        not_previously_known: bool,
-        rec: &mut Record,
-    ) {
-        let m = self.p.m;
+    fn enter_care(&mut self, tr: Trans, r: u32, v: &[f64], lo: usize, hi: usize, scale: f64, band: Option<usize>) {
         let key = self.rows.keys[r as usize];
-        let mut by_band = [0.0; AgeBand::COUNT];
+        let by_band = &mut self.entries_by_band;
         let first_entry = !key.been_in_care;
-        let mut by_year = [0.0; 18];
+        let by_year = &mut self.entries_by_year;
         let layout = &self.layout;
         // Entered under five (bands 0 and 1) or not: the row for adoption.
         let mut enter = |rows: &mut Rows, entering: &mut [f64], b: usize, from: usize, to: usize, scale: f64| {
@@ -520,16 +598,10 @@ impl<'p> Projection<'p> {
                 // its months in the band.
                 for a in from..to {
                     let x = v[a] * scale;
-                    let first = layout.first[a].max(BAND_EDGES[b]);
-                    let last = layout.last[a].min(BAND_EDGES[b + 1] - 1);
-                    if first / 12 == last / 12 || first > last {
-                        by_year[(first / 12).min(17)] += x;
-                    } else {
-                        let each = x / (last + 1 - first) as f64;
-                        for year in first / 12..=last / 12 {
-                            let months = (last + 1).min(year * 12 + 12) - first.max(year * 12);
-                            by_year[year.min(17)] += each * months as f64;
-                        }
+                    let [(y0, w0), (y1, w1)] = layout.years_in_band[a * AgeBand::COUNT + b];
+                    by_year[y0] += x * w0;
+                    if w1 > 0.0 {
+                        by_year[y1] += x * w1;
                     }
                 }
             }
@@ -545,6 +617,13 @@ impl<'p> Projection<'p> {
                 }
             }
         }
+    }
+
+    /// Record the entries to care tallied since the last call ([`Projection::enter_care`]),
+    /// of a row with key `key`, by move `mv`, and start the tally again.
+    fn record_entries(&mut self, key: &Key, mv: Move, not_previously_known: bool, t: i32, rec: &mut Record) {
+        let by_band = std::mem::take(&mut self.entries_by_band);
+        let by_year = std::mem::take(&mut self.entries_by_year);
         let total: f64 = by_band.iter().sum();
         if total == 0.0 {
             return;
@@ -557,7 +636,7 @@ impl<'p> Projection<'p> {
                 rec.series(Series::FIRST_ENTRIES_BY_BAND[b], t, x);
             }
         }
-        if first_entry {
+        if !key.been_in_care {
             for (s, x) in Series::FIRST_ENTRIES_BY_AGE.into_iter().zip(by_year).filter(|(_, x)| *x != 0.0) {
                 rec.series(s, t, x);
             }
@@ -572,6 +651,7 @@ impl<'p> Projection<'p> {
             rec.series(Series::EntriesAbuseNeglect, t, total);
         }
         // One application per family entry: brothers and sisters come in together.
+        let m = self.p.m;
         let per_entry = 1.0 + m.sibling_group_entry * (self.p.family_biased - 1.0);
         rec.series(Series::CareProceedings, t, total * m.care_proceedings_share / per_entry);
     }
@@ -755,6 +835,14 @@ impl<'p> Projection<'p> {
             }
             i += parts;
         }
+        let into_care = match k.place {
+            Place::Care => return,
+            Place::Closed => Move::KnownToCare,
+            Place::ChildInNeed => Move::ChildInNeedToCare,
+            Place::ChildProtection => Move::ChildProtectionToCare,
+            Place::Waiting | Place::EarlyHelp => Move::EarlyHelpToCare,
+        };
+        self.record_entries(&k, into_care, false, t, rec);
     }
 
     /// The chance that anything happens this month to a child of row `k` in `segment`'s band
@@ -821,12 +909,12 @@ impl<'p> Projection<'p> {
                             for part in parts {
                                 let c = part.part * part.chances[route];
                                 if c > 0.0 {
-                                    self.contact(route, tr, r, v, from, to, c, Some(part.band), t, mv, false, rec);
+                                    self.contact(route, tr, r, v, from, to, c, Some(part.band), t, rec);
                                 }
                             }
                         } else if c[route] > 0.0 {
                             rec.flow(mv, t, total * c[route]);
-                            self.contact(route, tr, r, v, from, to, c[route], None, t, mv, false, rec);
+                            self.contact(route, tr, r, v, from, to, c[route], None, t, rec);
                         }
                     }
                     self.move_away(k, v, from, to, c[3], t, rec);
@@ -854,15 +942,11 @@ impl<'p> Projection<'p> {
                     rec.flow(Move::PlacementMove, t, total * moving);
                 }
                 place => {
-                    let into_care = match place {
-                        Place::ChildInNeed => Move::ChildInNeedToCare,
-                        Place::ChildProtection => Move::ChildProtectionToCare,
-                        _ => Move::EarlyHelpToCare,
-                    };
+                    // Into care: tallied, recorded once the row's stretches are done.
                     for part in parts {
                         let c = part.part * part.chances[0];
                         if c > 0.0 {
-                            self.enter_care(tr, r, v, from, to, c, Some(part.band), t, into_care, false, rec);
+                            self.enter_care(tr, r, v, from, to, c, Some(part.band));
                         }
                     }
                     match place {
@@ -923,48 +1007,60 @@ impl<'p> Projection<'p> {
         if c <= 0.0 {
             return;
         }
-        let pool = &mut self.pools[0][k.group as usize];
-        let layout = &self.layout;
+        debug_assert_eq!(k.group as usize, self.need);
         let mut total = 0.0;
-        for i in from..to {
-            // A window's children spread evenly over its months.
-            let x = v[i] * c;
-            let (first, last) = (layout.first[i], layout.last[i]);
-            if first == last {
-                pool[first] += x;
-            } else {
-                let each = x / (last + 1 - first) as f64;
-                for month in &mut pool[first..=last] {
-                    *month += each;
-                }
-            }
+        for (sum, y) in self.moving_away[from..to].iter_mut().zip(&v[from..to]) {
+            let x = y * c;
+            *sum += x;
             total += x;
         }
         rec.flow(Move::MovedAway, t, total);
     }
 
-    /// Free early help places go to waiting families (a fluid queue). Rows are by need level,
-    /// not locality: each locality holds its share of every need level's children (as the
-    /// outputs split them), so its free places, in families, start the same share of its
-    /// waiting children of each need (highest need first with `by_need`), and a need level's
-    /// share is the mean of its localities' shares.
-    fn allocate_early_help(&mut self, t: i32, rec: &mut Record) {
-        let p = self.p;
-        let pol = p.policy(t);
-        let mut in_eh = [0.0; 3];
-        let mut waiting = [0.0; 3];
+    /// The month's children moving away go back to the never-known pool, each window's spread
+    /// evenly over its months: once a month rather than once a row, as nothing reads the pool
+    /// between the contacts and the end of the month.
+    fn settle_moves_away(&mut self) {
+        let pool = &mut self.pools[0][self.need];
+        let layout = &self.layout;
+        for (i, x) in self.moving_away.iter_mut().enumerate().take(layout.end) {
+            let (first, last) = (layout.first[i], layout.last[i]);
+            if first == last {
+                pool[first] += *x;
+            } else {
+                let each = *x / (last + 1 - first) as f64;
+                for month in &mut pool[first..=last] {
+                    *month += each;
+                }
+            }
+            *x = 0.0;
+        }
+    }
+
+    /// This need level's children in early help and waiting for it, next month.
+    fn early_help_demand(&self) -> (f64, f64) {
+        let (mut in_eh, mut waiting) = (0.0, 0.0);
         for (r, k) in self.rows.keys.iter().enumerate() {
             if !self.rows.live_next[r] {
                 continue;
             }
-            let n = (k.group % 3) as usize;
             match k.place {
-                Place::EarlyHelp => in_eh[n] += fast_sum(self.rows.next(r as u32)),
-                Place::Waiting => waiting[n] += fast_sum(self.rows.next(r as u32)),
+                Place::EarlyHelp => in_eh += fast_sum(self.rows.next(r as u32)),
+                Place::Waiting => waiting += fast_sum(self.rows.next(r as u32)),
                 _ => {}
             }
         }
-        // The share of each need level's waiting children that start.
+        (in_eh, waiting)
+    }
+
+    /// Free early help places go to waiting families (a fluid queue): the share of each need
+    /// level's waiting children that start in month `t`, given each need level's children in
+    /// early help and waiting. Rows are by need level, not locality: each locality holds its
+    /// share of every need level's children (as the outputs split them), so its free places,
+    /// in families, start the same share of its waiting children of each need (highest need
+    /// first with `by_need`), and a need level's share is the mean of its localities' shares.
+    pub(super) fn early_help_shares(p: &Params<'_>, t: i32, in_eh: [f64; 3], waiting: [f64; 3]) -> [f64; 3] {
+        let pol = p.policy(t);
         let mut start = [0.0; 3];
         for l in 0..p.m.localities {
             let split = |n: usize| p.locality_of_need[n][l];
@@ -989,13 +1085,18 @@ impl<'p> Projection<'p> {
                 start[n] += split(n) * share[n];
             }
         }
+        start
+    }
+
+    /// The share `share` of this need level's waiting children start early help in month `t`.
+    pub(super) fn start_early_help(&mut self, t: i32, share: f64, rec: &mut Record) {
+        if share <= 0.0 {
+            return;
+        }
+        let p = self.p;
         for r in 0..self.rows.keys.len() {
             let k = self.rows.keys[r];
             if k.place != Place::Waiting || !self.rows.live_next[r] {
-                continue;
-            }
-            let share = start[(k.group % 3) as usize];
-            if share <= 0.0 {
                 continue;
             }
             self.eh_start.resize(self.rows.keys.len(), None);
@@ -1035,22 +1136,16 @@ impl<'p> Projection<'p> {
         }
     }
 
-    /// Intensive support: a share of the supported ends each month (`1 / mean_duration`), and
-    /// free places go to eligible children (on a plan, of the eligible ages), highest need first.
-    fn allocate_intensive_support(&mut self, t: i32, rec: &mut Record) {
-        let p = self.p;
-        let pol = p.policy(t);
-        let any = self.rows.keys.iter().any(|k| k.intensive);
-        if pol.sis_places == 0 && !any {
-            return;
-        }
-        let layout = self.layout.clone();
-        // The share of next month's window `a` (this month's `a - shift`) of the ages supported.
-        let (youngest, oldest) = (pol.sis_min_age as usize * 12, (pol.sis_max_age as usize + 1) * 12);
-        let eligible_age =
-            |a: usize| if a >= layout.shift { layout.share(a - layout.shift, youngest, oldest) } else { 0.0 };
-        let eligible_case =
-            |k: &Key| k.place == Place::ChildProtection || (pol.sis_include_cin && k.place == Place::ChildInNeed);
+    /// Whether any of this need level's rows receives intensive support.
+    pub(super) fn any_intensive(&self) -> bool {
+        self.rows.keys.iter().any(|k| k.intensive)
+    }
+
+    /// Intensive support ends for a share (`1 / mean_duration`) of this need level's supported
+    /// children in month `t`; returns the children still supported.
+    pub(super) fn end_intensive_support(&mut self, t: i32) -> f64 {
+        let pol = self.p.policy(t);
+        let stride = self.layout.stride;
         let mut supported = 0.0;
         let end = pol.sis_end_prob.min(1.0);
         for r in 0..self.rows.keys.len() {
@@ -1061,7 +1156,7 @@ impl<'p> Projection<'p> {
             let off = self.rows.row(Key { intensive: false, ..k });
             let (from, to) = (self.rows.span(r as u32).start, self.rows.span(off).start);
             self.rows.live_next[off as usize] = true;
-            for a in 0..layout.stride {
+            for a in 0..stride {
                 let x = self.rows.next[from + a];
                 let ending = x * end;
                 self.rows.next[from + a] -= ending;
@@ -1069,48 +1164,65 @@ impl<'p> Projection<'p> {
                 supported += x - ending;
             }
         }
-        let mut free = (f64::from(pol.sis_places) - supported / p.family_mean).max(0.0) * p.family_mean;
-        for need in [2u16, 1, 0] {
-            if free <= 0.0 {
-                break;
-            }
-            let mut eligible = 0.0;
-            for r in 0..self.rows.keys.len() {
-                let k = self.rows.keys[r];
-                if k.intensive || k.group % 3 != need || !eligible_case(&k) || !self.rows.live_next[r] {
-                    continue;
-                }
-                let row = self.rows.next(r as u32);
-                eligible += (0..layout.stride)
-                    .filter(|&a| eligible_age(a) > 0.0)
-                    .map(|a| row[a] * eligible_age(a))
-                    .sum::<f64>();
-            }
-            if eligible <= 0.0 {
+        supported
+    }
+
+    /// The share of each of next month's windows (this month's `a - shift`) of the ages
+    /// intensive support takes in month `t`.
+    fn intensive_ages(&self, t: i32) -> Vec<f64> {
+        let pol = self.p.policy(t);
+        let layout = &self.layout;
+        let (youngest, oldest) = (pol.sis_min_age as usize * 12, (pol.sis_max_age as usize + 1) * 12);
+        (0..layout.stride)
+            .map(|a| if a >= layout.shift { layout.share(a - layout.shift, youngest, oldest) } else { 0.0 })
+            .collect()
+    }
+
+    /// Whether intensive support in month `t` can take row `k`'s children: on a plan it takes
+    /// and not yet supported.
+    fn intensive_case(&self, k: &Key, t: i32) -> bool {
+        let pol = self.p.policy(t);
+        !k.intensive && (k.place == Place::ChildProtection || (pol.sis_include_cin && k.place == Place::ChildInNeed))
+    }
+
+    /// This need level's children eligible for intensive support in month `t` (on a plan, of
+    /// the eligible ages, not yet supported).
+    pub(super) fn intensive_eligible(&self, t: i32) -> f64 {
+        let ages = self.intensive_ages(t);
+        let mut eligible = 0.0;
+        for (r, k) in self.rows.keys.iter().enumerate() {
+            if !self.intensive_case(k, t) || !self.rows.live_next[r] {
                 continue;
             }
-            let share = (free / eligible).min(1.0);
-            free -= share * eligible;
-            for r in 0..self.rows.keys.len() {
-                let k = self.rows.keys[r];
-                if k.intensive || k.group % 3 != need || !eligible_case(&k) || !self.rows.live_next[r] {
-                    continue;
-                }
-                let on = self.rows.row(Key { intensive: true, ..k });
-                let (from, to) = (self.rows.span(r as u32).start, self.rows.span(on).start);
-                self.rows.live_next[on as usize] = true;
-                let mut moved = 0.0;
-                for a in 0..layout.stride {
-                    let eligible = eligible_age(a);
-                    if eligible > 0.0 {
-                        let x = self.rows.next[from + a] * share * eligible;
-                        self.rows.next[from + a] -= x;
-                        self.rows.next[to + a] += x;
-                        moved += x;
-                    }
-                }
-                rec.flow(Move::IntensiveSupportStart, t, moved / p.family_mean);
+            let row = self.rows.next(r as u32);
+            eligible += ages.iter().zip(row).filter(|(e, _)| **e > 0.0).map(|(e, x)| x * e).sum::<f64>();
+        }
+        eligible
+    }
+
+    /// The share `share` of this need level's eligible children start intensive support in
+    /// month `t`.
+    pub(super) fn start_intensive_support(&mut self, t: i32, share: f64, rec: &mut Record) {
+        let p = self.p;
+        let ages = self.intensive_ages(t);
+        for r in 0..self.rows.keys.len() {
+            let k = self.rows.keys[r];
+            if !self.intensive_case(&k, t) || !self.rows.live_next[r] {
+                continue;
             }
+            let on = self.rows.row(Key { intensive: true, ..k });
+            let (from, to) = (self.rows.span(r as u32).start, self.rows.span(on).start);
+            self.rows.live_next[on as usize] = true;
+            let mut moved = 0.0;
+            for (a, &eligible) in ages.iter().enumerate() {
+                if eligible > 0.0 {
+                    let x = self.rows.next[from + a] * share * eligible;
+                    self.rows.next[from + a] -= x;
+                    self.rows.next[to + a] += x;
+                    moved += x;
+                }
+            }
+            rec.flow(Move::IntensiveSupportStart, t, moved / p.family_mean);
         }
     }
 
@@ -1175,7 +1287,7 @@ impl<'p> Projection<'p> {
         let p = self.p;
         let localities = p.m.localities;
         for (pool, state) in [(0, State::NotKnown), (1, State::KnownClosed)] {
-            for g in 0..3 {
+            for g in [self.need] {
                 let mut by_band = [0.0; AgeBand::COUNT];
                 for a in 0..216 {
                     by_band[BAND_OF_AGE[a] as usize] += self.pools[pool][g][a];

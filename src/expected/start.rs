@@ -42,7 +42,9 @@ impl Projection<'_> {
     /// unknown locality and need spread over the groups the engine draws them from (in
     /// proportion to the chances), an unknown kind of need split by its probability, an
     /// unknown time open spread uniformly as the engine draws it; every child counts `weight`.
-    /// Returns the children in care.
+    /// Only this projection's need level becomes rows, but the children are taken out of every
+    /// need level's pools (the pools weigh the next families), so that the three projections
+    /// place the same children. Returns the children of this need level in care.
     pub(super) fn place(&mut self, position: &StartingPosition, weight: f64) -> f64 {
         let m = self.p.m;
         let groups = m.localities * 3;
@@ -96,6 +98,9 @@ impl Projection<'_> {
                 let share_g = w / total * weight;
                 for &age in &ages {
                     self.take_from_pools(g % 3, age as usize, share_g);
+                }
+                if g % 3 != self.need {
+                    continue;
                 }
                 for &(abuse_neglect, share_k) in &kinds {
                     let share = share_g * share_k;
@@ -158,6 +163,17 @@ impl Projection<'_> {
             }
         }
         in_care
+    }
+
+    /// Empty the pools of the other need levels, once the starting position is placed.
+    pub(super) fn keep_own_pools(&mut self) {
+        for pool in &mut self.pools {
+            for (n, cohort) in pool.iter_mut().enumerate() {
+                if n != self.need {
+                    cohort.fill(0.0);
+                }
+            }
+        }
     }
 
     /// Take `x` children of group `g` aged `age` months out of the pools: known before first.
