@@ -5,7 +5,7 @@ every monthly output the Monte Carlo engine records, under the same names, compu
 recursion over the model's states, age and time in state, with no random numbers. With ages by
 month and nothing merged (Rust's ``project_exact``) it is exact (the Monte Carlo means converge
 to it) for families of one child with fixed parameters and places that never bind; for speed
-it holds ages in windows of single years and merges rows of under 0.001 children (children
+it holds ages in windows of single years and merges rows of under 0.03 children (children
 in care and entries within about 0.6% of the exact path on the presets); elsewhere it
 approximates (parameters at their means, families as independent children, capacity as a
 fluid queue): ``docs/expected.md`` states how, and measures the differences.
