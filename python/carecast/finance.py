@@ -333,7 +333,8 @@ class Comparison:
         verb = "saves a net" if mean >= 0 else "costs a net"
         paid = float(np.mean(self._payback_months() <= self.n_months - 1))
         return (f"Over {self.horizon}, {self.scenario.name} {verb} £{abs(mean):,.2f}m {prices} against "
-                f"{self.baseline.name} (90% interval of net savings £{lo:,.2f}m to £{hi:,.2f}m); the probability "
+                f"{self.baseline.name} (90% interval of net savings {_millions(lo)} to {_millions(hi)}); the "
+                f"probability "
                 f"of having paid back by the end of {self.financial_years[-1]} is {paid:.0%}.")
 
     def tables(self, basis: str = "real") -> dict[str, pd.DataFrame]:
@@ -437,6 +438,11 @@ def budget(results: Any, scenario: Any, basis: str = "nominal") -> pd.DataFrame:
     rows += [{"line": "total", "cashable": "", "financial_year": fy, **_stats(total[:, j])}
              for j, fy in enumerate(years)]
     return pd.DataFrame(rows)
+
+
+def _millions(pounds_m: float) -> str:
+    """£ million with the sign before the pound sign: ``-£2.99m``."""
+    return f"{'-' if pounds_m < 0 else ''}£{abs(pounds_m):,.2f}m"
 
 
 def write_csv(path: str | os.PathLike[str], df: pd.DataFrame) -> None:

@@ -53,7 +53,8 @@ def display(name: str) -> str:
 
 
 #: One colour per budget line (Okabe-Ito, safe for colour-blind readers), the one-offs sharing
-#: one, and grey for "other"; the totals of a savings chart have their own.
+#: one, and grey for "other"; the totals of a savings chart have their own (Tol's indigo and
+#: wine, near-black).
 LINE_COLOURS: dict[str, str] = {
     "placements": "#0072B2",
     "other_statutory_activity": "#56B4E9",
@@ -63,9 +64,10 @@ LINE_COLOURS: dict[str, str] = {
     "hubs_and_teams": "#CC79A7",
     "one_offs": "#F0E442",
     "other": "#999999",
-    "gross_savings": "#009E73",
-    "new_spending": "#D55E00",
-    "net_savings": "#0072B2",
+    # The totals, in colours no line has.
+    "gross_savings": "#332288",
+    "new_spending": "#882255",
+    "net_savings": "#222222",
 }
 #: Names of the groups of a cost breakdown: the budget lines as spend, the one-offs together.
 GROUP_NAMES: dict[str, str] = {
@@ -89,5 +91,11 @@ def line_key(name: str) -> str:
 
 def colour(name: str) -> str:
     """The colour of a budget line (any of its names) or a savings total, the same in every
-    chart and report; grey for anything else."""
+    chart and report; grey for anything else (:func:`has_colour` tells which)."""
     return LINE_COLOURS.get(line_key(name), LINE_COLOURS["other"])
+
+
+def has_colour(name: str) -> bool:
+    """Whether ``name`` is a budget line (any of its names), "other" or a savings total, with a
+    colour of its own."""
+    return line_key(name) in LINE_COLOURS

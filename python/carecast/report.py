@@ -19,7 +19,7 @@ from . import plots as cp
 from ._errors import ConfigError
 from ._outputs import write_file
 from .finance import Comparison
-from .labels import colour, display
+from .labels import colour, display, has_colour
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1000px; margin: 2em auto; color: #222; }
@@ -46,7 +46,7 @@ def _table(df: pd.DataFrame, swatches: bool = False) -> str:
     a square of that line's colour (the colour it has in every chart and report)."""
     text = df.to_html(index=False, float_format=lambda x: f"{x:,.2f}", border=0)
     if swatches:
-        for name in dict.fromkeys(df.iloc[:, 0].astype(str)):
+        for name in (x for x in dict.fromkeys(df.iloc[:, 0].astype(str)) if has_colour(x)):
             cell = f"<td>{html.escape(name)}</td>"
             text = text.replace(cell, f'<td><span class=swatch style="background:{colour(name)}"></span>'
                                       f"{html.escape(name)}</td>")

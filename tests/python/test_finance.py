@@ -174,6 +174,7 @@ def test_headline_states_net_savings_interval_and_payback(comparison):
     assert f"£{abs(net):,.2f}m at 2015/16 prices" in text and comparison.horizon in text
     paid = comparison.payback()["probability_paid_back"].iloc[-1]
     assert text.endswith(f"by the end of {comparison.financial_years[-1]} is {paid:.0%}.")
+    assert "£-" not in text, "a negative amount reads -£1.23m"
 
 
 def test_compare_command(tmp_path, capsys):

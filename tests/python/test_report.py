@@ -89,4 +89,7 @@ def test_report_tables_are_in_plain_words_with_one_colour_per_line():
     assert {"placements avoided", "reinvestment: early help", "net savings"} <= set(first)
     assert all(second[name] == colour for name, colour in first.items() if name in second)
     assert spend["placements"] == first["placements avoided"]
-    assert len(set(first[x] for x in ("placements avoided", "estate", "reinvestment: early help"))) == 3
+    lines = ("placements avoided", "other statutory activity avoided", "estate", "reinvestment: early help",
+             "reinvestment: intensive support", "reinvestment: hubs and teams", "one-off: implementation")
+    assert len({first[x] for x in lines}) == len(lines), "one colour per line"
+    assert first["net savings"] not in {first[x] for x in lines} and "reinvestment" not in first
