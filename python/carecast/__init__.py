@@ -51,6 +51,7 @@ __all__ = [
     "backtest",
     "compare",
     "presets",
+    "reconcile",
 ]
 __version__: str = _core.__version__
 
@@ -830,6 +831,7 @@ class Results:
 
 
 from .finance import Comparison, compare  # noqa: E402  (needs Scenario and Results above)
+from .reconciliation import reconcile  # noqa: E402
 
 
 def backtest(

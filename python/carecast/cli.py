@@ -38,10 +38,11 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
-from . import HEADLINE_INDICATORS, Results, Scenario, __version__, compare, presets
+from . import HEADLINE_INDICATORS, Results, Scenario, __version__, compare, presets, reconcile
 from ._errors import CarecastError, ConfigError
 from ._outputs import DirectoryOutput, FileOutput
 from .extras import require
+from .reconciliation import NOT_COVERED
 
 EXIT_ERROR = 2
 OUT_HELP = ("a new or empty directory (an existing one that is not empty is refused; see --overwrite). "
@@ -125,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
                    "scenario.toml and run.json "
                    "(seed, options, the files written) into DIR: " + OUT_HELP)
     r.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+    r.add_argument("--budget", metavar="FILE.csv",
+                   help="the authority's budget or outturn (columns line, amount, financial_year, covers: "
+                   "docs/finance.md) to print beside the modelled spend; with --out, writes reconciliation.csv")
     r.add_argument("--parquet", action="store_true",
                    help="with --out, also write each table as Parquet (needs pip install 'carecast[parquet]')")
     r.add_argument("--expected", action="store_true",
@@ -380,6 +384,12 @@ def _run(args: argparse.Namespace, out: _Stdout) -> int:
     if args.overwrite and args.out is None:
         raise ConfigError("--overwrite applies to --out; give --out too", path="--overwrite", value="true",
                           allowed="with --out DIR")
+    if args.budget is not None and args.expected:
+        raise ConfigError("--budget sets the budget beside the Monte Carlo run's spend; leave out --expected",
+                          path="--budget", value=args.budget, allowed="without --expected")
+    if args.budget is not None and not os.path.isfile(args.budget):
+        raise ConfigError(f"{args.budget}: no such file", path="--budget", value=args.budget,
+                          allowed="a budget CSV file")
     scenario = Scenario.load(args.scenario)
     if args.expected:
         from ._expected_cli import run_expected
@@ -389,12 +399,21 @@ def _run(args: argparse.Namespace, out: _Stdout) -> int:
     with _directory(args) as target:  # checked now, before the run
         results = scenario.run(args.replications, args.years, args.seed, args.threads, progress=_progress(args))
         out.say(_summary_table(scenario, results, args))
+        reconciled = None
+        if args.budget is not None:
+            reconciled = reconcile(results, args.budget, scenario=scenario)
+            out.say("\n".join(["", *_reconciliation(reconciled, args.budget)]))
         if target is not None:
-            target.write(lambda tmp: _write_run(tmp, scenario, results, args.parquet, args.basis),
+            def fill(tmp: str) -> None:
+                _write_run(tmp, scenario, results, args.parquet, args.basis)
+                if reconciled is not None:
+                    reconciled.to_csv(os.path.join(tmp, "reconciliation.csv"), index=False)
+
+            target.write(fill,
                          {"command": "run", "scenario": args.scenario, "replications": results.replications,
                           "years": args.years, "seed": results.seed, "threads": args.threads,
-                          "basis": args.basis, "parquet": args.parquet, "carecast": __version__,
-                          "headline_indicators": list(HEADLINE_INDICATORS)})
+                          "basis": args.basis, "parquet": args.parquet, "budget": args.budget,
+                          "carecast": __version__, "headline_indicators": list(HEADLINE_INDICATORS)})
             _said_written(out, target)
     return 0
 
@@ -484,6 +503,24 @@ def _budget_forecast(scenario: Scenario, results: Results, basis: str) -> list[s
         cells.append(f"{total['mean'][j] / 1e6:.1f} ({total['p5'][j] / 1e6:.1f}-{total['p95'][j] / 1e6:.1f})")
         out.append(f"  {fy:9s}" + "".join(f"{c:>{width}s}" for c in cells))
     out.append("  Every line by financial year: Results.budget(), or budget.csv with --out.")
+    return out
+
+
+def _reconciliation(table: pd.DataFrame, source: str) -> list[str]:
+    """The budget given beside the modelled spend of what each line covers, in plain words."""
+    out = [f"Reconciliation with {source} (£m cash; modelled mean and 90% interval across replications)",
+           f"  {'line':36s} {'year':8s} {'budget':>9s} {'modelled':>22s} {'difference':>18s}"]
+    for r in table.to_dict("records"):
+        modelled = f"{r['modelled_mean'] / 1e6:.2f} ({r['modelled_p5'] / 1e6:.2f}-{r['modelled_p95'] / 1e6:.2f})"
+        line, fy = str(r["line"]), str(r["financial_year"])
+        if line == NOT_COVERED:
+            out.append(f"  {line:36s} {fy:8s} {'':>9s} {modelled:>22s}")
+            continue
+        share = f" ({r['difference_share']:+.0%})" if np.isfinite(r["difference_share"]) else ""
+        difference = f"{r['difference'] / 1e6:+.2f}{share}"
+        out.append(f"  {line[:36]:36s} {fy:8s} {r['budget'] / 1e6:9.2f} {modelled:>22s} {difference:>18s}")
+    out.append("  Difference: modelled minus budget. The model covers children's social care from first contact to "
+               "leaving care, not schools, SEND, youth services, management or income (docs/finance.md).")
     return out
 
 

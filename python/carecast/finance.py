@@ -333,6 +333,21 @@ class Comparison:
         start = pd.Period(self.baseline_results.months[0], freq="M")
         return str(start + int(median))
 
+    def headline(self, basis: str = "real") -> str:
+        """One sentence a finance team can lead with: net savings over the horizon with their 90%
+        interval (``basis`` as in :meth:`budget_lines`) and the probability of having paid back
+        by the end of the last financial year."""
+        net = self._flows(basis)["net_savings"].sum(axis=1) / 1e6
+        mean, (lo, hi) = float(net.mean()), np.percentile(net, [5, 95])
+        prices = {"nominal": "in cash", "real": f"at {self.base_year} prices",
+                  "discounted": f"at {self.base_year} prices, discounted"}[basis]
+        verb = "saves a net" if mean >= 0 else "costs a net"
+        paid = float(np.mean(self._payback_months() <= self.n_months - 1))
+        return (f"Over {self.horizon}, {self.scenario.name} {verb} £{abs(mean):,.2f}m {prices} against "
+                f"{self.baseline.name} (90% interval of net savings {_millions(lo)} to {_millions(hi)}); the "
+                f"probability "
+                f"of having paid back by the end of {self.financial_years[-1]} is {paid:.0%}.")
+
     def tables(self, basis: str = "real") -> dict[str, pd.DataFrame]:
         """Every table of the comparison, by name, with units in the column names."""
         unit = {"nominal": "£ cash", "real": f"£ {self.base_year} prices",
@@ -378,24 +393,15 @@ class Comparison:
                              "scenario": [s.get(k, "") for k in keys]})
 
     def to_excel(self, path: str | os.PathLike[str], basis: str = "real") -> None:
-        """Write a workbook: one sheet per table (units in the headers) and the assumptions of
-        both scenarios on a sheet of their own. Written to a temporary file, then moved into
-        place, with the user's usual permissions."""
-        from ._outputs import write_file
-        from .extras import require
+        """Write a workbook a finance team can hand on: a front sheet ("Summary") with the
+        headline (:meth:`headline`), the budget lines by financial year and payback; then one
+        sheet per table with plain-language headers carrying one unit each, number formats (£m,
+        %, whole children), the header row frozen; the two scenarios' settings and parameters
+        last. Written to a temporary file, then moved into place, with the user's usual
+        permissions."""
+        from . import _workbook
 
-        require("openpyxl", "The Excel workbook")
-        tables = self.tables(basis)
-        tables["assumptions"] = self.assumptions()
-
-        def fill(tmp: str) -> None:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-                for name, df in tables.items():
-                    df.to_excel(writer, sheet_name=name[:31], index=False)
-                _format_budget_sheet(writer.sheets["budget_lines"])
-                _format_payback_sheet(writer.sheets["payback"])
-
-        write_file(path, fill)
+        _workbook.write(self, path, basis)
 
     def to_csv(self, directory: str | os.PathLike[str], basis: str = "real") -> None:
         """Write every table and the assumptions as CSV files into ``directory`` (created), each
@@ -445,6 +451,11 @@ def budget(results: Any, scenario: Any, basis: str = "nominal") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _millions(pounds_m: float) -> str:
+    """£ million with the sign before the pound sign: ``-£2.99m``."""
+    return f"{'-' if pounds_m < 0 else ''}£{abs(pounds_m):,.2f}m"
+
+
 def write_csv(path: str | os.PathLike[str], df: pd.DataFrame) -> None:
     """Write ``df`` (without its index) as CSV to ``path``, atomically."""
     from ._outputs import write_file
@@ -470,40 +481,6 @@ def _payback(cumulative: Array) -> float:
         return 0.0
     last = int(below[-1])
     return float(last + 1) if last + 1 < cumulative.size else np.inf
-
-
-#: Pounds shown as £ million, negatives with a minus sign.
-MILLIONS_FORMAT = '£#,##0.00"m";-£#,##0.00"m"'
-
-
-def _format_budget_sheet(sheet: Any) -> None:
-    """The budget lines sheet: £m number formats, readable widths, the header frozen."""
-    from openpyxl.styles import Font  # type: ignore[import-untyped]
-
-    sheet.freeze_panes = "A2"
-    for column in sheet.iter_cols(min_row=1, max_row=sheet.max_row):
-        header = str(column[0].value)
-        money = header.split(" ")[0] in ("mean", "p5", "p50", "p95", "mcse")
-        width = 34 if header == "line" else (24 if money else 14)
-        sheet.column_dimensions[column[0].column_letter].width = width
-        if money:
-            for cell in column[1:]:
-                cell.number_format = MILLIONS_FORMAT
-    for row in sheet.iter_rows(min_row=2):
-        if row[1].value == "total":
-            for cell in row:
-                cell.font = Font(bold=True)
-
-
-def _format_payback_sheet(sheet: Any) -> None:
-    """The payback sheet: probabilities as percentages, readable widths, the header frozen."""
-    sheet.freeze_panes = "A2"
-    for column in sheet.iter_cols(min_row=1, max_row=sheet.max_row):
-        header = str(column[0].value)
-        sheet.column_dimensions[column[0].column_letter].width = 26 if header != "horizon" else 30
-        if header in ("probability_paid_back", "mcse"):
-            for cell in column[1:]:
-                cell.number_format = "0.0%"
 
 
 def compare(baseline: Any, scenario: Any, replications: SupportsIndex | range = 100, years: SupportsIndex = 10,

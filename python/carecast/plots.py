@@ -15,12 +15,14 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
 from . import Results
 from .finance import Comparison
+from .labels import GROUP_NAMES, colour, display, line_key
 
 Array = npt.NDArray[np.float64]
 
@@ -76,7 +78,7 @@ def fan_chart(results: Results, indicator: str = "lac_stock", ax: Axes | None = 
     """A monthly indicator with its median and 50% and 90% intervals across replications."""
     fig, ax = _new_axes(ax)
     _fan(ax, results.months, results.array(indicator), label, "C0")
-    ax.set_title(title or f"{NAMES.get(indicator, indicator)} ({results.replications} replications)")
+    ax.set_title(title or f"{NAMES.get(indicator, display(indicator))} ({results.replications} replications)")
     ax.set_xlabel("month")
     _time_axis(ax)
     ax.set_ylabel(UNITS.get(indicator, indicator))
@@ -91,7 +93,7 @@ def compare_fans(baseline: Results, scenario: Results, indicator: str = "lac_sto
     fig, ax = _new_axes(None)
     _fan(ax, baseline.months, baseline.array(indicator), labels[0], "C7")
     _fan(ax, scenario.months, scenario.array(indicator), labels[1], "C0")
-    ax.set_title(title or f"{NAMES.get(indicator, indicator)}: {labels[1]} against {labels[0]}")
+    ax.set_title(title or f"{NAMES.get(indicator, display(indicator))}: {labels[1]} against {labels[0]}")
     ax.set_xlabel("month")
     _time_axis(ax)
     ax.set_ylabel(UNITS.get(indicator, indicator))
@@ -163,8 +165,7 @@ def savings_by_year(comparison: Comparison, basis: str = "real") -> Figure:
     """Gross savings (placements, other statutory activity and estate avoided), new spending
     (reinvestment and one-offs) and net savings by financial year (mean and 90% interval)."""
     s = comparison.savings(basis)
-    measures = [("gross_savings", "gross savings", "C2"), ("new_spending", "reinvestment and one-offs", "C3"),
-                ("net_savings", "net savings", "C0")]
+    measures = [(m, display(m), colour(m)) for m in ("gross_savings", "new_spending", "net_savings")]
     fig, ax = _new_axes(None)
     years = comparison.financial_years
     x = np.arange(len(years))
@@ -189,7 +190,7 @@ def cumulative_savings(comparison: Comparison, basis: str = "discounted") -> Fig
     """Cumulative net savings month by month, with 50% and 90% intervals."""
     net = np.cumsum(comparison._flows(basis)["net_savings"], axis=1) / 1e6
     fig, ax = _new_axes(None)
-    _fan(ax, comparison.baseline_results.months, net, "cumulative net savings", "C0")
+    _fan(ax, comparison.baseline_results.months, net, "cumulative net savings", colour("net_savings"))
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_title(f"Cumulative net savings of {comparison.scenario.name}")
     ax.set_xlabel("month")
@@ -200,22 +201,65 @@ def cumulative_savings(comparison: Comparison, basis: str = "discounted") -> Fig
     return fig
 
 
-def cost_breakdown(comparison: Comparison, basis: str = "real") -> Figure:
-    """Mean cost by category and financial year, baseline beside scenario (stacked bars)."""
+def difference_fan(comparison: Comparison, measure: str = "children_in_care_avoided",
+                   basis: str = "real") -> Figure:
+    """The paired difference, baseline minus scenario, replication by replication, month by
+    month: ``children_in_care_avoided`` or ``net_savings`` (£ million a month). Where two close
+    scenarios' overlaid fans are one blob, this shows what the change does and how sure it is."""
+    if measure == "children_in_care_avoided":
+        diff = comparison.baseline_results.array("lac_stock") - comparison.scenario_results.array("lac_stock")
+        unit = "children"
+    elif measure == "net_savings":
+        diff = comparison._flows(basis)["net_savings"] / 1e6
+        unit = f"£ million a month ({_basis_label(comparison, basis)})"
+    else:
+        raise ValueError(f"measure must be children_in_care_avoided or net_savings, got {measure!r}")
+    fig, ax = _new_axes(None)
+    _fan(ax, comparison.baseline_results.months, diff, display(measure), colour("net_savings"))
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_title(f"{display(measure).capitalize()}, paired by replication\n{comparison.scenario.name} against "
+                 f"{comparison.baseline.name}")
+    ax.set_xlabel("month")
+    _time_axis(ax)
+    ax.set_ylabel(unit)
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def cost_groups(comparison: Comparison, basis: str = "real", most: int = 7) -> pd.DataFrame:
+    """Mean cost in £ million by group (a column each) for each run and financial year (a row
+    each): the budget lines as spend, the four one-offs together, at most ``most`` groups with
+    the rest as "other"; groups below £10,000 throughout are left out."""
     costs = comparison.costs(basis)
-    table = costs.pivot_table(index=["run", "financial_year"], columns="category", values="mean", sort=False) / 1e6
-    table = table.loc[:, table.abs().max() > 0.01]  # leave out categories below £10,000
+    group = dict(zip(comparison.categories, (line_key(x) for x in comparison._lines), strict=True))
+    costs = costs.assign(group=costs.category.map(group))
+    table = costs.pivot_table(index=["run", "financial_year"], columns="group", values="mean", aggfunc="sum",
+                              sort=False) / 1e6
+    order = [g for g in GROUP_NAMES if g in table.columns]
+    table = table[order]
+    table = table.loc[:, table.abs().max() > 0.01]
+    if table.shape[1] > most:
+        biggest = table.abs().max().sort_values(ascending=False).index[:most - 1]
+        kept = [g for g in table.columns if g in biggest]
+        table = table[kept].assign(other=table.drop(columns=kept).sum(axis=1))
+    return table.rename(columns={g: GROUP_NAMES.get(str(g), display(str(g))) for g in table.columns})
+
+
+def cost_breakdown(comparison: Comparison, basis: str = "real") -> Figure:
+    """Mean cost by group and financial year, baseline beside scenario (stacked bars): at most
+    seven groups (:func:`cost_groups`), each in the colour of its budget line everywhere."""
+    table = cost_groups(comparison, basis)
     fig, ax = _new_axes(None, (11, 5))
     labels = [f"{fy}\n{run}" for run, fy in table.index]
     bottom = np.zeros(len(table))
-    for i, cat in enumerate(table.columns):
-        values = table[cat].to_numpy()
-        ax.bar(range(len(table)), values, bottom=bottom, label=cat.replace("_", " "), color=f"C{i % 10}",
-               hatch="//" if i >= 10 else None)
+    for group in table.columns:
+        values = table[group].to_numpy()
+        ax.bar(range(len(table)), values, bottom=bottom, label=group, color=colour(group))
         bottom += values
     ax.set_xticks(range(len(table)), labels, fontsize="small")
     ax.set_ylabel(f"£ million ({_basis_label(comparison, basis)})")
-    ax.set_title("Cost by category (mean over replications)")
+    ax.set_title("Cost by budget line (mean over replications)")
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
     ax.grid(axis="y", alpha=0.3)
     return fig

@@ -12,9 +12,12 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def test_docstring_examples():
     import carecast.expected
     import carecast.finance
+    import carecast.labels
     import carecast.plots
+    import carecast.reconciliation
 
-    for module in (carecast, carecast.expected, carecast.finance, carecast.plots):
+    for module in (carecast, carecast.expected, carecast.finance, carecast.plots, carecast.labels,
+                   carecast.reconciliation):
         failures, tried = doctest.testmod(module, extraglobs={"carecast": carecast}, verbose=False)
         assert tried > 0 and failures == 0, module.__name__
 

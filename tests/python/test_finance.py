@@ -1,5 +1,7 @@
 """Costs and savings comparisons."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -100,32 +102,79 @@ def test_tables_have_units_and_localities(comparison):
         comparison.costs("cash")
 
 
+SNAKE = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
+
+
 def test_excel_and_csv_exports(tmp_path, comparison):
     import openpyxl
 
     path = tmp_path / "comparison.xlsx"
     comparison.to_excel(str(path))
     wb = openpyxl.load_workbook(path)
-    assert {"budget_lines", "payback", "savings", "summary", "costs", "savings_by_locality",
-            "assumptions"} <= set(wb.sheetnames)
-    header = [c.value for c in wb["savings"][1]]
-    assert "mean (£ 2015/16 prices)" in header
-    # The budget lines in £m, formatted as such, the header frozen; the payback sheet states the horizon.
-    lines = wb["budget_lines"]
+    assert wb.sheetnames[0] == "Summary" and wb.active.title == "Summary"
+    assert {"Budget lines", "Payback", "Savings", "Children in care", "Savings by locality", "Costs",
+            "NPV and payback", "Assumptions", "Parameters"} <= set(wb.sheetnames)
+    # The front sheet: the headline sentence, then the budget lines by financial year in £m.
+    front = wb["Summary"]
+    assert front["A2"].value == comparison.headline() and front["A2"].value.endswith("%.")
+    assert "saves a net £" in front["A2"].value or "costs a net £" in front["A2"].value
+    rows = [[c.value for c in row] for row in front.iter_rows()]
+    header_row = next(i for i, r in enumerate(rows) if r[0] == "budget line") + 1
+    assert front.freeze_panes == f"B{header_row + 1}"
+    net = next(i for i, r in enumerate(rows) if r[0] == "net savings") + 1
+    cell = front.cell(row=net, column=3)
+    expected = comparison.budget_lines("real").query("line == 'net savings'")["mean"].iloc[0] / 1e6
+    assert cell.value == pytest.approx(expected, rel=1e-12) and cell.number_format.startswith("£#,##0.00")
+    paid = next(i for i, r in enumerate(rows) if r[0] == comparison.financial_years[-1] and r[1] is not None
+                and isinstance(r[1], float)) + 1
+    assert front.cell(row=paid, column=2).number_format == "0%"
+    # Every sheet: plain-language headers, each with at most one unit, the header row frozen.
+    for sheet in wb.worksheets[1:]:
+        header = [c.value for c in sheet[1]]
+        assert not [h for h in header if SNAKE.search(str(h))], (sheet.title, header)
+        assert all(str(h).count("(") <= 1 for h in header), (sheet.title, header)
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert all(sheet.column_dimensions[c.column_letter].width >= min(len(str(c.value)), 24)
+                   for c in sheet[1]), sheet.title
+    lines = wb["Budget lines"]
     header = [c.value for c in lines[1]]
-    assert header[:4] == ["line", "kind", "cashable", "financial_year"] and "mean (£m 2015/16 prices)" in header
+    assert header[:4] == ["budget line", "kind", "cashable", "financial year"]
     mean = lines.cell(row=2, column=header.index("mean (£m 2015/16 prices)") + 1)
     expected = comparison.budget_lines("real")["mean"].iloc[0] / 1e6
     assert mean.value == pytest.approx(expected, rel=1e-12) and mean.number_format.startswith("£#,##0.00")
-    assert lines.freeze_panes == "A2" and lines.column_dimensions["A"].width >= 30
-    payback = wb["payback"]
-    assert [c.value for c in payback[1]][-1] == "horizon" and payback.cell(row=2, column=6).value == comparison.horizon
-    assumptions = wb["assumptions"]
-    assert [c.value for c in assumptions[1]] == ["field", "baseline", "scenario"]
+    assert lines.column_dimensions["A"].width >= 30
+    payback = wb["Payback"]
+    header = [c.value for c in payback[1]]
+    assert header[-1] == "horizon" and payback.cell(row=2, column=len(header)).value == comparison.horizon
+    p = payback.cell(row=2, column=header.index("probability of having paid back (%)") + 1)
+    assert p.number_format == "0%"
+    children = wb["Children in care"]
+    header = [c.value for c in children[1]]
+    assert "children in care avoided, mean (children)" in header
+    assert "care-months avoided, mean (child-months)" in header
+    assert children.cell(row=2, column=2).number_format == "#,##0"
+    npv = [c.value for c in wb["NPV and payback"][1]]
+    assert "net present value, mean (£m 2015/16 prices, discounted)" in npv
+    assert "probability of having paid back (%)" in npv
+    assumptions = wb["Assumptions"]
+    assert [c.value for c in assumptions[1]] == ["setting", "baseline", "scenario"]
     assert assumptions.max_row > 100
+    parameters = wb["Parameters"]
+    header = [c.value for c in parameters[1]]
+    assert {"parameter", "what it is", "baseline value", "scenario value", "scenario distribution"} <= set(header)
+    assert parameters.max_row > 100
     comparison.to_csv(str(tmp_path / "csv"))
     assert (tmp_path / "csv" / "summary.csv").exists()
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".xlsx" and p.name != "comparison.xlsx"]
+
+
+def test_headline_states_net_savings_interval_and_payback(comparison):
+    text = comparison.headline()
+    net = comparison.savings("real").query("measure == 'net_savings'")["mean"].sum() / 1e6
+    assert f"£{abs(net):,.2f}m at 2015/16 prices" in text and comparison.horizon in text
+    paid = comparison.payback()["probability_paid_back"].iloc[-1]
+    assert text.endswith(f"by the end of {comparison.financial_years[-1]} is {paid:.0%}.")
+    assert "£-" not in text, "a negative amount reads -£1.23m"
 
 
 def test_compare_command(tmp_path, capsys):

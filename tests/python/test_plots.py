@@ -2,6 +2,7 @@
 
 import io
 
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
@@ -27,6 +28,8 @@ def charts(c):
         "savings_by_year": cp.savings_by_year(c),
         "cumulative_savings": cp.cumulative_savings(c),
         "cost_breakdown": cp.cost_breakdown(c),
+        "difference_fan": cp.difference_fan(c),
+        "net_savings_fan": cp.difference_fan(c, "net_savings"),
     }
 
 
@@ -52,3 +55,31 @@ def test_flows_leave_out_births_and_18th_birthdays(comparison):
 def test_units_follow_the_basis(comparison):
     assert "cash" in cp.savings_by_year(comparison, "nominal").axes[0].get_ylabel()
     assert "2015/16 prices" in cp.savings_by_year(comparison, "real").axes[0].get_ylabel()
+
+
+def test_cost_breakdown_has_at_most_eight_groups_in_their_lines_colours(comparison):
+    from carecast.labels import colour
+
+    groups = cp.cost_groups(comparison)
+    assert 3 <= groups.shape[1] <= 8 and "placements" in groups.columns
+    # Grouping moves money between categories, never in or out of the total.
+    costs = comparison.costs("real")
+    total = costs[(costs.run == "baseline") & (costs.financial_year == "2015/16")]["mean"].sum() / 1e6
+    assert groups.loc[("baseline", "2015/16")].sum() == pytest.approx(total, abs=0.011 * groups.shape[1])
+    assert len(cp.cost_groups(comparison, most=3).columns) == 3
+    assert list(cp.cost_groups(comparison, most=3).columns)[-1] == "other"
+    ax = cp.cost_breakdown(comparison).axes[0]
+    legend = {t.get_text(): h.get_facecolor() for t, h in zip(ax.get_legend().get_texts(),
+                                                              ax.get_legend().legend_handles, strict=True)}
+    assert len(legend) <= 8 and not [name for name in legend if "_" in name]
+    from matplotlib.colors import to_rgba
+    assert legend["placements"] == pytest.approx(to_rgba(colour("placements avoided")))
+
+
+def test_difference_fan_is_the_paired_difference(comparison):
+    fig = cp.difference_fan(comparison)
+    median = fig.axes[0].get_lines()[0].get_ydata()
+    diff = comparison.baseline_results.array("lac_stock") - comparison.scenario_results.array("lac_stock")
+    np.testing.assert_allclose(median, np.percentile(diff, 50, axis=0))
+    with pytest.raises(ValueError, match="measure must be"):
+        cp.difference_fan(comparison, "lac_stock")
