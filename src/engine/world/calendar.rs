@@ -51,12 +51,17 @@ impl World<'_> {
 
     pub(super) fn step_family(&mut self, f: u32) {
         let t = self.t;
+        // Whether anything happened that the family's drawn home event did not foresee: its
+        // walk already spent its hazards across 18th birthdays and the end of intensive
+        // support, so a family stepped only for those keeps its draw (memoryless: the draw,
+        // given no event so far, is still one from the same hazards).
+        let mut changed = false;
         // Children in care whose scheduled event falls this month.
         for i in 0..self.families[f as usize].children.len() {
             let c = self.families[f as usize].children[i];
             let ch = &self.children[c as usize];
             if ch.status == Status::Care && ch.care_event == t {
-                self.care_event(f, c);
+                changed |= self.care_event(f, c);
             }
         }
         let fam = &mut self.families[f as usize];
@@ -67,8 +72,39 @@ impl World<'_> {
         }
         if self.families[f as usize].home_event == t && self.at_home(f) > 0 {
             self.home_event(f);
+            changed = true;
         }
-        self.settle(f);
+        if changed {
+            self.settle(f);
+        } else {
+            self.settle_keeping_draw(f);
+        }
+    }
+
+    /// Family `f`'s hazards have changed: its next home event is re-drawn from next month at
+    /// the end of this month ([`World::redraw_pending`]), from its state then. Every re-draw
+    /// is from the family's state at the time, independent of earlier draws, so only the last
+    /// of a month counts: a family that changes several times in a month (a contact, an
+    /// assessment, a place in early help) is walked once, not once for each.
+    pub(super) fn redraw_later(&mut self, f: u32) {
+        self.redraw.push(f);
+    }
+
+    /// The re-draws asked for this month, once a family, in family order (each family draws
+    /// from its own stream, so the order changes nothing). Sleeping and finished families need
+    /// none.
+    pub(super) fn redraw_pending(&mut self) {
+        let mut redraw = std::mem::take(&mut self.redraw);
+        redraw.sort_unstable();
+        redraw.dedup();
+        let from = self.t + 1;
+        for &f in &redraw {
+            if !self.due[f as usize].parked {
+                self.refresh(f, from);
+            }
+        }
+        redraw.clear();
+        self.redraw = redraw;
     }
 
     /// Re-draw family `f`'s next home event from month `from` and set the month it next needs
@@ -79,6 +115,15 @@ impl World<'_> {
         if home > 0 {
             self.schedule_home(f, from);
         } else {
+            self.families[f as usize].home_event = NO_EVENT;
+        }
+        self.retouch(f);
+    }
+
+    /// Set the month family `f` next needs stepping from its drawn events (see
+    /// [`World::refresh`]), without re-drawing its home event.
+    pub(super) fn retouch(&mut self, f: u32) {
+        if self.families[f as usize].home == 0 {
             self.families[f as usize].home_event = NO_EVENT;
         }
         let fam = &self.families[f as usize];

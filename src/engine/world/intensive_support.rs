@@ -46,7 +46,7 @@ impl World<'_> {
             self.in_sis_by_locality[fam.locality as usize] += 1;
             self.out.flow(Move::IntensiveSupportStart, t, 1);
             self.log(f, None, Move::IntensiveSupportStart);
-            self.refresh(f, t + 1);
+            self.redraw_later(f);
         }
         self.sis_candidates = candidates;
     }

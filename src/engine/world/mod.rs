@@ -127,6 +127,8 @@ pub struct World<'m> {
     scratch_explicit_18: Vec<u32>,
     scratch_hazards: Vec<f64>,
     scratch_children: Vec<u32>,
+    /// Families whose next home event is to be re-drawn at the end of this month.
+    redraw: Vec<u32>,
     log_families: u32,
     out: RepOutput,
     /// Set from outside to stop the replication early (`None`: never stops).
@@ -200,6 +202,7 @@ impl<'m> World<'m> {
             scratch_explicit_18: vec![0; SLOTS * m.localities],
             scratch_hazards: Vec::new(),
             scratch_children: Vec::new(),
+            redraw: Vec::new(),
             log_families,
             out,
             stop,
@@ -207,6 +210,8 @@ impl<'m> World<'m> {
             stopped: false,
         };
         w.initialise();
+        // Placing the starting caseload drew every family's first events from month 0.
+        w.redraw.clear();
         w
     }
 
@@ -297,6 +302,7 @@ impl<'m> World<'m> {
         }
         self.allocate_early_help();
         self.allocate_intensive_support();
+        self.redraw_pending();
         self.active.append(&mut self.newly_active);
         self.active.retain(|&f| !self.due[f as usize].parked);
         self.record(t);
