@@ -140,6 +140,12 @@ impl World<'_> {
             }
         }
         self.due[f as usize].touch = touch;
+        if touch < self.months {
+            let month = touch.max(self.open_month);
+            if month < self.months {
+                self.due_by_month[month as usize].push(f);
+            }
+        }
     }
 }
 

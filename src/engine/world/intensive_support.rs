@@ -31,6 +31,8 @@ impl World<'_> {
             let fam = &self.families[f as usize];
             (std::cmp::Reverse(fam.need), fam.case_since, f)
         });
+        // A family woken since the list was last cleared of sleepers is in it twice.
+        candidates.dedup();
         let end = pol.sis_end_prob.min(1.0);
         for &f in &candidates {
             if self.in_sis >= pol.sis_places {

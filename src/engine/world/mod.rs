@@ -111,8 +111,17 @@ pub struct World<'m> {
     /// eight bytes a family, not a record.
     due: Vec<Due>,
     children: Vec<Child>,
+    /// Families awake or with children in care (and, between the yearly clear-outs, some that
+    /// have since gone to sleep or finished): where intensive support looks for candidates.
     active: Vec<u32>,
     newly_active: Vec<u32>,
+    /// Families by the month they next need stepping, as set by [`World::retouch`]: a family
+    /// re-scheduled leaves its old entry behind, skipped when its month comes (its `touch` no
+    /// longer matches). The month's families are read from here, not found by looking at
+    /// every active family.
+    due_by_month: Vec<Vec<u32>>,
+    /// The first month whose list in `due_by_month` may still take families.
+    open_month: i32,
     wake: Vec<Vec<u32>>,
     queues: Vec<VecDeque<(u32, i32)>>,
     waiting: Vec<u32>,
@@ -188,6 +197,8 @@ impl<'m> World<'m> {
             children: spare.children,
             active: Vec::new(),
             newly_active: Vec::new(),
+            due_by_month: vec![Vec::new(); months],
+            open_month: 0,
             wake: vec![Vec::new(); months],
             queues: vec![VecDeque::new(); m.localities],
             waiting: vec![0; m.localities],
@@ -286,17 +297,20 @@ impl<'m> World<'m> {
             }
             self.wake_family(f);
         }
-        let active = std::mem::take(&mut self.active);
-        for &f in &active {
+        let due_now = std::mem::take(&mut self.due_by_month[t as usize]);
+        self.open_month = t + 1;
+        for &f in &due_now {
             if self.should_stop() {
                 break;
             }
             let due = self.due[f as usize];
             if !due.parked && due.touch <= t {
+                // Set again when the family settles; meanwhile a second entry this month is
+                // skipped.
+                self.due[f as usize].touch = NO_EVENT;
                 self.step_family(f);
             }
         }
-        self.active = active;
         if self.stopped {
             return;
         }
@@ -304,7 +318,11 @@ impl<'m> World<'m> {
         self.allocate_intensive_support();
         self.redraw_pending();
         self.active.append(&mut self.newly_active);
-        self.active.retain(|&f| !self.due[f as usize].parked);
+        // Parked families leave the list once a year, not every month: only intensive support
+        // reads it, and it passes over them.
+        if t % 12 == 11 {
+            self.active.retain(|&f| !self.due[f as usize].parked);
+        }
         self.record(t);
     }
 }
