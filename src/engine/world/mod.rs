@@ -91,6 +91,9 @@ pub struct World<'m> {
     entry: CareEntryFactors,
     /// This replication's placement move hazard and re-entry multiplier.
     care_rates: DrawnCareRates,
+    /// Cumulative hazards of renewed contact by month of age, for the walks of sleeping
+    /// families ([`calendar::closed_cumulative`]).
+    closed_cumulative: Vec<[f64; 4]>,
     period: usize,
     t: i32,
     not_known: CohortTable,
@@ -171,6 +174,7 @@ impl<'m> World<'m> {
         let exits = m.exit_hazards(&parameter_draws);
         let entry = m.care_entry_factors(&parameter_draws, months);
         let care_rates = m.care_rates(&parameter_draws);
+        let closed_cumulative = calendar::closed_cumulative(m, &entry);
         let mut out = RepOutput::new(months, m.localities);
         out.parameters = parameter_draws;
         let spare = SPARE_ARRAYS.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
@@ -183,6 +187,7 @@ impl<'m> World<'m> {
             exits,
             entry,
             care_rates,
+            closed_cumulative,
             period: 0,
             t: 0,
             not_known: CohortTable::new(groups, months),
