@@ -134,9 +134,10 @@ impl World<'_> {
     pub(super) fn step_family(&mut self, f: u32) {
         let t = self.t;
         // Whether anything happened that the family's drawn home event did not foresee: its
-        // walk already spent its hazards across 18th birthdays and the end of intensive
-        // support, so a family stepped only for those keeps its draw (memoryless: the draw,
-        // given no event so far, is still one from the same hazards).
+        // walk already spent its hazards across 18th birthdays (of children at home and in
+        // care) and the end of intensive support, so a family stepped only for those keeps its
+        // draw (memoryless: the draw, given no event so far, is still one from the same
+        // hazards).
         let mut changed = false;
         // Children in care whose scheduled event falls this month.
         for i in 0..self.families[f as usize].children.len() {
