@@ -263,8 +263,9 @@ impl World<'_> {
     }
 
     /// The scheduled event of child `c` in care happens now: which one, in proportion to the
-    /// hazards this month.
-    pub(super) fn care_event(&mut self, f: u32, c: u32) {
+    /// hazards this month. Returns whether the family's home hazards may have changed (false
+    /// for a placement move: they do not depend on placements).
+    pub(super) fn care_event(&mut self, f: u32, c: u32) -> bool {
         let t = self.t;
         let m = self.m;
         let periods = Rc::clone(&self.periods);
@@ -295,7 +296,7 @@ impl World<'_> {
                 self.out.flow(mv, t, 1);
             }
             self.schedule_care(f, c, t + 1);
-            return;
+            return false;
         }
         self.out.flow(mv, t, 1);
         self.out.add(Series::LacExits, t, 1.0);
@@ -305,7 +306,7 @@ impl World<'_> {
         if leaves {
             self.retable(f, c, Some(SLOT_CARE + current), None);
             self.set_status(c, Status::Left);
-            return;
+            return true;
         }
         let to = pick_scaled(&m.return_to, u2 * m.return_to.iter().sum::<f64>());
         let case = self.families[f as usize].case;
@@ -317,6 +318,7 @@ impl World<'_> {
         if case == Case::Closed || rank(wanted) > rank(case) {
             self.set_case(f, wanted);
         }
+        true
     }
 }
 

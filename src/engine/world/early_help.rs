@@ -39,7 +39,7 @@ impl World<'_> {
             self.out.add(Series::EarlyHelpStartsOverFives, t, 1.0);
         }
         self.out.add(Series::EarlyHelpWaitMonths, t, f64::from(wait.max(0)));
-        self.refresh(f, t + 1);
+        self.redraw_later(f);
     }
 
     pub(super) fn allocate_early_help(&mut self) {

@@ -251,26 +251,43 @@ impl World<'_> {
     }
 
     /// After anything happens to a family: it sleeps if its case is closed with children at
-    /// home and none in care; it is done if no children remain.
+    /// home and none in care; it is done if no children remain; otherwise its next home event
+    /// is re-drawn (at the end of the month, [`World::redraw_later`]).
     pub(super) fn settle(&mut self, f: u32) {
+        if self.settle_state(f) {
+            self.redraw_later(f);
+        }
+    }
+
+    /// As [`World::settle`] after a step at which nothing happened that the family's drawn
+    /// home event did not foresee (an 18th birthday, the end of intensive support): it keeps
+    /// its draw.
+    pub(super) fn settle_keeping_draw(&mut self, f: u32) {
+        if self.settle_state(f) {
+            self.retouch(f);
+        }
+    }
+
+    /// Sleep or finish family `f` if it should; true if it stays active.
+    fn settle_state(&mut self, f: u32) -> bool {
         let fam = &self.families[f as usize];
         if fam.sleeping || fam.done {
-            return; // already settled earlier this month
+            return false; // already settled earlier this month
         }
         let (home, care) = self.counts(f);
         if home == 0 && care == 0 {
             self.set_case(f, Case::Closed);
             self.set_done(f);
-            return;
+            return false;
         }
         if home == 0 && self.families[f as usize].case != Case::Closed {
             self.set_case(f, Case::Closed);
         }
         if home > 0 && care == 0 && self.families[f as usize].case == Case::Closed {
             self.sleep(f);
-            return;
+            return false;
         }
-        self.refresh(f, self.t + 1);
+        true
     }
 
     /// Move child `c` of family `f` between slots of the explicit table (`None`: out of it).

@@ -88,8 +88,14 @@ impl World<'_> {
             if ch.status == Status::Care && age < MONTHS_TO_18 {
                 any_in_care = true;
             }
-            if NEXT && ch.status == Status::Home {
-                self.child_next_change(ch, s, &mut next);
+            if NEXT {
+                match ch.status {
+                    Status::Home => self.child_next_change(ch, s, &mut next),
+                    // Moving away is possible again once nobody is in care: an edge at the
+                    // 18th birthday, so that the walk foresees it (see `World::step_family`).
+                    Status::Care if age < MONTHS_TO_18 => next = next.min(ch.birth + MONTHS_TO_18),
+                    _ => {}
+                }
             }
             if ch.status != Status::Home || age >= MONTHS_TO_18 || ch.returned_at == s {
                 continue;

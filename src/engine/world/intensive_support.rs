@@ -31,6 +31,8 @@ impl World<'_> {
             let fam = &self.families[f as usize];
             (std::cmp::Reverse(fam.need), fam.case_since, f)
         });
+        // A family woken since the list was last cleared of sleepers is in it twice.
+        candidates.dedup();
         let end = pol.sis_end_prob.min(1.0);
         for &f in &candidates {
             if self.in_sis >= pol.sis_places {
@@ -46,7 +48,7 @@ impl World<'_> {
             self.in_sis_by_locality[fam.locality as usize] += 1;
             self.out.flow(Move::IntensiveSupportStart, t, 1);
             self.log(f, None, Move::IntensiveSupportStart);
-            self.refresh(f, t + 1);
+            self.redraw_later(f);
         }
         self.sis_candidates = candidates;
     }

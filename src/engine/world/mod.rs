@@ -91,6 +91,9 @@ pub struct World<'m> {
     entry: CareEntryFactors,
     /// This replication's placement move hazard and re-entry multiplier.
     care_rates: DrawnCareRates,
+    /// Cumulative hazards of renewed contact by month of age, for the walks of sleeping
+    /// families ([`calendar::closed_cumulative`]).
+    closed_cumulative: Vec<[f64; 4]>,
     period: usize,
     t: i32,
     not_known: CohortTable,
@@ -111,8 +114,17 @@ pub struct World<'m> {
     /// eight bytes a family, not a record.
     due: Vec<Due>,
     children: Vec<Child>,
+    /// Families awake or with children in care (and, between the yearly clear-outs, some that
+    /// have since gone to sleep or finished): where intensive support looks for candidates.
     active: Vec<u32>,
     newly_active: Vec<u32>,
+    /// Families by the month they next need stepping, as set by [`World::retouch`]: a family
+    /// re-scheduled leaves its old entry behind, skipped when its month comes (its `touch` no
+    /// longer matches). The month's families are read from here, not found by looking at
+    /// every active family.
+    due_by_month: Vec<Vec<u32>>,
+    /// The first month whose list in `due_by_month` may still take families.
+    open_month: i32,
     wake: Vec<Vec<u32>>,
     queues: Vec<VecDeque<(u32, i32)>>,
     waiting: Vec<u32>,
@@ -127,6 +139,8 @@ pub struct World<'m> {
     scratch_explicit_18: Vec<u32>,
     scratch_hazards: Vec<f64>,
     scratch_children: Vec<u32>,
+    /// Families whose next home event is to be re-drawn at the end of this month.
+    redraw: Vec<u32>,
     log_families: u32,
     out: RepOutput,
     /// Set from outside to stop the replication early (`None`: never stops).
@@ -160,6 +174,7 @@ impl<'m> World<'m> {
         let exits = m.exit_hazards(&parameter_draws);
         let entry = m.care_entry_factors(&parameter_draws, months);
         let care_rates = m.care_rates(&parameter_draws);
+        let closed_cumulative = calendar::closed_cumulative(m, &entry);
         let mut out = RepOutput::new(months, m.localities);
         out.parameters = parameter_draws;
         let spare = SPARE_ARRAYS.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
@@ -172,6 +187,7 @@ impl<'m> World<'m> {
             exits,
             entry,
             care_rates,
+            closed_cumulative,
             period: 0,
             t: 0,
             not_known: CohortTable::new(groups, months),
@@ -186,6 +202,8 @@ impl<'m> World<'m> {
             children: spare.children,
             active: Vec::new(),
             newly_active: Vec::new(),
+            due_by_month: vec![Vec::new(); months],
+            open_month: 0,
             wake: vec![Vec::new(); months],
             queues: vec![VecDeque::new(); m.localities],
             waiting: vec![0; m.localities],
@@ -200,6 +218,7 @@ impl<'m> World<'m> {
             scratch_explicit_18: vec![0; SLOTS * m.localities],
             scratch_hazards: Vec::new(),
             scratch_children: Vec::new(),
+            redraw: Vec::new(),
             log_families,
             out,
             stop,
@@ -207,6 +226,8 @@ impl<'m> World<'m> {
             stopped: false,
         };
         w.initialise();
+        // Placing the starting caseload drew every family's first events from month 0.
+        w.redraw.clear();
         w
     }
 
@@ -275,32 +296,91 @@ impl<'m> World<'m> {
         self.pool_contacts(Pool::NotKnown);
         self.pool_contacts(Pool::Known);
         let waking = std::mem::take(&mut self.wake[t as usize]);
-        for f in waking {
+        for (i, &f) in waking.iter().enumerate() {
             if self.should_stop() {
                 return;
             }
+            if let Some(&ahead) = waking.get(i + PREFETCH_AHEAD) {
+                self.prefetch_family(ahead);
+            }
             self.wake_family(f);
         }
-        let active = std::mem::take(&mut self.active);
-        for &f in &active {
+        let due_now = std::mem::take(&mut self.due_by_month[t as usize]);
+        self.open_month = t + 1;
+        for (i, &f) in due_now.iter().enumerate() {
             if self.should_stop() {
                 break;
             }
+            if let Some(&ahead) = due_now.get(i + PREFETCH_AHEAD) {
+                self.prefetch_family(ahead);
+            }
+            if let Some(&ahead) = due_now.get(i + PREFETCH_AHEAD / 2) {
+                self.prefetch_children(ahead);
+            }
             let due = self.due[f as usize];
             if !due.parked && due.touch <= t {
+                // Set again when the family settles; meanwhile a second entry this month is
+                // skipped.
+                self.due[f as usize].touch = NO_EVENT;
                 self.step_family(f);
             }
         }
-        self.active = active;
         if self.stopped {
             return;
         }
         self.allocate_early_help();
         self.allocate_intensive_support();
+        self.redraw_pending();
         self.active.append(&mut self.newly_active);
-        self.active.retain(|&f| !self.due[f as usize].parked);
+        // Parked families leave the list once a year, not every month: only intensive support
+        // reads it, and it passes over them.
+        if t % 12 == 11 {
+            self.active.retain(|&f| !self.due[f as usize].parked);
+        }
         self.record(t);
     }
+}
+
+/// How many families ahead of the one being stepped (or woken) their records are asked for:
+/// a family's record and its children's are rarely in cache when its month comes, and its
+/// step is long enough to hide the wait for the next ones.
+const PREFETCH_AHEAD: usize = 4;
+
+impl World<'_> {
+    /// Ask for family `f`'s record (and its entry in `due`) to be brought into cache.
+    #[inline(always)]
+    fn prefetch_family(&self, f: u32) {
+        let record = &self.families[f as usize];
+        let start = (record as *const Family).cast::<u8>();
+        for offset in (0..std::mem::size_of::<Family>()).step_by(64) {
+            prefetch(start.wrapping_add(offset));
+        }
+        prefetch((&self.due[f as usize] as *const Due).cast());
+    }
+
+    /// Ask for the records of family `f`'s first and last children to be brought into cache
+    /// (a family's children are mostly next to each other); the family's own record should
+    /// be there by now.
+    #[inline(always)]
+    fn prefetch_children(&self, f: u32) {
+        let children = &self.families[f as usize].children;
+        for c in [children.first(), children.last()].into_iter().flatten() {
+            prefetch((&self.children[*c as usize] as *const Child).cast());
+        }
+    }
+}
+
+/// A hint to the processor to bring the cache line at `p` in; nothing on other processors.
+#[inline(always)]
+fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it reads nothing into the program and cannot fault,
+    // whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// Index into a cumulative distribution for uniform `u`.
