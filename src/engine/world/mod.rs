@@ -275,17 +275,19 @@ impl<'m> World<'m> {
         self.pool_contacts(Pool::NotKnown);
         self.pool_contacts(Pool::Known);
         let waking = std::mem::take(&mut self.wake[t as usize]);
-        for f in waking {
+        for (i, &f) in waking.iter().enumerate() {
             if self.should_stop() {
                 return;
             }
+            self.prefetch_ahead(&waking, i, false);
             self.wake_family(f);
         }
         let active = std::mem::take(&mut self.active);
-        for &f in &active {
+        for (i, &f) in active.iter().enumerate() {
             if self.should_stop() {
                 break;
             }
+            self.prefetch_ahead(&active, i, true);
             let due = self.due[f as usize];
             if !due.parked && due.touch <= t {
                 self.step_family(f);
