@@ -91,8 +91,46 @@ impl StartingPosition {
         let groups = model.localities * 3;
         let mut pools = (CohortTable::new(groups, 0), CohortTable::new(groups, 0));
         fill_pools(model, &mut pools.0, &mut pools.1);
-        synthetic(model, seed, replication, &periods[0].1, pools, &mut || false).expect("never stopped")
+        let drawn = synthetic(model, seed, replication, &periods[0].1, pools, &mut || false).expect("never stopped");
+        position_of(model, drawn)
     }
+}
+
+/// A family of the synthetic position as drawn: its group and kind of need, and its children
+/// (in care, then at home) with the fields that say so left empty. The world places these as
+/// they are; [`StartingPosition::synthetic`] fills the fields in (`position_of`). Without the
+/// text of keys and locality names the world's start allocates little per family.
+pub(super) struct DrawnFamily {
+    group: usize,
+    abuse_neglect: bool,
+    care: Vec<ChildInCare>,
+    home: Option<FamilyAtHome>,
+}
+
+/// The position of drawn families: each one's key (its place in the order drawn), locality,
+/// need level and kind of need written on its children and its family at home.
+fn position_of(m: &Model, drawn: Vec<DrawnFamily>) -> StartingPosition {
+    let mut position = StartingPosition::default();
+    for (k, family) in drawn.into_iter().enumerate() {
+        let key = k.to_string();
+        let g = family.group;
+        let locality = Some(m.locality_names[g / 3].clone());
+        let need = Some(NeedLevel::ALL[g % 3]);
+        let need_kind = Some(if family.abuse_neglect { NeedKind::AbuseNeglect } else { NeedKind::Other });
+        for child in family.care {
+            position.children_in_care.push(ChildInCare {
+                family: Some(key.clone()),
+                locality: locality.clone(),
+                need,
+                need_kind,
+                ..child
+            });
+        }
+        if let Some(home) = family.home {
+            position.families_at_home.push(FamilyAtHome { family: Some(key), locality, need, need_kind, ..home });
+        }
+    }
+    position
 }
 
 /// The synthetic producer, drawing from `(not_known, known)`, the pools as [`fill_pools`]
@@ -105,10 +143,10 @@ pub(super) fn synthetic(
     pol: &PeriodPolicy,
     (mut not_known, mut known): (CohortTable, CohortTable),
     stop: &mut dyn FnMut() -> bool,
-) -> Option<StartingPosition> {
+) -> Option<Vec<DrawnFamily>> {
     let init = &m.scenario.population.initial;
     let mut rng = rng::stream(seed, rep, Purpose::Initial, 0, 0);
-    let mut position = StartingPosition::default();
+    let mut drawn = Vec::new();
     // Where each family lives: groups weighted by the known-before children of the band, kept
     // up to date as families are drawn, so a draw costs O(log groups), not O(groups).
     let mut picker = GroupPicker::new(m, &known);
@@ -116,13 +154,6 @@ pub(super) fn synthetic(
     let mut should_stop = || {
         work += 1;
         work % STOP_CHECK_EVERY == 0 && stop()
-    };
-    // The family's locality, need and kind of need, as a position gives them.
-    let describe = |g: usize, abuse_neglect: bool| {
-        let locality = Some(m.locality_names[g / 3].clone());
-        let need = Some(NeedLevel::ALL[g % 3]);
-        let kind = Some(if abuse_neglect { NeedKind::AbuseNeglect } else { NeedKind::Other });
-        (locality, need, kind)
     };
     // Children looked after, in sibling groups.
     let ages = init.looked_after_ages.to_array();
@@ -138,10 +169,9 @@ pub(super) fn synthetic(
         else {
             break;
         };
-        let key = k.to_string();
         k += 1;
-        let (locality, need, need_kind) = describe(g, abuse_neglect);
         let together = chance(&mut rng, m.sibling_group_entry);
+        let mut care = Vec::new();
         let mut at_home = Vec::new();
         for (i, &birth) in births.iter().enumerate() {
             let age_months = -birth;
@@ -154,8 +184,8 @@ pub(super) fn synthetic(
             let entry_age = age_months - months_in;
             let mix = if entry_age < TEN_YEARS { pol.mix_under_10 } else { pol.mix_10_plus };
             let placement = pick_cumulative(&mix, uniform(&mut rng));
-            position.children_in_care.push(ChildInCare {
-                family: Some(key.clone()),
+            care.push(ChildInCare {
+                family: None,
                 age_months: age_months as u32,
                 placement: Placement::ALL[placement],
                 legal_status: None,
@@ -164,24 +194,23 @@ pub(super) fn synthetic(
                 months_in_placement: None,
                 previous_episodes: Some(0),
                 entered_under_5: Some(entry_age < FIVE_YEARS),
-                locality: locality.clone(),
-                need,
-                need_kind,
+                locality: None,
+                need: None,
+                need_kind: None,
             });
             placed += 1;
         }
-        if !at_home.is_empty() {
-            position.families_at_home.push(FamilyAtHome {
-                family: Some(key),
-                case: CaseAtHome::Closed,
-                children_age_months: at_home,
-                locality,
-                need,
-                need_kind,
-                months_open: Some(0),
-                returned_home: Vec::new(),
-            });
-        }
+        let home = (!at_home.is_empty()).then(|| FamilyAtHome {
+            family: None,
+            case: CaseAtHome::Closed,
+            children_age_months: at_home,
+            locality: None,
+            need: None,
+            need_kind: None,
+            months_open: Some(0),
+            returned_home: Vec::new(),
+        });
+        drawn.push(DrawnFamily { group: g, abuse_neglect, care, home });
     }
     // Open social care cases and early help, counted in children (plans) or families.
     let cases = [
@@ -206,24 +235,23 @@ pub(super) fn synthetic(
             else {
                 break;
             };
-            let key = k.to_string();
             k += 1;
             let months_open = (uniform(&mut rng) * 2.0 * mean_months_open(case)) as u32;
             counted += if count_children { births.len() as u32 } else { 1 };
-            let (locality, need, need_kind) = describe(g, abuse_neglect);
-            position.families_at_home.push(FamilyAtHome {
-                family: Some(key),
+            let home = FamilyAtHome {
+                family: None,
                 case,
                 children_age_months: births.iter().map(|&b| (-b) as u32).collect(),
-                locality,
-                need,
-                need_kind,
+                locality: None,
+                need: None,
+                need_kind: None,
                 months_open: Some(months_open),
                 returned_home: Vec::new(),
-            });
+            };
+            drawn.push(DrawnFamily { group: g, abuse_neglect, care: Vec::new(), home: Some(home) });
         }
     }
-    Some(position)
+    Some(drawn)
 }
 
 /// Mean months a case has been open on the start date, in the synthetic producer (and for
@@ -380,37 +408,38 @@ impl World<'_> {
     pub(super) fn initialise(&mut self) {
         let m = self.m;
         fill_pools(m, &mut self.not_known, &mut self.known);
-        let drawn;
-        let position = match &m.scenario.starting_position {
-            Some(given) => given,
-            None => {
-                let stop = self.stop;
-                let mut stop_now = || stop.is_some_and(|s| s.load(Ordering::Relaxed));
-                let periods = Rc::clone(&self.periods);
-                let pools = (self.not_known.clone(), self.known.clone());
-                match synthetic(m, self.seed, self.rep, &periods[0].1, pools, &mut stop_now) {
-                    Some(p) => {
-                        drawn = p;
-                        &drawn
-                    }
-                    None => {
-                        self.stopped = true;
-                        return;
-                    }
-                }
-            }
+        if let Some(given) = &m.scenario.starting_position {
+            return self.place(&given.families());
+        }
+        let stop = self.stop;
+        let mut stop_now = || stop.is_some_and(|s| s.load(Ordering::Relaxed));
+        let periods = Rc::clone(&self.periods);
+        let pools = (self.not_known.clone(), self.known.clone());
+        let Some(drawn) = synthetic(m, self.seed, self.rep, &periods[0].1, pools, &mut stop_now) else {
+            self.stopped = true;
+            return;
         };
-        self.place(position);
+        // In the order drawn: the order a position's families form in (every family of
+        // children looked after has one in care, so none is formed later by its key).
+        let families: Vec<StartFamily<'_>> = drawn
+            .iter()
+            .map(|d| StartFamily {
+                care: d.care.iter().collect(),
+                home: d.home.as_ref(),
+                drawn: Some((d.group, d.abuse_neglect)),
+            })
+            .collect();
+        self.place(&families);
     }
 
     /// Take the position's children out of the pools and place them, family by family in the
     /// position's order; then draw everyone's first events.
-    fn place(&mut self, position: &StartingPosition) {
+    fn place(&mut self, families: &[StartFamily<'_>]) {
         // Locality names sorted once, for a binary search rather than a scan for every family.
         let mut localities: Vec<(&str, usize)> =
             self.m.locality_names.iter().enumerate().map(|(l, name)| (name.as_str(), l)).collect();
         localities.sort_unstable();
-        for (k, family) in position.families().iter().enumerate() {
+        for (k, family) in families.iter().enumerate() {
             if self.should_stop() {
                 return;
             }
@@ -454,17 +483,19 @@ impl World<'_> {
             localities.get(first).filter(|&&(n, _)| n == name).map(|&(_, l)| l)
         });
         let need = family.need().map(NeedLevel::index);
-        let g = match (locality, need) {
-            (Some(l), Some(n)) => l * 3 + n,
+        let g = match (family.drawn, locality, need) {
+            (Some((g, _)), _, _) => g,
+            (None, Some(l), Some(n)) => l * 3 + n,
             _ => {
                 let strength = need_strength(!family.care.is_empty(), family.home.map(|h| h.case));
                 self.draw_start_group(births[0], strength, locality, need, k)
             }
         };
         self.take_from_pools(g, &births);
-        let abuse_neglect = match family.need_kind() {
-            Some(kind) => kind == NeedKind::AbuseNeglect,
-            None => abuse_neglect_for(m, births[0], 0, draws.kind),
+        let abuse_neglect = match (family.drawn, family.need_kind()) {
+            (Some((_, abuse_neglect)), _) => abuse_neglect,
+            (None, Some(kind)) => kind == NeedKind::AbuseNeglect,
+            (None, None) => abuse_neglect_for(m, births[0], 0, draws.kind),
         };
         self.push_family(rng, g, &births, abuse_neglect)
     }
