@@ -91,15 +91,19 @@ impl StartingPosition {
         let groups = model.localities * 3;
         let mut pools = (CohortTable::new(groups, 0), CohortTable::new(groups, 0));
         fill_pools(model, &mut pools.0, &mut pools.1);
-        let drawn = synthetic(model, seed, replication, &periods[0].1, pools, &mut || false).expect("never stopped");
+        let mut drawn = Vec::new();
+        synthetic(model, seed, replication, &periods[0].1, pools, &mut || false, &mut |family| drawn.push(family))
+            .expect("never stopped");
         position_of(model, drawn)
     }
 }
 
 /// A family of the synthetic position as drawn: its group and kind of need, and its children
-/// (in care, then at home) with the fields that say so left empty. The world places these as
-/// they are; [`StartingPosition::synthetic`] fills the fields in (`position_of`). Without the
-/// text of keys and locality names the world's start allocates little per family.
+/// (in care, then at home) with the fields that say so left empty. The world places each as it
+/// is drawn; [`StartingPosition::synthetic`] keeps them and fills the fields in
+/// (`position_of`). Without the text of keys and locality names, and placed one by one, the
+/// world's start holds one family at a time (at England's size the whole position was about
+/// 120 MB).
 pub(super) struct DrawnFamily {
     group: usize,
     abuse_neglect: bool,
@@ -134,8 +138,8 @@ fn position_of(m: &Model, drawn: Vec<DrawnFamily>) -> StartingPosition {
 }
 
 /// The synthetic producer, drawing from `(not_known, known)`, the pools as [`fill_pools`]
-/// leaves them, and giving up (`None`) once `stop()` says so (it is asked every so often);
-/// `pol` is the policy in force at the start.
+/// leaves them, handing each family to `sink` as it is drawn, and giving up (`None`) once
+/// `stop()` says so (it is asked every so often); `pol` is the policy in force at the start.
 pub(super) fn synthetic(
     m: &Model,
     seed: u64,
@@ -143,10 +147,10 @@ pub(super) fn synthetic(
     pol: &PeriodPolicy,
     (mut not_known, mut known): (CohortTable, CohortTable),
     stop: &mut dyn FnMut() -> bool,
-) -> Option<Vec<DrawnFamily>> {
+    sink: &mut dyn FnMut(DrawnFamily),
+) -> Option<()> {
     let init = &m.scenario.population.initial;
     let mut rng = rng::stream(seed, rep, Purpose::Initial, 0, 0);
-    let mut drawn = Vec::new();
     // Where each family lives: groups weighted by the known-before children of the band, kept
     // up to date as families are drawn, so a draw costs O(log groups), not O(groups).
     let mut picker = GroupPicker::new(m, &known);
@@ -210,7 +214,7 @@ pub(super) fn synthetic(
             months_open: Some(0),
             returned_home: Vec::new(),
         });
-        drawn.push(DrawnFamily { group: g, abuse_neglect, care, home });
+        sink(DrawnFamily { group: g, abuse_neglect, care, home });
     }
     // Open social care cases and early help, counted in children (plans) or families.
     let cases = [
@@ -248,10 +252,10 @@ pub(super) fn synthetic(
                 months_open: Some(months_open),
                 returned_home: Vec::new(),
             };
-            drawn.push(DrawnFamily { group: g, abuse_neglect, care: Vec::new(), home: Some(home) });
+            sink(DrawnFamily { group: g, abuse_neglect, care: Vec::new(), home: Some(home) });
         }
     }
-    Some(drawn)
+    Some(())
 }
 
 /// Mean months a case has been open on the start date, in the synthetic producer (and for
@@ -408,57 +412,67 @@ impl World<'_> {
     pub(super) fn initialise(&mut self) {
         let m = self.m;
         fill_pools(m, &mut self.not_known, &mut self.known);
+        // Locality names sorted once, for a binary search rather than a scan for every family.
+        let mut localities: Vec<(&str, usize)> =
+            m.locality_names.iter().enumerate().map(|(l, name)| (name.as_str(), l)).collect();
+        localities.sort_unstable();
         if let Some(given) = &m.scenario.starting_position {
-            return self.place(&given.families());
+            for (k, family) in given.families().iter().enumerate() {
+                self.place_family(family, k as u64, &localities);
+            }
+            return self.placed();
         }
         let stop = self.stop;
         let mut stop_now = || stop.is_some_and(|s| s.load(Ordering::Relaxed));
         let periods = Rc::clone(&self.periods);
         let pools = (self.not_known.clone(), self.known.clone());
-        let Some(drawn) = synthetic(m, self.seed, self.rep, &periods[0].1, pools, &mut stop_now) else {
-            self.stopped = true;
-            return;
+        let (seed, rep) = (self.seed, self.rep);
+        // Placed as drawn, in the order drawn: the order a position's families form in (every
+        // family of children looked after has one in care, so none is formed later by its key).
+        let mut k = 0;
+        let mut place = |drawn: DrawnFamily| {
+            let family = StartFamily {
+                care: drawn.care.iter().collect(),
+                home: drawn.home.as_ref(),
+                drawn: Some((drawn.group, drawn.abuse_neglect)),
+            };
+            self.place_family(&family, k, &localities);
+            k += 1;
         };
-        // In the order drawn: the order a position's families form in (every family of
-        // children looked after has one in care, so none is formed later by its key).
-        let families: Vec<StartFamily<'_>> = drawn
-            .iter()
-            .map(|d| StartFamily {
-                care: d.care.iter().collect(),
-                home: d.home.as_ref(),
-                drawn: Some((d.group, d.abuse_neglect)),
-            })
-            .collect();
-        self.place(&families);
+        if synthetic(m, seed, rep, &periods[0].1, pools, &mut stop_now, &mut place).is_none() {
+            self.stopped = true;
+        }
+        self.placed();
     }
 
-    /// Take the position's children out of the pools and place them, family by family in the
-    /// position's order; then draw everyone's first events.
-    fn place(&mut self, families: &[StartFamily<'_>]) {
-        // Locality names sorted once, for a binary search rather than a scan for every family.
-        let mut localities: Vec<(&str, usize)> =
-            self.m.locality_names.iter().enumerate().map(|(l, name)| (name.as_str(), l)).collect();
-        localities.sort_unstable();
-        for (k, family) in families.iter().enumerate() {
-            if self.should_stop() {
-                return;
+    /// Take the `k`th family of the position out of the pools and place it (the families in
+    /// the position's order, then [`World::placed`]).
+    fn place_family(&mut self, family: &StartFamily<'_>, k: u64, localities: &[(&str, usize)]) {
+        if self.stopped || self.should_stop() {
+            return;
+        }
+        let f = self.materialise_start(family, k, localities);
+        let kids = self.families[f as usize].children.to_vec();
+        let proceedings = self.start_proceedings(family, k);
+        for (&c, child) in kids.iter().zip(&family.care) {
+            self.place_start_child(f, c, child, proceedings);
+        }
+        if let Some(home) = family.home {
+            for gone in &home.returned_home {
+                let c = kids[family.care.len() + gone.child as usize];
+                let child = &mut self.children[c as usize];
+                child.care_episodes = gone.previous_episodes.unwrap_or(1).min(u32::from(u8::MAX)) as u8;
+                child.returned_at = -(gone.months_since as i32);
             }
-            let f = self.materialise_start(family, k as u64, &localities);
-            let kids = self.families[f as usize].children.to_vec();
-            let proceedings = self.start_proceedings(family, k as u64);
-            for (&c, child) in kids.iter().zip(&family.care) {
-                self.place_start_child(f, c, child, proceedings);
-            }
-            if let Some(home) = family.home {
-                for gone in &home.returned_home {
-                    let c = kids[family.care.len() + gone.child as usize];
-                    let child = &mut self.children[c as usize];
-                    child.care_episodes = gone.previous_episodes.unwrap_or(1).min(u32::from(u8::MAX)) as u8;
-                    child.returned_at = -(gone.months_since as i32);
-                }
-                self.open_start_case(f, home, k as u64);
-            }
-            self.activate(f);
+            self.open_start_case(f, home, k);
+        }
+        self.activate(f);
+    }
+
+    /// Every family of the position placed: draw everyone's first events from month 0.
+    fn placed(&mut self) {
+        if self.stopped {
+            return;
         }
         self.active.append(&mut self.newly_active);
         // Everyone's first events are drawn from month 0.
