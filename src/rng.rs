@@ -42,7 +42,14 @@ pub fn mix64(mut z: u64) -> u64 {
 /// Fold a sequence of words into one 64-bit key.
 #[inline]
 pub fn key(words: &[u64]) -> u64 {
-    words.iter().fold(0x6A09_E667_F3BC_C908, |acc, &w| mix64(acc ^ mix64(w)))
+    key_continue(0x6A09_E667_F3BC_C908, words)
+}
+
+/// Go on folding `words` into `key(first)`: `key_continue(key(a), b)` is `key(a ++ b)`, so a
+/// loop over keys that share their first words folds those once.
+#[inline]
+pub fn key_continue(prefix: u64, words: &[u64]) -> u64 {
+    words.iter().fold(prefix, |acc, &w| mix64(acc ^ mix64(w)))
 }
 
 /// FNV-1a hash of a string. The parameter registry's frozen stream keys are the hashes of the
@@ -54,6 +61,27 @@ pub fn hash_str(s: &str) -> u64 {
 /// The stream for `(seed, replication, purpose, a, b)`.
 pub fn stream(seed: u64, replication: u64, purpose: Purpose, a: u64, b: u64) -> Stream {
     Stream::seed_from_u64(key(&[seed, replication, purpose as u64, a, b]))
+}
+
+/// The streams of one seed, replication and purpose, with those words of their keys folded
+/// once: `Streams::new(seed, replication, purpose).stream(a, b)` is `stream(seed,
+/// replication, purpose, a, b)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Streams {
+    prefix: u64,
+}
+
+impl Streams {
+    /// The streams of `(seed, replication, purpose)`.
+    pub fn new(seed: u64, replication: u64, purpose: Purpose) -> Self {
+        Streams { prefix: key(&[seed, replication, purpose as u64]) }
+    }
+
+    /// The stream for `(a, b)`.
+    #[inline]
+    pub fn stream(&self, a: u64, b: u64) -> Stream {
+        Stream::seed_from_u64(key_continue(self.prefix, &[a, b]))
+    }
 }
 
 /// A uniform draw in `[0, 1)` with 53 random bits.
@@ -138,6 +166,18 @@ mod tests {
         let xc: Vec<u64> = (0..4).map(|_| c.next_u64()).collect();
         assert_eq!(xa, xb);
         assert_ne!(xa, xc);
+    }
+
+    #[test]
+    fn keys_and_streams_folded_in_parts_are_the_same() {
+        assert_eq!(key_continue(key(&[1, 2]), &[3, 4]), key(&[1, 2, 3, 4]));
+        assert_ne!(key_continue(key(&[1, 2]), &[4, 3]), key(&[1, 2, 3, 4]));
+        let mut a = Streams::new(42, 3, Purpose::PoolCell).stream(7, 9);
+        let mut b = stream(42, 3, Purpose::PoolCell, 7, 9);
+        let mut c = Streams::new(42, 3, Purpose::Family).stream(7, 9);
+        let first = a.next_u64();
+        assert_eq!(first, b.next_u64());
+        assert_ne!(first, c.next_u64());
     }
 
     #[test]

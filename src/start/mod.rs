@@ -259,6 +259,9 @@ impl ReturnedHome {
 pub(crate) struct StartFamily<'a> {
     pub(crate) care: Vec<&'a ChildInCare>,
     pub(crate) home: Option<&'a FamilyAtHome>,
+    /// The group (locality x need level) and whether the need is abuse or neglect, for a family
+    /// the engine drew itself (whose children do not say).
+    pub(crate) drawn: Option<(usize, bool)>,
 }
 
 impl<'a> StartFamily<'a> {
@@ -309,7 +312,7 @@ impl StartingPosition {
             if let Some(&i) = key.and_then(|k| by_key.get(k)) {
                 return i;
             }
-            families.push(StartFamily { care: Vec::new(), home: None });
+            families.push(StartFamily { care: Vec::new(), home: None, drawn: None });
             if let Some(k) = key {
                 by_key.insert(k, families.len() - 1);
             }

@@ -21,6 +21,14 @@ pub(super) enum Route {
 
 pub(super) const SIBLING_SEARCH_MONTHS: i32 = 18;
 
+/// A child-month's hazards of contact out of a pool in one month (see [`World::pool_hazards`]).
+struct PoolHazards {
+    /// By route ([`Route`] order), need level and age band.
+    by_band: [[[f64; AgeBand::COUNT]; 3]; 3],
+    /// Crisis entry by need level and single year of age, with care-entry factors by age.
+    crisis_by_year: Option<[[f64; AGES]; 3]>,
+}
+
 impl World<'_> {
     pub(super) fn age_pools(&mut self, t: i32) {
         let mut turned = 0u32;
@@ -43,52 +51,32 @@ impl World<'_> {
     pub(super) fn pool_contacts(&mut self, pool: Pool) {
         let m = self.m;
         let t = self.t;
-        let periods = Rc::clone(&self.periods);
-        let pol = &periods[self.period].1;
-        let rates = match pool {
-            Pool::NotKnown => &m.not_known,
-            Pool::Known => &m.previously_known,
-        };
+        // A child-month's hazard by route, need level and band (or single year of age), the
+        // same for every locality: once a month, not once a group and route.
+        let hazards = self.pool_hazards(pool);
+        let cells = rng::Streams::new(self.seed, self.rep, Purpose::PoolCell);
+        let families = rng::Streams::new(self.seed, self.rep, Purpose::Family);
+        let routes = [Route::Identification, Route::Referral, Route::Crisis];
+        // The keys' words that do not change in the loop, folded once.
+        let pool_key = rng::key(&[pool as u64]);
         for g in 0..m.localities * 3 {
             let need = g % 3;
-            let contact = m.contact_need[need];
-            for (r, route) in [Route::Identification, Route::Referral, Route::Crisis].into_iter().enumerate() {
+            let group_key = rng::key_continue(pool_key, &[g as u64]);
+            for (r, route) in routes.into_iter().enumerate() {
+                let by_year = (route == Route::Crisis).then_some(hazards.crisis_by_year.as_ref()).flatten();
+                let table = match pool {
+                    Pool::NotKnown => &self.not_known,
+                    Pool::Known => &self.known,
+                };
                 let mut weights = [0.0f64; AgeBand::COUNT];
-                // Crisis entry with factors by single year of age: each year's hazard, and the
-                // band's weight summed over its years (the child is then drawn by them).
-                let by_year = (route == Route::Crisis && self.entry.by_age.is_some()).then(|| {
-                    std::array::from_fn::<f64, AGES, _>(|a| {
-                        let b = AgeBand::of_age(a as u32).index();
-                        let h = rates.crisis[b] * self.entry.at_age(b, a as i32 * 12, t);
-                        (h * contact).min(MAX_MONTHLY_HAZARD)
-                    })
-                });
-                for b in 0..AgeBand::COUNT {
-                    let base = match route {
-                        Route::Identification => {
-                            let mut h = rates.identification[b] * pol.identification_multiplier;
-                            if AgeBand::ALL[b].five_plus() {
-                                h *= pol.over_fives_multiplier;
-                            }
-                            if need == 2 {
-                                h *= pol.high_need_multiplier;
-                            }
-                            h
-                        }
-                        Route::Referral => rates.referral[b],
-                        Route::Crisis => rates.crisis[b] * self.entry.at(b, t),
-                    };
-                    let table = match pool {
-                        Pool::NotKnown => &self.not_known,
-                        Pool::Known => &self.known,
-                    };
-                    // A child-month hazard above the largest allowed (a distribution's draw) is
-                    // capped: contact that month is certain either way.
-                    weights[b] = match &by_year {
-                        None => table.band_total(g, b) as f64 * (base * contact).min(MAX_MONTHLY_HAZARD),
+                for (b, weight) in weights.iter_mut().enumerate() {
+                    *weight = match by_year {
+                        None => table.band_total(g, b) as f64 * hazards.by_band[r][need][b],
+                        // The band's weight summed over its years (the child is then drawn by
+                        // them).
                         Some(h) => {
                             let years = AgeBand::START_MONTHS[b] / 12..AgeBand::END_MONTHS[b] / 12;
-                            years.map(|a| table.year_total(g, a as usize, t) as f64 * h[a as usize]).sum()
+                            years.map(|a| table.year_total(g, a as usize, t) as f64 * h[need][a as usize]).sum()
                         }
                     };
                 }
@@ -96,13 +84,9 @@ impl World<'_> {
                 if mean <= 0.0 {
                     continue;
                 }
-                let cell = rng::key(&[pool as u64, g as u64, r as u64, t as u64]);
-                let mut s = rng::stream(self.seed, self.rep, Purpose::PoolCell, cell, 0);
+                let cell = rng::key_continue(group_key, &[r as u64, t as u64]);
+                let mut s = cells.stream(cell, 0);
                 // Never more contacts than children who can be drawn.
-                let table = match pool {
-                    Pool::NotKnown => &self.not_known,
-                    Pool::Known => &self.known,
-                };
                 let people: u64 = (0..AgeBand::COUNT).map(|b| table.band_total(g, b)).sum();
                 let n = u64::from(rng::poisson(&mut s, mean)).min(people) as u32;
                 for k in 0..n {
@@ -115,12 +99,13 @@ impl World<'_> {
                         Pool::NotKnown => &self.not_known,
                         Pool::Known => &self.known,
                     };
-                    let picked = match &by_year {
+                    let picked = match by_year {
                         None => table.pick_in_band(g, band, t, u),
-                        Some(h) => table.pick_in_band_weighted(g, band, t, u, h),
+                        Some(h) => table.pick_in_band_weighted(g, band, t, u, &h[need]),
                     };
                     let Some(birth) = picked else { continue };
-                    let f = self.materialise(pool, g, birth, rng::key(&[cell, u64::from(k)]));
+                    let rng = families.stream(rng::key(&[cell, u64::from(k)]), 0);
+                    let f = self.materialise_from(pool, g, birth, rng);
                     let mv = match (pool, route) {
                         (Pool::NotKnown, Route::Identification) => Move::NotKnownToEarlyHelp,
                         (Pool::NotKnown, Route::Referral) => Move::NotKnownToReferral,
@@ -136,10 +121,57 @@ impl World<'_> {
         }
     }
 
+    /// A child-month's hazard of contact out of `pool` this month, by route, need level and
+    /// age band, capped at the largest allowed (a distribution's draw can exceed it: contact
+    /// that month is certain either way); and with care-entry factors by single year of age,
+    /// crisis entry by need level and year of age instead.
+    fn pool_hazards(&self, pool: Pool) -> PoolHazards {
+        let m = self.m;
+        let t = self.t;
+        let pol = self.pol();
+        let rates = match pool {
+            Pool::NotKnown => &m.not_known,
+            Pool::Known => &m.previously_known,
+        };
+        let by_band = std::array::from_fn(|r| {
+            std::array::from_fn(|need| {
+                let contact = m.contact_need[need];
+                std::array::from_fn(|b| {
+                    let base = match r {
+                        0 => {
+                            let mut h = rates.identification[b] * pol.identification_multiplier;
+                            if AgeBand::ALL[b].five_plus() {
+                                h *= pol.over_fives_multiplier;
+                            }
+                            if need == 2 {
+                                h *= pol.high_need_multiplier;
+                            }
+                            h
+                        }
+                        1 => rates.referral[b],
+                        _ => rates.crisis[b] * self.entry.at(b, t),
+                    };
+                    (base * contact).min(MAX_MONTHLY_HAZARD)
+                })
+            })
+        });
+        let crisis_by_year = self.entry.by_age.is_some().then(|| {
+            std::array::from_fn(|need| {
+                let contact = m.contact_need[need];
+                std::array::from_fn(|a| {
+                    let b = AgeBand::of_age(a as u32).index();
+                    let h = rates.crisis[b] * self.entry.at_age(b, a as i32 * 12, t);
+                    (h * contact).min(MAX_MONTHLY_HAZARD)
+                })
+            })
+        });
+        PoolHazards { by_band, crisis_by_year }
+    }
+
     /// Take a family out of an aggregate table: the index child born in `birth` and brothers
-    /// and sisters of nearby ages from the same locality and need level.
-    pub(super) fn materialise(&mut self, pool: Pool, g: usize, birth: i32, key: u64) -> u32 {
-        let mut rng = rng::stream(self.seed, self.rep, Purpose::Family, key, 0);
+    /// and sisters of nearby ages from the same locality and need level; `rng` is the family's
+    /// stream.
+    pub(super) fn materialise_from(&mut self, pool: Pool, g: usize, birth: i32, mut rng: Stream) -> u32 {
         let table = match pool {
             Pool::NotKnown => &mut self.not_known,
             Pool::Known => &mut self.known,

@@ -91,13 +91,55 @@ impl StartingPosition {
         let groups = model.localities * 3;
         let mut pools = (CohortTable::new(groups, 0), CohortTable::new(groups, 0));
         fill_pools(model, &mut pools.0, &mut pools.1);
-        synthetic(model, seed, replication, &periods[0].1, pools, &mut || false).expect("never stopped")
+        let mut drawn = Vec::new();
+        synthetic(model, seed, replication, &periods[0].1, pools, &mut || false, &mut |family| drawn.push(family))
+            .expect("never stopped");
+        position_of(model, drawn)
     }
 }
 
+/// A family of the synthetic position as drawn: its group and kind of need, and its children
+/// (in care, then at home) with the fields that say so left empty. The world places each as it
+/// is drawn; [`StartingPosition::synthetic`] keeps them and fills the fields in
+/// (`position_of`). Without the text of keys and locality names, and placed one by one, the
+/// world's start holds one family at a time (at England's size the whole position was about
+/// 120 MB).
+pub(super) struct DrawnFamily {
+    group: usize,
+    abuse_neglect: bool,
+    care: Vec<ChildInCare>,
+    home: Option<FamilyAtHome>,
+}
+
+/// The position of drawn families: each one's key (its place in the order drawn), locality,
+/// need level and kind of need written on its children and its family at home.
+fn position_of(m: &Model, drawn: Vec<DrawnFamily>) -> StartingPosition {
+    let mut position = StartingPosition::default();
+    for (k, family) in drawn.into_iter().enumerate() {
+        let key = k.to_string();
+        let g = family.group;
+        let locality = Some(m.locality_names[g / 3].clone());
+        let need = Some(NeedLevel::ALL[g % 3]);
+        let need_kind = Some(if family.abuse_neglect { NeedKind::AbuseNeglect } else { NeedKind::Other });
+        for child in family.care {
+            position.children_in_care.push(ChildInCare {
+                family: Some(key.clone()),
+                locality: locality.clone(),
+                need,
+                need_kind,
+                ..child
+            });
+        }
+        if let Some(home) = family.home {
+            position.families_at_home.push(FamilyAtHome { family: Some(key), locality, need, need_kind, ..home });
+        }
+    }
+    position
+}
+
 /// The synthetic producer, drawing from `(not_known, known)`, the pools as [`fill_pools`]
-/// leaves them, and giving up (`None`) once `stop()` says so (it is asked every so often);
-/// `pol` is the policy in force at the start.
+/// leaves them, handing each family to `sink` as it is drawn, and giving up (`None`) once
+/// `stop()` says so (it is asked every so often); `pol` is the policy in force at the start.
 pub(super) fn synthetic(
     m: &Model,
     seed: u64,
@@ -105,24 +147,17 @@ pub(super) fn synthetic(
     pol: &PeriodPolicy,
     (mut not_known, mut known): (CohortTable, CohortTable),
     stop: &mut dyn FnMut() -> bool,
-) -> Option<StartingPosition> {
-    let groups = m.localities * 3;
+    sink: &mut dyn FnMut(DrawnFamily),
+) -> Option<()> {
     let init = &m.scenario.population.initial;
     let mut rng = rng::stream(seed, rep, Purpose::Initial, 0, 0);
-    let mut position = StartingPosition::default();
-    // The groups' weights for each family drawn: one buffer for them all.
-    let mut weights = Vec::with_capacity(groups);
+    // Where each family lives: groups weighted by the known-before children of the band, kept
+    // up to date as families are drawn, so a draw costs O(log groups), not O(groups).
+    let mut picker = GroupPicker::new(m, &known);
     let mut work = 0u32;
     let mut should_stop = || {
         work += 1;
         work % STOP_CHECK_EVERY == 0 && stop()
-    };
-    // The family's locality, need and kind of need, as a position gives them.
-    let describe = |g: usize, abuse_neglect: bool| {
-        let locality = Some(m.locality_names[g / 3].clone());
-        let need = Some(NeedLevel::ALL[g % 3]);
-        let kind = Some(if abuse_neglect { NeedKind::AbuseNeglect } else { NeedKind::Other });
-        (locality, need, kind)
     };
     // Children looked after, in sibling groups.
     let ages = init.looked_after_ages.to_array();
@@ -134,14 +169,13 @@ pub(super) fn synthetic(
         }
         let band = rng::categorical(&mut rng, &ages);
         let Some((g, births, abuse_neglect)) =
-            draw_initial_family(m, &mut not_known, &mut known, &mut rng, band, 2.0, seed, rep, k, &mut weights)
+            draw_initial_family(m, &mut not_known, &mut known, &mut rng, band, 2.0, seed, rep, k, &mut picker)
         else {
             break;
         };
-        let key = k.to_string();
         k += 1;
-        let (locality, need, need_kind) = describe(g, abuse_neglect);
         let together = chance(&mut rng, m.sibling_group_entry);
+        let mut care = Vec::new();
         let mut at_home = Vec::new();
         for (i, &birth) in births.iter().enumerate() {
             let age_months = -birth;
@@ -154,8 +188,8 @@ pub(super) fn synthetic(
             let entry_age = age_months - months_in;
             let mix = if entry_age < TEN_YEARS { pol.mix_under_10 } else { pol.mix_10_plus };
             let placement = pick_cumulative(&mix, uniform(&mut rng));
-            position.children_in_care.push(ChildInCare {
-                family: Some(key.clone()),
+            care.push(ChildInCare {
+                family: None,
                 age_months: age_months as u32,
                 placement: Placement::ALL[placement],
                 legal_status: None,
@@ -164,24 +198,23 @@ pub(super) fn synthetic(
                 months_in_placement: None,
                 previous_episodes: Some(0),
                 entered_under_5: Some(entry_age < FIVE_YEARS),
-                locality: locality.clone(),
-                need,
-                need_kind,
+                locality: None,
+                need: None,
+                need_kind: None,
             });
             placed += 1;
         }
-        if !at_home.is_empty() {
-            position.families_at_home.push(FamilyAtHome {
-                family: Some(key),
-                case: CaseAtHome::Closed,
-                children_age_months: at_home,
-                locality,
-                need,
-                need_kind,
-                months_open: Some(0),
-                returned_home: Vec::new(),
-            });
-        }
+        let home = (!at_home.is_empty()).then(|| FamilyAtHome {
+            family: None,
+            case: CaseAtHome::Closed,
+            children_age_months: at_home,
+            locality: None,
+            need: None,
+            need_kind: None,
+            months_open: Some(0),
+            returned_home: Vec::new(),
+        });
+        sink(DrawnFamily { group: g, abuse_neglect, care, home });
     }
     // Open social care cases and early help, counted in children (plans) or families.
     let cases = [
@@ -197,43 +230,32 @@ pub(super) fn synthetic(
                 return None;
             }
             let band_weights: [f64; AgeBand::COUNT] = std::array::from_fn(|b| {
-                let total: u64 = (0..groups).map(|g| known.band_total(g, b)).sum();
-                total as f64 * (m.not_known.referral[b] + m.not_known.identification[b])
+                picker.band_total(b) as f64 * (m.not_known.referral[b] + m.not_known.identification[b])
             });
             let band = rng::categorical(&mut rng, &band_weights);
             let strength = need_strength(false, Some(case));
-            let Some((g, births, abuse_neglect)) = draw_initial_family(
-                m,
-                &mut not_known,
-                &mut known,
-                &mut rng,
-                band,
-                strength,
-                seed,
-                rep,
-                k,
-                &mut weights,
-            ) else {
+            let Some((g, births, abuse_neglect)) =
+                draw_initial_family(m, &mut not_known, &mut known, &mut rng, band, strength, seed, rep, k, &mut picker)
+            else {
                 break;
             };
-            let key = k.to_string();
             k += 1;
             let months_open = (uniform(&mut rng) * 2.0 * mean_months_open(case)) as u32;
             counted += if count_children { births.len() as u32 } else { 1 };
-            let (locality, need, need_kind) = describe(g, abuse_neglect);
-            position.families_at_home.push(FamilyAtHome {
-                family: Some(key),
+            let home = FamilyAtHome {
+                family: None,
                 case,
                 children_age_months: births.iter().map(|&b| (-b) as u32).collect(),
-                locality,
-                need,
-                need_kind,
+                locality: None,
+                need: None,
+                need_kind: None,
                 months_open: Some(months_open),
                 returned_home: Vec::new(),
-            });
+            };
+            sink(DrawnFamily { group: g, abuse_neglect, care: Vec::new(), home: Some(home) });
         }
     }
-    Some(position)
+    Some(())
 }
 
 /// Mean months a case has been open on the start date, in the synthetic producer (and for
@@ -263,15 +285,12 @@ fn draw_initial_family(
     seed: u64,
     rep: u64,
     k: u64,
-    weights: &mut Vec<f64>,
+    picker: &mut GroupPicker,
 ) -> Option<(usize, Births, bool)> {
-    // Three powers, not one per group: the same numbers, for a tenth of the start's time.
-    let leaning = m.escalation_need.map(|e| e.powf(strength));
-    weights.clear();
-    weights.extend((0..m.localities * 3).map(|g| known.band_total(g, band) as f64 * leaning[g % 3]));
-    let g = rng::categorical(rng, weights);
+    picker.lean(m, strength);
+    let g = picker.draw(rng, band);
     let (table, birth) = match known.pick_in_band(g, band, 0, uniform(rng)) {
-        Some(b) => (known, b),
+        Some(b) => (&mut *known, b),
         None => {
             let birth = not_known.pick_in_band(g, band, 0, uniform(rng))?;
             (not_known, birth)
@@ -279,7 +298,112 @@ fn draw_initial_family(
     };
     let mut family_rng = rng::stream(seed, rep, Purpose::Family, family_key(k), 0);
     let (births, abuse_neglect) = form_family(m, table, g, birth, 0, &mut family_rng);
+    picker.update(known, g);
     Some((g, births, abuse_neglect))
+}
+
+/// The groups' weights for drawing where a starting family lives: for each age band, the
+/// children of that band known before in each group times the need's escalation multiplier to
+/// a power, in a sum tree (a node holds the sum of its two children), so that a draw and an
+/// update cost O(log groups) where a scan of every group cost O(groups).
+///
+/// A draw gives the group [`rng::categorical`] gives over the same weights, spending the same
+/// uniform: the sums are added in another order, so the two could part only for a uniform
+/// within rounding (about 1e-16 of the total) of a boundary between groups. A node is always
+/// recomputed from its children, never adjusted by differences, so a group with no children
+/// weighs exactly zero and is never drawn.
+struct GroupPicker {
+    groups: usize,
+    /// Leaves in each tree: the groups, rounded up to a power of two.
+    width: usize,
+    /// Per band, the tree: node 1 is the root, node `i` has children `2i` and `2i + 1`, and
+    /// group `g` is leaf `width + g`.
+    trees: [Vec<f64>; AgeBand::COUNT],
+    /// Known-before children by group and band, as the trees hold them.
+    counts: Vec<u64>,
+    /// Known-before children per band over every group (exact, for the bands' own weights).
+    band_totals: [u64; AgeBand::COUNT],
+    /// The power on the need multiplier the trees hold (NaN before the first `lean`).
+    strength: f64,
+    /// The multiplier to that power, by need level.
+    leaning: [f64; 3],
+}
+
+impl GroupPicker {
+    fn new(m: &Model, known: &CohortTable) -> Self {
+        let groups = m.localities * 3;
+        let width = groups.next_power_of_two();
+        let counts: Vec<u64> =
+            (0..groups * AgeBand::COUNT).map(|i| known.band_total(i / AgeBand::COUNT, i % AgeBand::COUNT)).collect();
+        let band_totals = std::array::from_fn(|b| (0..groups).map(|g| counts[g * AgeBand::COUNT + b]).sum());
+        let trees = std::array::from_fn(|_| vec![0.0; 2 * width]);
+        GroupPicker { groups, width, trees, counts, band_totals, strength: f64::NAN, leaning: [0.0; 3] }
+    }
+
+    /// Known-before children in band `b`, every group together.
+    fn band_total(&self, b: usize) -> u64 {
+        self.band_totals[b]
+    }
+
+    /// Hold the weights for the power `strength` on the need multipliers (rebuilt only when it
+    /// changes: the families of one kind are drawn one after another).
+    fn lean(&mut self, m: &Model, strength: f64) {
+        if strength == self.strength {
+            return;
+        }
+        self.strength = strength;
+        // Three powers, not one per group and family.
+        self.leaning = m.escalation_need.map(|e| e.powf(strength));
+        for (b, tree) in self.trees.iter_mut().enumerate() {
+            for g in 0..self.groups {
+                tree[self.width + g] = self.counts[g * AgeBand::COUNT + b] as f64 * self.leaning[g % 3];
+            }
+            for i in (1..self.width).rev() {
+                tree[i] = tree[2 * i] + tree[2 * i + 1];
+            }
+        }
+    }
+
+    /// Group `g`'s known-before children may have changed: its leaves and their sums again.
+    fn update(&mut self, known: &CohortTable, g: usize) {
+        for (b, tree) in self.trees.iter_mut().enumerate() {
+            let count = known.band_total(g, b);
+            let old = std::mem::replace(&mut self.counts[g * AgeBand::COUNT + b], count);
+            if old == count {
+                continue;
+            }
+            self.band_totals[b] = self.band_totals[b] - old + count;
+            let leaf = self.width + g;
+            tree[leaf] = count as f64 * self.leaning[g % 3];
+            let mut i = leaf / 2;
+            while i >= 1 {
+                tree[i] = tree[2 * i] + tree[2 * i + 1];
+                i /= 2;
+            }
+        }
+    }
+
+    /// A group drawn in proportion to the weights of band `band`, as [`rng::categorical`]
+    /// draws: 0 with no uniform spent if every weight is zero.
+    fn draw(&self, rng: &mut Stream, band: usize) -> usize {
+        let tree = &self.trees[band];
+        let total = tree[1];
+        if total <= 0.0 {
+            return 0;
+        }
+        let mut target = uniform(rng) * total;
+        let mut i = 1;
+        while i < self.width {
+            let left = tree[2 * i];
+            if target < left || tree[2 * i + 1] <= 0.0 {
+                i *= 2;
+            } else {
+                target -= left;
+                i = 2 * i + 1;
+            }
+        }
+        i - self.width
+    }
 }
 
 impl World<'_> {
@@ -288,52 +412,67 @@ impl World<'_> {
     pub(super) fn initialise(&mut self) {
         let m = self.m;
         fill_pools(m, &mut self.not_known, &mut self.known);
-        let drawn;
-        let position = match &m.scenario.starting_position {
-            Some(given) => given,
-            None => {
-                let stop = self.stop;
-                let mut stop_now = || stop.is_some_and(|s| s.load(Ordering::Relaxed));
-                let periods = Rc::clone(&self.periods);
-                let pools = (self.not_known.clone(), self.known.clone());
-                match synthetic(m, self.seed, self.rep, &periods[0].1, pools, &mut stop_now) {
-                    Some(p) => {
-                        drawn = p;
-                        &drawn
-                    }
-                    None => {
-                        self.stopped = true;
-                        return;
-                    }
-                }
+        // Locality names sorted once, for a binary search rather than a scan for every family.
+        let mut localities: Vec<(&str, usize)> =
+            m.locality_names.iter().enumerate().map(|(l, name)| (name.as_str(), l)).collect();
+        localities.sort_unstable();
+        if let Some(given) = &m.scenario.starting_position {
+            for (k, family) in given.families().iter().enumerate() {
+                self.place_family(family, k as u64, &localities);
             }
+            return self.placed();
+        }
+        let stop = self.stop;
+        let mut stop_now = || stop.is_some_and(|s| s.load(Ordering::Relaxed));
+        let periods = Rc::clone(&self.periods);
+        let pools = (self.not_known.clone(), self.known.clone());
+        let (seed, rep) = (self.seed, self.rep);
+        // Placed as drawn, in the order drawn: the order a position's families form in (every
+        // family of children looked after has one in care, so none is formed later by its key).
+        let mut k = 0;
+        let mut place = |drawn: DrawnFamily| {
+            let family = StartFamily {
+                care: drawn.care.iter().collect(),
+                home: drawn.home.as_ref(),
+                drawn: Some((drawn.group, drawn.abuse_neglect)),
+            };
+            self.place_family(&family, k, &localities);
+            k += 1;
         };
-        self.place(position);
+        if synthetic(m, seed, rep, &periods[0].1, pools, &mut stop_now, &mut place).is_none() {
+            self.stopped = true;
+        }
+        self.placed();
     }
 
-    /// Take the position's children out of the pools and place them, family by family in the
-    /// position's order; then draw everyone's first events.
-    fn place(&mut self, position: &StartingPosition) {
-        for (k, family) in position.families().iter().enumerate() {
-            if self.should_stop() {
-                return;
+    /// Take the `k`th family of the position out of the pools and place it (the families in
+    /// the position's order, then [`World::placed`]).
+    fn place_family(&mut self, family: &StartFamily<'_>, k: u64, localities: &[(&str, usize)]) {
+        if self.stopped || self.should_stop() {
+            return;
+        }
+        let f = self.materialise_start(family, k, localities);
+        let kids = self.families[f as usize].children.to_vec();
+        let proceedings = self.start_proceedings(family, k);
+        for (&c, child) in kids.iter().zip(&family.care) {
+            self.place_start_child(f, c, child, proceedings);
+        }
+        if let Some(home) = family.home {
+            for gone in &home.returned_home {
+                let c = kids[family.care.len() + gone.child as usize];
+                let child = &mut self.children[c as usize];
+                child.care_episodes = gone.previous_episodes.unwrap_or(1).min(u32::from(u8::MAX)) as u8;
+                child.returned_at = -(gone.months_since as i32);
             }
-            let f = self.materialise_start(family, k as u64);
-            let kids = self.families[f as usize].children.to_vec();
-            let proceedings = self.start_proceedings(family, k as u64);
-            for (&c, child) in kids.iter().zip(&family.care) {
-                self.place_start_child(f, c, child, proceedings);
-            }
-            if let Some(home) = family.home {
-                for gone in &home.returned_home {
-                    let c = kids[family.care.len() + gone.child as usize];
-                    let child = &mut self.children[c as usize];
-                    child.care_episodes = gone.previous_episodes.unwrap_or(1).min(u32::from(u8::MAX)) as u8;
-                    child.returned_at = -(gone.months_since as i32);
-                }
-                self.open_start_case(f, home, k as u64);
-            }
-            self.activate(f);
+            self.open_start_case(f, home, k);
+        }
+        self.activate(f);
+    }
+
+    /// Every family of the position placed: draw everyone's first events from month 0.
+    fn placed(&mut self) {
+        if self.stopped {
+            return;
         }
         self.active.append(&mut self.newly_active);
         // Everyone's first events are drawn from month 0.
@@ -347,24 +486,30 @@ impl World<'_> {
     /// Make the `k`th family of the starting position, every child at home with no open case:
     /// its stream as for a contact (spending the same draws that shape one), its locality and
     /// need as given or drawn, its children taken out of the pools.
-    fn materialise_start(&mut self, family: &StartFamily<'_>, k: u64) -> u32 {
+    fn materialise_start(&mut self, family: &StartFamily<'_>, k: u64, localities: &[(&str, usize)]) -> u32 {
         let m = self.m;
         let mut rng = rng::stream(self.seed, self.rep, Purpose::Family, family_key(k), 0);
         let draws = draw_family(m, &mut rng);
         let births: Vec<i32> = family.ages().map(|a| -(a as i32)).collect();
-        let locality = family.locality().and_then(|name| m.locality_names.iter().position(|n| n == name));
+        // The first locality of that name, as a scan would find (validation keeps names apart).
+        let locality = family.locality().and_then(|name| {
+            let first = localities.partition_point(|&(n, _)| n < name);
+            localities.get(first).filter(|&&(n, _)| n == name).map(|&(_, l)| l)
+        });
         let need = family.need().map(NeedLevel::index);
-        let g = match (locality, need) {
-            (Some(l), Some(n)) => l * 3 + n,
+        let g = match (family.drawn, locality, need) {
+            (Some((g, _)), _, _) => g,
+            (None, Some(l), Some(n)) => l * 3 + n,
             _ => {
                 let strength = need_strength(!family.care.is_empty(), family.home.map(|h| h.case));
                 self.draw_start_group(births[0], strength, locality, need, k)
             }
         };
         self.take_from_pools(g, &births);
-        let abuse_neglect = match family.need_kind() {
-            Some(kind) => kind == NeedKind::AbuseNeglect,
-            None => abuse_neglect_for(m, births[0], 0, draws.kind),
+        let abuse_neglect = match (family.drawn, family.need_kind()) {
+            (Some((_, abuse_neglect)), _) => abuse_neglect,
+            (None, Some(kind)) => kind == NeedKind::AbuseNeglect,
+            (None, None) => abuse_neglect_for(m, births[0], 0, draws.kind),
         };
         self.push_family(rng, g, &births, abuse_neglect)
     }
@@ -383,7 +528,10 @@ impl World<'_> {
         let m = self.m;
         let band = AgeBand::of_months(-first_birth).index();
         let fits = |g: usize| locality.is_none_or(|l| g / 3 == l) && need.is_none_or(|n| g % 3 == n);
-        let mut weights: Vec<f64> = (0..m.localities * 3)
+        // A locality given: its three groups only (the others weigh nothing).
+        let groups = locality.map_or(0..m.localities * 3, |l| l * 3..l * 3 + 3);
+        let mut weights: Vec<f64> = groups
+            .clone()
             .map(|g| {
                 let children = self.known.band_total(g, band) + self.not_known.band_total(g, band);
                 if fits(g) { children as f64 * m.escalation_need[g % 3].powf(strength) } else { 0.0 }
@@ -391,12 +539,13 @@ impl World<'_> {
             .collect();
         if weights.iter().all(|&w| w <= 0.0) {
             // No child of that age where the family fits: by population share alone.
-            weights = (0..m.localities * 3)
+            weights = groups
+                .clone()
                 .map(|g| if fits(g) { m.locality_share[g / 3] * m.locality_need[g / 3][g % 3] + 1e-12 } else { 0.0 })
                 .collect();
         }
         let mut rng = rng::stream(self.seed, self.rep, Purpose::Initial, 1, k);
-        rng::categorical(&mut rng, &weights)
+        groups.start + rng::categorical(&mut rng, &weights)
     }
 
     /// Take a starting family's children (group `g`, born in `births`) out of the pools, so the
@@ -501,5 +650,63 @@ impl World<'_> {
                 back.1 = since;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scenario;
+
+    /// The sum tree draws the group a scan of the weights draws, uniform for uniform, also after
+    /// groups empty and with groups of no children.
+    #[test]
+    fn the_group_picker_draws_as_a_scan_of_the_weights() {
+        let m = Model::new(&Scenario::default_preset()).unwrap();
+        let groups = m.localities * 3;
+        let mut not_known = CohortTable::new(groups, 0);
+        let mut known = CohortTable::new(groups, 0);
+        fill_pools(&m, &mut not_known, &mut known);
+        // Empty one group's under-ones, and the whole of another.
+        for g in [4, 11] {
+            while let Some(birth) = known.pick_in_band(g, 0, 0, 0.5) {
+                known.remove(g, birth, 0);
+            }
+        }
+        for band in 1..AgeBand::COUNT {
+            while let Some(birth) = known.pick_in_band(11, band, 0, 0.5) {
+                known.remove(11, birth, 0);
+            }
+        }
+        let mut picker = GroupPicker::new(&m, &CohortTable::new(groups, 0));
+        for g in 0..groups {
+            picker.update(&known, g);
+        }
+        let mut differ = 0;
+        for strength in [2.0, 1.0] {
+            picker.lean(&m, strength);
+            let leaning = m.escalation_need.map(|e| e.powf(strength));
+            for band in 0..AgeBand::COUNT {
+                let weights: Vec<f64> =
+                    (0..groups).map(|g| known.band_total(g, band) as f64 * leaning[g % 3]).collect();
+                let total: u64 = (0..groups).map(|g| known.band_total(g, band)).sum();
+                assert_eq!(picker.band_total(band), total);
+                let mut drawn = vec![0u32; groups];
+                for k in 0..2_000 {
+                    let mut a = rng::stream(7, k, Purpose::Initial, band as u64, 0);
+                    let mut b = a.clone();
+                    let g = picker.draw(&mut a, band);
+                    differ += u32::from(g != rng::categorical(&mut b, &weights));
+                    assert_eq!(uniform(&mut a), uniform(&mut b), "the same uniforms spent");
+                    drawn[g] += 1;
+                }
+                assert!(weights[0] > 0.0 && drawn[0] > 0);
+                assert_eq!(drawn[11], 0, "an empty group is never drawn");
+                if band == 0 {
+                    assert_eq!(drawn[4], 0);
+                }
+            }
+        }
+        assert_eq!(differ, 0);
     }
 }
