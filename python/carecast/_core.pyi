@@ -9,6 +9,8 @@ import numpy.typing as npt
 __all__ = [
     "AGE_BANDS",
     "CASES_AT_HOME",
+    "COST_BUDGET_LINES",
+    "COST_CATEGORIES",
     "DEFAULT_PRESET",
     "LEGAL_STATUSES",
     "MOVES",
@@ -32,6 +34,8 @@ NEED_LEVELS: list[str]
 NEED_KINDS: list[str]
 CASES_AT_HOME: list[str]
 MOVES: list[str]
+COST_CATEGORIES: list[str]
+COST_BUDGET_LINES: list[str]
 __version__: str
 
 def presets() -> list[str]: ...

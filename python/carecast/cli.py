@@ -42,7 +42,7 @@ from . import HEADLINE_INDICATORS, Results, Scenario, __version__, compare, pres
 from ._errors import CarecastError, ConfigError
 from ._outputs import DirectoryOutput, FileOutput
 from .extras import require
-from .reconciliation import NOT_COVERED
+from .reconciliation import NOT_COVERED, check_budget
 
 EXIT_ERROR = 2
 OUT_HELP = ("a new or empty directory (an existing one that is not empty is refused; see --overwrite). "
@@ -391,6 +391,8 @@ def _run(args: argparse.Namespace, out: _Stdout) -> int:
         raise ConfigError(f"{args.budget}: no such file", path="--budget", value=args.budget,
                           allowed="a budget CSV file")
     scenario = Scenario.load(args.scenario)
+    if args.budget is not None:  # a wrong budget file is refused before the run, not after it
+        check_budget(args.budget, scenario, args.years)
     if args.expected:
         from ._expected_cli import run_expected
 

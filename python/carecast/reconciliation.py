@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _core
 from ._errors import ConfigError
 from .finance import LINE_LABELS, SPEND_LABELS, Comparison, _stats
 
@@ -126,6 +127,21 @@ def read_budget(source: BudgetSource, categories: list[str], lines: list[str],
         rows.append({"line": line, "financial_year": fy, "covers": str(record["covers"]).strip(), "amount": amount,
                      "categories": covered})
     return pd.DataFrame(rows)
+
+
+def financial_years(start: str, years: int) -> list[str]:
+    """The financial years (``2015/16``) that a run of ``years`` from month ``start``
+    (``2015-04``) covers, in order."""
+    months = pd.period_range(start, periods=12 * years, freq="M")
+    starts = dict.fromkeys(int(m.year) if m.month >= 4 else int(m.year) - 1 for m in months)
+    return [f"{y}/{(y + 1) % 100:02d}" for y in starts]
+
+
+def check_budget(budget: BudgetSource, scenario: Any, years: int) -> None:
+    """Check a budget CSV before a run of ``scenario`` over ``years`` (what :func:`reconcile`
+    would find wrong after it): a :class:`ConfigError` naming the file, row and column."""
+    read_budget(budget, list(_core.COST_CATEGORIES), list(_core.COST_BUDGET_LINES),
+                financial_years(scenario._inner.start, years))
 
 
 def reconcile(target: Any, budget: BudgetSource, scenario: Any = None) -> pd.DataFrame:

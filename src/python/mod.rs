@@ -489,6 +489,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NEED_KINDS", NeedKind::LABELS.to_vec())?;
     m.add("CASES_AT_HOME", crate::start::CaseAtHome::ALL.iter().map(|c| c.label()).collect::<Vec<_>>())?;
     m.add("MOVES", Move::LABELS.to_vec())?;
+    m.add("COST_CATEGORIES", Category::NAMES.to_vec())?;
+    m.add("COST_BUDGET_LINES", Category::ALL.iter().map(|c| c.budget_line().name()).collect::<Vec<_>>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

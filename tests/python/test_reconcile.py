@@ -91,3 +91,27 @@ def test_run_budget_prints_and_writes_the_reconciliation(tmp_path, capsys):
     assert main(["run", "--budget", str(tmp_path / "nowhere.csv"), "--replications", "2", "--years", "1",
                  "--quiet"]) == 2
     assert "nowhere.csv: no such file" in capsys.readouterr().err
+
+
+def test_run_refuses_a_wrong_budget_before_the_run(tmp_path, capsys, monkeypatch):
+    # The check that reconcile makes after a run is made before it: a long run is not lost to a typo.
+    def no_run(*args, **kwargs):
+        raise AssertionError("the run started before the budget file was checked")
+
+    monkeypatch.setattr(carecast.Scenario, "run", no_run)
+    path = write(tmp_path, "line,amount,financial_year,covers\nx,1,2015/16,placements\ny,17x,2015/16,estate\n")
+    assert main(["run", "--budget", str(path), "--replications", "2", "--years", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}, row 3, column amount" in err and "`17x` is not an amount of pounds" in err, err
+    # A year the run would not reach is found before it too.
+    path = write(tmp_path, "line,amount,financial_year,covers\nx,1,2017/18,placements\n")
+    assert main(["run", "--budget", str(path), "--replications", "2", "--years", "2", "--quiet"]) == 2
+    assert "not a financial year the run covers" in capsys.readouterr().err
+
+
+def test_financial_years_of_a_run():
+    from carecast.reconciliation import financial_years
+
+    assert financial_years("2015-04", 2) == ["2015/16", "2016/17"]
+    assert financial_years("2015-01", 1) == ["2014/15", "2015/16"]
+    assert financial_years("1999-04", 1) == ["1999/00"]
