@@ -101,6 +101,39 @@ pub(crate) struct ContactHazards {
     pub(crate) crisis: [f64; AgeBand::COUNT],
 }
 
+impl ContactHazards {
+    /// A child-month's hazard of contact by `route` (0 identification, 1 referral, 2 crisis)
+    /// for need level `need` (of contact factor `contact_need`) in band `band` under `policy`,
+    /// capped at the largest allowed; `crisis_factor` gives the band's care-entry factor of the
+    /// month, asked for on the crisis route only. The engine and the expected path both use it,
+    /// so they compute the same hazards.
+    pub(crate) fn hazard(
+        &self,
+        policy: &PeriodPolicy,
+        route: usize,
+        need: usize,
+        band: usize,
+        contact_need: f64,
+        crisis_factor: impl FnOnce() -> f64,
+    ) -> f64 {
+        let h = match route {
+            0 => {
+                let mut h = self.identification[band] * policy.identification_multiplier;
+                if AgeBand::ALL[band].five_plus() {
+                    h *= policy.over_fives_multiplier;
+                }
+                if need == 2 {
+                    h *= policy.high_need_multiplier;
+                }
+                h
+            }
+            1 => self.referral[band],
+            _ => self.crisis[band] * crisis_factor(),
+        };
+        (h * contact_need).min(crate::scenario::MAX_MONTHLY_HAZARD)
+    }
+}
+
 /// Hazards of one social care level (per month).
 #[derive(Debug, Clone)]
 pub(crate) struct SocialCareHazards {

@@ -5,7 +5,7 @@ use super::output::Record;
 use super::params::{BAND_EDGES, BAND_OF_AGE, Params, pick_chance};
 use super::state::{Key, LEGAL_DRAWN, Layout, MONTHS, Place, Rows, Segment};
 use crate::outputs::Series;
-use crate::scenario::{Allocation, MAX_MONTHLY_HAZARD};
+use crate::scenario::Allocation;
 use crate::vocab::{AgeBand, Move, Placement, State};
 
 /// Where a row's children go, by event: rows of the state after the event, a month on.
@@ -270,21 +270,7 @@ impl<'p> Projection<'p> {
         let m = self.p.m;
         let pol = self.p.policy(t);
         let rates = if pool == 0 { &m.not_known } else { &m.previously_known };
-        let h = match route {
-            0 => {
-                let mut h = rates.identification[b] * pol.identification_multiplier;
-                if AgeBand::ALL[b].five_plus() {
-                    h *= pol.over_fives_multiplier;
-                }
-                if need == 2 {
-                    h *= pol.high_need_multiplier;
-                }
-                h
-            }
-            1 => rates.referral[b],
-            _ => rates.crisis[b] * self.p.entry.at(b, t),
-        };
-        (h * m.contact_need[need]).min(MAX_MONTHLY_HAZARD)
+        rates.hazard(pol, route, need, b, m.contact_need[need], || self.p.entry.at(b, t))
     }
 
     /// Month `t`'s events of this need level's children, up to the queues: next month's rows

@@ -135,24 +135,7 @@ impl World<'_> {
         };
         let by_band = std::array::from_fn(|r| {
             std::array::from_fn(|need| {
-                let contact = m.contact_need[need];
-                std::array::from_fn(|b| {
-                    let base = match r {
-                        0 => {
-                            let mut h = rates.identification[b] * pol.identification_multiplier;
-                            if AgeBand::ALL[b].five_plus() {
-                                h *= pol.over_fives_multiplier;
-                            }
-                            if need == 2 {
-                                h *= pol.high_need_multiplier;
-                            }
-                            h
-                        }
-                        1 => rates.referral[b],
-                        _ => rates.crisis[b] * self.entry.at(b, t),
-                    };
-                    (base * contact).min(MAX_MONTHLY_HAZARD)
-                })
+                std::array::from_fn(|b| rates.hazard(pol, r, need, b, m.contact_need[need], || self.entry.at(b, t)))
             })
         });
         let crisis_by_year = self.entry.by_age.is_some().then(|| {
