@@ -459,3 +459,42 @@ fn field(e: &CarecastError) -> carecast::ConfigError {
         other => panic!("expected an error naming its field, got {other:?}"),
     }
 }
+
+#[test]
+fn the_posts_illustrations_give_the_presets_places() {
+    // docs/examples: the presets with early help and intensive support given as posts. The
+    // policy differs from the presets' only in how the capacity is written.
+    for (file, preset) in [
+        ("wolverhampton-2015-posts.toml", "wolverhampton-2015"),
+        ("wolverhampton-2015-redesign-posts.toml", "wolverhampton-2015-redesign"),
+    ] {
+        let s = Scenario::from_file(format!("{}/docs/examples/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let p = Scenario::preset(preset).unwrap();
+        let capacity = |s: &Scenario| -> Vec<(String, u32, u32)> {
+            s.policy_timeline()
+                .unwrap()
+                .into_iter()
+                .map(|(m, pol)| (m.to_string(), pol.early_help.capacity(), pol.intensive_support.capacity()))
+                .collect()
+        };
+        assert_eq!(capacity(&s), capacity(&p), "{file}");
+        let timeline = s.policy_timeline().unwrap();
+        assert!(timeline.iter().all(|(_, pol)| pol.early_help.staff.is_some()), "{file}");
+        let strip = |s: &Scenario| {
+            s.policy_timeline()
+                .unwrap()
+                .into_iter()
+                .map(|(m, mut pol)| {
+                    for (places, staff) in [
+                        (&mut pol.early_help.places, pol.early_help.staff.take()),
+                        (&mut pol.intensive_support.places, pol.intensive_support.staff.take()),
+                    ] {
+                        *places = Some(places.unwrap_or_else(|| staff.map_or(0, |s| s.places())));
+                    }
+                    (m, pol)
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(strip(&s), strip(&p), "{file}: the same policy, written as posts");
+    }
+}
