@@ -33,7 +33,7 @@ fn main() {
             "child_in_need": scaled(i.child_in_need),
             "early_help_families": scaled(i.early_help_families),
             "waiting_families": scaled(i.waiting_families),
-        }}, "policy": {"early_help": {"places": scaled(base.policy.early_help.places)}}}))
+        }}, "policy": {"early_help": {"places": scaled(base.policy.early_help.capacity())}}}))
         .expect("scaled scenario is valid");
     let model = Model::new(&scenario).expect("compiles");
     let flag = AtomicBool::new(false);

@@ -98,7 +98,7 @@ fn england(children: u32, localities: usize) -> Scenario {
             "early_help_families": scaled(i.early_help_families),
             "waiting_families": scaled(i.waiting_families),
         }},
-        "policy": {"early_help": {"places": scaled(early_help.places), "hubs": scaled(early_help.hubs)}},
+        "policy": {"early_help": {"places": scaled(early_help.capacity()), "hubs": scaled(early_help.hubs)}},
     }))
     .expect("valid scenario")
 }

@@ -339,3 +339,34 @@ fn costed_activity_agrees_with_the_series() {
     let leavers = r.care_leavers_by_locality().sum_axis(Axis(1));
     assert_eq!(leavers, by_month.index_axis(Axis(1), Activity::CareLeavers.index()));
 }
+
+#[test]
+fn posts_give_places_of_posts_x_caseload_stepping_at_a_dated_change_as_places_would() {
+    // Early help given as 10 posts of 20 families, 12 posts from April 2016, against the same
+    // places given directly: the engine and the expected path see the same capacity.
+    let post = json!({"amount": 36000, "per": "year", "price_year": "2015/16"});
+    let from = "2016-04".parse().unwrap();
+    let places = Scenario::default_preset()
+        .updated(json!({"policy": {"early_help": {"places": 200, "distribution": "even"}}}))
+        .unwrap()
+        .with_change(from, json!({"early_help": {"places": 240}}), "more places")
+        .unwrap();
+    let staffed = Scenario::default_preset()
+        .updated(json!({"policy": {"early_help": {"staff": {"posts": 10, "caseload": 20}, "distribution": "even"}},
+                        "costs": {"posts": {"early_help": post}}}))
+        .unwrap()
+        .with_change(from, json!({"early_help": {"staff": {"posts": 12}}}), "two more posts")
+        .unwrap();
+    let options = RunOptions::new(4, 3, 9);
+    let a = Model::new(&places).unwrap().run(&options, &Silent).unwrap();
+    let b = Model::new(&staffed).unwrap().run(&options, &Silent).unwrap();
+    assert_eq!(a.series(), b.series());
+    assert_eq!(a.caseloads.mean, b.caseloads.mean);
+    for l in 0..8 {
+        // 240 places over 8 localities from month 12: 30 each, full once the start drains.
+        let at = b.caseloads.mean[[l, 35]];
+        assert!((29.0..=30.0).contains(&at), "locality {l}: {at}");
+    }
+    let expected = |s: &Scenario| carecast::expected::project(s, 24).unwrap();
+    assert_eq!(expected(&places), expected(&staffed));
+}

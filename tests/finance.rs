@@ -391,3 +391,105 @@ fn categories_are_listed_in_index_order() {
     assert_eq!(Basis::ALL.map(|b| Basis::from_name(Basis::NAMES[b as usize]).unwrap()), Basis::ALL);
     assert_eq!(Basis::from_name("cash"), None);
 }
+
+/// The default preset with round costs (as [`model`]), early help given as `staff` and a
+/// post costing £36,000 a year (£3,000 a month), with the given extra changes.
+fn posts_scenario(changes: &[(&str, serde_json::Value)]) -> Scenario {
+    let m = json!({"amount": 36000.0, "per": "year", "price_year": "2015/16"});
+    let mut s = Scenario::default_preset()
+        .updated(json!({
+            "policy": {"early_help": {"staff": {"posts": 10, "caseload": 20}}},
+            "costs": {"early_help": {"amount": 450.0, "per": "month", "price_year": "2015/16"},
+                      "services": [], "posts": {"early_help": m}},
+        }))
+        .unwrap();
+    for (from, set) in changes {
+        s = s.with_change(from.parse().unwrap(), set.clone(), "").unwrap();
+    }
+    s
+}
+
+#[test]
+fn a_service_given_as_posts_costs_its_posts_whether_its_places_are_full_or_not() {
+    let m = CostModel::new(&posts_scenario(&[])).unwrap();
+    let eh = Category::EarlyHelp.index();
+    let mut full = activity();
+    for t in 0..MONTHS {
+        for l in 0..LOCALITIES {
+            full[[0, Activity::EarlyHelp.index(), l, t]] = 25.0; // 200 families: every place
+        }
+    }
+    let empty = activity();
+    let (full, empty) = (m.costs_of(&full, 1), m.costs_of(&empty, 1));
+    let (a, b) = (full.monthly(Basis::Nominal), empty.monthly(Basis::Nominal));
+    assert_eq!(a, b, "the same posts cost the same, full or empty");
+    assert!((a[[0, eh, 0]] - 10.0 * 3000.0).abs() < 1e-6, "ten posts at £3,000 a month: {}", a[[0, eh, 0]]);
+    assert!((a[[0, eh, 12]] - 10.0 * 3000.0 * 1.031).abs() < 1e-6, "inflated like every cost");
+    // Authority-wide: the posts are in no one locality.
+    let fy = full.by_year(Basis::Nominal);
+    assert!((fy[[0, eh, LOCALITIES, 0]] - 12.0 * 30000.0).abs() < 1e-6);
+    assert_eq!(fy.slice(ndarray::s![0, eh, ..LOCALITIES, ..]).sum(), 0.0);
+    // In the early help budget line, as per-family costing is.
+    assert_eq!(Category::EarlyHelp.budget_line(), BudgetLine::EarlyHelp);
+}
+
+#[test]
+fn posts_step_at_a_dated_change_and_a_change_back_to_places_costs_per_family_again() {
+    let s = posts_scenario(&[
+        ("2016-02", json!({"early_help": {"staff": {"posts": 12}}})),
+        ("2017-04", json!({"early_help": {"places": 100}})),
+    ]);
+    // The places follow the posts, stepping by a caseload a post; the caseload is kept.
+    let timeline = s.policy_timeline().unwrap();
+    let places: Vec<u32> = timeline.iter().map(|(_, p)| p.early_help.capacity()).collect();
+    assert_eq!(places, [200, 240, 100]);
+    assert_eq!(timeline[1].1.early_help.staff.as_ref().unwrap().caseload, 20.0);
+    assert_eq!(timeline[2].1.early_help.staff, None, "places replace the staff in force");
+    let m = CostModel::new(&s).unwrap();
+    let mut a = activity();
+    for t in 0..MONTHS {
+        a[[0, Activity::EarlyHelp.index(), 3, t]] = 7.0;
+    }
+    let c = m.costs_of(&a, 1).monthly(Basis::Real);
+    let eh = |t: usize| c[[0, Category::EarlyHelp.index(), t]];
+    assert!((eh(9) - 30000.0).abs() < 1e-6, "January 2016: ten posts");
+    assert!((eh(10) - 36000.0).abs() < 1e-6, "February 2016: twelve posts");
+    assert!((eh(23) - 36000.0).abs() < 1e-6, "March 2017: twelve posts");
+    assert!((eh(24) - 7.0 * 450.0).abs() < 1e-6, "April 2017: per family again, {}", eh(24));
+}
+
+#[test]
+fn social_work_as_posts_follows_demand_in_whole_posts() {
+    let salary = json!({"amount": 48000.0, "per": "year", "price_year": "2015/16"});
+    let m = model(json!({"posts": {"social_work": {"salary": salary, "child_in_need_caseload": 18,
+                                                   "child_protection_caseload": 12}}}));
+    let mut a = activity();
+    let (cin, cp) = (Activity::ChildInNeed.index(), Activity::ChildProtection.index());
+    // Children on plans in two localities: the posts are the authority's.
+    a[[0, cin, 0, 0]] = 20.0;
+    a[[0, cin, 1, 0]] = 16.0; // 36 children: exactly 2 posts
+    a[[0, cin, 0, 1]] = 37.0; // 37: a third post
+    a[[0, cp, 2, 1]] = 1.0; // one child protection plan: a whole post
+    let c = m.costs_of(&a, 1).monthly(Basis::Nominal);
+    let post = 4000.0;
+    let at = |cat: Category, t: usize| c[[0, cat.index(), t]];
+    assert!((at(Category::ChildInNeed, 0) - 2.0 * post).abs() < 1e-6, "{}", at(Category::ChildInNeed, 0));
+    assert!((at(Category::ChildInNeed, 1) - 3.0 * post).abs() < 1e-6);
+    assert_eq!(at(Category::ChildProtection, 0), 0.0, "no children, no posts");
+    assert!((at(Category::ChildProtection, 1) - post).abs() < 1e-6);
+    assert_eq!(at(Category::ChildInNeed, 2), 0.0);
+    // The per-child unit costs are not charged besides.
+    assert!((c.sum() - 6.0 * post).abs() < 1e-6);
+}
+
+#[test]
+fn a_scenario_without_posts_costs_as_before() {
+    // Per family in early help, by locality: the posts costing changes nothing it does not use.
+    let m = model(json!({}));
+    let mut a = activity();
+    a[[0, Activity::EarlyHelp.index(), 4, 2]] = 3.0;
+    a[[0, Activity::ChildInNeed.index(), 4, 2]] = 5.0;
+    let fy = m.costs_of(&a, 1).by_year(Basis::Nominal);
+    assert!((fy[[0, Category::EarlyHelp.index(), 4, 0]] - 3.0 * 450.0).abs() < 1e-9);
+    assert!((fy[[0, Category::ChildInNeed.index(), 4, 0]] - 5.0 * 300.0).abs() < 1e-9);
+}

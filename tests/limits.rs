@@ -266,7 +266,7 @@ fn scaled(children: u64) -> Scenario {
         "looked_after": n(i.looked_after), "child_protection": n(i.child_protection),
         "child_in_need": n(i.child_in_need), "early_help_families": n(i.early_help_families),
         "waiting_families": n(i.waiting_families)}},
-        "policy": {"early_help": {"places": n(b.policy.early_help.places)}}}))
+        "policy": {"early_help": {"places": n(b.policy.early_help.capacity())}}}))
         .unwrap()
 }
 

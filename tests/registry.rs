@@ -7,7 +7,7 @@ use carecast::rng::{self, Purpose};
 use carecast::scenario::registry;
 use carecast::scenario::{Param, StreamKey};
 use carecast::{CarecastError, ConfigError, Model, RunOptions, Scenario, Silent};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn presets() -> Vec<Scenario> {
     carecast::preset_names().iter().map(|n| Scenario::preset(n).unwrap()).collect()
@@ -62,9 +62,65 @@ fn with_care_levers() -> Scenario {
         .unwrap()
 }
 
+/// The redesign preset with early help and intensive support given as posts, and social work
+/// costed as posts.
+fn with_posts() -> Scenario {
+    let salary = |amount: f64| {
+        json!({"amount": {"dist": "uniform", "low": amount, "high": amount * 1.2},
+                                      "per": "year", "price_year": "2015/16"})
+    };
+    Scenario::preset("wolverhampton-2015-redesign")
+        .unwrap()
+        .updated(json!({
+            "policy": {"early_help": {"staff": {"posts": 38, "caseload": 20}},
+                       "intensive_support": {"staff": {"posts": 0, "caseload": 6}}},
+            "costs": {"posts": {"early_help": salary(35000.0), "intensive_support": salary(50000.0),
+                                "social_work": {"salary": salary(55000.0), "child_in_need_caseload": 20,
+                                                "child_protection_caseload": 14}}}
+        }))
+        .unwrap()
+        .with_change(
+            "2017-04".parse().unwrap(),
+            json!({"early_help": {"staff": {"posts": 40.5, "caseload": 20}}}),
+            "posts",
+        )
+        .unwrap()
+}
+
 #[test]
 fn every_number_of_the_care_levers_has_a_registry_entry() {
     assert_eq!(registry::unregistered_paths(&with_care_levers()), Vec::<String>::new());
+}
+
+#[test]
+fn every_number_of_posts_has_a_registry_entry_and_the_salaries_are_uncertain() {
+    let s = with_posts();
+    assert_eq!(registry::unregistered_paths(&s), Vec::<String>::new());
+    let params = s.parameters();
+    for path in [
+        "costs.posts.early_help.amount",
+        "costs.posts.intensive_support.amount",
+        "costs.posts.social_work.salary.amount",
+    ] {
+        let p = params.iter().find(|p| p.path == path).unwrap_or_else(|| panic!("no {path}"));
+        assert!(p.may_be_uncertain && p.distribution.is_some(), "{path}");
+        assert_eq!(p.kind.label(), "pounds");
+    }
+    let posts = params.iter().find(|p| p.path == "changes[3].set.early_help.staff.posts").unwrap();
+    assert_eq!((posts.kind.label(), posts.value, posts.whole), ("posts", 40.5, false));
+    assert!(posts.description.starts_with("Posts, in full-time equivalents"), "{}", posts.description);
+    let caseload = params.iter().find(|p| p.path == "policy.early_help.staff.caseload").unwrap();
+    assert_eq!(caseload.kind.label(), "caseload");
+    // Set by path like any parameter, with the range in the error.
+    let more = s.set_parameter("policy.early_help.staff.posts", 42.0).unwrap();
+    assert_eq!(more.policy.early_help.capacity(), 840);
+    let e = s.set_parameter("policy.early_help.staff.caseload", 0.0).unwrap_err().to_string();
+    assert!(e.contains("above 0 and at most 1,000"), "{e}");
+    // The uncertain salaries are drawn per replication and recorded like every unit cost.
+    let model = carecast::Model::new(&s).unwrap();
+    for path in ["costs.posts.early_help.amount", "costs.posts.social_work.salary.amount"] {
+        assert!(model.parameter_names().iter().any(|n| n == path), "{path} not drawn");
+    }
 }
 
 #[test]
@@ -73,7 +129,7 @@ fn every_registry_entry_names_a_field_of_the_presets() {
     // (of a preset, or of the optional exit table).
     let found: Vec<String> = presets()
         .iter()
-        .chain([&with_exit_table(), &with_care_levers()])
+        .chain([&with_exit_table(), &with_care_levers(), &with_posts()])
         .flat_map(|s| s.parameters())
         .map(|p| p.path)
         .collect();
@@ -189,7 +245,7 @@ fn parameters_list_paths_kinds_ranges_values_and_distributions() {
 fn setting_parameters_by_path() {
     let s = Scenario::default_preset();
     let t = s.set_parameter("policy.early_help.places", 900.0).unwrap();
-    assert_eq!(t.policy.early_help.places, 900);
+    assert_eq!(t.policy.early_help.places, Some(900));
     assert_eq!(t.parameter("policy.early_help.places").unwrap(), 900.0);
     // A distribution set to a number becomes fixed.
     let ifa = "costs.placements.ifa.amount";
@@ -292,9 +348,19 @@ fn stream_keys_are_frozen_and_unique() {
         let (_, key) = keys.iter().find(|(p, _)| *p == pattern).unwrap_or_else(|| panic!("no key for {pattern}"));
         assert_eq!(*key, StreamKey::Fixed(rng::hash_str(pattern)), "{pattern}");
     }
+    // And the salaries of services costed as posts, keyed by their paths when they were added.
+    let posts = [
+        "costs.posts.early_help.amount",
+        "costs.posts.intensive_support.amount",
+        "costs.posts.social_work.salary.amount",
+    ];
+    for pattern in posts {
+        let (_, key) = keys.iter().find(|(p, _)| *p == pattern).unwrap_or_else(|| panic!("no key for {pattern}"));
+        assert_eq!(*key, StreamKey::Fixed(rng::hash_str(pattern)), "{pattern}");
+    }
     assert_eq!(
         keys.len(),
-        old_names.len() + exit_cells.len() + care_entry.len() + levers.len() + mixes.len(),
+        old_names.len() + exit_cells.len() + care_entry.len() + levers.len() + mixes.len() + posts.len(),
         "every entry that may be uncertain has a pinned key"
     );
     for (pattern, old) in old_names {

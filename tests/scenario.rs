@@ -86,7 +86,7 @@ fn base_preset_with_overrides() {
     )
     .unwrap();
     assert_eq!(s.name, "more-places");
-    assert_eq!(s.policy.early_help.places, 900);
+    assert_eq!(s.policy.early_help.places, Some(900));
     assert_eq!(s.population, Scenario::default_preset().population);
 }
 
@@ -94,7 +94,7 @@ fn base_preset_with_overrides() {
 fn updated_deep_merges_and_validates() {
     let base = Scenario::default_preset();
     let s = base.updated(json!({"policy": {"intensive_support": {"places": 30}}})).unwrap();
-    assert_eq!(s.policy.intensive_support.places, 30);
+    assert_eq!(s.policy.intensive_support.places, Some(30));
     assert_eq!(s.policy.early_help, base.policy.early_help);
     let e = base.updated(json!({"hazards": {"sibling_group_entry": 1.5}})).unwrap_err();
     let c = config_error(e);
@@ -245,7 +245,7 @@ fn readme_scenario_example_is_valid() {
     let s = Scenario::from_toml_str(block, "README example").unwrap();
     assert_eq!(s.name, "more-early-help");
     let timeline = s.policy_timeline().unwrap();
-    assert_eq!(timeline.last().unwrap().1.early_help.places, 960);
+    assert_eq!(timeline.last().unwrap().1.early_help.places, Some(960));
 }
 
 /// The field error of a parse error (wrong type, unknown or missing field).
@@ -335,8 +335,8 @@ fn base_may_be_another_scenario_file_relative_to_the_one_naming_it() {
     .unwrap();
     let s = Scenario::from_file(dir.join("variants/more.toml")).unwrap();
     assert_eq!(s.name, "more");
-    assert_eq!(s.policy.early_help.places, 700, "from the base file");
-    assert_eq!(s.policy.intensive_support.places, 30, "its own");
+    assert_eq!(s.policy.early_help.places, Some(700), "from the base file");
+    assert_eq!(s.policy.intensive_support.places, Some(30), "its own");
 
     // A cycle of bases is an error naming the chain.
     std::fs::write(dir.join("a.toml"), "base = \"b.toml\"\n").unwrap();
@@ -373,4 +373,128 @@ fn errors_in_a_files_changes_name_the_file_and_the_field() {
     assert!(e.to_string().contains("ours.toml"), "{e}");
     assert_eq!(parse_field(e).path, "changes[0].set.early_help.places");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The default preset with early help given as posts, and its post's cost.
+fn staffed(policy: serde_json::Value) -> carecast::Result<Scenario> {
+    let post = json!({"amount": 36000, "per": "year", "price_year": "2015/16"});
+    Scenario::default_preset().updated(json!({"policy": policy, "costs": {"posts": {"early_help": post}}}))
+}
+
+#[test]
+fn posts_round_trip_through_toml_and_give_the_places() {
+    let s = staffed(json!({"early_help": {"staff": {"posts": 37.5, "caseload": 20}}})).unwrap();
+    assert_eq!(s.policy.early_help.places, None, "staff replaces the base's places");
+    assert_eq!(s.policy.early_help.capacity(), 750);
+    let text = s.to_toml();
+    assert!(text.contains("posts = 37.5") && !text.contains("places = 760"), "{text}");
+    let back = Scenario::from_toml_str(&text, "round trip").unwrap();
+    assert_eq!(back, s);
+    assert_eq!(Scenario::from_value(s.to_value(), "json").unwrap(), s);
+    // A scenario without posts writes none of it.
+    let plain = Scenario::default_preset().to_toml();
+    assert!(!plain.contains("staff") && !plain.contains("[costs.posts"), "{plain}");
+}
+
+#[test]
+fn posts_and_places_together_or_neither_are_refused_naming_the_fields() {
+    let both = staffed(json!({"early_help": {"places": 700, "staff": {"posts": 30, "caseload": 20}}})).unwrap_err();
+    let f = field(&both);
+    assert_eq!(f.path, "policy.early_help.places and policy.early_help.staff");
+    assert_eq!(f.value, "both given");
+    assert!(f.allowed.contains("one of them"), "{}", f.allowed);
+    // In a change too, named where it is written.
+    let base = staffed(json!({"early_help": {"staff": {"posts": 30, "caseload": 20}}})).unwrap();
+    let e = base
+        .with_change(
+            "2016-02".parse().unwrap(),
+            json!({"intensive_support": {"places": 5, "staff": {"posts": 1, "caseload": 5}}}),
+            "",
+        )
+        .unwrap_err();
+    assert_eq!(field(&e).path, "changes[0].set.intensive_support.places and changes[0].set.intensive_support.staff");
+    // Neither: the places are missing.
+    let mut value = Scenario::default_preset().to_value();
+    value["policy"]["early_help"].as_object_mut().unwrap().remove("places");
+    let e = Scenario::from_value(value, "neither").unwrap_err();
+    assert_eq!((field(&e).path.as_str(), field(&e).value.as_str()), ("policy.early_help.places", "missing"));
+}
+
+#[test]
+fn posts_out_of_range_and_a_missing_salary_are_refused_with_what_is_allowed() {
+    let e = staffed(json!({"early_help": {"staff": {"posts": -1, "caseload": 20}}})).unwrap_err();
+    assert_eq!(field(&e).path, "policy.early_help.staff.posts");
+    assert!(field(&e).allowed.contains("full-time equivalent posts from 0 to 100,000"), "{}", field(&e).allowed);
+    let e = staffed(json!({"early_help": {"staff": {"posts": 10, "caseload": 0}}})).unwrap_err();
+    assert_eq!((field(&e).path.as_str(), field(&e).value.as_str()), ("policy.early_help.staff.caseload", "0"));
+    let e = staffed(json!({"early_help": {"staff": {"posts": 100000, "caseload": 999}}})).unwrap_err();
+    assert_eq!(field(&e).path, "policy.early_help.staff");
+    assert!(field(&e).allowed.contains("1,000,000 places"), "{}", field(&e).allowed);
+    // Posts in a change need the cost of a post: the error says where the posts are given.
+    let e = Scenario::default_preset()
+        .with_change("2016-02".parse().unwrap(), json!({"early_help": {"staff": {"posts": 40, "caseload": 20}}}), "")
+        .unwrap_err();
+    let f = field(&e);
+    assert_eq!((f.path.as_str(), f.value.as_str()), ("costs.posts.early_help", "missing"));
+    assert!(f.allowed.contains("changes[0].set.early_help.staff") && f.allowed.contains("2016-02"), "{}", f.allowed);
+    // A post is paid by the month or year, not per event.
+    let each = json!({"amount": 36000, "per": "each", "price_year": "2015/16"});
+    let e = Scenario::default_preset().updated(json!({"costs": {"posts": {"intensive_support": each}}})).unwrap_err();
+    assert_eq!(field(&e).path, "costs.posts.intensive_support.per");
+    assert!(field(&e).allowed.contains("\"month\" or \"year\""), "{}", field(&e).allowed);
+    let sw = json!({"salary": {"amount": 50000, "per": "year", "price_year": "2015/16"},
+                    "child_in_need_caseload": 20, "child_protection_caseload": -3});
+    let e = Scenario::default_preset().updated(json!({"costs": {"posts": {"social_work": sw}}})).unwrap_err();
+    assert_eq!(field(&e).path, "costs.posts.social_work.child_protection_caseload");
+    // An unknown field in staff is named.
+    let e = staffed(json!({"early_help": {"staff": {"posts": 10, "caseload": 20, "fte": 3}}})).unwrap_err();
+    assert!(e.to_string().contains("unknown field `fte`"), "{e}");
+}
+
+/// The field a validation error (or a parse error naming its field) is about.
+fn field(e: &CarecastError) -> carecast::ConfigError {
+    match e {
+        CarecastError::Config(c) => c.clone(),
+        CarecastError::Parse { field: Some(f), .. } => f.clone(),
+        other => panic!("expected an error naming its field, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_posts_illustrations_give_the_presets_places() {
+    // docs/examples: the presets with early help and intensive support given as posts. The
+    // policy differs from the presets' only in how the capacity is written.
+    for (file, preset) in [
+        ("wolverhampton-2015-posts.toml", "wolverhampton-2015"),
+        ("wolverhampton-2015-redesign-posts.toml", "wolverhampton-2015-redesign"),
+    ] {
+        let s = Scenario::from_file(format!("{}/docs/examples/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let p = Scenario::preset(preset).unwrap();
+        let capacity = |s: &Scenario| -> Vec<(String, u32, u32)> {
+            s.policy_timeline()
+                .unwrap()
+                .into_iter()
+                .map(|(m, pol)| (m.to_string(), pol.early_help.capacity(), pol.intensive_support.capacity()))
+                .collect()
+        };
+        assert_eq!(capacity(&s), capacity(&p), "{file}");
+        let timeline = s.policy_timeline().unwrap();
+        assert!(timeline.iter().all(|(_, pol)| pol.early_help.staff.is_some()), "{file}");
+        let strip = |s: &Scenario| {
+            s.policy_timeline()
+                .unwrap()
+                .into_iter()
+                .map(|(m, mut pol)| {
+                    for (places, staff) in [
+                        (&mut pol.early_help.places, pol.early_help.staff.take()),
+                        (&mut pol.intensive_support.places, pol.intensive_support.staff.take()),
+                    ] {
+                        *places = Some(places.unwrap_or_else(|| staff.map_or(0, |s| s.places())));
+                    }
+                    (m, pol)
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(strip(&s), strip(&p), "{file}: the same policy, written as posts");
+    }
 }

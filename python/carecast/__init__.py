@@ -285,8 +285,8 @@ class Scenario:
         ``hazards.not_known.referral.age_5_9``, ``changes[2].set.early_help.places``,
         ``costs.placements.ifa.amount``), ``value`` (the central value of a distribution),
         ``kind`` (``rate_per_year``, ``multiplier``, ``probability``, ``share``, ``count``,
-        ``months``, ``years``, ``age``, ``pounds``, ``annual_rate``), ``low`` and ``high`` (the
-        range validation enforces), ``low_open`` and ``high_open`` (True where that end itself is
+        ``months``, ``years``, ``age``, ``pounds``, ``annual_rate``, ``posts``, ``caseload``), ``low``
+        and ``high`` (the range validation enforces), ``low_open`` and ``high_open`` (True where that end itself is
         not allowed, as 0 for a sibling gap), ``allowed`` (the range in words), ``whole`` (whole numbers
         only), ``uncertain`` (a distribution drawn once per replication), ``may_be_uncertain``,
         ``distribution`` (e.g. ``lognormal(median=0.7, sigma=0.15)``, or None) and

@@ -228,8 +228,8 @@ class Comparison:
         return pd.DataFrame(rows)
 
     def savings_by_locality(self, basis: str = "real") -> pd.DataFrame:
-        """Per financial year and locality: net savings (services and one-offs are
-        ``authority-wide``) and children in care avoided (average over the year)."""
+        """Per financial year and locality: net savings (services, one-offs and services costed
+        as posts are ``authority-wide``) and children in care avoided (average over the year)."""
         d = self._array("baseline", basis, "locality_year") - self._array("scenario", basis, "locality_year")
         # Children in care by locality: the six placement kinds of the activity record.
         care_months = _in_care_by_locality(self.baseline_results) - _in_care_by_locality(self.scenario_results)

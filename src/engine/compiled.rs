@@ -410,6 +410,10 @@ impl Model {
         unit_costs.extend(
             costs.implementation.iter().enumerate().map(|(i, o)| (CostParam::Implementation, i, &o.cost.amount)),
         );
+        let posts = &costs.posts;
+        unit_costs.extend(posts.early_help.as_ref().map(|c| (CostParam::EarlyHelpPost, 0, &c.amount)));
+        unit_costs.extend(posts.intensive_support.as_ref().map(|c| (CostParam::IntensiveSupportPost, 0, &c.amount)));
+        unit_costs.extend(posts.social_work.as_ref().map(|c| (CostParam::SocialWorkPost, 0, &c.salary.amount)));
         let cost_slots = unit_costs
             .into_iter()
             .filter(|(_, _, p)| p.is_uncertain())
@@ -537,7 +541,8 @@ impl Model {
                     })
                 };
                 let resolved = PeriodPolicy {
-                    places: self.distribute_places(e.places, e.distribution),
+                    // Given as places, or as posts x caseload (`staff`): the same places either way.
+                    places: self.distribute_places(e.capacity(), e.distribution),
                     allocation: e.allocation,
                     over_fives_target: e.over_fives_target,
                     whole_family: e.whole_family,
@@ -549,7 +554,7 @@ impl Model {
                     identification_multiplier: drawn(PolicyParam::OutreachIdentification),
                     over_fives_multiplier: drawn(PolicyParam::OutreachOverFives),
                     high_need_multiplier: drawn(PolicyParam::OutreachHighNeed),
-                    sis_places: s.places,
+                    sis_places: s.capacity(),
                     sis_min_age: s.min_age,
                     sis_max_age: s.max_age,
                     sis_include_cin: s.include_child_in_need,

@@ -284,6 +284,10 @@ pub struct CostModel {
     /// Inflation and discounting.
     pub prices: Prices,
     start: YearMonth,
+    /// The posts of the services the policy gives as `staff`, by policy period: its first
+    /// month (from the start) and the early help and intensive support posts in force, `None`
+    /// in a period that gives the service as places.
+    staffing: Vec<(i64, [Option<f64>; 2])>,
 }
 
 /// The prices costs are given in.
@@ -363,7 +367,33 @@ impl CostModel {
     /// Any validation error of the scenario.
     pub fn new(scenario: &Scenario) -> Result<CostModel> {
         scenario.validate()?;
-        Ok(CostModel { costs: scenario.costs.clone(), prices: Prices::new(&scenario.costs), start: scenario.start })
+        let staffing = scenario
+            .policy_timeline()?
+            .iter()
+            .map(|(month, p)| {
+                let posts = |staff: &Option<crate::scenario::Staff>| staff.as_ref().map(|s| s.posts);
+                (scenario.start.months_until(*month), [posts(&p.early_help.staff), posts(&p.intensive_support.staff)])
+            })
+            .collect();
+        Ok(CostModel {
+            costs: scenario.costs.clone(),
+            prices: Prices::new(&scenario.costs),
+            start: scenario.start,
+            staffing,
+        })
+    }
+
+    /// The posts of staffed service `service` (0 early help, 1 intensive support) in force in
+    /// month `t` of the run, or `None` if the policy then gives it as places.
+    fn posts_at(&self, service: usize, t: usize) -> Option<f64> {
+        let period = self.staffing.iter().rev().find(|(from, _)| *from <= t as i64).or(self.staffing.first());
+        period.and_then(|(_, posts)| posts[service])
+    }
+
+    /// Whether staffed service `service` (0 early help, 1 intensive support) is given as posts
+    /// in any period.
+    fn staffed(&self, service: usize) -> bool {
+        self.staffing.iter().any(|(_, posts)| posts[service].is_some())
     }
 
     /// The amount of `cost` (the registry's `which`, element `index` of a list) in replication
@@ -531,6 +561,34 @@ impl<'a> RunCosts<'a> {
             (Activity::CareEntries, Category::EnteringCare, CostParam::EnteringCare, &c.entering_care),
             (Activity::CareProceedings, Category::CareProceedings, CostParam::CareProceedings, &c.care_proceedings),
         ]);
+        // Services costed as posts, in any month, are costed below, month by month and
+        // authority-wide (a team's posts are in no one locality).
+        let staffed = [model.staffed(0), model.staffed(1)];
+        let social_work = c.posts.social_work.as_ref();
+        per_unit.retain(|&(_, category, _, _)| match category {
+            Category::EarlyHelp => !staffed[0],
+            Category::IntensiveSupport => !staffed[1],
+            Category::ChildInNeed | Category::ChildProtection => social_work.is_none(),
+            _ => true,
+        });
+        // (service, activity, category, per family, its registry entry, per post, its entry)
+        let staffed_services = [
+            (0, Activity::EarlyHelp, Category::EarlyHelp, &c.early_help, CostParam::EarlyHelp),
+            (
+                1,
+                Activity::IntensiveSupport,
+                Category::IntensiveSupport,
+                &c.intensive_support,
+                CostParam::IntensiveSupport,
+            ),
+        ]
+        .into_iter()
+        .zip([
+            (c.posts.early_help.as_ref(), CostParam::EarlyHelpPost),
+            (c.posts.intensive_support.as_ref(), CostParam::IntensiveSupportPost),
+        ])
+        .filter(|((service, ..), _)| staffed[*service])
+        .collect::<Vec<_>>();
         // The price of a unit of `price_year` in financial year index `y`, in `basis`.
         let price = |price_year: i32, y: usize| {
             model.prices.factor(price_year, self.years[y]) * self.basis_factor(basis, self.years[y])
@@ -581,6 +639,41 @@ impl<'a> RunCosts<'a> {
             support_months(&activity.by_month[leavers..leavers + m], span, |t, n| {
                 monthly[t] = n * support_price(self.year_of_month[t]);
             });
+            // Services given as posts: the posts in force each month times the salary, full or
+            // not; in months given as places, the families in them times the cost per family.
+            for &((service, kind, category, family_cost, family_param), (post_cost, post_param)) in &staffed_services {
+                let family_unit = model.amount(family_param, 0, family_cost, self.seed, replication);
+                let post_unit =
+                    post_cost.map(|p| (model.amount(post_param, 0, p, self.seed, replication), p.price_year.0));
+                for t in 0..m {
+                    let y = self.year_of_month[t];
+                    let amount = match (model.posts_at(service, t), post_unit) {
+                        (Some(posts), Some((unit, price_year))) => posts * unit * price(price_year, y),
+                        (Some(_), None) => 0.0,
+                        (None, _) => {
+                            activity.by_month[kind.index() * m + t] * family_unit * price(family_cost.price_year.0, y)
+                        }
+                    };
+                    costs.by_year[at(category, l, y)] += amount;
+                    costs.monthly[category.index() * m + t] = amount;
+                }
+            }
+            // Social work as the posts its caseload needs, month by month: whole posts.
+            if let Some(sw) = social_work {
+                let unit = model.amount(CostParam::SocialWorkPost, 0, &sw.salary, self.seed, replication);
+                for (kind, category, caseload) in [
+                    (Activity::ChildInNeed, Category::ChildInNeed, sw.child_in_need_caseload),
+                    (Activity::ChildProtection, Category::ChildProtection, sw.child_protection_caseload),
+                ] {
+                    for t in 0..m {
+                        let y = self.year_of_month[t];
+                        let posts = posts_needed(activity.by_month[kind.index() * m + t], caseload);
+                        let amount = posts * unit * price(sw.salary.price_year.0, y);
+                        costs.by_year[at(category, l, y)] += amount;
+                        costs.monthly[category.index() * m + t] = amount;
+                    }
+                }
+            }
             // Services and one-offs are authority-wide.
             for (i, s) in c.services.iter().enumerate() {
                 let unit = model.amount(CostParam::Service, i, &s.cost, self.seed, replication);
@@ -681,6 +774,12 @@ impl<'a> RunCosts<'a> {
         });
         out
     }
+}
+
+/// The whole posts `children` need at `caseload` children a post: `ceil(children / caseload)`
+/// (a hair's tolerance, so that 36 children at 18 a post need 2 posts, not 3).
+fn posts_needed(children: f64, caseload: f64) -> f64 {
+    if children <= 0.0 { 0.0 } else { (children / caseload * (1.0 - 1e-12)).ceil() }
 }
 
 /// Care leavers supported in each month, from the births (18th birthdays in care) of each

@@ -131,7 +131,7 @@ impl Scenario {
     /// let more = base
     ///     .updated(serde_json::json!({"policy": {"early_help": {"places": 900}}}))
     ///     .unwrap();
-    /// assert_eq!(more.policy.early_help.places, 900);
+    /// assert_eq!(more.policy.early_help.places, Some(900));
     /// ```
     pub fn updated(&self, overrides: Value) -> Result<Scenario> {
         let mut value = self.to_value();
@@ -234,6 +234,7 @@ impl Scenario {
         validate::scenario(self)?;
         let timeline = self.policy_timeline()?;
         validate::combined(self, &timeline)?;
+        validate::posts_costed(self, &timeline)?;
         Ok(())
     }
 }
@@ -397,10 +398,17 @@ fn forget_replaced_evidence(policy: &mut Value, set: &serde_json::Map<String, Va
 }
 
 /// Deep-merge `overlay` into `target`: tables merge key by key, anything else is replaced. A
-/// table with a `dist` key is a distribution and replaces whatever was there whole.
+/// table with a `dist` key is a distribution and replaces whatever was there whole. A
+/// service's capacity is given one way, `places` or `staff` (posts): an overlay that gives one
+/// drops the other from `target`, so a change from places to posts (or back) replaces it.
 pub fn merge(target: &mut Value, overlay: Value) {
     match (target, overlay) {
         (Value::Object(t), Value::Object(o)) if !o.contains_key("dist") => {
+            for (given, replaced) in [("places", "staff"), ("staff", "places")] {
+                if o.contains_key(given) && !o.contains_key(replaced) {
+                    t.remove(replaced);
+                }
+            }
             for (k, v) in o {
                 match t.get_mut(&k) {
                     Some(existing) => merge(existing, v),

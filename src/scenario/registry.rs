@@ -45,11 +45,15 @@ pub enum Kind {
     Money,
     /// A fraction per year (inflation, discounting).
     AnnualRate,
+    /// A number of full-time equivalent posts (part-time posts count as their share).
+    Posts,
+    /// Families or children one full-time post works with at once.
+    Caseload,
 }
 
 impl Kind {
     /// The name used in tables: `rate_per_year`, `multiplier`, `probability`, `share`, `count`,
-    /// `months`, `years`, `age`, `pounds`, `annual_rate`.
+    /// `months`, `years`, `age`, `pounds`, `annual_rate`, `posts`, `caseload`.
     pub const fn label(self) -> &'static str {
         match self {
             Kind::RatePerYear => "rate_per_year",
@@ -62,6 +66,8 @@ impl Kind {
             Kind::Age => "age",
             Kind::Money => "pounds",
             Kind::AnnualRate => "annual_rate",
+            Kind::Posts => "posts",
+            Kind::Caseload => "caseload",
         }
     }
 }
@@ -173,6 +179,12 @@ const R: &str = "a finite rate >= 0 and at most 120 a year";
 const M: &str = "a multiplier from 0 to 1,000";
 const MO: &str = "a number of months from 0 to 1,200";
 const W: &str = "a whole number, 0 or more";
+/// Full-time equivalent posts of a service.
+const POSTS: Range = Range::closed(0.0, 100_000.0);
+const PO: &str = "a number of full-time equivalent posts from 0 to 100,000 (37.5 is allowed)";
+/// Families or children a full-time post works with at once.
+const CASELOAD: Range = Range::open(0.0, 1_000.0, true, false);
+const CL: &str = "a caseload above 0 and at most 1,000 a full-time post";
 /// The end of a care lever's target: at least a month in care.
 const TARGET_MAX: Range = Range::closed(1.0, super::validate::MAX_MONTHS as f64);
 const TMO: &str = "a number of months from 1 to 1,200";
@@ -380,6 +392,12 @@ pub(crate) enum CostParam {
     Service,
     /// `costs.implementation[i].cost.amount`.
     Implementation,
+    /// `costs.posts.early_help.amount`: an early help post.
+    EarlyHelpPost,
+    /// `costs.posts.intensive_support.amount`: an intensive support post.
+    IntensiveSupportPost,
+    /// `costs.posts.social_work.salary.amount`: a social worker post.
+    SocialWorkPost,
 }
 
 impl CostParam {
@@ -410,6 +428,10 @@ impl CostParam {
             CostParam::CareLeaverSupport => ("costs.care_leaver_support.amount", Fixed(0xc5c0_4907_373f_b0c2)),
             CostParam::Service => ("costs.services[*].cost.amount", Indexed(0x2198_9dea_1efb_5542)),
             CostParam::Implementation => ("costs.implementation[*].cost.amount", Indexed(0xd932_50d7_d291_b99c)),
+            // Added later: the hashes of their paths when they were added, frozen here.
+            CostParam::EarlyHelpPost => ("costs.posts.early_help.amount", Fixed(0xa466_b093_041d_8ad1)),
+            CostParam::IntensiveSupportPost => ("costs.posts.intensive_support.amount", Fixed(0x5330_25ba_d358_deb5)),
+            CostParam::SocialWorkPost => ("costs.posts.social_work.salary.amount", Fixed(0xe02b_0142_f973_d9d5)),
         };
         uncertain(pattern, Kind::Money, COST, key)
     }
@@ -609,6 +631,8 @@ pub(crate) const TABLE: &[Spec] = &[
         Range::closed(0.0, 1_000_000.0),
         "a whole number of family places from 0 to 1,000,000",
     ),
+    number("policy.early_help.staff.posts", Kind::Posts, POSTS, PO),
+    number("policy.early_help.staff.caseload", Kind::Caseload, CASELOAD, CL),
     number("policy.early_help.over_fives_target", Kind::Share, PROBABILITY, P),
     number(
         "policy.early_help.mean_duration_months",
@@ -629,6 +653,8 @@ pub(crate) const TABLE: &[Spec] = &[
         Range::closed(0.0, 1_000_000.0),
         "a whole number of family places from 0 to 1,000,000",
     ),
+    number("policy.intensive_support.staff.posts", Kind::Posts, POSTS, PO),
+    number("policy.intensive_support.staff.caseload", Kind::Caseload, CASELOAD, CL),
     whole("policy.intensive_support.min_age", Kind::Age, Range::closed(0.0, 17.0), "an age from 0 to 17"),
     whole("policy.intensive_support.max_age", Kind::Age, Range::closed(0.0, 17.0), "an age from 0 to 17"),
     number(
@@ -682,6 +708,11 @@ pub(crate) const TABLE: &[Spec] = &[
     whole("costs.care_leaver_years", Kind::Years, Range::closed(0.0, 10.0), "a number of years from 0 to 10"),
     CostParam::Service.spec(),
     CostParam::Implementation.spec(),
+    CostParam::EarlyHelpPost.spec(),
+    CostParam::IntensiveSupportPost.spec(),
+    CostParam::SocialWorkPost.spec(),
+    number("costs.posts.social_work.child_in_need_caseload", Kind::Caseload, CASELOAD, CL),
+    number("costs.posts.social_work.child_protection_caseload", Kind::Caseload, CASELOAD, CL),
 ];
 
 /// The pattern a concrete path falls under: list indices become `[*]`, and a policy change's
@@ -935,7 +966,7 @@ impl Scenario {
     /// # Examples
     /// ```
     /// let s = carecast::Scenario::default_preset();
-    /// assert_eq!(s.parameter("policy.early_help.places").unwrap(), f64::from(s.policy.early_help.places));
+    /// assert_eq!(s.parameter("policy.early_help.places").unwrap(), f64::from(s.policy.early_help.capacity()));
     /// assert!(s.parameter("policy.early_help.place").is_err());
     /// ```
     pub fn parameter(&self, path: &str) -> Result<f64> {

@@ -571,9 +571,18 @@ pub struct EarlyHelpPolicy {
     /// Number of buildings or hubs the service runs from (for costs and reports).
     #[serde(deserialize_with = "whole")]
     pub hubs: u32,
-    /// Early help places across the authority, in families.
-    #[serde(deserialize_with = "whole")]
-    pub places: u32,
+    /// Early help places across the authority, in families. Give either `places` (costed per
+    /// family in early help, `costs.early_help`) or `staff` (costed as posts), not both; a
+    /// policy change that gives one replaces the other in force.
+    #[serde(default, deserialize_with = "whole_option", skip_serializing_if = "Option::is_none")]
+    pub places: Option<u32>,
+    /// Early help given as posts, e.g. `staff = { posts = 38, caseload = 20 }`: the places
+    /// follow from them (`posts x caseload`, rounded down), and early help costs `posts` x
+    /// `costs.posts.early_help` in every month they are in force, whether the places are full
+    /// or not. A policy change that sets `staff = { posts = 40 }` adds two posts from its month
+    /// (the caseload in force is kept), and the places step up by two caseloads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff: Option<Staff>,
     /// How places are spread over localities.
     pub distribution: PlaceDistribution,
     /// Who gets a free place first.
@@ -616,9 +625,16 @@ pub struct OutreachPolicy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IntensiveSupportPolicy {
-    /// Places, in families (0 = no service).
-    #[serde(deserialize_with = "whole")]
-    pub places: u32,
+    /// Places, in families (0 = no service). Give either `places` (costed per family,
+    /// `costs.intensive_support`) or `staff` (costed as posts), not both; a policy change that
+    /// gives one replaces the other in force.
+    #[serde(default, deserialize_with = "whole_option", skip_serializing_if = "Option::is_none")]
+    pub places: Option<u32>,
+    /// The service given as posts, e.g. `staff = { posts = 10, caseload = 6 }`: the places
+    /// follow from them (`posts x caseload`, rounded down), and the service costs `posts` x
+    /// `costs.posts.intensive_support` in every month they are in force, full or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff: Option<Staff>,
     /// Youngest index child eligible, in years.
     #[serde(deserialize_with = "whole")]
     pub min_age: u32,
@@ -632,6 +648,47 @@ pub struct IntensiveSupportPolicy {
     pub mean_duration_months: f64,
     /// Hazard ratio on entering care during the intervention (0 to 1,000).
     pub effect_on_care_entry: Param,
+}
+
+/// The staff of a service costed as posts (`policy.early_help.staff`,
+/// `policy.intensive_support.staff`): its places are `posts x caseload`, rounded down to whole
+/// families, so they step by a caseload when a post is added.
+///
+/// The posts are the policy (a dated change adds or removes them like places); what a post
+/// costs, its salary with on-costs, is in `costs.posts`, beside the other prices. Written as a
+/// table of its own rather than beside `places` so that one field says which way the service
+/// is given, and a change that sets it replaces `places` whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Staff {
+    /// Posts, in full-time equivalents (0 to 100,000; a part-time post counts as its share, so
+    /// `37.5` is allowed).
+    pub posts: f64,
+    /// Families one full-time post works with at once (above 0, at most 1,000).
+    pub caseload: f64,
+}
+
+impl Staff {
+    /// The places the posts give: `posts x caseload`, rounded down to whole families (a
+    /// hair's tolerance, so that `0.1 x 30` gives 3).
+    pub fn places(&self) -> u32 {
+        let places = (self.posts * self.caseload * (1.0 + 1e-12)).floor();
+        if places.is_finite() && places > 0.0 { places.min(f64::from(u32::MAX)) as u32 } else { 0 }
+    }
+}
+
+impl EarlyHelpPolicy {
+    /// The places in force: `places` as given, or those `staff` gives (0 if neither).
+    pub fn capacity(&self) -> u32 {
+        self.places.or_else(|| self.staff.as_ref().map(Staff::places)).unwrap_or(0)
+    }
+}
+
+impl IntensiveSupportPolicy {
+    /// The places in force: `places` as given, or those `staff` gives (0 if neither).
+    pub fn capacity(&self) -> u32 {
+        self.places.or_else(|| self.staff.as_ref().map(Staff::places)).unwrap_or(0)
+    }
 }
 
 /// Placement mix for new entries and reunification work.
@@ -926,9 +983,11 @@ pub struct Costs {
     pub child_in_need: UnitCost,
     /// Social work for a child on a child protection plan, per child.
     pub child_protection: UnitCost,
-    /// Early help, per family.
+    /// Early help, per family in early help, in the months the policy gives early help as
+    /// `places` (unused in those it gives as `staff`: then `costs.posts.early_help`).
     pub early_help: UnitCost,
-    /// Specialist Intensive Support, per family.
+    /// Specialist Intensive Support, per family, in the months the policy gives it as `places`
+    /// (unused in those it gives as `staff`: then `costs.posts.intensive_support`).
     pub intensive_support: UnitCost,
     /// An assessment after a referral, per child (`per = "each"`).
     pub assessment: UnitCost,
@@ -956,4 +1015,56 @@ pub struct Costs {
     /// go: `false` (the default) marks them non-cashable in the budget lines.
     #[serde(default)]
     pub statutory_savings_cashable: bool,
+    /// What a post costs, for the services costed as posts rather than per family or child:
+    /// early help and intensive support in the months the policy gives them as `staff`, and
+    /// social work if `social_work` is given. Left out: nothing is costed as posts.
+    #[serde(default, skip_serializing_if = "PostCosts::is_empty")]
+    pub posts: PostCosts,
+}
+
+/// Salaries with on-costs of full-time posts (`[costs.posts]`), for services costed as posts.
+/// A post costs the same whether its caseload is full or not, so a service costed this way
+/// costs its posts in force each month (the posts of `policy.*.staff`, or for social work the
+/// posts its demand needs), times the salary, in the prices of `price_year` inflated as every
+/// other cost. Uncertain salaries are drawn once per replication like every unit cost.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostCosts {
+    /// An early help post (family support worker), `per = "year"` or `"month"`: required when
+    /// the policy or a change gives early help as `staff`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_help: Option<UnitCost>,
+    /// An intensive support post, `per = "year"` or `"month"`: required when the policy or a
+    /// change gives intensive support as `staff`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intensive_support: Option<UnitCost>,
+    /// Social work for children in need and on child protection plans costed as the posts its
+    /// caseload needs, in place of `costs.child_in_need` and `costs.child_protection` per child.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub social_work: Option<SocialWorkPosts>,
+}
+
+impl PostCosts {
+    /// Whether nothing is costed as posts (the default, not written out).
+    pub fn is_empty(&self) -> bool {
+        self.early_help.is_none() && self.intensive_support.is_none() && self.social_work.is_none()
+    }
+}
+
+/// Social work costed as posts following demand (`[costs.posts.social_work]`): each month the
+/// authority needs `ceil(children on child in need plans / child_in_need_caseload)` posts for
+/// children in need and `ceil(children on child protection plans /
+/// child_protection_caseload)` for child protection, each costing `salary`. Savings on them
+/// come in whole posts: a fall in children saves a post only once it frees a whole caseload.
+/// The posts are authority-wide (costed in no one locality).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SocialWorkPosts {
+    /// Salary with on-costs of a full-time social worker post, `per = "year"` or `"month"`.
+    pub salary: UnitCost,
+    /// Children on child in need plans per full-time social worker (above 0, at most 1,000).
+    pub child_in_need_caseload: f64,
+    /// Children on child protection plans per full-time social worker (above 0, at most
+    /// 1,000).
+    pub child_protection_caseload: f64,
 }

@@ -314,6 +314,42 @@ fn costs(c: &Costs) -> Check {
     for (i, o) in c.implementation.iter().enumerate() {
         unit_cost(&format!("costs.implementation[{i}].cost"), &o.cost, &event)?;
     }
+    let salary = [Per::Month, Per::Year];
+    if let Some(post) = &c.posts.early_help {
+        unit_cost("costs.posts.early_help", post, &salary)?;
+    }
+    if let Some(post) = &c.posts.intensive_support {
+        unit_cost("costs.posts.intensive_support", post, &salary)?;
+    }
+    if let Some(sw) = &c.posts.social_work {
+        unit_cost("costs.posts.social_work.salary", &sw.salary, &salary)?;
+        number("costs.posts.social_work.child_in_need_caseload", sw.child_in_need_caseload)?;
+        number("costs.posts.social_work.child_protection_caseload", sw.child_protection_caseload)?;
+    }
+    Ok(())
+}
+
+/// Check that every service the policy timeline gives as posts (`staff`) has the cost of a
+/// post in `costs.posts`, naming where the posts were given.
+pub(super) fn posts_costed(s: &Scenario, timeline: &[(crate::calendar::YearMonth, Policy)]) -> Check {
+    for (month, pol) in timeline {
+        for (service, staffed, post) in [
+            ("early_help", pol.early_help.staff.is_some(), s.costs.posts.early_help.is_some()),
+            ("intensive_support", pol.intensive_support.staff.is_some(), s.costs.posts.intensive_support.is_some()),
+        ] {
+            if staffed && !post {
+                let given = set_by(s, *month, &[service, "staff"]);
+                return Err(ConfigError::new(
+                    format!("costs.posts.{service}"),
+                    "missing",
+                    format!(
+                        "the salary with on-costs of a full-time post, e.g. {{ amount = 35000, per = \"year\", \
+                         price_year = \"2015/16\" }}: {given}.{service}.staff gives {service} as posts from {month}"
+                    ),
+                ));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -322,7 +358,7 @@ pub(super) fn policy(p: &Policy, path: &str) -> Check {
     let e = &p.early_help;
     let eh = format!("{path}.early_help");
     count(&format!("{eh}.hubs"), e.hubs)?;
-    count(&format!("{eh}.places"), e.places)?;
+    capacity(&eh, e.places, e.staff.as_ref())?;
     number(&format!("{eh}.over_fives_target"), e.over_fives_target)?;
     number(&format!("{eh}.mean_duration_months"), e.mean_duration_months)?;
     let param = registry::check_param;
@@ -337,7 +373,7 @@ pub(super) fn policy(p: &Policy, path: &str) -> Check {
     param(&format!("{or}.high_need_multiplier"), &o.high_need_multiplier)?;
     let s = &p.intensive_support;
     let sp = format!("{path}.intensive_support");
-    count(&format!("{sp}.places"), s.places)?;
+    capacity(&sp, s.places, s.staff.as_ref())?;
     count(&format!("{sp}.max_age"), s.max_age)?;
     count(&format!("{sp}.min_age"), s.min_age)?;
     if s.min_age > s.max_age {
@@ -376,6 +412,34 @@ pub(super) fn policy(p: &Policy, path: &str) -> Check {
         }
     }
     Ok(())
+}
+
+/// Check a service's capacity at `path`: exactly one of `places` and `staff`, each in range,
+/// and the places the staff give at most what `places` may be.
+fn capacity(path: &str, places: Option<u32>, staff: Option<&Staff>) -> Check {
+    let one_of = "one of them: `places` (costed per family) or `staff = { posts, caseload }` (costed as posts, \
+                  the places following from them)";
+    match (places, staff) {
+        (Some(_), Some(_)) => Err(ConfigError::new(format!("{path}.places and {path}.staff"), "both given", one_of)),
+        (None, None) => {
+            Err(ConfigError::new(format!("{path}.places"), "missing", format!("{one_of}; 0 places for no service")))
+        }
+        (Some(places), None) => count(&format!("{path}.places"), places),
+        (None, Some(staff)) => {
+            number(&format!("{path}.staff.posts"), staff.posts)?;
+            number(&format!("{path}.staff.caseload"), staff.caseload)?;
+            let places = staff.posts * staff.caseload;
+            let most = 1_000_000.0;
+            if places > most {
+                return Err(ConfigError::new(
+                    format!("{path}.staff"),
+                    format!("{} posts x a caseload of {} = {places} places", staff.posts, staff.caseload),
+                    "posts x caseload of at most 1,000,000 places",
+                ));
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Check a care lever's target: lists not empty, months in range, the end after the start.

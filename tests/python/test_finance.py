@@ -363,3 +363,24 @@ def test_a_scenario_budget_by_financial_year_and_line(baseline, comparison):
         results.budget(baseline, "cash")
     with pytest.raises(carecast.ConfigError, match="not run from"):
         results.budget(comparison.scenario)
+
+
+def test_early_help_given_as_posts_costs_its_posts_in_the_budget_lines(baseline):
+    # Early help as 38 posts of 20 families (760 places, as the preset), each £36,000 a year;
+    # the scenario adds two posts from April 2016. The early help line is then the two posts,
+    # exactly, in every replication: whether the places are full does not move it.
+    post = {"amount": 36000, "per": "year", "price_year": "2015/16"}
+    staffed = baseline.updated({"policy": {"early_help": {"staff": {"posts": 38, "caseload": 20}}},
+                                "costs": {"posts": {"early_help": post}}})
+    assert "places" not in staffed.to_dict()["policy"]["early_help"]
+    more = staffed.with_change("2016-04", {"early_help": {"staff": {"posts": 40}}}, note="two more posts")
+    c = carecast.compare(staffed, more, replications=4, years=2, seed=4, progress=False)
+    table = c.budget_lines("nominal").set_index(["line", "financial_year"])
+    early_help = table.loc[("reinvestment: early help", "2016/17")]
+    assert early_help["mean"] == pytest.approx(-2 * 36000 * 1.031)
+    assert early_help["p5"] == pytest.approx(early_help["p95"])
+    assert table.loc[("reinvestment: early help", "2015/16")]["mean"] == 0
+    # Giving places and posts at once is refused, naming both fields.
+    with pytest.raises(carecast.ConfigError) as info:
+        staffed.updated({"policy": {"early_help": {"places": 700, "staff": {"posts": 38, "caseload": 20}}}})
+    assert info.value.path == "policy.early_help.places and policy.early_help.staff"

@@ -30,7 +30,7 @@ def test_parameters_is_a_table_of_every_number(redesign):
     assert effect.uncertain and effect.may_be_uncertain
     assert effect.distribution == "lognormal(median=0.7, sigma=0.15)" and effect.value == pytest.approx(0.7)
     assert set(p.kind) <= {"rate_per_year", "multiplier", "probability", "share", "count", "months", "years",
-                           "age", "pounds", "annual_rate"}
+                           "age", "pounds", "annual_rate", "posts", "caseload"}
     # The values are the scenario's own: each reads back through parameter().
     for path, value in p[["path", "value"]].sample(40, random_state=1).itertuples(index=False):
         assert redesign.parameter(path) == value
