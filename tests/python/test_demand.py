@@ -115,3 +115,23 @@ def test_estimate_writes_the_trend_fitted_to_the_returns(growing_returns: tuple[
     # The trend in entries and the demand trend both move entries: one or the other.
     with pytest.raises(ConfigError, match="not both"):
         build.build(data, "31/03/2018", BASE, trend=True, demand_trend=True)
+
+
+def test_the_command_line_says_the_trend_and_refuses_two_trends(
+    growing_returns: tuple[synthetic.SyntheticAuthority, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from carecast.cli import main
+
+    growing = tmp_path / "growing.toml"
+    growing.write_text('base = "wolverhampton-2015"\nname = "growing"\n[population.demand_trend]\ngrowth = 0.02\n',
+                       encoding="utf-8")
+    assert main(["compare", "wolverhampton-2015", str(growing), "--replications", "2", "--years", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "different demand trends" in err and "Traceback" not in err
+    assert main(["run", str(growing), "--replications", "2", "--years", "1"]) == 0
+    assert "Demand: +2.0% a year in first contacts and crisis entries" in capsys.readouterr().out
+    _, folder = growing_returns
+    out = tmp_path / "ours.toml"
+    assert main(["estimate", str(folder), "--census-date", "31/03/2018", "--trend", "--demand-trend",
+                 "--out", str(out)]) == 2
+    assert "not both" in capsys.readouterr().err and not out.exists()
