@@ -22,6 +22,7 @@ PLACES = {
     "Population": "[population]",
     "Locality": "[[population.localities]]",
     "InitialCaseload": "[population.initial]",
+    "DemandTrend": "[population.demand_trend]",
     "ContactRates": "[hazards.not_known], [hazards.previously_known]",
     "Hazards": "[hazards]",
     "AssessmentOutcomes": "[hazards.assessment]",

@@ -28,7 +28,8 @@ fn every_number_of_every_preset_has_a_registry_entry() {
 }
 
 /// The default preset with the optional fields no preset writes: an exit table (every cell 0.1
-/// a year), a care-entry scale by band and by single year of age, and a trend in care entry.
+/// a year), a care-entry scale by band and by single year of age, a trend in care entry, and a
+/// demand trend.
 fn with_exit_table() -> Scenario {
     let cells = serde_json::json!({"under_6_months": 0.1, "months_6_to_24": 0.1, "over_24_months": 0.1});
     let bands = serde_json::json!({"age_0": cells, "age_1_4": cells, "age_5_9": cells, "age_10_15": cells,
@@ -37,7 +38,8 @@ fn with_exit_table() -> Scenario {
     let scale = serde_json::json!({"age_0": 1.5, "age_1_4": 0.8, "age_5_9": 1.1, "age_10_15": 0.9, "age_16_17": 1.2});
     Scenario::default_preset()
         .updated(serde_json::json!({"hazards": {"looked_after": {"exits": table}, "care_entry_scale": scale,
-            "care_entry_trend": 0.03, "care_entry_by_age": vec![1.2; 18]}}))
+            "care_entry_trend": 0.03, "care_entry_by_age": vec![1.2; 18]},
+            "population": {"demand_trend": {"growth": 0.02}}}))
         .unwrap()
 }
 
@@ -341,6 +343,10 @@ fn stream_keys_are_frozen_and_unique() {
         let (_, key) = keys.iter().find(|(p, _)| *p == pattern).unwrap_or_else(|| panic!("no key for {pattern}"));
         assert_eq!(*key, StreamKey::Fixed(rng::hash_str(pattern)), "{pattern}");
     }
+    // So did the demand trend's growth.
+    let demand = "population.demand_trend.growth";
+    let (_, key) = keys.iter().find(|(p, _)| *p == demand).unwrap_or_else(|| panic!("no key for {demand}"));
+    assert_eq!(*key, StreamKey::Fixed(rng::hash_str(demand)), "{demand}");
     // And the placement mixes, drawn from their Dirichlet posteriors when their evidence is
     // given: one stream per mix, keyed by the mix's path.
     let mixes = ["policy.placements.mix_under_10", "policy.placements.mix_10_plus"];
@@ -360,7 +366,7 @@ fn stream_keys_are_frozen_and_unique() {
     }
     assert_eq!(
         keys.len(),
-        old_names.len() + exit_cells.len() + care_entry.len() + levers.len() + mixes.len() + posts.len(),
+        old_names.len() + exit_cells.len() + care_entry.len() + levers.len() + mixes.len() + posts.len() + 1,
         "every entry that may be uncertain has a pinned key"
     );
     for (pattern, old) in old_names {

@@ -137,7 +137,7 @@ def _front(book: Any, c: Comparison, basis: str) -> None:
     sheet["A3"] = (f"{c.baseline_results.replications} replications, common random numbers (seed "
                    f"{c.baseline_results.seed}); money in £ million at {prices}, savings as baseline minus scenario "
                    f"(a cost is negative); intervals are 90% across replications; lines that are zero throughout are "
-                   f"left out (every line is on the Budget lines sheet). carecast {__version__}.")
+                   f"left out (every line is on the Budget lines sheet). {c.demand} carecast {__version__}.")
     for row, height in ((2, 36), (3, 48)):
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
         sheet.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")

@@ -9,7 +9,7 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
     carecast compare BASELINE SCENARIO [same options] [--basis real|nominal|discounted] [--out DIR [--overwrite]]
     carecast report [SCENARIO | --compare BASELINE SCENARIO] --out report.html [--overwrite]
     carecast estimate SSDA903_PATH [--year YYYY] --census-date YYYY-MM-DD [--window-months N] [--base PRESET_OR_FILE]
-                      [--population FILE.csv] [--authority NAME] [--include-uasc] [--trend]
+                      [--population FILE.csv] [--authority NAME] [--include-uasc] [--trend | --demand-trend]
                       [--cin CIN_XML ... [--early-help FILE.csv]] --out SCENARIO.toml [--overwrite]
     carecast backtest SSDA903_PATH [--year YYYY] --fit-to YYYY-MM-DD --test-to YYYY-MM-DD [--window-months N]
                       [--base PRESET_OR_FILE] [--population FILE.csv] [--authority NAME] [--include-uasc]
@@ -168,6 +168,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--include-uasc", action="store_true", help="keep unaccompanied asylum-seeking children in")
     e.add_argument("--trend", action="store_true",
                    help="project the trend in entries fitted over the window (default: the window's level, no trend)")
+    e.add_argument("--demand-trend", action="store_true",
+                   help="project the authority's demand trend: first contacts and crisis entries grow as its yearly "
+                   "referrals (with --cin) or starts of care grew over the years of the returns (not with --trend)")
     _precare_options(e)
     e.add_argument("--seed", type=_seed, default=20150401, help="seed of the simulations that fit entries")
     e.add_argument("--out", metavar="SCENARIO.toml", required=True,
@@ -497,7 +500,10 @@ def _budget_forecast(scenario: Scenario, results: Results, basis: str) -> list[s
     if len(total) > 1:
         headline += (f", and {_millions(float(last['mean']))} in {last['financial_year']} "
                      f"({_millions(float(last['p5']))} to {_millions(float(last['p95']))})")
-    out = [f"Budget forecast (£m, {words}; mean and 90% interval across replications)", headline + ".", ""]
+    from .finance import demand_trend
+
+    out = [f"Budget forecast (£m, {words}; mean and 90% interval across replications)", headline + ".",
+           demand_trend(scenario), ""]
     width = 20
     out.append(f"  {'':9s}" + "".join(f"{name:>{width}s}" for name in [*columns, "total"]))
     for j, fy in enumerate(total["financial_year"]):
@@ -563,7 +569,7 @@ def _comparison_summary(c: Any, baseline: Scenario, scenario: Scenario, args: ar
     s = c.savings(args.basis)
     net = s[s.measure == "net_savings"].reset_index(drop=True)
     lines = [(f"{scenario.name} against {baseline.name}: {args.replications} replications x {args.years} years, "
-              f"seed {args.seed}"), "",
+              f"seed {args.seed}"), c.demand, "",
              (f"Net savings of {_millions(float(net['mean'].iloc[0]))} in {net['financial_year'].iloc[0]} and "
               f"{_millions(float(net['mean'].iloc[-1]))} in {net['financial_year'].iloc[-1]} "
               f"({BASIS_WORDS[args.basis].format(c.base_year)}, "
@@ -662,7 +668,8 @@ def _estimate(args: argparse.Namespace, out: _Stdout) -> int:
         built = build.build(data, args.census_date, base, population=population, window_months=args.window_months,
                             include_uasc=args.include_uasc, seed=args.seed, authority=args.authority,
                             name=os.path.splitext(os.path.basename(args.out))[0], trend=args.trend,
-                            name_from="the output file's name (--out)", **pre)  # fmt: skip
+                            name_from="the output file's name (--out)", demand_trend=args.demand_trend,
+                            **pre)  # fmt: skip
         text = built.toml()
         load_report = load_report_of(data, pre.get("cin"), built, fixes_file=os.path.basename(fixes_path))
         every_fix = fixes_frame(data, pre.get("cin"))

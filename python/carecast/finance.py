@@ -68,6 +68,60 @@ def _stats(values: Array) -> dict[str, float]:
     return {"mean": float(v.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95), "mcse": mcse}
 
 
+def _financial_year(month: str) -> str:
+    """The financial year of a month written ``YYYY-MM``: ``2015/16`` for 2015-04 to 2016-03."""
+    year, m = (int(x) for x in month.split("-"))
+    first = year if m >= 4 else year - 1
+    return f"{first}/{(first + 1) % 100:02d}"
+
+
+def _demand(scenario: Any) -> tuple[Any, str] | None:
+    """The demand trend's growth and the month it counts from, or None if demand is flat (left
+    out, ``kind = "flat"``, or a fixed growth of 0: the same numbers)."""
+    d = scenario.to_dict()
+    trend = d["population"].get("demand_trend")
+    if not trend or trend.get("kind") == "flat":
+        return None
+    growth = trend.get("growth", 0.0)
+    if not isinstance(growth, dict) and float(growth) == 0.0:
+        return None
+    return growth, str(trend.get("from", d["start"]))
+
+
+def demand_trend(scenario: Any) -> str:
+    """The scenario's demand trend (``population.demand_trend``) in one line, for tables and
+    reports: ``Demand held flat ...`` or ``Demand: +2.0% a year in first contacts and crisis
+    entries, a step each April after 2015/16 (stated).``"""
+    found = _demand(scenario)
+    if found is None:
+        return "Demand held flat: first contacts and crisis entries at the same rates every year."
+    growth, start = found
+    trend = scenario.to_dict()["population"]["demand_trend"]
+    mean = scenario.parameter("population.demand_trend.growth")
+    kind = trend.get("kind", "stated")
+    spread = ""
+    if isinstance(growth, dict):
+        sd = f", sd {growth['sd']:.1%}" if "sd" in growth else ""
+        spread = f", drawn per replication ({growth.get('dist', 'a distribution')}{sd})"
+    basis = trend.get("basis", "")
+    how = f"fitted: {basis}" if kind == "fitted" and basis else kind + (f": {basis}" if basis else "")
+    return (f"Demand: {mean:+.1%} a year{spread} in first contacts and crisis entries, a step each April after "
+            f"{_financial_year(start)} ({how}).")
+
+
+def check_same_demand(baseline: Any, scenario: Any) -> None:
+    """Refuse to compare scenarios whose demand trends differ: the trend is the authority's
+    demand, not a policy, so the baseline and every option must share it (a difference would be
+    counted as the option's savings or costs)."""
+    if _demand(baseline) != _demand(scenario):
+        raise ConfigError(
+            f"cannot compare scenarios with different demand trends: baseline {baseline.name}: "
+            f"{demand_trend(baseline)} {scenario.name}: {demand_trend(scenario)} The demand trend is the "
+            "authority's, not a policy: give every scenario the baseline's population.demand_trend",
+            path="population.demand_trend", value=demand_trend(scenario),
+            allowed=f"the baseline's: {demand_trend(baseline)}")
+
+
 def central(scenario: Any) -> Any:
     """The scenario with every uncertain parameter fixed at its central value (mean; median for
     log-normal), so that a comparison shows chance alone."""
@@ -89,6 +143,9 @@ class Comparison:
     """
 
     def __init__(self, baseline: Any, scenario: Any, baseline_results: Any, scenario_results: Any) -> None:
+        check_same_demand(baseline, scenario)
+        #: The demand trend both scenarios share, in one line (:func:`demand_trend`).
+        self.demand: str = demand_trend(baseline)
         self.baseline = baseline
         self.scenario = scenario
         self.baseline_results = baseline_results
@@ -374,7 +431,8 @@ class Comparison:
         }
 
     def assumptions(self) -> pd.DataFrame:
-        """The two scenarios' settings, field by field, side by side."""
+        """The two scenarios' settings, field by field, side by side, led by the demand trend
+        they share in words (:attr:`demand`)."""
         def flatten(node: Any, prefix: str = "") -> dict[str, str]:
             out: dict[str, str] = {}
             if isinstance(node, dict) and "dist" not in node:
@@ -388,6 +446,8 @@ class Comparison:
             return out
 
         b, s = flatten(self.baseline.to_dict()), flatten(self.scenario.to_dict())
+        # Which demand trend the savings rest on, in words, first (the same in both).
+        b, s = {"demand trend": self.demand, **b}, {"demand trend": self.demand, **s}
         keys = list(dict.fromkeys(list(b) + list(s)))
         return pd.DataFrame({"field": keys, "baseline": [b.get(k, "") for k in keys],
                              "scenario": [s.get(k, "") for k in keys]})
@@ -490,7 +550,8 @@ def compare(baseline: Any, scenario: Any, replications: SupportsIndex | range = 
     """Run ``scenario`` against ``baseline`` with the same seed (common random numbers) and
     compare costs and savings.
 
-    Both must describe the same authority from the same start month. With
+    Both must describe the same authority from the same start month, with the same demand
+    trend (:func:`check_same_demand`). With
     ``parameter_uncertainty=False`` every uncertain effect size and unit cost is fixed at its
     central value, so the intervals show chance alone; comparing the two tells parameter
     uncertainty from chance.
@@ -509,6 +570,7 @@ def compare(baseline: Any, scenario: Any, replications: SupportsIndex | range = 
     if baseline.to_dict()["start"] != scenario.to_dict()["start"]:
         raise ConfigError("cannot compare scenarios that start in different months", path="start",
                           value=scenario.to_dict()["start"], allowed=baseline.to_dict()["start"])
+    check_same_demand(baseline, scenario)  # before the runs
     if not parameter_uncertainty:
         baseline, scenario = central(baseline), central(scenario)
     b = baseline.run(replications, years, seed, threads, progress)

@@ -18,7 +18,7 @@ from . import Results, Scenario, __version__
 from . import plots as cp
 from ._errors import ConfigError
 from ._outputs import write_file
-from .finance import Comparison
+from .finance import Comparison, demand_trend
 from .labels import colour, display, has_colour
 
 STYLE = """
@@ -105,7 +105,8 @@ def scenario_report(scenario: Scenario, results: Results) -> str:
         f"<h1>{html.escape(scenario.name)}</h1>",
         f"<p class=headline>{html.escape(scenario_headline(scenario, results))}</p>",
         (f"<p class=note>{results.replications} replications from {results.months[0]:%B %Y}, seed "
-         f"{results.seed}; carecast {__version__}. Intervals are 90% across replications.</p>"),
+         f"{results.seed}; carecast {__version__}. Intervals are 90% across replications. "
+         f"{html.escape(demand_trend(scenario))}</p>"),
         "<h2>Children looked after</h2>", _img(cp.fan_chart(results)), _table(_lac_table(results)),
         "<h2>The first year</h2>", _table(shares),
         "<h2>Budget forecast</h2>",
@@ -185,7 +186,7 @@ def comparison_report(c: Comparison) -> str:
         f"<p class=headline>{html.escape(c.headline('real'))}</p>",
         (f"<p class=note>{c.baseline_results.replications} replications, common random numbers (seed "
          f"{c.baseline_results.seed}); money in £ million at {c.base_year} prices unless stated. "
-         f"carecast {__version__}.</p>"),
+         f"{html.escape(c.demand)} carecast {__version__}.</p>"),
         "<h2>Children looked after</h2>",
         _img(cp.compare_fans(c.baseline_results, c.scenario_results, labels=("baseline", "scenario"))),
         ("<p>Close scenarios' fans overlap; the difference, paired replication by replication, shows what the "

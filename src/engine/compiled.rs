@@ -105,7 +105,8 @@ impl ContactHazards {
     /// A child-month's hazard of contact by `route` (0 identification, 1 referral, 2 crisis)
     /// for need level `need` (of contact factor `contact_need`) in band `band` under `policy`,
     /// capped at the largest allowed; `crisis_factor` gives the band's care-entry factor of the
-    /// month, asked for on the crisis route only. The engine and the expected path both use it,
+    /// month, asked for on the crisis route only. Every route is multiplied by the period's
+    /// demand factor ([`PeriodPolicy::demand`]). The engine and the expected path both use it,
     /// so they compute the same hazards.
     pub(crate) fn hazard(
         &self,
@@ -130,7 +131,8 @@ impl ContactHazards {
             1 => self.referral[band],
             _ => self.crisis[band] * crisis_factor(),
         };
-        (h * contact_need).min(crate::scenario::MAX_MONTHLY_HAZARD)
+        // Times exactly 1 without a demand trend: the same number as before it existed.
+        (h * contact_need * policy.demand).min(crate::scenario::MAX_MONTHLY_HAZARD)
     }
 }
 
@@ -180,6 +182,11 @@ pub(crate) struct PeriodPolicy {
     /// Multiplier on special guardianship exits of the children its target picks.
     pub(crate) special_guardianship_multiplier: f64,
     pub(crate) special_guardianship_target: Target,
+    /// The demand trend's factor on every contact hazard out of no contact or a closed case
+    /// (`population.demand_trend`): exactly 1 without a trend. With one, the periods are split
+    /// at each April ([`Model::demand_periods`]), so the factor is constant within a period and
+    /// every walk that already stops at a policy change stops at the step too.
+    pub(crate) demand: f64,
 }
 
 /// A care lever's target ([`CareTarget`]) ready for the engine: sets as bit masks over the
@@ -281,6 +288,12 @@ pub struct Model {
     care_entry_by_age: Option<[f64; AGES]>,
     /// Placement moves and the re-entry multiplier: each a cell as in the exit table.
     care_rate_cells: [ExitCell; 2],
+    /// The demand trend's growth a year, a cell as in the exit table, if the scenario has a
+    /// trend.
+    demand_cell: Option<ExitCell>,
+    /// The financial year in which the demand factor is 1 (`population.demand_trend.from`,
+    /// default the start's): it steps by `1 + growth` each April after it.
+    demand_from_year: i32,
     /// Return destinations: child protection, child in need, closed.
     pub(crate) return_to: [f64; 3],
     pub(crate) reentry_months: i32,
@@ -340,8 +353,16 @@ impl Model {
                 parameter_names.len() - 1
             }
         };
-        // The exit table's uncertain cells come first: the hazards precede the policy in the
-        // registry's (and `parameter_draws`') order.
+        // The demand trend's growth comes first (the population precedes the hazards), then
+        // the exit table's uncertain cells: the hazards precede the policy in the registry's
+        // (and `parameter_draws`') order.
+        let demand_cell = p.demand_trend.as_ref().map(|trend| {
+            let path = "population.demand_trend.growth";
+            let spec = registry::spec_of(path).expect("the demand trend's growth is registered");
+            let key = spec.key.map_or(0, |k| k.word(0));
+            let slot = trend.growth.is_uncertain().then(|| slot(path.to_string()));
+            ExitCell { rate: trend.growth.clone(), key, range: spec.range, slot }
+        });
         let exit_cells = c.exits.as_ref().map(|exits| {
             let mut cells = Vec::with_capacity(60);
             for (destination, by_band) in ExitRates::FIELDS.iter().zip(exits.to_array()) {
@@ -459,6 +480,13 @@ impl Model {
                 .as_ref()
                 .map(|by_age| std::array::from_fn(|a| by_age.get(a).copied().unwrap_or(1.0))),
             care_rate_cells,
+            demand_cell,
+            demand_from_year: p
+                .demand_trend
+                .as_ref()
+                .and_then(|trend| trend.from)
+                .unwrap_or(scenario.start)
+                .financial_year(),
             return_to: [c.return_to.child_protection, c.return_to.child_in_need, c.return_to.known_closed],
             reentry_months: c.reentry_months as i32,
             care_proceedings_share: c.care_proceedings_share,
@@ -572,6 +600,7 @@ impl Model {
                     ),
                     special_guardianship_multiplier: drawn(PolicyParam::PlacementsSpecialGuardianship),
                     special_guardianship_target: Target::compile(pl.special_guardianship_target.as_ref(), Target::ALL),
+                    demand: 1.0,
                 };
                 (*start, resolved)
             })
@@ -579,7 +608,8 @@ impl Model {
         for (i, which, index, param) in &self.cost_slots {
             draws[*i] = value(param, which.stream_key(*index), which.spec().range);
         }
-        for cell in self.exit_cells.iter().flatten().chain(&self.care_entry_cells).chain(&self.care_rate_cells) {
+        let cells = self.demand_cell.iter().chain(self.exit_cells.iter().flatten());
+        for cell in cells.chain(&self.care_entry_cells).chain(&self.care_rate_cells) {
             if let Some(i) = cell.slot {
                 draws[i] = value(&cell.rate, cell.key, cell.range);
             }
@@ -599,6 +629,49 @@ impl Model {
             .map(|t| if trending { (1.0 + growth).powf(f64::from(t - origin) / 12.0) } else { 1.0 })
             .collect();
         CareEntryFactors { scale, trend, trending, by_age: self.care_entry_by_age }
+    }
+
+    /// The policy periods `periods` (from [`Model::resolve_periods`] or
+    /// [`Model::mean_periods`], with parameter values `draws`) with the demand trend applied
+    /// for a run of `months` months: unchanged without a trend (or with a growth of 0 drawn);
+    /// otherwise split at each April of the run, each piece's [`PeriodPolicy::demand`] the
+    /// factor `(1 + growth)^k` of its financial year, `k` financial years after the trend's
+    /// (0 before and in it).
+    ///
+    /// One step a financial year rather than a little every month: a closed family's walk
+    /// spends whole stretches of constant family factors (policy periods, its windows) from
+    /// cumulative tables, and a factor that moved every month would cut every stretch into
+    /// months; a step each April is one more period edge a year, which every walk already
+    /// handles. A year's demand is then `1 + growth` times the year before's, as an annual
+    /// growth rate (and a fit to yearly returns) means.
+    pub(crate) fn demand_periods(
+        &self,
+        periods: Vec<(i32, PeriodPolicy)>,
+        draws: &[f64],
+        months: usize,
+    ) -> Vec<(i32, PeriodPolicy)> {
+        let Some(cell) = &self.demand_cell else { return periods };
+        let growth = cell.slot.map_or_else(|| cell.rate.central(), |i| draws[i]);
+        if growth == 0.0 {
+            return periods;
+        }
+        let factor = |t: i32| {
+            let years = self.start.plus(i64::from(t)).financial_year() - self.demand_from_year;
+            (1.0 + growth).powi(years.max(0))
+        };
+        let aprils = (1..months as i32).filter(|&t| self.start.plus(i64::from(t)).month == 4);
+        let mut edges: Vec<i32> = periods.iter().map(|(s, _)| *s).chain(aprils).collect();
+        edges.sort_unstable();
+        edges.dedup();
+        edges
+            .into_iter()
+            .map(|s| {
+                let i = periods.iter().rposition(|(start, _)| *start <= s).unwrap_or(0);
+                let mut pol = periods[i].1.clone();
+                pol.demand = factor(s);
+                (s, pol)
+            })
+            .collect()
     }
 
     /// This replication's placement move hazard (per month) and re-entry multiplier, given its

@@ -40,6 +40,7 @@ pub(super) struct Caps {
 impl<'m> Params<'m> {
     pub(super) fn new(m: &'m Model, months: usize) -> Params<'m> {
         let (periods, values) = m.mean_periods();
+        let periods = m.demand_periods(periods, &values, months);
         let exits = m.exit_hazards(&values);
         let entry = m.care_entry_factors(&values, months);
         let rates = m.care_rates(&values);

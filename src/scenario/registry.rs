@@ -478,7 +478,8 @@ const fn care_entry_scale(pattern: &'static str, key: u64) -> Spec {
     uncertain(pattern, Kind::Multiplier, MULTIPLIER, StreamKey::Fixed(key))
 }
 
-/// The trend in care entry, a proportional change a year: from halving to doubling.
+/// The trend in care entry (and in demand), a proportional change a year: from halving to
+/// doubling.
 pub(crate) const CARE_ENTRY_TREND: Range = Range::closed(-0.5, 1.0);
 
 /// Every numeric field of the schema, in schema order.
@@ -513,6 +514,12 @@ pub(crate) const TABLE: &[Spec] = &[
     whole("population.initial.early_help_families", Kind::Count, WHOLE, W),
     whole("population.initial.waiting_families", Kind::Count, WHOLE, W),
     number("population.initial.previously_known_share", Kind::Share, PROBABILITY, P),
+    uncertain(
+        "population.demand_trend.growth",
+        Kind::AnnualRate,
+        CARE_ENTRY_TREND,
+        StreamKey::Fixed(0xa147_152c_819a_8a1c),
+    ),
     number("hazards.contact_need_multiplier.*", Kind::Multiplier, MULTIPLIER, M),
     number("hazards.escalation_need_multiplier.*", Kind::Multiplier, MULTIPLIER, M),
     number("hazards.not_known.*.*", Kind::RatePerYear, RATE, R),

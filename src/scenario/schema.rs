@@ -145,6 +145,55 @@ pub struct Population {
     pub move_away_rate: f64,
     /// The caseload on the start date.
     pub initial: InitialCaseload,
+    /// The authority's demand trend: how first contacts and crisis entries grow from year to
+    /// year, whatever the policy (left out: held flat, the rates as given in every year). It
+    /// belongs to the authority, so the baseline and every option compared with it must have
+    /// the same one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demand_trend: Option<DemandTrend>,
+}
+
+/// The authority's demand trend (`[population.demand_trend]`): every contact hazard out of no
+/// contact or a closed case (identification for early help, referral to social care, crisis
+/// entry to care; from the pools and from closed families alike) is multiplied by
+/// `(1 + growth)^k` in the `k`-th financial year after the one containing `from` (1 before and
+/// in it): the factor steps each April, so a year's demand is `1 + growth` times the year
+/// before's. Open cases and children in care are not multiplied: what grows is the demand
+/// coming in, and what follows from it grows with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemandTrend {
+    /// Where the trend comes from: `flat` (no growth, as when the table is left out),
+    /// `stated` (a growth the user gives, the default) or `fitted` (fitted by `carecast
+    /// estimate` to the authority's own returns; `basis` says to which years).
+    #[serde(default)]
+    pub kind: DemandTrendKind,
+    /// The proportional change a year in first contacts and crisis entries, e.g. `0.02` for 2%
+    /// more a year (-0.5 to 1; a number or a distribution drawn once per replication; default
+    /// 0; must be 0 with `kind = "flat"`).
+    #[serde(default = "no_trend")]
+    pub growth: Param,
+    /// The month whose financial year the rates are given for (written YYYY-MM; default: the
+    /// first month of the run): demand grows from the April after it, one step each April.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<YearMonth>,
+    /// What the trend rests on, for reports (a fitted trend: the returns, the years and the
+    /// fitted rate).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub basis: String,
+}
+
+/// Where a demand trend comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemandTrendKind {
+    /// No growth.
+    Flat,
+    /// A growth the user states.
+    #[default]
+    Stated,
+    /// Fitted to the authority's own returns by `carecast estimate`.
+    Fitted,
 }
 
 /// One locality and its hub.

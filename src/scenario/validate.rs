@@ -3,7 +3,7 @@
 //! registry and validation cannot disagree; what is checked here besides is what one field
 //! cannot say alone: shares that sum to 1, a caseload within the population, ages in order.
 
-use super::param::MAX_MONTHLY_HAZARD;
+use super::param::{MAX_MONTHLY_HAZARD, Param};
 use super::registry;
 use super::schema::*;
 use crate::error::ConfigError;
@@ -174,6 +174,21 @@ fn population(p: &Population) -> Check {
                 "families and children with open cases together at most half of population.under_18 ({})",
                 p.under_18
             ),
+        ));
+    }
+    if let Some(trend) = &p.demand_trend {
+        demand_trend(trend)?;
+    }
+    Ok(())
+}
+
+fn demand_trend(trend: &DemandTrend) -> Check {
+    registry::check_param("population.demand_trend.growth", &trend.growth)?;
+    if trend.kind == DemandTrendKind::Flat && trend.growth != Param::Fixed(0.0) {
+        return Err(ConfigError::new(
+            "population.demand_trend.growth",
+            serde_json::to_string(&trend.growth).unwrap_or_default(),
+            "0 with kind = \"flat\" (or kind = \"stated\" for a growth)",
         ));
     }
     Ok(())

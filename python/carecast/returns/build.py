@@ -128,6 +128,7 @@ def build(
     cin: CleanCin | None = None,
     early_help: EarlyHelp | None = None,
     name_from: str | None = None,
+    demand_trend: bool = False,
 ) -> Built:
     """A scenario of the authority in ``data`` from ``census``: see the module's documentation.
 
@@ -145,8 +146,16 @@ def build(
     trend in entries fitted over the window is projected forward. With ``cin`` (the cleaned CIN
     census, `carecast.returns.cin.load`) and optionally ``early_help`` (records read by
     `carecast.returns.cin.early_help.read_early_help`), the pre-care side is set from them before
-    entries are fitted (see `carecast.returns.precare`).
+    entries are fitted (see `carecast.returns.precare`). With ``demand_trend``, the authority's
+    demand trend (``population.demand_trend``, kind ``fitted``) is fitted to its yearly referrals
+    in the CIN census (with ``cin``) or else its yearly starts of care in the SSDA903 returns,
+    over every whole financial year they cover (see `_with_demand_trend`); it moves care entries
+    too, so it cannot go with ``trend``.
     """
+    if trend and demand_trend:
+        raise ConfigError("a demand trend moves entries to care as well: project either the trend in entries "
+                          "(trend, --trend) or the authority's demand trend (demand_trend, --demand-trend), not both",
+                          path="demand_trend", value="with trend", allowed="one of trend or demand_trend")  # fmt: skip
     census = as_date(census, "census date").date()
     name_given = name is not None
     if census > data.data_end:
@@ -354,6 +363,8 @@ def build(
         provenance.update(pre.provenance)
         pre.check(scenario, replications, seed)
         attention += pre.attention
+    if demand_trend:  # after every fit: the fits aim at the window's level, without the trend
+        scenario = _with_demand_trend(scenario, data, cin, window, include_uasc, provenance, notes)
     attention += [n for n in notes if n.startswith(("Entries: after", "Need mix: the model"))]
     first_entries = int(entries["events"].sum())
     if first_entries < THIN_EVIDENCE:
@@ -666,6 +677,55 @@ def _with_entries(
         notes.append(f"Trend in entries over the window: {trend_text}; not projected forward (trend=True, "
                      "or --trend, projects it).")  # fmt: skip
     return scenario.updated({"hazards": hazards})
+
+
+def _with_demand_trend(
+    scenario: Scenario,
+    data: CleanReturns,
+    cin: CleanCin | None,
+    window: estimate.Window,
+    include_uasc: bool,
+    provenance: dict[str, str],
+    notes: list[str],
+) -> Scenario:
+    """``scenario`` with the authority's demand trend fitted to its returns: a Poisson
+    log-linear fit of its referrals a financial year in the CIN census (``cin``), or else of its
+    starts of care a financial year in the SSDA903 returns, over every whole financial year they
+    cover; written as ``population.demand_trend`` of kind ``fitted``, the growth a normal
+    distribution with the fit's standard error, counted from the middle of the window (the
+    scenario's rates are fitted to the window's average, which a log-linear trend reaches in its
+    middle), so the run starts at the level the trend reaches by then."""
+    if cin is not None:
+        years = estimate.whole_financial_years(cin.data_start, cin.data_end)
+        counts = estimate.by_financial_year(cin.episodes["CINreferralDate"], years)
+        what = "referrals in the CIN census"
+    else:
+        years, counts = estimate.starts_by_year(data, include_uasc=include_uasc)
+        what = "starts of care in the SSDA903 returns" + ("" if include_uasc else " (UASC apart)")
+    if len(years) < 3:
+        raise ReturnsError(f"a demand trend needs at least three whole financial years (April to March) of {what}; "
+                           f"these cover {len(years)}")  # fmt: skip
+    growth, se = estimate.yearly_trend(counts)
+    middle = window.start + (window.end - window.start) / 2 + pd.Timedelta(days=14)
+    trend_from = f"{middle.year:04d}-{middle.month:02d}"
+    label = [f"{y}/{(y + 1) % 100:02d}" for y in years]
+    basis = (f"{what}, {label[0]} to {label[-1]} ({', '.join(f'{n:,}' for n in counts)} a year): "
+             f"{growth:+.1%} a year (standard error {se:.1%}), a log-linear fit; rates at the level of the window "
+             f"the estimate used, centred on {trend_from}")  # fmt: skip
+    provenance["population.demand_trend.growth"] = (
+        f"normal: the log-linear trend in the authority's {what} by financial year, {label[0]} to {label[-1]}: "
+        f"{growth:+.1%} a year (standard error {se:.1%})"
+    )
+    provenance["population.demand_trend.from"] = (
+        "the middle of the window, where the average rates the scenario is fitted to lie on the trend line"
+    )
+    notes.append(f"Demand trend: {basis}; first contacts and crisis entries grow by it each April after "
+                 f"{trend_from}.")  # fmt: skip
+    description = scenario.to_dict().get("description", "")
+    return scenario.updated({"description": f"{description}; demand trend fitted to {basis}",
+                             "population": {"demand_trend": {
+                                 "kind": "fitted", "growth": {"dist": "normal", "mean": growth, "sd": se},
+                                 "from": trend_from, "basis": basis}}})  # fmt: skip
 
 
 #: Columns that may hold the local authority's code in a CSV return (``LEA`` is the XML

@@ -399,3 +399,50 @@ def _pieces_of(
 def _tic_indices(months: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
     """The time in care band of each of ``months`` in care."""
     return np.searchsorted([first for _, first in TIME_IN_CARE[1:]], months, side="right")
+
+
+def yearly_trend(counts: Sequence[float]) -> tuple[float, float]:
+    """Growth a year of yearly ``counts`` (consecutive years) and its standard error: a Poisson
+    log-linear fit of the counts on the year (iteratively reweighted least squares), as
+    `entry_trend` fits monthly entries."""
+    y = np.asarray(counts, dtype=float)
+    if y.size < 3 or y.sum() <= 0:
+        raise ValueError(f"a trend needs counts of at least three years, some above zero; got {list(y)}")
+    t = np.arange(y.size) - (y.size - 1) / 2
+    x = np.column_stack([np.ones_like(t), t])
+    beta = np.array([np.log(max(y.mean(), 1e-9)), 0.0])
+    for _ in range(50):
+        mu = np.exp(x @ beta)
+        step = np.linalg.solve(x.T @ (mu[:, None] * x), x.T @ (y - mu))
+        beta += step
+        if np.abs(step).max() < 1e-10:
+            break
+    cov = np.linalg.inv(x.T @ (np.exp(x @ beta)[:, None] * x))
+    return float(np.expm1(beta[1])), float(np.exp(beta[1]) * np.sqrt(cov[1, 1]))
+
+
+def whole_financial_years(data_start: dt.date, data_end: dt.date) -> list[int]:
+    """The financial years (by the year of their April) wholly inside ``data_start`` to
+    ``data_end``."""
+    first = data_start.year if data_start <= dt.date(data_start.year, 4, 1) else data_start.year + 1
+    last = data_end.year - 1 if data_end >= dt.date(data_end.year, 3, 31) else data_end.year - 2
+    return list(range(first, last + 1))
+
+
+def by_financial_year(days: pd.Series, years: Sequence[int]) -> list[int]:
+    """How many of ``days`` fall in each financial year of ``years`` (April to March)."""
+    days = pd.to_datetime(days.dropna())
+    fy = days.dt.year - (days.dt.month < 4).astype(int)
+    counts = fy.value_counts()
+    return [int(counts.get(y, 0)) for y in years]
+
+
+def starts_by_year(returns: CleanReturns, include_uasc: bool = False) -> tuple[list[int], list[int]]:
+    """Starts of periods of care in each whole financial year the returns cover: (years,
+    counts). A period that began before the earliest return read is not counted (its start is
+    not known)."""
+    table = periods(returns)
+    if not include_uasc:
+        table = table[~table["uasc"]]
+    years = whole_financial_years(returns.data_start, returns.data_end)
+    return years, by_financial_year(table.loc[table["start_known"], "start"], years)

@@ -93,6 +93,7 @@ impl World<'_> {
             let after = if s - fam.eh_closed_at < pol.eh_after_months { pol.eh_effect_after } else { 1.0 };
             let high_need = if need == 2 { pol.high_need_multiplier } else { 1.0 };
             let ident = (sums[0] + sums[1] * pol.over_fives_multiplier) * pol.identification_multiplier * high_need;
+            let contact = contact * pol.demand; // constant in a period: it steps each April
             let stretch = contact * (ident + (sums[2] + sums[3]) * after) + m.move_away_hazard * f64::from(end - s);
             if e < stretch {
                 // In this stretch: find the month walking it (rounding may leave the walk just

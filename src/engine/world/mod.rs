@@ -171,6 +171,7 @@ impl<'m> World<'m> {
     ) -> Self {
         let groups = m.localities * 3;
         let (periods, parameter_draws) = m.resolve_periods(seed, rep);
+        let periods = m.demand_periods(periods, &parameter_draws, months);
         let exits = m.exit_hazards(&parameter_draws);
         let entry = m.care_entry_factors(&parameter_draws, months);
         let care_rates = m.care_rates(&parameter_draws);

@@ -144,7 +144,7 @@ impl World<'_> {
                 std::array::from_fn(|a| {
                     let b = AgeBand::of_age(a as u32).index();
                     let h = rates.crisis[b] * self.entry.at_age(b, a as i32 * 12, t);
-                    (h * contact).min(MAX_MONTHLY_HAZARD)
+                    (h * contact * pol.demand).min(MAX_MONTHLY_HAZARD)
                 })
             })
         });
@@ -304,6 +304,7 @@ impl World<'_> {
         if t - fam.eh_closed_at < pol.eh_after_months {
             after = pol.eh_effect_after;
         }
+        let contact = contact * pol.demand;
         ([ident * contact, referral * contact * after, crisis * contact * after, m.move_away_hazard], next)
     }
 
