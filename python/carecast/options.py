@@ -313,9 +313,9 @@ class Waterfall:
         inter = t[t.measure == "interaction"].iloc[0]
         out.append(f"  {'full programme':{width}s} {'':>28s} {'':>28s} "
                    f"{_interval(full['mean'], full['p5'], full['p95'], scale, digits):>28s}")
-        out.append(f"  The levers together do {_interval(inter['mean'], inter['p5'], inter['p95'], scale, digits)} "
-                   f"{unit} more than the sum of each alone (the interaction); the 'added' column sums to the full "
-                   f"programme in every replication.")
+        out.append(f"  Interaction (the full programme minus the sum of the levers alone): "
+                   f"{_interval(inter['mean'], inter['p5'], inter['p95'], scale, digits)}. The 'added' column sums "
+                   f"to the full programme in every replication.")
         return "\n".join(out)
 
     def to_csv(self, path: str | os.PathLike[str]) -> None:

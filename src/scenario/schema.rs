@@ -75,7 +75,7 @@ pub struct PolicyChange {
     #[serde(default)]
     pub note: String,
     /// The lever this change belongs to, for a waterfall of the programme's levers
-    /// (`docs/finance.md`, "Options side by side"): changes sharing a name are one lever; a change
+    /// (`docs/finance.md`, "A lever waterfall"): changes sharing a name are one lever; a change
     /// without one is a lever of its own, named by its note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lever: Option<String>,
