@@ -42,16 +42,19 @@ __all__ = [
     "CarecastError",
     "Comparison",
     "ConfigError",
+    "Options",
     "ResourceError",
     "Results",
     "ReturnsError",
     "Scenario",
     "ScenarioFileError",
     "StartingPosition",
+    "Waterfall",
     "backtest",
     "compare",
     "presets",
     "reconcile",
+    "waterfall",
 ]
 __version__: str = _core.__version__
 
@@ -345,6 +348,43 @@ class Scenario:
             pairs.append((path, float(value)))
         return Scenario(self._inner.with_parameters(pairs))
 
+    def levers(self, baseline: Scenario) -> pd.DataFrame:
+        """This scenario's levers against ``baseline``, in order: a lever is one dated policy
+        change, or the changes sharing a ``lever`` name, with the services and one-offs that go
+        with it (docs/finance.md, "A lever waterfall"); costs that go with no lever are a last
+        step, ``costs not tied to a lever``. Columns: ``lever``, ``from`` (its first month) and
+        ``changes`` (the notes of its changes).
+
+        The two must be of one authority and differ only in their policy changes, services and
+        one-offs, else a :class:`ConfigError` names the first field that differs.
+
+        >>> base = carecast.Scenario.preset("wolverhampton-2015")
+        >>> list(carecast.Scenario.preset("wolverhampton-2015-redesign").levers(base)["lever"])
+        ['Reunification support', 'Specialist Intensive Support Service', 'Strengthening Families Hubs']
+        """
+        _require_scenario("baseline", baseline)
+        rows = self._inner.levers(baseline._inner)
+        return pd.DataFrame({"lever": [r[0] for r in rows], "from": [r[1] or None for r in rows],
+                             "changes": ["; ".join(r[2]) for r in rows]})
+
+    def with_levers(self, baseline: Scenario, levers: Sequence[str]) -> Scenario:
+        """``baseline`` with the levers ``levers`` of this scenario (names from :meth:`levers`)
+        and only those: their policy changes, services and one-offs, the baseline's settings
+        where a lever left out would change them. With every lever it is this scenario under
+        another name; with none, the baseline. An unknown name is a :class:`ConfigError` listing
+        the levers.
+
+        >>> base = carecast.Scenario.preset("wolverhampton-2015")
+        >>> redesign = carecast.Scenario.preset("wolverhampton-2015-redesign")
+        >>> redesign.with_levers(base, ["Specialist Intensive Support Service"]).name
+        'wolverhampton-2015 + Specialist Intensive Support Service'
+        """
+        _require_scenario("baseline", baseline)
+        if isinstance(levers, str) or not isinstance(levers, Sequence) or not all(isinstance(x, str) for x in levers):
+            raise ConfigError(f"levers must be a list of lever names, got {_short(levers)}", path="levers",
+                              value=_short(levers), allowed="a list of names from Scenario.levers()")
+        return Scenario(self._inner.with_levers(baseline._inner, list(levers)))
+
     @property
     def name(self) -> str:
         """The scenario's name."""
@@ -428,6 +468,13 @@ _USIZE_MAX = 2 * sys.maxsize + 1
 _MAX_YEARS = 100
 #: Deepest nesting of a scenario dict (the real ones are 5 levels deep).
 _MAX_DEPTH = 64
+
+
+def _require_scenario(name: str, value: object) -> None:
+    """A :class:`ConfigError` naming ``name`` unless ``value`` is a :class:`Scenario`."""
+    if not isinstance(value, Scenario):
+        raise ConfigError(f"{name} must be a carecast.Scenario, got {type(value).__name__}", path=name,
+                          value=type(value).__name__, allowed="a carecast.Scenario")
 
 
 def _in_care_series(by: object) -> tuple[str, list[str]]:
@@ -831,6 +878,7 @@ class Results:
 
 
 from .finance import Comparison, compare  # noqa: E402  (needs Scenario and Results above)
+from .options import Options, Waterfall, waterfall  # noqa: E402
 from .reconciliation import reconcile  # noqa: E402
 
 

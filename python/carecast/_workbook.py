@@ -17,6 +17,7 @@ import pandas as pd
 from . import __version__
 from .finance import Comparison
 from .labels import display
+from .options import Options
 
 #: Pounds shown as £ million, negatives with a minus sign.
 MILLIONS_FORMAT = '£#,##0.00"m";-£#,##0.00"m"'
@@ -225,5 +226,67 @@ def write(c: Comparison, path: str | os.PathLike[str], basis: str) -> None:
             writer.book.active = 0
             for sheet in writer.book.worksheets:
                 sheet.sheet_view.tabSelected = sheet.title == "Summary"
+
+    write_file(path, fill)
+
+
+def options_sheets(o: Options, basis: str) -> dict[str, pd.DataFrame]:
+    """The sheets of an options workbook (:meth:`Options.to_excel`), by name: every column of
+    one unit, money in £ million."""
+    prices = {"nominal": "cash", "real": f"{o.base_year} prices",
+              "discounted": f"{o.base_year} prices, discounted"}[basis]
+    money, discounted = f"£m {prices}", f"£m {o.base_year} prices, discounted"
+    summary = o.summary(basis)
+    front = pd.DataFrame({"option": o.names})
+    for measure, unit, scale in (("net_savings", money, 1e-6), ("npv", discounted, 1e-6),
+                                 ("children_in_care_avoided", "children", 1.0)):
+        part = summary[summary.measure == measure].set_index("option").loc[o.names]
+        unit_words = str(part["unit"].iloc[0])
+        where = f", {unit_words.split(', ', 1)[1]}" if measure == "children_in_care_avoided" else " over the horizon"
+        for stat in ("mean", "p5", "p95"):
+            front[f"{display(measure)}{where}, {display(stat)} ({unit})"] = part[stat].to_numpy() * scale
+    paid = summary[summary.measure == "probability_paid_back"].set_index("option").loc[o.names]
+    front[f"probability of having paid back by the end of {o.financial_years[-1]} (%)"] = paid["mean"].to_numpy()
+    front["median payback month"] = paid["median_payback_month"].to_numpy()
+    front["horizon"] = o.horizon
+
+    def by_year(table: pd.DataFrame, unit: str, scale: float) -> pd.DataFrame:
+        wide = pd.DataFrame({"financial year": o.financial_years})
+        for name in o.names:
+            part = table[table.option == name].set_index("financial_year").loc[o.financial_years]
+            for stat in ("mean", "p5", "p95"):
+                wide[f"{name}, {display(stat)} ({unit})"] = part[stat].to_numpy() * scale
+        return wide
+
+    lines = _stat_columns(o.budget_lines(basis), money, scale=1e-6).rename(
+        columns={"financial_year": "financial year", "line": "budget line"})
+    payback = o.payback().rename(columns={
+        "financial_year": "financial year", "by_end_of": "by the end of (month)",
+        "probability_paid_back": "probability of having paid back (%)", "mcse": "Monte Carlo standard error (%)",
+        "median_payback_month": "median payback month"})
+    return {
+        "Options": front,
+        "Net savings by year": by_year(o.net_savings(basis), money, 1e-6),
+        "Children in care avoided": by_year(o.children_in_care_avoided(), "children", 1.0),
+        "Budget lines": lines,
+        "Payback": payback,
+        "Headlines": pd.DataFrame({"option": o.names, "headline": [c.headline(basis) for c in o]}),
+    }
+
+
+def write_options(o: Options, path: str | os.PathLike[str], basis: str) -> None:
+    """Write the options workbook to ``path`` atomically (see :meth:`Options.to_excel`)."""
+    from ._outputs import write_file
+    from .extras import require
+
+    require("openpyxl", "The Excel workbook")
+    tables = options_sheets(o, basis)
+
+    def fill(tmp: str) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, df in tables.items():
+                df = df.rename(columns={c: display(str(c)) for c in df.columns})
+                df.replace({np.nan: None}).to_excel(writer, sheet_name=name, index=False)
+                _format(writer.sheets[name])
 
     write_file(path, fill)

@@ -6,8 +6,9 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
     carecast validate SCENARIO
     carecast run [SCENARIO] [--replications N] [--years Y] [--seed S] [--threads T]
                  [--basis nominal|real|discounted] [--out DIR [--overwrite] [--parquet]] [--expected]
-    carecast compare BASELINE SCENARIO [same options] [--basis real|nominal|discounted] [--out DIR [--overwrite]]
-    carecast report [SCENARIO | --compare BASELINE SCENARIO] --out report.html [--overwrite]
+    carecast compare BASELINE SCENARIO [SCENARIO ...] [same options] [--basis real|nominal|discounted]
+                     [--levers [--metric net_savings|in_care]] [--out DIR [--overwrite]]
+    carecast report [SCENARIO | --compare BASELINE SCENARIO [SCENARIO ...]] --out report.html [--overwrite]
     carecast estimate SSDA903_PATH [--year YYYY] --census-date YYYY-MM-DD [--window-months N] [--base PRESET_OR_FILE]
                       [--population FILE.csv] [--authority NAME] [--include-uasc] [--trend | --demand-trend]
                       [--cin CIN_XML ... [--early-help FILE.csv]] --out SCENARIO.toml [--overwrite]
@@ -134,18 +135,28 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--expected", action="store_true",
                    help="the expected path instead of the Monte Carlo: computed directly, no replications "
                    "(docs/expected.md); with --out, writes expected.csv, summary.csv, scenario.toml, run.json")
-    c = sub.add_parser("compare", help="costs and savings of a scenario against a baseline")
+    c = sub.add_parser("compare", help="costs and savings of a scenario (or several, side by side) against a baseline")
     c.add_argument("baseline", help="preset name or file")
-    c.add_argument("scenario", help="preset name or file")
+    c.add_argument("scenario", nargs="+", help="preset name or file; several are compared side by side, on the "
+                   "same random numbers and one run of the baseline")
     _run_options(c, years=10)
     c.add_argument("--basis", choices=["real", "nominal", "discounted"], default="real",
                    help="prices of the tables (default: %(default)s, the base year's prices)")
-    c.add_argument("--out", metavar="DIR", help="write CSV tables, an Excel workbook (comparison.xlsx), both "
-                   "scenarios and run.json into DIR: " + OUT_HELP)
+    c.add_argument("--levers", action="store_true",
+                   help="a waterfall of the scenario's levers (its dated changes, or those sharing a lever name, "
+                   "with their costs): each alone and added in sequence, from the baseline to the full programme")
+    c.add_argument("--metric", choices=["net_savings", "in_care"], default="net_savings",
+                   help="with --levers: net savings over the horizon (at --basis) or children in care avoided in the "
+                   "last financial year (default: %(default)s)")
+    c.add_argument("--out", metavar="DIR", help="write CSV tables, an Excel workbook (comparison.xlsx; options.xlsx "
+                   "for several scenarios; waterfall.csv with --levers), the scenarios and run.json into DIR: "
+                   + OUT_HELP)
     c.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     rp = sub.add_parser("report", help="a self-contained HTML report of a scenario or a comparison")
     rp.add_argument("scenario", nargs="?", default=None, help="preset name or file (default: the default preset)")
-    rp.add_argument("--compare", nargs=2, metavar=("BASELINE", "SCENARIO"), help="report a comparison instead")
+    rp.add_argument("--compare", nargs="+", metavar="BASELINE SCENARIO",
+                    help="report a comparison instead (BASELINE SCENARIO; with several scenarios, one comparison "
+                    "after another, on one run of the baseline)")
     rp.add_argument("--out", metavar="FILE", required=True,
                     help="the HTML file to write (an existing file is refused without --overwrite)")
     rp.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
@@ -544,7 +555,14 @@ def _compare(args: argparse.Namespace, out: _Stdout) -> int:
                           allowed="with --out DIR")
     if args.out is not None:
         require("openpyxl", "The Excel workbook of compare --out")
-    baseline, scenario = Scenario.load(args.baseline), Scenario.load(args.scenario)
+    if args.levers:
+        return _levers(args, out)
+    if args.metric != "net_savings":
+        raise ConfigError("--metric applies to --levers; give --levers too", path="--metric", value=args.metric,
+                          allowed="with --levers")
+    if len(args.scenario) > 1:
+        return _options(args, out)
+    baseline, scenario = Scenario.load(args.baseline), Scenario.load(args.scenario[0])
     with _directory(args) as target:  # checked now, before the runs
         c = compare(baseline, scenario, args.replications, args.years, args.seed, args.threads,
                     progress=_progress(args))
@@ -556,7 +574,77 @@ def _compare(args: argparse.Namespace, out: _Stdout) -> int:
                 _write_text(os.path.join(tmp, "baseline.toml"), baseline.to_toml())
                 _write_text(os.path.join(tmp, "scenario.toml"), scenario.to_toml())
 
-            target.write(fill, {"command": "compare", "baseline": args.baseline, "scenario": args.scenario,
+            target.write(fill, {"command": "compare", "baseline": args.baseline, "scenario": args.scenario[0],
+                                "replications": args.replications, "years": args.years, "seed": args.seed,
+                                "threads": args.threads, "basis": args.basis, "carecast": __version__})
+            _said_written(out, target)
+    return 0
+
+
+def _options(args: argparse.Namespace, out: _Stdout) -> int:
+    """Several scenarios side by side against one baseline run."""
+    baseline = Scenario.load(args.baseline)
+    scenarios = [Scenario.load(x) for x in args.scenario]
+    with _directory(args) as target:  # checked now, before the runs
+        options = compare(baseline, *scenarios, replications=args.replications, years=args.years, seed=args.seed,
+                          threads=args.threads, progress=_progress(args))
+        out.say(_options_summary(options, args))
+        if target is not None:
+            def fill(tmp: str) -> None:
+                options.to_csv(tmp, args.basis)
+                options.to_excel(os.path.join(tmp, "options.xlsx"), args.basis)
+                _write_text(os.path.join(tmp, "baseline.toml"), baseline.to_toml())
+                for i, s in enumerate(scenarios, start=1):
+                    _write_text(os.path.join(tmp, f"option_{i}.toml"), s.to_toml())
+
+            target.write(fill, {"command": "compare", "baseline": args.baseline, "scenarios": args.scenario,
+                                "replications": args.replications, "years": args.years, "seed": args.seed,
+                                "threads": args.threads, "basis": args.basis, "carecast": __version__})
+            _said_written(out, target)
+    return 0
+
+
+def _options_summary(options: Any, args: argparse.Namespace) -> str:
+    """The options side by side in plain words: a row per figure, a column per option."""
+    table = options.side_by_side(args.basis)
+    names = list(options.names)
+    width = max(30, *(len(n) for n in names)) + 2
+    first = max(len(str(m)) for m in table["measure"]) + 2
+    lines = [f"{len(names)} options against {options.baseline.name}: {args.replications} replications x "
+             f"{args.years} years, seed {args.seed}, on the same random numbers (the baseline run once); "
+             f"mean and 90% interval, savings as baseline minus option (a cost is negative)", "",
+             " " * first + "".join(f"{n:>{width}s}" for n in names)]
+    for rec in table.to_dict("records"):
+        lines.append(f"{rec['measure']!s:{first}s}" + "".join(f"{rec[n]!s:>{width}s}" for n in names))
+    lines += ["", f"Payback: cumulative discounted net savings above zero and staying so to the end of the horizon "
+                  f"({options.horizon}).", "", options.headline(args.basis)]
+    return "\n".join(lines)
+
+
+def _levers(args: argparse.Namespace, out: _Stdout) -> int:
+    """The waterfall of one scenario's levers."""
+    from .options import waterfall
+
+    if len(args.scenario) != 1:
+        raise ConfigError("--levers takes one scenario: its levers are cut from it", path="--levers",
+                          value=" ".join(args.scenario), allowed="BASELINE SCENARIO --levers")
+    baseline, scenario = Scenario.load(args.baseline), Scenario.load(args.scenario[0])
+    scenario.levers(baseline)  # refused now, before any run, if the two differ in more than levers
+    with _directory(args) as target:
+        w = waterfall(baseline, scenario, args.replications, args.years, args.seed, args.threads,
+                      progress=_progress(args), metric=args.metric, basis=args.basis)
+        out.say(f"{scenario.name} against {baseline.name}: {args.replications} replications x {args.years} years, "
+                f"seed {args.seed}, every step on the same random numbers")
+        out.say("")
+        out.say(w.text())
+        if target is not None:
+            def fill(tmp: str) -> None:
+                w.to_csv(os.path.join(tmp, "waterfall.csv"))
+                _write_text(os.path.join(tmp, "baseline.toml"), baseline.to_toml())
+                _write_text(os.path.join(tmp, "scenario.toml"), scenario.to_toml())
+
+            target.write(fill, {"command": "compare --levers", "baseline": args.baseline,
+                                "scenario": args.scenario[0], "metric": args.metric,
                                 "replications": args.replications, "years": args.years, "seed": args.seed,
                                 "threads": args.threads, "basis": args.basis, "carecast": __version__})
             _said_written(out, target)
@@ -632,9 +720,16 @@ def _report(args: argparse.Namespace, out: _Stdout) -> int:
     if args.compare and args.scenario is not None:
         raise ConfigError("give either a SCENARIO or --compare BASELINE SCENARIO, not both", path="--compare",
                           value=" ".join(args.compare), allowed="either SCENARIO or --compare BASELINE SCENARIO")
+    if args.compare is not None and len(args.compare) < 2:
+        raise ConfigError("--compare takes a baseline and at least one scenario", path="--compare",
+                          value=" ".join(args.compare), allowed="--compare BASELINE SCENARIO [SCENARIO ...]")
     scenarios = [Scenario.load(x) for x in (args.compare or [args.scenario or presets()[0]])]
     with FileOutput(args.out, args.overwrite) as target:  # checked now, before the run
-        if len(scenarios) == 2:
+        if len(scenarios) > 2:
+            options = compare(scenarios[0], *scenarios[1:], replications=args.replications, years=args.years,
+                              seed=args.seed, threads=args.threads, progress=_progress(args))
+            text = report.report_options(options)
+        elif len(scenarios) == 2:
             c = compare(scenarios[0], scenarios[1], args.replications, args.years, args.seed, args.threads,
                         progress=_progress(args))
             text = report.report(c)

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, SupportsIndex
+from typing import TYPE_CHECKING, Any, SupportsIndex, overload
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from ._errors import ConfigError
+
+if TYPE_CHECKING:
+    from . import Scenario
+    from .options import Options
 
 Array = npt.NDArray[np.float64]
 BASES = ("nominal", "real", "discounted")
@@ -543,36 +547,87 @@ def _payback(cumulative: Array) -> float:
     return float(last + 1) if last + 1 < cumulative.size else np.inf
 
 
-def compare(baseline: Any, scenario: Any, replications: SupportsIndex | range = 100, years: SupportsIndex = 10,
-            seed: SupportsIndex = 20150401, threads: SupportsIndex | None = None,
+#: The run options of :func:`compare` after its scenarios, in the order they may be given.
+_RUN_OPTIONS = ("replications", "years", "seed", "threads", "progress", "parameter_uncertainty")
+
+
+@overload
+def compare(baseline: Scenario, scenario: Scenario, replications: SupportsIndex | range = 100,
+            years: SupportsIndex = 10, seed: SupportsIndex = 20150401, threads: SupportsIndex | None = None,
             progress: bool | Callable[[int, int], object] | None = None,
-            parameter_uncertainty: bool = True) -> Comparison:
-    """Run ``scenario`` against ``baseline`` with the same seed (common random numbers) and
+            parameter_uncertainty: bool = True) -> Comparison: ...
+
+
+@overload
+def compare(baseline: Scenario, scenario: Scenario, other: Scenario, /, *scenarios: Scenario,
+            replications: SupportsIndex | range = 100, years: SupportsIndex = 10, seed: SupportsIndex = 20150401,
+            threads: SupportsIndex | None = None, progress: bool | Callable[[int, int], object] | None = None,
+            parameter_uncertainty: bool = True) -> Options: ...
+
+
+def compare(baseline: Any = None, *args: Any, **options: Any) -> Comparison | Options:
+    """Run each scenario against ``baseline`` with the same seed (common random numbers) and
     compare costs and savings.
 
-    Both must describe the same authority from the same start month, with the same demand
-    trend (:func:`check_same_demand`). With
-    ``parameter_uncertainty=False`` every uncertain effect size and unit cost is fixed at its
-    central value, so the intervals show chance alone; comparing the two tells parameter
-    uncertainty from chance.
+    With one scenario, a :class:`Comparison`. With several (``compare(baseline, a, b, ...)``,
+    the run options then by keyword), an :class:`~carecast.Options`: the baseline is run once
+    and each scenario against it, so each of its comparisons is the very one ``compare(baseline,
+    a)`` gives, and the options are compared on the same random numbers. Every scenario must
+    describe the baseline's authority from its start month, with the same demand trend
+    (:func:`check_same_demand`). With ``parameter_uncertainty=False`` every uncertain effect size
+    and unit cost is fixed at its central value, so the intervals show chance alone; comparing
+    the two tells parameter uncertainty from chance.
     """
     from . import Scenario
+    from .options import Options
 
-    for name, value in (("baseline", baseline), ("scenario", scenario)):
+    if not isinstance(baseline, Scenario):
+        raise ConfigError(f"baseline must be a carecast.Scenario, got {type(baseline).__name__}", path="baseline",
+                          value=type(baseline).__name__, allowed="a carecast.Scenario")
+    if "scenario" in options:  # compare(baseline, scenario=...), as before several could be given
+        args = (options.pop("scenario"), *args)
+    scenarios = []
+    for value in args:
         if not isinstance(value, Scenario):
-            raise ConfigError(f"{name} must be a carecast.Scenario, got {type(value).__name__}", path=name,
-                              value=type(value).__name__, allowed="a carecast.Scenario")
-    if baseline.authority != scenario.authority:
-        raise ConfigError(
-            f"cannot compare scenarios of different authorities: baseline `{baseline.authority}`, "
-            f"scenario `{scenario.authority}`",
-            path="authority", value=scenario.authority, allowed=f"`{baseline.authority}`, the baseline's authority")
-    if baseline.to_dict()["start"] != scenario.to_dict()["start"]:
-        raise ConfigError("cannot compare scenarios that start in different months", path="start",
-                          value=scenario.to_dict()["start"], allowed=baseline.to_dict()["start"])
-    check_same_demand(baseline, scenario)  # before the runs
-    if not parameter_uncertainty:
-        baseline, scenario = central(baseline), central(scenario)
+            break
+        scenarios.append(value)
+    positional = args[len(scenarios):]
+    if not scenarios:
+        name, value = ("scenario", args[0]) if args else ("scenario", None)
+        raise ConfigError(f"{name} must be a carecast.Scenario, got {type(value).__name__}", path=name,
+                          value=type(value).__name__, allowed="a carecast.Scenario")
+    if len(scenarios) > 1 and positional:
+        raise ConfigError(f"with several scenarios the run options go by name (replications=..., years=...); "
+                          f"got {type(positional[0]).__name__} after the scenarios", path="scenarios",
+                          value=type(positional[0]).__name__, allowed="carecast.Scenario")
+    if len(positional) > len(_RUN_OPTIONS):
+        raise TypeError(f"compare() takes at most {len(_RUN_OPTIONS)} run options after the scenarios")
+    for key, value in zip(_RUN_OPTIONS, positional, strict=False):
+        if key in options:
+            raise TypeError(f"compare() got multiple values for argument {key!r}")
+        options[key] = value
+    unknown = set(options) - set(_RUN_OPTIONS)
+    if unknown:
+        raise TypeError(f"compare() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    replications = options.get("replications", 100)
+    years = options.get("years", 10)
+    seed = options.get("seed", 20150401)
+    threads = options.get("threads")
+    progress = options.get("progress")
+
+    for scenario in scenarios:
+        if baseline.authority != scenario.authority:
+            raise ConfigError(
+                f"cannot compare scenarios of different authorities: baseline `{baseline.authority}`, "
+                f"scenario `{scenario.authority}`",
+                path="authority", value=scenario.authority,
+                allowed=f"`{baseline.authority}`, the baseline's authority")
+        if baseline.to_dict()["start"] != scenario.to_dict()["start"]:
+            raise ConfigError("cannot compare scenarios that start in different months", path="start",
+                              value=scenario.to_dict()["start"], allowed=baseline.to_dict()["start"])
+        check_same_demand(baseline, scenario)  # before the runs
+    if not options.get("parameter_uncertainty", True):
+        baseline, scenarios = central(baseline), [central(s) for s in scenarios]
     b = baseline.run(replications, years, seed, threads, progress)
-    s = scenario.run(replications, years, seed, threads, progress)
-    return Comparison(baseline, scenario, b, s)
+    comparisons = [Comparison(baseline, s, b, s.run(replications, years, seed, threads, progress)) for s in scenarios]
+    return comparisons[0] if len(comparisons) == 1 else Options(comparisons)

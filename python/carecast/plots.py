@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from . import Results
 from .finance import Comparison
 from .labels import GROUP_NAMES, colour, display, line_key
+from .options import Options, Waterfall
 
 Array = npt.NDArray[np.float64]
 
@@ -268,3 +269,71 @@ def cost_breakdown(comparison: Comparison, basis: str = "real") -> Figure:
 def _basis_label(comparison: Comparison, basis: str) -> str:
     return {"nominal": "cash", "real": f"{comparison.base_year} prices",
             "discounted": f"{comparison.base_year} prices, discounted"}[basis]
+
+
+def options_chart(options: Options, basis: str = "real") -> Figure:
+    """Options side by side: net savings over the horizon (£ million) and children in care
+    avoided in the last financial year, each option's mean with its 90% interval."""
+    summary = options.summary(basis)
+    fig = Figure(figsize=(11, 0.6 * len(options) + 2.5), layout="constrained")
+    left, right = fig.subplots(1, 2, sharey=True)
+    y = np.arange(len(options))
+    for ax, measure, scale, key in ((left, "net_savings", 1e6, "net_savings"),
+                                    (right, "children_in_care_avoided", 1.0, "gross_savings")):
+        part = summary[summary.measure == measure].set_index("option").loc[options.names]
+        mean, lo, hi = (part[k].to_numpy(dtype=float) / scale for k in ("mean", "p5", "p95"))
+        ax.barh(y, mean, xerr=[mean - lo, hi - mean], color=colour(key), alpha=0.85,
+                error_kw={"elinewidth": 1, "capsize": 3})
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.grid(axis="x", alpha=0.3)
+        unit = str(part["unit"].iloc[0])
+        ax.set_xlabel(unit.replace("£", "£ million,", 1) if scale == 1e6 else unit)
+        ax.set_title(display(measure).capitalize())
+    left.set_yticks(y, [_wrap(n, 30) for n in options.names])
+    left.invert_yaxis()
+    fig.suptitle(f"Options against {options.baseline.name}, {options.horizon} (mean, 90% interval)")
+    return fig
+
+
+def waterfall(w: Waterfall, ax: Axes | None = None) -> Figure:
+    """A lever waterfall: from the baseline (0) each lever's bar adds what it adds to those
+    before it (mean), up to the full programme's bar; the whiskers are the 90% interval of the
+    running total at each step, the hollow markers each lever's effect alone. Steps that help
+    are in the colour of gross savings, steps that cost in that of new spending, the full
+    programme in that of net savings, as in every savings chart."""
+    fig, ax = _new_axes(ax, (max(7.0, 1.6 * len(w.levers) + 3), 5))
+    money = w.unit.startswith("£")
+    scale = 1e6 if money else 1.0
+    t = w.table()
+    running = 0.0
+    x = np.arange(len(w.levers) + 1)
+    for k, lever in enumerate(w.levers):
+        added = float(w.added[lever].mean()) / scale
+        cum = t[(t.lever == lever) & (t.measure == "cumulative")].iloc[0]
+        ax.bar(x[k], added, bottom=running, color=colour("gross_savings" if added >= 0 else "new_spending"),
+               alpha=0.85, label=None)
+        running += added
+        ax.errorbar(x[k], running, yerr=[[running - cum["p5"] / scale], [cum["p95"] / scale - running]],
+                    color="black", capsize=3, linewidth=1)
+        ax.plot(x[k], float(w.alone[lever].mean()) / scale, marker="o", markerfacecolor="none",
+                markeredgecolor="black", linestyle="none", label="lever alone (mean)" if k == 0 else None)
+    full = t[t.measure == "total"].iloc[0]
+    mean = float(full["mean"]) / scale
+    ax.bar(x[-1], mean, color=colour("net_savings"), alpha=0.85)
+    ax.errorbar(x[-1], mean, yerr=[[mean - full["p5"] / scale], [full["p95"] / scale - mean]], color="black",
+                capsize=3, linewidth=1, label="90% interval of the running total")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, [_wrap(x) for x in [*w.levers, "full programme"]], fontsize="small")
+    ax.set_ylabel(w.unit.replace("£", "£ million,", 1) if money else w.unit)
+    ax.set_title(f"{w.label.capitalize()}: {w.scenario.name}, lever by lever\n(against {w.baseline.name}; each "
+                 "added in sequence, mean)")
+    ax.legend(fontsize="small")
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def _wrap(text: str, width: int = 18) -> str:
+    """Text broken into lines of about ``width`` characters, for an axis label."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text

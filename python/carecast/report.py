@@ -20,6 +20,7 @@ from ._errors import ConfigError
 from ._outputs import write_file
 from .finance import Comparison, demand_trend
 from .labels import colour, display, has_colour
+from .options import Options
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1000px; margin: 2em auto; color: #222; }
@@ -208,6 +209,24 @@ def comparison_report(c: Comparison) -> str:
         _assumptions({"baseline": c.baseline, "scenario": c.scenario}),
     ]
     return _page(f"{c.scenario.name} against {c.baseline.name}", body)
+
+
+def report_options(o: Options) -> str:
+    """HTML for options side by side (:class:`~carecast.Options`): the figures in one table, a
+    chart, then each option's headline and budget lines."""
+    body = [
+        f"<h1>{len(o)} options against {html.escape(o.baseline.name)}</h1>",
+        (f"<p class=note>{o.baseline_results.replications} replications on the same random numbers (seed "
+         f"{o.baseline_results.seed}, the baseline run once); money in £ million at {o.base_year} prices unless "
+         f"stated; mean and 90% interval across replications; savings as baseline minus option. "
+         f"carecast {__version__}.</p>"),
+        "<h2>Side by side</h2>", _table(o.side_by_side("real")), _img(cp.options_chart(o, "real")),
+    ]
+    for name, c in zip(o.names, o.comparisons, strict=True):
+        body += [f"<h2>{html.escape(name)}</h2>", f"<p class=headline>{html.escape(c.headline('real'))}</p>",
+                 _table(_budget_lines_table(c, "real"), swatches=True), _payback(c)]
+    body.append(_assumptions({"baseline": o.baseline, **{f"option {i}": c.scenario for i, c in enumerate(o, 1)}}))
+    return _page(f"Options against {o.baseline.name}", body)
 
 
 def _assumptions(scenarios: dict[str, Scenario]) -> str:

@@ -67,6 +67,25 @@ impl PyScenario {
         Ok(Self { inner: self.inner.with_change(month, set, note).map_err(errors::to_py)? })
     }
 
+    /// The levers of this scenario against `baseline`, in order: `(name, from, change notes)`,
+    /// `from` empty for the costs not tied to a lever.
+    fn levers(&self, baseline: &PyScenario) -> PyResult<Vec<(String, String, Vec<String>)>> {
+        let levers = self.inner.levers(&baseline.inner).map_err(errors::to_py)?;
+        Ok(levers
+            .into_iter()
+            .map(|l| {
+                let notes = l.changes.iter().map(|&i| self.inner.changes[i].note.clone()).collect();
+                (l.name, l.from.map(|m| m.to_string()).unwrap_or_default(), notes)
+            })
+            .collect())
+    }
+
+    /// The baseline with the levers `names` of this scenario, and only those.
+    fn with_levers(&self, baseline: &PyScenario, names: Vec<String>) -> PyResult<Self> {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        Ok(Self { inner: self.inner.with_levers(&baseline.inner, &names).map_err(errors::to_py)? })
+    }
+
     /// The starting position of replication `replication` of a run seeded `seed`, as JSON text:
     /// the scenario's own if it gives one, else the one drawn from its counts.
     fn starting_position_json(&self, py: Python<'_>, seed: u64, replication: u64) -> PyResult<String> {

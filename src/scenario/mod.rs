@@ -6,12 +6,14 @@
 //! and what is allowed).
 
 mod explain;
+mod levers;
 mod param;
 mod presets;
 pub mod registry;
 mod schema;
 mod validate;
 
+pub use levers::{Lever, UNTIED_COSTS};
 pub use param::{Bounds, Distribution, MAX_COST, MAX_LOG_SIGMA, MAX_MONTHLY_HAZARD, MAX_MULTIPLIER, MAX_RATE, Param};
 pub use presets::{DEFAULT_PRESET, preset_names};
 pub use registry::{Kind, Parameter, Range, StreamKey};
@@ -185,7 +187,7 @@ impl Scenario {
             }
             None => {
                 let at = scenario.changes.partition_point(|c| c.from < from);
-                scenario.changes.insert(at, PolicyChange { from, note: note.to_string(), set });
+                scenario.changes.insert(at, PolicyChange { from, note: note.to_string(), lever: None, set });
             }
         }
         scenario.validate()?;

@@ -74,6 +74,11 @@ pub struct PolicyChange {
     /// What the change is (for reports).
     #[serde(default)]
     pub note: String,
+    /// The lever this change belongs to, for a waterfall of the programme's levers
+    /// (`docs/finance.md`, "A lever waterfall"): changes sharing a name are one lever; a change
+    /// without one is a lever of its own, named by its note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lever: Option<String>,
     /// A partial policy, deep-merged over the policy in force before `from`; e.g.
     /// `{ early_help = { places = 900 } }`.
     pub set: serde_json::Map<String, serde_json::Value>,
@@ -973,6 +978,11 @@ pub struct ServiceCost {
     /// First month it no longer runs (default: never closes).
     #[serde(default)]
     pub until: Option<YearMonth>,
+    /// The lever (a policy change's `lever`, or its note) whose cost this is, in a waterfall of
+    /// the programme's levers. Left out, a new or changed service goes with the lever whose
+    /// change starts in its `from` (or `until`) month, if exactly one does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lever: Option<String>,
 }
 
 /// What a one-off cost is for: its line in the budget (each is new spending of the scenario
@@ -1012,6 +1022,11 @@ pub struct OneOffCost {
     pub cost: UnitCost,
     /// Month it falls in (a month outside the run costs nothing in it).
     pub month: YearMonth,
+    /// The lever (a policy change's `lever`, or its note) whose cost this is, in a waterfall of
+    /// the programme's levers. Left out, it goes with the lever whose change starts in `month`,
+    /// if exactly one does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lever: Option<String>,
 }
 
 /// What things cost, how prices move, and how the future is discounted.

@@ -13,11 +13,12 @@ def test_docstring_examples():
     import carecast.expected
     import carecast.finance
     import carecast.labels
+    import carecast.options
     import carecast.plots
     import carecast.reconciliation
 
     for module in (carecast, carecast.expected, carecast.finance, carecast.plots, carecast.labels,
-                   carecast.reconciliation):
+                   carecast.options, carecast.reconciliation):
         failures, tried = doctest.testmod(module, extraglobs={"carecast": carecast}, verbose=False)
         assert tried > 0 and failures == 0, module.__name__
 
