@@ -100,7 +100,19 @@ impl PyScenario {
             params.iter().map(|p| p.distribution.as_ref().map(ToString::to_string)).collect::<Vec<_>>(),
         )?;
         d.set_item("description", params.iter().map(|p| p.description.clone()).collect::<Vec<_>>())?;
+        d.set_item("source", params.iter().map(|p| p.source.clone()).collect::<Vec<_>>())?;
         Ok(d)
+    }
+
+    /// Where the value at `path` comes from (the comment on its line in the scenario file, or
+    /// its table's), if anywhere.
+    fn source_of(&self, path: &str) -> Option<String> {
+        self.inner.sources.of(path).map(str::to_string)
+    }
+
+    /// Every commented path of the scenario file(s) and its comment.
+    fn sources(&self) -> Vec<(String, String)> {
+        self.inner.sources.iter().map(|(p, s)| (p.to_string(), s.to_string())).collect()
     }
 
     /// The value of the parameter at `path` (the central value of a distribution).
