@@ -829,6 +829,10 @@ fn walk(value: &Value, path: &str, steps: &mut Vec<Step>, out: &mut Vec<Leaf>) {
         }
         Value::Object(map) => {
             for (k, v) in map {
+                // Reported figures are data to compare with, not parameters of the model.
+                if path.is_empty() && k == "reported" {
+                    continue;
+                }
                 let text = key_text(k);
                 let child = if path.is_empty() { text } else { format!("{path}.{text}") };
                 steps.push(Step::Key(k.clone()));
