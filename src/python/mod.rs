@@ -481,6 +481,16 @@ impl PyRunResults {
 }
 
 /// Names of the embedded presets.
+/// The financial years (`2015/16`) that `months` months from month `start` (`2015-04`) cover,
+/// in order: the core's rule (April starts the year), for checks made before any run.
+#[pyfunction]
+fn financial_years(start: &str, months: usize) -> PyResult<Vec<String>> {
+    let start: crate::YearMonth = start.parse().map_err(|_: String| {
+        errors::to_py(crate::ConfigError::new("start", start, crate::YearMonth::ALLOWED).into())
+    })?;
+    Ok(start.financial_years(months).into_iter().map(crate::YearMonth::financial_year_label).collect())
+}
+
 #[pyfunction]
 fn presets() -> Vec<&'static str> {
     crate::preset_names()
@@ -491,6 +501,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyScenario>()?;
     m.add_class::<PyRunResults>()?;
     m.add_function(wrap_pyfunction!(presets, m)?)?;
+    m.add_function(wrap_pyfunction!(financial_years, m)?)?;
     m.add_function(wrap_pyfunction!(expected::expected, m)?)?;
     m.add("DEFAULT_PRESET", crate::DEFAULT_PRESET)?;
     m.add("STATES", State::LABELS.to_vec())?;
