@@ -22,6 +22,7 @@ __all__ = [
     "Scenario",
     "__version__",
     "expected",
+    "financial_years",
     "presets",
 ]
 
