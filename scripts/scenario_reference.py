@@ -98,6 +98,11 @@ Enumerations: `distribution` is `"even"`, `"by_population"` or `"by_need"`; `all
 `"child_protection"`; `need` is `"low"`, `"moderate"` or `"high"`; `need_kind` is
 `"abuse_neglect"` or `"other"`. Fields marked *optional* may be left out: the engine fills them
 by the rule given (docs/model.md, "The starting position").
+
+A `[[reported]]` figure is `measure = "children_in_care"` with `month` (`"YYYY-MM"`, at whose end
+it was counted), `value` (children) and `source`, or `measure = "savings"` with
+`financial_year` (`"2016/17"`), `value` (pounds of that year, as the authority defined them) and
+`source`. The model does not use them; charts mark them (docs/finance.md).
 """
 
 
@@ -105,8 +110,12 @@ def parse(text):
     structs = []
     doc = []
     current = None
+    skipped = False  # the field below `#[serde(skip)]` is not read from files
     for line in text.splitlines():
         s = line.strip()
+        if s == "#[serde(skip)]":
+            skipped = True
+            continue
         m = re.match(r"pub (struct|enum) (\w+)", s)
         if m:
             current = {"name": m.group(2), "kind": m.group(1), "doc": " ".join(doc), "fields": []}
@@ -117,6 +126,9 @@ def parse(text):
             doc.append(s[3:].strip())
             continue
         m = re.match(r"pub (\w+): (.+),$", s)
+        if m and skipped:
+            skipped, doc = False, []
+            continue
         if m and current is not None and current["kind"] == "struct":
             ty = m.group(2).replace("serde_json::Map<String, serde_json::Value>", "table")
             optional = ty.startswith("Option<")

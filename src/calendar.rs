@@ -48,6 +48,13 @@ impl YearMonth {
     pub fn financial_year_label(start_year: i32) -> String {
         format!("{}/{:02}", start_year, (start_year + 1).rem_euclid(100))
     }
+
+    /// The financial years (start years) that `months` months from this one cover, in order.
+    pub fn financial_years(self, months: usize) -> Vec<i32> {
+        let mut years: Vec<i32> = (0..months as i64).map(|t| self.plus(t).financial_year()).collect();
+        years.dedup();
+        years
+    }
 }
 
 impl fmt::Display for YearMonth {
@@ -99,6 +106,10 @@ mod tests {
         assert_eq!(m.financial_year(), 2015);
         assert_eq!(m.plus(1).financial_year(), 2016);
         assert_eq!(YearMonth::financial_year_label(2015), "2015/16");
+        let april: YearMonth = "2015-04".parse().unwrap();
+        assert_eq!(april.financial_years(24), vec![2015, 2016]);
+        assert_eq!(april.plus(-1).financial_years(2), vec![2014, 2015]);
+        assert!(april.financial_years(0).is_empty());
         assert_eq!(YearMonth::financial_year_label(1999), "1999/00");
     }
 

@@ -497,4 +497,49 @@ fn the_posts_illustrations_give_the_presets_places() {
         };
         assert_eq!(strip(&s), strip(&p), "{file}: the same policy, written as posts");
     }
+#[test]
+fn a_preset_keeps_the_sources_in_its_comments_and_a_file_based_on_it_its_own() {
+    let redesign = Scenario::preset("wolverhampton-2015-redesign").unwrap();
+    // Inherited from the base preset's file, line by line and by table.
+    assert!(redesign.sources.of("population.under_18").unwrap().starts_with("sources §1"));
+    assert!(redesign.sources.of("hazards.not_known.referral.age_5_9").unwrap().contains("Calibrated"));
+    let documented = redesign.parameters().iter().filter(|p| p.source.is_some()).count();
+    assert!(documented * 2 > redesign.parameters().len(), "most parameters have a source");
+
+    let dir = std::env::temp_dir().join(format!("carecast-sources-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("ours.toml");
+    std::fs::write(
+        &path,
+        "base = \"wolverhampton-2015\"\nname = \"ours\"\n[population]\nunder_18 = 60000  # our mid-year estimate\n\
+         [hazards]\nsibling_group_entry = 0.5\n",
+    )
+    .unwrap();
+    let ours = Scenario::from_file(&path).unwrap();
+    assert_eq!(ours.sources.of("population.under_18"), Some("our mid-year estimate"));
+    assert_eq!(ours.sources.of("hazards.sibling_group_entry"), None, "a replaced value loses its base's source");
+    assert_eq!(ours, Scenario::from_value(ours.to_value(), "copy").unwrap(), "sources are not part of equality");
+    assert!(Scenario::from_value(ours.to_value(), "copy").unwrap().sources.is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn reported_figures_are_read_and_checked() {
+    let redesign = Scenario::preset("wolverhampton-2015-redesign").unwrap();
+    assert!(redesign.reported.iter().any(|f| matches!(
+        f,
+        carecast::scenario::ReportedFigure::ChildrenInCare { value, .. } if *value == 626.0
+    )));
+    let with = |figure: &str| format!("{}\n[[reported]]\n{figure}\n", base_toml());
+    let e = config_error(error_of(&with(
+        "measure = \"children_in_care\"\nmonth = \"2017-03\"\nvalue = -1\nsource = \"x\"",
+    )));
+    assert_eq!(e.path, "reported[0].value");
+    let e =
+        config_error(error_of(&with("measure = \"savings\"\nfinancial_year = \"2016/17\"\nvalue = 1\nsource = \" \"")));
+    assert_eq!(e.path, "reported[0].source");
+    let e = error_of(&with("measure = \"waiting\"\nmonth = \"2017-03\"\nvalue = 1\nsource = \"x\"")).to_string();
+    assert!(e.contains("children_in_care") && e.contains("savings"), "{e}");
+    let e = error_of(&with("measure = \"savings\"\nmonth = \"2017-03\"\nvalue = 1\nsource = \"x\"")).to_string();
+    assert!(e.contains("month") || e.contains("financial_year"), "{e}");
 }

@@ -292,8 +292,10 @@ class Scenario:
         and ``high`` (the range validation enforces), ``low_open`` and ``high_open`` (True where that end itself is
         not allowed, as 0 for a sibling gap), ``allowed`` (the range in words), ``whole`` (whole numbers
         only), ``uncertain`` (a distribution drawn once per replication), ``may_be_uncertain``,
-        ``distribution`` (e.g. ``lognormal(median=0.7, sigma=0.15)``, or None) and
-        ``description`` (the field's documentation).
+        ``distribution`` (e.g. ``lognormal(median=0.7, sigma=0.15)``, or None),
+        ``description`` (the field's documentation) and ``source`` (where its value comes from:
+        the comment on its line in the scenario's TOML file, or its table's, or None; see
+        :meth:`sources`).
 
         >>> p = carecast.Scenario.preset("wolverhampton-2015-redesign").parameters()
         >>> p.loc[p.path == "hazards.sibling_group_entry", ["value", "kind", "low", "high"]].values.tolist()
@@ -304,7 +306,54 @@ class Scenario:
         columns: dict[str, Any] = self._inner.parameters()
         # Object dtype keeps None for a fixed parameter (a string dtype would turn it into NaN).
         columns["distribution"] = pd.Series(columns["distribution"], dtype=object)
+        columns["source"] = pd.Series(columns["source"], dtype=object)
         return pd.DataFrame(columns)
+
+    def reported(self) -> pd.DataFrame:
+        """Figures reported for the authority under this scenario's policy (the scenario's
+        ``reported`` list), marked on charts beside the projection and never used by the model.
+
+        Columns: ``measure`` (``children_in_care`` at the end of ``month``, or ``savings`` in
+        ``financial_year``, in pounds of that year), ``month``, ``financial_year``, ``value`` and
+        ``source`` (where it comes from and whether it could be checked).
+
+        >>> r = carecast.Scenario.preset("wolverhampton-2015-redesign").reported()
+        >>> r.loc[r.measure == "children_in_care", ["month", "value"]].values.tolist()
+        [['2015-10', 712.0], ['2017-03', 626.0]]
+        """
+        columns = ["measure", "month", "financial_year", "value", "source"]
+        rows = [{c: figure.get(c) for c in columns} for figure in self.to_dict().get("reported", [])]
+        table = pd.DataFrame(rows, columns=columns)
+        table["value"] = table["value"].astype(float)
+        return table
+
+    def sources(self) -> dict[str, str]:
+        """Where the scenario's values come from: each commented field path of the TOML file(s)
+        it was read from (a preset, its ``base``, the user's own file) and its comment.
+
+        A value's source is the comment on its own line, else its table's (a comment above a
+        ``[table]`` header speaks for its fields). A value replaced by :meth:`updated`,
+        :meth:`with_parameters` or a later file loses the source of the value it replaced. A
+        scenario from a dict or JSON has none. :meth:`source_of` looks one up.
+
+        >>> carecast.Scenario.preset("wolverhampton-2015").sources()["population.under_18"]
+        'sources §1 derived 56,300-57,800; §7 default 57,000'
+        """
+        return dict(self._inner.sources())
+
+    def source_of(self, path: str) -> str | None:
+        """The source of the value at ``path`` (see :meth:`sources`), or None.
+
+        >>> s = carecast.Scenario.preset("wolverhampton-2015")
+        >>> s.source_of("hazards.not_known.referral.age_5_9").startswith("Per child-year")
+        True
+        >>> s.with_parameters({"population.under_18": 60000}).source_of("population.under_18") is None
+        True
+        """
+        if not isinstance(path, str):
+            raise ConfigError(f"a field path must be text, got {_short(path)}", path="path",
+                              value=_short(path), allowed="a path from Scenario.parameters()")
+        return self._inner.source_of(path)
 
     def parameter(self, path: str) -> float:
         """The value of the parameter at ``path`` (the central value of a distribution).

@@ -106,16 +106,18 @@ def sheets(c: Comparison, basis: str) -> dict[str, pd.DataFrame]:
 
 def _parameters(c: Comparison) -> pd.DataFrame:
     """Every numeric parameter of the two scenarios, side by side, with what it is, its unit,
-    its range and its distribution: what a scenario carries of its provenance (the sources cited
-    in a scenario file's comments are not kept once it is read)."""
-    keep = ["path", "value", "kind", "allowed", "distribution", "description"]
+    its range, its distribution and its source (the comment on its line, or its table's, in the
+    scenario files: :meth:`carecast.Scenario.sources`; the scenario's, else the baseline's)."""
+    keep = ["path", "value", "kind", "allowed", "distribution", "description", "source"]
     b, s = c.baseline.parameters()[keep], c.scenario.parameters()[keep]
-    merged = s.merge(b[["path", "value", "distribution"]], on="path", how="outer", suffixes=("", " baseline"))
+    merged = s.merge(b, on="path", how="outer", suffixes=("", " baseline"))
     return pd.DataFrame({
-        "parameter": merged["path"], "what it is": merged["description"], "unit": merged["kind"].map(display),
+        "parameter": merged["path"], "what it is": merged["description"].fillna(merged["description baseline"]),
+        "unit": merged["kind"].fillna(merged["kind baseline"]).map(display),
         "baseline value": merged["value baseline"], "scenario value": merged["value"],
         "baseline distribution": merged["distribution baseline"], "scenario distribution": merged["distribution"],
-        "allowed range": merged["allowed"],
+        "allowed range": merged["allowed"].fillna(merged["allowed baseline"]),
+        "source": merged["source"].fillna(merged["source baseline"]),
     })
 
 

@@ -436,7 +436,8 @@ class Comparison:
 
     def assumptions(self) -> pd.DataFrame:
         """The two scenarios' settings, field by field, side by side, led by the demand trend
-        they share in words (:attr:`demand`)."""
+        they share in words (:attr:`demand`), with the source of each setting (the scenario's,
+        else the baseline's: :meth:`carecast.Scenario.sources`)."""
         def flatten(node: Any, prefix: str = "") -> dict[str, str]:
             out: dict[str, str] = {}
             if isinstance(node, dict) and "dist" not in node:
@@ -453,8 +454,9 @@ class Comparison:
         # Which demand trend the savings rest on, in words, first (the same in both).
         b, s = {"demand trend": self.demand, **b}, {"demand trend": self.demand, **s}
         keys = list(dict.fromkeys(list(b) + list(s)))
+        sources = [self.scenario.source_of(k) or self.baseline.source_of(k) or "" for k in keys]
         return pd.DataFrame({"field": keys, "baseline": [b.get(k, "") for k in keys],
-                             "scenario": [s.get(k, "") for k in keys]})
+                             "scenario": [s.get(k, "") for k in keys], "source": sources})
 
     def to_excel(self, path: str | os.PathLike[str], basis: str = "real") -> None:
         """Write a workbook a finance team can hand on: a front sheet ("Summary") with the

@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
-from . import Results
+from . import Results, Scenario
 from .finance import Comparison
 from .labels import GROUP_NAMES, colour, display, line_key
 from .options import Options, Waterfall
@@ -74,11 +74,28 @@ def _fan(ax: Axes, months: Any, a: Array, label: str, color: str) -> None:
     ax.plot(months, p50, color=color, linewidth=2, label=f"{label}: median")
 
 
+def _mark_reported(ax: Axes, months: pd.DatetimeIndex, scenario: Scenario | None, indicator: str) -> None:
+    """Children in care reported for the authority (``Scenario.reported``), as black points
+    within the chart's months: what was counted, beside what the model projects."""
+    if scenario is None or indicator != "lac_stock":
+        return
+    figures = scenario.reported()
+    figures = figures[figures.measure == "children_in_care"]
+    ends = {m.strftime("%Y-%m"): m for m in months}
+    shown = [(ends[m], v) for m, v in zip(figures.month, figures.value, strict=True) if m in ends]
+    if shown:
+        x, y = zip(*shown, strict=True)
+        ax.scatter(x, y, color="black", marker="D", s=28, zorder=5, label="reported (Scenario.reported)")
+
+
 def fan_chart(results: Results, indicator: str = "lac_stock", ax: Axes | None = None,
-              label: str = "scenario", title: str | None = None) -> Figure:
-    """A monthly indicator with its median and 50% and 90% intervals across replications."""
+              label: str = "scenario", title: str | None = None, reported: Scenario | None = None) -> Figure:
+    """A monthly indicator with its median and 50% and 90% intervals across replications;
+    ``reported``: a scenario whose reported children in care (:meth:`Scenario.reported`) are
+    marked on a chart of ``lac_stock``."""
     fig, ax = _new_axes(ax)
     _fan(ax, results.months, results.array(indicator), label, "C0")
+    _mark_reported(ax, results.months, reported, indicator)
     ax.set_title(title or f"{NAMES.get(indicator, display(indicator))} ({results.replications} replications)")
     ax.set_xlabel("month")
     _time_axis(ax)
@@ -89,11 +106,14 @@ def fan_chart(results: Results, indicator: str = "lac_stock", ax: Axes | None = 
 
 
 def compare_fans(baseline: Results, scenario: Results, indicator: str = "lac_stock",
-                 labels: Sequence[str] = ("baseline", "scenario"), title: str | None = None) -> Figure:
-    """Baseline and scenario fans of one indicator, overlaid."""
+                 labels: Sequence[str] = ("baseline", "scenario"), title: str | None = None,
+                 reported: Scenario | None = None) -> Figure:
+    """Baseline and scenario fans of one indicator, overlaid; ``reported``: a scenario whose
+    reported children in care (:meth:`Scenario.reported`) are marked on a chart of ``lac_stock``."""
     fig, ax = _new_axes(None)
     _fan(ax, baseline.months, baseline.array(indicator), labels[0], "C7")
     _fan(ax, scenario.months, scenario.array(indicator), labels[1], "C0")
+    _mark_reported(ax, scenario.months, reported, indicator)
     ax.set_title(title or f"{NAMES.get(indicator, display(indicator))}: {labels[1]} against {labels[0]}")
     ax.set_xlabel("month")
     _time_axis(ax)
@@ -164,7 +184,9 @@ def waiting_lists(results: Results) -> Figure:
 
 def savings_by_year(comparison: Comparison, basis: str = "real") -> Figure:
     """Gross savings (placements, other statutory activity and estate avoided), new spending
-    (reinvestment and one-offs) and net savings by financial year (mean and 90% interval)."""
+    (reinvestment and one-offs) and net savings by financial year (mean and 90% interval), with
+    the savings reported for the scenario (:meth:`Scenario.reported`, in cash of their year) as
+    black points."""
     s = comparison.savings(basis)
     measures = [(m, display(m), colour(m)) for m in ("gross_savings", "new_spending", "net_savings")]
     fig, ax = _new_axes(None)
@@ -177,6 +199,11 @@ def savings_by_year(comparison: Comparison, basis: str = "real") -> Figure:
         lo, hi = part["p5"].to_numpy() / 1e6, part["p95"].to_numpy() / 1e6
         ax.bar(x + (k - 1) * width, mean, width, yerr=[mean - lo, hi - mean], label=label, color=color,
                capsize=3, alpha=0.85)
+    figures = comparison.scenario.reported()
+    figures = figures[(figures.measure == "savings") & figures.financial_year.isin(years)]
+    if len(figures):
+        ax.scatter([years.index(y) for y in figures.financial_year], figures.value / 1e6, color="black",
+                   marker="D", s=28, zorder=5, label="reported savings (cash; Scenario.reported)")
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x, years)
     ax.set_xlabel("financial year")

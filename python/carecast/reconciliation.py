@@ -132,9 +132,7 @@ def read_budget(source: BudgetSource, categories: list[str], lines: list[str],
 def financial_years(start: str, years: int) -> list[str]:
     """The financial years (``2015/16``) that a run of ``years`` from month ``start``
     (``2015-04``) covers, in order."""
-    months = pd.period_range(start, periods=12 * years, freq="M")
-    starts = dict.fromkeys(int(m.year) if m.month >= 4 else int(m.year) - 1 for m in months)
-    return [f"{y}/{(y + 1) % 100:02d}" for y in starts]
+    return _core.financial_years(start, 12 * years)
 
 
 def check_budget(budget: BudgetSource, scenario: Any, years: int) -> None:

@@ -108,7 +108,8 @@ def scenario_report(scenario: Scenario, results: Results) -> str:
         (f"<p class=note>{results.replications} replications from {results.months[0]:%B %Y}, seed "
          f"{results.seed}; carecast {__version__}. Intervals are 90% across replications. "
          f"{html.escape(demand_trend(scenario))}</p>"),
-        "<h2>Children looked after</h2>", _img(cp.fan_chart(results)), _table(_lac_table(results)),
+        "<h2>Children looked after</h2>", _img(cp.fan_chart(results, reported=scenario)),
+        _table(_lac_table(results)),
         "<h2>The first year</h2>", _table(shares),
         "<h2>Budget forecast</h2>",
         "<p>Modelled spend by cost line, £m cash, mean and 90% interval across replications.</p>",
@@ -189,7 +190,8 @@ def comparison_report(c: Comparison) -> str:
          f"{c.baseline_results.seed}); money in £ million at {c.base_year} prices unless stated. "
          f"{html.escape(c.demand)} carecast {__version__}.</p>"),
         "<h2>Children looked after</h2>",
-        _img(cp.compare_fans(c.baseline_results, c.scenario_results, labels=("baseline", "scenario"))),
+        _img(cp.compare_fans(c.baseline_results, c.scenario_results, labels=("baseline", "scenario"),
+                             reported=c.scenario)),
         ("<p>Close scenarios' fans overlap; the difference, paired replication by replication, shows what the "
          "change does and how sure it is:</p>"),
         _img(cp.difference_fan(c, "children_in_care_avoided")),

@@ -119,7 +119,19 @@ impl PyScenario {
             params.iter().map(|p| p.distribution.as_ref().map(ToString::to_string)).collect::<Vec<_>>(),
         )?;
         d.set_item("description", params.iter().map(|p| p.description.clone()).collect::<Vec<_>>())?;
+        d.set_item("source", params.iter().map(|p| p.source.clone()).collect::<Vec<_>>())?;
         Ok(d)
+    }
+
+    /// Where the value at `path` comes from (the comment on its line in the scenario file, or
+    /// its table's), if anywhere.
+    fn source_of(&self, path: &str) -> Option<String> {
+        self.inner.sources.of(path).map(str::to_string)
+    }
+
+    /// Every commented path of the scenario file(s) and its comment.
+    fn sources(&self) -> Vec<(String, String)> {
+        self.inner.sources.iter().map(|(p, s)| (p.to_string(), s.to_string())).collect()
     }
 
     /// The value of the parameter at `path` (the central value of a distribution).
@@ -488,6 +500,16 @@ impl PyRunResults {
 }
 
 /// Names of the embedded presets.
+/// The financial years (`2015/16`) that `months` months from month `start` (`2015-04`) cover,
+/// in order: the core's rule (April starts the year), for checks made before any run.
+#[pyfunction]
+fn financial_years(start: &str, months: usize) -> PyResult<Vec<String>> {
+    let start: crate::YearMonth = start.parse().map_err(|_: String| {
+        errors::to_py(crate::ConfigError::new("start", start, crate::YearMonth::ALLOWED).into())
+    })?;
+    Ok(start.financial_years(months).into_iter().map(crate::YearMonth::financial_year_label).collect())
+}
+
 #[pyfunction]
 fn presets() -> Vec<&'static str> {
     crate::preset_names()
@@ -498,6 +520,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyScenario>()?;
     m.add_class::<PyRunResults>()?;
     m.add_function(wrap_pyfunction!(presets, m)?)?;
+    m.add_function(wrap_pyfunction!(financial_years, m)?)?;
     m.add_function(wrap_pyfunction!(expected::expected, m)?)?;
     m.add("DEFAULT_PRESET", crate::DEFAULT_PRESET)?;
     m.add("STATES", State::LABELS.to_vec())?;

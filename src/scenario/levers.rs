@@ -108,12 +108,13 @@ fn value_at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     v.pointer(&pointer)
 }
 
-/// What levers do not change: the scenario without its name, description, changes, services
-/// and one-offs.
+/// What levers do not change: the scenario without its name, description, changes, services,
+/// one-offs and reported figures.
 fn fixed_part(s: &Scenario) -> Value {
     let mut v = s.to_value();
     if let Value::Object(m) = &mut v {
-        for key in ["name", "description", "changes"] {
+        // Reported figures are what happened under one scenario, not a setting of the model.
+        for key in ["name", "description", "changes", "reported"] {
             m.remove(key);
         }
         if let Some(Value::Object(costs)) = m.get_mut("costs") {
@@ -393,6 +394,10 @@ impl Scenario {
             }
         }
         out.costs.implementation = one_offs;
+        // What was reported happened under the whole programme, not under part of it.
+        if chosen.len() < levers.len() {
+            out.reported = baseline.reported.clone();
+        }
         out.name =
             if names.is_empty() { baseline.name.clone() } else { format!("{} + {}", baseline.name, names.join(" + ")) };
         out.description = format!("{} with the levers of {}: {}", baseline.name, self.name, names.join("; "));
@@ -442,8 +447,10 @@ mod tests {
         let all: Vec<&str> = names.iter().map(String::as_str).collect();
         let full = redesign.with_levers(&base, &all).unwrap();
         assert_eq!((full.changes, full.costs), (redesign.changes.clone(), redesign.costs.clone()));
+        assert_eq!(full.reported, redesign.reported, "the whole programme keeps what was reported of it");
         let none = redesign.with_levers(&base, &[]).unwrap();
         assert!(none.changes.is_empty());
+        assert!(none.reported.is_empty() && !redesign.reported.is_empty(), "a part of it does not");
         let strip = |s: &Scenario| s.costs.services.iter().map(without_lever).collect::<Vec<_>>();
         assert_eq!(strip(&none), strip(&base));
         assert!(none.costs.implementation.is_empty());

@@ -11,6 +11,7 @@ mod param;
 mod presets;
 pub mod registry;
 mod schema;
+mod sources;
 mod validate;
 
 pub use levers::{Lever, UNTIED_COSTS};
@@ -18,6 +19,7 @@ pub use param::{Bounds, Distribution, MAX_COST, MAX_LOG_SIGMA, MAX_MONTHLY_HAZAR
 pub use presets::{DEFAULT_PRESET, preset_names};
 pub use registry::{Kind, Parameter, Range, StreamKey};
 pub use schema::*;
+pub use sources::Sources;
 pub(crate) use validate::MAX_FAMILY_SIZE;
 pub use validate::MAX_SCENARIO_BYTES;
 
@@ -38,7 +40,8 @@ impl Scenario {
     /// assert_eq!(s.population.localities.len(), 8);
     /// ```
     pub fn preset(name: &str) -> Result<Scenario> {
-        Scenario::from_value(presets::preset_value(name)?, &format!("preset {name}"))
+        let (value, sources) = presets::preset_value(name)?;
+        Scenario::from_value_at(value, sources, &format!("preset {name}"), &Origin::here())
     }
 
     /// The default scenario: the [`DEFAULT_PRESET`].
@@ -54,8 +57,8 @@ impl Scenario {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Scenario> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let value = file_value(path)?;
-        Scenario::from_value_at(value, &name, &Origin::file(path))
+        let (value, sources) = file_value(path)?;
+        Scenario::from_value_at(value, sources, &name, &Origin::file(path))
     }
 
     /// Parse a TOML scenario. `source_name` names it in error messages.
@@ -63,7 +66,8 @@ impl Scenario {
     /// # Errors
     /// As [`Scenario::from_file`].
     pub fn from_toml_str(text: &str, source_name: &str) -> Result<Scenario> {
-        Scenario::from_value(toml_to_value(text, source_name)?, source_name)
+        let value = toml_to_value(text, source_name)?;
+        Scenario::from_value_at(value, Sources::from_toml(text), source_name, &Origin::here())
     }
 
     /// Parse a JSON scenario. `source_name` names it in error messages.
@@ -83,13 +87,14 @@ impl Scenario {
     /// [`CarecastError::Config`] for invalid values or a cycle of bases,
     /// [`CarecastError::UnknownPreset`] for a `base` that is neither a preset nor a file path.
     pub fn from_value(value: Value, source_name: &str) -> Result<Scenario> {
-        Scenario::from_value_at(value, source_name, &Origin::here())
+        Scenario::from_value_at(value, Sources::default(), source_name, &Origin::here())
     }
 
-    fn from_value_at(value: Value, source_name: &str, origin: &Origin) -> Result<Scenario> {
-        let value = resolve_base(value, source_name, origin)?;
-        let scenario: Scenario =
+    fn from_value_at(value: Value, sources: Sources, source_name: &str, origin: &Origin) -> Result<Scenario> {
+        let (value, sources) = resolve_base(value, sources, source_name, origin)?;
+        let mut scenario: Scenario =
             serde_path_to_error::deserialize(value).map_err(|e| structural(source_name, "", &e))?;
+        scenario.sources = sources;
         // A change's fields are read again while validating: name the file they came from, not
         // the scenario (whose name may be its base's).
         scenario.validate().map_err(|e| match e {
@@ -137,8 +142,9 @@ impl Scenario {
     /// ```
     pub fn updated(&self, overrides: Value) -> Result<Scenario> {
         let mut value = self.to_value();
+        let sources = self.sources.clone().overlaid(&overrides, Sources::default());
         merge(&mut value, overrides);
-        Scenario::from_value(value, &format!("{} (updated)", self.name))
+        Scenario::from_value_at(value, sources, &format!("{} (updated)", self.name), &Origin::here())
     }
 
     /// A new scenario with one more dated policy change, keeping the existing ones: `set` (a
@@ -187,6 +193,8 @@ impl Scenario {
             }
             None => {
                 let at = scenario.changes.partition_point(|c| c.from < from);
+                scenario.sources.change_inserted(at);
+                scenario.sources.replaced(&format!("changes[{at}]"));
                 scenario.changes.insert(at, PolicyChange { from, note: note.to_string(), lever: None, set });
             }
         }
@@ -255,13 +263,14 @@ fn json_to_value(text: &str, source_name: &str) -> Result<Value> {
     serde_json::from_str(text).map_err(|e| CarecastError::parse(source_name, e.to_string()))
 }
 
-/// The value of the `.toml` or `.json` scenario file at `path`, its `base` not yet resolved.
-fn file_value(path: &Path) -> Result<Value> {
+/// The value of the `.toml` or `.json` scenario file at `path`, its `base` not yet resolved,
+/// and the sources its comments give.
+fn file_value(path: &Path) -> Result<(Value, Sources)> {
     let name = path.display().to_string();
     let text = validate::read_scenario_file(path)?;
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("json") => json_to_value(&text, &name),
-        Some("toml") => toml_to_value(&text, &name),
+        Some("json") => Ok((json_to_value(&text, &name)?, Sources::default())),
+        Some("toml") => Ok((toml_to_value(&text, &name)?, Sources::from_toml(&text))),
         _ => Err(CarecastError::parse(name, "scenario files must end in .toml or .json")),
     }
 }
@@ -345,8 +354,8 @@ impl Origin {
 }
 
 /// Resolve a top-level `base`: a preset, or another scenario file (its own `base` resolved in
-/// turn), with the rest of `value` merged over it.
-fn resolve_base(value: Value, source_name: &str, origin: &Origin) -> Result<Value> {
+/// turn), with the rest of `value` (whose comments gave `sources`) merged over it.
+fn resolve_base(value: Value, sources: Sources, source_name: &str, origin: &Origin) -> Result<(Value, Sources)> {
     let Value::Object(mut map) = value else {
         return Err(CarecastError::parse(source_name, format!("a scenario must be a table of fields, got {value}")));
     };
@@ -357,8 +366,8 @@ fn resolve_base(value: Value, source_name: &str, origin: &Origin) -> Result<Valu
             preset_names().join(", ")
         )
     };
-    let mut merged = match map.remove("base") {
-        None => return Ok(Value::Object(map)),
+    let (mut merged, base_sources) = match map.remove("base") {
+        None => return Ok((Value::Object(map), sources)),
         Some(Value::String(name)) if preset_names().contains(&name.as_str()) => presets::preset_value(&name)?,
         Some(Value::String(name)) if name.ends_with(".toml") || name.ends_with(".json") || name.contains('/') => {
             let path = origin.dir.join(&name);
@@ -375,13 +384,16 @@ fn resolve_base(value: Value, source_name: &str, origin: &Origin) -> Result<Valu
                     ConfigError::new("base", format!("\"{name}\" (no file at {})", path.display()), allowed()).into()
                 );
             }
-            resolve_base(file_value(&path)?, &path.display().to_string(), &next)?
+            let (value, sources) = file_value(&path)?;
+            resolve_base(value, sources, &path.display().to_string(), &next)?
         }
         Some(Value::String(name)) => return Err(ConfigError::new("base", format!("\"{name}\""), allowed()).into()),
         Some(other) => return Err(ConfigError::new("base", other, allowed()).into()),
     };
-    merge(&mut merged, Value::Object(map));
-    Ok(merged)
+    let overlay = Value::Object(map);
+    let sources = base_sources.overlaid(&overlay, sources);
+    merge(&mut merged, overlay);
+    Ok((merged, sources))
 }
 
 /// A placement mix's evidence (`mix_under_10_evidence`) belongs to the shares it was estimated

@@ -17,12 +17,12 @@ pub fn preset_names() -> Vec<&'static str> {
     PRESETS.iter().map(|(n, _)| *n).collect()
 }
 
-/// The preset's fully merged value (its `base` resolved).
-pub(super) fn preset_value(name: &str) -> Result<Value> {
+/// The preset's fully merged value (its `base` resolved), and the sources its comments give.
+pub(super) fn preset_value(name: &str) -> Result<(Value, super::Sources)> {
     let (_, text) = PRESETS
         .iter()
         .find(|(n, _)| *n == name)
         .ok_or_else(|| CarecastError::UnknownPreset { name: name.to_string(), available: preset_names().join(", ") })?;
     let value = super::toml_to_value(text, &format!("preset {name}"))?;
-    super::resolve_base(value, name, &super::Origin::here())
+    super::resolve_base(value, super::Sources::from_toml(text), name, &super::Origin::here())
 }

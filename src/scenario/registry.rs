@@ -826,6 +826,9 @@ pub struct Parameter {
     pub stream_key: Option<u64>,
     /// The field's documentation (from the schema).
     pub description: String,
+    /// Where its value comes from: the comment on its line or its table's in the scenario
+    /// file, if any (see [`super::Sources`]).
+    pub source: Option<String>,
 }
 
 /// A step of a path into the JSON form of a scenario.
@@ -864,6 +867,10 @@ fn walk(value: &Value, path: &str, steps: &mut Vec<Step>, out: &mut Vec<Leaf>) {
         }
         Value::Object(map) => {
             for (k, v) in map {
+                // Reported figures are data to compare with, not parameters of the model.
+                if path.is_empty() && k == "reported" {
+                    continue;
+                }
                 let text = key_text(k);
                 let child = if path.is_empty() { text } else { format!("{path}.{text}") };
                 steps.push(Step::Key(k.clone()));
@@ -908,7 +915,7 @@ pub fn stream_keys() -> Vec<(&'static str, StreamKey)> {
     TABLE.iter().filter_map(|s| s.key.map(|k| (s.pattern, k))).chain(MixParam::ALL.map(MixParam::spec)).collect()
 }
 
-fn parameter(leaf: &Leaf, spec: &Spec) -> Parameter {
+fn parameter(leaf: &Leaf, spec: &Spec, sources: &super::Sources) -> Parameter {
     let index = leaf.steps.iter().find_map(|s| match s {
         Step::Index(i) => Some(*i),
         Step::Key(_) => None,
@@ -927,6 +934,7 @@ fn parameter(leaf: &Leaf, spec: &Spec) -> Parameter {
         },
         stream_key: spec.key.map(|k| k.word(index.unwrap_or(0))),
         description: description(&leaf.path),
+        source: sources.of(&leaf.path).map(str::to_string),
     }
 }
 
@@ -948,7 +956,7 @@ impl Scenario {
             .iter()
             .filter_map(|leaf| {
                 let at = position(&leaf.path)?;
-                Some((at, parameter(leaf, &TABLE[at])))
+                Some((at, parameter(leaf, &TABLE[at], &self.sources)))
             })
             .collect();
         // In schema order: the policy changes after the policy, in their order, before costs.
@@ -1011,8 +1019,10 @@ impl Scenario {
     pub fn with_parameters(&self, values: &[(&str, f64)]) -> Result<Scenario> {
         let mut value = self.to_value();
         let all = leaves(&value);
+        let mut replaced = Vec::with_capacity(values.len());
         for &(path, v) in values {
             let leaf = find(&all, path)?;
+            replaced.push(leaf.path.clone());
             let spec = spec_of(path).ok_or_else(|| unregistered(path))?;
             if spec.key.is_some() {
                 Param::Fixed(v).validate(path, spec.range.bounds())?;
@@ -1038,7 +1048,12 @@ impl Scenario {
             }
             *target = number;
         }
-        Scenario::from_value(value, &self.name)
+        let mut scenario = Scenario::from_value(value, &self.name)?;
+        scenario.sources = self.sources.clone();
+        for path in &replaced {
+            scenario.sources.replaced(path);
+        }
+        Ok(scenario)
     }
 }
 

@@ -63,6 +63,40 @@ pub struct Scenario {
     /// is used only for `previously_known_share`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starting_position: Option<StartingPosition>,
+    /// Figures the authority reported (or a case study gives) for what happened under this
+    /// scenario's policy, marked on charts beside what the model projects. The model does not
+    /// use them: they are there to be compared with, not fitted to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reported: Vec<ReportedFigure>,
+    /// Where the values come from: the comments of the TOML file(s) the scenario was read from
+    /// (not a field of the file; see [`Sources`]).
+    #[serde(skip)]
+    pub sources: super::Sources,
+}
+
+/// A figure reported for the authority, of one of the measures the model projects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "measure", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ReportedFigure {
+    /// `measure = "children_in_care"`: children looked after at the end of `month`.
+    ChildrenInCare {
+        /// The month, `YYYY-MM`, at whose end the count was taken (31 March 2017 is `2017-03`).
+        month: YearMonth,
+        /// Children (0 to 10,000,000).
+        value: f64,
+        /// Where it comes from, and whether it could be checked.
+        source: String,
+    },
+    /// `measure = "savings"`: savings reported for a financial year, in pounds of that year, as
+    /// the authority defined them (say how in `source`: they rarely match one budget line).
+    Savings {
+        /// The financial year, e.g. `"2016/17"`.
+        financial_year: FinancialYear,
+        /// Pounds (-1e10 to 1e10).
+        value: f64,
+        /// Where it comes from, what it counts, and whether it could be checked.
+        source: String,
+    },
 }
 
 /// A dated change to the policy: the fields in `set` replace those in force from month `from`.

@@ -93,10 +93,36 @@ pub(super) fn scenario(s: &Scenario) -> Check {
     hazards(&s.hazards)?;
     costs(&s.costs)?;
     policy(&s.policy, "policy")?;
+    reported(&s.reported)?;
     match &s.starting_position {
         Some(position) => position.check("starting_position", Some(s)),
         None => Ok(()),
     }
+}
+
+fn reported(figures: &[ReportedFigure]) -> Check {
+    for (i, figure) in figures.iter().enumerate() {
+        let path = format!("reported[{i}]");
+        let (value, limit, source) = match figure {
+            ReportedFigure::ChildrenInCare { value, source, .. } => (*value, (0.0, 1e7), source),
+            ReportedFigure::Savings { value, source, .. } => (*value, (-1e10, 1e10), source),
+        };
+        if !value.is_finite() || value < limit.0 || value > limit.1 {
+            return Err(ConfigError::new(
+                format!("{path}.value"),
+                value,
+                format!("a number from {} to {}", limit.0, limit.1),
+            ));
+        }
+        if source.trim().is_empty() {
+            return Err(ConfigError::new(
+                format!("{path}.source"),
+                "\"\"",
+                "where the figure comes from (a reported figure without a source cannot be weighed)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn population(p: &Population) -> Check {

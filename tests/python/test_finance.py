@@ -157,12 +157,17 @@ def test_excel_and_csv_exports(tmp_path, comparison):
     assert "net present value, mean (£m 2015/16 prices, discounted)" in npv
     assert "probability of having paid back (%)" in npv
     assumptions = wb["Assumptions"]
-    assert [c.value for c in assumptions[1]] == ["setting", "baseline", "scenario"]
+    assert [c.value for c in assumptions[1]] == ["setting", "baseline", "scenario", "source"]
     assert assumptions.max_row > 100
     parameters = wb["Parameters"]
     header = [c.value for c in parameters[1]]
-    assert {"parameter", "what it is", "baseline value", "scenario value", "scenario distribution"} <= set(header)
+    assert {"parameter", "what it is", "baseline value", "scenario value", "scenario distribution",
+            "source"} <= set(header)
     assert parameters.max_row > 100
+    # Each parameter's source, from the presets' comments.
+    source = header.index("source") + 1
+    row = next(r for r in range(2, parameters.max_row + 1) if parameters.cell(r, 1).value == "population.under_18")
+    assert parameters.cell(row, source).value.startswith("sources §1")
     comparison.to_csv(str(tmp_path / "csv"))
     assert (tmp_path / "csv" / "summary.csv").exists()
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".xlsx" and p.name != "comparison.xlsx"]

@@ -8,7 +8,7 @@ import pytest
 import carecast
 
 COLUMNS = ["path", "value", "kind", "low", "high", "low_open", "high_open", "allowed", "whole", "uncertain",
-           "may_be_uncertain", "distribution", "description"]
+           "may_be_uncertain", "distribution", "description", "source"]
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +188,22 @@ def test_a_bad_exit_table_names_the_cell(baseline):
     with pytest.raises(carecast.ConfigError) as e:
         baseline.updated({"hazards": {"looked_after": {"exits": table}}})
     assert e.value.path == "hazards.looked_after.exits.adoption.age_1_4.under_6_months"
+
+
+def test_sources_come_from_the_files_comments_and_follow_overrides(tmp_path, redesign):
+    p = redesign.parameters()
+    assert p["source"].notna().mean() > 0.5, "most of the presets' parameters cite a source"
+    assert redesign.source_of("population.under_18").startswith("sources §1")
+    # A table's comment speaks for its fields; a value set from outside loses it.
+    assert redesign.source_of("hazards.not_known.referral.age_5_9").startswith("Per child-year")
+    changed = redesign.with_parameters({"hazards.not_known.referral.age_5_9": 0.03})
+    assert changed.source_of("hazards.not_known.referral.age_5_9") is None
+    assert changed.source_of("hazards.not_known.referral.age_0") is not None
+    ours = tmp_path / "ours.toml"
+    ours.write_text('base = "wolverhampton-2015"\nname = "ours"\n'
+                    '[population]\nunder_18 = 60000   # ONS mid-2014 estimate\n')
+    mine = carecast.Scenario.from_file(str(ours))
+    assert mine.sources()["population.under_18"] == "ONS mid-2014 estimate"
+    assert carecast.Scenario.from_dict(mine.to_dict()).sources() == {}
+    with pytest.raises(carecast.ConfigError):
+        mine.source_of(3)  # type: ignore[arg-type]

@@ -83,3 +83,19 @@ def test_difference_fan_is_the_paired_difference(comparison):
     np.testing.assert_allclose(median, np.percentile(diff, 50, axis=0))
     with pytest.raises(ValueError, match="measure must be"):
         cp.difference_fan(comparison, "lac_stock")
+
+
+def test_reported_figures_are_marked_where_the_chart_shows_them(comparison):
+    reported = comparison.scenario.reported()
+    assert set(reported.measure) == {"children_in_care", "savings"}
+    fig = cp.compare_fans(comparison.baseline_results, comparison.scenario_results, reported=comparison.scenario)
+    points = [c for c in fig.axes[0].collections if c.get_label().startswith("reported")]
+    # Two years from April 2015: October 2015 and March 2017 are both within the chart.
+    assert len(points) == 1 and len(points[0].get_offsets()) == 2
+    assert sorted(points[0].get_offsets()[:, 1]) == [626.0, 712.0]
+    bars = cp.savings_by_year(comparison)
+    marks = [c for c in bars.axes[0].collections if c.get_label().startswith("reported")]
+    assert len(marks) == 1 and sorted(marks[0].get_offsets()[:, 1]) == [5.8, 6.4]
+    # Nothing reported for the baseline: nothing marked.
+    plain = cp.fan_chart(comparison.baseline_results, reported=comparison.baseline)
+    assert not [c for c in plain.axes[0].collections if c.get_label().startswith("reported")]
