@@ -497,6 +497,8 @@ fn the_posts_illustrations_give_the_presets_places() {
         };
         assert_eq!(strip(&s), strip(&p), "{file}: the same policy, written as posts");
     }
+}
+
 #[test]
 fn a_preset_keeps_the_sources_in_its_comments_and_a_file_based_on_it_its_own() {
     let redesign = Scenario::preset("wolverhampton-2015-redesign").unwrap();
