@@ -83,6 +83,22 @@ impl CohortTable {
         true
     }
 
+    /// Move one child born in `birth` from group `from` to group `to` at month `t`: as
+    /// [`CohortTable::remove`] then [`CohortTable::add`] of one, with the band and the cohort's
+    /// place found once (a family's change of case moves each of its children at home).
+    #[inline]
+    pub fn shift(&mut self, from: usize, to: usize, birth: i32, t: i32) {
+        let Some(band) = Self::band_at(birth, t) else { return };
+        let (cohort, b) = ((birth - self.first_birth) as usize, band.index());
+        let source = from * self.cohorts + cohort;
+        if self.counts[source] > 0 {
+            self.counts[source] -= 1;
+            self.band_totals[from * 5 + b] -= 1;
+        }
+        self.counts[to * self.cohorts + cohort] += 1;
+        self.band_totals[to * 5 + b] += 1;
+    }
+
     /// Count of (group, birth).
     #[cfg_attr(not(test), allow(dead_code))]
     pub fn count(&self, group: usize, birth: i32) -> u32 {
@@ -244,6 +260,37 @@ mod tests {
         assert_eq!(t.nearest(1, -60, 0, 12), None);
         assert!(t.remove(1, -30, 0));
         assert_eq!(t.count(1, -30), 2);
+    }
+
+    #[test]
+    fn a_shift_is_a_remove_then_an_add() {
+        let births = [-30, -215, 5, 12];
+        let mut shifted = CohortTable::new(3, 12);
+        let mut by_hand = CohortTable::new(3, 12);
+        for table in [&mut shifted, &mut by_hand] {
+            table.add(0, -30, 2, 0);
+            table.add(0, -215, 1, 0);
+            table.add(2, 5, 1, 5);
+        }
+        // At month 6: a child of each birth month (the one born in month 12 not yet born, none
+        // of month 5 in group 0) from group 0 to group 1, then back from group 2 to group 0.
+        for birth in births {
+            shifted.shift(0, 1, birth, 6);
+            by_hand.remove(0, birth, 6);
+            by_hand.add(1, birth, 1, 6);
+        }
+        shifted.shift(2, 0, 5, 6);
+        by_hand.remove(2, 5, 6);
+        by_hand.add(0, 5, 1, 6);
+        for group in 0..3 {
+            for birth in births {
+                assert_eq!(shifted.count(group, birth), by_hand.count(group, birth), "group {group}, born {birth}");
+            }
+            for band in 0..AgeBand::COUNT {
+                assert_eq!(shifted.band_total(group, band), by_hand.band_total(group, band), "group {group}");
+            }
+        }
+        assert_eq!((shifted.count(0, -30), shifted.count(1, -30), shifted.count(1, 5)), (1, 1, 1));
     }
 
     #[test]

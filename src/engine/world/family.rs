@@ -154,10 +154,12 @@ impl World<'_> {
         }
         let (from, to) = (case_slot(fam.case), case_slot(case));
         if from != to {
-            for i in 0..fam.children.len() {
-                let c = self.families[f as usize].children[i];
-                if self.children[c as usize].status == Status::Home {
-                    self.retable(f, c, Some(from), Some(to));
+            let (localities, l) = (self.m.localities, fam.locality as usize);
+            let (from, to) = (from * localities + l, to * localities + l);
+            for &c in &fam.children {
+                let child = &self.children[c as usize];
+                if child.status == Status::Home {
+                    self.explicit.shift(from, to, child.birth, t);
                 }
             }
         }
@@ -295,11 +297,13 @@ impl World<'_> {
         let localities = self.m.localities;
         let l = self.families[f as usize].locality as usize;
         let birth = self.children[c as usize].birth;
-        if let Some(slot) = from {
-            self.explicit.remove(slot * localities + l, birth, self.t);
-        }
-        if let Some(slot) = to {
-            self.explicit.add(slot * localities + l, birth, 1, self.t);
+        match (from, to) {
+            (Some(from), Some(to)) => self.explicit.shift(from * localities + l, to * localities + l, birth, self.t),
+            (Some(slot), None) => {
+                self.explicit.remove(slot * localities + l, birth, self.t);
+            }
+            (None, Some(slot)) => self.explicit.add(slot * localities + l, birth, 1, self.t),
+            (None, None) => {}
         }
     }
 

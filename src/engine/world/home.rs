@@ -66,8 +66,30 @@ impl World<'_> {
         f: u32,
         s: i32,
         pol: &PeriodPolicy,
-        mut child: impl FnMut(f64, u32),
+        child: impl FnMut(f64, u32),
     ) -> ([f64; 5], i32) {
+        let children = self.open_case_children::<NEXT>(f, s, self.period_at(s), pol, child);
+        let mut next = children.next;
+        if NEXT {
+            self.family_only_next_change(f, s, &mut next);
+        }
+        (self.open_case_family_events(f, s, pol, &children), next)
+    }
+
+    /// The children's part of [`World::open_case_walk`] for family `f` in month `s` (of policy
+    /// period `p`): each child at home's care-entry hazard handed to `child` in order, what the
+    /// family's events need of the children, and, if `NEXT`, the first month after `s` at
+    /// which any of it may change (the children's edges and the family's edges that move
+    /// them: see [`World::family_next_change`]).
+    #[inline(always)]
+    fn open_case_children<const NEXT: bool>(
+        &self,
+        f: u32,
+        s: i32,
+        p: usize,
+        pol: &PeriodPolicy,
+        mut child: impl FnMut(f64, u32),
+    ) -> OpenCaseChildren {
         let m = self.m;
         let fam = &self.families[f as usize];
         let case = fam.case;
@@ -124,14 +146,26 @@ impl World<'_> {
             at_home += 1;
         }
         if NEXT {
-            self.family_next_change(f, s, &mut next);
+            self.family_next_change(f, s, p, &mut next);
         }
-        if at_home == 0 {
-            return ([0.0; 5], next); // nobody at home: no family events
+        OpenCaseChildren { any_in_care, underlying_referral, youngest, at_home, next }
+    }
+
+    /// The hazards of family `f`'s own events in month `s` (close, step up, step down, move
+    /// away, birth; all zero with nobody at home), given its children's part.
+    #[inline(always)]
+    fn open_case_family_events(&self, f: u32, s: i32, pol: &PeriodPolicy, children: &OpenCaseChildren) -> [f64; 5] {
+        if children.at_home == 0 {
+            return [0.0; 5]; // nobody at home: no family events
         }
+        let m = self.m;
+        let fam = &self.families[f as usize];
+        let case = fam.case;
+        let need = fam.need as usize;
+        let contact = m.contact_need[need];
         let esc = m.escalation_need[need];
         let months_in = s - fam.case_since;
-        let eh_step_up = m.eh_step_up_multiplier * underlying_referral * contact;
+        let eh_step_up = m.eh_step_up_multiplier * children.underlying_referral * contact;
         let (close, up, down) = match case {
             Case::Waiting => (m.waiting_dropout, eh_step_up, 0.0),
             Case::EarlyHelp => {
@@ -141,8 +175,8 @@ impl World<'_> {
             Case::ChildProtection => (m.cp.close, 0.0, m.cp.step_down),
             Case::Closed => (0.0, 0.0, 0.0),
         };
-        let births = if youngest < TEN_YEARS { m.family_birth_hazard } else { 0.0 };
-        ([close, up, down, if any_in_care { 0.0 } else { m.move_away_hazard }, births], next)
+        let births = if children.youngest < TEN_YEARS { m.family_birth_hazard } else { 0.0 };
+        [close, up, down, if children.any_in_care { 0.0 } else { m.move_away_hazard }, births]
     }
 
     /// The next month after `s` at which family `f`'s home hazards may change: a birthday that
@@ -157,7 +191,8 @@ impl World<'_> {
                 self.child_next_change(ch, s, &mut next);
             }
         }
-        self.family_next_change(f, s, &mut next);
+        self.family_next_change(f, s, self.period_at(s), &mut next);
+        self.family_only_next_change(f, s, &mut next);
         next
     }
 
@@ -180,11 +215,11 @@ impl World<'_> {
         consider(ch.returned_at + 1);
     }
 
-    /// Lower `next` to the first edge after `s` of family `f`'s own hazards: the trend, its
-    /// case's windows, intensive support, a policy change.
+    /// Lower `next` to the first edge after `s` (of policy period `p`) of family `f`'s own
+    /// factors that move its children's hazards too: the trend, the early help after-effect,
+    /// intensive support, a policy change.
     #[inline(always)]
-    fn family_next_change(&self, f: u32, s: i32, next: &mut i32) {
-        let m = self.m;
+    fn family_next_change(&self, f: u32, s: i32, p: usize, next: &mut i32) {
         let fam = &self.families[f as usize];
         let mut consider = |edge: i32| {
             if edge > s {
@@ -193,12 +228,6 @@ impl World<'_> {
         };
         if self.entry.trending {
             consider(s + 1); // the trend moves care entry every month
-        }
-        let p = self.period_at(s);
-        match fam.case {
-            Case::EarlyHelp => consider(fam.case_since + 3),
-            Case::Closed => consider(fam.case_since + m.recently_closed_months),
-            _ => {}
         }
         consider(fam.eh_closed_at + self.periods[p].1.eh_after_months);
         if fam.in_sis {
@@ -209,23 +238,54 @@ impl World<'_> {
         }
     }
 
+    /// Lower `next` to the first edge after `s` of family `f`'s factors that move only its own
+    /// events, not its children's: the windows of its case (the first three months of early
+    /// help, when it may not close; the recently-closed window).
+    #[inline(always)]
+    fn family_only_next_change(&self, f: u32, s: i32, next: &mut i32) {
+        let fam = &self.families[f as usize];
+        let edge = match fam.case {
+            Case::EarlyHelp => fam.case_since + 3,
+            Case::Closed => fam.case_since + self.m.recently_closed_months,
+            _ => return,
+        };
+        if edge > s {
+            *next = (*next).min(edge);
+        }
+    }
+
     /// Draw the month of family `f`'s next home event from month `from` on, walking its
     /// piecewise-constant hazards (the same distribution as a draw every month).
     pub(super) fn schedule_home(&mut self, f: u32, from: i32) {
         let e = unit_exponential(&mut self.families[f as usize].rng);
         let closed = self.families[f as usize].case == Case::Closed;
+        let mut known: Option<(OpenCaseChildren, f64)> = None;
         let event = first_event(e, from, self.months, |s| {
-            let pol = &self.periods[self.period_at(s)].1;
+            let p = self.period_at(s);
+            let pol = &self.periods[p].1;
             if closed {
                 let h = self.closed_hazards(f, s, pol);
                 return (h[..3].iter().sum(), self.home_next_change(f, s));
             }
-            // Summed in the order of `home_hazards`' list, so the total is the same number.
-            let mut total = -0.0;
-            let (family_events, next) = self.open_case_walk::<true>(f, s, pol, |h, _| total += h);
-            for h in family_events {
+            // The children's part is kept across an edge that moves only the family's own
+            // events (most often the end of early help's first three months).
+            let (children, children_total) = match known {
+                Some(known) if s < known.0.next => known,
+                _ => {
+                    // Summed in the order of `home_hazards`' list, so the total is the same
+                    // number.
+                    let mut total = -0.0;
+                    let children = self.open_case_children::<true>(f, s, p, pol, |h, _| total += h);
+                    known = Some((children, total));
+                    (children, total)
+                }
+            };
+            let mut total = children_total;
+            for h in self.open_case_family_events(f, s, pol, &children) {
                 total += h;
             }
+            let mut next = children.next;
+            self.family_only_next_change(f, s, &mut next);
             (total, next)
         });
         self.families[f as usize].home_event = event;
@@ -332,4 +392,19 @@ impl World<'_> {
             }
         }
     }
+}
+
+/// What an open case's family events need of its children in a month, and the first month
+/// after it at which any of that, or a child's care-entry hazard, may change (see
+/// [`World::open_case_children`]).
+#[derive(Debug, Clone, Copy)]
+struct OpenCaseChildren {
+    any_in_care: bool,
+    /// The children at home's hazards of referral before contact (for stepping up from early
+    /// help).
+    underlying_referral: f64,
+    /// Age in months of the youngest child at home under 18 (`i32::MAX`: none).
+    youngest: i32,
+    at_home: usize,
+    next: i32,
 }
