@@ -62,7 +62,7 @@ def test_the_savings_tables_say_which_trend_was_used(tmp_path: Path) -> None:
                          progress=False)
     assert c.demand.startswith("Demand: +2.0% a year")
     assumptions = c.assumptions()
-    assert assumptions.iloc[0].tolist() == ["demand trend", c.demand, c.demand]
+    assert assumptions.iloc[0].tolist() == ["demand trend", c.demand, c.demand, ""]
     assert "population.demand_trend.growth" in set(assumptions.field)
     c.to_csv(tmp_path)
     assert c.demand in (tmp_path / "assumptions.csv").read_text(encoding="utf-8")
