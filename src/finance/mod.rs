@@ -626,30 +626,28 @@ impl<'a> RunCosts<'a> {
     /// Costs by category and financial year, every locality and the authority-wide costs
     /// together: replication x category x financial year.
     pub fn by_category_year(&self, basis: Basis) -> Array3<f64> {
-        let (l, ny) = (self.localities, self.years.len());
-        let mut out = Array3::zeros((self.replications, Category::COUNT, ny));
-        self.each(basis, |r, c| {
-            for k in 0..Category::COUNT {
-                for loc in 0..=l {
-                    for y in 0..ny {
-                        out[[r, k, y]] += c.by_year[(k * (l + 1) + loc) * ny + y];
-                    }
-                }
-            }
-        });
-        out
+        self.fold_by_year(basis, Category::COUNT, |category, _| category)
     }
 
     /// Costs by locality and financial year, every category together: replication x
     /// (localities + 1) x financial year, the last locality authority-wide.
     pub fn by_locality_year(&self, basis: Basis) -> Array3<f64> {
+        self.fold_by_year(basis, self.localities + 1, |_, locality| locality)
+    }
+
+    /// The yearly costs of each replication summed into `rows` rows, the costs of category `k`
+    /// and locality `loc` (the last authority-wide) into row `row_of(k, loc)`: replication x
+    /// row x financial year. Always summed in the order category, locality, year, so a view's
+    /// sums are the same bits whichever rows it folds.
+    fn fold_by_year(&self, basis: Basis, rows: usize, row_of: impl Fn(usize, usize) -> usize) -> Array3<f64> {
         let (l, ny) = (self.localities, self.years.len());
-        let mut out = Array3::zeros((self.replications, l + 1, ny));
+        let mut out = Array3::zeros((self.replications, rows, ny));
         self.each(basis, |r, c| {
             for k in 0..Category::COUNT {
                 for loc in 0..=l {
+                    let row = row_of(k, loc);
                     for y in 0..ny {
-                        out[[r, loc, y]] += c.by_year[(k * (l + 1) + loc) * ny + y];
+                        out[[r, row, y]] += c.by_year[(k * (l + 1) + loc) * ny + y];
                     }
                 }
             }
