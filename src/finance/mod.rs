@@ -615,10 +615,24 @@ impl<'a> RunCosts<'a> {
     /// Costs by category, locality and financial year: replication x category x (localities +
     /// 1) x financial year, the last locality authority-wide.
     pub fn by_year(&self, basis: Basis) -> Array4<f64> {
+        self.by_year_of(basis, &Category::ALL)
+    }
+
+    /// The costs of `categories` by locality and financial year: replication x category (in the
+    /// order given) x (localities + 1) x financial year, the last locality authority-wide. A
+    /// table can take the categories a few at a time, never the whole of [`RunCosts::by_year`]
+    /// at once.
+    pub fn by_year_of(&self, basis: Basis, categories: &[Category]) -> Array4<f64> {
         let (l, ny) = (self.localities, self.years.len());
-        let mut out = Array4::zeros((self.replications, Category::COUNT, l + 1, ny));
+        let block = (l + 1) * ny;
+        let mut out = Array4::zeros((self.replications, categories.len(), l + 1, ny));
         self.each(basis, |r, c| {
-            out.index_axis_mut(Axis(0), r).as_slice_mut().expect("standard layout").copy_from_slice(&c.by_year);
+            let mut rep = out.index_axis_mut(Axis(0), r);
+            let rep = rep.as_slice_mut().expect("standard layout");
+            for (to, category) in rep.chunks_exact_mut(block).zip(categories) {
+                let k = category.index();
+                to.copy_from_slice(&c.by_year[k * block..(k + 1) * block]);
+            }
         });
         out
     }
