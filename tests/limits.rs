@@ -200,13 +200,13 @@ fn the_memory_estimate_of_a_record_is_near_what_runs_keep() {
 fn the_memory_estimate_refuses_what_will_not_fit() {
     let model = Model::new(&base()).unwrap();
     let million = model.memory_estimate(&RunOptions::new(1_000_000, 10, 1));
-    // About 8 KB a replication's packed record for 120 months and 8 localities, and the
+    // About 7 KB a replication's packed record for 120 months and 8 localities, and the
     // caller's copy of one indicator (1 KB).
-    assert!((8_500..10_500).contains(&million.per_replication), "{}", million.per_replication);
-    assert!(million.total > 8_500_000_000, "{}", million.total);
+    assert!((7_500..9_000).contains(&million.per_replication), "{}", million.per_replication);
+    assert!(million.total > 7_500_000_000, "{}", million.total);
     let e = million.check(Some(2_000_000_000)).unwrap_err();
     let message = e.to_string();
-    assert!(message.contains("this run needs about 9.4 GB"), "{message}");
+    assert!(message.contains("this run needs about 8.3 GB"), "{message}");
     assert!(message.contains("1,000,000 replications x"), "{message}");
     assert!(message.contains("2.0 GB is available"), "{message}");
     assert!(matches!(e, CarecastError::TooLarge { available: 2_000_000_000, .. }));
@@ -230,6 +230,23 @@ fn the_memory_estimate_refuses_what_will_not_fit() {
     assert!((7_000_000..10_000_000).contains(&per), "{per}");
     // Batches shrink when outputs are large, but keep one replication per thread.
     assert!(e.batch <= 8 && e.batch >= e.threads as usize, "batch {}", e.batch);
+}
+
+/// A comparison's estimate: the scenario's run while the baseline's results are kept, so a
+/// comparison that fits only one run at a time is refused before its baseline runs.
+#[test]
+fn a_comparison_is_estimated_with_the_baseline_results_kept() {
+    let model = Model::new(&base()).unwrap();
+    let options = RunOptions::new(2_000, 10, 1).threads(2);
+    let one = model.memory_estimate(&options);
+    let both = one.while_keeping(&one);
+    assert_eq!(both.total, one.total + 2_000 * one.per_replication + one.summaries);
+    assert_eq!((both.per_replication, both.replications), (2 * one.per_replication, 2_000));
+    assert_eq!((both.worlds, both.in_flight), (one.worlds, one.in_flight), "the baseline's are gone");
+    let between = (one.total + both.total) / 2;
+    assert!(one.check(Some(between)).is_ok());
+    let message = both.check(Some(between)).unwrap_err().to_string();
+    assert!(message.contains("2,000 replications x"), "{message}");
 }
 
 // ----- cancellation -----

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 Array = npt.NDArray[np.float64]
 BASES = ("nominal", "real", "discounted")
+#: The most a table asks the core for at once, in bytes: larger arrays are taken in parts.
+_TABLE_ARRAY_BYTES = 16_000_000
 
 #: The budget lines (as the core names them) in plain words, in budget order: what a change
 #: saves, what it reinvests, its one-offs.
@@ -171,13 +173,14 @@ class Comparison:
         self.n_months = len(baseline_results.months)
         self._payback: Array | None = None
 
-    def _array(self, which: str, basis: str, by: str) -> Array:
-        """Costs of one run in ``basis``, reduced ``by`` (see ``_core.RunResults.costs``)."""
+    def _array(self, which: str, basis: str, by: str, categories: list[int] | None = None) -> Array:
+        """Costs of one run in ``basis``, reduced ``by``, of ``categories`` (indices; all if None)
+        where ``by`` is ``category_locality_year`` (see ``_core.RunResults.costs``)."""
         if basis not in BASES:
             raise ConfigError(f"basis must be one of {BASES}, got {basis!r}", path="basis", value=repr(basis),
                               allowed=", ".join(BASES))
         results, scenario = self._priced[which]
-        a: Array = results._inner.costs(scenario._inner, basis, by)
+        a: Array = results._inner.costs(scenario._inner, basis, by, categories)
         return a
 
     def _by_year(self, a: Array) -> Array:
@@ -189,18 +192,24 @@ class Comparison:
         """Cost by category and financial year in each run, in pounds (``basis``: ``nominal``
         cash, ``real`` in base-year prices, or ``discounted``)."""
         rows = []
+        locs = self.localities if by_locality else ["all"]
+        # By locality, a few categories at a time (every category at once is 160 MB at 10,000
+        # replications x 10 years); each array is dropped before the next is made.
+        one = self.baseline_results.replications * len(locs) * len(self.financial_years) * 8
+        chunk = max(1, _TABLE_ARRAY_BYTES // max(one, 1)) if by_locality else len(self.categories)
         for which in ("baseline", "scenario"):
-            if by_locality:
-                a = self._array(which, basis, "category_locality_year")  # rep x cat x loc x fy
-            else:
-                a = self._array(which, basis, "category_year")[:, :, np.newaxis, :]
-            locs = self.localities if by_locality else ["all"]
-            for c, cat in enumerate(self.categories):
-                for li, loc in enumerate(locs):
-                    for j, fy in enumerate(self.financial_years):
-                        rows.append({"run": which, "category": cat, "locality": loc, "financial_year": fy,
-                                     **_stats(a[:, c, li, j])})
-            del a  # before the next run's array is made: one at a time (136 MB each at 10,000 by locality)
+            for first in range(0, len(self.categories), chunk):
+                picked = list(range(first, min(first + chunk, len(self.categories))))
+                if by_locality:
+                    a = self._array(which, basis, "category_locality_year", picked)
+                else:
+                    a = self._array(which, basis, "category_year")[:, :, np.newaxis, :]
+                for c, cat in enumerate(self.categories[k] for k in picked):
+                    for li, loc in enumerate(locs):
+                        for j, fy in enumerate(self.financial_years):
+                            rows.append({"run": which, "category": cat, "locality": loc, "financial_year": fy,
+                                         **_stats(a[:, c, li, j])})
+                del a
         df = pd.DataFrame(rows)
         return df if by_locality else df.drop(columns="locality")
 
@@ -263,7 +272,8 @@ class Comparison:
     def _line_savings(self, basis: str) -> tuple[dict[str, Array], dict[str, bool]]:
         """Baseline minus scenario cost per budget line: replications x financial years, and
         whether each line is cashable."""
-        diff = self._array("baseline", basis, "category_year") - self._array("scenario", basis, "category_year")
+        diff = self._array("baseline", basis, "category_year")
+        diff -= self._array("scenario", basis, "category_year")
         lines = np.array(self._lines)
         per_line = {line: diff[:, lines == line, :].sum(axis=1) for line in LINE_LABELS}
         cashable = {line: line != "other_statutory_activity" or self.statutory_savings_cashable
@@ -275,25 +285,31 @@ class Comparison:
         avoided), new spending (reinvestment and one-offs), net savings, cumulative net savings
         (pounds), children in care avoided (average over the year) and care-months avoided.
         :meth:`budget_lines` gives the lines they are made of."""
-        f = self._flows(basis)
-        yearly = {k: self._by_year(v) for k, v in f.items()}
+        yearly = {k: self._by_year(v) for k, v in self._flows(basis).items()}  # the monthly arrays go here
         yearly["cumulative_net_savings"] = np.cumsum(yearly["net_savings"], axis=1)
-        lac_diff = self.baseline_results.array("lac_stock") - self.scenario_results.array("lac_stock")
-        yearly["care_months_avoided"] = self._by_year(lac_diff)
-        counts = self._by_year(np.ones_like(lac_diff))
-        yearly["children_in_care_avoided"] = yearly["care_months_avoided"] / counts
+        yearly["care_months_avoided"] = self._by_year(self._lac_avoided())
+        yearly["children_in_care_avoided"] = yearly["care_months_avoided"] / self._by_year(np.ones(self.n_months))
         rows = []
         for measure, a in yearly.items():
             for j, fy in enumerate(self.financial_years):
                 rows.append({"measure": measure, "financial_year": fy, **_stats(a[:, j])})
         return pd.DataFrame(rows)
 
+    def _lac_avoided(self) -> Array:
+        """Children in care at the end of each month, baseline minus scenario: replications x
+        months (made in place: one array besides the scenario's)."""
+        avoided: Array = self.baseline_results.array("lac_stock")
+        avoided -= self.scenario_results.array("lac_stock")
+        return avoided
+
     def savings_by_locality(self, basis: str = "real") -> pd.DataFrame:
         """Per financial year and locality: net savings (services, one-offs and services costed
         as posts are ``authority-wide``) and children in care avoided (average over the year)."""
-        d = self._array("baseline", basis, "locality_year") - self._array("scenario", basis, "locality_year")
+        d = self._array("baseline", basis, "locality_year")
+        d -= self._array("scenario", basis, "locality_year")
         # Children in care by locality: the six placement kinds of the activity record.
-        care_months = _in_care_by_locality(self.baseline_results) - _in_care_by_locality(self.scenario_results)
+        care_months = _in_care_by_locality(self.baseline_results)
+        care_months -= _in_care_by_locality(self.scenario_results)
         months = self._by_year(np.ones(self.n_months))
         rows = []
         for li, loc in enumerate(self.localities):
@@ -308,8 +324,7 @@ class Comparison:
         """Month by month: gross savings, new spending and net savings (pounds) and children in
         care avoided."""
         f = self._flows(basis)
-        f["children_in_care_avoided"] = (self.baseline_results.array("lac_stock")
-                                         - self.scenario_results.array("lac_stock"))
+        f["children_in_care_avoided"] = self._lac_avoided()
         rows = [{"measure": k, "month": m, **_stats(v[:, t])}
                 for k, v in f.items() for t, m in enumerate(self.baseline_results.months)]
         return pd.DataFrame(rows)
@@ -320,11 +335,11 @@ class Comparison:
         spending), the probability of having paid back by then (:meth:`payback`) and the
         probability that net savings to then are above zero; ``horizon`` says which months the
         comparison covers."""
+        payback = self._payback_months()  # first: it makes (and drops) arrays of its own
         f = self._flows("discounted")
         del f["gross_savings"]
         cum_net = np.cumsum(f["net_savings"], axis=1, out=f["net_savings"])
         cum_new = np.cumsum(f["new_spending"], axis=1, out=f["new_spending"])
-        payback = self._payback_months()
         rows = []
         periods = [(f"to end of {fy}", end) for fy, end in zip(self.financial_years, self._year_ends(), strict=True)]
         periods.append(("whole horizon", self.n_months - 1))
@@ -578,9 +593,11 @@ def compare(baseline: Any = None, *args: Any, **options: Any) -> Comparison | Op
     describe the baseline's authority from its start month, with the same demand trend
     (:func:`check_same_demand`). With ``parameter_uncertainty=False`` every uncertain effect size
     and unit cost is fixed at its central value, so the intervals show chance alone; comparing
-    the two tells parameter uncertainty from chance.
+    the two tells parameter uncertainty from chance. A comparison that will not fit in memory
+    (each scenario's run beside the results kept before it) is refused with ``ResourceError``
+    before any run starts.
     """
-    from . import Scenario
+    from . import _MAX_YEARS, _USIZE_MAX, Scenario, _replication_range, _whole
     from .options import Options
 
     if not isinstance(baseline, Scenario):
@@ -630,6 +647,11 @@ def compare(baseline: Any = None, *args: Any, **options: Any) -> Comparison | Op
         check_same_demand(baseline, scenario)  # before the runs
     if not options.get("parameter_uncertainty", True):
         baseline, scenarios = central(baseline), [central(s) for s in scenarios]
+    # Refused before the baseline runs if a scenario's run will not fit beside the results kept.
+    first, n = _replication_range(replications)
+    y = _whole("years", years, 1, _MAX_YEARS)
+    t = None if threads is None else _whole("threads", threads, 1, _USIZE_MAX, "or None")
+    baseline._inner.check_comparison_memory([s._inner for s in scenarios], n, y, t, first)
     b = baseline.run(replications, years, seed, threads, progress)
     comparisons = [Comparison(baseline, s, b, s.run(replications, years, seed, threads, progress)) for s in scenarios]
     return comparisons[0] if len(comparisons) == 1 else Options(comparisons)

@@ -10,11 +10,12 @@
 //!    locality and `14 L` rows of activity by locality over the `F` financial years, each a
 //!    header and base (about 3 bytes) and its values at a few bits each, and 22 rows stored as
 //!    their (zero) difference from others at 2 bytes each. The bits a value takes grow with the
-//!    counts, by about 0.6 to 0.85 bits for each doubling: `5.1 + 0.65 log2(N / 57,000)` for the
-//!    authority's counts, `2.5 + 0.85 log2(c / 7,125)` (at least 1.8) for care leavers and
-//!    `5.84 + 0.62 log2(c / 7,125)` for the yearly activity, with `c = N / L` children a
-//!    locality (fitted to the default preset scaled from 57,000 to 570,000 children in 8 to 64
-//!    localities, within 2%; the estimate adds 5%). Plus the record's allocation (32 bytes),
+//!    counts, by about 0.55 to 0.85 bits for each doubling: `4.32 + 0.56 log2(N / 57,000)` for
+//!    the authority's counts, `1.7 + 0.85 log2(c / 7,125)` (at least 1.4) for care leavers and
+//!    `5.7 + 0.62 log2(c / 7,125)` for the yearly activity, with `c = N / L` children a
+//!    locality (fitted, with the rows' Rice codes, to the default preset, four times its
+//!    population and its population in 32 localities, within 1%; the estimate adds 5%). Plus
+//!    the record's allocation (32 bytes),
 //!    the children in care at the start and the parameter draws (`8 (1 + P)`), and one
 //!    indicator as the caller takes it (`8 m`).
 //! 2. **Quantile sample**: the detailed stocks, flows, queues and caseloads of the first `Q`
@@ -117,14 +118,14 @@ impl Model {
         let l = self.localities as f64;
         let years = crate::outputs::financial_years_in(self.start, months) as f64;
         let children = f64::from(self.scenario.population.under_18).max(1.0);
-        // Bits a value takes, fitted to the records of the default preset scaled from 57,000 to
-        // 570,000 children in 8 to 64 localities: counts of the whole authority, and of one
-        // locality.
+        // Bits a value takes, fitted to the records of the default preset (57,000 children in 8
+        // localities), four times its population and its population in 32 localities (the
+        // cases of tests/limits.rs): counts of the whole authority, and of one locality.
         let whole = (children / 57_000.0).log2();
         let local = (children / l / 7_125.0).log2();
-        let authority_bits = (5.1 + 0.65 * whole).max(1.0);
-        let leaver_bits = (2.5 + 0.85 * local).max(1.8);
-        let yearly_bits = (5.84 + 0.62 * local).max(1.0);
+        let authority_bits = (4.32 + 0.56 * whole).max(1.0);
+        let leaver_bits = (1.7 + 0.85 * local).max(1.4);
+        let yearly_bits = (5.7 + 0.62 * local).max(1.0);
         // A header byte and a base of about two bytes a row.
         let rows = |count: f64, len: f64, bits: f64| count * (3.0 + len * bits / 8.0);
         let bytes = rows(80.0, m, authority_bits)
@@ -194,6 +195,23 @@ impl Model {
 }
 
 impl MemoryEstimate {
+    /// The estimate of this run made while the results of `earlier` are kept, as a comparison
+    /// runs its scenario while it holds its baseline's results: what `earlier` keeps (its
+    /// replications and summaries) added to this run's needs. `earlier`'s worlds and outputs in
+    /// flight are gone by then. Checked before the first run, so that a comparison too big for
+    /// memory is refused before it starts, not after its baseline has run.
+    pub fn while_keeping(&self, earlier: &MemoryEstimate) -> MemoryEstimate {
+        let kept = earlier.per_replication.saturating_mul(earlier.replications).saturating_add(earlier.summaries);
+        MemoryEstimate {
+            total: self.total.saturating_add(kept),
+            per_replication: self.per_replication.saturating_add(earlier.per_replication),
+            record: self.record.saturating_add(earlier.record),
+            replications: self.replications.max(earlier.replications),
+            summaries: self.summaries.saturating_add(earlier.summaries),
+            ..self.clone()
+        }
+    }
+
     /// Refuse the run if it needs more than `available` bytes (`None`: unknown, never refused).
     ///
     /// # Errors

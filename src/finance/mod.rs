@@ -708,10 +708,24 @@ impl<'a> RunCosts<'a> {
     /// Costs by category, locality and financial year: replication x category x (localities +
     /// 1) x financial year, the last locality authority-wide.
     pub fn by_year(&self, basis: Basis) -> Array4<f64> {
+        self.by_year_of(basis, &Category::ALL)
+    }
+
+    /// The costs of `categories` by locality and financial year: replication x category (in the
+    /// order given) x (localities + 1) x financial year, the last locality authority-wide. A
+    /// table can take the categories a few at a time, never the whole of [`RunCosts::by_year`]
+    /// at once.
+    pub fn by_year_of(&self, basis: Basis, categories: &[Category]) -> Array4<f64> {
         let (l, ny) = (self.localities, self.years.len());
-        let mut out = Array4::zeros((self.replications, Category::COUNT, l + 1, ny));
+        let block = (l + 1) * ny;
+        let mut out = Array4::zeros((self.replications, categories.len(), l + 1, ny));
         self.each(basis, |r, c| {
-            out.index_axis_mut(Axis(0), r).as_slice_mut().expect("standard layout").copy_from_slice(&c.by_year);
+            let mut rep = out.index_axis_mut(Axis(0), r);
+            let rep = rep.as_slice_mut().expect("standard layout");
+            for (to, category) in rep.chunks_exact_mut(block).zip(categories) {
+                let k = category.index();
+                to.copy_from_slice(&c.by_year[k * block..(k + 1) * block]);
+            }
         });
         out
     }
@@ -719,30 +733,28 @@ impl<'a> RunCosts<'a> {
     /// Costs by category and financial year, every locality and the authority-wide costs
     /// together: replication x category x financial year.
     pub fn by_category_year(&self, basis: Basis) -> Array3<f64> {
-        let (l, ny) = (self.localities, self.years.len());
-        let mut out = Array3::zeros((self.replications, Category::COUNT, ny));
-        self.each(basis, |r, c| {
-            for k in 0..Category::COUNT {
-                for loc in 0..=l {
-                    for y in 0..ny {
-                        out[[r, k, y]] += c.by_year[(k * (l + 1) + loc) * ny + y];
-                    }
-                }
-            }
-        });
-        out
+        self.fold_by_year(basis, Category::COUNT, |category, _| category)
     }
 
     /// Costs by locality and financial year, every category together: replication x
     /// (localities + 1) x financial year, the last locality authority-wide.
     pub fn by_locality_year(&self, basis: Basis) -> Array3<f64> {
+        self.fold_by_year(basis, self.localities + 1, |_, locality| locality)
+    }
+
+    /// The yearly costs of each replication summed into `rows` rows, the costs of category `k`
+    /// and locality `loc` (the last authority-wide) into row `row_of(k, loc)`: replication x
+    /// row x financial year. Always summed in the order category, locality, year, so a view's
+    /// sums are the same bits whichever rows it folds.
+    fn fold_by_year(&self, basis: Basis, rows: usize, row_of: impl Fn(usize, usize) -> usize) -> Array3<f64> {
         let (l, ny) = (self.localities, self.years.len());
-        let mut out = Array3::zeros((self.replications, l + 1, ny));
+        let mut out = Array3::zeros((self.replications, rows, ny));
         self.each(basis, |r, c| {
             for k in 0..Category::COUNT {
                 for loc in 0..=l {
+                    let row = row_of(k, loc);
                     for y in 0..ny {
-                        out[[r, loc, y]] += c.by_year[(k * (l + 1) + loc) * ny + y];
+                        out[[r, row, y]] += c.by_year[(k * (l + 1) + loc) * ny + y];
                     }
                 }
             }

@@ -1,7 +1,7 @@
 //! Results as bytes, for moving them between processes and machines (Python's pickle, a
 //! distributed engine): compact, portable and versioned.
 //!
-//! The format, version 4: the magic bytes `carecast-results`, then unsigned LEB128 numbers
+//! The format, version 5: the magic bytes `carecast-results`, then unsigned LEB128 numbers
 //! (the format version, the vocabulary's sizes, the run's header, each array's length and
 //! values). Whole numbers are LEB128 (a count of 0 to 127 takes one byte); an `f64` is its bits
 //! with the bytes reversed, as LEB128, so a whole number such as 789.0 takes three bytes; signed
@@ -26,8 +26,12 @@ const MAGIC: &[u8] = b"carecast-results";
 /// added the draws of uncertain parameters (their paths, then replication x parameter);
 /// version 3 the children in care by legal status and the UASC among them; version 4 wrote each
 /// replication's packed record (its length, then its bytes as `packed.rs` lays them out) in
-/// place of the `f64` arrays, with the costed activity by locality and financial year.
-const VERSION: u64 = 4;
+/// place of the `f64` arrays, with the costed activity by locality and financial year; version
+/// 5 may store a row in Rice codes (`packed.rs`). Version 4 bytes are rows of version 5 that
+/// happen to have no Rice codes, so they are still read.
+const VERSION: u64 = 5;
+/// The oldest version read.
+const OLDEST: u64 = 4;
 
 impl RunResults {
     /// These results as bytes that [`RunResults::from_bytes`] reads back into equal results, on
@@ -145,9 +149,9 @@ impl RunResults {
         }
         let mut r = Reader(&body[MAGIC.len()..]);
         let version = r.uint()?;
-        if version != VERSION {
+        if !(OLDEST..=VERSION).contains(&version) {
             return Err(bad(&format!(
-                "they are in format version {version}; this carecast ({}) reads version {VERSION}",
+                "they are in format version {version}; this carecast ({}) reads versions {OLDEST} to {VERSION}",
                 env!("CARGO_PKG_VERSION")
             )));
         }

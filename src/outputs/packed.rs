@@ -2,12 +2,18 @@
 //!
 //! Every number a replication records is a whole count below 2^32, and most change little from
 //! month to month, so each row (one quantity over the months, or over the financial years) is
-//! stored in the fewer bits of two ways: as offsets from the row's smallest value, or as the
-//! differences from month to month (zigzag-encoded). A row is a header byte (bit 7: differences;
-//! bits 0-5: the bit width), the base (the smallest value, or the first) as LEB128, then the
-//! values at that width, least significant bit first. A row of zeros takes two bytes; a count
-//! of entries to care a month about six bits a month instead of the eight bytes of an `f64`.
-//! Values come back exactly, so every figure computed from them is unchanged.
+//! stored in the fewest bytes of four ways: the values' offsets from the row's smallest value at
+//! one bit width, the differences from month to month (zigzag-encoded) at one bit width, or
+//! either of the two with Rice codes (a value `z` as `z >> k` zero bits, a one bit and the low `k`
+//! bits of `z`), which suit counts that are mostly near a centre with a few further out: the
+//! differences from month to month, or the zigzag-encoded differences from the row's median.
+//!
+//! A row is a header byte (bit 7: differences from month to month; bit 6: the caller's mark;
+//! bits 0-5: a bit width of 0 to 33, or 34 + `k` for Rice codes of parameter `k`), the base (the
+//! smallest value, the median or the first) as LEB128, for Rice codes the length of the codes in
+//! bytes as LEB128, then the values, least significant bit first. A row of zeros takes two
+//! bytes; a count of entries to care a month about five bits a month instead of the eight bytes
+//! of an `f64`. Values come back exactly, so every figure computed from them is unchanged.
 
 /// Append `values` packed to `out`.
 pub(crate) fn pack_row(values: &[u32], out: &mut Vec<u8>) {
@@ -25,81 +31,180 @@ pub(crate) fn pack_marked_row(values: &[u32], marked: bool, out: &mut Vec<u8>) {
     let min = values.iter().copied().min().unwrap_or(0);
     let max = values.iter().copied().max().unwrap_or(0);
     let offset_width = bits(u64::from(max - min));
-    let zigzag = |i: usize| -> u64 {
-        let d = i64::from(values[i + 1]) - i64::from(values[i]);
-        ((d << 1) ^ (d >> 63)) as u64
+    let delta = |i: usize| zigzag(i64::from(values[i + 1]) - i64::from(values[i]));
+    let deltas: Vec<u64> = (0..rest.len()).map(delta).collect();
+    let delta_width = deltas.iter().copied().max().map_or(0, bits);
+    let median = {
+        let mut sorted = values.to_vec();
+        sorted.sort_unstable();
+        sorted[sorted.len() / 2]
     };
-    let delta_width = (0..rest.len()).map(zigzag).max().map_or(0, bits);
-    // Offsets store every value; differences one fewer, but after the first value.
-    let offset_cost = offset_width as usize * values.len();
-    let delta_cost = delta_width as usize * rest.len();
-    let mut bits_out = BitWriter::new(out);
-    if delta_cost < offset_cost {
-        bits_out.out.push(0x80 | mark | delta_width);
-        leb128(bits_out.out, u64::from(first));
-        for i in 0..rest.len() {
-            bits_out.put(zigzag(i), delta_width);
+    let centred: Vec<u64> = values.iter().map(|&v| zigzag(i64::from(v) - i64::from(median))).collect();
+    // Bits of each way, header and base included.
+    let base_bits = |base: u32| 8 * (1 + leb128_len(u64::from(base)));
+    let (rice_delta_k, rice_delta) = rice_parameter(&deltas);
+    let (rice_centred_k, rice_centred) = rice_parameter(&centred);
+    let rice_bits = |base: u32, codes: usize| base_bits(base) + 8 * leb128_len(codes.div_ceil(8) as u64) + codes;
+    let ways = [
+        (base_bits(min) + (offset_width as usize * values.len()).next_multiple_of(8), Way::Offsets),
+        (base_bits(first) + (delta_width as usize * rest.len()).next_multiple_of(8), Way::Differences),
+        (rice_bits(first, rice_delta.next_multiple_of(8)), Way::RiceDifferences),
+        (rice_bits(median, rice_centred.next_multiple_of(8)), Way::RiceCentred),
+    ];
+    // The first of the smallest: ties keep the fixed widths, which read faster.
+    let way = ways.iter().min_by_key(|(cost, _)| *cost).map_or(Way::Offsets, |&(_, way)| way);
+    match way {
+        Way::Offsets => {
+            out.push(mark | offset_width);
+            leb128(out, u64::from(min));
+            let mut bits_out = BitWriter::new(out);
+            for &v in values {
+                bits_out.put(u64::from(v - min), offset_width);
+            }
+            bits_out.flush();
         }
-    } else {
-        bits_out.out.push(mark | offset_width);
-        leb128(bits_out.out, u64::from(min));
-        for &v in values {
-            bits_out.put(u64::from(v - min), offset_width);
+        Way::Differences => {
+            out.push(0x80 | mark | delta_width);
+            leb128(out, u64::from(first));
+            let mut bits_out = BitWriter::new(out);
+            for &z in &deltas {
+                bits_out.put(z, delta_width);
+            }
+            bits_out.flush();
+        }
+        Way::RiceDifferences | Way::RiceCentred => {
+            let (flag, base, k, codes, zs) = if way == Way::RiceDifferences {
+                (0x80, first, rice_delta_k, rice_delta, &deltas)
+            } else {
+                (0, median, rice_centred_k, rice_centred, &centred)
+            };
+            out.push(flag | mark | (RICE + k));
+            leb128(out, u64::from(base));
+            leb128(out, codes.div_ceil(8) as u64);
+            let mut bits_out = BitWriter::new(out);
+            for &z in zs.iter() {
+                bits_out.put_rice(z, k);
+            }
+            bits_out.flush();
         }
     }
-    bits_out.flush();
+}
+
+/// The ways a row can be stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Way {
+    Offsets,
+    Differences,
+    RiceDifferences,
+    RiceCentred,
+}
+
+/// Header widths from this up are Rice codes, of parameter `width - RICE`.
+const RICE: u8 = 34;
+/// The largest Rice parameter (the header has six bits).
+const MAX_RICE: u8 = 63 - RICE;
+
+/// The Rice parameter that codes `zs` in the fewest bits, and those bits. The best parameter is
+/// at most one above log2 of the mean (below it when a few values are far out).
+fn rice_parameter(zs: &[u64]) -> (u8, usize) {
+    let mean = zs.iter().sum::<u64>() / (zs.len() as u64).max(1);
+    let highest = (bits(mean) + 1).min(MAX_RICE);
+    (0..=highest)
+        .map(|k| (k, zs.iter().map(|&z| (z >> k) as usize + 1 + k as usize).sum::<usize>()))
+        .min_by_key(|&(_, cost)| cost)
+        .unwrap_or((0, 0))
+}
+
+fn zigzag(d: i64) -> u64 {
+    ((d << 1) ^ (d >> 63)) as u64
+}
+
+fn unzigzag(z: u64) -> i64 {
+    (z >> 1) as i64 ^ -((z & 1) as i64)
 }
 
 /// Read the row of `out.len()` values starting at `*pos` into `out`, and move `*pos` past it;
 /// `Some(mark)`, or `None` if the bytes are not such a row (damaged bytes give `None`, never a
 /// panic).
 pub(crate) fn unpack_row(bytes: &[u8], pos: &mut usize, out: &mut [u32]) -> Option<bool> {
-    let (delta, width, base, start, end) = row_extent(bytes, *pos, out.len())?;
+    let row = row_extent(bytes, *pos, out.len())?;
     let marked = bytes[*pos] & 0x40 != 0;
-    let mut reader = BitReader { bytes: &bytes[start..end], at: 0 };
-    if delta {
-        let mut v = i64::try_from(base).ok()?;
-        for (i, slot) in out.iter_mut().enumerate() {
-            if i > 0 {
-                let z = reader.get(width);
-                v += (z >> 1) as i64 ^ -((z & 1) as i64);
+    let mut reader = BitReader { bytes: &bytes[row.start..row.end], at: 0 };
+    let mut next = || match row.rice {
+        Some(k) => reader.get_rice(k),
+        None => Some(reader.get(row.width)),
+    };
+    match (row.delta, row.rice) {
+        (true, _) => {
+            let mut v = i64::try_from(row.base).ok()?;
+            for (i, slot) in out.iter_mut().enumerate() {
+                if i > 0 {
+                    v = v.checked_add(unzigzag(next()?))?;
+                }
+                *slot = u32::try_from(v).ok()?;
             }
-            *slot = u32::try_from(v).ok()?;
         }
-    } else {
-        for slot in out.iter_mut() {
-            *slot = u32::try_from(base.checked_add(reader.get(width))?).ok()?;
+        (false, Some(_)) => {
+            let base = i64::try_from(row.base).ok()?;
+            for slot in out.iter_mut() {
+                *slot = u32::try_from(base.checked_add(unzigzag(next()?))?).ok()?;
+            }
+        }
+        (false, None) => {
+            for slot in out.iter_mut() {
+                *slot = u32::try_from(row.base.checked_add(next()?)?).ok()?;
+            }
         }
     }
-    *pos = end;
+    *pos = row.end;
     Some(marked)
 }
 
 /// Move `*pos` past the row of `len` values starting there, without reading its values.
 pub(crate) fn skip_row(bytes: &[u8], pos: &mut usize, len: usize) -> Option<()> {
-    let (.., end) = row_extent(bytes, *pos, len)?;
-    *pos = end;
+    *pos = row_extent(bytes, *pos, len)?.end;
     Some(())
 }
 
-/// A row's mode, width and base, and where its packed values start and end.
-fn row_extent(bytes: &[u8], pos: usize, len: usize) -> Option<(bool, u32, u64, usize, usize)> {
+/// A row's mode and base, and where its packed values start and end.
+struct RowExtent {
+    /// Differences from month to month (otherwise offsets from the base).
+    delta: bool,
+    /// The bit width of fixed-width values.
+    width: u32,
+    /// The Rice parameter, for Rice codes.
+    rice: Option<u32>,
+    base: u64,
+    start: usize,
+    end: usize,
+}
+
+fn row_extent(bytes: &[u8], pos: usize, len: usize) -> Option<RowExtent> {
     let header = *bytes.get(pos)?;
     let delta = header & 0x80 != 0;
-    let width = u32::from(header & 0x3f);
-    if width > 33 {
-        return None;
-    }
+    let field = header & 0x3f;
     let mut at = pos + 1;
     let base = read_leb128(bytes, &mut at)?;
-    let stored = if delta { len.saturating_sub(1) } else { len };
-    let end = at.checked_add((stored.checked_mul(width as usize)?).div_ceil(8))?;
-    (end <= bytes.len()).then_some((delta, width, base, at, end))
+    let (width, rice, stored_bytes) = if field >= RICE {
+        let k = u32::from(field - RICE);
+        let codes = usize::try_from(read_leb128(bytes, &mut at)?).ok()?;
+        (0, Some(k), codes)
+    } else {
+        let stored = if delta { len.saturating_sub(1) } else { len };
+        (u32::from(field), None, (stored.checked_mul(usize::from(field))?).div_ceil(8))
+    };
+    let end = at.checked_add(stored_bytes)?;
+    (end <= bytes.len()).then_some(RowExtent { delta, width, rice, base, start: at, end })
 }
 
 /// Bits needed for `v` (0 for 0).
 fn bits(v: u64) -> u8 {
     (64 - v.leading_zeros()) as u8
+}
+
+/// Bytes of `v` as LEB128.
+fn leb128_len(v: u64) -> usize {
+    (bits(v) as usize).div_ceil(7).max(1)
 }
 
 fn leb128(out: &mut Vec<u8>, mut v: u64) {
@@ -148,6 +253,17 @@ impl<'a> BitWriter<'a> {
         }
     }
 
+    /// Append the Rice code of `z` with parameter `k`: `z >> k` zeros, a one, the low `k` bits.
+    fn put_rice(&mut self, z: u64, k: u8) {
+        let mut zeros = z >> k;
+        while zeros >= 32 {
+            self.put(0, 32);
+            zeros -= 32;
+        }
+        self.put(1 << zeros, zeros as u8 + 1);
+        self.put(z & ((1 << k) - 1), k);
+    }
+
     fn flush(&mut self) {
         if self.used > 0 {
             self.out.push(self.word as u8);
@@ -180,6 +296,29 @@ impl BitReader<'_> {
             self.at += take as usize;
         }
         v
+    }
+
+    /// The next Rice code of parameter `k`, or `None` if the bytes end first.
+    fn get_rice(&mut self, k: u32) -> Option<u64> {
+        let mut zeros = 0u64;
+        loop {
+            let byte = *self.bytes.get(self.at / 8)?;
+            let rest = byte >> (self.at % 8);
+            if rest != 0 {
+                let skip = rest.trailing_zeros() as usize;
+                zeros += skip as u64;
+                self.at += skip + 1;
+                break;
+            }
+            let skip = 8 - self.at % 8;
+            zeros += skip as u64;
+            self.at += skip;
+        }
+        if self.at + k as usize > self.bytes.len() * 8 {
+            return None;
+        }
+        let low = self.get(k);
+        zeros.checked_shl(k).filter(|&high| high >> k == zeros).map(|high| high | low)
     }
 }
 
@@ -216,9 +355,24 @@ mod tests {
         let stock: Vec<u32> = (0..120).map(|t| 600 + (t * 7 % 5) - (t % 3)).collect();
         let len = round_trip(&stock);
         assert!(len <= 2 + 2 + (119 * 4usize).div_ceil(8), "{len} bytes");
-        // Counts of 0 to 40: offsets of 6 bits.
+        // Counts of 0 to 40: at most offsets of 6 bits (Rice codes of the differences from the
+        // median take fewer).
         let counts: Vec<u32> = (0..120).map(|t| (t * 37 % 41) as u32).collect();
-        assert_eq!(round_trip(&counts), 1 + 1 + (120 * 6usize).div_ceil(8));
+        assert!(round_trip(&counts) <= 1 + 1 + (120 * 6usize).div_ceil(8));
+        // Counts of 0 or 1: offsets of 1 bit.
+        let ones: Vec<u32> = (0..120).map(|t| (t * 37 % 41 % 2) as u32).collect();
+        assert_eq!(round_trip(&ones), 1 + 1 + 120usize.div_ceil(8));
+        // Counts near 200 with a few far out: Rice codes of the differences from the median,
+        // fewer bytes than 7 bits a value (the outliers force 9 on offsets).
+        let bursty: Vec<u32> = (0..120).map(|t| if t % 40 == 7 { 700 } else { 200 + (t * 7 % 5) as u32 }).collect();
+        assert!(round_trip(&bursty) < (120 * 7usize).div_ceil(8), "{} bytes", round_trip(&bursty));
+        // A stock with one jump: Rice codes, fewer bytes than the 10 bits of offsets or the 11 of
+        // differences the jump forces.
+        let jump: Vec<u32> = (0..120).map(|t| 5_000 + t % 3 + if t > 60 { 900 } else { 0 }).collect();
+        assert!(round_trip(&jump) < (119 * 7usize).div_ceil(8), "{} bytes", round_trip(&jump));
+        // Rice codes of large values and long runs of zeros in the unary part.
+        round_trip(&[0, u32::MAX, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+        round_trip(&(0..200).map(|t| if t == 100 { 1 << 20 } else { t % 2 }).collect::<Vec<u32>>());
         let mut lcg = 12345u64;
         for len in [1, 2, 3, 10, 63, 64, 65, 200] {
             for width in [1, 5, 16, 31, 32] {
@@ -248,6 +402,17 @@ mod tests {
             let mut out = [0; 50];
             assert!(unpack_row(&damaged, &mut 0, &mut out).is_none());
         }
+        // Rice codes cut short, or a length that runs past the end: refused.
+        let mut rice = Vec::new();
+        let bursty: Vec<u32> = (0..60).map(|t| if t % 20 == 3 { 900 } else { 300 + t % 4 }).collect();
+        pack_row(&bursty, &mut rice);
+        assert!(rice[0] & 0x3f >= RICE, "Rice codes expected, header {:#x}", rice[0]);
+        for cut in 0..rice.len() {
+            assert!(unpack_row(&rice[..cut], &mut 0, &mut [0; 60]).is_none(), "cut at {cut}");
+        }
+        let mut zeros = rice.clone();
+        zeros.iter_mut().skip(4).for_each(|b| *b = 0); // unary codes that never end
+        assert!(unpack_row(&zeros, &mut 0, &mut [0; 60]).is_none());
         // The mark comes back.
         let mut marked = Vec::new();
         pack_marked_row(&[3, 1, 4], true, &mut marked);

@@ -183,6 +183,31 @@ impl PyScenario {
         let results = run_interruptibly(py, progress, |p| model.run(&options, p))?;
         Ok(PyRunResults { inner: results })
     }
+
+    /// Refuse, before anything runs, a comparison of this scenario (the baseline, run first)
+    /// with `scenarios` (run in turn) that will not fit in memory: each scenario's run needs its
+    /// own memory while the results of the baseline and the scenarios before it are kept
+    /// ([`crate::engine::MemoryEstimate::while_keeping`]).
+    fn check_comparison_memory(
+        &self,
+        scenarios: Vec<PyRef<'_, PyScenario>>,
+        replications: usize,
+        years: usize,
+        threads: Option<usize>,
+        first_replication: usize,
+    ) -> PyResult<()> {
+        let mut options = RunOptions::new(replications, years, 0);
+        options.first_replication = first_replication;
+        options.threads = threads;
+        let mut kept = Model::new(&self.inner).map_err(errors::to_py)?.memory_estimate(&options);
+        for scenario in scenarios {
+            let model = Model::new(&scenario.inner).map_err(errors::to_py)?;
+            let estimate = model.memory_estimate(&options).while_keeping(&kept);
+            estimate.check(crate::engine::available_memory()).map_err(errors::to_py)?;
+            kept = estimate;
+        }
+        Ok(())
+    }
 }
 
 /// Reports progress to Python and watches for Ctrl-C, attaching to the interpreter briefly
@@ -389,6 +414,11 @@ impl PyRunResults {
         (self.inner.parameter_names.clone(), self.inner.parameter_draws.clone().into_pyarray(py))
     }
 
+    /// Bytes of the replications' packed records, what the results keep per replication.
+    fn record_bytes(&self) -> usize {
+        self.inner.record_bytes()
+    }
+
     /// Costed activity per replication by locality and financial year: replications x activity
     /// kinds x localities x financial years.
     fn activity_by_year<'py>(&self, py: Python<'py>) -> Bound<'py, PyArrayDyn<f64>> {
@@ -446,13 +476,17 @@ impl PyRunResults {
     /// authority-wide), `category_locality_year` (replications x categories x (localities + 1)
     /// x financial years), `category_month` (replications x categories x months), or
     /// `avoidable_month` and `new_spending_month` (replications x months: the categories a
-    /// scenario may avoid, and the new spending).
+    /// scenario may avoid, and the new spending). With `categories` (indices into the
+    /// categories of `cost_labels`), `category_locality_year` gives only those categories, in
+    /// the order given, so a table can take them a few at a time.
+    #[pyo3(signature = (scenario, basis, by, categories=None))]
     fn costs<'py>(
         &self,
         py: Python<'py>,
         scenario: &PyScenario,
         basis: &str,
         by: &str,
+        categories: Option<Vec<usize>>,
     ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
         let model = self.cost_model(scenario)?;
         let Some(basis) = Basis::from_name(basis) else {
@@ -469,12 +503,26 @@ impl PyRunResults {
         if !BY.contains(&by) {
             return Err(errors::config("by", by, &BY.join(", ")));
         }
+        let picked: Vec<Category> = match &categories {
+            None => Category::ALL.to_vec(),
+            Some(_) if by != "category_locality_year" => {
+                return Err(errors::config("categories", "a list", "None unless by is category_locality_year"));
+            }
+            Some(indices) => match indices.iter().map(|&i| Category::ALL.get(i).copied()).collect::<Option<_>>() {
+                Some(picked) => picked,
+                None => {
+                    let bad = indices.iter().find(|&&i| i >= Category::COUNT).copied().unwrap_or_default();
+                    let allowed = format!("0 to {}", Category::COUNT - 1);
+                    return Err(errors::config("categories", &bad.to_string(), &allowed));
+                }
+            },
+        };
         let array = py.detach(|| {
             let costs = model.costs(&self.inner);
             match by {
                 "category_year" => costs.by_category_year(basis).into_dyn(),
                 "locality_year" => costs.by_locality_year(basis).into_dyn(),
-                "category_locality_year" => costs.by_year(basis).into_dyn(),
+                "category_locality_year" => costs.by_year_of(basis, &picked).into_dyn(),
                 "category_month" => costs.monthly(basis).into_dyn(),
                 "avoidable_month" => costs.monthly_total(basis, |c| !c.is_new_spending()).into_dyn(),
                 _ => costs.monthly_total(basis, Category::is_new_spending).into_dyn(),

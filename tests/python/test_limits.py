@@ -29,6 +29,20 @@ def test_a_run_that_will_not_fit_is_a_resource_error(baseline: carecast.Scenario
     assert "this run needs about" in str(e.value) and "1.0 MB is available" in str(e.value)
 
 
+def test_a_comparison_that_will_not_fit_is_refused_before_its_baseline_runs(
+        baseline: carecast.Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 2,000 replications x 10 years: about 45 MB a run, 70 MB with the baseline's results kept
+    # beside the scenario's run; 55 MB is available.
+    monkeypatch.setenv("CARECAST_MEMORY_LIMIT", "55000000")
+    redesign = carecast.Scenario.preset("wolverhampton-2015-redesign")
+    calls: list[int] = []
+    with pytest.raises(ResourceError) as e:
+        carecast.compare(baseline, redesign, replications=2000, years=10, seed=1,
+                         progress=lambda done, total: calls.append(done))
+    assert "2,000 replications x" in str(e.value) and "55 MB is available" in str(e.value)
+    assert calls == [], "refused before anything ran"
+
+
 def test_too_many_threads_or_years_are_config_errors(baseline: carecast.Scenario) -> None:
     with pytest.raises(carecast.ConfigError) as e:
         baseline.run(1, 1, seed=1, threads=100_000, progress=False)
