@@ -202,7 +202,8 @@ def savings_by_year(comparison: Comparison, basis: str = "real") -> Figure:
     figures = comparison.scenario.reported()
     figures = figures[(figures.measure == "savings") & figures.financial_year.isin(years)]
     if len(figures):
-        ax.scatter([years.index(y) for y in figures.financial_year], figures.value / 1e6, color="black",
+        # Beside gross savings, what reported programme savings are nearest to (docs/finance.md).
+        ax.scatter([years.index(y) - width for y in figures.financial_year], figures.value / 1e6, color="black",
                    marker="D", s=28, zorder=5, label="reported savings (cash; Scenario.reported)")
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x, years)
