@@ -16,6 +16,8 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
                       [--base PRESET_OR_FILE] [--population FILE.csv] [--authority NAME] [--include-uasc]
                       [--trend] [--cin CIN_XML ... [--early-help FILE.csv]] [--replications N] [--seed S]
                       [--out DIR [--overwrite]]
+    carecast sensitivity SCENARIO [--baseline BASELINE] [--output net_savings|in_care] [--at YYYY-MM]
+                         [--parameters PATH ...] [--replications N] [--years Y] [--seed S] [--out DIR [--overwrite]]
 
 Outputs are never written over a user's files: ``--out`` must be a new or empty directory (or,
 with ``--overwrite``, an earlier carecast output holding nothing else), checked before the
@@ -220,7 +222,30 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", metavar="DIR", help="write backtest.csv, backtest.png, summary.txt, the fitted "
                    "scenario.toml, its report.txt and run.json into DIR: " + OUT_HELP)
     b.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+    _sensitivity_parser(sub)
     return p
+
+
+def _sensitivity_parser(sub: Any) -> None:
+    sp = sub.add_parser("sensitivity", help="one-way sensitivity: each parameter alone at its low and high value, "
+                        "the others central, on the same random numbers; a table and a tornado chart")
+    sp.add_argument("scenario", help="preset name or file")
+    sp.add_argument("--baseline", metavar="BASELINE", help="preset name or file to save against (needed for "
+                    "--output net_savings)")
+    sp.add_argument("--output", choices=["net_savings", "in_care"], default=None,
+                    help="net savings over the horizon (default with --baseline) or children in care at the end "
+                    "(default without)")
+    sp.add_argument("--at", metavar="YYYY-MM", help="with --output in_care: children in care at the end of this month")
+    sp.add_argument("--parameters", nargs="+", metavar="PATH",
+                    help="parameter paths (Scenario.parameters()); default: the scenario's uncertain parameters, "
+                    "the 12 with the widest ranges")
+    _run_options(sp, years=3)
+    sp.set_defaults(replications=100)
+    sp.add_argument("--basis", choices=["real", "nominal", "discounted"], default="real",
+                    help="prices of net savings (default: %(default)s)")
+    sp.add_argument("--out", metavar="DIR", help="write sensitivity.csv, tornado.png, the scenarios and run.json "
+                    "into DIR: " + OUT_HELP)
+    sp.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
 
 
 class _Signalled(BaseException):
@@ -365,6 +390,8 @@ def _main(argv: Sequence[str] | None, out: _Stdout) -> int:
             return _estimate(args, out)
         if args.command == "backtest":
             return _backtest(args, out)
+        if args.command == "sensitivity":
+            return _sensitivity(args, out)
         return _run(args, out)
     except CarecastError as e:
         _error(str(e))
@@ -575,6 +602,63 @@ def _compare(args: argparse.Namespace, out: _Stdout) -> int:
                 _write_text(os.path.join(tmp, "scenario.toml"), scenario.to_toml())
 
             target.write(fill, {"command": "compare", "baseline": args.baseline, "scenario": args.scenario[0],
+                                "replications": args.replications, "years": args.years, "seed": args.seed,
+                                "threads": args.threads, "basis": args.basis, "carecast": __version__})
+            _said_written(out, target)
+    return 0
+
+
+def _sensitivity(args: argparse.Namespace, out: _Stdout) -> int:
+    """One-way sensitivity: the table sorted by swing, and with --out its CSV and tornado chart."""
+    from .analysis import WHOLE_HORIZON, one_way
+    from .plots import tornado
+
+    if args.overwrite and args.out is None:
+        raise ConfigError("--overwrite applies to --out; give --out too", path="--overwrite", value="true",
+                          allowed="with --out DIR")
+    output = args.output or ("net_savings" if args.baseline is not None else "in_care")
+    if args.at is not None and output != "in_care":
+        raise ConfigError("--at applies to --output in_care", path="--at", value=args.at,
+                          allowed="with --output in_care")
+    scenario = Scenario.load(args.scenario)
+    baseline = Scenario.load(args.baseline) if args.baseline is not None else None
+    if output == "net_savings" and baseline is None:
+        raise ConfigError("--output net_savings needs --baseline", path="--baseline", value="none",
+                          allowed="a preset name or scenario file")
+    with _directory(args) as target:  # checked now, before the runs
+        table = one_way(scenario, args.parameters, baseline, output, replications=args.replications,
+                        years=args.years, seed=args.seed, at=args.at, basis=args.basis, threads=args.threads,
+                        progress=False)
+        period = WHOLE_HORIZON if output == "net_savings" else str(table.period.iloc[0])
+        shown = table[table.period == period]
+        money = output == "net_savings"
+        scale, unit = (1e6, f"£m, {args.basis}") if money else (1.0, "children")
+        what = "net savings over the whole horizon" if money else f"children in care at the end of {period}"
+        against = f" against {baseline.name}" if baseline is not None and money else ""
+        out.say(f"{scenario.name}{against}: {what} ({unit}), each parameter alone at its low and high value, the "
+                f"others central; {args.replications} replications x {args.years} years, seed {args.seed}, "
+                "the same random numbers for every run")
+        out.say(f"central: {shown.output_central.iloc[0] / scale:,.2f}")
+        out.say("")
+        rows: list[list[str]] = [["parameter", "low", "high", "output at low", "output at high", "swing"]]
+        for r in shown.to_dict("records"):
+            rows.append([str(r["parameter"]), f"{r['low']:.4g}", f"{r['high']:.4g}",
+                         f"{r['output_low'] / scale:,.2f}", f"{r['output_high'] / scale:,.2f}",
+                         f"{r['swing'] / scale:,.2f}"])
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            out.say("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths,
+                                                                                                  strict=True))))
+        if target is not None:
+            def fill(tmp: str) -> None:
+                table.to_csv(os.path.join(tmp, "sensitivity.csv"), index=False)
+                tornado(table, period).savefig(os.path.join(tmp, "tornado.png"), dpi=120)
+                _write_text(os.path.join(tmp, "scenario.toml"), scenario.to_toml())
+                if baseline is not None:
+                    _write_text(os.path.join(tmp, "baseline.toml"), baseline.to_toml())
+
+            target.write(fill, {"command": "sensitivity", "scenario": args.scenario, "baseline": args.baseline,
+                                "output": output, "at": args.at, "parameters": args.parameters,
                                 "replications": args.replications, "years": args.years, "seed": args.seed,
                                 "threads": args.threads, "basis": args.basis, "carecast": __version__})
             _said_written(out, target)

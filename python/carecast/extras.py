@@ -9,6 +9,7 @@ extra                     installs                        for
 ========================  ==============================  ================================
 ``carecast[notebooks]``   ipywidgets, ipykernel, jupyter  the notebooks' interactive widgets
 ``carecast[parquet]``     pyarrow                         ``carecast run --out DIR --parquet``
+``carecast[calibrate]``   SALib                           Sobol indices (``carecast.analysis.sobol``)
 ``carecast[all]``         every extra above
 ========================  ==============================  ================================
 
@@ -30,6 +31,7 @@ __all__ = ["EXTRAS", "MissingExtraError", "require"]
 EXTRAS: dict[str, tuple[str, str]] = {
     "pyarrow": ("parquet", "Parquet output"),
     "ipywidgets": ("notebooks", "The notebooks' interactive widgets"),
+    "SALib": ("calibrate", "Sobol indices"),
 }
 
 

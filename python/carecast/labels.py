@@ -99,3 +99,8 @@ def has_colour(name: str) -> bool:
     """Whether ``name`` is a budget line (any of its names), "other" or a savings total, with a
     colour of its own."""
     return line_key(name) in LINE_COLOURS
+
+#: The two ends of a one-way sensitivity (:func:`carecast.plots.tornado`): the output with a
+#: parameter at its low value and at its high value, in colours no budget line has (Tol's
+#: bright blue and red).
+SENSITIVITY_COLOURS: dict[str, str] = {"low": "#4477AA", "high": "#EE6677"}

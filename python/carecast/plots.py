@@ -21,6 +21,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
 from . import Results, Scenario
+from ._errors import ConfigError
 from .finance import Comparison
 from .labels import GROUP_NAMES, colour, display, line_key
 from .options import Options, Waterfall
@@ -365,3 +366,57 @@ def _wrap(text: str, width: int = 18) -> str:
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def tornado(table: pd.DataFrame, period: str | None = None, ax: Axes | None = None) -> Figure:
+    """A tornado chart of a one-way sensitivity table (:func:`carecast.analysis.one_way`): one
+    horizontal bar per parameter from the central run's output to its output at the parameter's
+    low value and at its high value (the two ends in the colours of
+    :data:`carecast.labels.SENSITIVITY_COLOURS`), the widest swing on top, the central output as
+    a vertical line. ``period``: which of the table's periods (default ``whole horizon`` if it
+    has one, else its first).
+
+    >>> import carecast
+    >>> from carecast.analysis import one_way
+    >>> t = one_way(carecast.Scenario.preset("wolverhampton-2015-redesign"),
+    ...             ["changes[0].set.placements.reunification_multiplier"], output="in_care", replications=2,
+    ...             years=1, seed=1, progress=False)
+    >>> tornado(t).axes[0].get_xlabel()
+    'children in care at the end of 2016-03 (mean)'
+    """
+    from .analysis import WHOLE_HORIZON
+    from .labels import SENSITIVITY_COLOURS
+
+    if not isinstance(table, pd.DataFrame) or "swing" not in table.columns or table.empty:
+        raise ConfigError("table must be a table of carecast.analysis.one_way", path="table",
+                          value=type(table).__name__, allowed="the DataFrame one_way returns")
+    periods = list(dict.fromkeys(table.period))
+    if period is None:
+        period = WHOLE_HORIZON if WHOLE_HORIZON in periods else periods[0]
+    if period not in periods:
+        raise ConfigError(f"period must be one of the table's, got {period!r}", path="period", value=repr(period),
+                          allowed=", ".join(periods))
+    t = table[table.period == period].sort_values("swing", kind="stable")  # widest last: on top
+    money = t.output.iloc[0] == "net_savings"
+    scale = 1e6 if money else 1.0
+    middle = float(t.output_central.iloc[0]) / scale
+    fig, ax = _new_axes(ax, (9, max(3.0, 0.45 * len(t) + 1.6)))
+    y = np.arange(len(t))
+    for end in ("low", "high"):
+        values = t[f"output_{end}"].to_numpy() / scale
+        ax.barh(y, values - middle, left=middle, height=0.6, color=SENSITIVITY_COLOURS[end], alpha=0.85,
+                label=f"parameter at its {end} value")
+    ax.axvline(middle, color="black", linewidth=1, label="all parameters central")
+    names = [f"{_wrap(label, 45)}\n{lo:.3g} to {hi:.3g}" for label, lo, hi in zip(t.label, t.low, t.high, strict=True)]
+    ax.set_yticks(y, names, fontsize="small")
+    if money:
+        what = "net savings" + (" over the whole horizon" if period == WHOLE_HORIZON else f" in {period}")
+        ax.set_xlabel(f"{what}, £ million (mean)")
+    else:
+        ax.set_xlabel(f"children in care at the end of {period} (mean)")
+    n = int(t.replications.iloc[0])
+    ax.set_title(f"What drives the result: each parameter alone, the others central\n({n} replications each, "
+                 "the same random numbers)")
+    ax.legend(fontsize="small", loc="best")
+    ax.grid(axis="x", alpha=0.3)
+    return fig
