@@ -491,7 +491,8 @@ def default_factors(scenario: Scenario) -> dict[str, list[str]]:
     uncertain policy effect alone (widest ranges first, as :func:`ranges` chooses, if there are
     too many), then the baseline hazards in the four groups of :data:`HAZARD_GROUPS`, each group
     a single factor that moves all its hazards to the same quantile of their ranges (+-20%), as
-    an error in levels estimated from one source would.
+    an error in levels estimated from one source would. Shares (which must sum to 1) are not
+    in any group.
 
     >>> import carecast
     >>> f = default_factors(carecast.Scenario.preset("wolverhampton-2015-redesign"))
@@ -499,7 +500,9 @@ def default_factors(scenario: Scenario) -> dict[str, list[str]]:
     (11, ['hazards: referral and identification', 'hazards: entry to care'])
     """
     table = scenario.parameters()
-    fixed_hazards = table[table.path.str.startswith("hazards.") & ~table.uncertain & (table.value != 0)]
+    # Shares are left out: they must sum to 1, so cannot each move by a fifth.
+    fixed_hazards = table[table.path.str.startswith("hazards.") & ~table.uncertain & (table.value != 0)
+                          & (table.kind != "share")]
     groups: dict[str, list[str]] = {}
     for path in fixed_hazards.path:
         name = next(name for name, belongs in HAZARD_GROUPS if belongs(str(path)))

@@ -238,3 +238,14 @@ def test_a_group_of_hazards_moves_as_one(baseline):
         v = baseline.parameter(path)
         # Each hazard the same way along its own range, from 20% below to 20% above its value.
         assert [pt[path] for pt in points] == pytest.approx([0.8 * v, 0.9 * v, 1.2 * v], rel=1e-6)
+
+
+def test_sobol_runs_its_default_factors(redesign):
+    pytest.importorskip("SALib")
+    from carecast.analysis import default_factors, sobol
+
+    # Every default factor is a valid variation of the scenario (hazard groups included: shares,
+    # which must sum to 1, are in none). 2 base points x 13 = 26 runs of 1 replication x 1 year.
+    t = sobol(redesign, output="in_care", n=2, replications=1, years=1, seed=1, progress=False)
+    assert list(t.factor) != [] and set(t.factor) == set(default_factors(redesign))
+    assert (t.points == 2 * (len(set(t.factor)) + 2)).all()
