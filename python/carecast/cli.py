@@ -17,7 +17,8 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
                       [--trend] [--cin CIN_XML ... [--early-help FILE.csv]] [--replications N] [--seed S]
                       [--out DIR [--overwrite]]
     carecast sensitivity SCENARIO [--baseline BASELINE] [--output net_savings|in_care] [--at YYYY-MM]
-                         [--parameters PATH ...] [--replications N] [--years Y] [--seed S] [--out DIR [--overwrite]]
+                         [--parameters PATH ...] [--sobol N] [--replications N] [--years Y] [--seed S]
+                         [--out DIR [--overwrite]]
 
 Outputs are never written over a user's files: ``--out`` must be a new or empty directory (or,
 with ``--overwrite``, an earlier carecast output holding nothing else), checked before the
@@ -243,8 +244,11 @@ def _sensitivity_parser(sub: Any) -> None:
     sp.set_defaults(replications=100)
     sp.add_argument("--basis", choices=["real", "nominal", "discounted"], default="real",
                     help="prices of net savings (default: %(default)s)")
-    sp.add_argument("--out", metavar="DIR", help="write sensitivity.csv, tornado.png, the scenarios and run.json "
-                    "into DIR: " + OUT_HELP)
+    sp.add_argument("--sobol", type=int, metavar="N", help="Sobol indices instead (SALib, carecast[calibrate]): N "
+                    "base points, a power of two (N x (factors + 2) runs of --replications each); the factors are "
+                    "--parameters, or the policy effects and four groups of baseline hazards")
+    sp.add_argument("--out", metavar="DIR", help="write sensitivity.csv and tornado.png (sobol.csv with --sobol), "
+                    "the scenarios and run.json into DIR: " + OUT_HELP)
     sp.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
 
 
@@ -625,6 +629,8 @@ def _sensitivity(args: argparse.Namespace, out: _Stdout) -> int:
     if output == "net_savings" and baseline is None:
         raise ConfigError("--output net_savings needs --baseline", path="--baseline", value="none",
                           allowed="a preset name or scenario file")
+    if args.sobol is not None:
+        return _sobol(args, out, scenario, baseline, output)
     with _directory(args) as target:  # checked now, before the runs
         table = one_way(scenario, args.parameters, baseline, output, replications=args.replications,
                         years=args.years, seed=args.seed, at=args.at, basis=args.basis, threads=args.threads,
@@ -661,6 +667,46 @@ def _sensitivity(args: argparse.Namespace, out: _Stdout) -> int:
                                 "output": output, "at": args.at, "parameters": args.parameters,
                                 "replications": args.replications, "years": args.years, "seed": args.seed,
                                 "threads": args.threads, "basis": args.basis, "carecast": __version__})
+            _said_written(out, target)
+    return 0
+
+
+def _sobol(args: argparse.Namespace, out: _Stdout, scenario: Scenario, baseline: Scenario | None,
+           output: str) -> int:
+    """Sobol indices: the table sorted by total index, and with --out its CSV."""
+    from .analysis import WHOLE_HORIZON, sobol
+
+    with _directory(args) as target:  # checked now, before the runs
+        table = sobol(scenario, args.parameters, baseline, output, n=args.sobol, replications=args.replications,
+                      years=args.years, seed=args.seed, at=args.at, basis=args.basis, threads=args.threads,
+                      progress=_progress(args))
+        period = WHOLE_HORIZON if output == "net_savings" else str(table.period.iloc[0])
+        shown = table[table.period == period]
+        what = "net savings over the whole horizon" if output == "net_savings" else f"children in care at {period}"
+        out.say(f"{scenario.name}: Sobol indices of {what}; {int(shown.points.iloc[0])} points of "
+                f"{args.replications} replications x {args.years} years, seed {args.seed}, the same random numbers "
+                "at every point; 95% intervals (+-)")
+        out.say("")
+        rows: list[list[str]] = [["factor", "first order", "total"]]
+        for r in shown.to_dict("records"):
+            rows.append([str(r["factor"]), f"{r['S1']:.2f} +- {r['S1_conf']:.2f}",
+                         f"{r['ST']:.2f} +- {r['ST_conf']:.2f}"])
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            out.say("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths,
+                                                                                                  strict=True))))
+        if target is not None:
+            def fill(tmp: str) -> None:
+                table.to_csv(os.path.join(tmp, "sobol.csv"), index=False)
+                _write_text(os.path.join(tmp, "scenario.toml"), scenario.to_toml())
+                if baseline is not None:
+                    _write_text(os.path.join(tmp, "baseline.toml"), baseline.to_toml())
+
+            target.write(fill, {"command": "sensitivity", "method": "sobol", "n": args.sobol,
+                                "scenario": args.scenario, "baseline": args.baseline, "output": output, "at": args.at,
+                                "parameters": args.parameters, "replications": args.replications,
+                                "years": args.years, "seed": args.seed, "threads": args.threads, "basis": args.basis,
+                                "carecast": __version__})
             _said_written(out, target)
     return 0
 

@@ -249,3 +249,18 @@ def test_sobol_runs_its_default_factors(redesign):
     t = sobol(redesign, output="in_care", n=2, replications=1, years=1, seed=1, progress=False)
     assert list(t.factor) != [] and set(t.factor) == set(default_factors(redesign))
     assert (t.points == 2 * (len(set(t.factor)) + 2)).all()
+
+
+def test_cli_sensitivity_sobol(tmp_path, capsys):
+    pytest.importorskip("SALib")
+    out = tmp_path / "sobol"
+    args = ["sensitivity", "wolverhampton-2015-redesign", "--output", "in_care", "--parameters", REUNIFICATION,
+            IFA_COST, "--sobol", "4", "--replications", "2", "--years", "1", "--seed", "4", "--quiet", "--out", str(out)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "Sobol indices of children in care" in text and "16 points" in text
+    table = pd.read_csv(out / "sobol.csv")
+    assert set(table.factor) == {REUNIFICATION, IFA_COST}
+    assert json.loads((out / "run.json").read_text())["method"] == "sobol"
+    assert main(["sensitivity", "wolverhampton-2015-redesign", "--output", "in_care", "--sobol", "6", "--quiet"]) == 2
+    assert "power of two" in capsys.readouterr().err
