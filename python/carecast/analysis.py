@@ -320,6 +320,10 @@ def one_way(scenario: Scenario, parameters: Sequence[str] | None = None, baselin
     ``rule`` and ``replications``; sorted by period, then by swing, largest first. The cost:
     one run of the scenario per parameter end and one central run (and as many of the baseline
     for parameters it shares), each of ``replications`` x ``years``.
+
+    ``progress``: a bar over the parameters (None: where there is a terminal; True: always;
+    False: never), as :func:`sobol` has over its points and :func:`uncertainty` over its draws.
+    Ctrl-C stops any of them within a second (``KeyboardInterrupt``).
     """
     from . import _whole
     from .finance import central
@@ -335,12 +339,15 @@ def one_way(scenario: Scenario, parameters: Sequence[str] | None = None, baselin
     shared_paths = _shared(fixed, base, paths)
 
     def run(s: Scenario) -> Results:
-        return s.run(n, y, seed, threads, progress=False if progress is None else progress)
+        return s.run(n, y, seed, threads, progress=False)
 
     evaluate = _Evaluator(fixed, base, out_kind, at, basis, run)
     middle = evaluate({}, {})
     rows = []
-    for _, r in table.iterrows():
+    from tqdm.auto import tqdm
+
+    for _, r in tqdm(table.iterrows(), total=len(table), desc="one-way", unit="parameter",
+                     disable=_bar_off(progress), delay=0.5):
         path = str(r.parameter)
         ends = {"low": lows.get(path, float(r.low)), "high": highs.get(path, float(r.high))}
         got = {}

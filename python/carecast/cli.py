@@ -634,7 +634,7 @@ def _sensitivity(args: argparse.Namespace, out: _Stdout) -> int:
     with _directory(args) as target:  # checked now, before the runs
         table = one_way(scenario, args.parameters, baseline, output, replications=args.replications,
                         years=args.years, seed=args.seed, at=args.at, basis=args.basis, threads=args.threads,
-                        progress=False)
+                        progress=_progress(args))
         period = WHOLE_HORIZON if output == "net_savings" else str(table.period.iloc[0])
         shown = table[table.period == period]
         money = output == "net_savings"

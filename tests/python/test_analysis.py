@@ -255,7 +255,8 @@ def test_cli_sensitivity_sobol(tmp_path, capsys):
     pytest.importorskip("SALib")
     out = tmp_path / "sobol"
     args = ["sensitivity", "wolverhampton-2015-redesign", "--output", "in_care", "--parameters", REUNIFICATION,
-            IFA_COST, "--sobol", "4", "--replications", "2", "--years", "1", "--seed", "4", "--quiet", "--out", str(out)]
+            IFA_COST, "--sobol", "4", "--replications", "2", "--years", "1", "--seed", "4", "--quiet",
+            "--out", str(out)]
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "Sobol indices of children in care" in text and "16 points" in text
