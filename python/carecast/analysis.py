@@ -785,3 +785,10 @@ def uncertainty(scenario: Scenario, baseline: Scenario | None = None, draws: Sup
                      "parameter_share": parameter_var / total if total > 0 else float("nan"),
                      "draws": n_draws, "replications": m, "chance_replications": c})
     return pd.DataFrame(rows)
+
+
+from ._voi import evpi, evppi, net_benefits  # noqa: E402  (value of information, in a module of its own)
+
+__all__ = ["DEFAULT_MOST", "HAZARD_GROUPS", "OUTPUTS", "WHOLE_HORIZON", "default_factors", "evpi", "evppi",
+           "in_care_by_replication", "net_benefits", "net_savings_by_replication", "one_way",
+           "partial_rank_correlations", "prcc", "ranges", "sobol", "uncertainty"]

@@ -19,6 +19,8 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
     carecast sensitivity SCENARIO [--baseline BASELINE] [--output net_savings|in_care] [--at YYYY-MM]
                          [--parameters PATH ...] [--sobol N] [--replications N] [--years Y] [--seed S]
                          [--out DIR [--overwrite]]
+    carecast voi BASELINE SCENARIO [SCENARIO ...] [--parameters PATH ...] [--population N] [--replications N]
+                 [--years Y] [--seed S] [--out DIR [--overwrite]]
 
 Outputs are never written over a user's files: ``--out`` must be a new or empty directory (or,
 with ``--overwrite``, an earlier carecast output holding nothing else), checked before the
@@ -224,6 +226,7 @@ def _parser() -> argparse.ArgumentParser:
                    "scenario.toml, its report.txt and run.json into DIR: " + OUT_HELP)
     b.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     _sensitivity_parser(sub)
+    _voi_parser(sub)
     return p
 
 
@@ -250,6 +253,28 @@ def _sensitivity_parser(sub: Any) -> None:
     sp.add_argument("--out", metavar="DIR", help="write sensitivity.csv and tornado.png (sobol.csv with --sobol), "
                     "the scenarios and run.json into DIR: " + OUT_HELP)
     sp.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+
+
+def _voi_parser(sub: Any) -> None:
+    v = sub.add_parser("voi", help="value of information: what knowing the uncertain parameters would be worth to "
+                       "the choice between a baseline and one or more options (EVPI, EVPPI), on net savings")
+    v.add_argument("baseline", help="preset name or file: the option of doing nothing new")
+    v.add_argument("scenario", nargs="+", help="preset name or file: the options, run on the same random numbers")
+    v.add_argument("--parameters", nargs="+", metavar="PATH",
+                   help="parameters to value one by one (default: every parameter drawn, then the policy effects "
+                   "together and the unit costs together)")
+    v.add_argument("--population", type=float, default=1.0,
+                   help="decisions the information would inform, such as authorities deciding alike (default: 1)")
+    v.add_argument("--method", choices=["auto", "gam", "gp", "additive"], default="auto",
+                   help="regression of EVPPI (default: %(default)s: splines up to 4 parameters, beyond them a "
+                   "Gaussian process or additive splines, whichever predicts better)")
+    _run_options(v, years=3)
+    v.set_defaults(replications=500)
+    v.add_argument("--basis", choices=["real", "nominal", "discounted"], default="discounted",
+                   help="prices of net savings (default: %(default)s, a present value)")
+    v.add_argument("--out", metavar="DIR", help="write evpi.csv, evppi.csv, evppi.png, the scenarios and run.json "
+                   "into DIR: " + OUT_HELP)
+    v.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
 
 
 class _Signalled(BaseException):
@@ -396,6 +421,8 @@ def _main(argv: Sequence[str] | None, out: _Stdout) -> int:
             return _backtest(args, out)
         if args.command == "sensitivity":
             return _sensitivity(args, out)
+        if args.command == "voi":
+            return _voi(args, out)
         return _run(args, out)
     except CarecastError as e:
         _error(str(e))
@@ -706,6 +733,59 @@ def _sobol(args: argparse.Namespace, out: _Stdout, scenario: Scenario, baseline:
                                 "scenario": args.scenario, "baseline": args.baseline, "output": output, "at": args.at,
                                 "parameters": args.parameters, "replications": args.replications,
                                 "years": args.years, "seed": args.seed, "threads": args.threads, "basis": args.basis,
+                                "carecast": __version__})
+            _said_written(out, target)
+    return 0
+
+
+def _voi(args: argparse.Namespace, out: _Stdout) -> int:
+    """EVPI and EVPPI of the choice between the baseline and the options."""
+    from .analysis import evpi, evppi, net_benefits
+    from .plots import evppi as evppi_chart
+
+    if args.overwrite and args.out is None:
+        raise ConfigError("--overwrite applies to --out; give --out too", path="--overwrite", value="true",
+                          allowed="with --out DIR")
+    require("sklearn", "EVPI and EVPPI by regression")
+    baseline = Scenario.load(args.baseline)
+    options = [Scenario.load(s) for s in args.scenario]
+    with _directory(args) as target:  # checked now, before the runs
+        result = compare(baseline, *options, replications=args.replications, years=args.years, seed=args.seed,
+                         threads=args.threads, progress=_progress(args))
+        benefits, draws = net_benefits(result, args.basis)
+        whole = evpi(benefits, draws, args.population, method=args.method)
+        parts = evppi(benefits, draws, args.parameters, args.population, method=args.method)
+        e = whole.iloc[0]
+        scale = 1e6
+        out.say(f"Choosing between {', '.join(benefits.columns)} on net savings over {args.years} years "
+                f"(£m, {args.basis}); {args.replications} replications, seed {args.seed}")
+        out.say(f"best on expected net savings: {e.best} (best in {e.probability_best:.0%} of parameter draws)")
+        out.say(f"EVPI per decision: {e.evpi / scale:,.3f}  (with chance, not a value of information: "
+                f"{e.evpi_with_chance / scale:,.3f})")
+        if args.population != 1:
+            out.say(f"EVPI for {args.population:g} decisions: {e.population_evpi / scale:,.2f}")
+        out.say("")
+        rows: list[list[str]] = [["parameter", "EVPPI", "share of EVPI", "R2 (cross-validated)", "method"]]
+        for r in parts.to_dict("records"):
+            rows.append([str(r["parameter"]), f"{r['evppi'] / scale:,.3f}", f"{r['share_of_evpi']:.0%}",
+                         f"{r['r2']:.2f}", str(r["method"])])
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            out.say("  ".join(v.ljust(w) if i in (0, 4) else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths,
+                                                                                                      strict=True))))
+        if target is not None:
+            def fill(tmp: str) -> None:
+                whole.to_csv(os.path.join(tmp, "evpi.csv"), index=False)
+                parts.to_csv(os.path.join(tmp, "evppi.csv"), index=False)
+                evppi_chart(parts, whole).savefig(os.path.join(tmp, "evppi.png"), dpi=120)
+                _write_text(os.path.join(tmp, "baseline.toml"), baseline.to_toml())
+                for i, s in enumerate(options, start=1):
+                    _write_text(os.path.join(tmp, f"option{i}.toml"), s.to_toml())
+
+            target.write(fill, {"command": "voi", "baseline": args.baseline, "scenarios": args.scenario,
+                                "parameters": args.parameters, "population": args.population,
+                                "method": args.method, "replications": args.replications, "years": args.years,
+                                "seed": args.seed, "threads": args.threads, "basis": args.basis,
                                 "carecast": __version__})
             _said_written(out, target)
     return 0

@@ -9,7 +9,7 @@ extra                     installs                        for
 ========================  ==============================  ================================
 ``carecast[notebooks]``   ipywidgets, ipykernel, jupyter  the notebooks' interactive widgets
 ``carecast[parquet]``     pyarrow                         ``carecast run --out DIR --parquet``
-``carecast[calibrate]``   SALib                           Sobol indices (``carecast.analysis.sobol``)
+``carecast[calibrate]``   SALib, scikit-learn             Sobol indices, EVPPI (``carecast.analysis``)
 ``carecast[all]``         every extra above
 ========================  ==============================  ================================
 
@@ -32,6 +32,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "pyarrow": ("parquet", "Parquet output"),
     "ipywidgets": ("notebooks", "The notebooks' interactive widgets"),
     "SALib": ("calibrate", "Sobol indices"),
+    "sklearn": ("calibrate", "EVPI and EVPPI by regression"),
 }
 
 

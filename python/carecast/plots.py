@@ -420,3 +420,35 @@ def tornado(table: pd.DataFrame, period: str | None = None, ax: Axes | None = No
     ax.legend(fontsize="small", loc="best")
     ax.grid(axis="x", alpha=0.3)
     return fig
+
+
+def evppi(table: pd.DataFrame, evpi: pd.DataFrame | None = None, ax: Axes | None = None) -> Figure:
+    """A bar chart of EVPPI (:func:`carecast.analysis.evppi`), largest on top, in £ thousand per
+    decision, with the EVPI (:func:`carecast.analysis.evpi`, chance removed) as a line if given.
+
+    >>> import numpy as np, pandas as pd
+    >>> from carecast.analysis import evppi as value
+    >>> rng = np.random.default_rng(1)
+    >>> d = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    >>> nb = pd.DataFrame({"nothing": 0.0, "option": 1e5 * (d.a + 0.2)})
+    >>> evppi(value(nb, d, ["a", "b"])).axes[0].get_xlabel()
+    'EVPPI, £ thousand per decision'
+    """
+    from .labels import SENSITIVITY_COLOURS
+
+    if not isinstance(table, pd.DataFrame) or "evppi" not in table.columns or table.empty:
+        raise ConfigError("table must be a table of carecast.analysis.evppi", path="table",
+                          value=type(table).__name__, allowed="the DataFrame evppi returns")
+    t = table.sort_values("evppi", kind="stable")
+    fig, ax = _new_axes(ax, (9, max(3.0, 0.4 * len(t) + 1.6)))
+    y = np.arange(len(t))
+    ax.barh(y, t.evppi / 1e3, height=0.6, color=SENSITIVITY_COLOURS["high"], alpha=0.85)
+    ax.set_yticks(y, [_wrap(str(p), 60) for p in t.parameter], fontsize="small")
+    if evpi is not None and not evpi.empty:
+        ax.axvline(float(evpi.evpi.iloc[0]) / 1e3, color="black", linewidth=1, linestyle="--",
+                   label="EVPI: every parameter known")
+        ax.legend(fontsize="small", loc="lower right")
+    ax.set_xlabel("EVPPI, £ thousand per decision")
+    ax.set_title("What knowing each parameter before deciding would be worth")
+    ax.grid(axis="x", alpha=0.3)
+    return fig
