@@ -480,7 +480,8 @@ class Scenario:
         >>> base = carecast.Scenario.preset("wolverhampton-2015")
         >>> design = pd.DataFrame({"hazards.not_known.referral.age_5_9": [0.02, 0.03]})
         >>> r = base.run(4, years=1, seed=5, progress=False, parameter_sample=design, sample_chance=2)
-        >>> r.parameter_draws()["value"].tolist()
+        >>> d = r.parameter_draws()
+        >>> d[d.parameter == "hazards.not_known.referral.age_5_9"].value.tolist()
         [0.02, 0.02, 0.03, 0.03]
         >>> parts = [base.run(range(a, b), years=1, seed=5, progress=False) for a, b in [(0, 2), (2, 4)]]
         >>> carecast.Results.merge(parts) == base.run(4, 1, seed=5, progress=False)

@@ -37,8 +37,10 @@ def test_the_table_lists_its_parameters_as_uncertain(uncertain):
 
 def test_a_run_records_the_tables_draws_after_the_others(uncertain):
     r = uncertain.run(4, years=1, seed=3, progress=False)
-    d = r.parameter_draws().pivot(index="replication", columns="parameter", values="value")
-    assert list(d.columns) == sorted([REFERRAL, SIBLINGS])
+    draws = r.parameter_draws()
+    # After the unit costs the preset draws, in the table's order.
+    assert list(draws.parameter.unique()[-2:]) == [REFERRAL, SIBLINGS]
+    d = draws.pivot(index="replication", columns="parameter", values="value")
     assert d[REFERRAL].nunique() == 4 and (d[SIBLINGS].between(0, 1)).all()
     assert r == uncertain.run(4, years=1, seed=3, threads=1, progress=False)
 
@@ -49,6 +51,8 @@ def test_central_fixes_the_tables_parameters_too(uncertain):
     assert not c.parameters().uncertain.any()
     assert c.parameter(REFERRAL) == 0.026
     assert c.run(2, years=1, seed=1, progress=False).parameter_draws().empty
+    assert central(carecast.Scenario.preset("wolverhampton-2015-redesign").updated({"uncertainty": TABLE})) \
+        .parameters().uncertain.sum() == 0
 
 
 def test_bad_tables_are_config_errors(baseline):
@@ -81,7 +85,8 @@ def test_a_sample_from_outside_with_shared_chance(as_dict):
 def test_a_sample_with_its_own_chance_must_cover_the_replications(baseline):
     design = pd.DataFrame({REFERRAL: [0.02, 0.03]})
     r = baseline.run(2, years=1, seed=1, progress=False, parameter_sample=design)
-    assert r.parameter_draws().value.tolist() == [0.02, 0.03]
+    d = r.parameter_draws()
+    assert d[d.parameter == REFERRAL].value.tolist() == [0.02, 0.03]
     with pytest.raises(carecast.CarecastError, match="got 2 rows"):
         baseline.run(3, years=1, seed=1, progress=False, parameter_sample=design)
 
