@@ -234,7 +234,7 @@ fn cholesky(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
             let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
             if i == j {
                 let pivot = a[i][i] - s;
-                if !(pivot > 1e-10) {
+                if pivot.is_nan() || pivot <= 1e-10 {
                     return None;
                 }
                 l[i][j] = pivot.sqrt();
