@@ -119,7 +119,8 @@ pub struct UncertainParameter {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Correlation {
-    /// The paths of two parameters of `[[uncertainty.parameters]]`.
+    /// The paths of two uncertain parameters: of `[[uncertainty.parameters]]`, or
+    /// distributions written in place (a policy effect), which are then drawn through the copula.
     pub parameters: [String; 2],
     /// Their rank (Spearman) correlation, above -1 and below 1.
     pub rho: f64,

@@ -55,8 +55,9 @@ impl Compiled {
     /// A [`ConfigError`] naming the entry's field: a path that is not a parameter (with the
     /// closest), one the run cannot vary, one already a distribution where it is written, one
     /// listed twice; a distribution whose values do not fit the parameter's range; a
-    /// correlation of a parameter not in the table, of a parameter with itself, given twice,
-    /// with `|rho| >= 1`; correlations that cannot hold together (not positive definite).
+    /// correlation of a parameter that is not uncertain (in the table or written as a
+    /// distribution), of a parameter with itself, given twice, with `|rho| >= 1`; correlations
+    /// that cannot hold together (not positive definite).
     pub(crate) fn new(scenario: &Scenario) -> std::result::Result<Compiled, ConfigError> {
         let table: &Uncertainty = &scenario.uncertainty;
         let index = ParameterIndex::of(scenario);
@@ -88,29 +89,37 @@ impl Compiled {
                 key: rng::hash_str(&u.path),
             });
         }
-        let n = entries.len();
-        let mut matrix = vec![vec![0.0; n]; n];
-        for (i, row) in matrix.iter_mut().enumerate() {
-            row[i] = 1.0;
-        }
+        // A distribution written in place (a policy effect) that is correlated is drawn here
+        // too, through the copula, after the table's parameters.
+        let mut pairs: Vec<[usize; 2]> = Vec::with_capacity(table.correlations.len());
         for (j, c) in table.correlations.iter().enumerate() {
             let field = format!("uncertainty.correlations[{j}]");
             let mut at = [0; 2];
             for (k, path) in c.parameters.iter().enumerate() {
-                at[k] = entries.iter().position(|e| e.path == *path).ok_or_else(|| {
-                    let written = index.get(path, path).ok().is_some_and(|(_, p)| p.is_uncertain());
-                    let how = if written {
-                        "; this one is a distribution where it is written: write a number there and give its \
-                         distribution in uncertainty.parameters to correlate it"
-                    } else {
-                        ""
-                    };
-                    ConfigError::new(
-                        format!("{field}.parameters[{k}]"),
-                        format!("\"{path}\""),
-                        format!("the path of a parameter of uncertainty.parameters{how}"),
-                    )
-                })?;
+                let position = entries.iter().position(|e| e.path == *path);
+                at[k] = match position {
+                    Some(i) => i,
+                    None => {
+                        let not_uncertain = || {
+                            ConfigError::new(
+                                format!("{field}.parameters[{k}]"),
+                                format!("\"{path}\""),
+                                "the path of an uncertain parameter: one of uncertainty.parameters, or a distribution \
+                                 written in place (a policy effect)",
+                            )
+                        };
+                        let (spec, written) = index.variable(path, &format!("{field}.parameters[{k}]"))?;
+                        let Param::Uncertain(distribution) = written else { return Err(not_uncertain()) };
+                        entries.push(Entry {
+                            path: path.clone(),
+                            distribution: distribution.clone(),
+                            range: spec.range,
+                            whole: spec.whole,
+                            key: rng::hash_str(path),
+                        });
+                        entries.len() - 1
+                    }
+                };
             }
             if at[0] == at[1] {
                 return Err(ConfigError::new(
@@ -122,13 +131,21 @@ impl Compiled {
             if !(c.rho.is_finite() && c.rho.abs() < 1.0) {
                 return Err(ConfigError::new(format!("{field}.rho"), c.rho, "a rank correlation above -1 and below 1"));
             }
-            if matrix[at[0]][at[1]] != 0.0 {
+            if pairs.iter().any(|p| *p == at || *p == [at[1], at[0]]) {
                 return Err(ConfigError::new(
                     format!("{field}.parameters"),
                     format!("\"{}\" and \"{}\"", c.parameters[0], c.parameters[1]),
                     "a pair not correlated before in uncertainty.correlations (each pair once)",
                 ));
             }
+            pairs.push(at);
+        }
+        let n = entries.len();
+        let mut matrix = vec![vec![0.0; n]; n];
+        for (i, row) in matrix.iter_mut().enumerate() {
+            row[i] = 1.0;
+        }
+        for (c, at) in table.correlations.iter().zip(&pairs) {
             let r = normal_score_correlation(c.rho);
             matrix[at[0]][at[1]] = r;
             matrix[at[1]][at[0]] = r;
@@ -248,8 +265,9 @@ fn cholesky(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
 
 impl Scenario {
     /// The values the uncertainty table (`[[uncertainty.parameters]]`) draws for replication
-    /// `replication` of a run seeded `seed`, as `(path, value)` pairs in the table's order
-    /// (empty without a table). A run draws the same: `with_parameters` of these (and of the
+    /// `replication` of a run seeded `seed`, as `(path, value)` pairs in the table's order, then
+    /// those of the distributions written in place that `[[uncertainty.correlations]]`
+    /// correlates, in the order they are first named there (empty without a table). A run draws the same: `with_parameters` of these (and of the
     /// draws of the other uncertain parameters) reproduces the replication.
     ///
     /// # Errors
