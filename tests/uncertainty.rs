@@ -407,3 +407,20 @@ fn a_distribution_written_in_place_can_be_correlated() {
     assert_eq!(e.path, "uncertainty.correlations[0].parameters[1]");
     assert!(e.allowed.contains("distribution written in place"), "{e}");
 }
+
+#[test]
+fn draws_that_break_a_rule_of_the_whole_scenario_stop_the_run_naming_the_replication() {
+    // Intensive support from age 10, its upper age drawn from 0 to 17: a replication that
+    // draws an upper age below 10 cannot run, and says so rather than running something else.
+    let s = Scenario::default_preset()
+        .updated(json!({
+            "policy": {"intensive_support": {"min_age": 10}},
+            "uncertainty": {"parameters": [{"path": "policy.intensive_support.max_age",
+                "distribution": {"dist": "uniform", "low": 0.0, "high": 17.0}}]},
+        }))
+        .unwrap();
+    let bad = (0..20).find(|&r| s.uncertainty_draws(2, r).unwrap()[0].1 < 10.0).expect("a draw below 10 in 20");
+    let e = config_error(Model::new(&s).unwrap().run(&RunOptions::new(bad as usize + 1, 1, 2), &Silent).unwrap_err());
+    assert_eq!(e.path, "policy.intensive_support.min_age");
+    assert!(e.value.contains(&format!("in replication {bad}, which set policy.intensive_support.max_age = ")), "{e}");
+}

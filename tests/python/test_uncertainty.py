@@ -105,3 +105,16 @@ def test_bad_samples_name_the_row_and_column(baseline):
     with pytest.raises(carecast.ConfigError) as e:
         baseline.run(2, years=1, progress=False, parameter_sample={"costs.placements.ifa.amount": [1.0, 2.0]})
     assert "priced after the run" in e.value.allowed
+
+
+def test_a_policy_effect_written_in_place_can_be_correlated():
+    s = carecast.Scenario.preset("wolverhampton-2015-redesign").updated({"uncertainty": {
+        "parameters": TABLE["parameters"][:1],
+        "correlations": [{"parameters": [REFERRAL, EFFECT], "rho": 0.7}],
+    }})
+    r = s.run(3, years=1, seed=2, progress=False)
+    d = r.parameter_draws()
+    assert (d.parameter == EFFECT).sum() == 3  # its own column, drawn through the copula
+    row = d[d.replication == 1].set_index("parameter").value
+    again = s.with_parameters(row.to_dict()).run(range(1, 2), years=1, seed=2, progress=False)
+    assert (again.array("lac_stock")[0] == r.array("lac_stock")[1]).all()
