@@ -29,7 +29,7 @@ pub mod start;
 pub mod vocab;
 
 pub use calendar::YearMonth;
-pub use engine::{CancelFlag, Model, Progress, RunOptions, Silent, run};
+pub use engine::{CancelFlag, Model, ParameterSample, Progress, RunOptions, SampleChance, Silent, run};
 pub use error::{CarecastError, ConfigError, Result};
 pub use outputs::RunResults;
 pub use scenario::{DEFAULT_PRESET, Scenario, preset_names};

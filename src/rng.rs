@@ -28,6 +28,9 @@ pub enum Purpose {
     Family = 4,
     /// Births into the never-contacted pool.
     Births = 5,
+    /// Per-replication draws of the scenario's uncertainty table (one stream per parameter,
+    /// keyed by the hash of its path).
+    Uncertainty = 6,
 }
 
 /// SplitMix64 finaliser: a bijective, well-mixing map used to fold keys together.

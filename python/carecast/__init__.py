@@ -451,6 +451,8 @@ class Scenario:
         seed: SupportsIndex = 20150401,
         threads: SupportsIndex | None = None,
         progress: Progress = None,
+        parameter_sample: pd.DataFrame | Mapping[str, Any] | None = None,
+        sample_chance: SupportsIndex | None = None,
     ) -> Results:
         """Run the Monte Carlo model.
 
@@ -463,7 +465,24 @@ class Scenario:
         the replications of the range). Ctrl-C stops the run with ``KeyboardInterrupt``; the GIL
         is released while it runs.
 
+        ``parameter_sample``: parameter values from outside (a Latin hypercube, a Sobol sequence,
+        a calibration posterior), a pandas DataFrame whose columns are parameter paths (as
+        :meth:`parameters` lists them) with one row per draw, or a dict of paths to equal-length
+        arrays. Its values replace, for those paths, any distribution (written in place or in
+        the ``[[uncertainty.parameters]]`` table). With ``sample_chance=None`` replication ``r``
+        takes row ``r`` (by position) with its own chance, so the rows must cover every
+        replication; with ``sample_chance=k`` replication ``r`` takes row ``r // k`` on chance
+        stream ``r % k``: every row meets the same ``k`` chance streams (common random numbers),
+        as Sobol indices and one-way designs need. The values are recorded in
+        :meth:`Results.parameter_draws`. A value outside its parameter's range is a
+        :class:`ConfigError` naming its row and column.
+
         >>> base = carecast.Scenario.preset("wolverhampton-2015")
+        >>> design = pd.DataFrame({"hazards.not_known.referral.age_5_9": [0.02, 0.03]})
+        >>> r = base.run(4, years=1, seed=5, progress=False, parameter_sample=design, sample_chance=2)
+        >>> d = r.parameter_draws()
+        >>> d[d.parameter == "hazards.not_known.referral.age_5_9"].value.tolist()
+        [0.02, 0.02, 0.03, 0.03]
         >>> parts = [base.run(range(a, b), years=1, seed=5, progress=False) for a, b in [(0, 2), (2, 4)]]
         >>> carecast.Results.merge(parts) == base.run(4, 1, seed=5, progress=False)
         True
@@ -472,9 +491,14 @@ class Scenario:
         y = _whole("years", years, 1, _MAX_YEARS)
         s = _whole("seed", seed, 0, _U64_MAX)
         t = None if threads is None else _whole("threads", threads, 1, _USIZE_MAX, "or None")
+        names, values = _parameter_sample(parameter_sample)
+        k = None if sample_chance is None else _whole("sample_chance", sample_chance, 1, _USIZE_MAX, "or None")
+        if k is not None and names is None:
+            raise ConfigError("sample_chance needs a parameter_sample", path="sample_chance", value=str(k),
+                              allowed="None without a parameter_sample")
         callback, bar = _progress_callback(progress, n)
         try:
-            inner = self._inner.run(n, y, s, t, callback, first)
+            inner = self._inner.run(n, y, s, t, callback, first, names, values, k)
         finally:
             if bar is not None:
                 bar.close()
@@ -555,6 +579,45 @@ def _whole(name: str, value: object, low: int, high: int, also: str = "") -> int
         raise ConfigError(f"{name} must be {allowed}, got {_short(number)}", path=name, value=_short(number),
                           allowed=allowed)
     return number
+
+
+def _parameter_sample(sample: object) -> tuple[list[str] | None, npt.NDArray[np.float64] | None]:
+    """The paths and the rows x paths array of a parameter sample (a DataFrame, or a dict of
+    paths to equal-length arrays), or ``(None, None)``; a :class:`ConfigError` otherwise."""
+    if sample is None:
+        return None, None
+    allowed = "a pandas DataFrame (columns: parameter paths; one row per draw) or a dict of paths to arrays"
+    if isinstance(sample, pd.DataFrame):
+        columns = {str(c): sample[c].to_numpy() for c in sample.columns}
+        if len(columns) != sample.shape[1]:
+            raise ConfigError("parameter_sample names a column twice", path="parameter_sample",
+                              value="a repeated column", allowed="each parameter in one column")
+    elif isinstance(sample, Mapping):
+        columns = {}
+        for key, column in sample.items():
+            if not isinstance(key, str):
+                raise ConfigError(f"parameter_sample keys must be parameter paths, got {_short(key)}",
+                                  path="parameter_sample", value=_short(key), allowed=allowed)
+            columns[key] = np.asarray(column)
+    else:
+        raise ConfigError(f"parameter_sample must be {allowed}, got {type(sample).__name__}",
+                          path="parameter_sample", value=type(sample).__name__, allowed=allowed)
+    if not columns:
+        raise ConfigError("parameter_sample has no columns", path="parameter_sample", value="no columns",
+                          allowed="one column per parameter path")
+    lengths = {name: column.shape for name, column in columns.items()}
+    rows = next(iter(lengths.values()))
+    for name, shape in lengths.items():
+        if len(shape) != 1 or shape != rows:
+            raise ConfigError(f"parameter_sample[{name!r}] has shape {shape}; every column needs {rows}",
+                              path=f"parameter_sample[{name!r}]", value=str(shape),
+                              allowed="one value per row, the same number in every column")
+    try:
+        values = np.column_stack([np.asarray(c, dtype=np.float64) for c in columns.values()])
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"parameter_sample must hold numbers: {e}", path="parameter_sample",
+                          value="not numbers", allowed="numbers") from None
+    return list(columns), np.ascontiguousarray(values)
 
 
 #: Largest first replication of a range (2^53, as the core allows).
@@ -890,7 +953,9 @@ class Results:
 
         Columns ``replication``, ``parameter`` (the path, as :meth:`Scenario.parameters` names it:
         a policy field under the path where its distribution is written, ``policy.`` or
-        ``changes[i].set.``; unit costs under ``costs.``) and ``value``; rows replication by
+        ``changes[i].set.``; unit costs under ``costs.``; then the parameters of the scenario's
+        ``[[uncertainty.parameters]]`` table, then those of a ``parameter_sample`` not listed
+        before) and ``value``; rows replication by
         replication, numbered globally (a run over a range starts at its first replication). No
         rows when nothing is uncertain. Unit costs are the draws the run's own
         scenario prices it with.

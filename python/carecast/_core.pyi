@@ -77,6 +77,9 @@ class Scenario:
         threads: int | None = None,
         progress: Callable[[int, int], object] | None = None,
         first_replication: int = 0,
+        sample_names: list[str] | None = None,
+        sample_values: npt.NDArray[np.float64] | None = None,
+        shared: int | None = None,
     ) -> RunResults: ...
     def check_comparison_memory(
         self, scenarios: list[Scenario], replications: int, years: int, threads: int | None, first_replication: int

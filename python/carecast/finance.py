@@ -130,7 +130,9 @@ def check_same_demand(baseline: Any, scenario: Any) -> None:
 
 def central(scenario: Any) -> Any:
     """The scenario with every uncertain parameter fixed at its central value (mean; median for
-    log-normal), so that a comparison shows chance alone."""
+    log-normal; rounded for a whole number), so that a comparison shows chance alone. The
+    parameters of the ``[[uncertainty.parameters]]`` table are fixed too, which takes them (and
+    their correlations) out of the table."""
     p = scenario.parameters()
     uncertain = p[p.uncertain]
     return scenario.with_parameters(dict(zip(uncertain.path, uncertain.value, strict=True)))

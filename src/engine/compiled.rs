@@ -314,6 +314,11 @@ pub struct Model {
     mix_slots: Vec<[Option<[usize; Placement::COUNT]>; 2]>,
     /// Uncertain unit costs: where the draw is recorded, the cost, its list index, its amount.
     cost_slots: Vec<(usize, CostParam, usize, Param)>,
+    /// The scenario's uncertainty table, ready to draw, if it has one: each replication then
+    /// runs a model of the scenario with the table's draws set ([`Model::run`]).
+    pub(crate) uncertainty: Option<std::sync::Arc<crate::scenario::uncertainty::Compiled>>,
+    /// A parameter sample from outside ([`Model::with_sample`]), if given.
+    pub(crate) sample: Option<std::sync::Arc<super::ParameterSample>>,
 }
 
 impl Model {
@@ -440,6 +445,16 @@ impl Model {
             .filter(|(_, _, p)| p.is_uncertain())
             .map(|(which, i, p)| (slot(which.path(i)), which, i, p.clone()))
             .collect();
+        // The uncertainty table's parameters come last, in its order.
+        let uncertainty = if scenario.uncertainty.is_empty() {
+            None
+        } else {
+            let compiled = crate::scenario::uncertainty::Compiled::new(scenario)?;
+            for path in compiled.paths() {
+                slot(path.to_string());
+            }
+            Some(std::sync::Arc::new(compiled))
+        };
         Ok(Model {
             scenario: scenario.clone(),
             start: scenario.start,
@@ -499,13 +514,49 @@ impl Model {
             period_slots,
             mix_slots,
             cost_slots,
+            uncertainty,
+            sample: None,
         })
+    }
+
+    /// This model run with a parameter sample from outside: each replication takes a row of
+    /// `sample` (which row, and which chance, as [`super::SampleChance`] says), and runs the
+    /// scenario with those values set ([`Scenario::with_parameters`]), over any distribution
+    /// written in place or given in the uncertainty table. Paths of the sample that are not
+    /// already recorded are recorded in [`crate::RunResults::parameter_draws`] after the others.
+    ///
+    /// # Errors
+    /// A [`crate::ConfigError`] naming the column (a path that is not a parameter, with the
+    /// closest; a unit cost, posts or one of shares that must sum to 1, which a run cannot vary;
+    /// a path given twice), or the row and column of a value outside its parameter's range.
+    ///
+    /// # Examples
+    /// ```
+    /// use carecast::{Model, ParameterSample, RunOptions, Scenario, Silent};
+    /// let names = vec!["hazards.not_known.referral.age_5_9".to_string()];
+    /// let values = ndarray::array![[0.02], [0.03]];
+    /// let model = Model::new(&Scenario::default_preset()).unwrap()
+    ///     .with_sample(ParameterSample::new(names, values)).unwrap();
+    /// let results = model.run(&RunOptions::new(2, 1, 7), &Silent).unwrap();
+    /// assert_eq!(results.parameter_draws.column(results.parameter_names.len() - 1).to_vec(), [0.02, 0.03]);
+    /// ```
+    pub fn with_sample(mut self, sample: super::ParameterSample) -> Result<Model> {
+        sample.check(&self.scenario)?;
+        for name in &sample.names {
+            if !self.parameter_names.contains(name) {
+                self.parameter_names.push(name.clone());
+            }
+        }
+        self.sample = Some(std::sync::Arc::new(sample));
+        Ok(self)
     }
 
     /// Paths of the uncertain parameters each replication draws, in the order of
     /// [`crate::RunResults::parameter_draws`]' columns: policy fields where their distributions
     /// are written (`policy.` or `changes[i].set.`), each share of a placement mix drawn from
-    /// its evidence (`policy.placements.mix_under_10.ifa`), then unit costs (`costs.`).
+    /// its evidence (`policy.placements.mix_under_10.ifa`), then unit costs (`costs.`), then the
+    /// parameters of the uncertainty table in its order, then those of a parameter sample
+    /// ([`Model::with_sample`]) not listed before.
     pub fn parameter_names(&self) -> &[String] {
         &self.parameter_names
     }

@@ -3,12 +3,14 @@
 mod cohort;
 pub(crate) mod compiled;
 mod memory;
+mod sample;
 mod world;
 
 pub use compiled::Model;
 pub use memory::{MemoryEstimate, available_memory, format_bytes};
+pub use sample::{ParameterSample, SampleChance};
 
-use crate::error::{CarecastError, Result};
+use crate::error::{CarecastError, ConfigError, Result};
 use crate::outputs::{RepOutput, ResultsBuilder, RunHeader, RunResults};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -221,6 +223,9 @@ impl Model {
     /// ```
     pub fn run(&self, options: &RunOptions, progress: &dyn Progress) -> Result<RunResults> {
         options.check()?;
+        if let Some(sample) = &self.sample {
+            sample.covers(options.replication_range())?;
+        }
         let estimate = self.memory_estimate(options);
         estimate.check(available_memory())?;
         let threads = options.worker_threads();
@@ -244,7 +249,7 @@ impl Model {
         // folds each batch in order as it arrives and reports progress in between. The channel
         // holds no batch: a finished batch waits for this thread to take it, so at most two
         // batches of outputs exist at once.
-        let (sender, receiver) = mpsc::sync_channel::<Vec<Option<RepOutput>>>(0);
+        let (sender, receiver) = mpsc::sync_channel::<Vec<Result<Option<RepOutput>>>>(0);
         let outcome = std::thread::scope(|scope| {
             let stop = &stop;
             scope.spawn(move || {
@@ -252,15 +257,13 @@ impl Model {
                     let mut start = 0;
                     while start < total && !stop.load(Ordering::Relaxed) {
                         let end = (start + batch).min(total);
-                        let outputs: Vec<Option<RepOutput>> = (first + start..first + end)
+                        let outputs: Vec<Result<Option<RepOutput>>> = (first + start..first + end)
                             .into_par_iter()
                             .map(|rep| {
                                 if stop.load(Ordering::Relaxed) {
-                                    return None;
+                                    return Ok(None);
                                 }
-                                let log = if rep == 0 { options.log_families } else { 0 };
-                                world::World::with_stop(self, options.seed, rep as u64, options.months, log, Some(stop))
-                                    .run()
+                                self.replicate(options, rep, stop)
                             })
                             .collect();
                         if sender.send(outputs).is_err() {
@@ -275,10 +278,15 @@ impl Model {
                 match receiver.recv_timeout(PROGRESS_INTERVAL) {
                     Ok(outputs) => {
                         let mut cancelled = false;
+                        let mut failed = None;
                         let mut polled = Instant::now();
                         for out in outputs {
                             match out {
-                                Some(o) if !cancelled => {
+                                Err(e) => {
+                                    failed.get_or_insert(e);
+                                    cancelled = true;
+                                }
+                                Ok(Some(o)) if !cancelled => {
                                     builder.push(o);
                                     done += 1;
                                     // Folding a batch of large outputs takes a while: keep reporting.
@@ -289,6 +297,9 @@ impl Model {
                                 }
                                 _ => cancelled = true,
                             }
+                        }
+                        if let Some(e) = failed {
+                            break Err(e);
                         }
                         if cancelled {
                             break Err(CarecastError::Cancelled { completed: done, total });
@@ -337,6 +348,61 @@ impl Model {
             parameter_names: self.parameter_names.clone(),
         };
         builder.finish(header, &mut keep_going).ok_or(CarecastError::Cancelled { completed: total, total })
+    }
+}
+
+impl Model {
+    /// Run replication `rep` (global index) of a run with `options`, or `None` if `stop` was
+    /// set. Without an uncertainty table or a parameter sample, the replication runs on this
+    /// model. Otherwise its values are drawn (the table's, from their streams) or taken (the
+    /// sample's row), set in the scenario ([`crate::Scenario::with_parameters`]), and the
+    /// replication runs on a model of that scenario, with chance stream `rep` (or the sample's
+    /// shared stream); its parameter draws are recorded in this model's columns.
+    fn replicate(&self, options: &RunOptions, rep: usize, stop: &AtomicBool) -> Result<Option<RepOutput>> {
+        let log = if rep == 0 { options.log_families } else { 0 };
+        if self.uncertainty.is_none() && self.sample.is_none() {
+            return Ok(world::World::with_stop(self, options.seed, rep as u64, options.months, log, Some(stop)).run());
+        }
+        let (row, chance) = self.sample.as_ref().map_or((rep, rep), |s| s.row_and_chance(rep));
+        let mut values: Vec<(&str, f64)> = Vec::new();
+        if let Some(table) = &self.uncertainty {
+            values.extend(table.paths().zip(table.draw(options.seed, chance as u64)));
+        }
+        if let Some(sample) = &self.sample {
+            for (name, &v) in sample.names.iter().zip(sample.values.row(row)) {
+                match values.iter_mut().find(|(p, _)| *p == name.as_str()) {
+                    Some(given) => given.1 = v,
+                    None => values.push((name, v)),
+                }
+            }
+        }
+        let scenario = self.scenario.with_parameters(&values).map_err(|e| match e {
+            CarecastError::Config(c) => {
+                let set: Vec<String> = values.iter().map(|(p, v)| format!("{p} = {v}")).collect();
+                CarecastError::Config(ConfigError::new(
+                    c.path,
+                    format!("{} in replication {rep}, which set {}", c.value, set.join(", ")),
+                    c.allowed,
+                ))
+            }
+            other => other,
+        })?;
+        let model = Model::new(&scenario)?;
+        let Some(mut out) =
+            world::World::with_stop(&model, options.seed, chance as u64, options.months, log, Some(stop)).run()
+        else {
+            return Ok(None);
+        };
+        let drawn = std::mem::take(&mut out.parameters);
+        out.parameters = self
+            .parameter_names
+            .iter()
+            .map(|name| match values.iter().find(|(p, _)| p == name) {
+                Some((_, v)) => *v,
+                None => model.parameter_names.iter().position(|n| n == name).map_or(f64::NAN, |i| drawn[i]),
+            })
+            .collect();
+        Ok(Some(out))
     }
 }
 

@@ -164,7 +164,13 @@ impl PyScenario {
     /// The GIL is released for the whole run; Ctrl-C stops it within a fraction of a second with
     /// `KeyboardInterrupt`. `progress(done, total)` is called when the count of finished
     /// replications changes.
-    #[pyo3(signature = (replications, years, seed, threads=None, progress=None, first_replication=0))]
+    ///
+    /// `sample_names` and `sample_values` (rows x names) give a parameter sample from outside;
+    /// `shared`, if given, runs each row on that many shared chance streams (replication `r`
+    /// takes row `r / shared` and chance stream `r % shared`), else replication `r` takes row
+    /// `r` with its own chance.
+    #[pyo3(signature = (replications, years, seed, threads=None, progress=None, first_replication=0,
+                        sample_names=None, sample_values=None, shared=None))]
     #[allow(clippy::too_many_arguments)] // each is a keyword argument of Python's `Scenario.run`
     fn run(
         &self,
@@ -175,8 +181,18 @@ impl PyScenario {
         threads: Option<usize>,
         progress: Option<Py<PyAny>>,
         first_replication: usize,
+        sample_names: Option<Vec<String>>,
+        sample_values: Option<numpy::PyReadonlyArray2<'_, f64>>,
+        shared: Option<usize>,
     ) -> PyResult<PyRunResults> {
-        let model = Model::new(&self.inner).map_err(errors::to_py)?;
+        let mut model = Model::new(&self.inner).map_err(errors::to_py)?;
+        if let (Some(names), Some(values)) = (sample_names, sample_values) {
+            let mut sample = crate::ParameterSample::new(names, values.as_array().to_owned());
+            if let Some(k) = shared {
+                sample = sample.shared(k);
+            }
+            model = model.with_sample(sample).map_err(errors::to_py)?;
+        }
         let mut options = RunOptions::new(replications, years, seed);
         options.first_replication = first_replication;
         options.threads = threads;

@@ -12,6 +12,7 @@ mod presets;
 pub mod registry;
 mod schema;
 mod sources;
+pub(crate) mod uncertainty;
 mod validate;
 
 pub use levers::{Lever, UNTIED_COSTS};
@@ -20,6 +21,7 @@ pub use presets::{DEFAULT_PRESET, preset_names};
 pub use registry::{Kind, Parameter, Range, StreamKey};
 pub use schema::*;
 pub use sources::Sources;
+pub use uncertainty::normal_score_correlation;
 pub(crate) use validate::MAX_FAMILY_SIZE;
 pub use validate::MAX_SCENARIO_BYTES;
 
@@ -245,6 +247,9 @@ impl Scenario {
         let timeline = self.policy_timeline()?;
         validate::combined(self, &timeline)?;
         validate::posts_costed(self, &timeline)?;
+        if !self.uncertainty.is_empty() {
+            uncertainty::Compiled::new(self)?;
+        }
         Ok(())
     }
 }

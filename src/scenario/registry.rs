@@ -867,8 +867,9 @@ fn walk(value: &Value, path: &str, steps: &mut Vec<Step>, out: &mut Vec<Leaf>) {
         }
         Value::Object(map) => {
             for (k, v) in map {
-                // Reported figures are data to compare with, not parameters of the model.
-                if path.is_empty() && k == "reported" {
+                // Reported figures are data to compare with, not parameters of the model; the
+                // uncertainty table's numbers describe parameters, they are not parameters.
+                if path.is_empty() && (k == "reported" || k == "uncertainty") {
                     continue;
                 }
                 let text = key_text(k);
@@ -969,7 +970,18 @@ impl Scenario {
             };
             (group, change, *at)
         });
-        found.into_iter().map(|(_, p)| p).collect()
+        let table = &self.uncertainty.parameters;
+        found
+            .into_iter()
+            .map(|(_, mut p)| {
+                // A parameter of the uncertainty table is uncertain, at its distribution's centre.
+                if let Some(u) = table.iter().find(|u| u.path == p.path) {
+                    p.value = super::uncertainty::central(&u.distribution, p.whole);
+                    p.distribution = Some(u.distribution.clone());
+                }
+                p
+            })
+            .collect()
     }
 
     /// The value of the parameter at `path` (the central value of a distribution).
@@ -988,11 +1000,14 @@ impl Scenario {
         let value = self.to_value();
         let all = leaves(&value);
         let leaf = find(&all, path)?;
-        Ok(leaf.param.central())
+        match self.uncertainty.parameters.iter().find(|u| u.path == path) {
+            Some(u) => Ok(super::uncertainty::central(&u.distribution, spec_of(path).is_some_and(|s| s.whole))),
+            None => Ok(leaf.param.central()),
+        }
     }
 
     /// A new scenario with the parameter at `path` set to the number `value` (a distribution
-    /// there is replaced by the fixed value), validated.
+    /// there, or in the uncertainty table, is replaced by the fixed value), validated.
     ///
     /// # Errors
     /// As [`Scenario::with_parameters`].
@@ -1010,7 +1025,8 @@ impl Scenario {
     }
 
     /// A new scenario with several parameters set at once (so that shares can move together and
-    /// still sum to 1), validated once at the end.
+    /// still sum to 1), validated once at the end. A parameter set here leaves the uncertainty
+    /// table (`[[uncertainty.parameters]]`), with its correlations.
     ///
     /// # Errors
     /// A [`ConfigError`] naming the path: no such parameter (with the closest paths), a value
@@ -1048,6 +1064,17 @@ impl Scenario {
             }
             *target = number;
         }
+        if !self.uncertainty.is_empty() {
+            let mut uncertainty = self.uncertainty.clone();
+            uncertainty.parameters.retain(|u| !replaced.contains(&u.path));
+            uncertainty.correlations.retain(|c| c.parameters.iter().all(|p| !replaced.contains(p)));
+            value["uncertainty"] = serde_json::to_value(&uncertainty).expect("the uncertainty table serialises");
+            if uncertainty.is_empty() {
+                if let Some(map) = value.as_object_mut() {
+                    map.remove("uncertainty");
+                }
+            }
+        }
         let mut scenario = Scenario::from_value(value, &self.name)?;
         scenario.sources = self.sources.clone();
         for path in &replaced {
@@ -1061,15 +1088,79 @@ fn find<'a>(all: &'a [Leaf], path: &str) -> Result<&'a Leaf> {
     if let Some(leaf) = all.iter().find(|l| l.path == path && spec_of(&l.path).is_some()) {
         return Ok(leaf);
     }
+    Err(ConfigError::new(path, "no such parameter", closest(all, path)).into())
+}
+
+/// What an unknown parameter path could have been: the allowed words with the closest paths.
+fn closest(all: &[Leaf], path: &str) -> String {
     let mut scored: Vec<(usize, &str)> = all.iter().map(|l| (distance(path, &l.path), l.path.as_str())).collect();
     scored.sort();
     let close: Vec<&str> = scored.iter().take(3).map(|(_, p)| *p).collect();
-    Err(ConfigError::new(
-        path,
-        "no such parameter",
-        format!("a parameter path of the scenario (the parameters table lists them); closest: {}", close.join(", ")),
-    )
-    .into())
+    format!("a parameter path of the scenario (the parameters table lists them); closest: {}", close.join(", "))
+}
+
+/// The parameters of a scenario by path, for the uncertainty table and parameter samples.
+pub(crate) struct ParameterIndex {
+    leaves: Vec<Leaf>,
+}
+
+/// The shares that must sum to 1 with others of their table: never drawn or set one at a time
+/// by the uncertainty table or a sample (the others would not move with them).
+const SHARE_GROUPS: [&str; 7] = [
+    "population.localities[*].population_share",
+    "population.localities[*].need.*",
+    "population.family_size[*]",
+    "population.initial.looked_after_ages.*",
+    "hazards.looked_after.return_to.*",
+    "policy.placements.mix_under_10.*",
+    "policy.placements.mix_10_plus.*",
+];
+
+impl ParameterIndex {
+    /// Every parameter of `scenario`.
+    pub(crate) fn of(scenario: &Scenario) -> Self {
+        ParameterIndex { leaves: leaves(&scenario.to_value()) }
+    }
+
+    /// The registry row of the parameter at `path` and what is written there, or an error
+    /// naming `field` (where the path was given), the path, and the closest paths.
+    pub(crate) fn get(&self, path: &str, field: &str) -> std::result::Result<(&'static Spec, &Param), ConfigError> {
+        match self.leaves.iter().find(|l| l.path == path).and_then(|l| spec_of(&l.path).map(|s| (s, &l.param))) {
+            Some(found) => Ok(found),
+            None if field == path => Err(ConfigError::new(field, "no such parameter", closest(&self.leaves, path))),
+            None => {
+                Err(ConfigError::new(field, format!("\"{path}\" (no such parameter)"), closest(&self.leaves, path)))
+            }
+        }
+    }
+
+    /// As [`ParameterIndex::get`], refusing the parameters the uncertainty table and parameter
+    /// samples cannot vary one replication at a time: what is priced after the run (`costs.`,
+    /// the posts of a staffed service, which its costs count) and shares that must sum to 1.
+    pub(crate) fn variable(
+        &self,
+        path: &str,
+        field: &str,
+    ) -> std::result::Result<(&'static Spec, &Param), ConfigError> {
+        let found = self.get(path, field)?;
+        let value = if field == path { "a parameter the run cannot vary".to_string() } else { format!("\"{path}\"") };
+        if path.starts_with("costs.") || found.0.kind == Kind::Posts {
+            return Err(ConfigError::new(
+                field,
+                value,
+                "a parameter of the model, not of its costs: costs (and the posts they count) are priced after the \
+                 run from the scenario as written; a unit cost may be a distribution where it is written",
+            ));
+        }
+        if SHARE_GROUPS.contains(&found.0.pattern) {
+            return Err(ConfigError::new(
+                field,
+                value,
+                "a parameter that is not one of shares that must sum to 1 (the other shares would not move with it)",
+            ));
+        }
+        Ok(found)
+    }
 }
 
 /// Levenshtein distance between `a` and `b`, for suggesting paths.

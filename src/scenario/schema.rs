@@ -5,7 +5,7 @@
 //! Rates are per year (converted to monthly hazards inside the engine); probabilities and shares
 //! are in [0, 1]; durations are in months; capacities are whole numbers of families.
 
-use super::param::Param;
+use super::param::{Distribution, Param};
 use crate::calendar::YearMonth;
 use crate::start::StartingPosition;
 use crate::vocab::{LegalStatus, Placement};
@@ -68,10 +68,62 @@ pub struct Scenario {
     /// use them: they are there to be compared with, not fitted to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reported: Vec<ReportedFigure>,
+    /// Uncertainty on any parameter: distributions for parameters written as numbers (baseline
+    /// hazards included), drawn once per replication, and rank correlations between them
+    /// (`docs/parameters.md`, "Uncertainty on any parameter"). Left out: none.
+    #[serde(default, skip_serializing_if = "Uncertainty::is_empty")]
+    pub uncertainty: Uncertainty,
     /// Where the values come from: the comments of the TOML file(s) the scenario was read from
     /// (not a field of the file; see [`Sources`]).
     #[serde(skip)]
     pub sources: super::Sources,
+}
+
+/// Uncertainty on parameters written as numbers: `[[uncertainty.parameters]]` gives a
+/// parameter (by its path) a distribution drawn once per replication, and
+/// `[[uncertainty.correlations]]` correlates two of them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Uncertainty {
+    /// The uncertain parameters, each a path and a distribution.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<UncertainParameter>,
+    /// Rank (Spearman) correlations between pairs of them, through a Gaussian copula.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub correlations: Vec<Correlation>,
+}
+
+impl Uncertainty {
+    /// Whether no parameter is given (the scenario has no uncertainty table).
+    pub fn is_empty(&self) -> bool {
+        self.parameters.is_empty() && self.correlations.is_empty()
+    }
+}
+
+/// One uncertain parameter of `[[uncertainty.parameters]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UncertainParameter {
+    /// The parameter's path, as the parameters table lists it, e.g.
+    /// `"hazards.not_known.referral.age_5_9"` or `"changes[0].set.early_help.places"` (not a
+    /// unit cost, a post count or one of shares that must sum to 1). Its stream is keyed by the
+    /// path's text: renaming the path changes its draws.
+    pub path: String,
+    /// Its distribution, as for any *Param* field, e.g.
+    /// `{ dist = "lognormal", median = 0.026, sigma = 0.2 }`; its values must lie in the
+    /// parameter's range (draws are clamped to it, and rounded for whole numbers).
+    pub distribution: Distribution,
+}
+
+/// A rank correlation of `[[uncertainty.correlations]]` between two uncertain parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Correlation {
+    /// The paths of two uncertain parameters: of `[[uncertainty.parameters]]`, or
+    /// distributions written in place (a policy effect), which are then drawn through the copula.
+    pub parameters: [String; 2],
+    /// Their rank (Spearman) correlation, above -1 and below 1.
+    pub rho: f64,
 }
 
 /// A figure reported for the authority, of one of the measures the model projects.
