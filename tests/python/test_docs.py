@@ -10,6 +10,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_docstring_examples():
+    import carecast._voi
     import carecast.analysis
     import carecast.expected
     import carecast.finance
@@ -18,8 +19,8 @@ def test_docstring_examples():
     import carecast.plots
     import carecast.reconciliation
 
-    for module in (carecast, carecast.analysis, carecast.expected, carecast.finance, carecast.plots, carecast.labels,
-                   carecast.options, carecast.reconciliation):
+    for module in (carecast, carecast.analysis, carecast._voi, carecast.expected, carecast.finance, carecast.plots,
+                   carecast.labels, carecast.options, carecast.reconciliation):
         failures, tried = doctest.testmod(module, extraglobs={"carecast": carecast}, verbose=False)
         assert tried > 0 and failures == 0, module.__name__
 
