@@ -265,3 +265,19 @@ def test_cli_sensitivity_sobol(tmp_path, capsys):
     assert json.loads((out / "run.json").read_text())["method"] == "sobol"
     assert main(["sensitivity", "wolverhampton-2015-redesign", "--output", "in_care", "--sobol", "6", "--quiet"]) == 2
     assert "power of two" in capsys.readouterr().err
+
+
+def test_a_baseline_hazard_made_uncertain_is_varied_by_its_distribution(redesign):
+    # The scenario's uncertainty table makes a baseline hazard uncertain: one-way takes its 5th and
+    # 95th percentiles, and a probabilistic run draws and records it, so PRCC sees it.
+    path = "hazards.looked_after.return_home.months_6_to_24"
+    v = redesign.parameter(path)
+    s = redesign.updated({"uncertainty": {"parameters": [
+        {"path": path, "distribution": {"dist": "lognormal", "median": v, "sigma": 0.3}}]}})
+    r = ranges(s, [path]).iloc[0]
+    assert r.rule == "5th-95th percentile"
+    assert (r.low, r.high) == pytest.approx((v * np.exp(-1.6448536 * 0.3), v * np.exp(1.6448536 * 0.3)), rel=1e-6)
+    t = one_way(s, [path], output="in_care", replications=4, years=1, seed=1, progress=False).iloc[0]
+    assert t.output_high < t.output_low  # children return home sooner: fewer in care
+    p = prcc(s.run(60, 1, seed=2, progress=False)).set_index("parameter")
+    assert path in p.index and p.loc[path, "prcc"] < 0
