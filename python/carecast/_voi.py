@@ -213,12 +213,17 @@ def _fit_with(nb: Array, x: Array, method: str) -> tuple[Array, str, float]:
             fitted = _out_of_fold(z, y, "gp", kernel)
         else:
             fitted = {"gam": _gam, "additive": _additive}[used](z, y)
+        if method == "auto" and x.shape[1] > GAM_MOST and d == 1:
+            r2 = scores[used]
+        else:
+            r2 = _cross_validated_r2(z, y, used, kernel if used == "gp" else None)
+        if not r2 > 0:
+            # No better than the mean at predicting samples left out: what the fit found is noise
+            # (a small sample, a parameter that does not matter), and knowing the group is worth 0.
+            fitted = np.full_like(y, y.mean())
         out[:, d] = out[:, 0] + fitted
         if d == 1:
-            if method == "auto" and x.shape[1] > GAM_MOST:
-                score = scores[used]
-            else:
-                score = _cross_validated_r2(z, y, used, kernel if used == "gp" else None)
+            score = r2
     return out, used, score
 
 
@@ -344,6 +349,9 @@ def evppi(benefits: pd.DataFrame | Comparison | Options, draws: pd.DataFrame | N
     process with a length scale per parameter), ``additive`` (a spline per parameter, summed), or
     ``auto``: ``gam`` up to 4 parameters; beyond, ``gp`` or ``additive``, whichever predicts
     left-out samples better (a Gaussian process can take chance for signal and overstate EVPPI).
+    Whatever the method, a regression that predicts left-out samples no better than their mean
+    (cross-validated R^2 at most 0) is replaced by the mean: what it found is noise, and the
+    group's EVPPI is 0.
     The regression also removes chance: what a study could not learn is not valued.
 
     ``benefits`` and ``draws`` as :func:`evpi` (from a comparison, both come from the run).

@@ -757,7 +757,8 @@ def _voi(args: argparse.Namespace, out: _Stdout) -> int:
         parts = evppi(benefits, draws, args.parameters, args.population, method=args.method)
         e = whole.iloc[0]
         scale = 1e6
-        out.say(f"Choosing between {', '.join(benefits.columns)} on net savings over {args.years} years "
+        years = f"{args.years} year" + ("s" if args.years != 1 else "")
+        out.say(f"Choosing between {', '.join(benefits.columns)} on net savings over {years} "
                 f"(£m, {args.basis}); {args.replications} replications, seed {args.seed}")
         out.say(f"best on expected net savings: {e.best} (best in {e.probability_best:.0%} of parameter draws)")
         out.say(f"EVPI per decision: {e.evpi / scale:,.3f}  (with chance, not a value of information: "
