@@ -181,3 +181,52 @@ def test_bad_arguments(scenario):
         calibrate(scenario, t, PRIORS, min_epsilon=-1)
     with pytest.raises(ConfigError, match="population"):
         calibrate(scenario, t, PRIORS, population=2)
+
+
+PRIORS_TOML = f"""
+[[priors]]
+path = "{RETURN_HOME}"
+distribution = {{ dist = "lognormal", median = 0.6, sigma = 0.25 }}
+"""
+
+
+def test_cli_calibrate(tmp_path, capsys, scenario):
+    import json
+
+    from carecast.cli import main
+
+    targets_at(scenario, TRUTH).to_csv(tmp_path / "targets.csv", index=False)
+    (tmp_path / "priors.toml").write_text(PRIORS_TOML)
+    out = tmp_path / "out"
+    args = ["calibrate", "wolverhampton-2015", "--targets", str(tmp_path / "targets.csv"), "--priors",
+            str(tmp_path / "priors.toml"), "--generations", "2", "--population", "10", "--seed", "3", "--quiet",
+            "--out", str(out)]
+    assert main(args) == 0
+    assert RETURN_HOME in capsys.readouterr().out
+    assert set(pd.read_csv(out / "posterior.csv").parameter) == {RETURN_HOME}
+    assert list(pd.read_csv(out / "sample.csv").columns) == [RETURN_HOME]
+    assert len(pd.read_csv(out / "summary.csv")) == 1 and len(pd.read_csv(out / "fit.csv")) == 4
+    assert (out / "posterior.png").stat().st_size > 1000
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["command"] == "calibrate" and "sample.csv" in manifest["files"]
+    # The same posterior as the API with the same seed.
+    c = calibrate(scenario, targets_at(scenario, TRUTH), {RETURN_HOME: PRIORS[RETURN_HOME]}, generations=2,
+                  population=10, seed=3, progress=False)
+    np.testing.assert_allclose(pd.read_csv(out / "posterior.csv").value, c.posterior.value)
+
+
+def test_cli_calibrate_bad_files(tmp_path, capsys):
+    from carecast.cli import main
+
+    pd.DataFrame({"measure": ["lac_stock"], "month": ["2016-03"], "value": [800]}).to_csv(tmp_path / "t.csv",
+                                                                                         index=False)
+    (tmp_path / "bad.toml").write_text("[[priors]]\npath = 3\n")
+    (tmp_path / "broken.toml").write_text("[[priors\n")
+    cases = [(["--targets", str(tmp_path / "none.csv"), "--priors", str(tmp_path / "bad.toml")], "none.csv"),
+             (["--targets", str(tmp_path / "t.csv"), "--priors", str(tmp_path / "bad.toml")], "priors[0]"),
+             (["--targets", str(tmp_path / "t.csv"), "--priors", str(tmp_path / "broken.toml")], "not valid TOML"),
+             (["--targets", str(tmp_path / "t.csv"), "--priors", str(tmp_path / "no.toml")], "no such file")]
+    for extra, words in cases:
+        assert main(["calibrate", "wolverhampton-2015", *extra, "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err, err
