@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, SupportsIndex
@@ -476,7 +477,7 @@ def calibrate(scenario: Scenario, targets: pd.DataFrame, priors: Mapping[str, Ma
     (pyabc's ``DaskDistributedSampler``; not reproducible, the order of the results depending on
     the workers). pyabc's database is a temporary SQLite file, deleted afterwards.
 
-    Needs pyabc: ``pip install 'carecast[calibrate]'``.
+    Needs pyabc: ``pip install 'carecast[calibrate]'`` (Python 3.11 or newer).
     """
     from . import _whole
     from .analysis import _bar_off
@@ -496,6 +497,11 @@ def calibrate(scenario: Scenario, targets: pd.DataFrame, priors: Mapping[str, Ma
                           value=repr(min_epsilon), allowed="a number >= 0, or None")
     checked_priors = check_priors(scenario, priors)
     checked = check_targets(scenario, targets, run_years)
+    if sys.version_info < (3, 11):
+        from .extras import MissingExtraError
+
+        raise MissingExtraError("Calibration (carecast.analysis.calibrate) needs pyabc, which needs Python 3.11 or "
+                                "newer", extra="calibrate")
     pyabc = require("pyabc", "Calibration (carecast.analysis.calibrate)")
     from tqdm.auto import tqdm
 

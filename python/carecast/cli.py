@@ -870,7 +870,8 @@ def _calibrate(args: argparse.Namespace, out: _Stdout) -> int:
     if args.overwrite and args.out is None:
         raise ConfigError("--overwrite applies to --out; give --out too", path="--overwrite", value="true",
                           allowed="with --out DIR")
-    require("pyabc", "Calibration (carecast calibrate)")
+    if sys.version_info >= (3, 11):
+        require("pyabc", "Calibration (carecast calibrate)")
     scenario = Scenario.load(args.scenario)
     if not os.path.isfile(args.targets):
         raise ConfigError(f"{args.targets}: no such file", path="--targets", value=args.targets,
