@@ -546,10 +546,7 @@ def calibrate(scenario: Scenario, targets: pd.DataFrame, priors: Mapping[str, Ma
                                     "particles": pops.particles.to_numpy(dtype=int),
                                     "simulations": pops.samples.to_numpy(dtype=int)})
             history["acceptance_rate"] = history.particles / history.simulations
-            try:
-                h._engine.dispose()
-            except Exception:
-                pass
+            # pyabc opens and closes its database for each access: nothing is left open here.
     finally:
         np.random.set_state(state)
         for q, level in zip(quiet, levels, strict=True):
