@@ -230,3 +230,15 @@ def test_cli_calibrate_bad_files(tmp_path, capsys):
         assert main(["calibrate", "wolverhampton-2015", *extra, "--quiet"]) == 2
         err = capsys.readouterr().err
         assert words in err and "Traceback" not in err, err
+
+
+def test_missing_pyabc_names_the_extra(scenario, monkeypatch):
+    import sys
+
+    from carecast.extras import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "pyabc", None)  # as if not installed
+    t = targets_at(scenario, TRUTH)
+    with pytest.raises(MissingExtraError, match=r"pip install 'carecast\[calibrate\]'") as e:
+        calibrate(scenario, t, PRIORS)
+    assert e.value.extra == "calibrate"
