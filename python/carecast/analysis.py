@@ -787,8 +787,10 @@ def uncertainty(scenario: Scenario, baseline: Scenario | None = None, draws: Sup
     return pd.DataFrame(rows)
 
 
+from ._calibrate import Calibration, calibrate, check_priors, check_targets  # noqa: E402  (calibration by ABC)
 from ._voi import evpi, evppi, net_benefits  # noqa: E402  (value of information, in a module of its own)
 
-__all__ = ["DEFAULT_MOST", "HAZARD_GROUPS", "OUTPUTS", "WHOLE_HORIZON", "default_factors", "evpi", "evppi",
+__all__ = ["DEFAULT_MOST", "HAZARD_GROUPS", "OUTPUTS", "WHOLE_HORIZON", "Calibration", "calibrate", "check_priors",
+           "check_targets", "default_factors", "evpi", "evppi",
            "in_care_by_replication", "net_benefits", "net_savings_by_replication", "one_way",
            "partial_rank_correlations", "prcc", "ranges", "sobol", "uncertainty"]

@@ -21,6 +21,9 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
                          [--out DIR [--overwrite]]
     carecast voi BASELINE SCENARIO [SCENARIO ...] [--parameters PATH ...] [--population N] [--replications N]
                  [--years Y] [--seed S] [--out DIR [--overwrite]]
+    carecast calibrate SCENARIO --targets TARGETS.csv --priors PRIORS.toml [--simulator expected|monte_carlo]
+                       [--generations N] [--population N] [--replications N] [--min-epsilon E] [--seed S]
+                       [--out DIR [--overwrite]]
 
 Outputs are never written over a user's files: ``--out`` must be a new or empty directory (or,
 with ``--overwrite``, an earlier carecast output holding nothing else), checked before the
@@ -227,6 +230,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     _sensitivity_parser(sub)
     _voi_parser(sub)
+    _calibrate_parser(sub)
     return p
 
 
@@ -275,6 +279,31 @@ def _voi_parser(sub: Any) -> None:
     v.add_argument("--out", metavar="DIR", help="write evpi.csv, evppi.csv, evppi.png, the scenarios and run.json "
                    "into DIR: " + OUT_HELP)
     v.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+
+
+def _calibrate_parser(sub: Any) -> None:
+    c = sub.add_parser("calibrate", help="calibration by approximate Bayesian computation (ABC-SMC): the posterior "
+                       "of chosen parameters given observed targets")
+    c.add_argument("scenario", help="preset name or file")
+    c.add_argument("--targets", required=True, metavar="TARGETS.csv",
+                   help="CSV with columns measure, month (YYYY-MM, or a financial year YYYY/YY), value and "
+                   "optionally sd (default 5%% of the value)")
+    c.add_argument("--priors", required=True, metavar="PRIORS.toml",
+                   help='TOML (or JSON) with a [[priors]] table per parameter: path = "...", distribution = '
+                   '{ dist = "lognormal", median = ..., sigma = ... }')
+    c.add_argument("--simulator", choices=["expected", "monte_carlo"], default="expected",
+                   help="the expected path (default) or the mean of --replications Monte Carlo replications on "
+                   "the same random numbers")
+    c.add_argument("--generations", type=_positive, default=8, help="ABC-SMC generations (default: %(default)s)")
+    c.add_argument("--population", type=_positive, default=500, help="particles a generation (default: %(default)s)")
+    c.add_argument("--replications", type=_positive, default=20,
+                   help="replications a simulation with --simulator monte_carlo (default: %(default)s)")
+    c.add_argument("--min-epsilon", type=float, default=None, help="stop when the tolerance reaches this")
+    c.add_argument("--seed", type=_seed, default=20150401)
+    c.add_argument("--quiet", action="store_true", help="no progress bar")
+    c.add_argument("--out", metavar="DIR", help="write posterior.csv, sample.csv, summary.csv, fit.csv, history.csv, "
+                   "posterior.png, the scenario and run.json into DIR: " + OUT_HELP)
+    c.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
 
 
 class _Signalled(BaseException):
@@ -423,6 +452,8 @@ def _main(argv: Sequence[str] | None, out: _Stdout) -> int:
             return _sensitivity(args, out)
         if args.command == "voi":
             return _voi(args, out)
+        if args.command == "calibrate":
+            return _calibrate(args, out)
         return _run(args, out)
     except CarecastError as e:
         _error(str(e))
@@ -787,6 +818,102 @@ def _voi(args: argparse.Namespace, out: _Stdout) -> int:
                                 "parameters": args.parameters, "population": args.population,
                                 "method": args.method, "replications": args.replications, "years": args.years,
                                 "seed": args.seed, "threads": args.threads, "basis": args.basis,
+                                "carecast": __version__})
+            _said_written(out, target)
+    return 0
+
+
+def _read_priors(path: str) -> dict[str, Any]:
+    """The priors of a TOML (``[[priors]]`` tables: ``path``, ``distribution``) or JSON file (the
+    same, a list under ``priors``), as a dict of path to distribution table."""
+    import json
+
+    if not os.path.isfile(path):
+        raise ConfigError(f"{path}: no such file", path="--priors", value=path, allowed="a priors TOML or JSON file")
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        if path.lower().endswith(".json"):
+            doc = json.loads(raw)
+        else:
+            if sys.version_info >= (3, 11):
+                import tomllib
+
+                doc = tomllib.loads(raw.decode("utf-8"))
+            else:  # Python 3.10
+                doc = require("tomli", "Reading a priors TOML file on Python 3.10").loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid {'JSON' if path.lower().endswith('.json') else 'TOML'}: {e}",
+                          path="--priors", value=path, allowed="a priors TOML or JSON file") from None
+    allowed = '[[priors]] tables, each with path = "..." and distribution = { dist = "...", ... }'
+    items = doc.get("priors") if isinstance(doc, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ConfigError(f"{path}: no priors; allowed: {allowed}", path=f"{path}: priors", value="missing",
+                          allowed=allowed)
+    priors: dict[str, Any] = {}
+    for i, item in enumerate(items):
+        where = f"{path}: priors[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str) or "distribution" not in item:
+            raise ConfigError(f"{where}: got {item!r}; allowed: {allowed}", path=where, value=repr(item),
+                              allowed=allowed)
+        if item["path"] in priors:
+            raise ConfigError(f"{where}.path: {item['path']!r} is given twice; allowed: each path once",
+                              path=f"{where}.path", value=item["path"], allowed="each path once")
+        priors[item["path"]] = item["distribution"]
+    return priors
+
+
+def _calibrate(args: argparse.Namespace, out: _Stdout) -> int:
+    """The posterior of the priors' parameters given the targets, by ABC-SMC."""
+    from .analysis import calibrate
+    from .plots import posterior as posterior_chart
+
+    if args.overwrite and args.out is None:
+        raise ConfigError("--overwrite applies to --out; give --out too", path="--overwrite", value="true",
+                          allowed="with --out DIR")
+    if sys.version_info >= (3, 11):
+        require("pyabc", "Calibration (carecast calibrate)")
+    scenario = Scenario.load(args.scenario)
+    if not os.path.isfile(args.targets):
+        raise ConfigError(f"{args.targets}: no such file", path="--targets", value=args.targets,
+                          allowed="a targets CSV file")
+    targets = pd.read_csv(args.targets, dtype={"month": str})
+    priors = _read_priors(args.priors)
+    with _directory(args) as target:  # checked now, before the calibration
+        c = calibrate(scenario, targets, priors, simulator=args.simulator, replications=args.replications,
+                      generations=args.generations, population=args.population, min_epsilon=args.min_epsilon,
+                      seed=args.seed, progress=_progress(args))
+        h = c.history
+        out.say(f"Calibrated {len(c.parameters)} parameters of {scenario.name} to {len(c.targets)} targets: "
+                f"{len(h)} generations of {args.population}, {int(h.simulations.sum()):,} simulations "
+                f"({args.simulator}), final tolerance {h.epsilon.iloc[-1]:.3g}; seed {args.seed}")
+        s = c.summary()
+        rows: list[list[str]] = [["parameter", "prior 5%", "prior 50%", "prior 95%", "posterior 5%", "posterior 50%",
+                                  "posterior 95%"]]
+        for r in s.to_dict("records"):
+            rows.append([str(r["parameter"])] + [f"{r[k]:.4g}" for k in ("prior_5", "prior_50", "prior_95",
+                                                                         "posterior_5", "posterior_50",
+                                                                         "posterior_95")])
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        out.say("")
+        for row in rows:
+            out.say("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths,
+                                                                                                   strict=True))))
+        fit = c.fit()
+        if target is not None:
+            def fill(tmp: str) -> None:
+                c.posterior.to_csv(os.path.join(tmp, "posterior.csv"), index=False)
+                c.sample(1000, args.seed).to_csv(os.path.join(tmp, "sample.csv"), index=False)
+                s.to_csv(os.path.join(tmp, "summary.csv"), index=False)
+                fit.to_csv(os.path.join(tmp, "fit.csv"), index=False)
+                h.to_csv(os.path.join(tmp, "history.csv"), index=False)
+                posterior_chart(c).savefig(os.path.join(tmp, "posterior.png"), dpi=120)
+                _write_text(os.path.join(tmp, "scenario.toml"), scenario.to_toml())
+
+            target.write(fill, {"command": "calibrate", "scenario": args.scenario, "targets": args.targets,
+                                "priors": priors, "simulator": args.simulator, "generations": args.generations,
+                                "population": args.population, "replications": args.replications,
+                                "min_epsilon": args.min_epsilon, "seed": args.seed, "sample_rows": 1000,
                                 "carecast": __version__})
             _said_written(out, target)
     return 0

@@ -9,7 +9,7 @@ extra                     installs                        for
 ========================  ==============================  ================================
 ``carecast[notebooks]``   ipywidgets, ipykernel, jupyter  the notebooks' interactive widgets
 ``carecast[parquet]``     pyarrow                         ``carecast run --out DIR --parquet``
-``carecast[calibrate]``   SALib, scikit-learn             Sobol indices, EVPPI (``carecast.analysis``)
+``carecast[calibrate]``   SALib, scikit-learn, pyabc      Sobol indices, EVPPI, calibration
 ``carecast[all]``         every extra above
 ========================  ==============================  ================================
 
@@ -33,6 +33,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "ipywidgets": ("notebooks", "The notebooks' interactive widgets"),
     "SALib": ("calibrate", "Sobol indices"),
     "sklearn": ("calibrate", "EVPI and EVPPI by regression"),
+    "pyabc": ("calibrate", "Calibration by approximate Bayesian computation"),
 }
 
 

@@ -452,3 +452,52 @@ def evppi(table: pd.DataFrame, evpi: pd.DataFrame | None = None, ax: Axes | None
     ax.set_title("What knowing each parameter before deciding would be worth")
     ax.grid(axis="x", alpha=0.3)
     return fig
+
+
+_POSTERIOR_COLOUR = "#1f77b4"
+
+
+def posterior(calibration: Any, bins: int = 30) -> Figure:
+    """Prior against posterior, one panel per calibrated parameter of a
+    :class:`carecast.analysis.Calibration`: the prior's density (line), the posterior's weighted
+    histogram and a weighted kernel density estimate, with the posterior's 90% interval shaded.
+
+    >>> import carecast, pandas as pd
+    >>> from carecast.analysis import calibrate
+    >>> s = carecast.Scenario.preset("wolverhampton-2015")
+    >>> t = pd.DataFrame({"measure": ["lac_stock"], "month": ["2016-03"], "value": [800.0]})
+    >>> c = calibrate(s, t, {"hazards.looked_after.return_home": {"dist": "lognormal", "median": 0.2,
+    ...               "sigma": 0.3}}, generations=2, population=20, progress=False)  # doctest: +SKIP
+    >>> posterior(c).axes[0].get_ylabel()  # doctest: +SKIP
+    'density'
+    """
+    from scipy.stats import gaussian_kde
+
+    from .analysis import Calibration
+
+    if not isinstance(calibration, Calibration):
+        raise ConfigError(f"calibration must be a carecast.analysis.Calibration, got {type(calibration).__name__}",
+                          path="calibration", value=type(calibration).__name__,
+                          allowed="what carecast.analysis.calibrate returns")
+    wide, w = calibration.wide()
+    summary = calibration.summary().set_index("parameter")
+    k = len(calibration.priors)
+    fig = Figure(figsize=(4.2 * k, 3.6), layout="constrained")
+    axes = fig.subplots(1, k, squeeze=False)[0]
+    for ax, p in zip(axes, calibration.priors, strict=True):
+        x = wide[p.path].to_numpy(dtype=float)
+        lo = min(float(p.frozen.ppf(0.005)), float(x.min()))
+        hi = max(float(p.frozen.ppf(0.995)), float(x.max()))
+        grid = np.linspace(lo, hi, 300)
+        ax.plot(grid, p.frozen.pdf(grid), color="grey", linestyle="--", label="prior")
+        ax.hist(x, bins=bins, weights=w / w.sum(), density=True, color=_POSTERIOR_COLOUR, alpha=0.35, label="posterior")
+        if float(x.std()) > 0:
+            ax.plot(grid, gaussian_kde(x, weights=w)(grid), color=_POSTERIOR_COLOUR, label="posterior (KDE)")
+        lo, hi = (float(v) for v in summary.loc[p.path, ["posterior_5", "posterior_95"]].to_numpy(dtype=float))
+        ax.axvspan(lo, hi, color=_POSTERIOR_COLOUR, alpha=0.08, label="posterior 90%")
+        ax.set_title(_wrap(p.path, 40), fontsize="small")
+        ax.set_xlabel("value")
+        ax.set_ylabel("density")
+    axes[0].legend(fontsize="small")
+    fig.suptitle("Calibration: prior against posterior")
+    return fig
