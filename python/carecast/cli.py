@@ -129,8 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--basis", choices=["nominal", "real", "discounted"], default="nominal",
                    help="prices of the budget forecast (default: %(default)s, cash: what a budget is set in)")
     r.add_argument("--out", metavar="DIR", help="write the tables as CSV (budget.csv among them), the resolved "
-                   "scenario.toml and run.json "
-                   "(seed, options, the files written) into DIR: " + OUT_HELP)
+                   "scenario.toml (with scenario.sample.csv beside it if the scenario carries a parameter sample) and "
+                   "run.json (seed, options, the files written) into DIR: " + OUT_HELP)
     r.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     r.add_argument("--budget", metavar="FILE.csv",
                    help="the authority's budget or outturn (columns line, amount, financial_year, covers: "

@@ -14,8 +14,9 @@ const PRESETS: [(&str, &str); 2] = [
 
 /// The sample files the presets name (`[uncertainty.sample] file = "..."`), as (file name, CSV
 /// text): how a preset ships a calibrated posterior. A preset's TOML names its file, e.g.
-/// `file = "wolverhampton-2015.sample.csv"`, and the CSV is embedded here with
-/// `include_str!("../../scenarios/wolverhampton-2015.sample.csv")`. No preset carries one yet.
+/// `file = "wolverhampton-2015.sample.csv"`, and the CSV, saved beside the TOML in `scenarios/`,
+/// is embedded here with `include_str!` as the pair `("wolverhampton-2015.sample.csv",
+/// include_str!(...))`. No preset carries one yet.
 const SAMPLE_FILES: [(&str, &str); 0] = [];
 
 /// Names of the embedded presets.
