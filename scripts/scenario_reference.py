@@ -48,6 +48,7 @@ PLACES = {
     "Uncertainty": "[uncertainty]",
     "UncertainParameter": "[[uncertainty.parameters]]",
     "Correlation": "[[uncertainty.correlations]]",
+    "Sample": "[uncertainty.sample]",
     "StartingPosition": "[starting_position]",
     "ChildInCare": "[[starting_position.children_in_care]]",
     "FamilyAtHome": "[[starting_position.families_at_home]]",

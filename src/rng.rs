@@ -31,6 +31,9 @@ pub enum Purpose {
     /// Per-replication draws of the scenario's uncertainty table (one stream per parameter,
     /// keyed by the hash of its path).
     Uncertainty = 6,
+    /// The row of a sample the scenario carries that each replication takes (one stream per
+    /// replication).
+    SampleRow = 7,
 }
 
 /// SplitMix64 finaliser: a bijective, well-mixing map used to fold keys together.

@@ -11,6 +11,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import numbers
@@ -112,7 +113,8 @@ class Scenario:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Scenario:
-        """Read a ``.toml`` or ``.json`` scenario file."""
+        """Read a ``.toml`` or ``.json`` scenario file, and the sample file it names
+        (``[uncertainty.sample] file = "..."``, relative to it), if any."""
         return cls(_core.Scenario.from_file(os.fspath(path)))
 
     @classmethod
@@ -182,7 +184,8 @@ class Scenario:
 
     @classmethod
     def load(cls, preset_or_path: str | os.PathLike[str]) -> Scenario:
-        """A preset by name, or a scenario file by path."""
+        """A preset by name, or a scenario file by path (with the sample file it names, if
+        any: see :meth:`save`)."""
         text = os.fspath(preset_or_path)
         if text in presets():
             return cls.preset(text)
@@ -199,8 +202,84 @@ class Scenario:
         return result
 
     def to_toml(self) -> str:
-        """The scenario as TOML text, fully resolved."""
+        """The scenario as TOML text, fully resolved. A parameter sample it carries is written in
+        place (``columns`` and ``rows`` under ``[uncertainty.sample]``); :meth:`save` writes it to
+        a CSV file beside the TOML instead."""
         return self._inner.to_toml()
+
+    def save(self, path: str | os.PathLike[str], overwrite: bool = False) -> list[str]:
+        """Write the scenario to the TOML file ``path`` and, if it carries a parameter sample
+        (:attr:`sample`), the sample to a CSV file beside it named from the TOML file's stem
+        (``name.toml`` and ``name.sample.csv``, which the TOML names as
+        ``[uncertainty.sample] file = "name.sample.csv"``). :meth:`load` reads both back.
+
+        Each file is written whole or not at all (to a temporary file in the same directory,
+        then renamed over its name), the CSV first. An existing file is never replaced unless
+        ``overwrite=True``: a :class:`ConfigError` names it and nothing is written. Returns the
+        paths written.
+        """
+        if not isinstance(path, (str, os.PathLike)):
+            raise ConfigError(f"path must be a file path, got {_short(path)}", path="path", value=_short(path),
+                              allowed="the path of a .toml file")
+        if not isinstance(overwrite, bool):
+            raise ConfigError(f"overwrite must be True or False, got {_short(overwrite)}", path="overwrite",
+                              value=_short(overwrite), allowed="True or False")
+        toml_path = os.fspath(path)
+        if not toml_path.endswith(".toml"):
+            raise ConfigError(f"a scenario is saved as a .toml file, got {toml_path!r}", path="path",
+                              value=toml_path, allowed="the path of a .toml file")
+        directory = os.path.dirname(toml_path) or "."
+        if not os.path.isdir(directory):
+            raise ConfigError(f"no directory {directory!r} to save {toml_path!r} in", path="path", value=toml_path,
+                              allowed="a .toml file in an existing directory")
+        stem = os.path.basename(toml_path)[: -len(".toml")]
+        csv_name = f"{stem}.sample.csv"
+        toml_text, csv_text = self._inner.to_toml_with_sample_file(csv_name)
+        files = [(os.path.join(directory, csv_name), csv_text)] if csv_text is not None else []
+        files.append((toml_path, toml_text))
+        if not overwrite:
+            for file, _ in files:
+                if os.path.lexists(file):
+                    raise ConfigError(f"{file} exists: pass overwrite=True to replace it", path="path", value=file,
+                                      allowed="a file that does not exist yet, or overwrite=True")
+        for file, text in files:
+            _write_atomically(file, text)
+        return [file for file, _ in files]
+
+    @property
+    def sample(self) -> pd.DataFrame | None:
+        """The parameter sample the scenario carries (``[uncertainty.sample]``, such as a
+        calibrated posterior), one column per parameter path and one row per draw, or ``None``.
+        Each replication of :meth:`run` takes one row, drawn from the seed and the replication.
+        """
+        carried = self._inner.sample()
+        if carried is None:
+            return None
+        columns, values = carried
+        return pd.DataFrame(values, columns=columns)
+
+    def with_sample(self, sample: pd.DataFrame | Mapping[str, Any] | None) -> Scenario:
+        """A new scenario carrying ``sample``, a parameter sample such as a calibrated posterior:
+        a DataFrame whose columns are parameter paths (as :meth:`parameters` lists them) with one
+        row per draw, equally likely, or a dict of paths to equal-length arrays; ``None`` removes
+        the sample the scenario carries. Each replication of a run takes one row, drawn from the
+        seed and the replication alone, and runs with its values; they are recorded in
+        :meth:`Results.parameter_draws`. :meth:`save` writes the rows to a CSV file beside the
+        scenario's TOML. A path that is not a parameter a run can vary, or is already given a
+        distribution, or a value outside its parameter's range, is a :class:`ConfigError` naming
+        the column (and the row).
+
+        >>> base = carecast.Scenario.preset("wolverhampton-2015")
+        >>> posterior = pd.DataFrame({"hazards.sibling_group_entry": [0.3, 0.45, 0.6]})
+        >>> s = base.with_sample(posterior)
+        >>> d = s.run(4, years=1, seed=5, progress=False).parameter_draws()
+        >>> set(d[d.parameter == "hazards.sibling_group_entry"].value) <= {0.3, 0.45, 0.6}
+        True
+        """
+        if sample is None:
+            return Scenario(self._inner.with_sample(None, None))
+        names, values = _parameter_sample(sample, "sample")
+        return Scenario(self._inner.with_sample(names, values))
 
     def updated(self, overrides: Mapping[str, Any]) -> Scenario:
         """A new scenario with ``overrides`` deep-merged over this one, validated.
@@ -477,6 +556,11 @@ class Scenario:
         :meth:`Results.parameter_draws`. A value outside its parameter's range is a
         :class:`ConfigError` naming its row and column.
 
+        A scenario that carries a sample (:attr:`sample`, ``[uncertainty.sample]``) runs each
+        replication on one of its rows, drawn from ``seed`` and the replication alone (so the
+        same whatever the threads or replication ranges). A ``parameter_sample`` given here wins:
+        the carried sample is then not used at all.
+
         >>> base = carecast.Scenario.preset("wolverhampton-2015")
         >>> design = pd.DataFrame({"hazards.not_known.referral.age_5_9": [0.02, 0.03]})
         >>> r = base.run(4, years=1, seed=5, progress=False, parameter_sample=design, sample_chance=2)
@@ -581,41 +665,62 @@ def _whole(name: str, value: object, low: int, high: int, also: str = "") -> int
     return number
 
 
-def _parameter_sample(sample: object) -> tuple[list[str] | None, npt.NDArray[np.float64] | None]:
+def _write_atomically(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: to a temporary file in the same
+    directory, then renamed over ``path``."""
+    import tempfile
+
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _parameter_sample(sample: object, field: str = "parameter_sample") -> tuple[list[str] | None,
+                                                                              npt.NDArray[np.float64] | None]:
     """The paths and the rows x paths array of a parameter sample (a DataFrame, or a dict of
-    paths to equal-length arrays), or ``(None, None)``; a :class:`ConfigError` otherwise."""
+    paths to equal-length arrays), or ``(None, None)``; a :class:`ConfigError` naming ``field``
+    otherwise."""
     if sample is None:
         return None, None
     allowed = "a pandas DataFrame (columns: parameter paths; one row per draw) or a dict of paths to arrays"
     if isinstance(sample, pd.DataFrame):
         columns = {str(c): sample[c].to_numpy() for c in sample.columns}
         if len(columns) != sample.shape[1]:
-            raise ConfigError("parameter_sample names a column twice", path="parameter_sample",
+            raise ConfigError(f"{field} names a column twice", path=field,
                               value="a repeated column", allowed="each parameter in one column")
     elif isinstance(sample, Mapping):
         columns = {}
         for key, column in sample.items():
             if not isinstance(key, str):
-                raise ConfigError(f"parameter_sample keys must be parameter paths, got {_short(key)}",
-                                  path="parameter_sample", value=_short(key), allowed=allowed)
+                raise ConfigError(f"{field} keys must be parameter paths, got {_short(key)}",
+                                  path=field, value=_short(key), allowed=allowed)
             columns[key] = np.asarray(column)
     else:
-        raise ConfigError(f"parameter_sample must be {allowed}, got {type(sample).__name__}",
-                          path="parameter_sample", value=type(sample).__name__, allowed=allowed)
+        raise ConfigError(f"{field} must be {allowed}, got {type(sample).__name__}",
+                          path=field, value=type(sample).__name__, allowed=allowed)
     if not columns:
-        raise ConfigError("parameter_sample has no columns", path="parameter_sample", value="no columns",
+        raise ConfigError(f"{field} has no columns", path=field, value="no columns",
                           allowed="one column per parameter path")
     lengths = {name: column.shape for name, column in columns.items()}
     rows = next(iter(lengths.values()))
     for name, shape in lengths.items():
         if len(shape) != 1 or shape != rows:
-            raise ConfigError(f"parameter_sample[{name!r}] has shape {shape}; every column needs {rows}",
-                              path=f"parameter_sample[{name!r}]", value=str(shape),
+            raise ConfigError(f"{field}[{name!r}] has shape {shape}; every column needs {rows}",
+                              path=f"{field}[{name!r}]", value=str(shape),
                               allowed="one value per row, the same number in every column")
     try:
         values = np.column_stack([np.asarray(c, dtype=np.float64) for c in columns.values()])
     except (TypeError, ValueError) as e:
-        raise ConfigError(f"parameter_sample must hold numbers: {e}", path="parameter_sample",
+        raise ConfigError(f"{field} must hold numbers: {e}", path=field,
                           value="not numbers", allowed="numbers") from None
     return list(columns), np.ascontiguousarray(values)
 
@@ -954,7 +1059,8 @@ class Results:
         Columns ``replication``, ``parameter`` (the path, as :meth:`Scenario.parameters` names it:
         a policy field under the path where its distribution is written, ``policy.`` or
         ``changes[i].set.``; unit costs under ``costs.``; then the parameters of the scenario's
-        ``[[uncertainty.parameters]]`` table, then those of a ``parameter_sample`` not listed
+        ``[[uncertainty.parameters]]`` table, then the columns of the sample it carries
+        (:attr:`Scenario.sample`), or instead those of a ``parameter_sample`` not listed
         before) and ``value``; rows replication by
         replication, numbered globally (a run over a range starts at its first replication). No
         rows when nothing is uncertain. Unit costs are the draws the run's own

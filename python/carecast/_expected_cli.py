@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
 from typing import Any
 
 from . import HEADLINE_INDICATORS, Scenario, __version__
@@ -32,8 +31,7 @@ def summary_table(scenario: Scenario, path: ExpectedPath, years: int) -> str:
     return "\n".join(lines)
 
 
-def run_expected(args: argparse.Namespace, out: Any, scenario: Scenario, target: DirectoryOutput | None,
-                 write_text: Callable[[str, str], None]) -> int:
+def run_expected(args: argparse.Namespace, out: Any, scenario: Scenario, target: DirectoryOutput | None) -> int:
     """Project ``scenario`` over ``args.years``, print the summary and write ``--out``."""
     path = scenario.expected(years=args.years)
     out.say(summary_table(scenario, path, args.years))
@@ -44,7 +42,7 @@ def run_expected(args: argparse.Namespace, out: Any, scenario: Scenario, target:
                 df.to_csv(os.path.join(directory, f"{name}.csv"), index=False)
                 if args.parquet:
                     df.to_parquet(os.path.join(directory, f"{name}.parquet"), index=False, engine="pyarrow")
-            write_text(os.path.join(directory, "scenario.toml"), scenario.to_toml())
+            scenario.save(os.path.join(directory, "scenario.toml"))
 
         target.write(fill, {"command": "run", "expected": True, "scenario": args.scenario, "years": args.years,
                             "parquet": args.parquet, "carecast": __version__,

@@ -132,8 +132,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--basis", choices=["nominal", "real", "discounted"], default="nominal",
                    help="prices of the budget forecast (default: %(default)s, cash: what a budget is set in)")
     r.add_argument("--out", metavar="DIR", help="write the tables as CSV (budget.csv among them), the resolved "
-                   "scenario.toml and run.json "
-                   "(seed, options, the files written) into DIR: " + OUT_HELP)
+                   "scenario.toml (with scenario.sample.csv beside it if the scenario carries a parameter sample) and "
+                   "run.json (seed, options, the files written) into DIR: " + OUT_HELP)
     r.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     r.add_argument("--budget", metavar="FILE.csv",
                    help="the authority's budget or outturn (columns line, amount, financial_year, covers: "
@@ -500,7 +500,7 @@ def _run(args: argparse.Namespace, out: _Stdout) -> int:
         from ._expected_cli import run_expected
 
         with _directory(args) as target:
-            return run_expected(args, out, scenario, target, _write_text)
+            return run_expected(args, out, scenario, target)
     with _directory(args) as target:  # checked now, before the run
         results = scenario.run(args.replications, args.years, args.seed, args.threads, progress=_progress(args))
         out.say(_summary_table(scenario, results, args))
@@ -540,7 +540,7 @@ def _write_run(directory: str, scenario: Scenario, results: Results, parquet: bo
         df.to_csv(os.path.join(directory, f"{name}.csv"), index=False)
         if parquet:
             df.to_parquet(os.path.join(directory, f"{name}.parquet"), index=False, engine="pyarrow")
-    _write_text(os.path.join(directory, "scenario.toml"), scenario.to_toml())
+    scenario.save(os.path.join(directory, "scenario.toml"))
 
 
 def _write_text(path: str, text: str) -> None:
@@ -660,8 +660,8 @@ def _compare(args: argparse.Namespace, out: _Stdout) -> int:
             def fill(tmp: str) -> None:
                 c.to_csv(tmp, args.basis)
                 c.to_excel(os.path.join(tmp, "comparison.xlsx"), args.basis)
-                _write_text(os.path.join(tmp, "baseline.toml"), baseline.to_toml())
-                _write_text(os.path.join(tmp, "scenario.toml"), scenario.to_toml())
+                baseline.save(os.path.join(tmp, "baseline.toml"))
+                scenario.save(os.path.join(tmp, "scenario.toml"))
 
             target.write(fill, {"command": "compare", "baseline": args.baseline, "scenario": args.scenario[0],
                                 "replications": args.replications, "years": args.years, "seed": args.seed,
@@ -717,9 +717,9 @@ def _sensitivity(args: argparse.Namespace, out: _Stdout) -> int:
             def fill(tmp: str) -> None:
                 table.to_csv(os.path.join(tmp, "sensitivity.csv"), index=False)
                 tornado(table, period).savefig(os.path.join(tmp, "tornado.png"), dpi=120)
-                _write_text(os.path.join(tmp, "scenario.toml"), scenario.to_toml())
+                scenario.save(os.path.join(tmp, "scenario.toml"))
                 if baseline is not None:
-                    _write_text(os.path.join(tmp, "baseline.toml"), baseline.to_toml())
+                    baseline.save(os.path.join(tmp, "baseline.toml"))
 
             target.write(fill, {"command": "sensitivity", "scenario": args.scenario, "baseline": args.baseline,
                                 "output": output, "at": args.at, "parameters": args.parameters,
@@ -756,9 +756,9 @@ def _sobol(args: argparse.Namespace, out: _Stdout, scenario: Scenario, baseline:
         if target is not None:
             def fill(tmp: str) -> None:
                 table.to_csv(os.path.join(tmp, "sobol.csv"), index=False)
-                _write_text(os.path.join(tmp, "scenario.toml"), scenario.to_toml())
+                scenario.save(os.path.join(tmp, "scenario.toml"))
                 if baseline is not None:
-                    _write_text(os.path.join(tmp, "baseline.toml"), baseline.to_toml())
+                    baseline.save(os.path.join(tmp, "baseline.toml"))
 
             target.write(fill, {"command": "sensitivity", "method": "sobol", "n": args.sobol,
                                 "scenario": args.scenario, "baseline": args.baseline, "output": output, "at": args.at,
@@ -810,9 +810,9 @@ def _voi(args: argparse.Namespace, out: _Stdout) -> int:
                 whole.to_csv(os.path.join(tmp, "evpi.csv"), index=False)
                 parts.to_csv(os.path.join(tmp, "evppi.csv"), index=False)
                 evppi_chart(parts, whole).savefig(os.path.join(tmp, "evppi.png"), dpi=120)
-                _write_text(os.path.join(tmp, "baseline.toml"), baseline.to_toml())
+                baseline.save(os.path.join(tmp, "baseline.toml"))
                 for i, s in enumerate(options, start=1):
-                    _write_text(os.path.join(tmp, f"option{i}.toml"), s.to_toml())
+                    s.save(os.path.join(tmp, f"option{i}.toml"))
 
             target.write(fill, {"command": "voi", "baseline": args.baseline, "scenarios": args.scenario,
                                 "parameters": args.parameters, "population": args.population,
@@ -931,9 +931,9 @@ def _options(args: argparse.Namespace, out: _Stdout) -> int:
             def fill(tmp: str) -> None:
                 options.to_csv(tmp, args.basis)
                 options.to_excel(os.path.join(tmp, "options.xlsx"), args.basis)
-                _write_text(os.path.join(tmp, "baseline.toml"), baseline.to_toml())
+                baseline.save(os.path.join(tmp, "baseline.toml"))
                 for i, s in enumerate(scenarios, start=1):
-                    _write_text(os.path.join(tmp, f"option_{i}.toml"), s.to_toml())
+                    s.save(os.path.join(tmp, f"option_{i}.toml"))
 
             target.write(fill, {"command": "compare", "baseline": args.baseline, "scenarios": args.scenario,
                                 "replications": args.replications, "years": args.years, "seed": args.seed,
@@ -978,8 +978,8 @@ def _levers(args: argparse.Namespace, out: _Stdout) -> int:
         if target is not None:
             def fill(tmp: str) -> None:
                 w.to_csv(os.path.join(tmp, "waterfall.csv"))
-                _write_text(os.path.join(tmp, "baseline.toml"), baseline.to_toml())
-                _write_text(os.path.join(tmp, "scenario.toml"), scenario.to_toml())
+                baseline.save(os.path.join(tmp, "baseline.toml"))
+                scenario.save(os.path.join(tmp, "scenario.toml"))
 
             target.write(fill, {"command": "compare --levers", "baseline": args.baseline,
                                 "scenario": args.scenario[0], "metric": args.metric,

@@ -132,10 +132,18 @@ def central(scenario: Any) -> Any:
     """The scenario with every uncertain parameter fixed at its central value (mean; median for
     log-normal; rounded for a whole number), so that a comparison shows chance alone. The
     parameters of the ``[[uncertainty.parameters]]`` table are fixed too, which takes them (and
-    their correlations) out of the table."""
+    their correlations) out of the table, and the columns of a sample the scenario carries are
+    fixed at their means (rounded for a whole number), which takes the sample out."""
     p = scenario.parameters()
     uncertain = p[p.uncertain]
-    return scenario.with_parameters(dict(zip(uncertain.path, uncertain.value, strict=True)))
+    values = dict(zip(uncertain.path, uncertain.value, strict=True))
+    sample = scenario.sample
+    if sample is not None:
+        whole = set(p.path[p.whole])
+        for path in sample.columns:
+            mean = float(sample[path].mean())
+            values[path] = float(round(mean)) if path in whole else mean
+    return scenario.with_parameters(values)
 
 
 class Comparison:

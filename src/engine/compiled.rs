@@ -317,8 +317,12 @@ pub struct Model {
     /// The scenario's uncertainty table, ready to draw, if it has one: each replication then
     /// runs a model of the scenario with the table's draws set ([`Model::run`]).
     pub(crate) uncertainty: Option<std::sync::Arc<crate::scenario::uncertainty::Compiled>>,
-    /// A parameter sample from outside ([`Model::with_sample`]), if given.
+    /// A parameter sample from outside ([`Model::with_sample`]), if given, else the sample the
+    /// scenario carries (`[uncertainty.sample]`, [`super::SampleChance::Drawn`]), if any.
     pub(crate) sample: Option<std::sync::Arc<super::ParameterSample>>,
+    /// How many of `parameter_names` come before the columns of the sample the scenario
+    /// carries (all of them without one): a sample from outside replaces it and its columns.
+    carried_from: usize,
 }
 
 impl Model {
@@ -446,7 +450,7 @@ impl Model {
             .map(|(which, i, p)| (slot(which.path(i)), which, i, p.clone()))
             .collect();
         // The uncertainty table's parameters come last, in its order.
-        let uncertainty = if scenario.uncertainty.is_empty() {
+        let uncertainty = if !scenario.uncertainty.has_table() {
             None
         } else {
             let compiled = crate::scenario::uncertainty::Compiled::new(scenario)?;
@@ -455,6 +459,20 @@ impl Model {
             }
             Some(std::sync::Arc::new(compiled))
         };
+        // A sample the scenario carries: each replication draws one of its rows. Its columns
+        // are recorded after the table's (they are never among the parameters above).
+        let carried_from = parameter_names.len();
+        let sample = scenario.uncertainty.sample.as_ref().map(|carried| {
+            for path in &carried.columns {
+                parameter_names.push(path.clone());
+            }
+            let values = ndarray::Array2::from_shape_fn((carried.rows.len(), carried.columns.len()), |(i, j)| {
+                carried.rows[i][j]
+            });
+            std::sync::Arc::new(
+                super::ParameterSample::new(carried.columns.clone(), values).with_chance(super::SampleChance::Drawn),
+            )
+        });
         Ok(Model {
             scenario: scenario.clone(),
             start: scenario.start,
@@ -515,7 +533,8 @@ impl Model {
             mix_slots,
             cost_slots,
             uncertainty,
-            sample: None,
+            sample,
+            carried_from,
         })
     }
 
@@ -524,6 +543,8 @@ impl Model {
     /// scenario with those values set ([`Scenario::with_parameters`]), over any distribution
     /// written in place or given in the uncertainty table. Paths of the sample that are not
     /// already recorded are recorded in [`crate::RunResults::parameter_draws`] after the others.
+    /// A sample the scenario carries (`[uncertainty.sample]`) is not used: the sample given here
+    /// replaces it, columns and all.
     ///
     /// # Errors
     /// A [`crate::ConfigError`] naming the column (a path that is not a parameter, with the
@@ -542,6 +563,7 @@ impl Model {
     /// ```
     pub fn with_sample(mut self, sample: super::ParameterSample) -> Result<Model> {
         sample.check(&self.scenario)?;
+        self.parameter_names.truncate(self.carried_from);
         for name in &sample.names {
             if !self.parameter_names.contains(name) {
                 self.parameter_names.push(name.clone());
@@ -555,7 +577,8 @@ impl Model {
     /// [`crate::RunResults::parameter_draws`]' columns: policy fields where their distributions
     /// are written (`policy.` or `changes[i].set.`), each share of a placement mix drawn from
     /// its evidence (`policy.placements.mix_under_10.ifa`), then unit costs (`costs.`), then the
-    /// parameters of the uncertainty table in its order, then those of a parameter sample
+    /// parameters of the uncertainty table in its order, then the columns of the sample the
+    /// scenario carries, or instead those of a parameter sample from outside
     /// ([`Model::with_sample`]) not listed before.
     pub fn parameter_names(&self) -> &[String] {
         &self.parameter_names

@@ -363,7 +363,7 @@ impl Model {
         if self.uncertainty.is_none() && self.sample.is_none() {
             return Ok(world::World::with_stop(self, options.seed, rep as u64, options.months, log, Some(stop)).run());
         }
-        let (row, chance) = self.sample.as_ref().map_or((rep, rep), |s| s.row_and_chance(rep));
+        let (row, chance) = self.sample.as_ref().map_or((rep, rep), |s| s.row_and_chance(options.seed, rep));
         let mut values: Vec<(&str, f64)> = Vec::new();
         if let Some(table) = &self.uncertainty {
             values.extend(table.paths().zip(table.draw(options.seed, chance as u64)));

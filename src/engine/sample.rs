@@ -2,6 +2,7 @@
 //! posterior): one row of parameter values per draw, each replication run with a row.
 
 use crate::error::{CarecastError, ConfigError, Result};
+use crate::rng::{self, Purpose};
 use crate::scenario::Scenario;
 use crate::scenario::registry::ParameterIndex;
 use ndarray::Array2;
@@ -17,6 +18,11 @@ pub enum SampleChance {
     /// `k` chance streams (common random numbers across rows), as Sobol indices and one-way
     /// designs need. Two equal rows give equal replications.
     Shared(usize),
+    /// Replication `r` takes a row drawn uniformly at random from a stream keyed by the run's
+    /// seed and `r` alone (so the same whatever the threads or the replication ranges), and its
+    /// own chance, stream `r`: how a sample the scenario carries (`[uncertainty.sample]`) is
+    /// used. Any number of rows serves any number of replications.
+    Drawn,
 }
 
 /// Parameter values given from outside, one row per draw: column `j` is the parameter at path
@@ -51,11 +57,18 @@ impl ParameterSample {
         self
     }
 
-    /// The row and the chance stream of replication `replication`.
-    pub fn row_and_chance(&self, replication: usize) -> (usize, usize) {
+    /// The row and the chance stream of replication `replication` of a run seeded `seed`.
+    pub fn row_and_chance(&self, seed: u64, replication: usize) -> (usize, usize) {
         match self.chance {
             SampleChance::Own => (replication, replication),
             SampleChance::Shared(k) => (replication / k.max(1), replication % k.max(1)),
+            SampleChance::Drawn => {
+                use rand::Rng as _;
+                // Multiply-shift: a uniform index, biased by at most rows / 2^64.
+                let rows = self.values.nrows().max(1) as u128;
+                let mut stream = rng::stream(seed, replication as u64, Purpose::SampleRow, 0, 0);
+                (((u128::from(stream.next_u64()) * rows) >> 64) as usize, replication)
+            }
         }
     }
 
@@ -110,6 +123,7 @@ impl ParameterSample {
         let last = range.end.saturating_sub(1);
         let (needed, how) = match self.chance {
             SampleChance::Own => (range.end, "one row per replication (replication r takes row r)".to_string()),
+            SampleChance::Drawn => (1, "a row at least".to_string()),
             SampleChance::Shared(k) => (
                 last / k.max(1) + 1,
                 format!("replication r takes row r / {k}, so {range:?} needs rows up to {}", last / k.max(1)),

@@ -50,6 +50,38 @@ impl PyScenario {
         self.inner.to_toml()
     }
 
+    /// The scenario as TOML text whose sample (if any) is read from the file `file`, and the
+    /// CSV text of that file (`None` without a sample).
+    fn to_toml_with_sample_file(&self, file: &str) -> (String, Option<String>) {
+        self.inner.to_toml_with_sample_file(file)
+    }
+
+    /// The sample the scenario carries: its columns and its rows x columns values, or `None`.
+    fn sample<'py>(&self, py: Python<'py>) -> Option<(Vec<String>, Bound<'py, PyArray2<f64>>)> {
+        let carried = self.inner.uncertainty.sample.as_ref()?;
+        let values =
+            ndarray::Array2::from_shape_fn((carried.rows.len(), carried.columns.len()), |(i, j)| carried.rows[i][j]);
+        Some((carried.columns.clone(), values.into_pyarray(py)))
+    }
+
+    /// A new scenario carrying the sample `values` (rows x `columns`), or none if `columns` is
+    /// `None`.
+    #[pyo3(signature = (columns, values))]
+    fn with_sample(
+        &self,
+        columns: Option<Vec<String>>,
+        values: Option<numpy::PyReadonlyArray2<'_, f64>>,
+    ) -> PyResult<Self> {
+        let inner = match (columns, values) {
+            (Some(columns), Some(values)) => {
+                let rows = values.as_array().rows().into_iter().map(|r| r.to_vec()).collect();
+                self.inner.with_sample(columns, rows).map_err(errors::to_py)?
+            }
+            _ => self.inner.without_sample(),
+        };
+        Ok(Self { inner })
+    }
+
     /// A new scenario with the JSON object `overrides` deep-merged over this one.
     fn updated_json(&self, overrides: &str) -> PyResult<Self> {
         let value: serde_json::Value = serde_json::from_str(overrides)

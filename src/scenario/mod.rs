@@ -10,6 +10,7 @@ mod levers;
 mod param;
 mod presets;
 pub mod registry;
+mod sample;
 mod schema;
 mod sources;
 pub(crate) mod uncertainty;
@@ -19,6 +20,7 @@ pub use levers::{Lever, UNTIED_COSTS};
 pub use param::{Bounds, Distribution, MAX_COST, MAX_LOG_SIGMA, MAX_MONTHLY_HAZARD, MAX_MULTIPLIER, MAX_RATE, Param};
 pub use presets::{DEFAULT_PRESET, preset_names};
 pub use registry::{Kind, Parameter, Range, StreamKey};
+pub use sample::{MAX_SAMPLE_BYTES, parse_csv};
 pub use schema::*;
 pub use sources::Sources;
 pub use uncertainty::normal_score_correlation;
@@ -67,8 +69,32 @@ impl Scenario {
     ///
     /// # Errors
     /// As [`Scenario::from_file`].
+    /// A sample `file` (`[uncertainty.sample]`) is read relative to the current directory.
     pub fn from_toml_str(text: &str, source_name: &str) -> Result<Scenario> {
-        let value = toml_to_value(text, source_name)?;
+        let mut value = toml_to_value(text, source_name)?;
+        sample::resolve(&mut value, &sample::Files::Dir(Path::new(".")))?;
+        Scenario::from_value_at(value, Sources::from_toml(text), source_name, &Origin::here())
+    }
+
+    /// Parse a TOML scenario whose sample file (`[uncertainty.sample] file = "..."`) is one of
+    /// `files`, `(file name, CSV text)` pairs embedded in the program: how a preset ships a
+    /// calibrated posterior (`include_str!` of the TOML and of the CSV beside it).
+    ///
+    /// # Errors
+    /// As [`Scenario::from_file`]; a sample file not among `files` is a [`ConfigError`] naming
+    /// `uncertainty.sample.file`.
+    ///
+    /// # Examples
+    /// ```
+    /// let base = carecast::Scenario::default_preset().to_toml();
+    /// let text = format!("{base}\n[uncertainty.sample]\nfile = \"posterior.csv\"\n");
+    /// let csv = "hazards.sibling_group_entry\n0.2\n0.3\n";
+    /// let s = carecast::Scenario::from_embedded(&text, "with a posterior", &[("posterior.csv", csv)]).unwrap();
+    /// assert_eq!(s.uncertainty.sample.as_ref().unwrap().rows, [[0.2], [0.3]]);
+    /// ```
+    pub fn from_embedded(text: &str, source_name: &str, files: &[(&str, &str)]) -> Result<Scenario> {
+        let mut value = toml_to_value(text, source_name)?;
+        sample::resolve(&mut value, &sample::Files::Embedded(files))?;
         Scenario::from_value_at(value, Sources::from_toml(text), source_name, &Origin::here())
     }
 
@@ -88,15 +114,23 @@ impl Scenario {
     /// [`CarecastError::Parse`] for unknown fields or wrong types (with the field path),
     /// [`CarecastError::Config`] for invalid values or a cycle of bases,
     /// [`CarecastError::UnknownPreset`] for a `base` that is neither a preset nor a file path.
-    pub fn from_value(value: Value, source_name: &str) -> Result<Scenario> {
+    ///
+    /// A sample `file` (`uncertainty.sample.file`) is read relative to the current directory.
+    pub fn from_value(mut value: Value, source_name: &str) -> Result<Scenario> {
+        sample::resolve(&mut value, &sample::Files::Dir(Path::new(".")))?;
         Scenario::from_value_at(value, Sources::default(), source_name, &Origin::here())
     }
 
+    /// Build a scenario from `value`, whose sample file (if any) has been read.
     fn from_value_at(value: Value, sources: Sources, source_name: &str, origin: &Origin) -> Result<Scenario> {
-        let (value, sources) = resolve_base(value, sources, source_name, origin)?;
+        let (mut value, sources) = resolve_base(value, sources, source_name, origin)?;
+        let sample_origin = sample::take_origin(&mut value);
         let mut scenario: Scenario =
             serde_path_to_error::deserialize(value).map_err(|e| structural(source_name, "", &e))?;
         scenario.sources = sources;
+        if let Some(s) = scenario.uncertainty.sample.as_mut() {
+            s.origin = sample_origin;
+        }
         // A change's fields are read again while validating: name the file they came from, not
         // the scenario (whose name may be its base's).
         scenario.validate().map_err(|e| match e {
@@ -120,9 +154,68 @@ impl Scenario {
         crate::rng::hash_str(&self.to_value().to_string())
     }
 
-    /// This scenario as TOML text that [`Scenario::from_toml_str`] reads back unchanged.
+    /// This scenario as TOML text that [`Scenario::from_toml_str`] reads back unchanged. A
+    /// sample it carries is written in place, as `columns` and `rows`; to write it to a CSV file
+    /// beside the TOML instead, use [`Scenario::to_toml_with_sample_file`].
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("a scenario always serialises to TOML")
+    }
+
+    /// This scenario as TOML text whose sample (if it carries one) is read from the file
+    /// `file` (`[uncertainty.sample] file = "..."`), and the CSV text of that file: what a
+    /// scenario file and the sample file beside it hold. Without a sample, the TOML of
+    /// [`Scenario::to_toml`] and `None`.
+    ///
+    /// # Examples
+    /// ```
+    /// let s = carecast::Scenario::default_preset()
+    ///     .with_sample(vec!["hazards.sibling_group_entry".into()], vec![vec![0.2], vec![0.3]])
+    ///     .unwrap();
+    /// let (toml, csv) = s.to_toml_with_sample_file("mine.sample.csv");
+    /// assert!(toml.ends_with("[uncertainty.sample]\nfile = \"mine.sample.csv\"\n"));
+    /// assert_eq!(csv.unwrap(), "hazards.sibling_group_entry\n0.2\n0.3\n");
+    /// ```
+    pub fn to_toml_with_sample_file(&self, file: &str) -> (String, Option<String>) {
+        let Some(carried) = &self.uncertainty.sample else { return (self.to_toml(), None) };
+        let mut without = self.clone();
+        without.uncertainty.sample = None;
+        let mut text = without.to_toml();
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        let quoted = toml::Value::String(file.to_string()).to_string();
+        text.push_str(&format!("\n[uncertainty.sample]\nfile = {quoted}\n"));
+        (text, Some(sample::to_csv(carried)))
+    }
+
+    /// A new scenario carrying the parameter sample `rows` (one row per draw, one value per
+    /// path of `columns`): each replication of a run takes one row, drawn from the seed and the
+    /// replication, and runs with its values (`docs/parameters.md`, "A sample the scenario
+    /// carries"). Replaces any sample it carried.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the column (not a parameter the run can vary, named twice,
+    /// already uncertain) or the row and column of a value outside its parameter's range.
+    ///
+    /// # Examples
+    /// ```
+    /// let s = carecast::Scenario::default_preset();
+    /// let with = s.with_sample(vec!["hazards.sibling_group_entry".into()], vec![vec![0.2], vec![0.3]]).unwrap();
+    /// assert_ne!(with, s);
+    /// assert!(s.with_sample(vec!["hazards.sibling_group_entry".into()], vec![vec![1.5]]).is_err());
+    /// ```
+    pub fn with_sample(&self, columns: Vec<String>, rows: Vec<Vec<f64>>) -> Result<Scenario> {
+        let mut scenario = self.clone();
+        scenario.uncertainty.sample = Some(Sample { columns, rows, origin: None });
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// The same scenario without the parameter sample it carries, if any.
+    pub fn without_sample(&self) -> Scenario {
+        let mut scenario = self.clone();
+        scenario.uncertainty.sample = None;
+        scenario
     }
 
     /// A new scenario with `overrides` deep-merged over this one, validated.
@@ -142,7 +235,8 @@ impl Scenario {
     ///     .unwrap();
     /// assert_eq!(more.policy.early_help.places, Some(900));
     /// ```
-    pub fn updated(&self, overrides: Value) -> Result<Scenario> {
+    pub fn updated(&self, mut overrides: Value) -> Result<Scenario> {
+        sample::resolve(&mut overrides, &sample::Files::Dir(Path::new(".")))?;
         let mut value = self.to_value();
         let sources = self.sources.clone().overlaid(&overrides, Sources::default());
         merge(&mut value, overrides);
@@ -247,8 +341,11 @@ impl Scenario {
         let timeline = self.policy_timeline()?;
         validate::combined(self, &timeline)?;
         validate::posts_costed(self, &timeline)?;
-        if !self.uncertainty.is_empty() {
+        if self.uncertainty.has_table() {
             uncertainty::Compiled::new(self)?;
+        }
+        if let Some(carried) = &self.uncertainty.sample {
+            sample::check(self, carried)?;
         }
         Ok(())
     }
@@ -270,14 +367,18 @@ fn json_to_value(text: &str, source_name: &str) -> Result<Value> {
 
 /// The value of the `.toml` or `.json` scenario file at `path`, its `base` not yet resolved,
 /// and the sources its comments give.
+/// A sample file it names (`uncertainty.sample.file`) is read, relative to it.
 fn file_value(path: &Path) -> Result<(Value, Sources)> {
     let name = path.display().to_string();
     let text = validate::read_scenario_file(path)?;
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("json") => Ok((json_to_value(&text, &name)?, Sources::default())),
-        Some("toml") => Ok((toml_to_value(&text, &name)?, Sources::from_toml(&text))),
-        _ => Err(CarecastError::parse(name, "scenario files must end in .toml or .json")),
-    }
+    let (mut value, sources) = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("json") => (json_to_value(&text, &name)?, Sources::default()),
+        Some("toml") => (toml_to_value(&text, &name)?, Sources::from_toml(&text)),
+        _ => return Err(CarecastError::parse(name, "scenario files must end in .toml or .json")),
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    sample::resolve(&mut value, &sample::Files::Dir(dir))?;
+    Ok((value, sources))
 }
 
 /// A wrong type, unknown or missing field found while reading the scenario at `prefix`, as a

@@ -12,6 +12,13 @@ const PRESETS: [(&str, &str); 2] = [
     ("wolverhampton-2015-redesign", include_str!("../../scenarios/wolverhampton-2015-redesign.toml")),
 ];
 
+/// The sample files the presets name (`[uncertainty.sample] file = "..."`), as (file name, CSV
+/// text): how a preset ships a calibrated posterior. A preset's TOML names its file, e.g.
+/// `file = "wolverhampton-2015.sample.csv"`, and the CSV, saved beside the TOML in `scenarios/`,
+/// is embedded here with `include_str!` as the pair `("wolverhampton-2015.sample.csv",
+/// include_str!(...))`. No preset carries one yet.
+const SAMPLE_FILES: [(&str, &str); 0] = [];
+
 /// Names of the embedded presets.
 pub fn preset_names() -> Vec<&'static str> {
     PRESETS.iter().map(|(n, _)| *n).collect()
@@ -23,6 +30,7 @@ pub(super) fn preset_value(name: &str) -> Result<(Value, super::Sources)> {
         .iter()
         .find(|(n, _)| *n == name)
         .ok_or_else(|| CarecastError::UnknownPreset { name: name.to_string(), available: preset_names().join(", ") })?;
-    let value = super::toml_to_value(text, &format!("preset {name}"))?;
+    let mut value = super::toml_to_value(text, &format!("preset {name}"))?;
+    super::sample::resolve(&mut value, &super::sample::Files::Embedded(&SAMPLE_FILES))?;
     super::resolve_base(value, super::Sources::from_toml(text), name, &super::Origin::here())
 }

@@ -1026,7 +1026,8 @@ impl Scenario {
 
     /// A new scenario with several parameters set at once (so that shares can move together and
     /// still sum to 1), validated once at the end. A parameter set here leaves the uncertainty
-    /// table (`[[uncertainty.parameters]]`), with its correlations.
+    /// table (`[[uncertainty.parameters]]`), with its correlations, and the sample the scenario
+    /// carries (`[uncertainty.sample]`: its column; the sample, if no column is left).
     ///
     /// # Errors
     /// A [`ConfigError`] naming the path: no such parameter (with the closest paths), a value
@@ -1068,6 +1069,17 @@ impl Scenario {
             let mut uncertainty = self.uncertainty.clone();
             uncertainty.parameters.retain(|u| !replaced.contains(&u.path));
             uncertainty.correlations.retain(|c| c.parameters.iter().all(|p| !replaced.contains(p)));
+            // A column of a carried sample set here leaves the sample (all of them, the sample).
+            if let Some(carried) = uncertainty.sample.as_mut() {
+                let keep: Vec<usize> =
+                    (0..carried.columns.len()).filter(|&j| !replaced.contains(&carried.columns[j])).collect();
+                if keep.is_empty() {
+                    uncertainty.sample = None;
+                } else if keep.len() < carried.columns.len() {
+                    carried.columns = keep.iter().map(|&j| carried.columns[j].clone()).collect();
+                    carried.rows = carried.rows.iter().map(|r| keep.iter().map(|&j| r[j]).collect()).collect();
+                }
+            }
             value["uncertainty"] = serde_json::to_value(&uncertainty).expect("the uncertainty table serialises");
             if uncertainty.is_empty() {
                 if let Some(map) = value.as_object_mut() {

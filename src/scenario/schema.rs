@@ -91,12 +91,53 @@ pub struct Uncertainty {
     /// Rank (Spearman) correlations between pairs of them, through a Gaussian copula.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub correlations: Vec<Correlation>,
+    /// A parameter sample the scenario carries (a calibrated posterior): each replication takes
+    /// one of its rows, drawn from the seed and the replication. In a file it is written
+    /// `[uncertainty.sample]` with `file = "posterior.csv"`, a CSV file beside the scenario file
+    /// (a header of parameter paths, then one row of numbers per draw, equally weighted), read
+    /// when the scenario is; in memory it holds the rows (`docs/parameters.md`, "A sample the
+    /// scenario carries"). Left out: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<Sample>,
 }
 
 impl Uncertainty {
-    /// Whether no parameter is given (the scenario has no uncertainty table).
+    /// Whether nothing is given (no uncertainty table and no sample).
     pub fn is_empty(&self) -> bool {
-        self.parameters.is_empty() && self.correlations.is_empty()
+        !self.has_table() && self.sample.is_none()
+    }
+
+    /// Whether the table (`[[uncertainty.parameters]]` or `[[uncertainty.correlations]]`) is
+    /// given.
+    pub fn has_table(&self) -> bool {
+        !(self.parameters.is_empty() && self.correlations.is_empty())
+    }
+}
+
+/// The rows of a parameter sample a scenario carries (`[uncertainty.sample]`): column `j` of
+/// every row is the value of the parameter at path `columns[j]`. A file gives them as
+/// `file = "posterior.csv"`, a CSV file beside it (embedded with a preset) whose header gives
+/// the columns and whose lines give the rows (a `weight` column is refused: the rows are equally
+/// likely); or, instead of `file`, as `columns` and `rows`, which is how
+/// [`Scenario::to_toml`] and the JSON form write them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sample {
+    /// Parameter paths, as [`Scenario::parameters`] lists them (not a unit cost, a post count
+    /// or one of shares that must sum to 1, nor a parameter already given a distribution).
+    pub columns: Vec<String>,
+    /// One row per draw, one value per column, each in its parameter's range; the rows are
+    /// equally likely.
+    pub rows: Vec<Vec<f64>>,
+    /// The file the rows were read from, for error messages (not part of the scenario).
+    #[serde(skip)]
+    pub origin: Option<String>,
+}
+
+impl PartialEq for Sample {
+    /// Samples are equal when their columns and rows are, wherever they were read from.
+    fn eq(&self, other: &Sample) -> bool {
+        self.columns == other.columns && self.rows == other.rows
     }
 }
 
