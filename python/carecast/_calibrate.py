@@ -432,8 +432,16 @@ class Calibration:
         n = _whole("replications", replications, 1, 2**31)
         return self.scenario_in.run(n, years, seed, parameter_sample=self.sample(n, sample_seed), **kwargs)
 
-    # TODO(with_sample): a scenario carrying the posterior, when Scenario.with_sample exists:
-    # return self.scenario_in.with_sample(self.sample(n, seed)).
+    def scenario(self, n: SupportsIndex = 1000, seed: SupportsIndex = 1) -> Scenario:
+        """The calibrated scenario: the scenario calibrated, carrying ``n`` equal-weight posterior
+        draws (:meth:`sample`) as its parameter sample, so that each replication of any run of it
+        takes one draw (docs/parameters.md). Each calibrated parameter is first fixed at its
+        posterior median (a distribution written in its place, if any, is replaced: the sample
+        sets it). ``scenario(...).save("calibrated.toml")`` writes it with its sample file beside.
+
+        >>> # c = calibrate(...); c.scenario().save("calibrated.toml")  # then: carecast run calibrated.toml
+        """
+        return self.scenario_in.with_parameters(self.point()).with_sample(self.sample(n, seed))
 
     def __repr__(self) -> str:
         eps = self.history.epsilon.iloc[-1] if len(self.history) else float("nan")

@@ -301,7 +301,8 @@ def _calibrate_parser(sub: Any) -> None:
     c.add_argument("--min-epsilon", type=float, default=None, help="stop when the tolerance reaches this")
     c.add_argument("--seed", type=_seed, default=20150401)
     c.add_argument("--quiet", action="store_true", help="no progress bar")
-    c.add_argument("--out", metavar="DIR", help="write posterior.csv, sample.csv, summary.csv, fit.csv, history.csv, "
+    c.add_argument("--out", metavar="DIR", help="write calibrated.toml (the scenario carrying the posterior sample, "
+                   "calibrated.sample.csv beside it), posterior.csv, sample.csv, summary.csv, fit.csv, history.csv, "
                    "posterior.png, the scenario and run.json into DIR: " + OUT_HELP)
     c.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
 
@@ -908,7 +909,9 @@ def _calibrate(args: argparse.Namespace, out: _Stdout) -> int:
                 fit.to_csv(os.path.join(tmp, "fit.csv"), index=False)
                 h.to_csv(os.path.join(tmp, "history.csv"), index=False)
                 posterior_chart(c).savefig(os.path.join(tmp, "posterior.png"), dpi=120)
-                _write_text(os.path.join(tmp, "scenario.toml"), scenario.to_toml())
+                scenario.save(os.path.join(tmp, "scenario.toml"))
+                # The same 1,000 draws as sample.csv, carried by the scenario: `carecast run calibrated.toml`.
+                c.scenario(1000, args.seed).save(os.path.join(tmp, "calibrated.toml"))
 
             target.write(fill, {"command": "calibrate", "scenario": args.scenario, "targets": args.targets,
                                 "priors": priors, "simulator": args.simulator, "generations": args.generations,

@@ -213,6 +213,14 @@ def test_cli_calibrate(tmp_path, capsys, scenario):
     c = calibrate(scenario, targets_at(scenario, TRUTH), {RETURN_HOME: PRIORS[RETURN_HOME]}, generations=2,
                   population=10, seed=3, progress=False)
     np.testing.assert_allclose(pd.read_csv(out / "posterior.csv").value, c.posterior.value)
+    # The calibrated scenario carries the posterior sample: each replication of a run takes a draw.
+    calibrated = carecast.Scenario.load(out / "calibrated.toml")
+    assert (out / "calibrated.sample.csv").exists()
+    pd.testing.assert_frame_equal(calibrated.sample.reset_index(drop=True),
+                                  pd.read_csv(out / "sample.csv"), check_dtype=False)
+    d = calibrated.run(6, 1, seed=1, progress=False).parameter_draws()
+    drawn = d[d.parameter == RETURN_HOME].value
+    assert len(drawn) == 6 and set(drawn) <= set(pd.read_csv(out / "sample.csv")[RETURN_HOME])
 
 
 def test_cli_calibrate_bad_files(tmp_path, capsys):
