@@ -598,3 +598,19 @@ fn the_combined_hazard_names_the_change_that_set_the_multiplier() {
     let path = &e.field().expect("a field").path;
     assert!(path.contains(&format!("changes[{last}].set.outreach.identification_multiplier")), "{path}");
 }
+
+#[test]
+fn a_stopped_expected_projection_gives_up_and_an_unstopped_one_matches_project() {
+    use carecast::expected::{ProjectionOptions, project, project_until};
+    use std::sync::atomic::AtomicBool;
+    let s = Scenario::default_preset();
+    let stopped = AtomicBool::new(true);
+    match project_until(&s, 24, &ProjectionOptions::default(), &stopped) {
+        Err(CarecastError::Cancelled { completed, total }) => assert_eq!((completed, total), (0, 24)),
+        other => panic!("expected a cancellation, got {:?}", other.map(|p| p.months)),
+    }
+    let running = AtomicBool::new(false);
+    let until = project_until(&s, 12, &ProjectionOptions::default(), &running).unwrap();
+    let whole = project(&s, 12).unwrap();
+    assert_eq!(until.indicator("lac_stock"), whole.indicator("lac_stock"));
+}

@@ -51,7 +51,7 @@ mod state;
 pub use output::ExpectedPath;
 
 use crate::engine::Model;
-use crate::error::{ConfigError, Result};
+use crate::error::{CarecastError, ConfigError, Result};
 use crate::outputs::Series;
 use crate::scenario::Scenario;
 use crate::start::StartingPosition;
@@ -62,6 +62,7 @@ use params::Params;
 use rayon::prelude::*;
 use recursion::Projection;
 use state::Place;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Synthetic starting positions averaged when the scenario gives none (seed 0, replications
 /// 0 to 7).
@@ -156,6 +157,39 @@ pub fn project_with_tolerance(scenario: &Scenario, months: usize, tolerance: f64
 /// As [`project`], and a [`ConfigError`] naming `tolerance` or `age_cell_months` if either is
 /// not allowed ([`ProjectionOptions`]).
 pub fn project_with_options(scenario: &Scenario, months: usize, options: &ProjectionOptions) -> Result<ExpectedPath> {
+    project_inner(scenario, months, options, None)
+}
+
+/// [`project_with_options`] that gives up once `stop` is set (from another thread, or a signal
+/// handler): it is looked at after the starting position is placed and before every month, so a
+/// stop takes effect within a month's work (a few milliseconds to a few tens).
+///
+/// # Errors
+/// As [`project_with_options`], and [`CarecastError::Cancelled`] (with the months done) if
+/// stopped.
+pub fn project_until(
+    scenario: &Scenario,
+    months: usize,
+    options: &ProjectionOptions,
+    stop: &AtomicBool,
+) -> Result<ExpectedPath> {
+    project_inner(scenario, months, options, Some(stop))
+}
+
+fn project_inner(
+    scenario: &Scenario,
+    months: usize,
+    options: &ProjectionOptions,
+    stop: Option<&AtomicBool>,
+) -> Result<ExpectedPath> {
+    let stopped = |done: usize| -> Result<()> {
+        match stop {
+            Some(flag) if flag.load(Ordering::Relaxed) => {
+                Err(CarecastError::Cancelled { completed: done, total: months })
+            }
+            _ => Ok(()),
+        }
+    };
     let ProjectionOptions { age_cell_months, tolerance } = *options;
     if !(tolerance.is_finite() && tolerance >= 0.0) {
         return Err(ConfigError::new("tolerance", tolerance, "a finite number >= 0").into());
@@ -195,6 +229,7 @@ pub fn project_with_options(scenario: &Scenario, months: usize, options: &Projec
         part.keep_own_pools();
         (part, in_care)
     };
+    stopped(0)?;
     let (high, (low, medium)) = rayon::join(|| start(2), || (start(0), start(1)));
     let initial_lac = low.1 + medium.1 + high.1;
     let mut parts = vec![low.0, medium.0, high.0];
@@ -244,6 +279,7 @@ pub fn project_with_options(scenario: &Scenario, months: usize, options: &Projec
         record.series(Series::EarlyHelpStarts, 0, starting_eh / params.family_mean);
     }
     for t in 0..months as i32 {
+        stopped(t as usize)?;
         recursion::project_month(&mut parts, &mut records, t);
     }
     // Need levels 0, 1 and 2 summed in that order, whatever the threads.
