@@ -667,8 +667,11 @@ def _whole(name: str, value: object, low: int, high: int, also: str = "") -> int
 
 def _write_atomically(path: str, text: str) -> None:
     """Write ``text`` to ``path`` whole or not at all: to a temporary file in the same
-    directory, then renamed over ``path``."""
+    directory, then renamed over ``path``, with the user's usual permissions (``0o666`` less
+    the umask; a temporary file is made ``0o600``)."""
     import tempfile
+
+    from ._outputs import umask
 
     directory = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
@@ -677,6 +680,7 @@ def _write_atomically(path: str, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+            os.fchmod(f.fileno(), 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
