@@ -671,6 +671,15 @@ def _compare(args: argparse.Namespace, out: _Stdout) -> int:
     return 0
 
 
+def _say_table(out: _Stdout, rows: list[list[str]], left: tuple[int, ...] = (0,)) -> None:
+    """Print ``rows`` (the first a header) as aligned columns: those in ``left`` to the left, the
+    others (numbers) to the right."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        out.say("  ".join(v.ljust(w) if i in left else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths,
+                                                                                               strict=True))))
+
+
 def _sensitivity(args: argparse.Namespace, out: _Stdout) -> int:
     """One-way sensitivity: the table sorted by swing, and with --out its CSV and tornado chart."""
     from .analysis import WHOLE_HORIZON, one_way
@@ -710,10 +719,7 @@ def _sensitivity(args: argparse.Namespace, out: _Stdout) -> int:
             rows.append([str(r["parameter"]), f"{r['low']:.4g}", f"{r['high']:.4g}",
                          f"{r['output_low'] / scale:,.2f}", f"{r['output_high'] / scale:,.2f}",
                          f"{r['swing'] / scale:,.2f}"])
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        for row in rows:
-            out.say("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths,
-                                                                                                  strict=True))))
+        _say_table(out, rows)
         if target is not None:
             def fill(tmp: str) -> None:
                 table.to_csv(os.path.join(tmp, "sensitivity.csv"), index=False)
@@ -750,10 +756,7 @@ def _sobol(args: argparse.Namespace, out: _Stdout, scenario: Scenario, baseline:
         for r in shown.to_dict("records"):
             rows.append([str(r["factor"]), f"{r['S1']:.2f} +- {r['S1_conf']:.2f}",
                          f"{r['ST']:.2f} +- {r['ST_conf']:.2f}"])
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        for row in rows:
-            out.say("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths,
-                                                                                                  strict=True))))
+        _say_table(out, rows)
         if target is not None:
             def fill(tmp: str) -> None:
                 table.to_csv(os.path.join(tmp, "sobol.csv"), index=False)
@@ -802,10 +805,7 @@ def _voi(args: argparse.Namespace, out: _Stdout) -> int:
         for r in parts.to_dict("records"):
             rows.append([str(r["parameter"]), f"{r['evppi'] / scale:,.3f}", f"{r['share_of_evpi']:.0%}",
                          f"{r['r2']:.2f}", str(r["method"])])
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        for row in rows:
-            out.say("  ".join(v.ljust(w) if i in (0, 4) else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths,
-                                                                                                      strict=True))))
+        _say_table(out, rows, left=(0, 4))
         if target is not None:
             def fill(tmp: str) -> None:
                 whole.to_csv(os.path.join(tmp, "evpi.csv"), index=False)
@@ -895,11 +895,8 @@ def _calibrate(args: argparse.Namespace, out: _Stdout) -> int:
             rows.append([str(r["parameter"])] + [f"{r[k]:.4g}" for k in ("prior_5", "prior_50", "prior_95",
                                                                          "posterior_5", "posterior_50",
                                                                          "posterior_95")])
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         out.say("")
-        for row in rows:
-            out.say("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths,
-                                                                                                   strict=True))))
+        _say_table(out, rows)
         fit = c.fit()
         if target is not None:
             def fill(tmp: str) -> None:
