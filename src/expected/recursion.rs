@@ -33,6 +33,23 @@ const MOVES_FROM_POOL: [[Move; 3]; 2] = [
     [Move::KnownToEarlyHelp, Move::KnownToReferral, Move::KnownToCare],
 ];
 
+/// A need level's children in early help and waiting for it, in all and five or over: the
+/// demand on the early help queue.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct EarlyHelpDemand {
+    in_eh: f64,
+    in_eh_five_plus: f64,
+    waiting: f64,
+    waiting_five_plus: f64,
+}
+
+/// The shares of a need level's waiting children that start early help this month.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct StartShares {
+    under_five: f64,
+    five_plus: f64,
+}
+
 /// Month `t` of the three need levels' projections `parts` (need levels 0, 1, 2), each
 /// recording into its own of `records`: their events side by side (on rayon), then what
 /// couples them worked out in a fixed order (the placements, the early help queue, intensive
@@ -42,7 +59,7 @@ pub(super) fn project_month(parts: &mut [Projection<'_>], records: &mut [Record]
     debug_assert_eq!(parts.len(), 3);
     let demand = each_need(parts, records, |part, rec| part.events(t, rec));
     let p = parts[0].p;
-    let shares = Projection::early_help_shares(p, t, demand.map(|d| d.0), demand.map(|d| d.1));
+    let shares = Projection::early_help_shares(p, t, &demand);
     // The placements: one recursion of all the children in care.
     let (first, rest) = parts.split_at_mut(1);
     let first = &mut first[0];
@@ -276,7 +293,7 @@ impl<'p> Projection<'p> {
     /// Month `t`'s events of this need level's children, up to the queues: next month's rows
     /// less the early help starts and intensive support. Returns the children in early help
     /// and waiting for it after the events (the demand on the early help queue).
-    pub(super) fn events(&mut self, t: i32, rec: &mut Record) -> (f64, f64) {
+    pub(super) fn events(&mut self, t: i32, rec: &mut Record) -> EarlyHelpDemand {
         if t > 0 {
             self.layout = Layout::new(self.layout.width, t);
             self.rows.shift = self.layout.shift;
@@ -1023,60 +1040,103 @@ impl<'p> Projection<'p> {
         }
     }
 
-    /// This need level's children in early help and waiting for it, next month.
-    fn early_help_demand(&self) -> (f64, f64) {
-        let (mut in_eh, mut waiting) = (0.0, 0.0);
+    /// This need level's children in early help and waiting for it, next month, in all and
+    /// five or over.
+    fn early_help_demand(&self) -> EarlyHelpDemand {
+        let mut d = EarlyHelpDemand::default();
+        let stride = self.layout.stride;
         for (r, k) in self.rows.keys.iter().enumerate() {
-            if !self.rows.live_next[r] {
+            if !self.rows.live_next[r] || !matches!(k.place, Place::EarlyHelp | Place::Waiting) {
                 continue;
             }
-            match k.place {
-                Place::EarlyHelp => in_eh += fast_sum(self.rows.next(r as u32)),
-                Place::Waiting => waiting += fast_sum(self.rows.next(r as u32)),
-                _ => {}
+            let v = self.rows.next(r as u32);
+            let all = fast_sum(v);
+            let five_plus: f64 = (0..stride).map(|a| v[a] * self.five_plus_next(a)).sum();
+            if k.place == Place::EarlyHelp {
+                d.in_eh += all;
+                d.in_eh_five_plus += five_plus;
+            } else {
+                d.waiting += all;
+                d.waiting_five_plus += five_plus;
             }
         }
-        (in_eh, waiting)
+        d
+    }
+
+    /// The share of next month's window `a` whose children are five or over this month (next
+    /// month's window `a` is this month's `a - shift`).
+    #[inline]
+    fn five_plus_next(&self, a: usize) -> f64 {
+        let layout = &self.layout;
+        if a >= layout.shift { layout.share(a - layout.shift, 60, MONTHS) } else { 0.0 }
     }
 
     /// Free early help places go to waiting families (a fluid queue): the share of each need
-    /// level's waiting children that start in month `t`, given each need level's children in
-    /// early help and waiting. Rows are by need level, not locality: each locality holds its
-    /// share of every need level's children (as the outputs split them), so its free places,
-    /// in families, start the same share of its waiting children of each need (highest need
-    /// first with `by_need`), and a need level's share is the mean of its localities' shares.
-    pub(super) fn early_help_shares(p: &Params<'_>, t: i32, in_eh: [f64; 3], waiting: [f64; 3]) -> [f64; 3] {
+    /// level's waiting children under five and five or over that start in month `t`, given each
+    /// need level's children in early help and waiting. Rows are by need level, not locality:
+    /// each locality holds its share of every need level's children (as the outputs split
+    /// them), so its free places, in families, start the same share of its waiting children of
+    /// each need (highest need first with `by_need`), and a need level's share is the mean of
+    /// its localities' shares. With `over_fives_share` the free places go first to whichever of
+    /// the two age groups is below its target share of the hub's caseload, as the Monte Carlo's
+    /// place-by-place rule does, here counted in children (the Monte Carlo counts families by
+    /// their index child).
+    pub(super) fn early_help_shares(p: &Params<'_>, t: i32, demand: &[EarlyHelpDemand; 3]) -> [StartShares; 3] {
         let pol = p.policy(t);
-        let mut start = [0.0; 3];
+        let mut start = [StartShares::default(); 3];
         for l in 0..p.m.localities {
             let split = |n: usize| p.locality_of_need[n][l];
-            let here_in_eh: f64 = (0..3).map(|n| in_eh[n] * split(n)).sum();
-            let here_waiting: [f64; 3] = std::array::from_fn(|n| waiting[n] * split(n));
+            let here_in_eh: f64 = (0..3).map(|n| demand[n].in_eh * split(n)).sum();
+            let here_waiting: [f64; 3] = std::array::from_fn(|n| demand[n].waiting * split(n));
             let places = f64::from(pol.places.get(l).copied().unwrap_or(0));
             let mut free = (places - here_in_eh / p.family_mean).max(0.0) * p.family_mean;
-            let mut share = [0.0; 3];
-            if pol.allocation == Allocation::ByNeed {
-                for n in [2, 1, 0] {
-                    let w = here_waiting[n];
-                    if w > 0.0 {
-                        share[n] = (free / w).min(1.0);
-                        free -= share[n] * w;
+            let mut share = [StartShares::default(); 3];
+            match pol.allocation {
+                Allocation::ByNeed => {
+                    for n in [2, 1, 0] {
+                        let w = here_waiting[n];
+                        if w > 0.0 {
+                            let s = (free / w).min(1.0);
+                            share[n] = StartShares { under_five: s, five_plus: s };
+                            free -= s * w;
+                        }
                     }
                 }
-            } else {
-                let w: f64 = here_waiting.iter().sum();
-                share = [if w > 0.0 { (free / w).min(1.0) } else { 0.0 }; 3];
+                Allocation::FirstCome => {
+                    let w: f64 = here_waiting.iter().sum();
+                    let s = if w > 0.0 { (free / w).min(1.0) } else { 0.0 };
+                    share = [StartShares { under_five: s, five_plus: s }; 3];
+                }
+                Allocation::OverFivesShare => {
+                    let in_eh_five_plus: f64 = (0..3).map(|n| demand[n].in_eh_five_plus * split(n)).sum();
+                    let waiting_five_plus: f64 = (0..3).map(|n| demand[n].waiting_five_plus * split(n)).sum();
+                    let waiting_under_five = (here_waiting.iter().sum::<f64>() - waiting_five_plus).max(0.0);
+                    let free = free.min(waiting_five_plus + waiting_under_five);
+                    // Over-fives until they hold the target share of the caseload with the new
+                    // starts; the rest to under-fives; what one group cannot use to the other.
+                    let wanted = (pol.over_fives_target * (here_in_eh + free) - in_eh_five_plus).clamp(0.0, free);
+                    let mut five_plus = wanted.min(waiting_five_plus);
+                    let under_five = (free - five_plus).min(waiting_under_five);
+                    five_plus = (free - under_five).min(waiting_five_plus);
+                    let s = StartShares {
+                        under_five: if waiting_under_five > 0.0 { under_five / waiting_under_five } else { 0.0 },
+                        five_plus: if waiting_five_plus > 0.0 { five_plus / waiting_five_plus } else { 0.0 },
+                    };
+                    share = [s; 3];
+                }
             }
             for n in 0..3 {
-                start[n] += split(n) * share[n];
+                start[n].under_five += split(n) * share[n].under_five;
+                start[n].five_plus += split(n) * share[n].five_plus;
             }
         }
         start
     }
 
-    /// The share `share` of this need level's waiting children start early help in month `t`.
-    pub(super) fn start_early_help(&mut self, t: i32, share: f64, rec: &mut Record) {
-        if share <= 0.0 {
+    /// The shares `share` of this need level's waiting children (under five, five or over)
+    /// start early help in month `t`.
+    pub(super) fn start_early_help(&mut self, t: i32, share: StartShares, rec: &mut Record) {
+        if share.under_five <= 0.0 && share.five_plus <= 0.0 {
             return;
         }
         let p = self.p;
@@ -1097,10 +1157,23 @@ impl<'p> Projection<'p> {
             };
             let mut moved = 0.0;
             let mut over_fives = 0.0;
-            let layout = &self.layout;
             let (from, to) = (self.rows.span(r as u32).start, self.rows.span(dest).start);
-            for a in 0..layout.stride {
-                let x = self.rows.next[from + a] * share;
+            for a in 0..self.layout.stride {
+                let waiting = self.rows.next[from + a];
+                if waiting == 0.0 {
+                    continue;
+                }
+                let five_plus = self.five_plus_next(a);
+                // One share for both ages (all but `over_fives_share`): the older arithmetic,
+                // so those projections keep their numbers to the last bit.
+                let (x, old) = if share.under_five == share.five_plus {
+                    let x = waiting * share.five_plus;
+                    (x, x * five_plus)
+                } else {
+                    let (young, old) =
+                        (waiting * (1.0 - five_plus) * share.under_five, waiting * five_plus * share.five_plus);
+                    (young + old, old)
+                };
                 if x == 0.0 {
                     continue;
                 }
@@ -1108,13 +1181,7 @@ impl<'p> Projection<'p> {
                 self.rows.next[to + a] += x;
                 self.rows.live_next[dest as usize] = true;
                 moved += x;
-                // Five or over this month (next month's window `a` is this month's `a - shift`).
-                let five_plus = if a >= layout.shift { layout.share(a - layout.shift, 60, MONTHS) } else { 0.0 };
-                if five_plus == 1.0 {
-                    over_fives += x;
-                } else if five_plus > 0.0 {
-                    over_fives += x * five_plus;
-                }
+                over_fives += old;
             }
             rec.flow(Move::EarlyHelpStart, t, moved);
             rec.series(Series::EarlyHelpStarts, t, moved / p.family_mean);

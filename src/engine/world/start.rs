@@ -229,9 +229,12 @@ pub(super) fn synthetic(
             if should_stop() {
                 return None;
             }
-            let band_weights: [f64; AgeBand::COUNT] = std::array::from_fn(|b| {
+            let mut band_weights: [f64; AgeBand::COUNT] = std::array::from_fn(|b| {
                 picker.band_total(b) as f64 * (m.not_known.referral[b] + m.not_known.identification[b])
             });
+            if case == CaseAtHome::EarlyHelp {
+                over_fives_as_allocated(m, &mut band_weights);
+            }
             let band = rng::categorical(&mut rng, &band_weights);
             let strength = need_strength(false, Some(case));
             let Some((g, births, abuse_neglect)) =
@@ -260,6 +263,27 @@ pub(super) fn synthetic(
 
 /// Mean months a case has been open on the start date, in the synthetic producer (and for
 /// filling an unknown `months_open`).
+/// Where the policy in force at the start allocates early help by a target share for over-fives,
+/// the starting caseload holds that share (the places are full and the rule has been steering
+/// them), rather than the share of the families identified: rescales the band weights of the
+/// index child so that the bands of five and over carry `over_fives_target` of the total.
+fn over_fives_as_allocated(m: &Model, band_weights: &mut [f64; AgeBand::COUNT]) {
+    let Some((_, pol)) = m.periods.iter().take_while(|(month, _)| *month <= 0).last() else { return };
+    if pol.early_help.allocation != Allocation::OverFivesShare {
+        return;
+    }
+    let five_plus = |b: usize| AgeBand::ALL[b].five_plus();
+    let older: f64 = (0..AgeBand::COUNT).filter(|&b| five_plus(b)).map(|b| band_weights[b]).sum();
+    let younger: f64 = (0..AgeBand::COUNT).filter(|&b| !five_plus(b)).map(|b| band_weights[b]).sum();
+    if older <= 0.0 || younger <= 0.0 {
+        return;
+    }
+    let target = pol.early_help.over_fives_target.clamp(0.0, 1.0);
+    for (b, w) in band_weights.iter_mut().enumerate() {
+        *w *= if five_plus(b) { target / older } else { (1.0 - target) / younger };
+    }
+}
+
 fn mean_months_open(case: CaseAtHome) -> f64 {
     match case {
         CaseAtHome::ChildProtection => 8.0,
