@@ -143,11 +143,12 @@ fn shares_must_sum_to_one() {
 
 #[test]
 fn non_finite_and_negative_rates_are_rejected() {
-    let toml = base_toml().replace("waiting_dropout = 1.0", "waiting_dropout = -0.5");
+    assert!(base_toml().contains("waiting_dropout = 2.0"), "the preset's value this test replaces");
+    let toml = base_toml().replace("waiting_dropout = 2.0", "waiting_dropout = -0.5");
     let c = config_error(error_of(&toml));
     assert_eq!(c.path, "hazards.early_help.waiting_dropout");
     assert!(c.allowed.contains(">= 0"));
-    let toml = base_toml().replace("waiting_dropout = 1.0", "waiting_dropout = nan");
+    let toml = base_toml().replace("waiting_dropout = 2.0", "waiting_dropout = nan");
     let c = config_error(error_of(&toml));
     assert_eq!(c.path, "hazards.early_help.waiting_dropout");
 }
