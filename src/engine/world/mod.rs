@@ -308,6 +308,11 @@ impl<'m> World<'m> {
             if let Some(&ahead) = waking.get(i + PREFETCH_AHEAD) {
                 self.prefetch_family(ahead);
             }
+            // Waking reads every child's record (its renewed contact's hazards): asked for as
+            // for the families due below.
+            if let Some(&ahead) = waking.get(i + PREFETCH_AHEAD / 2) {
+                self.prefetch_children(ahead);
+            }
             self.wake_family(f);
         }
         let due_now = std::mem::take(&mut self.due_by_month[t as usize]);
