@@ -66,7 +66,22 @@ pub fn hash_str(s: &str) -> u64 {
 
 /// The stream for `(seed, replication, purpose, a, b)`.
 pub fn stream(seed: u64, replication: u64, purpose: Purpose, a: u64, b: u64) -> Stream {
-    Stream::seed_from_u64(key(&[seed, replication, purpose as u64, a, b]))
+    seeded(key(&[seed, replication, purpose as u64, a, b]))
+}
+
+/// `Stream::seed_from_u64(key)`, the same generator, written out: the state is the next four
+/// outputs of SplitMix64 started at `key` (which are never all zero: SplitMix64's output
+/// function is a bijection, so four different states give four different words). The crate's
+/// version goes through its generic byte-filling path; this is a handful of multiplications.
+#[inline]
+fn seeded(key: u64) -> Stream {
+    const PHI: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut seed = [0u8; 32];
+    for (i, chunk) in seed.chunks_exact_mut(8).enumerate() {
+        // mix64 adds PHI first: the (i + 1)th output of SplitMix64 from state `key`.
+        chunk.copy_from_slice(&mix64(key.wrapping_add(PHI.wrapping_mul(i as u64))).to_le_bytes());
+    }
+    Stream::from_seed(seed)
 }
 
 /// The streams of one seed, replication and purpose, with those words of their keys folded
@@ -86,7 +101,7 @@ impl Streams {
     /// The stream for `(a, b)`.
     #[inline]
     pub fn stream(&self, a: u64, b: u64) -> Stream {
-        Stream::seed_from_u64(key_continue(self.prefix, &[a, b]))
+        seeded(key_continue(self.prefix, &[a, b]))
     }
 }
 
@@ -172,6 +187,21 @@ mod tests {
         let xc: Vec<u64> = (0..4).map(|_| c.next_u64()).collect();
         assert_eq!(xa, xb);
         assert_ne!(xa, xc);
+    }
+
+    #[test]
+    fn seeded_is_the_crates_seed_from_u64() {
+        let mut key = 0x0123_4567_89AB_CDEFu64;
+        for k in
+            [0, 1, u64::MAX, 0x9E37_79B9_7F4A_7C15, 0x61C8_8646_80B5_83EB].into_iter().chain((0..10_000).map(|_| {
+                key = mix64(key);
+                key
+            }))
+        {
+            let (mut a, mut b) = (seeded(k), Stream::seed_from_u64(k));
+            assert_eq!(a, b, "key {k:#x}");
+            assert_eq!(a.next_u64(), b.next_u64());
+        }
     }
 
     #[test]

@@ -157,14 +157,18 @@ impl CohortTable {
         // Youngest birth month in the band is t - BAND_START[band]; oldest is t - BAND_START[band+1] + 1.
         let youngest = t - BAND_START[band];
         let oldest = (t - BAND_START[band + 1] + 1).max(self.first_birth);
-        let mut birth = youngest;
-        while birth >= oldest {
-            let n = u64::from(self.counts[self.slot(group, birth)]);
+        if youngest < oldest {
+            return None;
+        }
+        // The band's cohorts are side by side in the group's row: walked as a slice, youngest
+        // first, rather than a slot computed for each.
+        let cohorts = &self.counts[self.slot(group, oldest)..=self.slot(group, youngest)];
+        for (i, &n) in cohorts.iter().enumerate().rev() {
+            let n = u64::from(n);
             if target < n {
-                return Some(birth);
+                return Some(oldest + i as i32);
             }
             target -= n;
-            birth -= 1;
         }
         None
     }
@@ -173,7 +177,10 @@ impl CohortTable {
     pub fn year_total(&self, group: usize, year: usize, t: i32) -> u64 {
         let youngest = t - year as i32 * 12;
         let oldest = (youngest - 11).max(self.first_birth);
-        (oldest..=youngest).map(|birth| u64::from(self.counts[self.slot(group, birth)])).sum()
+        if youngest < oldest {
+            return 0;
+        }
+        self.counts[self.slot(group, oldest)..=self.slot(group, youngest)].iter().map(|&n| u64::from(n)).sum()
     }
 
     /// Birth month of a child drawn from those of `group` in `band` at month `t`, a child aged

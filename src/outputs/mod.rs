@@ -515,7 +515,8 @@ impl Accumulator {
         let mut p5 = vec![0.0; len];
         let mut p50 = vec![0.0; len];
         let mut p95 = vec![0.0; len];
-        let mut column = vec![0.0; kept];
+        let mut column = vec![0u32; kept];
+        let mut sorted = vec![0.0; kept];
         // A row at a time: each kept replication's row unpacked, then each cell's column sorted.
         let row_len = self.row_len;
         let mut positions = vec![0usize; kept];
@@ -530,12 +531,17 @@ impl Accumulator {
             }
             for j in 0..row_len {
                 for (k, c) in column.iter_mut().enumerate() {
-                    *c = f64::from(rows[k * row_len + j]);
+                    *c = rows[k * row_len + j];
                 }
-                column.sort_by(f64::total_cmp);
-                p5[first + j] = quantile_sorted(&column, 0.05);
-                p50[first + j] = quantile_sorted(&column, 0.5);
-                p95[first + j] = quantile_sorted(&column, 0.95);
+                // Sorted as whole numbers (a faster sort than of floats by `total_cmp`, and
+                // the same order), then made floats for the quantiles.
+                column.sort_unstable();
+                for (x, &c) in sorted.iter_mut().zip(&column) {
+                    *x = f64::from(c);
+                }
+                p5[first + j] = quantile_sorted(&sorted, 0.05);
+                p50[first + j] = quantile_sorted(&sorted, 0.5);
+                p95[first + j] = quantile_sorted(&sorted, 0.95);
             }
         }
         let arr = |v: Vec<f64>| ndarray::Array::from_shape_vec(shape.clone(), v).expect("shape matches");

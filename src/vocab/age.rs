@@ -37,10 +37,10 @@ impl AgeBand {
     /// The band of a child aged `months` months (0 to 215).
     #[inline]
     pub fn of_months(months: i32) -> AgeBand {
-        // Counting the boundaries passed compiles to a few compares, with no branch to mispredict
-        // (this runs for every child at home in every hazard walk).
-        let passed = AgeBand::START_MONTHS[1..].iter().map(|&s| usize::from(months >= s)).sum::<usize>();
-        AgeBand::ALL[passed]
+        // A table by month of age: a load (this runs for every child at home in every hazard
+        // walk). Below 0 it is the first band and from 18 the last, as counting the
+        // boundaries passed gives.
+        BAND_BY_MONTH[months.clamp(0, MONTHS_TO_18) as usize]
     }
 
     /// The band of a child aged `years` (0 to 17).
@@ -75,12 +75,69 @@ impl AgeBand {
     /// Age in months of the next band boundary (or the 18th birthday) after age `months`, if any.
     #[inline]
     pub fn next_boundary(months: i32) -> Option<i32> {
-        AgeBand::END_MONTHS.iter().copied().find(|&end| end > months)
+        // A table by month of age (below 0, the first band's end; from 18, none).
+        (months < MONTHS_TO_18).then(|| NEXT_BOUNDARY_BY_MONTH[months.max(0) as usize])
     }
 
     /// Whether a child in this band is five or over.
     #[inline]
     pub fn five_plus(self) -> bool {
         AgeBand::START_MONTHS[self.index()] >= FIVE_YEARS
+    }
+}
+
+/// The band of each month of age from 0 to 18 years (the boundaries passed, counted).
+const BAND_BY_MONTH: [AgeBand; MONTHS_TO_18 as usize + 1] = {
+    let mut by_month = [AgeBand::Age0; MONTHS_TO_18 as usize + 1];
+    let mut month = 0;
+    while month < by_month.len() {
+        let mut passed = 0;
+        let mut i = 1;
+        while i < AgeBand::COUNT {
+            if month as i32 >= AgeBand::START_MONTHS[i] {
+                passed += 1;
+            }
+            i += 1;
+        }
+        by_month[month] = AgeBand::ALL[passed];
+        month += 1;
+    }
+    by_month
+};
+
+/// The first band end after each month of age below 18 years.
+const NEXT_BOUNDARY_BY_MONTH: [i32; MONTHS_TO_18 as usize] = {
+    let mut by_month = [MONTHS_TO_18; MONTHS_TO_18 as usize];
+    let mut month = 0;
+    while month < by_month.len() {
+        let mut i = AgeBand::COUNT;
+        while i > 0 {
+            i -= 1;
+            if AgeBand::END_MONTHS[i] > month as i32 {
+                by_month[month] = AgeBand::END_MONTHS[i];
+            }
+        }
+        month += 1;
+    }
+    by_month
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tables give what counting the boundaries (and finding the next end) gives, at every
+    /// age a caller may ask, negative and past 18 included.
+    #[test]
+    fn tables_by_month_are_the_boundaries() {
+        for months in -30..300 {
+            let passed = AgeBand::START_MONTHS[1..].iter().filter(|&&s| months >= s).count();
+            assert_eq!(AgeBand::of_months(months), AgeBand::ALL[passed], "band at {months} months");
+            let next = AgeBand::END_MONTHS.iter().copied().find(|&end| end > months);
+            assert_eq!(AgeBand::next_boundary(months), next, "next boundary at {months} months");
+        }
+        for years in 0..30 {
+            assert_eq!(AgeBand::of_age(years), AgeBand::of_months(years.min(17) as i32 * 12));
+        }
     }
 }

@@ -171,23 +171,34 @@ impl World<'_> {
     /// of a month counts: a family that changes several times in a month (a contact, an
     /// assessment, a place in early help) is walked once, not once for each.
     pub(super) fn redraw_later(&mut self, f: u32) {
-        self.redraw.push(f);
+        let word = (f / 64) as usize;
+        if word >= self.redraw.len() {
+            self.redraw.resize(word + 1, 0);
+        }
+        self.redraw[word] |= 1 << (f % 64);
+        let words = &mut self.redraw_words;
+        *words = if words.start == words.end { word..word + 1 } else { words.start.min(word)..words.end.max(word + 1) };
     }
 
     /// The re-draws asked for this month, once a family, in family order (each family draws
-    /// from its own stream, so the order changes nothing). Sleeping and finished families need
-    /// none.
+    /// from its own stream, so the order changes nothing but the order of the months' lists
+    /// of families due, which is kept). Sleeping and finished families need none. The
+    /// families are a set of bits read in order, not a list sorted and de-duplicated: a
+    /// month's few hundred re-draws sorted cost more than reading the words.
     pub(super) fn redraw_pending(&mut self) {
         let mut redraw = std::mem::take(&mut self.redraw);
-        redraw.sort_unstable();
-        redraw.dedup();
+        let words = std::mem::replace(&mut self.redraw_words, 0..0);
         let from = self.t + 1;
-        for &f in &redraw {
-            if !self.due[f as usize].parked {
-                self.refresh(f, from);
+        for w in words {
+            let mut bits = std::mem::take(&mut redraw[w]);
+            while bits != 0 {
+                let f = (w * 64) as u32 + bits.trailing_zeros();
+                bits &= bits - 1;
+                if !self.due[f as usize].parked {
+                    self.refresh(f, from);
+                }
             }
         }
-        redraw.clear();
         self.redraw = redraw;
     }
 

@@ -139,8 +139,10 @@ pub struct World<'m> {
     scratch_explicit_18: Vec<u32>,
     scratch_hazards: Vec<f64>,
     scratch_children: Vec<u32>,
-    /// Families whose next home event is to be re-drawn at the end of this month.
-    redraw: Vec<u32>,
+    /// Families whose next home event is to be re-drawn at the end of this month: a bit a
+    /// family (bit `f % 64` of word `f / 64`), set in the words `redraw_words`.
+    redraw: Vec<u64>,
+    redraw_words: std::ops::Range<usize>,
     log_families: u32,
     out: RepOutput,
     /// Set from outside to stop the replication early (`None`: never stops).
@@ -220,6 +222,7 @@ impl<'m> World<'m> {
             scratch_hazards: Vec::new(),
             scratch_children: Vec::new(),
             redraw: Vec::new(),
+            redraw_words: 0..0,
             log_families,
             out,
             stop,
@@ -229,6 +232,7 @@ impl<'m> World<'m> {
         w.initialise();
         // Placing the starting caseload drew every family's first events from month 0.
         w.redraw.clear();
+        w.redraw_words = 0..0;
         w
     }
 
@@ -303,6 +307,11 @@ impl<'m> World<'m> {
             }
             if let Some(&ahead) = waking.get(i + PREFETCH_AHEAD) {
                 self.prefetch_family(ahead);
+            }
+            // Waking reads every child's record (its renewed contact's hazards): asked for as
+            // for the families due below.
+            if let Some(&ahead) = waking.get(i + PREFETCH_AHEAD / 2) {
+                self.prefetch_children(ahead);
             }
             self.wake_family(f);
         }
