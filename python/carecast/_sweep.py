@@ -150,6 +150,15 @@ class Grid(Mapping[str, "Scenario"]):
         return f"Grid({self.base.name!r}, {shape} = {len(self)} scenarios over {', '.join(self.parameters)})"
 
 
+def _value(scenario: Scenario, path: str) -> float:
+    """The parameter at ``path`` of a scenario that is not a grid point (the baseline), or NaN
+    if it has none (a baseline without the dated change a grid varies)."""
+    try:
+        return scenario.parameter(path)
+    except ConfigError:
+        return math.nan
+
+
 def _number(v: float) -> str:
     return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
 
@@ -212,8 +221,8 @@ class Sweep:
         if self._points is None:
             return {}
         paths = list(next(iter(self._points.values())))
-        base_values = {p: self.scenarios[n].parameter(p) for n in names if n not in self._points for p in paths}
-        return {p: [self._points[n][p] if n in self._points else base_values[p] for n in names] for p in paths}
+        return {p: [self._points[n][p] if n in self._points else _value(self.scenarios[n], p) for n in names]
+                for p in paths}
 
     @property
     def by_replication(self) -> pd.DataFrame:

@@ -102,6 +102,15 @@ def test_list_and_dict_forms_and_a_baseline_by_name():
             sweep({"a": other}, baseline=BASE, **SMALL)
 
 
+def test_a_grid_over_a_dated_change_against_a_baseline_without_it():
+    redesign = carecast.Scenario.preset("wolverhampton-2015-redesign")
+    path = "changes[2].set.early_help.places"
+    s = sweep(Grid(redesign, {path: [1000, 1300]}), baseline=BASE, replications=2, years=1, progress=False)
+    summary = s.summary()
+    assert summary[path].isna().tolist() == [False] * 12 + [True] * 6, "the baseline has no such change"
+    assert s.table("net_savings").index.tolist() == [1000.0, 1300.0]
+
+
 def test_keep_results_keeps_the_full_results():
     s = sweep({"now": BASE}, keep_results=True, chunk_size=4, **SMALL)
     assert s.results["now"] == BASE.run(6, 1, seed=7, progress=False)
@@ -218,3 +227,48 @@ def test_cli_sweep_on_a_scheduler(tmp_path, capsys, client):
     capsys.readouterr()
     there, here = (tmp_path / d / "by_replication.csv" for d in ("d", "here"))
     assert there.read_bytes() == here.read_bytes()
+
+
+CTRL_C = """
+import sys, time
+import carecast
+from distributed import Client, LocalCluster
+
+with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \\
+        Client(cluster) as client:
+    seen = []
+
+    def progress(done, total):
+        if done and not seen:
+            seen.append(done)
+            print("started", flush=True)
+
+    try:
+        carecast.sweep([carecast.Scenario.preset("wolverhampton-2015")], replications=2000, years=2, client=client,
+                       chunk_size=1, progress=progress)
+    except KeyboardInterrupt:
+        time.sleep(1.0)  # a chunk running when Ctrl-C came finishes (a chunk is milliseconds)
+        left = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+        print(f"interrupted; tasks left on the scheduler: {left}", flush=True)
+        sys.exit(0)
+print("finished", flush=True)
+"""
+
+
+def test_ctrl_c_cancels_the_outstanding_chunks():
+    import signal
+    import subprocess
+
+    # preexec_fn: Ctrl-C's default action in the child, however the tests were started (a
+    # background job ignores SIGINT).
+    child = subprocess.Popen([sys.executable, "-c", CTRL_C], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert child.stdout.readline().strip() == "started"
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 0, err
+    assert "interrupted; tasks left on the scheduler: 0" in out, out + err
