@@ -92,25 +92,27 @@ def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def run(named: dict[str, carecast.Scenario], args: argparse.Namespace, workers: int | None) -> tuple[float, list[int],
-                                                                                                  carecast.Sweep]:
+def run(named: dict[str, carecast.Scenario], args: argparse.Namespace,
+        workers: int | None) -> tuple[float, float, list[int], carecast.Sweep]:
     """One sweep: in-process (workers None) or on a LocalCluster of ``workers`` single-threaded
-    worker processes. Returns the wall time, the peak resident memory of each worker (kB) and
-    the sweep."""
+    worker processes. Returns the wall time, the CPU time (of this process, or of the workers),
+    the peak resident memory of each worker (kB) and the sweep."""
     if workers is None:
-        started = time.perf_counter()
+        cpu, started = time.process_time(), time.perf_counter()
         result = carecast.sweep(named, args.replications, args.years, args.seed, progress=False)
-        return time.perf_counter() - started, [peak_rss_kb()], result
+        return time.perf_counter() - started, time.process_time() - cpu, [peak_rss_kb()], result
     import distributed
 
     with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                   dashboard_address=None, memory_limit=0) as cluster, \
             distributed.Client(cluster) as client:
+        cpu = sum(client.run(time.process_time).values())
         started = time.perf_counter()
         result = carecast.sweep(named, args.replications, args.years, args.seed, client=client, progress=False)
         wall = time.perf_counter() - started
+        cpu = sum(client.run(time.process_time).values()) - cpu
         peaks = client.run(peak_rss_kb)
-    return wall, sorted(peaks.values()), result
+    return wall, cpu, sorted(peaks.values()), result
 
 
 def main() -> int:
@@ -135,12 +137,12 @@ def main() -> int:
     reference = None
     for mode in args.modes.split(","):
         workers = None if mode == "inprocess" else int(mode)
-        wall, peaks, result = run(named, args, workers)
+        wall, cpu, peaks, result = run(named, args, workers)
         label = "in-process" if workers is None else f"LocalCluster, {workers} worker{'s' * (workers > 1)}"
         timings[mode] = wall
         gib = ", ".join(f"{kb / 2**20:.2f}" for kb in peaks)
-        print(f"{label:26s} wall {wall:8.1f} s   peak resident memory per {'process' if workers is None else 'worker'}"
-              f" {gib} GiB")
+        print(f"{label:26s} wall {wall:8.1f} s   CPU {cpu:8.1f} s   peak resident memory per "
+              f"{'process' if workers is None else 'worker'} {gib} GiB")
         figures = {k: b"".join(a.tobytes() for a in result.figures(k).values()) for k in result.indicators}
         if reference is None:
             reference = figures

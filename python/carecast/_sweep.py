@@ -330,13 +330,15 @@ def _named(scenarios: object) -> tuple[dict[str, Scenario], dict[str, dict[str, 
                 raise ConfigError(f"scenario names must be text, got {_short(key)}", path="scenarios",
                                   value=_short(key), allowed=allowed)
     elif isinstance(scenarios, Iterable) and not isinstance(scenarios, (str, bytes)):
-        listed = list(scenarios)
         items = []
-        for s in listed:
-            name = s.name if isinstance(s, Scenario) else "?"
-            if any(name == k for k, _ in items):  # the same name twice: number them
-                name = f"{name} ({sum(1 for k, _ in items if k.split(' (')[0] == name) + 1})"
-            items.append((name, s))
+        seen: dict[str, int] = {}
+        for i, s in enumerate(scenarios):
+            if not isinstance(s, Scenario):
+                raise ConfigError(f"scenarios[{i}] must be a carecast.Scenario, got {type(s).__name__}",
+                                  path=f"scenarios[{i}]", value=type(s).__name__, allowed="a carecast.Scenario")
+            name = s.name
+            seen[name] = seen.get(name, 0) + 1
+            items.append((name if seen[name] == 1 else f"{name} ({seen[name]})", s))  # a name given again: numbered
     else:
         raise ConfigError(f"scenarios must be {allowed}, got {_short(scenarios)}", path="scenarios",
                           value=_short(scenarios), allowed=allowed)

@@ -94,6 +94,10 @@ def test_list_and_dict_forms_and_a_baseline_by_name():
     by_dict = sweep({"now": BASE, "more": more}, baseline="now", **SMALL)
     assert list(by_dict.scenarios) == ["now", "more"], "a baseline among the scenarios is not run twice"
     assert by_dict.figures("cost")["more"].tobytes() == by_list.figures("cost")["wolverhampton-2015 (2)"].tobytes()
+    with pytest.raises(ConfigError, match=r"scenarios\[1\] must be a carecast.Scenario, got str"):
+        sweep([BASE, "wolverhampton-2015"], **SMALL)
+    with pytest.raises(ConfigError, match="at least one scenario"):
+        sweep([], **SMALL)
     with pytest.raises(ConfigError, match="not one of the sweep's scenarios"):
         sweep({"now": BASE}, baseline="then", **SMALL)
     other = carecast.Scenario.preset(carecast.presets()[-1])
