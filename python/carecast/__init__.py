@@ -43,6 +43,7 @@ __all__ = [
     "CarecastError",
     "Comparison",
     "ConfigError",
+    "Grid",
     "Options",
     "ResourceError",
     "Results",
@@ -50,11 +51,14 @@ __all__ = [
     "Scenario",
     "ScenarioFileError",
     "StartingPosition",
+    "Sweep",
+    "SweepError",
     "Waterfall",
     "backtest",
     "compare",
     "presets",
     "reconcile",
+    "sweep",
     "waterfall",
 ]
 __version__: str = _core.__version__
@@ -1101,6 +1105,7 @@ class Results:
         return f"Results({which} x {len(self._months)} months from {self._months[0]:%Y-%m}, seed {self.seed})"
 
 
+from ._sweep import Grid, Sweep, SweepError, sweep  # noqa: E402
 from .finance import Comparison, compare  # noqa: E402  (needs Scenario and Results above)
 from .options import Options, Waterfall, waterfall  # noqa: E402
 from .reconciliation import reconcile  # noqa: E402

@@ -24,6 +24,8 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
     carecast calibrate SCENARIO --targets TARGETS.csv --priors PRIORS.toml [--simulator expected|monte_carlo]
                        [--generations N] [--population N] [--replications N] [--min-epsilon E] [--seed S]
                        [--out DIR [--overwrite]]
+    carecast sweep GRID.toml [--scheduler ADDRESS] [--replications N] [--years Y] [--seed S] [--threads T]
+                   [--chunk-size N] [--out DIR [--overwrite]]
 
 Outputs are never written over a user's files: ``--out`` must be a new or empty directory (or,
 with ``--overwrite``, an earlier carecast output holding nothing else), checked before the
@@ -231,7 +233,29 @@ def _parser() -> argparse.ArgumentParser:
     _sensitivity_parser(sub)
     _voi_parser(sub)
     _calibrate_parser(sub)
+    _sweep_parser(sub)
     return p
+
+
+def _sweep_parser(sub: Any) -> None:
+    w = sub.add_parser("sweep", help="many scenarios (a grid of parameter values, or a list) on the same random "
+                       "numbers, here or on a Dask cluster: headline figures per scenario (docs/sweep.md)")
+    w.add_argument("grid", metavar="GRID.toml", help="the grid file: scenario (a preset or file) and [parameters] "
+                   "to cross, or scenarios = [...]; baseline, replications, years and seed (docs/sweep.md)")
+    w.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler (tcp://host:8786; "
+                   "carecast[dask]) instead of here")
+    w.add_argument("--replications", type=_positive, default=None, help="overrides the grid file's")
+    w.add_argument("--years", type=_positive, default=None, help="overrides the grid file's")
+    w.add_argument("--seed", type=_seed, default=None, help="overrides the grid file's")
+    w.add_argument("--threads", type=_positive, default=None,
+                   help="threads a run (default: every core here; 1 a chunk on a scheduler)")
+    w.add_argument("--chunk-size", type=_positive, default=None, metavar="N",
+                   help="replications a chunk (default: a scenario's all here; two chunks a worker thread on a "
+                   "scheduler); the figures are the same whatever it is")
+    w.add_argument("--quiet", action="store_true", help="no progress bar")
+    w.add_argument("--out", metavar="DIR", help="write summary.csv, by_replication.csv, the base (and baseline) "
+                   "scenario and run.json into DIR: " + OUT_HELP)
+    w.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
 
 
 def _sensitivity_parser(sub: Any) -> None:
@@ -455,6 +479,8 @@ def _main(argv: Sequence[str] | None, out: _Stdout) -> int:
             return _voi(args, out)
         if args.command == "calibrate":
             return _calibrate(args, out)
+        if args.command == "sweep":
+            return _sweep(args, out)
         return _run(args, out)
     except CarecastError as e:
         _error(str(e))
@@ -669,6 +695,16 @@ def _compare(args: argparse.Namespace, out: _Stdout) -> int:
                                 "threads": args.threads, "basis": args.basis, "carecast": __version__})
             _said_written(out, target)
     return 0
+
+
+def _sweep(args: argparse.Namespace, out: _Stdout) -> int:
+    from ._sweep_cli import run_sweep
+
+    if args.overwrite and args.out is None:
+        raise ConfigError("--overwrite applies to --out; give --out too", path="--overwrite", value="true",
+                          allowed="with --out DIR")
+    with _directory(args) as target:  # checked now, before the runs
+        return run_sweep(args, out, target, _say_table)
 
 
 def _say_table(out: _Stdout, rows: list[list[str]], left: tuple[int, ...] = (0,)) -> None:

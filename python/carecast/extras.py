@@ -34,6 +34,8 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "SALib": ("calibrate", "Sobol indices"),
     "sklearn": ("calibrate", "EVPI and EVPPI by regression"),
     "pyabc": ("calibrate", "Calibration by approximate Bayesian computation"),
+    "distributed": ("dask", "A sweep on a Dask cluster"),
+    "dask": ("dask", "A sweep on a Dask cluster"),
 }
 
 

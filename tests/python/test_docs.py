@@ -10,6 +10,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_docstring_examples():
+    import carecast._sweep
     import carecast._voi
     import carecast.analysis
     import carecast.expected
@@ -20,7 +21,7 @@ def test_docstring_examples():
     import carecast.reconciliation
 
     for module in (carecast, carecast.analysis, carecast._voi, carecast.expected, carecast.finance, carecast.plots,
-                   carecast.labels, carecast.options, carecast.reconciliation):
+                   carecast.labels, carecast.options, carecast.reconciliation, carecast._sweep):
         failures, tried = doctest.testmod(module, extraglobs={"carecast": carecast}, verbose=False)
         assert tried > 0 and failures == 0, module.__name__
 
