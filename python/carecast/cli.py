@@ -24,6 +24,7 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
     carecast calibrate SCENARIO --targets TARGETS.csv --priors PRIORS.toml [--simulator expected|monte_carlo]
                        [--generations N] [--population N] [--replications N] [--min-epsilon E] [--seed S]
                        [--out DIR [--overwrite]]
+    carecast serve [--port N] [--host ADDRESS] [--no-browser]
 
 Outputs are never written over a user's files: ``--out`` must be a new or empty directory (or,
 with ``--overwrite``, an earlier carecast output holding nothing else), checked before the
@@ -77,6 +78,16 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 0 or value >= 2**64:
         raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2^64-1, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {value}")
     return value
 
 
@@ -197,6 +208,13 @@ def _parser() -> argparse.ArgumentParser:
                    "record fixed or dropped in cleaning (SCENARIO.fixes.csv); existing "
                    "files are refused without --overwrite")
     e.add_argument("--overwrite", action="store_true", help="replace SCENARIO.toml and its report if they exist")
+    w = sub.add_parser("serve", help="the scenario explorer as a web page (needs pip install 'carecast[web]')")
+    w.add_argument("--port", type=_port, default=5006, help="the port to serve on (default: %(default)s; 0: any free "
+                   "port)")
+    w.add_argument("--host", default="localhost", metavar="ADDRESS",
+                   help="the address to serve on (default: %(default)s, this machine only; 0.0.0.0: every network "
+                   "interface, so anyone who can reach this machine can use the page)")
+    w.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
     b = sub.add_parser("backtest", help="fit on an authority's returns up to one date, project, and compare with "
                        "what the returns show happened (docs/returns.md)")
     b.add_argument("returns", metavar="SSDA903_PATH", nargs="+",
@@ -455,6 +473,8 @@ def _main(argv: Sequence[str] | None, out: _Stdout) -> int:
             return _voi(args, out)
         if args.command == "calibrate":
             return _calibrate(args, out)
+        if args.command == "serve":
+            return _serve(args, out)
         return _run(args, out)
     except CarecastError as e:
         _error(str(e))
@@ -1045,6 +1065,22 @@ def payback_text(c: Any) -> list[str]:
     else:
         out.append(f"  median payback month: {month} (more than half the replications have paid back by then)")
     return out
+
+
+def _serve(args: argparse.Namespace, out: _Stdout) -> int:
+    require("panel", "carecast serve")
+    from . import web
+
+    try:
+        web.serve(port=args.port, host=args.host, open_browser=not args.no_browser, say=out.say)
+    except KeyboardInterrupt:
+        out.say("carecast: stopped serving")
+        return 130
+    except OSError as e:
+        raise ConfigError(f"--host {args.host} --port {args.port}: cannot serve there: {e.strerror or e}",
+                          path="--port", value=str(args.port), allowed="a free port on an address of this "
+                          "machine") from None
+    return 0
 
 
 def _signed(x: float) -> str:

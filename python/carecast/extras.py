@@ -10,6 +10,7 @@ extra                     installs                        for
 ``carecast[notebooks]``   ipywidgets, ipykernel, jupyter  the notebooks' interactive widgets
 ``carecast[parquet]``     pyarrow                         ``carecast run --out DIR --parquet``
 ``carecast[calibrate]``   SALib, scikit-learn, pyabc      Sobol indices, EVPPI, calibration
+``carecast[web]``         panel                           ``carecast serve``: the web page
 ``carecast[all]``         every extra above
 ========================  ==============================  ================================
 
@@ -34,6 +35,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "SALib": ("calibrate", "Sobol indices"),
     "sklearn": ("calibrate", "EVPI and EVPPI by regression"),
     "pyabc": ("calibrate", "Calibration by approximate Bayesian computation"),
+    "panel": ("web", "The web page (carecast serve)"),
 }
 
 
