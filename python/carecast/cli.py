@@ -1073,9 +1073,10 @@ def _serve(args: argparse.Namespace, out: _Stdout) -> int:
 
     try:
         web.serve(port=args.port, host=args.host, open_browser=not args.no_browser, say=out.say)
-    except KeyboardInterrupt:
-        out.say("carecast: stopped serving")
-        return 130
+    except KeyboardInterrupt as stop:
+        signum = stop.args[0] if stop.args and isinstance(stop.args[0], int) else signal.SIGINT
+        out.say(f"carecast: stopped serving ({signal.Signals(signum).name})")
+        return 128 + signum
     except OSError as e:
         raise ConfigError(f"--host {args.host} --port {args.port}: cannot serve there: {e.strerror or e}",
                           path="--port", value=str(args.port), allowed="a free port on an address of this "

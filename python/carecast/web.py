@@ -32,6 +32,7 @@ import json
 import math
 import os
 import re
+import signal
 import sys
 import tempfile
 import threading
@@ -224,7 +225,11 @@ def _interval(mean: float, lo: float, hi: float, scale: float = 1.0, money: bool
             return f"{'-' if x < 0 else ''}£{abs(x) / scale:,.2f}m"
 
         return f"{m(mean)} ({m(lo)} to {m(hi)})"
-    return f"{mean:,.0f} ({lo:,.0f} to {hi:,.0f})"
+
+    def n(x: float) -> str:
+        return f"{round(x):,}"  # never "-0"
+
+    return f"{n(mean)} ({n(lo)} to {n(hi)})"
 
 
 def savings_table(c: Comparison, basis: str) -> pd.DataFrame:
@@ -600,15 +605,16 @@ class _Page:
         self.user_cancelled = False
         e = explorer
 
-        def error_pane() -> Any:
+        def error_pane(key: str) -> Any:
             return pn.pane.Alert("", alert_type="danger", visible=False, margin=(0, 10, 5, 10),
-                                 sizing_mode="stretch_width")
+                                 sizing_mode="stretch_width", css_classes=[f"error-{key.replace('.', '-')}"])
 
         self.error_panes: dict[str, Any] = {}
         self.preset = pn.widgets.Select(name="Start from a preset", options=presets(), value=e.baseline.name
                                         if e.baseline.name in presets() else presets()[0], sizing_mode="stretch_width")
-        self.upload = pn.widgets.FileInput(accept=".toml,.json", multiple=False, sizing_mode="stretch_width")
-        self.error_panes["upload"] = error_pane()
+        self.upload = pn.widgets.FileInput(accept=".toml,.json", multiple=False, sizing_mode="stretch_width",
+                                           css_classes=["upload"])
+        self.error_panes["upload"] = error_pane("upload")
         self.source = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["carecast-source"])
         self.widgets: dict[str, Any] = {}
         for lever in LEVERS:
@@ -618,25 +624,23 @@ class _Page:
                                           step=number(lever.step), value=number(e.values[lever.key]),
                                           sizing_mode="stretch_width",
                                           css_classes=[f"lever-{lever.key.replace('.', '-')}"])
-            self.error_panes[lever.key] = error_pane()
+            self.error_panes[lever.key] = error_pane(lever.key)
         self.widgets["early_help.allocation"] = pn.widgets.Select(
             name="Who gets an early help place first", options=list(ALLOCATIONS), sizing_mode="stretch_width")
         self.widgets["placements.reunification_target"] = pn.widgets.Select(
             name="Reunification support reaches", options=list(TARGETS), sizing_mode="stretch_width")
         for key in ("early_help.allocation", "placements.reunification_target"):
-            self.error_panes[key] = error_pane()
+            self.error_panes[key] = error_pane(key)
         for start, label in STARTS.items():
             self.widgets[f"start.{start}"] = pn.widgets.Select(name=label, sizing_mode="stretch_width")
-            self.error_panes[f"start.{start}"] = error_pane()
-        self.widgets["replications"] = pn.widgets.IntInput(name="Replications", value=e.settings["replications"],
-                                                           sizing_mode="stretch_width")
-        self.widgets["years"] = pn.widgets.IntInput(name="Years", value=e.settings["years"],
-                                                    sizing_mode="stretch_width")
-        self.widgets["seed"] = pn.widgets.IntInput(name="Seed", value=e.settings["seed"], sizing_mode="stretch_width")
+            self.error_panes[f"start.{start}"] = error_pane(f"start.{start}")
+        for key, label in [("replications", "Replications"), ("years", "Years"), ("seed", "Seed")]:
+            self.widgets[key] = pn.widgets.IntInput(name=label, value=e.settings[key], sizing_mode="stretch_width",
+                                                    css_classes=[f"setting-{key}"])
         self.widgets["basis"] = pn.widgets.Select(name="Prices", options={v: k for k, v in BASES.items()},
                                                   value=e.settings["basis"], sizing_mode="stretch_width")
         for key in ("replications", "years", "seed", "basis", "levers", "run"):
-            self.error_panes[key] = error_pane()
+            self.error_panes[key] = error_pane(key)
         self.run_button = pn.widgets.Button(name="Run", button_type="primary")
         self.cancel_button = pn.widgets.Button(name="Cancel", button_type="warning", disabled=True)
         self.progress = pn.indicators.Progress(value=0, max=100, sizing_mode="stretch_width", visible=False)
@@ -891,8 +895,19 @@ def serve(port: int = 5006, host: str = "localhost", open_browser: bool = True,
 
         with contextlib.suppress(Exception):
             webbrowser.open(url)
+    stopped_by: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        stopped_by.append(signum)
+        server.io_loop.add_callback_from_signal(server.io_loop.stop)
+
+    handlers = {n: signal.signal(n, stop) for n in (signal.SIGINT, signal.SIGTERM)}
     server.start()
     try:
         server.io_loop.start()
     finally:
+        for n, handler in handlers.items():
+            signal.signal(n, handler)
         server.stop()
+    if stopped_by:
+        raise KeyboardInterrupt(stopped_by[0])
