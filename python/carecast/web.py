@@ -426,10 +426,13 @@ class Explorer:
     # -- running ---------------------------------------------------------------------------------
 
     def compute(self, plan: Plan, cancel: threading.Event | None = None,
-                progress: Callable[[int, int], object] | None = None) -> View:
+                progress: Callable[[int, int], object] | None = None,
+                first_chart: Callable[[str, bytes, str], object] | None = None) -> View:
         """Run the plan (the baseline only when its run is not already at hand, the scenario
         only when it differs from the baseline), compare, and draw. ``cancel``: set it to stop
-        the run (:class:`Cancelled`); ``progress(done, total)`` counts replications."""
+        the run (:class:`Cancelled`); ``progress(done, total)`` counts replications;
+        ``first_chart(name, png, alt)`` is given the chart of children in care as soon as it is
+        drawn, before the others (the page shows it at once)."""
         import carecast.plots as cp
 
         key = (plan.baseline._inner.to_json(), plan.replications, plan.years, plan.seed)
@@ -460,7 +463,11 @@ class Explorer:
         end = f"{cached.months[-1]:%B %Y}"
         fewer = f"{abs(avoided.mean()):,.0f} {'fewer' if avoided.mean() >= 0 else 'more'}"
         title = f"Children looked after: {fewer} by {end} with your changes"
-        in_care = cp.compare_fans(cached, results, labels=("as loaded", "with your changes"), title=title)
+        in_care = _png(cp.compare_fans(cached, results, labels=("as loaded", "with your changes"), title=title))
+        if first_chart is not None:
+            first_chart("in_care", in_care, title)
+        if cancel is not None and cancel.is_set():  # a newer change: do not draw the rest for nothing
+            raise Cancelled("stopped")
         difference = cp.difference_fan(c)
         savings = cp.savings_by_year(c, plan.basis)
         lo, hi = np.percentile(avoided, [5, 95])
@@ -471,7 +478,7 @@ class Explorer:
             headline = (f"By {end}: {fewer} children in care than the scenario as loaded (mean of "
                         f"{plan.replications} replications; 90% interval {lo:,.0f} to {hi:,.0f} fewer). "
                         + c.headline(plan.basis))
-        return View(comparison=c, headline=headline, in_care=_png(in_care), difference=_png(difference),
+        return View(comparison=c, headline=headline, in_care=in_care, difference=_png(difference),
                     savings=_png(savings), savings_table=savings_table(c, plan.basis), payback_table=payback_table(c),
                     basis=plan.basis,
                     alt={"in_care": title, "difference": "Children in care avoided, paired by replication",
@@ -809,10 +816,10 @@ class _Page:
         self.generation += 1
         self.cancel.set()
         if not self.busy:
+            self.busy = True  # now, not when the loop starts: a second change before then joins this loop
             self.pn.state.execute(self._run_loop)
 
     async def _run_loop(self) -> None:
-        self.busy = True
         loop = asyncio.get_running_loop()
         try:
             while True:
@@ -832,10 +839,20 @@ class _Page:
                 self.cancel_button.disabled = False
                 self.progress.visible = True
                 self.status.object = f"Running {plan.replications} replications over {plan.years} years ..."
-                future = loop.run_in_executor(None, self.x.compute, plan, cancel, progress)
+                first: list[tuple[str, bytes, str]] = []
+
+                def first_chart(name: str, png: bytes, alt: str, generation: int = generation,
+                                first: list[tuple[str, bytes, str]] = first) -> None:
+                    if generation == self.generation:
+                        first.append((name, png, alt))
+
+                future = loop.run_in_executor(None, self.x.compute, plan, cancel, progress, first_chart)
                 while not future.done():
                     self.progress.value = int(100 * self.done / max(self.total, 1))
-                    await asyncio.sleep(0.1)
+                    if first:  # children in care first: the other charts follow when drawn
+                        name, png, alt = first.pop()
+                        self.charts[name].param.update(object=png, alt_text=alt)
+                    await asyncio.sleep(0.02)
                 try:
                     view = future.result()
                 except Cancelled:

@@ -276,7 +276,7 @@ class Page:
         panes = self.find("div", f"error-{key.replace('.', '-')}")
         return panes[0].text if panes and panes[0].is_displayed() else ""
 
-    def wait(self, condition, seconds=30, what="the page"):
+    def wait(self, condition, seconds=30, what="the page", poll=0.2):
         from selenium.common.exceptions import StaleElementReferenceException
 
         deadline = time.monotonic() + seconds
@@ -287,7 +287,7 @@ class Page:
                 value = None
             if value:
                 return value
-            time.sleep(0.2)
+            time.sleep(poll)
         raise AssertionError(f"timed out waiting for {what}")
 
     def type_into(self, key, text):
