@@ -649,7 +649,8 @@ class _Page:
         for key in ("replications", "years", "seed", "basis", "levers", "run"):
             self.error_panes[key] = error_pane(key)
         self.run_button = pn.widgets.Button(name="Run", button_type="primary")
-        self.cancel_button = pn.widgets.Button(name="Cancel", button_type="warning", disabled=True)
+        self.cancel_button = pn.widgets.Button(name="Cancel", button_type="warning", disabled=True,
+                                               css_classes=["cancel-run"])
         self.progress = pn.indicators.Progress(value=0, max=100, sizing_mode="stretch_width", visible=False)
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["carecast-status"])
         self.headline = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["carecast-headline"],

@@ -290,12 +290,13 @@ class Page:
             time.sleep(poll)
         raise AssertionError(f"timed out waiting for {what}")
 
-    def type_into(self, key, text):
-        """Type ``text`` into a lever's number box (as a person would: select what is there, type, Enter)."""
+    def type_into(self, key, text, scope=None):
+        """Type ``text`` into a lever's number box (as a person would: delete what is there, type,
+        Enter); ``scope``: the class of another box's widget."""
         from selenium.webdriver.common.keys import Keys
 
         def typed():
-            element = self.lever_input(key)
+            element = self.find("input", scope)[0] if scope else self.lever_input(key)
             element.click()
             element.send_keys(Keys.END, *[Keys.BACKSPACE] * 12, text, Keys.ENTER)
             return True
@@ -357,6 +358,19 @@ def test_the_page_in_a_real_browser(server, tmp_path):
             import openpyxl
 
             assert len(openpyxl.load_workbook(book).sheetnames) > 3
+
+            # A long run shows its progress and stops on Cancel; the charts keep the last run.
+            shown = b.chart("in_care")
+            b.type_into("years", "10", scope="setting-years")
+            b.wait(lambda: b.chart("in_care") != shown, 60, "the ten-year run")
+            shown = b.chart("in_care")
+            b.type_into("replications", "2000", scope="setting-replications")
+            b.wait(lambda: "Running 2000 replications" in b.find("div", "carecast-status")[0].text, 30, "the run")
+            assert [x for x in b.find("progress") if x.is_displayed()], "a progress bar"
+            b.wait(lambda: [x for x in b.find("button", "cancel-run") if x.is_enabled()], 30, "Cancel")[0].click()
+            status = b.wait(lambda: "Cancelled" in (b.find("div", "carecast-status") or [None])[0].text
+                            and b.find("div", "carecast-status")[0].text, 30, "the run to stop")
+            assert status.startswith("Cancelled") and b.chart("in_care") == shown
 
             # A screenshot that is not blank.
             import numpy as np
