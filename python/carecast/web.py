@@ -907,12 +907,6 @@ def serve(port: int = 5006, host: str = "localhost", open_browser: bool = True,
                       verbose=False)
     shown = "localhost" if host in ("localhost", "127.0.0.1") else host
     url = f"http://{shown}:{server.port}/"
-    say(f"carecast: serving the scenario explorer at {url} (Ctrl-C stops it)")
-    if open_browser:
-        import webbrowser
-
-        with contextlib.suppress(Exception):
-            webbrowser.open(url)
     stopped_by: list[int] = []
 
     def stop(signum: int, _frame: object) -> None:
@@ -920,6 +914,12 @@ def serve(port: int = 5006, host: str = "localhost", open_browser: bool = True,
         server.io_loop.add_callback_from_signal(server.io_loop.stop)
 
     handlers = {n: signal.signal(n, stop) for n in (signal.SIGINT, signal.SIGTERM)}
+    say(f"carecast: serving the scenario explorer at {url} (Ctrl-C stops it)")
+    if open_browser:
+        import webbrowser
+
+        with contextlib.suppress(Exception):
+            webbrowser.open(url)
     server.start()
     try:
         server.io_loop.start()

@@ -387,8 +387,18 @@ def test_the_page_in_a_real_browser(server, tmp_path):
         da.quit()
 
 
+def test_a_port_in_use_is_one_line(server):
+    url, _ = server
+    port = url.rsplit(":", 1)[1].strip("/")
+    r = subprocess.run([sys.executable, "-m", "carecast.cli", "serve", "--port", port, "--no-browser"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr == f"carecast: error: --host localhost --port {port}: cannot serve there: Address already in use\n"
+
+
 def test_ctrl_c_stops_the_server(server):
     _, proc = server
     proc.send_signal(signal.SIGINT)
     assert proc.wait(10) == 130
-    assert "serving the scenario explorer at http://localhost:" in proc.stdout.read()
+    out = proc.stdout.read()
+    assert "serving the scenario explorer at http://localhost:" in out and "stopped serving (SIGINT)" in out
