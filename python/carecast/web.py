@@ -284,6 +284,8 @@ class Explorer:
     def _reset_levers(self) -> None:
         self.values = {lever.key: lever_value(self.baseline, lever) for lever in LEVERS}
         _, allocation = _in_force(self.baseline, "early_help", "allocation")
+        # As loaded: a lever at its loaded value changes nothing.
+        self._loaded: dict[str, Any] = {**self.values, "early_help.allocation": allocation}
         self.allocation = allocation if allocation in ALLOCATIONS.values() else "first_come"
         self.target = "as the scenario has it"
         months = _months(self.baseline, MAX_YEARS)
@@ -344,13 +346,12 @@ class Explorer:
         for lever in LEVERS:
             value = self.values[lever.key]
             if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isclose(
-                    float(value), lever_value(self.baseline, lever), rel_tol=1e-12, abs_tol=1e-12):
+                    float(value), self._loaded[lever.key], rel_tol=1e-12, abs_tol=1e-12):
                 continue
             if lever.whole and isinstance(value, float) and value.is_integer():
                 value = int(value)
             sets.setdefault(lever.start, {}).setdefault(lever.group, {})[lever.field] = value
-        _, allocation = _in_force(self.baseline, "early_help", "allocation")
-        if self.allocation != allocation:
+        if self.allocation != self._loaded["early_help.allocation"]:
             sets.setdefault("hubs", {}).setdefault("early_help", {})["allocation"] = self.allocation
         target = TARGETS.get(self.target)
         if target is not None:
