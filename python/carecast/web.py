@@ -618,7 +618,7 @@ class _Page:
                                  sizing_mode="stretch_width", css_classes=[f"error-{key.replace('.', '-')}"])
 
         self.error_panes: dict[str, Any] = {}
-        self.preset = pn.widgets.Select(name="Start from a preset", options=presets(), value=e.baseline.name
+        self.preset = pn.widgets.Select(label="Start from a preset", options=presets(), value=e.baseline.name
                                         if e.baseline.name in presets() else presets()[0], sizing_mode="stretch_width")
         self.upload = pn.widgets.FileInput(accept=".toml,.json", multiple=False, sizing_mode="stretch_width",
                                            css_classes=["upload"])
@@ -628,29 +628,29 @@ class _Page:
         for lever in LEVERS:
             cls = pn.widgets.EditableIntSlider if lever.whole else pn.widgets.EditableFloatSlider
             number = int if lever.whole else float
-            self.widgets[lever.key] = cls(name=lever.label, start=number(lever.low), end=number(lever.high),
+            self.widgets[lever.key] = cls(label=lever.label, start=number(lever.low), end=number(lever.high),
                                           step=number(lever.step), value=number(e.values[lever.key]),
                                           sizing_mode="stretch_width",
                                           css_classes=[f"lever-{lever.key.replace('.', '-')}"])
             self.error_panes[lever.key] = error_pane(lever.key)
         self.widgets["early_help.allocation"] = pn.widgets.Select(
-            name="Who gets an early help place first", options=list(ALLOCATIONS), sizing_mode="stretch_width")
+            label="Who gets an early help place first", options=list(ALLOCATIONS), sizing_mode="stretch_width")
         self.widgets["placements.reunification_target"] = pn.widgets.Select(
-            name="Reunification support reaches", options=list(TARGETS), sizing_mode="stretch_width")
+            label="Reunification support reaches", options=list(TARGETS), sizing_mode="stretch_width")
         for key in ("early_help.allocation", "placements.reunification_target"):
             self.error_panes[key] = error_pane(key)
         for start, label in STARTS.items():
-            self.widgets[f"start.{start}"] = pn.widgets.Select(name=label, sizing_mode="stretch_width")
+            self.widgets[f"start.{start}"] = pn.widgets.Select(label=label, sizing_mode="stretch_width")
             self.error_panes[f"start.{start}"] = error_pane(f"start.{start}")
         for key, label in [("replications", "Replications"), ("years", "Years"), ("seed", "Seed")]:
-            self.widgets[key] = pn.widgets.IntInput(name=label, value=e.settings[key], sizing_mode="stretch_width",
+            self.widgets[key] = pn.widgets.IntInput(label=label, value=e.settings[key], sizing_mode="stretch_width",
                                                     css_classes=[f"setting-{key}"])
-        self.widgets["basis"] = pn.widgets.Select(name="Prices", options={v: k for k, v in BASES.items()},
+        self.widgets["basis"] = pn.widgets.Select(label="Prices", options={v: k for k, v in BASES.items()},
                                                   value=e.settings["basis"], sizing_mode="stretch_width")
         for key in ("replications", "years", "seed", "basis", "levers", "run"):
             self.error_panes[key] = error_pane(key)
-        self.run_button = pn.widgets.Button(name="Run", button_type="primary")
-        self.cancel_button = pn.widgets.Button(name="Cancel", button_type="warning", disabled=True,
+        self.run_button = pn.widgets.Button(label="Run", color="primary")
+        self.cancel_button = pn.widgets.Button(label="Cancel", color="warning", disabled=True,
                                                css_classes=["cancel-run"])
         self.progress = pn.indicators.Progress(value=0, max=100, sizing_mode="stretch_width", visible=False)
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["carecast-status"])
@@ -663,13 +663,13 @@ class _Page:
         self.payback_table = pn.pane.DataFrame(None, index=False, sizing_mode="stretch_width")
         self.downloads = [
             pn.widgets.FileDownload(callback=self._download(e.workbook), filename="comparison.xlsx",
-                                    label="Excel workbook", button_type="success", disabled=True,
+                                    label="Excel workbook", disabled=True,
                                     css_classes=["download-workbook"]),
             pn.widgets.FileDownload(callback=self._download(e.report), filename="report.html",
-                                    label="HTML report", button_type="success", disabled=True,
+                                    label="HTML report", disabled=True,
                                     css_classes=["download-report"]),
             pn.widgets.FileDownload(callback=self._download(e.scenario_file), filename="scenario.toml",
-                                    label="Scenario file", button_type="success", disabled=True,
+                                    label="Scenario file", disabled=True,
                                     css_classes=["download-scenario"]),
         ]
         self._sync_widgets()

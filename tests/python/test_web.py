@@ -175,6 +175,41 @@ def test_each_session_has_its_own_state():
     assert {lever.key for lever in LEVERS} >= {"early_help.places", "intensive_support.places"}
 
 
+def test_the_widgets_handlers_show_messages_next_to_their_fields(monkeypatch):
+    """The widgets' own handlers, called as Panel calls them, without a server or a browser."""
+    import asyncio
+    import types
+
+    import carecast.web as web
+
+    explorer = web.Explorer()
+    explorer.panel()
+    page = explorer._ui
+    scheduled = []
+    monkeypatch.setattr(page, "_schedule", lambda: scheduled.append(1))
+    page._on_change("outreach.identification_multiplier", 5000)
+    assert scheduled and explorer.values["outreach.identification_multiplier"] == 5000
+    asyncio.run(page._run_loop())  # what the page runs in the background: it stops at the bad value
+    pane = page.error_panes["outreach.identification_multiplier"]
+    assert pane.visible and "got 5000; allowed: a number from 0 to 1,000" in pane.object
+    assert page.status.object.startswith("Put right the value marked in red")
+    page._on_change("outreach.identification_multiplier", 1.5)
+    asyncio.run(page._run_loop())
+    assert not pane.visible and page.status.object == "Up to date."
+    assert page.charts["in_care"].object[:4] == b"\x89PNG" and not any(d.disabled for d in page.downloads)
+    # A malformed upload: the message next to the upload; the levers keep their values.
+    page.upload.filename = "broken.json"
+    page._on_upload(types.SimpleNamespace(new=b'{"policy": '))
+    assert page.error_panes["upload"].visible and "broken.json" in page.error_panes["upload"].object
+    assert explorer.values["outreach.identification_multiplier"] == 1.5
+    # A good one: the page starts again from it, the levers at its values.
+    page.upload.filename = "ours.toml"
+    page._on_upload(types.SimpleNamespace(new=carecast.Scenario.preset("wolverhampton-2015-redesign")
+                                          .to_toml().encode()))
+    assert not page.error_panes["upload"].visible
+    assert page.widgets["intensive_support.places"].value == 60 and "ours.toml" in page.source.object
+
+
 # -- the page in a browser -------------------------------------------------------------------------
 
 DEEP = """
