@@ -144,6 +144,25 @@ def test_uploads_are_read_by_the_validated_reader_and_never_reach_other_files(tm
         read_upload("x.toml", b"\xff\xfe\x00")
 
 
+def test_a_scenario_estimated_from_returns_uploads_and_runs(tmp_path):
+    """What `carecast estimate` writes from a council's returns (here synthetic ones) is a file the
+    page takes."""
+    from carecast.returns import synthetic
+
+    authority = synthetic.generate(synthetic.Truth(population=(1000.0,) * 18), first_year=2014, last_year=2016,
+                                   seed=11)
+    authority.write(tmp_path / "ssda903")
+    (tmp_path / "population.csv").write_text("age,children\n" + "".join(f"{a},1000\n" for a in range(18)))
+    assert main(["estimate", str(tmp_path / "ssda903"), "--census-date", "2016-03-31", "--population",
+                 str(tmp_path / "population.csv"), "--out", str(tmp_path / "ours.toml")]) == 0
+    page = Explorer()
+    assert page.load_upload("ours.toml", (tmp_path / "ours.toml").read_bytes()), page.errors
+    assert page.baseline.name == "ours" and page.baseline.to_dict()["start"] == "2016-04"
+    page.set_lever("intensive_support.places", 20)
+    view = page.run()
+    assert view is not None and view.comparison.financial_years[0] == "2016/17"
+
+
 def test_cancel_stops_a_run_through_the_progress_callback():
     page = Explorer()
     page.set_lever("replications", 2000)
