@@ -463,7 +463,8 @@ class Explorer:
         avoided = (cached.array("lac_stock") - results.array("lac_stock"))[:, -1]
         end = f"{cached.months[-1]:%B %Y}"
         fewer = f"{abs(avoided.mean()):,.0f} {'fewer' if avoided.mean() >= 0 else 'more'}"
-        title = f"Children looked after: {fewer} by {end} with your changes"
+        title = (f"Children looked after: {plan.baseline.name} as loaded" if same else
+                 f"Children looked after: {fewer} by {end} with your changes")
         in_care = _png(cp.compare_fans(cached, results, labels=("as loaded", "with your changes"), title=title))
         if first_chart is not None:
             first_chart("in_care", in_care, title)
