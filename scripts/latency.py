@@ -3,7 +3,9 @@
 - the Python path: a run, then the tables a notebook draws from;
 - Ctrl-C: from SIGINT to KeyboardInterrupt during a long run;
 - the GIL: how much another Python thread gets done during a run;
-- a slider in the scenario explorer: change a lever, re-run, redraw the chart.
+- a slider in the scenario explorer: change a lever, re-run, redraw the chart;
+- the web page (carecast serve): a lever moved, the page's re-run, comparison, tables and three
+  charts rendered, as the server does it (scripts/web_latency.py times it in a browser too).
 
 Run: .venv/bin/python scripts/latency.py
 """
@@ -100,6 +102,24 @@ def slider(scenario: carecast.Scenario) -> None:
     print(f"  slider redraw (40 replications x 3 years, chart rendered): median {timed(redraw, 5):.3f} s of 5")
 
 
+def web_page() -> None:
+    try:
+        from carecast.web import Explorer
+    except ImportError:
+        print("  (the web page needs carecast[web]: not installed)")
+        return
+    page = Explorer()
+    page.run()  # the page's first run: the baseline, which a lever move does not re-run
+    places = iter(range(5, 200, 5))
+
+    def redraw():
+        page.set_lever("intensive_support.places", next(places))
+        assert page.run() is not None, page.errors
+
+    print(f"  web page redraw (40 replications x 3 years: run, comparison, tables, 3 charts): median "
+          f"{timed(redraw, 5):.3f} s of 5")
+
+
 def main() -> None:
     base = carecast.Scenario.preset("wolverhampton-2015")
     print("Python path (run, then summary/shares/stocks tables):")
@@ -112,6 +132,7 @@ def main() -> None:
     gil(base)
     print("Scenario explorer:")
     slider(base)
+    web_page()
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ Every command that takes a scenario accepts a preset name or a scenario file pat
                        [--out DIR [--overwrite]]
     carecast sweep GRID.toml [--scheduler ADDRESS] [--replications N] [--years Y] [--seed S] [--threads T]
                    [--chunk-size N] [--out DIR [--overwrite]]
+    carecast serve [--port N] [--host ADDRESS] [--no-browser]
 
 Outputs are never written over a user's files: ``--out`` must be a new or empty directory (or,
 with ``--overwrite``, an earlier carecast output holding nothing else), checked before the
@@ -79,6 +80,16 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 0 or value >= 2**64:
         raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2^64-1, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {value}")
     return value
 
 
@@ -199,6 +210,13 @@ def _parser() -> argparse.ArgumentParser:
                    "record fixed or dropped in cleaning (SCENARIO.fixes.csv); existing "
                    "files are refused without --overwrite")
     e.add_argument("--overwrite", action="store_true", help="replace SCENARIO.toml and its report if they exist")
+    w = sub.add_parser("serve", help="the scenario explorer as a web page (needs pip install 'carecast[web]')")
+    w.add_argument("--port", type=_port, default=5006, help="the port to serve on (default: %(default)s; 0: any free "
+                   "port)")
+    w.add_argument("--host", default="localhost", metavar="ADDRESS",
+                   help="the address to serve on (default: %(default)s, this machine only; 0.0.0.0: every network "
+                   "interface, so anyone who can reach this machine can use the page)")
+    w.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
     b = sub.add_parser("backtest", help="fit on an authority's returns up to one date, project, and compare with "
                        "what the returns show happened (docs/returns.md)")
     b.add_argument("returns", metavar="SSDA903_PATH", nargs="+",
@@ -481,6 +499,8 @@ def _main(argv: Sequence[str] | None, out: _Stdout) -> int:
             return _calibrate(args, out)
         if args.command == "sweep":
             return _sweep(args, out)
+        if args.command == "serve":
+            return _serve(args, out)
         return _run(args, out)
     except CarecastError as e:
         _error(str(e))
@@ -1081,6 +1101,23 @@ def payback_text(c: Any) -> list[str]:
     else:
         out.append(f"  median payback month: {month} (more than half the replications have paid back by then)")
     return out
+
+
+def _serve(args: argparse.Namespace, out: _Stdout) -> int:
+    require("panel", "carecast serve")
+    from . import web
+
+    try:
+        web.serve(port=args.port, host=args.host, open_browser=not args.no_browser, say=out.say)
+    except KeyboardInterrupt as stop:
+        signum = stop.args[0] if stop.args and isinstance(stop.args[0], int) else signal.SIGINT
+        out.say(f"carecast: stopped serving ({signal.Signals(signum).name})")
+        return 128 + signum
+    except OSError as e:
+        raise ConfigError(f"--host {args.host} --port {args.port}: cannot serve there: {e.strerror or e}",
+                          path="--port", value=str(args.port), allowed="a free port on an address of this "
+                          "machine") from None
+    return 0
 
 
 def _signed(x: float) -> str:

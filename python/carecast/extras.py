@@ -10,6 +10,8 @@ extra                     installs                        for
 ``carecast[notebooks]``   ipywidgets, ipykernel, jupyter  the notebooks' interactive widgets
 ``carecast[parquet]``     pyarrow                         ``carecast run --out DIR --parquet``
 ``carecast[calibrate]``   SALib, scikit-learn, pyabc      Sobol indices, EVPPI, calibration
+``carecast[dask]``        dask, distributed               ``carecast.sweep`` on a Dask cluster
+``carecast[web]``         panel                           ``carecast serve``: the web page
 ``carecast[all]``         every extra above
 ========================  ==============================  ================================
 
@@ -36,6 +38,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "pyabc": ("calibrate", "Calibration by approximate Bayesian computation"),
     "distributed": ("dask", "A sweep on a Dask cluster"),
     "dask": ("dask", "A sweep on a Dask cluster"),
+    "panel": ("web", "The web page (carecast serve)"),
 }
 
 

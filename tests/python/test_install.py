@@ -37,7 +37,17 @@ def test_extras_and_all():
     found = requirements()
     assert "pyarrow" in found["parquet"]
     assert {"ipywidgets", "ipykernel"} <= found["notebooks"]
-    assert found["parquet"] | found["notebooks"] <= found["all"], "carecast[all] installs every extra"
+    assert "panel" in found["web"]
+    assert {"dask", "distributed"} <= found["dask"]
+    every = found["parquet"] | found["notebooks"] | found["calibrate"] | found["dask"] | found["web"]
+    assert every <= found["all"], "carecast[all] installs every extra"
+
+
+def test_missing_panel_names_the_extra(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "panel", None)  # as if not installed
+    assert main(["serve", "--no-browser", "--port", "0"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "carecast: error: carecast serve needs panel: pip install 'carecast[web]'\n"
 
 
 def test_missing_pyarrow_names_the_extra_before_the_run(tmp_path, capsys, monkeypatch):
