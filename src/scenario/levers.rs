@@ -13,6 +13,7 @@
 //! rest (costs matching no change or several, and baseline services or one-offs the scenario
 //! drops) is one last step, [`UNTIED_COSTS`].
 
+use super::sample::{sample_remapped, sample_without_changes};
 use super::{PolicyChange, Scenario};
 use crate::calendar::YearMonth;
 use crate::error::{CarecastError, ConfigError, Result};
@@ -111,6 +112,12 @@ fn value_at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
 /// What levers do not change: the scenario without its name, description, changes, services,
 /// one-offs and reported figures.
 fn fixed_part(s: &Scenario) -> Value {
+    // A carried sample's columns on the scenario's own changes are part of its levers (a
+    // calibrated posterior of their effects), not of the fixed part.
+    let mut s = s.clone();
+    if let Some(sample) = &s.uncertainty.sample {
+        s.uncertainty.sample = sample_without_changes(sample);
+    }
     let mut v = s.to_value();
     if let Value::Object(m) = &mut v {
         // Reported figures are what happened under one scenario, not a setting of the model.
@@ -171,7 +178,14 @@ impl Scenario {
         }
         let (ours, theirs) = (fixed_part(self), fixed_part(baseline));
         if let Some(path) = first_difference(&ours, &theirs, "") {
-            let shown = |v: &Value| value_at(v, &path).map_or("nothing".to_string(), Value::to_string);
+            // A long value (a sample's rows, a table) is cut short: the path says where it is.
+            let shown = |v: &Value| {
+                let text = value_at(v, &path).map_or("nothing".to_string(), Value::to_string);
+                match text.char_indices().nth(200) {
+                    Some((at, _)) => format!("{} ...", &text[..at]),
+                    None => text,
+                }
+            };
             return Err(ConfigError::new(
                 path.clone(),
                 shown(&ours),
@@ -354,10 +368,14 @@ impl Scenario {
         let keep = |i: &usize, all: &BTreeSet<usize>, on: &BTreeSet<usize>| !all.contains(i) || on.contains(i);
 
         let mut out = self.clone();
-        out.changes = (0..self.changes.len())
-            .filter(|i| keep(i, &lever_changes, &changes_on))
-            .map(|i| self.changes[i].clone())
-            .collect();
+        let kept_changes: Vec<usize> =
+            (0..self.changes.len()).filter(|i| keep(i, &lever_changes, &changes_on)).collect();
+        out.changes = kept_changes.iter().map(|&i| self.changes[i].clone()).collect();
+        // A carried sample follows its changes: a left-out change's columns go, the others are
+        // renumbered with their change.
+        if let Some(sample) = &self.uncertainty.sample {
+            out.uncertainty.sample = sample_remapped(sample, |i| kept_changes.iter().position(|&k| k == i));
+        }
         out.costs.services = self
             .costs
             .services

@@ -276,8 +276,15 @@ impl Scenario {
             .into());
         }
         let mut scenario = self.clone();
-        match scenario.changes.iter_mut().find(|c| c.from == from) {
-            Some(existing) => {
+        match self.changes.iter().position(|c| c.from == from) {
+            Some(at) => {
+                // A value set here replaces what a carried sample gave the same path.
+                let mut set_paths = Vec::new();
+                leaf_paths(&Value::Object(set.clone()), &format!("changes[{at}].set"), &mut set_paths);
+                if let Some(sample) = &self.uncertainty.sample {
+                    scenario.uncertainty.sample = sample::sample_without_columns(sample, &set_paths);
+                }
+                let existing = &mut scenario.changes[at];
                 let mut merged = Value::Object(std::mem::take(&mut existing.set));
                 merge(&mut merged, Value::Object(set));
                 let Value::Object(merged) = merged else { unreachable!("merging tables gives a table") };
@@ -289,6 +296,11 @@ impl Scenario {
             }
             None => {
                 let at = scenario.changes.partition_point(|c| c.from < from);
+                // A carried sample's columns on the later changes move with them.
+                if let Some(sample) = &self.uncertainty.sample {
+                    scenario.uncertainty.sample =
+                        sample::sample_remapped(sample, |i| Some(if i >= at { i + 1 } else { i }));
+                }
                 scenario.sources.change_inserted(at);
                 scenario.sources.replaced(&format!("changes[{at}]"));
                 scenario.changes.insert(at, PolicyChange { from, note: note.to_string(), lever: None, set });
@@ -539,5 +551,18 @@ pub fn merge(target: &mut Value, overlay: Value) {
             }
         }
         (t, o) => *t = o,
+    }
+}
+
+/// The dotted paths of the numbers and strings in `v` (tables walked, anything else a leaf),
+/// each under `prefix`.
+fn leaf_paths(v: &Value, prefix: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                leaf_paths(x, &format!("{prefix}.{k}"), out);
+            }
+        }
+        _ => out.push(prefix.to_string()),
     }
 }

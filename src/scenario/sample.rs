@@ -269,3 +269,52 @@ pub(crate) fn check(scenario: &Scenario, sample: &Sample) -> std::result::Result
     }
     Ok(())
 }
+
+/// The index `i` of a sample column `changes[i].<rest>`, and `<rest>`.
+fn change_column(column: &str) -> Option<(usize, &str)> {
+    let rest = column.strip_prefix("changes[")?;
+    let (index, rest) = rest.split_once(']')?;
+    Some((index.parse().ok()?, rest))
+}
+
+/// `sample` with only the columns of paths outside `changes` (none left: no sample).
+pub(super) fn sample_without_changes(sample: &Sample) -> Option<Sample> {
+    sample_remapped(sample, |_| None)
+}
+
+/// `sample` with each column on `changes[i]` renamed to `changes[new(i)]`, or dropped where
+/// `new(i)` is `None`; other columns kept. No column left: no sample.
+pub(super) fn sample_remapped(sample: &Sample, new: impl Fn(usize) -> Option<usize>) -> Option<Sample> {
+    let mut keep: Vec<(usize, String)> = Vec::new();
+    for (j, column) in sample.columns.iter().enumerate() {
+        match change_column(column) {
+            Some((i, rest)) => {
+                if let Some(k) = new(i) {
+                    keep.push((j, format!("changes[{k}]{rest}")));
+                }
+            }
+            None => keep.push((j, column.clone())),
+        }
+    }
+    if keep.is_empty() {
+        return None;
+    }
+    Some(Sample {
+        columns: keep.iter().map(|(_, c)| c.clone()).collect(),
+        rows: sample.rows.iter().map(|row| keep.iter().map(|&(j, _)| row[j]).collect()).collect(),
+        origin: sample.origin.clone(),
+    })
+}
+
+/// `sample` without the columns at `paths` (none left: no sample).
+pub(super) fn sample_without_columns(sample: &Sample, paths: &[String]) -> Option<Sample> {
+    let keep: Vec<usize> = (0..sample.columns.len()).filter(|&j| !paths.contains(&sample.columns[j])).collect();
+    if keep.is_empty() {
+        return None;
+    }
+    Some(Sample {
+        columns: keep.iter().map(|&j| sample.columns[j].clone()).collect(),
+        rows: sample.rows.iter().map(|row| keep.iter().map(|&j| row[j]).collect()).collect(),
+        origin: sample.origin.clone(),
+    })
+}
