@@ -304,6 +304,16 @@ fn with_change_keeps_the_existing_changes_in_calendar_order() {
     let months: Vec<_> = early.changes.iter().map(|c| c.from).collect();
     assert!(months.windows(2).all(|w| w[0] < w[1]), "{months:?}");
     assert_eq!(months.len(), before.len() + 1);
+    // The carried posterior's columns move with their changes (the new one is changes[1]).
+    let columns = |s: &Scenario| s.uncertainty.sample.as_ref().unwrap().columns.clone();
+    assert!(columns(&redesign).contains(&"changes[1].set.intensive_support.effect_on_care_entry".to_string()));
+    assert!(columns(&early).contains(&"changes[2].set.intensive_support.effect_on_care_entry".to_string()));
+    assert!(columns(&early).contains(&"changes[0].set.placements.reunification_multiplier".to_string()));
+    // A value set over a sampled path replaces its column.
+    let hubs = before[2];
+    let set = redesign.with_change(hubs, json!({"early_help": {"effect_on_care_entry": 0.5}}), "").unwrap();
+    assert!(!columns(&set).contains(&"changes[2].set.early_help.effect_on_care_entry".to_string()));
+    assert_eq!(columns(&set).len(), columns(&redesign).len() - 1);
     // Same month as an existing change: merged over it, keeping what it set.
     let first = before[0];
     let same = redesign.with_change(first, json!({"intensive_support": {"places": 5}}), "also").unwrap();

@@ -67,11 +67,14 @@ fn spearman(x: &[f64], y: &[f64]) -> f64 {
 #[test]
 fn a_scenario_without_the_table_is_unchanged() {
     for name in carecast::preset_names() {
-        let s = Scenario::preset(name).unwrap();
+        // The redesign carries its calibrated posterior as a sample, and no table.
+        let s = Scenario::preset(name).unwrap().without_sample();
         assert!(s.uncertainty.is_empty());
         assert!(s.to_value().get("uncertainty").is_none(), "{name}: no table written");
         assert!(!s.to_toml().contains("uncertainty"), "{name}");
     }
+    let redesign = Scenario::preset("wolverhampton-2015-redesign").unwrap();
+    assert!(!redesign.uncertainty.has_table() && redesign.uncertainty.sample.is_some());
 }
 
 #[test]
@@ -178,7 +181,11 @@ fn a_run_records_the_draws_reproducibly_whatever_the_thread_count() {
 fn fixing_a_replications_values_reproduces_it() {
     // The redesign preset has distributions written in place; the table adds baseline hazards.
     // Setting replication 3's recorded values (both kinds) reproduces it exactly.
-    let s = Scenario::preset("wolverhampton-2015-redesign").unwrap().updated(json!({"uncertainty": four()})).unwrap();
+    let s = Scenario::preset("wolverhampton-2015-redesign")
+        .unwrap()
+        .without_sample()
+        .updated(json!({"uncertainty": four()}))
+        .unwrap();
     let options = RunOptions::new(4, 2, 5);
     let a = Model::new(&s).unwrap().run(&options, &Silent).unwrap();
     assert!(a.parameter_names.len() > 4, "{:?}", a.parameter_names);
@@ -197,8 +204,8 @@ fn fixing_a_replications_values_reproduces_it() {
 
 #[test]
 fn equal_rows_of_a_shared_sample_give_equal_replications() {
-    let s = Scenario::preset("wolverhampton-2015-redesign").unwrap();
-    let effect = "changes[2].set.early_help.effect_on_care_entry";
+    let s = Scenario::preset("wolverhampton-2015-redesign").unwrap().without_sample();
+    let effect = "changes[2].set.early_help.effect_after_closure";
     assert!(s.parameters().iter().any(|p| p.path == effect && p.distribution.is_some()));
     let names = vec![REFERRAL.to_string(), effect.to_string()];
     // Rows 0 and 2 are equal; row 1 differs. Two chance streams each: 6 replications.
@@ -303,7 +310,7 @@ fn bad_tables_name_the_field_and_what_is_allowed() {
         Scenario::preset("wolverhampton-2015-redesign")
             .unwrap()
             .updated(json!({"uncertainty": {"parameters": [entry(
-                "changes[2].set.early_help.effect_on_care_entry",
+                "changes[2].set.early_help.effect_after_closure",
                 json!({"dist": "uniform", "low": 0.5, "high": 0.9})
             )]}}))
             .unwrap_err(),
@@ -362,23 +369,27 @@ fn whole_numbers_are_drawn_whole() {
 
 #[test]
 fn a_distribution_written_in_place_can_be_correlated() {
-    // The redesign preset's effect of early help on care entry is lognormal(median 0.7, sigma
-    // 0.15) where it is written; correlated with a baseline hazard of the table, it is drawn
+    // The redesign preset's effect of early help after closure is lognormal(median 0.85, sigma
+    // 0.1) where it is written; correlated with a baseline hazard of the table, it is drawn
     // through the copula and recorded in its own column. Tolerances as in the test of the
     // marginals: 4 standard errors of the mean, 4 of Spearman's z.
-    const EFFECT: &str = "changes[2].set.early_help.effect_on_care_entry";
+    const EFFECT: &str = "changes[2].set.early_help.effect_after_closure";
     let table = json!({
         "parameters": [{"path": REFERRAL, "distribution": {"dist": "lognormal", "median": 0.026, "sigma": 0.2}}],
         "correlations": [{"parameters": [REFERRAL, EFFECT], "rho": -0.6}],
     });
-    let s = Scenario::preset("wolverhampton-2015-redesign").unwrap().updated(json!({ "uncertainty": table })).unwrap();
+    let s = Scenario::preset("wolverhampton-2015-redesign")
+        .unwrap()
+        .without_sample()
+        .updated(json!({ "uncertainty": table }))
+        .unwrap();
     let n = 2_000;
     let draws: Vec<Vec<(String, f64)>> = (0..n).map(|r| s.uncertainty_draws(4, r).unwrap()).collect();
     assert_eq!(draws[0].iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(), [REFERRAL, EFFECT]);
     let column = |j: usize| draws.iter().map(|d| d[j].1).collect::<Vec<f64>>();
     let effect = column(1);
-    let mean = 0.7 * (0.5f64 * 0.15 * 0.15).exp();
-    let sd = mean * ((0.15f64 * 0.15).exp() - 1.0).sqrt();
+    let mean = 0.85 * (0.5f64 * 0.1 * 0.1).exp();
+    let sd = mean * ((0.1f64 * 0.1).exp() - 1.0).sqrt();
     let got = effect.iter().sum::<f64>() / n as f64;
     assert!((got - mean).abs() < 4.0 * sd / (n as f64).sqrt(), "mean {got}, expected {mean}");
     let r = spearman(&column(0), &effect);

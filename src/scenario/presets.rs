@@ -16,8 +16,11 @@ const PRESETS: [(&str, &str); 2] = [
 /// text): how a preset ships a calibrated posterior. A preset's TOML names its file, e.g.
 /// `file = "wolverhampton-2015.sample.csv"`, and the CSV, saved beside the TOML in `scenarios/`,
 /// is embedded here with `include_str!` as the pair `("wolverhampton-2015.sample.csv",
-/// include_str!(...))`. No preset carries one yet.
-const SAMPLE_FILES: [(&str, &str); 0] = [];
+/// include_str!(...))`. The redesign carries its calibrated posterior.
+const SAMPLE_FILES: [(&str, &str); 1] = [(
+    "wolverhampton-2015-redesign.sample.csv",
+    include_str!("../../scenarios/wolverhampton-2015-redesign.sample.csv"),
+)];
 
 /// Names of the embedded presets.
 pub fn preset_names() -> Vec<&'static str> {

@@ -949,8 +949,8 @@ impl Scenario {
     /// ```
     /// let s = carecast::Scenario::preset("wolverhampton-2015-redesign").unwrap();
     /// let params = s.parameters();
-    /// let p = params.iter().find(|p| p.path == "changes[2].set.early_help.effect_on_care_entry").unwrap();
-    /// assert!(p.distribution.is_some() && (p.value - 0.7).abs() < 1e-12);
+    /// let p = params.iter().find(|p| p.path == "changes[2].set.early_help.effect_after_closure").unwrap();
+    /// assert!(p.distribution.is_some() && (p.value - 0.85).abs() < 1e-12);
     /// ```
     pub fn parameters(&self) -> Vec<Parameter> {
         let mut found: Vec<(usize, Parameter)> = leaves(&self.to_value())
