@@ -314,6 +314,14 @@ fn with_change_keeps_the_existing_changes_in_calendar_order() {
     let set = redesign.with_change(hubs, json!({"early_help": {"effect_on_care_entry": 0.5}}), "").unwrap();
     assert!(!columns(&set).contains(&"changes[2].set.early_help.effect_on_care_entry".to_string()));
     assert_eq!(columns(&set).len(), columns(&redesign).len() - 1);
+    // So does a distribution written there.
+    let prior = json!({"early_help": {"effect_on_care_entry": {"dist": "uniform", "low": 0.6, "high": 1.0}}});
+    let drawn = redesign.with_change(hubs, prior, "").unwrap();
+    assert!(!columns(&drawn).contains(&"changes[2].set.early_help.effect_on_care_entry".to_string()));
+    // updated() likewise, and replacing the changes takes their columns out.
+    let over =
+        redesign.updated(json!({"changes": [{"from": "2016-02", "set": {"early_help": {"places": 900}}}]})).unwrap();
+    assert!(over.uncertainty.sample.is_none(), "every column was on the replaced changes");
     // Same month as an existing change: merged over it, keeping what it set.
     let first = before[0];
     let same = redesign.with_change(first, json!({"intensive_support": {"places": 5}}), "also").unwrap();

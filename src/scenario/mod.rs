@@ -222,7 +222,9 @@ impl Scenario {
     ///
     /// Tables merge key by key; anything else, lists included, is replaced whole: overriding
     /// `changes` replaces every policy change. To add one change and keep the others, use
-    /// [`Scenario::with_change`].
+    /// [`Scenario::with_change`]. A value set here replaces what a carried sample gave the same
+    /// path (its column goes), and replacing `changes` takes the sample's columns on the old
+    /// changes out with them.
     ///
     /// # Errors
     /// As [`Scenario::from_value`].
@@ -237,7 +239,25 @@ impl Scenario {
     /// ```
     pub fn updated(&self, mut overrides: Value) -> Result<Scenario> {
         sample::resolve(&mut overrides, &sample::Files::Dir(Path::new(".")))?;
-        let mut value = self.to_value();
+        let mut base = self.clone();
+        // What the overrides set replaces what a carried sample gave it: a column at a path
+        // they set goes, and so do the columns on `changes` when they replace the list (the
+        // columns described the changes that were there). A sample they give replaces it whole.
+        let gives_sample = overrides.pointer("/uncertainty/sample").is_some();
+        if let (Some(sample), false) = (&self.uncertainty.sample, gives_sample) {
+            let mut set_paths = Vec::new();
+            if let Value::Object(o) = &overrides {
+                for (k, v) in o.iter().filter(|(k, _)| k.as_str() != "uncertainty" && k.as_str() != "changes") {
+                    leaf_paths(v, k, &mut set_paths);
+                }
+            }
+            let kept = sample::sample_without_columns(sample, &set_paths);
+            base.uncertainty.sample = match (kept, overrides.get("changes").is_some()) {
+                (Some(kept), true) => sample::sample_without_changes(&kept),
+                (kept, _) => kept,
+            };
+        }
+        let mut value = base.to_value();
         let sources = self.sources.clone().overlaid(&overrides, Sources::default());
         merge(&mut value, overrides);
         Scenario::from_value_at(value, sources, &format!("{} (updated)", self.name), &Origin::here())
@@ -554,11 +574,11 @@ pub fn merge(target: &mut Value, overlay: Value) {
     }
 }
 
-/// The dotted paths of the numbers and strings in `v` (tables walked, anything else a leaf),
-/// each under `prefix`.
+/// The dotted paths of the values in `v` (tables walked; a distribution, a table with `dist`,
+/// and anything else a leaf), each under `prefix`.
 fn leaf_paths(v: &Value, prefix: &str, out: &mut Vec<String>) {
     match v {
-        Value::Object(m) => {
+        Value::Object(m) if !m.contains_key("dist") => {
             for (k, x) in m {
                 leaf_paths(x, &format!("{prefix}.{k}"), out);
             }
