@@ -374,8 +374,10 @@ class Scenario:
         ``months``, ``years``, ``age``, ``pounds``, ``annual_rate``, ``posts``, ``caseload``), ``low``
         and ``high`` (the range validation enforces), ``low_open`` and ``high_open`` (True where that end itself is
         not allowed, as 0 for a sibling gap), ``allowed`` (the range in words), ``whole`` (whole numbers
-        only), ``uncertain`` (a distribution drawn once per replication), ``may_be_uncertain``,
-        ``distribution`` (e.g. ``lognormal(median=0.7, sigma=0.15)``, or None),
+        only), ``uncertain`` (a distribution drawn once per replication, or a column of the
+        sample the scenario carries), ``may_be_uncertain``, ``distribution`` (e.g.
+        ``lognormal(median=0.7, sigma=0.15)``, ``sample(n=1000)`` for a carried sample's column,
+        or None),
         ``description`` (the field's documentation) and ``source`` (where its value comes from:
         the comment on its line in the scenario's TOML file, or its table's, or None; see
         :meth:`sources`).
@@ -390,7 +392,13 @@ class Scenario:
         # Object dtype keeps None for a fixed parameter (a string dtype would turn it into NaN).
         columns["distribution"] = pd.Series(columns["distribution"], dtype=object)
         columns["source"] = pd.Series(columns["source"], dtype=object)
-        return pd.DataFrame(columns)
+        frame = pd.DataFrame(columns)
+        sample = self.sample
+        if sample is not None:
+            sampled = frame.path.isin(sample.columns)
+            frame.loc[sampled, "uncertain"] = True
+            frame.loc[sampled, "distribution"] = f"sample(n={len(sample)})"
+        return frame
 
     def reported(self) -> pd.DataFrame:
         """Figures reported for the authority under this scenario's policy (the scenario's

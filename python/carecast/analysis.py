@@ -125,7 +125,7 @@ def ranges(scenario: Scenario, parameters: Sequence[str] | None = None) -> pd.Da
     ``parameter``, ``label``, ``central``, ``low``, ``high`` and ``rule``.
 
     The rule: an uncertain parameter goes from the 5th to the 95th percentile of its
-    distribution; any other from 20% below to 20% above its value; both clipped to the range the
+    distribution (or of its column of the sample the scenario carries); any other from 20% below to 20% above its value; both clipped to the range the
     parameter allows (and rounded if it must be whole). Without ``parameters``, the scenario's
     uncertain parameters, the :data:`DEFAULT_MOST` (12) with the widest ranges relative to their
     central values, in the scenario's order.
@@ -133,8 +133,8 @@ def ranges(scenario: Scenario, parameters: Sequence[str] | None = None) -> pd.Da
     >>> import carecast
     >>> path = "changes[0].set.placements.reunification_multiplier"
     >>> r = ranges(carecast.Scenario.preset("wolverhampton-2015-redesign"), [path])
-    >>> [round(x, 2) for x in r.loc[0, ["low", "central", "high"]]]
-    [1.44, 2.0, 2.78]
+    >>> [round(x, 2) for x in r.loc[0, ["low", "central", "high"]]]  # its calibrated posterior
+    [2.12, 2.46, 2.8]
     """
     from . import Scenario
 
@@ -161,11 +161,15 @@ def ranges(scenario: Scenario, parameters: Sequence[str] | None = None) -> pd.Da
             raise ConfigError("parameters must not repeat a path", path="parameters", value=repr(chosen),
                               allowed="distinct paths")
     rows = []
+    sample = scenario.sample
     for path in chosen:
         row = table.loc[path]
         central = float(row["value"])
         q = _percentiles(row["distribution"], [0.05, 0.95]) if bool(row["uncertain"]) else None
-        if q is not None:
+        if sample is not None and path in sample.columns:
+            low, high = (float(x) for x in np.quantile(sample[path].to_numpy(float), [0.05, 0.95]))
+            rule = "5th-95th percentile of the carried sample"
+        elif q is not None:
             low, high, rule = q[0], q[1], "5th-95th percentile"
         else:
             low, high, rule = central * (1 - FIXED_SPREAD), central * (1 + FIXED_SPREAD), "value -20% to +20%"
@@ -565,13 +569,19 @@ def _transform(scenario: Scenario, factors: dict[str, list[str]], unit: Array) -
     a factor at the quantile ``u`` of its distribution, or, without one, ``u`` of the way from 20%
     below to 20% above its value; clipped to its allowed range."""
     table = scenario.parameters().set_index("path", drop=False)
+    sample = scenario.sample
     columns: dict[str, Array] = {}
     # Keep clear of the ends, where the quantile of an unbounded distribution is infinite.
     u = np.clip(unit, 1e-9, 1 - 1e-9)
     for j, paths in enumerate(factors.values()):
         for path in paths:
             row = cast("pd.Series[Any]", table.loc[path])
-            q = _percentiles(row["distribution"], list(u[:, j])) if bool(row["uncertain"]) else None
+            q: list[float] | None
+            if sample is not None and path in sample.columns:
+                # A carried sample's column: its empirical quantiles.
+                q = [float(x) for x in np.quantile(sample[path].to_numpy(float), u[:, j])]
+            else:
+                q = _percentiles(row["distribution"], list(u[:, j])) if bool(row["uncertain"]) else None
             if q is None:
                 c = float(row["value"])
                 values = c * (1 - SOBOL_FIXED_SPREAD + 2 * SOBOL_FIXED_SPREAD * u[:, j])

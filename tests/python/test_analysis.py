@@ -31,9 +31,16 @@ def in_care_table(redesign):
 
 def test_default_ranges_follow_the_stated_rule(redesign):
     r = ranges(redesign, [REUNIFICATION, IFA_COST]).set_index("parameter")
-    # lognormal(median=2.0, sigma=0.2): 2 exp(+-1.645 x 0.2)
-    assert r.loc[REUNIFICATION, "low"] == pytest.approx(2.0 * np.exp(-1.6448536 * 0.2), rel=1e-6)
-    assert r.loc[REUNIFICATION, "high"] == pytest.approx(2.0 * np.exp(1.6448536 * 0.2), rel=1e-6)
+    # Calibrated: the 5th and 95th percentiles of the posterior sample the preset carries.
+    posterior = redesign.sample[REUNIFICATION].to_numpy()
+    assert r.loc[REUNIFICATION, "low"] == pytest.approx(np.quantile(posterior, 0.05), rel=1e-12)
+    assert r.loc[REUNIFICATION, "high"] == pytest.approx(np.quantile(posterior, 0.95), rel=1e-12)
+    assert r.loc[REUNIFICATION, "rule"] == "5th-95th percentile of the carried sample"
+    # A distribution written in place: lognormal(median=0.85, sigma=0.1), 0.85 exp(+-1.645 x 0.1).
+    after = "changes[2].set.early_help.effect_after_closure"
+    a = ranges(redesign, [after]).set_index("parameter")
+    assert a.loc[after, "low"] == pytest.approx(0.85 * np.exp(-1.6448536 * 0.1), rel=1e-6)
+    assert a.loc[after, "high"] == pytest.approx(0.85 * np.exp(1.6448536 * 0.1), rel=1e-6)
     cost = redesign.parameter(IFA_COST)
     if not r.loc[IFA_COST, "rule"].startswith("5th"):
         assert r.loc[IFA_COST, ["low", "high"]].tolist() == pytest.approx([0.8 * cost, 1.2 * cost])
@@ -203,9 +210,12 @@ def test_sobol_groups_move_together_and_bad_input(redesign):
 def test_uncertainty_apart_when_parameters_matter_and_when_none_are_uncertain(redesign):
     from carecast.analysis import uncertainty
 
-    # 16 draws x 4 replications x 2 years, seed 3. The preset's policy effects (reunification
-    # above all) are uncertain: most of the spread of children in care after two years is theirs.
-    u = uncertainty(redesign, draws=16, replications=4, chance_replications=20, years=2, seed=3, progress=False)
+    # 16 draws x 4 replications x 2 years, seed 3. Reunification's effect under a wide prior
+    # (lognormal, median 1.5, sigma 0.5: before calibration) dominates: most of the spread of
+    # children in care after two years is the parameters'.
+    wide = redesign.with_change("2015-04", {"placements": {
+        "reunification_multiplier": {"dist": "lognormal", "median": 1.5, "sigma": 0.5}}})
+    u = uncertainty(wide, draws=16, replications=4, chance_replications=20, years=2, seed=3, progress=False)
     assert u.measure.tolist() == ["children in care", "children in care"]
     assert ((u.total_low <= u["mean"]) & (u["mean"] <= u.total_high)).all()
     assert ((u.chance_low < u.chance_high) & (u.parameter_low < u.parameter_high)).all()

@@ -26,9 +26,12 @@ def test_parameters_is_a_table_of_every_number(redesign):
     assert row.value == redesign.to_dict()["hazards"]["not_known"]["referral"]["age_5_9"]
     assert not row.uncertain and row.distribution is None
     assert "Referred to social care" in row.description
-    effect = p.set_index("path").loc["changes[2].set.early_help.effect_on_care_entry"]
+    effect = p.set_index("path").loc["changes[2].set.early_help.effect_after_closure"]
     assert effect.uncertain and effect.may_be_uncertain
-    assert effect.distribution == "lognormal(median=0.7, sigma=0.15)" and effect.value == pytest.approx(0.7)
+    assert effect.distribution == "lognormal(median=0.85, sigma=0.1)" and effect.value == pytest.approx(0.85)
+    # Calibrated: the posterior median written, the posterior carried as a sample.
+    calibrated = p.set_index("path").loc["changes[2].set.early_help.effect_on_care_entry"]
+    assert calibrated.uncertain and calibrated.distribution == "sample(n=1000)" and calibrated.value == 0.80
     assert set(p.kind) <= {"rate_per_year", "multiplier", "probability", "share", "count", "months", "years",
                            "age", "pounds", "annual_rate", "posts", "caseload"}
     # The values are the scenario's own: each reads back through parameter().
@@ -98,7 +101,9 @@ def test_parameter_draws_are_tidy_and_recorded_per_replication(redesign):
     params = redesign.parameters()
     uncertain = list(params.path[params.uncertain])
     assert len(d) == 5 * len(uncertain)
-    assert list(d.parameter[:len(uncertain)]) == uncertain
+    # The distributions' draws in the table's order, then the carried sample's columns.
+    sampled = list(redesign.sample.columns)
+    assert list(d.parameter[:len(uncertain)]) == [p for p in uncertain if p not in sampled] + sampled
     assert list(d.replication.unique()) == [0, 1, 2, 3, 4]
     wide = d.pivot(index="replication", columns="parameter", values="value")
     bounds = params.set_index("path")

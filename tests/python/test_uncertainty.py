@@ -12,6 +12,8 @@ from carecast.finance import central
 REFERRAL = "hazards.not_known.referral.age_5_9"
 SIBLINGS = "hazards.sibling_group_entry"
 EFFECT = "changes[2].set.early_help.effect_on_care_entry"
+# A policy effect the redesign preset writes as a distribution (its calibrated effects are a sample).
+EFFECT_IN_PLACE = "changes[2].set.early_help.effect_after_closure"
 
 TABLE = {
     "parameters": [
@@ -110,11 +112,11 @@ def test_bad_samples_name_the_row_and_column(baseline):
 def test_a_policy_effect_written_in_place_can_be_correlated():
     s = carecast.Scenario.preset("wolverhampton-2015-redesign").updated({"uncertainty": {
         "parameters": TABLE["parameters"][:1],
-        "correlations": [{"parameters": [REFERRAL, EFFECT], "rho": 0.7}],
+        "correlations": [{"parameters": [REFERRAL, EFFECT_IN_PLACE], "rho": 0.7}],
     }})
     r = s.run(3, years=1, seed=2, progress=False)
     d = r.parameter_draws()
-    assert (d.parameter == EFFECT).sum() == 3  # its own column, drawn through the copula
+    assert (d.parameter == EFFECT_IN_PLACE).sum() == 3  # its own column, drawn through the copula
     row = d[d.replication == 1].set_index("parameter").value
     again = s.with_parameters(row.to_dict()).run(range(1, 2), years=1, seed=2, progress=False)
     assert (again.array("lac_stock")[0] == r.array("lac_stock")[1]).all()

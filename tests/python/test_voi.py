@@ -89,17 +89,31 @@ def wolverhampton():
     return carecast.compare(base, redesign, replications=80, years=2, seed=11, progress=False)
 
 
-def test_the_wolverhampton_decision(wolverhampton):
+def test_a_decision_without_doubt_is_worth_nothing_to_study(wolverhampton):
+    # With its calibrated posterior the redesign beats doing nothing in every replication: no
+    # information could change the choice, so its expected value is zero (chance aside).
     benefits, draws = net_benefits(wolverhampton)
     assert list(benefits.columns) == ["wolverhampton-2015", "wolverhampton-2015-redesign"]
     assert (benefits.iloc[:, 0] == 0).all() and len(benefits) == len(draws) == 80
     assert REUNIFICATION in draws and IFA_COST in draws
-    t = evppi(wolverhampton, parameters=[REUNIFICATION, IFA_COST]).set_index("parameter")
-    # Reunification drives the result (docs/sensitivity.md); a unit cost of a placement priced the
-    # same in both arms is worth far less to know.
-    assert t.loc[REUNIFICATION, "evppi"] > t.loc[IFA_COST, "evppi"]
     v = evpi(wolverhampton)
-    assert 0 <= v.evpi.iloc[0] <= v.evpi_with_chance.iloc[0]
+    assert v.probability_best.iloc[0] == 1.0 and v.evpi.iloc[0] == 0.0 < v.evpi_with_chance.iloc[0]
+    t = evppi(wolverhampton, parameters=[REUNIFICATION, IFA_COST])
+    assert (t.evppi == 0).all()
+
+
+def test_the_wolverhampton_decision_under_a_wide_prior():
+    # Before calibration: reunification's effect anywhere from none to large (lognormal, median
+    # 1.5, sigma 0.5). Then the decision is in doubt, and reunification drives it; a unit cost of
+    # a placement priced the same in both arms is worth far less to know.
+    base = carecast.Scenario.preset("wolverhampton-2015")
+    wide = carecast.Scenario.preset("wolverhampton-2015-redesign").with_change(
+        "2015-04", {"placements": {"reunification_multiplier": {"dist": "lognormal", "median": 1.5, "sigma": 0.5}}})
+    c = carecast.compare(base, wide, replications=80, years=2, seed=11, progress=False)
+    v = evpi(c)
+    assert 0 < v.evpi.iloc[0] <= v.evpi_with_chance.iloc[0]
+    t = evppi(c, parameters=[REUNIFICATION, IFA_COST]).set_index("parameter")
+    assert t.loc[REUNIFICATION, "evppi"] > 0.5 * v.evpi.iloc[0] and t.loc[IFA_COST, "evppi"] < 0.1 * v.evpi.iloc[0]
 
 
 def test_cli_voi(tmp_path, capsys):
