@@ -125,8 +125,9 @@ def ranges(scenario: Scenario, parameters: Sequence[str] | None = None) -> pd.Da
     ``parameter``, ``label``, ``central``, ``low``, ``high`` and ``rule``.
 
     The rule: an uncertain parameter goes from the 5th to the 95th percentile of its
-    distribution (or of its column of the sample the scenario carries); any other from 20% below to 20% above its value; both clipped to the range the
-    parameter allows (and rounded if it must be whole). Without ``parameters``, the scenario's
+    distribution (or of its column of the sample the scenario carries); any other from 20% below
+    to 20% above its value; both clipped to the range the parameter allows (and rounded if it
+    must be whole). Without ``parameters``, the scenario's
     uncertain parameters, the :data:`DEFAULT_MOST` (12) with the widest ranges relative to their
     central values, in the scenario's order.
 
