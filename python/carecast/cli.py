@@ -856,10 +856,14 @@ def _voi(args: argparse.Namespace, out: _Stdout) -> int:
                 f"{e.evpi_with_chance / scale:,.3f})")
         if args.population != 1:
             out.say(f"EVPI for {args.population:g} decisions: {e.population_evpi / scale:,.2f}")
+        if e.evpi == 0:
+            out.say(f"No parameter draw makes another option better than {e.best}: no evidence could change "
+                    "the choice, so it is worth nothing to wait for (EVPPI is 0 too).")
         out.say("")
         rows: list[list[str]] = [["parameter", "EVPPI", "share of EVPI", "R2 (cross-validated)", "method"]]
         for r in parts.to_dict("records"):
-            rows.append([str(r["parameter"]), f"{r['evppi'] / scale:,.3f}", f"{r['share_of_evpi']:.0%}",
+            share = r["share_of_evpi"]
+            rows.append([str(r["parameter"]), f"{r['evppi'] / scale:,.3f}", "-" if pd.isna(share) else f"{share:.0%}",
                          f"{r['r2']:.2f}", str(r["method"])])
         _say_table(out, rows, left=(0, 4))
         if target is not None:

@@ -124,7 +124,19 @@ def test_cli_voi(tmp_path, capsys):
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "EVPI" in text and REUNIFICATION in text
+    assert "nan" not in text
     assert set(pd.read_csv(out / "evppi.csv").parameter) == {REUNIFICATION, IFA_COST}
     assert pd.read_csv(out / "evpi.csv").population.iloc[0] == 152
     assert (out / "evppi.png").stat().st_size > 1000
     assert json.loads((out / "run.json").read_text())["command"] == "voi"
+
+
+def test_cli_voi_says_when_no_evidence_could_change_the_choice(capsys):
+    # Over three years the calibrated redesign wins in every draw: said in words, and no share of
+    # a zero EVPI shown.
+    args = ["voi", "wolverhampton-2015", "wolverhampton-2015-redesign", "--replications", "60", "--years", "3",
+            "--seed", "2", "--parameters", REUNIFICATION, IFA_COST, "--quiet"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "best in 100% of parameter draws" in text and "no evidence could change the choice" in text
+    assert "nan" not in text
