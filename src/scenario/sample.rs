@@ -296,25 +296,23 @@ pub(super) fn sample_remapped(sample: &Sample, new: impl Fn(usize) -> Option<usi
             None => keep.push((j, column.clone())),
         }
     }
+    columns_of(sample, keep)
+}
+
+/// The sample of `sample`'s columns `keep`, each `(column, new name)` (none: no sample).
+fn columns_of(sample: &Sample, keep: Vec<(usize, String)>) -> Option<Sample> {
     if keep.is_empty() {
         return None;
     }
     Some(Sample {
-        columns: keep.iter().map(|(_, c)| c.clone()).collect(),
         rows: sample.rows.iter().map(|row| keep.iter().map(|&(j, _)| row[j]).collect()).collect(),
+        columns: keep.into_iter().map(|(_, c)| c).collect(),
         origin: sample.origin.clone(),
     })
 }
 
 /// `sample` without the columns at `paths` (none left: no sample).
 pub(super) fn sample_without_columns(sample: &Sample, paths: &[String]) -> Option<Sample> {
-    let keep: Vec<usize> = (0..sample.columns.len()).filter(|&j| !paths.contains(&sample.columns[j])).collect();
-    if keep.is_empty() {
-        return None;
-    }
-    Some(Sample {
-        columns: keep.iter().map(|&j| sample.columns[j].clone()).collect(),
-        rows: sample.rows.iter().map(|row| keep.iter().map(|&j| row[j]).collect()).collect(),
-        origin: sample.origin.clone(),
-    })
+    let keep = sample.columns.iter().enumerate().filter(|(_, c)| !paths.contains(c)).map(|(j, c)| (j, c.clone()));
+    columns_of(sample, keep.collect())
 }
