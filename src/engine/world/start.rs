@@ -261,8 +261,6 @@ pub(super) fn synthetic(
     Some(())
 }
 
-/// Mean months a case has been open on the start date, in the synthetic producer (and for
-/// filling an unknown `months_open`).
 /// Where the policy in force at the start allocates early help by a target share for over-fives,
 /// the starting caseload holds that share (the places are full and the rule has been steering
 /// them), rather than the share of the families identified: rescales the band weights of the
@@ -284,6 +282,8 @@ fn over_fives_as_allocated(m: &Model, band_weights: &mut [f64; AgeBand::COUNT]) 
     }
 }
 
+/// Mean months a case has been open on the start date, in the synthetic producer (and for
+/// filling an unknown `months_open`).
 fn mean_months_open(case: CaseAtHome) -> f64 {
     match case {
         CaseAtHome::ChildProtection => 8.0,
