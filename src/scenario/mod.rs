@@ -245,13 +245,7 @@ impl Scenario {
         // columns described the changes that were there). A sample they give replaces it whole.
         let gives_sample = overrides.pointer("/uncertainty/sample").is_some();
         if let (Some(sample), false) = (&self.uncertainty.sample, gives_sample) {
-            let mut set_paths = Vec::new();
-            if let Value::Object(o) = &overrides {
-                for (k, v) in o.iter().filter(|(k, _)| k.as_str() != "uncertainty" && k.as_str() != "changes") {
-                    leaf_paths(v, k, &mut set_paths);
-                }
-            }
-            let kept = sample::sample_without_columns(sample, &set_paths);
+            let kept = sample::sample_without_columns(sample, &registry::value_paths(&overrides));
             base.uncertainty.sample = match (kept, overrides.get("changes").is_some()) {
                 (Some(kept), true) => sample::sample_without_changes(&kept),
                 (kept, _) => kept,
@@ -299,8 +293,10 @@ impl Scenario {
         match self.changes.iter().position(|c| c.from == from) {
             Some(at) => {
                 // A value set here replaces what a carried sample gave the same path.
-                let mut set_paths = Vec::new();
-                leaf_paths(&Value::Object(set.clone()), &format!("changes[{at}].set"), &mut set_paths);
+                let set_paths: Vec<String> = registry::value_paths(&Value::Object(set.clone()))
+                    .into_iter()
+                    .map(|p| format!("changes[{at}].set.{p}"))
+                    .collect();
                 if let Some(sample) = &self.uncertainty.sample {
                     scenario.uncertainty.sample = sample::sample_without_columns(sample, &set_paths);
                 }
@@ -571,18 +567,5 @@ pub fn merge(target: &mut Value, overlay: Value) {
             }
         }
         (t, o) => *t = o,
-    }
-}
-
-/// The dotted paths of the values in `v` (tables walked; a distribution, a table with `dist`,
-/// and anything else a leaf), each under `prefix`.
-fn leaf_paths(v: &Value, prefix: &str, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) if !m.contains_key("dist") => {
-            for (k, x) in m {
-                leaf_paths(x, &format!("{prefix}.{k}"), out);
-            }
-        }
-        _ => out.push(prefix.to_string()),
     }
 }

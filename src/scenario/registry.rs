@@ -890,6 +890,12 @@ fn walk(value: &Value, path: &str, steps: &mut Vec<Step>, out: &mut Vec<Leaf>) {
     }
 }
 
+/// The paths of the numbers and distributions in `value`, as [`Scenario::parameters`] writes
+/// them (`reported` and `uncertainty` left out at the top).
+pub(super) fn value_paths(value: &Value) -> Vec<String> {
+    leaves(value).into_iter().map(|l| l.path).collect()
+}
+
 fn leaves(value: &Value) -> Vec<Leaf> {
     let mut out = Vec::new();
     walk(value, "", &mut Vec::new(), &mut out);
